@@ -1,0 +1,27 @@
+//! # ecsim
+//!
+//! A deterministic discrete-event simulator of Amazon ECS clusters.
+//!
+//! * **engine**: integer simulated time (milliseconds), a future-event list with a total
+//!   order `(time, lane, sequence)`, and named random sub-streams of one master seed.
+//! * **model**: container instances, tasks, task groups and their resources.
+//! * **capacity**: the EC2 instance-type catalog and what an instance registers with ECS.
+//! * **placement**: ECS's placement pipeline (filters, constraints with the cluster query
+//!   language, binpack / spread / random chains) with ordered indexes for speed.
+//! * **scenario**: scenario files (TOML or JSON) parsed with positions, validated into typed
+//!   values, every problem reported at once with file:line:col and field path.
+//! * **sim**: the ECS control plane over the engine: batch arrivals, the service scheduler,
+//!   the task lifecycle.
+//! * **metrics**: time series, event log and summary, written atomically.
+//! * **runner**: one scenario run into its results directory.
+//! * **cli**: the `ecsim` command line (clap types stay there).
+
+pub mod capacity;
+pub mod cli;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod placement;
+pub mod runner;
+pub mod scenario;
+pub mod sim;

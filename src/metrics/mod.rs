@@ -1,0 +1,110 @@
+//! What a run reports: the metrics time series, the event log and the summary, plus the
+//! writers that put them on disk whole or not at all.
+//!
+//! Architecture invariant: the simulator hands over plain values; this module owns column
+//! order and number formatting, so output bytes depend on nothing but those values.
+
+mod output;
+mod summary;
+
+pub use output::{write_atomically, AtomicFile, CsvEventSink};
+pub use summary::{percentile, ServiceSummary, Summary};
+
+use crate::engine::SimTime;
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEvent {
+    pub time: SimTime,
+    pub kind: &'static str,
+    pub task: String,
+    pub group: String,
+    pub instance: String,
+    pub instance_type: String,
+    pub availability_zone: String,
+    pub detail: String,
+}
+
+/// Column order of `events.csv`.
+pub const EVENT_COLUMNS: [&str; 8] = [
+    "time_s",
+    "event",
+    "task_id",
+    "task_group",
+    "instance_id",
+    "instance_type",
+    "availability_zone",
+    "detail",
+];
+
+/// Where the simulator sends log events.
+pub trait EventSink {
+    fn record(&mut self, e: LogEvent) -> std::io::Result<()>;
+    /// Whether events are wanted at all (lets the simulator skip formatting).
+    fn enabled(&self) -> bool {
+        true
+    }
+}
+
+/// Keeps events in memory (tests, `explain`).
+#[derive(Default, Debug)]
+pub struct VecSink(pub Vec<LogEvent>);
+
+impl EventSink for VecSink {
+    fn record(&mut self, e: LogEvent) -> std::io::Result<()> {
+        self.0.push(e);
+        Ok(())
+    }
+}
+
+/// Discards events.
+#[derive(Default, Debug)]
+pub struct NullSink;
+
+impl EventSink for NullSink {
+    fn record(&mut self, _e: LogEvent) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn enabled(&self) -> bool {
+        false
+    }
+}
+
+/// The metrics time series: a header fixed at the start of the run and one row per sample.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricsTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<MetricValue>>,
+}
+
+/// A cell of `metrics.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricValue {
+    Time(SimTime),
+    Count(u64),
+    /// A percentage, written with two decimals.
+    Pct(f64),
+}
+
+impl MetricValue {
+    pub fn render(&self) -> String {
+        match self {
+            MetricValue::Time(t) => t.to_string(),
+            MetricValue::Count(n) => n.to_string(),
+            MetricValue::Pct(p) => format!("{p:.2}"),
+        }
+    }
+}
+
+impl MetricsTable {
+    /// Renders the table as CSV text.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&self.columns).expect("in-memory write");
+        for r in &self.rows {
+            w.write_record(r.iter().map(MetricValue::render))
+                .expect("in-memory write");
+        }
+        String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV is UTF-8")
+    }
+}

@@ -1,0 +1,153 @@
+//! Totals of one run, written as `summary.csv` (one row, fixed columns) and `summary.json`.
+
+use serde::Serialize;
+
+/// Nearest-rank percentile of sorted values (`p` in 0..=100); 0 for an empty list.
+pub fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Per-service totals.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceSummary {
+    pub name: String,
+    pub desired_count: u64,
+    pub running_at_end: u64,
+    pub tasks_started: u64,
+    pub placement_failures: u64,
+}
+
+/// Per-run totals. Field order is the column order of `summary.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub duration_s: f64,
+    pub events_processed: u64,
+    pub tasks_submitted: u64,
+    pub tasks_placed: u64,
+    pub tasks_completed: u64,
+    pub tasks_failed: u64,
+    pub tasks_waiting_at_end: u64,
+    pub tasks_running_at_end: u64,
+    pub placement_failures: u64,
+    pub task_wait_mean_s: f64,
+    pub task_wait_p50_s: f64,
+    pub task_wait_p90_s: f64,
+    pub task_wait_p95_s: f64,
+    pub task_wait_p99_s: f64,
+    pub task_wait_max_s: f64,
+    pub cpu_reserved_mean_pct: f64,
+    pub memory_reserved_mean_pct: f64,
+    pub instances: u64,
+    pub instance_hours: f64,
+    pub cost_usd: f64,
+    #[serde(skip)]
+    pub services: Vec<ServiceSummary>,
+}
+
+/// Column order of `summary.csv`.
+pub const SUMMARY_COLUMNS: [&str; 22] = [
+    "scenario",
+    "seed",
+    "duration_s",
+    "events_processed",
+    "tasks_submitted",
+    "tasks_placed",
+    "tasks_completed",
+    "tasks_failed",
+    "tasks_waiting_at_end",
+    "tasks_running_at_end",
+    "placement_failures",
+    "task_wait_mean_s",
+    "task_wait_p50_s",
+    "task_wait_p90_s",
+    "task_wait_p95_s",
+    "task_wait_p99_s",
+    "task_wait_max_s",
+    "cpu_reserved_mean_pct",
+    "memory_reserved_mean_pct",
+    "instances",
+    "instance_hours",
+    "cost_usd",
+];
+
+impl Summary {
+    fn values(&self) -> Vec<String> {
+        let f3 = |x: f64| format!("{x:.3}");
+        let f2 = |x: f64| format!("{x:.2}");
+        vec![
+            self.scenario.clone(),
+            self.seed.to_string(),
+            f3(self.duration_s),
+            self.events_processed.to_string(),
+            self.tasks_submitted.to_string(),
+            self.tasks_placed.to_string(),
+            self.tasks_completed.to_string(),
+            self.tasks_failed.to_string(),
+            self.tasks_waiting_at_end.to_string(),
+            self.tasks_running_at_end.to_string(),
+            self.placement_failures.to_string(),
+            f3(self.task_wait_mean_s),
+            f3(self.task_wait_p50_s),
+            f3(self.task_wait_p90_s),
+            f3(self.task_wait_p95_s),
+            f3(self.task_wait_p99_s),
+            f3(self.task_wait_max_s),
+            f2(self.cpu_reserved_mean_pct),
+            f2(self.memory_reserved_mean_pct),
+            self.instances.to_string(),
+            f3(self.instance_hours),
+            format!("{:.4}", self.cost_usd),
+        ]
+    }
+
+    /// `summary.csv`: a header and one row.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(SUMMARY_COLUMNS).expect("in-memory write");
+        w.write_record(self.values()).expect("in-memory write");
+        String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV is UTF-8")
+    }
+
+    /// `summary.json`: the same figures, rounded as in the CSV, plus per-service totals.
+    pub fn to_json(&self) -> String {
+        let mut obj = serde_json::Map::new();
+        for (k, v) in SUMMARY_COLUMNS.iter().zip(self.values()) {
+            let value = match v.parse::<f64>() {
+                Ok(_) if *k != "scenario" => {
+                    serde_json::from_str(&v).unwrap_or(serde_json::Value::String(v))
+                }
+                _ => serde_json::Value::String(v),
+            };
+            obj.insert((*k).to_string(), value);
+        }
+        obj.insert(
+            "services".into(),
+            serde_json::to_value(&self.services).expect("plain data"),
+        );
+        let mut s =
+            serde_json::to_string_pretty(&serde_json::Value::Object(obj)).expect("plain data");
+        s.push('\n');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 50.0), 50);
+        assert_eq!(percentile(&v, 95.0), 95);
+        assert_eq!(percentile(&v, 100.0), 100);
+        assert_eq!(percentile(&[7], 99.0), 7);
+        assert_eq!(percentile(&[], 50.0), 0);
+    }
+}

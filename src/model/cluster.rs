@@ -1,0 +1,247 @@
+//! Container instances and the cluster: resources, attributes and per-group task counts.
+//!
+//! Attribute names and values are interned so that placement compares small integers, and so
+//! that spread can keep per-(group, attribute value) task counts up to date in O(1).
+
+use super::{AzIdx, GroupId, GroupIdx, InstanceId, TaskDemand, TaskId};
+use crate::engine::SimTime;
+use std::collections::HashMap;
+
+/// Interned attribute name (`ecs.availability-zone`, `team`, ...).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttrId(pub u16);
+
+/// Interned attribute value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ValueId(pub u32);
+
+/// Container instance status (ecs-semantics §5.1). Only ACTIVE instances take new tasks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InstanceStatus {
+    Active,
+    Draining,
+    Inactive,
+}
+
+/// Host ports the ECS agent reserves by default (ecs-semantics §1.3).
+pub const DEFAULT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
+
+/// One registered container instance.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub id: InstanceId,
+    pub group: GroupIdx,
+    pub az: AzIdx,
+    /// Index of the instance type in the scenario's catalog.
+    pub instance_type: u16,
+    pub status: InstanceStatus,
+    pub agent_connected: bool,
+    pub agent_version: String,
+    pub registered_at: SimTime,
+    pub cpu_total: u32,
+    pub memory_total_mib: u32,
+    pub eni_total: u32,
+    pub cpu_free: u32,
+    pub memory_free_mib: u32,
+    pub eni_free: u32,
+    /// Host ports in use (reserved ports plus static ports of placed tasks), sorted.
+    pub ports_used: Vec<u16>,
+    /// Attribute value per interned attribute name; `None` where the instance lacks it.
+    pub attrs: Vec<Option<ValueId>>,
+    /// Tasks placed here and not yet stopped, in placement order.
+    pub tasks: Vec<TaskId>,
+    /// Tasks per task group, for `distinctInstance`, `spread(instanceId)` and `task:group`.
+    pub group_counts: Vec<(GroupId, u32)>,
+}
+
+impl Instance {
+    pub fn attr(&self, attr: AttrId) -> Option<ValueId> {
+        self.attrs.get(attr.0 as usize).copied().flatten()
+    }
+
+    pub fn group_count(&self, group: GroupId) -> u32 {
+        self.group_counts
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// True when the instance accepts new tasks at all (ACTIVE and agent connected).
+    pub fn accepts_tasks(&self) -> bool {
+        self.status == InstanceStatus::Active && self.agent_connected
+    }
+
+    pub fn ports_free(&self, ports: &[u16]) -> bool {
+        ports
+            .iter()
+            .all(|p| self.ports_used.binary_search(p).is_err())
+    }
+
+    /// Hard resource fit (CPU, memory, ENI, ports), ignoring status and constraints.
+    pub fn fits(&self, d: &TaskDemand) -> bool {
+        self.cpu_free >= d.cpu_units
+            && self.memory_free_mib >= d.memory_mib
+            && (!d.uses_eni || self.eni_free >= 1)
+            && self.ports_free(&d.host_ports)
+    }
+}
+
+/// All container instances plus interning tables and spread bookkeeping.
+#[derive(Clone, Debug, Default)]
+pub struct Cluster {
+    pub instances: Vec<Instance>,
+    attr_names: Vec<String>,
+    attr_ids: HashMap<String, AttrId>,
+    values: Vec<String>,
+    value_ids: HashMap<String, ValueId>,
+    group_names: Vec<String>,
+    group_ids: HashMap<String, GroupId>,
+    /// Attributes some spread strategy uses; only these get per-value counts.
+    spread_attrs: Vec<AttrId>,
+    /// Tasks (placed, not stopped) per (group, attribute, value).
+    spread_counts: HashMap<(GroupId, AttrId, ValueId), u32>,
+    pub cpu_reserved: u64,
+    pub memory_reserved_mib: u64,
+}
+
+impl Cluster {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn intern_attr(&mut self, name: &str) -> AttrId {
+        if let Some(id) = self.attr_ids.get(name) {
+            return *id;
+        }
+        let id = AttrId(self.attr_names.len() as u16);
+        self.attr_names.push(name.to_string());
+        self.attr_ids.insert(name.to_string(), id);
+        id
+    }
+
+    pub fn attr_id(&self, name: &str) -> Option<AttrId> {
+        self.attr_ids.get(name).copied()
+    }
+
+    pub fn attr_name(&self, id: AttrId) -> &str {
+        &self.attr_names[id.0 as usize]
+    }
+
+    pub fn intern_value(&mut self, value: &str) -> ValueId {
+        if let Some(id) = self.value_ids.get(value) {
+            return *id;
+        }
+        let id = ValueId(self.values.len() as u32);
+        self.values.push(value.to_string());
+        self.value_ids.insert(value.to_string(), id);
+        id
+    }
+
+    pub fn value(&self, id: ValueId) -> &str {
+        &self.values[id.0 as usize]
+    }
+
+    pub fn intern_group(&mut self, name: &str) -> GroupId {
+        if let Some(id) = self.group_ids.get(name) {
+            return *id;
+        }
+        let id = GroupId(self.group_names.len() as u32);
+        self.group_names.push(name.to_string());
+        self.group_ids.insert(name.to_string(), id);
+        id
+    }
+
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.group_ids.get(name).copied()
+    }
+
+    pub fn group_name(&self, id: GroupId) -> &str {
+        &self.group_names[id.0 as usize]
+    }
+
+    /// Declares that some spread strategy counts tasks per value of `attr`.
+    pub fn track_spread_attr(&mut self, attr: AttrId) {
+        if !self.spread_attrs.contains(&attr) {
+            self.spread_attrs.push(attr);
+        }
+    }
+
+    /// Tasks of `group` on instances whose `attr` equals `value`.
+    pub fn spread_count(&self, group: GroupId, attr: AttrId, value: ValueId) -> u32 {
+        self.spread_counts
+            .get(&(group, attr, value))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Sets an attribute on an instance (interning name and value).
+    pub fn set_attr(&mut self, inst: InstanceId, name: &str, value: &str) {
+        let a = self.intern_attr(name);
+        let v = self.intern_value(value);
+        let attrs = &mut self.instances[inst.index()].attrs;
+        if attrs.len() <= a.0 as usize {
+            attrs.resize(a.0 as usize + 1, None);
+        }
+        attrs[a.0 as usize] = Some(v);
+    }
+
+    /// Reserves `demand` on `inst` for `task`. The caller has checked that it fits.
+    pub fn reserve(&mut self, inst: InstanceId, task: TaskId, group: GroupId, demand: &TaskDemand) {
+        let i = &mut self.instances[inst.index()];
+        debug_assert!(i.fits(demand));
+        i.cpu_free -= demand.cpu_units;
+        i.memory_free_mib -= demand.memory_mib;
+        if demand.uses_eni {
+            i.eni_free -= 1;
+        }
+        for p in &demand.host_ports {
+            let pos = i.ports_used.binary_search(p).unwrap_err();
+            i.ports_used.insert(pos, *p);
+        }
+        i.tasks.push(task);
+        match i.group_counts.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, n)) => *n += 1,
+            None => i.group_counts.push((group, 1)),
+        }
+        for a in &self.spread_attrs {
+            if let Some(v) = i.attr(*a) {
+                *self.spread_counts.entry((group, *a, v)).or_insert(0) += 1;
+            }
+        }
+        self.cpu_reserved += u64::from(demand.cpu_units);
+        self.memory_reserved_mib += u64::from(demand.memory_mib);
+    }
+
+    /// Gives back what `task` reserved on `inst`.
+    pub fn release(&mut self, inst: InstanceId, task: TaskId, group: GroupId, demand: &TaskDemand) {
+        let i = &mut self.instances[inst.index()];
+        i.cpu_free += demand.cpu_units;
+        i.memory_free_mib += demand.memory_mib;
+        if demand.uses_eni {
+            i.eni_free += 1;
+        }
+        for p in &demand.host_ports {
+            if let Ok(pos) = i.ports_used.binary_search(p) {
+                i.ports_used.remove(pos);
+            }
+        }
+        if let Some(pos) = i.tasks.iter().position(|t| *t == task) {
+            i.tasks.remove(pos);
+        }
+        if let Some(pos) = i.group_counts.iter().position(|(g, _)| *g == group) {
+            i.group_counts[pos].1 -= 1;
+            if i.group_counts[pos].1 == 0 {
+                i.group_counts.swap_remove(pos);
+            }
+        }
+        for a in &self.spread_attrs {
+            if let Some(v) = i.attr(*a) {
+                if let Some(n) = self.spread_counts.get_mut(&(group, *a, v)) {
+                    *n -= 1;
+                }
+            }
+        }
+        self.cpu_reserved -= u64::from(demand.cpu_units);
+        self.memory_reserved_mib -= u64::from(demand.memory_mib);
+    }
+}

@@ -1,0 +1,272 @@
+//! Ordered placement indexes, so a placement does not scan every instance.
+//!
+//! One [`ShapeIndex`] exists per (task shape, chain form) actually requested. It holds exactly
+//! the instances that accept tasks and have room for the shape's CPU, memory and ENI, in
+//! buckets keyed by (spread partition, binpack key). The answer to `binpack` is the first
+//! non-empty bucket; `spread(attribute)` first picks the partitions with the fewest tasks of
+//! the group; a uniform draw inside the winning buckets is the tie-break. Ports and
+//! constraints, which an index cannot encode, are checked on the bucket members.
+//!
+//! Chains it serves: `[]`, `[random]`, `[binpack(f)]`, `[spread(attribute:x)]` and
+//! `[spread(attribute:x), binpack(f)]`. Anything else goes to the scan path.
+
+use super::{check_extra, BinpackField, PlacementRequest, QueryContext, SpreadField, Strategy};
+use crate::engine::StreamRng;
+use crate::model::{AttrId, Cluster, GroupId, InstanceId, ValueId};
+use rand::Rng;
+use std::collections::BTreeMap;
+
+/// Partition value for instances that lack the spread attribute, or when there is no spread.
+const NO_PARTITION: u32 = u32::MAX;
+
+/// Identifies one index: the shape it fits and the chain form it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IndexKey {
+    cpu: u32,
+    memory: u32,
+    eni: bool,
+    binpack: Option<BinpackField>,
+    spread: Option<AttrId>,
+}
+
+impl IndexKey {
+    /// The index form for a request, if its chain is one the indexes serve.
+    pub fn for_request(req: &PlacementRequest<'_>) -> Option<IndexKey> {
+        let (binpack, spread) = match req.strategies {
+            [] | [Strategy::Random] => (None, None),
+            [Strategy::Binpack(f)] => (Some(*f), None),
+            [Strategy::Spread(SpreadField::Attribute { attr, .. })] => (None, Some(*attr)),
+            [Strategy::Spread(SpreadField::Attribute { attr, .. }), Strategy::Binpack(f)] => {
+                (Some(*f), Some(*attr))
+            }
+            _ => return None,
+        };
+        Some(IndexKey {
+            cpu: req.demand.cpu_units,
+            memory: req.demand.memory_mib,
+            eni: req.demand.uses_eni,
+            binpack,
+            spread,
+        })
+    }
+}
+
+/// Where an instance sits in an index.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Slot {
+    partition: u32,
+    key: u32,
+    pos: u32,
+}
+
+#[derive(Debug)]
+pub struct ShapeIndex {
+    key: IndexKey,
+    buckets: BTreeMap<(u32, u32), Vec<InstanceId>>,
+    /// Members per partition, to enumerate partitions without walking buckets.
+    partition_sizes: BTreeMap<u32, u32>,
+    slots: Vec<Option<Slot>>,
+}
+
+impl ShapeIndex {
+    pub fn build(key: IndexKey, cluster: &Cluster) -> Self {
+        let mut idx = ShapeIndex {
+            key,
+            buckets: BTreeMap::new(),
+            partition_sizes: BTreeMap::new(),
+            slots: Vec::new(),
+        };
+        idx.grow(cluster);
+        idx
+    }
+
+    /// Adds instances registered since the index was built.
+    pub fn grow(&mut self, cluster: &Cluster) {
+        let old = self.slots.len();
+        self.slots.resize(cluster.instances.len(), None);
+        for i in old..cluster.instances.len() {
+            self.update(cluster, InstanceId(i as u32));
+        }
+    }
+
+    /// Where `inst` belongs now, or `None` if the shape does not fit there.
+    fn placement_of(&self, cluster: &Cluster, inst: InstanceId) -> Option<(u32, u32)> {
+        let i = &cluster.instances[inst.index()];
+        let k = &self.key;
+        let fits = i.accepts_tasks()
+            && i.cpu_free >= k.cpu
+            && i.memory_free_mib >= k.memory
+            && (!k.eni || i.eni_free >= 1);
+        if !fits {
+            return None;
+        }
+        let partition = k
+            .spread
+            .and_then(|a| i.attr(a))
+            .map_or(NO_PARTITION, |v| v.0);
+        let key = match k.binpack {
+            Some(BinpackField::Cpu) => i.cpu_free,
+            Some(BinpackField::Memory) => i.memory_free_mib,
+            None => 0,
+        };
+        Some((partition, key))
+    }
+
+    /// Re-files `inst` after a change.
+    pub fn update(&mut self, cluster: &Cluster, inst: InstanceId) {
+        let want = self.placement_of(cluster, inst);
+        let have = self.slots[inst.index()];
+        if have.map(|s| (s.partition, s.key)) == want {
+            return;
+        }
+        if let Some(s) = have {
+            self.remove(inst, s);
+        }
+        if let Some((partition, key)) = want {
+            let bucket = self.buckets.entry((partition, key)).or_default();
+            bucket.push(inst);
+            self.slots[inst.index()] = Some(Slot {
+                partition,
+                key,
+                pos: (bucket.len() - 1) as u32,
+            });
+            *self.partition_sizes.entry(partition).or_insert(0) += 1;
+        }
+    }
+
+    fn remove(&mut self, inst: InstanceId, s: Slot) {
+        let bucket = self
+            .buckets
+            .get_mut(&(s.partition, s.key))
+            .expect("slot points at a bucket");
+        bucket.swap_remove(s.pos as usize);
+        if let Some(moved) = bucket.get(s.pos as usize) {
+            if let Some(ms) = self.slots[moved.index()].as_mut() {
+                ms.pos = s.pos;
+            }
+        }
+        if bucket.is_empty() {
+            self.buckets.remove(&(s.partition, s.key));
+        }
+        self.slots[inst.index()] = None;
+        let n = self
+            .partition_sizes
+            .get_mut(&s.partition)
+            .expect("partition counted");
+        *n -= 1;
+        if *n == 0 {
+            self.partition_sizes.remove(&s.partition);
+        }
+    }
+
+    /// Chooses an instance for `req`, or `None` if no member passes the remaining checks.
+    pub fn pick(
+        &self,
+        cluster: &Cluster,
+        req: &PlacementRequest<'_>,
+        ctx: &QueryContext,
+        rng: &mut StreamRng,
+    ) -> Option<InstanceId> {
+        let extra = !req.demand.host_ports.is_empty() || !req.constraints.is_empty();
+        let passes = |i: &InstanceId| !extra || check_extra(cluster, *i, req, ctx);
+        let partitions = self.partitions(cluster, req.group, extra, &passes);
+        if partitions.is_empty() {
+            return None;
+        }
+        // Collect the winning buckets (all of them share the minimum key when binpacking).
+        let mut winners: Vec<&Vec<InstanceId>> = Vec::new();
+        let mut best_key = u32::MAX;
+        for p in &partitions {
+            for ((_, key), members) in self.buckets.range((*p, 0)..=(*p, u32::MAX)) {
+                if self.key.binpack.is_some() && *key > best_key {
+                    break;
+                }
+                if !members.iter().any(&passes) {
+                    continue;
+                }
+                if self.key.binpack.is_some() && *key < best_key {
+                    best_key = *key;
+                    winners.clear();
+                }
+                winners.push(members);
+                if self.key.binpack.is_some() {
+                    break;
+                }
+            }
+        }
+        if !extra {
+            let total: usize = winners.iter().map(|b| b.len()).sum();
+            if total == 0 {
+                return None;
+            }
+            let mut r = if total == 1 {
+                0
+            } else {
+                rng.random_range(0..total)
+            };
+            for b in winners {
+                if r < b.len() {
+                    return Some(b[r]);
+                }
+                r -= b.len();
+            }
+            unreachable!("r < total");
+        }
+        let passing: Vec<InstanceId> = winners
+            .iter()
+            .flat_map(|b| b.iter().copied())
+            .filter(&passes)
+            .collect();
+        match passing.len() {
+            0 => None,
+            1 => Some(passing[0]),
+            n => Some(passing[rng.random_range(0..n)]),
+        }
+    }
+
+    /// The partitions spread allows: those with a feasible member and the fewest group tasks.
+    fn partitions(
+        &self,
+        cluster: &Cluster,
+        group: GroupId,
+        extra: bool,
+        passes: &dyn Fn(&InstanceId) -> bool,
+    ) -> Vec<u32> {
+        let Some(attr) = self.key.spread else {
+            return if self.partition_sizes.contains_key(&NO_PARTITION) {
+                vec![NO_PARTITION]
+            } else {
+                Vec::new()
+            };
+        };
+        let feasible = |p: u32| -> bool {
+            !extra
+                || self
+                    .buckets
+                    .range((p, 0)..=(p, u32::MAX))
+                    .any(|(_, m)| m.iter().any(passes))
+        };
+        let mut best: Vec<u32> = Vec::new();
+        let mut best_count = u32::MAX;
+        for p in self.partition_sizes.keys().copied() {
+            if p == NO_PARTITION || !feasible(p) {
+                continue;
+            }
+            let n = cluster.spread_count(group, attr, ValueId(p));
+            if n < best_count {
+                best_count = n;
+                best.clear();
+            }
+            if n == best_count {
+                best.push(p);
+            }
+        }
+        if best.is_empty()
+            && self.partition_sizes.contains_key(&NO_PARTITION)
+            && feasible(NO_PARTITION)
+        {
+            best.push(NO_PARTITION);
+        }
+        best
+    }
+}

@@ -1,0 +1,365 @@
+//! Task placement exactly as ECS orders it (ecs-semantics §1.2): hard filter (status, CPU,
+//! memory, ports, ENI) -> binding constraints (`distinctInstance`, `memberOf`) -> up to five
+//! best-effort strategies -> a seeded uniform tie-break.
+//!
+//! Two implementations give the same answers: [`Placer::place`] uses per-shape ordered
+//! indexes (see `index`) for the common chains, so it does not scan every instance per task;
+//! the reference `scan` path walks every instance and is used for any other chain and to
+//! test the fast path. Architecture invariant: placement never changes task state; it only
+//! chooses, and reserves or releases resources through [`Placer`] so the indexes stay true.
+
+mod constraint;
+mod index;
+pub mod query;
+pub mod strategy;
+
+pub use constraint::{instance_matches as query_matches, Constraint};
+pub use strategy::{BinpackField, SpreadField, Strategy};
+
+use crate::engine::StreamRng;
+use crate::model::{Cluster, GroupId, InstanceId, TaskDemand, TaskId};
+use index::{IndexKey, ShapeIndex};
+use rand::Rng;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Everything placement needs to know about one task.
+#[derive(Clone, Copy, Debug)]
+pub struct PlacementRequest<'a> {
+    pub demand: &'a TaskDemand,
+    pub group: GroupId,
+    pub constraints: &'a [Constraint],
+    pub strategies: &'a [Strategy],
+    /// Daemon tasks are placed on one given instance.
+    pub only_instance: Option<InstanceId>,
+}
+
+/// Why a task could not be placed, with the codes ECS reports (ecs-semantics §1.8).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailureReason {
+    NoActiveInstances,
+    Agent,
+    Cpu,
+    Memory,
+    Ports,
+    Eni,
+    MemberOf,
+    DistinctInstance,
+}
+
+impl FailureReason {
+    /// The `failures[].reason` string RunTask returns.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureReason::NoActiveInstances => "NO ACTIVE INSTANCES",
+            FailureReason::Agent => "AGENT",
+            FailureReason::Cpu => "RESOURCE:CPU",
+            FailureReason::Memory => "RESOURCE:MEMORY",
+            FailureReason::Ports => "RESOURCE:PORTS",
+            FailureReason::Eni => "RESOURCE:ENI",
+            FailureReason::MemberOf => "MemberOf placement constraint unsatisfied.",
+            FailureReason::DistinctInstance => "DistinctInstance placement constraint unsatisfied.",
+        }
+    }
+
+    /// The phrase the service event uses for the closest instance.
+    pub fn service_phrase(self) -> &'static str {
+        match self {
+            FailureReason::NoActiveInstances => "no container instances are ACTIVE",
+            FailureReason::Agent => "encountered error \"AGENT\"",
+            FailureReason::Cpu => "has insufficient CPU units available",
+            FailureReason::Memory => "has insufficient memory available",
+            FailureReason::Ports => "is already using a port required by your task",
+            FailureReason::Eni => "encountered error \"RESOURCE:ENI\"",
+            FailureReason::MemberOf => {
+                "encountered error \"MemberOf placement constraint unsatisfied.\""
+            }
+            FailureReason::DistinctInstance => {
+                "encountered error \"DistinctInstance placement constraint unsatisfied.\""
+            }
+        }
+    }
+}
+
+/// The outcome of a failed placement: the closest instance and what it lacked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacementFailure {
+    pub reason: FailureReason,
+    pub closest: Option<InstanceId>,
+}
+
+impl fmt::Display for PlacementFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.closest {
+            Some(i) => write!(
+                f,
+                "the closest matching container-instance {i} {}",
+                self.reason.service_phrase()
+            ),
+            None => write!(f, "{}", self.reason.service_phrase()),
+        }
+    }
+}
+
+/// Facts about the run that query expressions need.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct QueryContext {
+    /// Wall-clock epoch of simulated time zero, for `registeredAt`.
+    pub start_epoch_ms: i64,
+}
+
+/// Chooses instances and keeps the placement indexes in step with the cluster.
+#[derive(Debug)]
+pub struct Placer {
+    ctx: QueryContext,
+    indexes: Vec<ShapeIndex>,
+    index_of: HashMap<IndexKey, usize>,
+    max_indexes: usize,
+    use_indexes: bool,
+}
+
+impl Placer {
+    /// `max_indexes` caps how many (task shape, chain) indexes are kept; requests beyond the
+    /// cap use the scan path. Each index costs O(log n) per resource change.
+    pub fn new(ctx: QueryContext, max_indexes: usize) -> Self {
+        Placer {
+            ctx,
+            indexes: Vec::new(),
+            index_of: HashMap::new(),
+            max_indexes,
+            use_indexes: max_indexes > 0,
+        }
+    }
+
+    pub fn context(&self) -> QueryContext {
+        self.ctx
+    }
+
+    /// Chooses an instance for the request, or `None` when nothing fits.
+    pub fn place(
+        &mut self,
+        cluster: &Cluster,
+        req: &PlacementRequest<'_>,
+        rng: &mut StreamRng,
+    ) -> Option<InstanceId> {
+        if let Some(only) = req.only_instance {
+            return check(cluster, only, req, &self.ctx).is_ok().then_some(only);
+        }
+        if self.use_indexes {
+            if let Some(key) = IndexKey::for_request(req) {
+                let slot = match self.index_of.get(&key) {
+                    Some(s) => Some(*s),
+                    None if self.indexes.len() < self.max_indexes => {
+                        let idx = ShapeIndex::build(key.clone(), cluster);
+                        self.indexes.push(idx);
+                        self.index_of.insert(key, self.indexes.len() - 1);
+                        Some(self.indexes.len() - 1)
+                    }
+                    None => None,
+                };
+                if let Some(s) = slot {
+                    return self.indexes[s].pick(cluster, req, &self.ctx, rng);
+                }
+            }
+        }
+        scan_place(cluster, req, &self.ctx, rng)
+    }
+
+    /// The reference implementation: every instance, every filter, every strategy.
+    pub fn place_by_scan(
+        &self,
+        cluster: &Cluster,
+        req: &PlacementRequest<'_>,
+        rng: &mut StreamRng,
+    ) -> Option<InstanceId> {
+        scan_place(cluster, req, &self.ctx, rng)
+    }
+
+    /// Every candidate the full chain considers best (the set the tie-break picks from).
+    pub fn best_set(&self, cluster: &Cluster, req: &PlacementRequest<'_>) -> Vec<InstanceId> {
+        scan_best(cluster, req, &self.ctx)
+    }
+
+    /// Explains a failure the way ECS does: the instance that passed the most checks and the
+    /// first requirement it failed. Checks run in the order of [`FailureReason`] (I).
+    pub fn diagnose(&self, cluster: &Cluster, req: &PlacementRequest<'_>) -> PlacementFailure {
+        let mut best: Option<(FailureReason, InstanceId)> = None;
+        let targets: Vec<InstanceId> = match req.only_instance {
+            Some(i) => vec![i],
+            None => (0..cluster.instances.len() as u32)
+                .map(InstanceId)
+                .collect(),
+        };
+        for id in targets {
+            if cluster.instances[id.index()].status == crate::model::InstanceStatus::Inactive {
+                continue;
+            }
+            if let Err(r) = check(cluster, id, req, &self.ctx) {
+                if best.is_none_or(|(b, _)| r > b) {
+                    best = Some((r, id));
+                }
+            }
+        }
+        match best {
+            Some((reason, id)) => PlacementFailure {
+                reason,
+                closest: Some(id),
+            },
+            None => PlacementFailure {
+                reason: FailureReason::NoActiveInstances,
+                closest: None,
+            },
+        }
+    }
+
+    /// Reserves the task's resources on `inst` and updates every index.
+    pub fn reserve(
+        &mut self,
+        cluster: &mut Cluster,
+        inst: InstanceId,
+        task: TaskId,
+        group: GroupId,
+        demand: &TaskDemand,
+    ) {
+        cluster.reserve(inst, task, group, demand);
+        self.instance_changed(cluster, inst);
+    }
+
+    /// Releases the task's resources on `inst` and updates every index.
+    pub fn release(
+        &mut self,
+        cluster: &mut Cluster,
+        inst: InstanceId,
+        task: TaskId,
+        group: GroupId,
+        demand: &TaskDemand,
+    ) {
+        cluster.release(inst, task, group, demand);
+        self.instance_changed(cluster, inst);
+    }
+
+    /// Call after any change of an instance's status, agent or resources.
+    pub fn instance_changed(&mut self, cluster: &Cluster, inst: InstanceId) {
+        for idx in &mut self.indexes {
+            idx.update(cluster, inst);
+        }
+    }
+
+    /// Call after instances are added to the cluster.
+    pub fn instances_added(&mut self, cluster: &Cluster) {
+        for idx in &mut self.indexes {
+            idx.grow(cluster);
+        }
+    }
+
+    /// One line saying why `inst` ranked first under the request's chain (for the event log).
+    pub fn describe_choice(
+        &self,
+        cluster: &Cluster,
+        req: &PlacementRequest<'_>,
+        inst: InstanceId,
+    ) -> String {
+        if req.only_instance.is_some() {
+            return "daemon: one task per instance".to_string();
+        }
+        let mut parts = Vec::new();
+        for s in req.strategies {
+            let what = match s {
+                Strategy::Binpack(f) => {
+                    let left = strategy::binpack_remaining(cluster, inst, *f, req.demand);
+                    match f {
+                        BinpackField::Cpu => format!("{s}: {left} CPU units left"),
+                        BinpackField::Memory => format!("{s}: {left} MiB left"),
+                    }
+                }
+                Strategy::Spread(field) => {
+                    let i = &cluster.instances[inst.index()];
+                    let value = match field {
+                        SpreadField::InstanceId => inst.to_string(),
+                        SpreadField::Attribute { attr, .. } => i
+                            .attr(*attr)
+                            .map_or("(none)".to_string(), |v| cluster.value(v).to_string()),
+                    };
+                    let n = strategy::spread_count(cluster, field, req.group, inst).unwrap_or(0);
+                    format!("{s}: {value} had {n} task(s) of the group")
+                }
+                Strategy::Random => format!("{s}"),
+            };
+            parts.push(what);
+        }
+        if parts.is_empty() {
+            "no strategy: uniform among candidates".to_string()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+/// One instance against every hard requirement and constraint, in ECS's order.
+pub(crate) fn check(
+    cluster: &Cluster,
+    id: InstanceId,
+    req: &PlacementRequest<'_>,
+    ctx: &QueryContext,
+) -> Result<(), FailureReason> {
+    let i = &cluster.instances[id.index()];
+    if !i.accepts_tasks() {
+        return Err(FailureReason::Agent);
+    }
+    let d = req.demand;
+    if i.cpu_free < d.cpu_units {
+        return Err(FailureReason::Cpu);
+    }
+    if i.memory_free_mib < d.memory_mib {
+        return Err(FailureReason::Memory);
+    }
+    if !i.ports_free(&d.host_ports) {
+        return Err(FailureReason::Ports);
+    }
+    if d.uses_eni && i.eni_free == 0 {
+        return Err(FailureReason::Eni);
+    }
+    constraint::check_constraints(cluster, id, req, ctx)
+}
+
+/// Checks the requirements an index does not encode (ports and constraints).
+pub(crate) fn check_extra(
+    cluster: &Cluster,
+    id: InstanceId,
+    req: &PlacementRequest<'_>,
+    ctx: &QueryContext,
+) -> bool {
+    cluster.instances[id.index()].ports_free(&req.demand.host_ports)
+        && constraint::check_constraints(cluster, id, req, ctx).is_ok()
+}
+
+fn scan_best(cluster: &Cluster, req: &PlacementRequest<'_>, ctx: &QueryContext) -> Vec<InstanceId> {
+    let mut cands: Vec<InstanceId> = (0..cluster.instances.len() as u32)
+        .map(InstanceId)
+        .filter(|id| check(cluster, *id, req, ctx).is_ok())
+        .collect();
+    for s in req.strategies {
+        match s {
+            Strategy::Binpack(f) => strategy::narrow_binpack(cluster, *f, req.demand, &mut cands),
+            Strategy::Spread(field) => {
+                strategy::narrow_spread(cluster, field, req.group, &mut cands)
+            }
+            Strategy::Random => strategy::narrow_random(&mut cands),
+        }
+    }
+    cands
+}
+
+fn scan_place(
+    cluster: &Cluster,
+    req: &PlacementRequest<'_>,
+    ctx: &QueryContext,
+    rng: &mut StreamRng,
+) -> Option<InstanceId> {
+    let best = scan_best(cluster, req, ctx);
+    match best.len() {
+        0 => None,
+        1 => Some(best[0]),
+        n => Some(best[rng.random_range(0..n)]),
+    }
+}

@@ -1,0 +1,56 @@
+//! One run of one scenario into its results directory: `metrics.csv`, `events.csv`,
+//! `summary.csv` and `summary.json`, each written under a temporary name and renamed.
+
+use crate::metrics::{write_atomically, CsvEventSink, NullSink, Summary};
+use crate::scenario::Scenario;
+use crate::sim::{self, RunOptions, SimError};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why a run did not produce its outputs.
+#[derive(Debug)]
+pub enum RunError {
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Sim(SimError),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Io { path, source } => write!(f, "cannot write {}: {source}", path.display()),
+            RunError::Sim(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Runs `sc` and writes its outputs into `out_dir` (created if needed).
+pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Summary, RunError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Io { path, source }
+    };
+    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    let events_path = out_dir.join("events.csv");
+    let result = if sc.outputs.events {
+        let mut sink = CsvEventSink::create(&events_path).map_err(io(&events_path))?;
+        let r = sim::run(sc, &mut sink, opts).map_err(RunError::Sim)?;
+        sink.finish().map_err(io(&events_path))?;
+        r
+    } else {
+        let mut sink = NullSink;
+        sim::run(sc, &mut sink, opts).map_err(RunError::Sim)?
+    };
+    let metrics_path = out_dir.join("metrics.csv");
+    write_atomically(&metrics_path, result.metrics.to_csv().as_bytes())
+        .map_err(io(&metrics_path))?;
+    let csv_path = out_dir.join("summary.csv");
+    write_atomically(&csv_path, result.summary.to_csv().as_bytes()).map_err(io(&csv_path))?;
+    let json_path = out_dir.join("summary.json");
+    write_atomically(&json_path, result.summary.to_json().as_bytes()).map_err(io(&json_path))?;
+    Ok(result.summary)
+}

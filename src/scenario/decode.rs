@@ -1,0 +1,227 @@
+//! Typed reading of a [`Node`] tree that keeps going after a problem, so every problem in a
+//! file is reported at once.
+//!
+//! serde with `deny_unknown_fields` stops at the first error; the issue asks for all of them
+//! with positions, so fields are read through [`Fields`], which remembers which keys were used
+//! and reports the rest as unknown, with a "did you mean" hint.
+
+use super::diag::Diagnostic;
+use super::node::{Node, NodeKind, Pos};
+use crate::placement::query::suggest;
+
+/// Collects diagnostics for one file.
+pub struct Decoder {
+    pub file: String,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Decoder {
+    pub fn new(file: &str) -> Self {
+        Decoder {
+            file: file.to_string(),
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::new(&self.file, pos, path, message.into()));
+    }
+
+    pub fn error_hint(
+        &mut self,
+        pos: Pos,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        let mut d = Diagnostic::new(&self.file, pos, path, message.into());
+        d.hint = hint;
+        self.diags.push(d);
+    }
+
+    fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
+        self.error(
+            node.pos,
+            path,
+            format!("expected {expected}, found {}", node.type_name()),
+        );
+    }
+
+    pub fn table<'n>(&mut self, node: &'n Node, path: &str) -> Option<Fields<'n>> {
+        match &node.kind {
+            NodeKind::Table(entries) => Some(Fields {
+                pos: node.pos,
+                path: path.to_string(),
+                entries,
+                used: vec![false; entries.len()],
+            }),
+            _ => {
+                self.wrong_type(node, path, "a table");
+                None
+            }
+        }
+    }
+
+    pub fn array<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+        match &node.kind {
+            NodeKind::Array(items) => Some(items),
+            _ => {
+                self.wrong_type(node, path, "an array");
+                None
+            }
+        }
+    }
+
+    pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.kind {
+            NodeKind::Str(s) => Some(s.clone()),
+            _ => {
+                self.wrong_type(node, path, "a string");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match &node.kind {
+            NodeKind::Bool(b) => Some(*b),
+            _ => {
+                self.wrong_type(node, path, "true or false");
+                None
+            }
+        }
+    }
+
+    /// An integer in `min..=max`.
+    pub fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
+        match &node.kind {
+            NodeKind::Int(i) if *i >= min && *i <= max => Some(*i),
+            NodeKind::Int(i) if *i < 0 && min >= 0 => {
+                self.error_hint(
+                    node.pos,
+                    path,
+                    format!("expected a non-negative integer, found {i}"),
+                    Some(format!("use a value between {min} and {max}")),
+                );
+                None
+            }
+            NodeKind::Int(i) => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected an integer between {min} and {max}, found {i}"),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(node, path, "an integer");
+                None
+            }
+        }
+    }
+
+    /// A finite number (integer or float) in `min..=max`.
+    pub fn number(&mut self, node: &Node, path: &str, min: f64, max: f64) -> Option<f64> {
+        let v = match &node.kind {
+            NodeKind::Int(i) => *i as f64,
+            NodeKind::Float(f) => *f,
+            _ => {
+                self.wrong_type(node, path, "a number");
+                return None;
+            }
+        };
+        if !v.is_finite() || v < min || v > max {
+            self.error(
+                node.pos,
+                path,
+                format!("expected a number between {min} and {max}, found {v}"),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    /// One of a fixed set of words; suggests the closest on a typo.
+    pub fn one_of(
+        &mut self,
+        node: &Node,
+        path: &str,
+        what: &str,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
+        let s = self.string(node, path)?;
+        if let Some(a) = allowed.iter().find(|a| **a == s) {
+            return Some(a);
+        }
+        let list = allowed
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.error_hint(
+            node.pos,
+            path,
+            format!("unknown {what} \"{s}\"; expected one of {list}"),
+            suggest(&s, allowed.iter().copied()),
+        );
+        None
+    }
+}
+
+/// The fields of one table, with use tracking.
+pub struct Fields<'n> {
+    pub pos: Pos,
+    pub path: String,
+    entries: &'n [super::node::Entry],
+    used: Vec<bool>,
+}
+
+impl<'n> Fields<'n> {
+    /// The path of a child field.
+    pub fn path_of(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// An optional field.
+    pub fn opt(&mut self, key: &str) -> Option<&'n Node> {
+        let i = self.entries.iter().position(|e| e.key == key)?;
+        self.used[i] = true;
+        Some(&self.entries[i].value)
+    }
+
+    /// A required field; reports it missing at the table's position.
+    pub fn req(&mut self, dec: &mut Decoder, key: &str) -> Option<&'n Node> {
+        let found = self.opt(key);
+        if found.is_none() {
+            let where_ = if self.path.is_empty() {
+                "the top level".to_string()
+            } else {
+                self.path.clone()
+            };
+            dec.error_hint(
+                self.pos,
+                &self.path_of(key),
+                format!("missing required field `{key}` in {where_}"),
+                Some(format!("add `{key} = ...`")),
+            );
+        }
+        found
+    }
+
+    /// Reports every field not read as unknown, suggesting the closest known name.
+    pub fn finish(self, dec: &mut Decoder, known: &[&str]) {
+        for (e, used) in self.entries.iter().zip(&self.used) {
+            if !used {
+                let path = self.path_of(&e.key);
+                let hint = suggest(&e.key, known.iter().copied())
+                    .or_else(|| Some(format!("known fields here: {}", known.join(", "))));
+                dec.error_hint(e.key_pos, &path, format!("unknown field `{}`", e.key), hint);
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Scenario files: TOML or JSON in, a validated [`Scenario`] out, or every problem in the file
+//! at once as [`Diagnostics`] (file:line:col, field path, what was expected, a hint).
+//!
+//! Architecture invariant: this is the only module that reads scenario or trace files; the
+//! simulator receives typed, validated values and never re-checks user input.
+
+mod decode;
+pub mod diag;
+pub mod node;
+pub mod schema;
+pub mod trace;
+pub mod values;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use schema::*;
+pub use values::{parse_duration, DurationDist};
+
+use std::path::Path;
+
+/// Loads and validates a scenario file (`.toml` or `.json`).
+pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic::new(
+            &file,
+            node::Pos { line: 1, col: 1 },
+            "",
+            format!("cannot read the file: {e}"),
+        )])
+    })?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    parse_str(&file, &text, base_dir, stem)
+}
+
+/// Parses scenario text. The format is JSON when `file` ends in `.json`, TOML otherwise.
+pub fn parse_str(
+    file: &str,
+    text: &str,
+    base_dir: &Path,
+    default_name: &str,
+) -> Result<Scenario, Diagnostics> {
+    let root = if file.ends_with(".json") {
+        node::from_json(file, text)
+    } else {
+        node::from_toml(file, text)
+    }
+    .map_err(|d| Diagnostics(vec![d]))?;
+    let mut dec = decode::Decoder::new(file);
+    let sc = schema::decode(&mut dec, &root, base_dir, default_name);
+    if dec.diags.is_empty() {
+        if let Some(sc) = sc {
+            return Ok(sc);
+        }
+    }
+    let mut diags = dec.diags;
+    diags.sort_by_key(|d| d.pos);
+    Err(Diagnostics(diags))
+}

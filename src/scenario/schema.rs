@@ -1,0 +1,1491 @@
+//! The validated scenario: typed values the simulator consumes, and the decoder that builds
+//! them from a [`Node`] tree. Field names follow the ECS API in snake_case
+//! (`placement_strategy`, `desired_count`, `memory_reservation`, ...), so real configuration
+//! carries over.
+
+use super::decode::{Decoder, Fields};
+use super::node::{Node, NodeKind, Pos};
+use super::trace::{load_trace, TraceRow, TraceWindow};
+use super::values::{cpu_units, duration, duration_dist, memory_mib, DurationDist};
+use crate::capacity::{builtin_catalog, InstanceType};
+use crate::model::TaskDemand;
+use crate::placement::query::{self, suggest, Expr};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A complete, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub duration_ms: u64,
+    pub metrics_interval_ms: u64,
+    pub max_events: u64,
+    /// Wall-clock time of simulated time zero (for `registeredAt`), ms since the Unix epoch.
+    pub start_epoch_ms: i64,
+    pub availability_zones: Vec<String>,
+    pub registered_memory_fraction: f64,
+    pub reserved_ports: Vec<u16>,
+    pub instance_types: Vec<InstanceType>,
+    pub instance_groups: Vec<InstanceGroupSpec>,
+    pub task_definitions: Vec<TaskDefinitionSpec>,
+    pub services: Vec<ServiceSpec>,
+    pub batch_jobs: Vec<BatchJobSpec>,
+    pub lifecycle: LifecycleSpec,
+    pub placement: PlacementSettings,
+    pub outputs: OutputSettings,
+}
+
+#[derive(Clone, Debug)]
+pub struct InstanceGroupSpec {
+    pub name: String,
+    /// Index into [`Scenario::instance_types`].
+    pub instance_type: usize,
+    pub count: u32,
+    /// Indexes into [`Scenario::availability_zones`]; instances go round-robin over them.
+    pub availability_zones: Vec<usize>,
+    /// Custom attributes, sorted by name.
+    pub attributes: Vec<(String, String)>,
+    pub trunking: bool,
+    pub reserved_memory_mib: u32,
+    pub agent_version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkMode {
+    Bridge,
+    Host,
+    Awsvpc,
+}
+
+#[derive(Clone, Debug)]
+pub struct TaskDefinitionSpec {
+    pub family: String,
+    pub network_mode: NetworkMode,
+    pub demand: TaskDemand,
+    pub constraints: Vec<ConstraintSpec>,
+}
+
+/// A placement strategy as written (attribute names not yet interned).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StrategySpec {
+    BinpackCpu,
+    BinpackMemory,
+    SpreadInstanceId,
+    SpreadAttribute(String),
+    Random,
+}
+
+#[derive(Clone, Debug)]
+pub enum ConstraintSpec {
+    DistinctInstance,
+    MemberOf { expression: String, expr: Arc<Expr> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SchedulingStrategy {
+    Replica { desired_count: u32 },
+    Daemon,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub task_definition: usize,
+    pub scheduling: SchedulingStrategy,
+    /// `None` means ECS's default for services (AZ balance, then fewest tasks per instance).
+    pub placement_strategy: Option<Vec<StrategySpec>>,
+    pub placement_constraints: Vec<ConstraintSpec>,
+    /// How long a task's essential container runs before exiting (the service replaces it).
+    pub task_run_time: Option<DurationDist>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Arrivals {
+    Poisson {
+        rate_per_hour: f64,
+    },
+    Trace {
+        file: String,
+        rows: Arc<Vec<TraceRow>>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnNoCapacity {
+    /// Wait in a FIFO queue until capacity frees up (a retrying submitter).
+    Wait,
+    /// Fail at once, as RunTask does without a managed-scaling capacity provider.
+    Fail,
+}
+
+#[derive(Clone, Debug)]
+pub struct BatchJobSpec {
+    pub name: String,
+    pub task_definition: usize,
+    pub arrivals: Arrivals,
+    /// Tasks per submission (RunTask `count`, 1 to 10).
+    pub count: u32,
+    pub task_duration: Option<DurationDist>,
+    /// `None` means RunTask's default: random.
+    pub placement_strategy: Option<Vec<StrategySpec>>,
+    pub placement_constraints: Vec<ConstraintSpec>,
+    pub group: String,
+    pub on_no_capacity: OnNoCapacity,
+    pub start_ms: u64,
+    pub stop_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LifecycleSpec {
+    pub provisioning: DurationDist,
+    pub awsvpc_provisioning: DurationDist,
+    pub pending: DurationDist,
+    pub reconcile_interval_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlacementSettings {
+    pub max_indexes: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutputSettings {
+    pub events: bool,
+}
+
+/// The default `placement_strategy` of a REPLICA service: AZ balance, then the instance with
+/// the fewest tasks of the service (ecs-semantics §1.7).
+pub fn default_service_strategy() -> Vec<StrategySpec> {
+    vec![
+        StrategySpec::SpreadAttribute("ecs.availability-zone".into()),
+        StrategySpec::SpreadInstanceId,
+    ]
+}
+
+// ------------------------------------------------------------------ decoding
+
+const TOP: &[&str] = &[
+    "scenario",
+    "cluster",
+    "instance_types",
+    "instance_groups",
+    "task_definitions",
+    "services",
+    "batch_jobs",
+    "lifecycle",
+    "placement",
+    "outputs",
+];
+
+/// Decodes and validates a scenario tree. `base_dir` resolves relative trace paths;
+/// `default_name` is used when `scenario.name` is absent.
+pub fn decode(
+    dec: &mut Decoder,
+    root: &Node,
+    base_dir: &Path,
+    default_name: &str,
+) -> Option<Scenario> {
+    let mut top = dec.table(root, "")?;
+    let mut sc = Scenario {
+        name: default_name.to_string(),
+        description: String::new(),
+        seed: 1,
+        duration_ms: 3_600_000,
+        metrics_interval_ms: 60_000,
+        max_events: 50_000_000,
+        start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
+        availability_zones: vec![
+            "us-east-1a".into(),
+            "us-east-1b".into(),
+            "us-east-1c".into(),
+        ],
+        registered_memory_fraction: 0.975,
+        reserved_ports: crate::model::cluster_reserved_ports(),
+        instance_types: builtin_catalog(),
+        instance_groups: Vec::new(),
+        task_definitions: Vec::new(),
+        services: Vec::new(),
+        batch_jobs: Vec::new(),
+        lifecycle: LifecycleSpec {
+            provisioning: DurationDist::Constant(0),
+            awsvpc_provisioning: DurationDist::Constant(5_000),
+            pending: DurationDist::Constant(10_000),
+            reconcile_interval_ms: 15_000,
+        },
+        placement: PlacementSettings { max_indexes: 64 },
+        outputs: OutputSettings { events: true },
+    };
+
+    if let Some(n) = top.opt("scenario") {
+        decode_run(dec, n, &mut sc);
+    }
+    if let Some(n) = top.opt("cluster") {
+        decode_cluster(dec, n, &mut sc);
+    }
+    if let Some(n) = top.opt("instance_types") {
+        decode_instance_types(dec, n, &mut sc);
+    }
+    let groups = top.opt("instance_groups");
+    if let Some(n) = groups {
+        decode_groups(dec, n, &mut sc);
+    }
+    if let Some(n) = top.opt("task_definitions") {
+        decode_task_definitions(dec, n, &mut sc);
+    }
+    if let Some(n) = top.opt("lifecycle") {
+        decode_lifecycle(dec, n, &mut sc);
+    }
+    if let Some(n) = top.opt("placement") {
+        if let Some(mut t) = dec.table(n, "placement") {
+            if let Some(v) = t.opt("max_indexes") {
+                if let Some(i) = dec.int(v, "placement.max_indexes", 0, 4096) {
+                    sc.placement.max_indexes = i as usize;
+                }
+            }
+            t.finish(dec, &["max_indexes"]);
+        }
+    }
+    if let Some(n) = top.opt("outputs") {
+        if let Some(mut t) = dec.table(n, "outputs") {
+            if let Some(v) = t.opt("events") {
+                if let Some(b) = dec.boolean(v, "outputs.events") {
+                    sc.outputs.events = b;
+                }
+            }
+            t.finish(dec, &["events"]);
+        }
+    }
+    if let Some(n) = top.opt("services") {
+        decode_services(dec, n, &mut sc);
+    }
+    if let Some(n) = top.opt("batch_jobs") {
+        decode_jobs(dec, n, base_dir, &mut sc);
+    }
+    let top_pos = top.pos;
+    top.finish(dec, TOP);
+
+    if sc.instance_groups.is_empty() && groups.is_none() {
+        dec.error_hint(
+            top_pos,
+            "instance_groups",
+            "the scenario has no container instances",
+            Some("add an [[instance_groups]] table with `instance_type` and `count`".into()),
+        );
+    }
+    check_tasks_fit(dec, &sc, root);
+    Some(sc)
+}
+
+fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(mut t) = dec.table(node, "scenario") else {
+        return;
+    };
+    if let Some(v) = t.opt("name") {
+        if let Some(s) = dec.string(v, "scenario.name") {
+            if s.is_empty()
+                || !s
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                dec.error_hint(
+                    v.pos,
+                    "scenario.name",
+                    format!("\"{s}\" is not a valid scenario name"),
+                    Some(
+                        "use letters, digits, '-', '_' and '.' (it names the results directory)"
+                            .into(),
+                    ),
+                );
+            } else {
+                sc.name = s;
+            }
+        }
+    }
+    if let Some(v) = t.opt("description") {
+        if let Some(s) = dec.string(v, "scenario.description") {
+            sc.description = s;
+        }
+    }
+    if let Some(v) = t.opt("seed") {
+        if let Some(i) = dec.int(v, "scenario.seed", 0, i64::MAX) {
+            sc.seed = i as u64;
+        }
+    }
+    if let Some(v) = t.opt("duration") {
+        if let Some(ms) = duration(dec, v, "scenario.duration") {
+            if ms == 0 {
+                dec.error(
+                    v.pos,
+                    "scenario.duration",
+                    "the run must last longer than zero",
+                );
+            } else {
+                sc.duration_ms = ms;
+            }
+        }
+    }
+    if let Some(v) = t.opt("metrics_interval") {
+        if let Some(ms) = duration(dec, v, "scenario.metrics_interval") {
+            if ms < 1000 {
+                dec.error_hint(
+                    v.pos,
+                    "scenario.metrics_interval",
+                    "the metrics interval must be at least 1s",
+                    Some("CloudWatch's finest ECS resolution is 1m".into()),
+                );
+            } else {
+                sc.metrics_interval_ms = ms;
+            }
+        }
+    }
+    if let Some(v) = t.opt("max_events") {
+        if let Some(i) = dec.int(v, "scenario.max_events", 1, i64::MAX) {
+            sc.max_events = i as u64;
+        }
+    }
+    if let Some(v) = t.opt("start_time") {
+        let text = match &v.kind {
+            NodeKind::Datetime(s) | NodeKind::Str(s) => Some(s.clone()),
+            _ => None,
+        };
+        match text.as_deref().and_then(query::parse_timestamp) {
+            Some(ms) => sc.start_epoch_ms = ms,
+            None => dec.error_hint(
+                v.pos,
+                "scenario.start_time",
+                "expected a date-time",
+                Some("write 2024-01-01T00:00:00Z".into()),
+            ),
+        }
+    }
+    t.finish(
+        dec,
+        &[
+            "name",
+            "description",
+            "seed",
+            "duration",
+            "metrics_interval",
+            "max_events",
+            "start_time",
+        ],
+    );
+}
+
+fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(mut t) = dec.table(node, "cluster") else {
+        return;
+    };
+    if let Some(v) = t.opt("availability_zones") {
+        if let Some(items) = dec.array(v, "cluster.availability_zones") {
+            let mut azs = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("cluster.availability_zones[{i}]");
+                if let Some(s) = dec.string(item, &p) {
+                    if azs.contains(&s) {
+                        dec.error(
+                            item.pos,
+                            &p,
+                            format!("availability zone \"{s}\" is listed twice"),
+                        );
+                    } else {
+                        azs.push(s);
+                    }
+                }
+            }
+            if azs.is_empty() {
+                dec.error(
+                    v.pos,
+                    "cluster.availability_zones",
+                    "at least one availability zone is needed",
+                );
+            } else {
+                sc.availability_zones = azs;
+            }
+        }
+    }
+    if let Some(v) = t.opt("registered_memory_fraction") {
+        if let Some(f) = dec.number(v, "cluster.registered_memory_fraction", 0.5, 1.0) {
+            sc.registered_memory_fraction = f;
+        }
+    }
+    if let Some(v) = t.opt("reserved_ports") {
+        if let Some(items) = dec.array(v, "cluster.reserved_ports") {
+            let mut ports = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(p) = dec.int(item, &format!("cluster.reserved_ports[{i}]"), 1, 65535) {
+                    ports.push(p as u16);
+                }
+            }
+            ports.sort_unstable();
+            ports.dedup();
+            sc.reserved_ports = ports;
+        }
+    }
+    t.finish(
+        dec,
+        &[
+            "availability_zones",
+            "registered_memory_fraction",
+            "reserved_ports",
+        ],
+    );
+}
+
+fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(items) = dec.array(node, "instance_types") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("instance_types[{i}]");
+        let Some(mut t) = dec.table(item, &path) else {
+            continue;
+        };
+        let name = t
+            .req(dec, "name")
+            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        let vcpu = t
+            .req(dec, "vcpu")
+            .and_then(|n| dec.int(n, &format!("{path}.vcpu"), 1, 1024));
+        let mem = t
+            .req(dec, "memory_mib")
+            .and_then(|n| memory_mib(dec, n, &format!("{path}.memory_mib")));
+        let reg = t
+            .opt("registered_memory_mib")
+            .and_then(|n| memory_mib(dec, n, &format!("{path}.registered_memory_mib")));
+        let max_eni = t
+            .opt("max_eni")
+            .and_then(|n| dec.int(n, &format!("{path}.max_eni"), 1, 128))
+            .unwrap_or(3);
+        let trunk = t
+            .opt("trunk_eni_tasks")
+            .and_then(|n| dec.int(n, &format!("{path}.trunk_eni_tasks"), 1, 1000));
+        let price = t
+            .opt("price_per_hour_usd")
+            .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0))
+            .unwrap_or(0.0);
+        let arch = t
+            .opt("cpu_architecture")
+            .and_then(|n| {
+                dec.one_of(
+                    n,
+                    &format!("{path}.cpu_architecture"),
+                    "CPU architecture",
+                    &["x86_64", "arm64"],
+                )
+            })
+            .unwrap_or("x86_64");
+        let os = t
+            .opt("os_type")
+            .and_then(|n| {
+                dec.one_of(
+                    n,
+                    &format!("{path}.os_type"),
+                    "OS type",
+                    &["linux", "windows"],
+                )
+            })
+            .unwrap_or("linux");
+        let name_node = item;
+        t.finish(
+            dec,
+            &[
+                "name",
+                "vcpu",
+                "memory_mib",
+                "registered_memory_mib",
+                "max_eni",
+                "trunk_eni_tasks",
+                "price_per_hour_usd",
+                "cpu_architecture",
+                "os_type",
+            ],
+        );
+        if let (Some(name), Some(vcpu), Some(mem)) = (name, vcpu, mem) {
+            let ty = InstanceType {
+                name: name.clone(),
+                vcpu: vcpu as u32,
+                memory_mib: mem,
+                registered_memory_mib: reg,
+                max_eni: max_eni as u32,
+                trunk_eni_tasks: trunk.map(|x| x as u32),
+                price_per_hour_usd: price,
+                cpu_architecture: arch.to_string(),
+                os_type: os.to_string(),
+            };
+            // A custom type with a built-in name overrides the built-in entry.
+            match sc.instance_types.iter().position(|t| t.name == name) {
+                Some(pos) if pos < builtin_catalog().len() => sc.instance_types[pos] = ty,
+                Some(_) => dec.error(
+                    name_node.pos,
+                    &format!("{path}.name"),
+                    format!("instance type \"{name}\" is defined twice"),
+                ),
+                None => sc.instance_types.push(ty),
+            }
+        }
+    }
+}
+
+fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(items) = dec.array(node, "instance_groups") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("instance_groups[{i}]");
+        let Some(mut t) = dec.table(item, &path) else {
+            continue;
+        };
+        let name = t
+            .req(dec, "name")
+            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        if let Some(n) = &name {
+            if sc.instance_groups.iter().any(|g| &g.name == n) {
+                dec.error(
+                    t.pos,
+                    &format!("{path}.name"),
+                    format!("instance group \"{n}\" is defined twice"),
+                );
+            }
+        }
+        let ty = t.req(dec, "instance_type").and_then(|n| {
+            let p = format!("{path}.instance_type");
+            let s = dec.string(n, &p)?;
+            let found = sc.instance_types.iter().position(|t| t.name == s);
+            if found.is_none() {
+                let hint = suggest(&s, sc.instance_types.iter().map(|t| t.name.as_str()))
+                    .or_else(|| Some("define it under [[instance_types]] or use a built-in type such as m5.large".into()));
+                dec.error_hint(n.pos, &p, format!("unknown instance type \"{s}\""), hint);
+            }
+            found
+        });
+        let count = t
+            .req(dec, "count")
+            .and_then(|n| dec.int(n, &format!("{path}.count"), 0, 5000));
+        let mut azs: Vec<usize> = (0..sc.availability_zones.len()).collect();
+        if let Some(v) = t.opt("availability_zones") {
+            let p = format!("{path}.availability_zones");
+            if let Some(list) = dec.array(v, &p) {
+                azs.clear();
+                for (j, a) in list.iter().enumerate() {
+                    let pj = format!("{p}[{j}]");
+                    if let Some(s) = dec.string(a, &pj) {
+                        match sc.availability_zones.iter().position(|z| *z == s) {
+                            Some(k) => azs.push(k),
+                            None => {
+                                let hint =
+                                    suggest(&s, sc.availability_zones.iter().map(String::as_str))
+                                        .or_else(|| {
+                                            Some(format!(
+                                                "the cluster's zones are {}",
+                                                sc.availability_zones.join(", ")
+                                            ))
+                                        });
+                                dec.error_hint(a.pos, &pj, format!("availability zone \"{s}\" is not in cluster.availability_zones"), hint);
+                            }
+                        }
+                    }
+                }
+                if list.is_empty() {
+                    dec.error(v.pos, &p, "at least one availability zone is needed");
+                }
+            }
+        }
+        let mut attributes = Vec::new();
+        if let Some(v) = t.opt("attributes") {
+            let p = format!("{path}.attributes");
+            if let NodeKind::Table(entries) = &v.kind {
+                for e in entries {
+                    let pk = format!("{p}.{}", e.key);
+                    let valid_name = !e.key.is_empty()
+                        && e.key.len() <= 128
+                        && e.key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
+                    if !valid_name {
+                        dec.error_hint(
+                            e.key_pos,
+                            &pk,
+                            format!("invalid attribute name \"{}\"", e.key),
+                            Some("1 to 128 of A-Z a-z 0-9 - _ / .".into()),
+                        );
+                    } else if e.key.starts_with("ecs.") {
+                        dec.error_hint(
+                            e.key_pos,
+                            &pk,
+                            format!("\"{}\" is a built-in attribute", e.key),
+                            Some(
+                                "built-in attributes (ecs.*) are set by ecsim; choose another name"
+                                    .into(),
+                            ),
+                        );
+                    }
+                    if let Some(s) = dec.string(&e.value, &pk) {
+                        if s.is_empty() || s.len() > 128 || s.trim() != s {
+                            dec.error(e.value.pos, &pk, "an attribute value must be 1 to 128 characters without leading or trailing spaces");
+                        } else {
+                            attributes.push((e.key.clone(), s));
+                        }
+                    }
+                }
+            } else {
+                dec.error(
+                    v.pos,
+                    &p,
+                    format!(
+                        "expected a table of name = \"value\", found {}",
+                        v.type_name()
+                    ),
+                );
+            }
+        }
+        attributes.sort();
+        let trunking = t
+            .opt("trunking")
+            .and_then(|n| dec.boolean(n, &format!("{path}.trunking")))
+            .unwrap_or(false);
+        let reserved = t
+            .opt("reserved_memory_mib")
+            .and_then(|n| dec.int(n, &format!("{path}.reserved_memory_mib"), 0, 1_000_000))
+            .unwrap_or(0) as u32;
+        let agent_version = t
+            .opt("agent_version")
+            .and_then(|n| dec.string(n, &format!("{path}.agent_version")))
+            .unwrap_or_else(|| "1.90.0".to_string());
+        t.finish(
+            dec,
+            &[
+                "name",
+                "instance_type",
+                "count",
+                "availability_zones",
+                "attributes",
+                "trunking",
+                "reserved_memory_mib",
+                "agent_version",
+            ],
+        );
+        if let (Some(name), Some(ty), Some(count)) = (name, ty, count) {
+            sc.instance_groups.push(InstanceGroupSpec {
+                name,
+                instance_type: ty,
+                count: count as u32,
+                availability_zones: azs,
+                attributes,
+                trunking,
+                reserved_memory_mib: reserved,
+                agent_version,
+            });
+        }
+    }
+}
+
+fn decode_constraints(dec: &mut Decoder, node: &Node, path: &str) -> Vec<ConstraintSpec> {
+    let mut out = Vec::new();
+    let Some(items) = dec.array(node, path) else {
+        return out;
+    };
+    if items.len() > 10 {
+        dec.error(
+            node.pos,
+            path,
+            format!(
+                "{} constraints given; ECS allows at most 10 per task",
+                items.len()
+            ),
+        );
+    }
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let Some(mut t) = dec.table(item, &p) else {
+            continue;
+        };
+        let kind = t.req(dec, "type").and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{p}.type"),
+                "constraint type",
+                &["memberOf", "distinctInstance"],
+            )
+        });
+        let expr_node = t.opt("expression");
+        match kind {
+            Some("distinctInstance") => {
+                if let Some(e) = expr_node {
+                    dec.error_hint(
+                        e.pos,
+                        &format!("{p}.expression"),
+                        "distinctInstance takes no expression",
+                        Some("remove `expression`, or use type = \"memberOf\"".into()),
+                    );
+                }
+                out.push(ConstraintSpec::DistinctInstance);
+            }
+            Some("memberOf") => match expr_node {
+                None => dec.error_hint(
+                    t.pos,
+                    &format!("{p}.expression"),
+                    "memberOf needs an expression",
+                    Some("add expression = \"attribute:ecs.instance-type =~ m5.*\"".into()),
+                ),
+                Some(e) => {
+                    if let Some(s) = dec.string(e, &format!("{p}.expression")) {
+                        match query::parse(&s) {
+                            Ok(expr) => out.push(ConstraintSpec::MemberOf {
+                                expression: s,
+                                expr: Arc::new(expr),
+                            }),
+                            Err(qe) => {
+                                // Point at the offending character inside the string literal.
+                                let pos = Pos {
+                                    line: e.pos.line,
+                                    col: e.pos.col + qe.column as u32,
+                                };
+                                dec.error_hint(
+                                    pos,
+                                    &format!("{p}.expression"),
+                                    format!("invalid cluster query expression: {}", qe.message),
+                                    qe.hint,
+                                );
+                            }
+                        }
+                    }
+                }
+            },
+            _ => {}
+        }
+        t.finish(dec, &["type", "expression"]);
+    }
+    out
+}
+
+fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<StrategySpec>> {
+    let items = dec.array(node, path)?;
+    if items.len() > 5 {
+        dec.error_hint(
+            node.pos,
+            path,
+            format!("{} strategy rules given; ECS allows at most 5", items.len()),
+            Some("remove the rules that can no longer break ties".into()),
+        );
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let Some(mut t) = dec.table(item, &p) else {
+            ok = false;
+            continue;
+        };
+        let kind = t.req(dec, "type").and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{p}.type"),
+                "strategy",
+                &["binpack", "spread", "random"],
+            )
+        });
+        let field = t.opt("field");
+        let fp = format!("{p}.field");
+        let s = match kind {
+            Some("binpack") => match field {
+                None => {
+                    dec.error_hint(
+                        t.pos,
+                        &fp,
+                        "binpack needs a field",
+                        Some("add field = \"memory\" or field = \"cpu\"".into()),
+                    );
+                    None
+                }
+                Some(f) => match dec.one_of(f, &fp, "binpack field", &["memory", "cpu"]) {
+                    Some("cpu") => Some(StrategySpec::BinpackCpu),
+                    Some(_) => Some(StrategySpec::BinpackMemory),
+                    None => None,
+                },
+            },
+            Some("spread") => match field {
+                None => {
+                    dec.error_hint(t.pos, &fp, "spread needs a field", Some("add field = \"attribute:ecs.availability-zone\" or field = \"instanceId\"".into()));
+                    None
+                }
+                Some(f) => dec.string(f, &fp).and_then(|s| match s.as_str() {
+                    "instanceId" | "host" => Some(StrategySpec::SpreadInstanceId),
+                    _ => match s.strip_prefix("attribute:") {
+                        Some(a) if !a.is_empty() => {
+                            Some(StrategySpec::SpreadAttribute(a.to_string()))
+                        }
+                        _ => {
+                            let hint = suggest(
+                                &s,
+                                [
+                                    "instanceId",
+                                    "host",
+                                    "attribute:ecs.availability-zone",
+                                    "attribute:ecs.instance-type",
+                                ]
+                                .into_iter(),
+                            )
+                            .or_else(|| {
+                                Some("use \"instanceId\", \"host\" or \"attribute:<name>\"".into())
+                            });
+                            dec.error_hint(
+                                f.pos,
+                                &fp,
+                                format!("unknown spread field \"{s}\""),
+                                hint,
+                            );
+                            None
+                        }
+                    },
+                }),
+            },
+            Some("random") => {
+                if let Some(f) = field {
+                    dec.error_hint(
+                        f.pos,
+                        &fp,
+                        "random takes no field",
+                        Some("remove `field`".into()),
+                    );
+                }
+                Some(StrategySpec::Random)
+            }
+            _ => None,
+        };
+        t.finish(dec, &["type", "field"]);
+        match s {
+            Some(s) => out.push(s),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(items) = dec.array(node, "task_definitions") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("task_definitions[{i}]");
+        let Some(mut t) = dec.table(item, &path) else {
+            continue;
+        };
+        let family = t
+            .req(dec, "family")
+            .and_then(|n| dec.string(n, &format!("{path}.family")));
+        if let Some(f) = &family {
+            if sc.task_definitions.iter().any(|d| &d.family == f) {
+                dec.error(
+                    t.pos,
+                    &format!("{path}.family"),
+                    format!("task definition \"{f}\" is defined twice"),
+                );
+            }
+        }
+        let network_mode = t
+            .opt("network_mode")
+            .and_then(|n| {
+                dec.one_of(
+                    n,
+                    &format!("{path}.network_mode"),
+                    "network mode",
+                    &["bridge", "host", "awsvpc"],
+                )
+            })
+            .map_or(NetworkMode::Bridge, |m| match m {
+                "host" => NetworkMode::Host,
+                "awsvpc" => NetworkMode::Awsvpc,
+                _ => NetworkMode::Bridge,
+            });
+        let task_cpu = t
+            .opt("cpu")
+            .and_then(|n| cpu_units(dec, n, &format!("{path}.cpu")));
+        let task_mem = t
+            .opt("memory")
+            .and_then(|n| memory_mib(dec, n, &format!("{path}.memory")));
+        let constraints = t
+            .opt("placement_constraints")
+            .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
+            .unwrap_or_default();
+        // Containers: CPU sums (missing counts 0, I); memory is memoryReservation if set,
+        // else memory (ecs-semantics §1.3); static host ports collected.
+        let mut sum_cpu = 0u32;
+        let mut sum_mem = 0u32;
+        let mut any_mem_missing = false;
+        let mut ports: Vec<(u16, Pos, String)> = Vec::new();
+        let containers = t.opt("container_definitions");
+        if let Some(cn) = containers {
+            let cp = format!("{path}.container_definitions");
+            if let Some(list) = dec.array(cn, &cp) {
+                if list.is_empty() {
+                    dec.error(
+                        cn.pos,
+                        &cp,
+                        "a task definition needs at least one container",
+                    );
+                }
+                for (j, c) in list.iter().enumerate() {
+                    let p = format!("{cp}[{j}]");
+                    let Some(mut ct) = dec.table(c, &p) else {
+                        continue;
+                    };
+                    ct.req(dec, "name")
+                        .and_then(|n| dec.string(n, &format!("{p}.name")));
+                    if let Some(n) = ct.opt("cpu") {
+                        sum_cpu += cpu_units(dec, n, &format!("{p}.cpu")).unwrap_or(0);
+                    }
+                    let hard = ct
+                        .opt("memory")
+                        .and_then(|n| memory_mib(dec, n, &format!("{p}.memory")));
+                    let soft_node = ct.opt("memory_reservation");
+                    let soft = soft_node
+                        .and_then(|n| memory_mib(dec, n, &format!("{p}.memory_reservation")));
+                    if let (Some(h), Some(s), Some(sn)) = (hard, soft, soft_node) {
+                        if h <= s {
+                            dec.error_hint(sn.pos, &format!("{p}.memory_reservation"), format!("memory_reservation ({s} MiB) must be less than memory ({h} MiB)"), Some("the reservation is the soft limit; memory is the hard limit above it".into()));
+                        }
+                    }
+                    match soft.or(hard) {
+                        Some(m) => sum_mem += m,
+                        None => any_mem_missing = true,
+                    }
+                    if let Some(e) = ct.opt("essential") {
+                        dec.boolean(e, &format!("{p}.essential"));
+                    }
+                    if let Some(pm) = ct.opt("port_mappings") {
+                        let pp = format!("{p}.port_mappings");
+                        if let Some(maps) = dec.array(pm, &pp) {
+                            for (k, m) in maps.iter().enumerate() {
+                                let mp = format!("{pp}[{k}]");
+                                let Some(mut mt) = dec.table(m, &mp) else {
+                                    continue;
+                                };
+                                let cport = mt.req(dec, "container_port").and_then(|n| {
+                                    dec.int(n, &format!("{mp}.container_port"), 1, 65535)
+                                });
+                                let hnode = mt.opt("host_port");
+                                let hport = hnode
+                                    .and_then(|n| dec.int(n, &format!("{mp}.host_port"), 0, 65535));
+                                if let Some(pr) = mt.opt("protocol") {
+                                    dec.one_of(
+                                        pr,
+                                        &format!("{mp}.protocol"),
+                                        "protocol",
+                                        &["tcp", "udp"],
+                                    );
+                                }
+                                mt.finish(dec, &["container_port", "host_port", "protocol"]);
+                                let host = match network_mode {
+                                    NetworkMode::Bridge => hport.unwrap_or(0),
+                                    NetworkMode::Host => hport.or(cport).unwrap_or(0),
+                                    NetworkMode::Awsvpc => {
+                                        if let (Some(h), Some(c), Some(hn)) = (hport, cport, hnode)
+                                        {
+                                            if h != 0 && h != c {
+                                                dec.error_hint(hn.pos, &format!("{mp}.host_port"), "with awsvpc, host_port must equal container_port", Some("remove host_port".into()));
+                                            }
+                                        }
+                                        0 // each awsvpc task has its own ENI: no host port conflicts
+                                    }
+                                };
+                                if host > 0 {
+                                    ports.push((host as u16, m.pos, format!("{mp}.host_port")));
+                                }
+                            }
+                        }
+                    }
+                    ct.finish(
+                        dec,
+                        &[
+                            "name",
+                            "cpu",
+                            "memory",
+                            "memory_reservation",
+                            "essential",
+                            "port_mappings",
+                        ],
+                    );
+                }
+            }
+        } else if task_mem.is_none() {
+            dec.error_hint(
+                t.pos,
+                &format!("{path}.container_definitions"),
+                "a task definition needs container_definitions or task-level cpu and memory",
+                Some("add memory = 512 (MiB) at task level".into()),
+            );
+        }
+        if task_mem.is_none() && any_mem_missing {
+            dec.error_hint(t.pos, &format!("{path}.memory"), "a container has neither memory nor memory_reservation, and the task sets no memory", Some("set memory on the task or on every container".into()));
+        }
+        let mut host_ports: Vec<u16> = Vec::new();
+        for (p, pos, pp) in &ports {
+            if host_ports.contains(p) {
+                dec.error(
+                    *pos,
+                    pp,
+                    format!("host port {p} is mapped twice in one task"),
+                );
+            } else if sc.reserved_ports.contains(p) {
+                dec.error_hint(
+                    *pos,
+                    pp,
+                    format!("host port {p} is reserved by the ECS agent on every instance"),
+                    Some(format!("reserved ports: {:?}", sc.reserved_ports)),
+                );
+            } else {
+                host_ports.push(*p);
+            }
+        }
+        host_ports.sort_unstable();
+        t.finish(
+            dec,
+            &[
+                "family",
+                "network_mode",
+                "cpu",
+                "memory",
+                "placement_constraints",
+                "container_definitions",
+            ],
+        );
+        if let Some(family) = family {
+            sc.task_definitions.push(TaskDefinitionSpec {
+                family,
+                demand: TaskDemand {
+                    cpu_units: task_cpu.unwrap_or(sum_cpu),
+                    memory_mib: task_mem.unwrap_or(sum_mem),
+                    host_ports,
+                    uses_eni: network_mode == NetworkMode::Awsvpc,
+                },
+                network_mode,
+                constraints,
+            });
+        }
+    }
+}
+
+fn task_definition_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> Option<usize> {
+    let n = t.req(dec, "task_definition")?;
+    let p = t.path_of("task_definition");
+    let s = dec.string(n, &p)?;
+    let found = sc.task_definitions.iter().position(|d| d.family == s);
+    if found.is_none() {
+        let hint = suggest(&s, sc.task_definitions.iter().map(|d| d.family.as_str()))
+            .or_else(|| Some("define it under [[task_definitions]] with this `family`".into()));
+        dec.error_hint(n.pos, &p, format!("unknown task definition \"{s}\""), hint);
+    }
+    found
+}
+
+fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(items) = dec.array(node, "services") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("services[{i}]");
+        let Some(mut t) = dec.table(item, &path) else {
+            continue;
+        };
+        let name = t
+            .req(dec, "name")
+            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        if let Some(n) = &name {
+            if sc.services.iter().any(|s| &s.name == n) {
+                dec.error(
+                    t.pos,
+                    &format!("{path}.name"),
+                    format!("service \"{n}\" is defined twice"),
+                );
+            }
+        }
+        let td = task_definition_ref(dec, &mut t, sc);
+        let daemon = t.opt("scheduling_strategy").and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{path}.scheduling_strategy"),
+                "scheduling strategy",
+                &["REPLICA", "DAEMON"],
+            )
+        }) == Some("DAEMON");
+        let desired = t.opt("desired_count");
+        let scheduling = if daemon {
+            if let Some(d) = desired {
+                dec.error_hint(
+                    d.pos,
+                    &format!("{path}.desired_count"),
+                    "a DAEMON service has no desired count",
+                    Some("remove desired_count; ECS runs one task per instance".into()),
+                );
+            }
+            Some(SchedulingStrategy::Daemon)
+        } else {
+            match desired {
+                Some(d) => dec
+                    .int(d, &format!("{path}.desired_count"), 0, 5000)
+                    .map(|n| SchedulingStrategy::Replica {
+                        desired_count: n as u32,
+                    }),
+                None => {
+                    dec.error_hint(
+                        t.pos,
+                        &format!("{path}.desired_count"),
+                        "missing required field `desired_count` for a REPLICA service",
+                        Some("add desired_count = 2, or scheduling_strategy = \"DAEMON\"".into()),
+                    );
+                    None
+                }
+            }
+        };
+        let strategy = t.opt("placement_strategy");
+        let placement_strategy =
+            strategy.and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
+        if daemon {
+            if let Some(s) = strategy {
+                dec.error_hint(
+                    s.pos,
+                    &format!("{path}.placement_strategy"),
+                    "DAEMON services take no placement strategy",
+                    Some("remove placement_strategy".into()),
+                );
+            }
+        }
+        let constraints = t
+            .opt("placement_constraints")
+            .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
+            .unwrap_or_default();
+        let run_time = t
+            .opt("task_run_time")
+            .and_then(|n| duration_dist(dec, n, &format!("{path}.task_run_time")));
+        t.finish(
+            dec,
+            &[
+                "name",
+                "task_definition",
+                "scheduling_strategy",
+                "desired_count",
+                "placement_strategy",
+                "placement_constraints",
+                "task_run_time",
+            ],
+        );
+        if let (Some(name), Some(td), Some(scheduling)) = (name, td, scheduling) {
+            sc.services.push(ServiceSpec {
+                name,
+                task_definition: td,
+                scheduling,
+                placement_strategy: if daemon {
+                    Some(Vec::new())
+                } else {
+                    placement_strategy
+                },
+                placement_constraints: constraints,
+                task_run_time: run_time,
+            });
+        }
+    }
+}
+
+fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
+    let Some(items) = dec.array(node, "batch_jobs") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("batch_jobs[{i}]");
+        let Some(mut t) = dec.table(item, &path) else {
+            continue;
+        };
+        let name = t
+            .req(dec, "name")
+            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        if let Some(n) = &name {
+            if sc.batch_jobs.iter().any(|j| &j.name == n) {
+                dec.error(
+                    t.pos,
+                    &format!("{path}.name"),
+                    format!("batch job \"{n}\" is defined twice"),
+                );
+            }
+        }
+        let td = task_definition_ref(dec, &mut t, sc);
+        let arrivals = t
+            .req(dec, "arrivals")
+            .and_then(|n| decode_arrivals(dec, n, &format!("{path}.arrivals"), base_dir));
+        let count = t
+            .opt("count")
+            .and_then(|n| dec.int(n, &format!("{path}.count"), 1, 10))
+            .unwrap_or(1) as u32;
+        let dur_node = t.opt("task_duration");
+        let task_duration =
+            dur_node.and_then(|n| duration_dist(dec, n, &format!("{path}.task_duration")));
+        if dur_node.is_none() && matches!(arrivals, Some(Arrivals::Poisson { .. })) {
+            dec.error_hint(
+                t.pos,
+                &format!("{path}.task_duration"),
+                "a Poisson batch job needs task_duration",
+                Some("add task_duration = { type = \"exponential\", mean = \"10m\" }".into()),
+            );
+        }
+        let placement_strategy = t
+            .opt("placement_strategy")
+            .and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
+        let constraints = t
+            .opt("placement_constraints")
+            .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
+            .unwrap_or_default();
+        let group = t
+            .opt("group")
+            .and_then(|n| dec.string(n, &format!("{path}.group")));
+        let on_no_capacity = t
+            .opt("on_no_capacity")
+            .and_then(|n| {
+                dec.one_of(
+                    n,
+                    &format!("{path}.on_no_capacity"),
+                    "on_no_capacity",
+                    &["wait", "fail"],
+                )
+            })
+            .map_or(OnNoCapacity::Wait, |s| {
+                if s == "fail" {
+                    OnNoCapacity::Fail
+                } else {
+                    OnNoCapacity::Wait
+                }
+            });
+        let start = t
+            .opt("start")
+            .and_then(|n| duration(dec, n, &format!("{path}.start")))
+            .unwrap_or(0);
+        let stop = t
+            .opt("stop")
+            .and_then(|n| duration(dec, n, &format!("{path}.stop")));
+        t.finish(
+            dec,
+            &[
+                "name",
+                "task_definition",
+                "arrivals",
+                "count",
+                "task_duration",
+                "placement_strategy",
+                "placement_constraints",
+                "group",
+                "on_no_capacity",
+                "start",
+                "stop",
+            ],
+        );
+        if let (Some(name), Some(td), Some(arrivals)) = (name, td, arrivals) {
+            let group =
+                group.unwrap_or_else(|| format!("family:{}", sc.task_definitions[td].family));
+            sc.batch_jobs.push(BatchJobSpec {
+                name,
+                task_definition: td,
+                arrivals,
+                count,
+                task_duration,
+                placement_strategy,
+                placement_constraints: constraints,
+                group,
+                on_no_capacity,
+                start_ms: start,
+                stop_ms: stop,
+            });
+        }
+    }
+}
+
+fn decode_arrivals(
+    dec: &mut Decoder,
+    node: &Node,
+    path: &str,
+    base_dir: &Path,
+) -> Option<Arrivals> {
+    let mut t = dec.table(node, path)?;
+    let kind = t.req(dec, "type").and_then(|n| {
+        dec.one_of(
+            n,
+            &format!("{path}.type"),
+            "arrival process",
+            &["poisson", "trace"],
+        )
+    });
+    let out = match kind {
+        Some("poisson") => {
+            let rate = t
+                .req(dec, "rate_per_hour")
+                .and_then(|n| dec.number(n, &format!("{path}.rate_per_hour"), 0.0, 1.0e9));
+            t.finish(dec, &["type", "rate_per_hour"]);
+            rate.map(|r| Arrivals::Poisson { rate_per_hour: r })
+        }
+        Some("trace") => {
+            let file_node = t.req(dec, "file");
+            let file = file_node.and_then(|n| dec.string(n, &format!("{path}.file")));
+            let start = t
+                .opt("start")
+                .and_then(|n| duration(dec, n, &format!("{path}.start")))
+                .unwrap_or(0);
+            let end = t
+                .opt("end")
+                .and_then(|n| duration(dec, n, &format!("{path}.end")));
+            let speedup = t
+                .opt("speedup")
+                .and_then(|n| dec.number(n, &format!("{path}.speedup"), 1e-6, 1e6))
+                .unwrap_or(1.0);
+            let max_rows = t
+                .opt("max_rows")
+                .and_then(|n| dec.int(n, &format!("{path}.max_rows"), 1, i64::MAX))
+                .map(|v| v as usize);
+            t.finish(
+                dec,
+                &["type", "file", "start", "end", "speedup", "max_rows"],
+            );
+            let (file, file_node) = (file?, file_node?);
+            let full = base_dir.join(&file);
+            if !full.is_file() {
+                dec.error_hint(
+                    file_node.pos,
+                    &format!("{path}.file"),
+                    format!(
+                        "trace file \"{file}\" not found (looked for {})",
+                        full.display()
+                    ),
+                    Some("paths are relative to the scenario file's directory".into()),
+                );
+                return None;
+            }
+            let window = TraceWindow {
+                start_ms: start,
+                end_ms: end,
+                speedup,
+                max_rows,
+            };
+            match load_trace(&full, &window) {
+                Ok(rows) => Some(Arrivals::Trace {
+                    file,
+                    rows: Arc::new(rows),
+                }),
+                Err(e) => {
+                    dec.error(file_node.pos, &format!("{path}.file"), e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    out
+}
+
+fn decode_lifecycle(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(mut t) = dec.table(node, "lifecycle") else {
+        return;
+    };
+    if let Some(n) = t.opt("provisioning") {
+        if let Some(d) = duration_dist(dec, n, "lifecycle.provisioning") {
+            sc.lifecycle.provisioning = d;
+        }
+    }
+    if let Some(n) = t.opt("awsvpc_provisioning") {
+        if let Some(d) = duration_dist(dec, n, "lifecycle.awsvpc_provisioning") {
+            sc.lifecycle.awsvpc_provisioning = d;
+        }
+    }
+    if let Some(n) = t.opt("pending") {
+        if let Some(d) = duration_dist(dec, n, "lifecycle.pending") {
+            sc.lifecycle.pending = d;
+        }
+    }
+    if let Some(n) = t.opt("reconcile_interval") {
+        if let Some(ms) = duration(dec, n, "lifecycle.reconcile_interval") {
+            if ms == 0 {
+                dec.error(
+                    n.pos,
+                    "lifecycle.reconcile_interval",
+                    "the reconcile interval must be greater than zero",
+                );
+            } else {
+                sc.lifecycle.reconcile_interval_ms = ms;
+            }
+        }
+    }
+    t.finish(
+        dec,
+        &[
+            "provisioning",
+            "awsvpc_provisioning",
+            "pending",
+            "reconcile_interval",
+        ],
+    );
+}
+
+/// Every task definition in use must fit on at least one instance group as registered.
+fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
+    if sc.instance_groups.is_empty() {
+        return;
+    }
+    let td_nodes: Vec<&Node> = match &root.kind {
+        NodeKind::Table(entries) => entries
+            .iter()
+            .find(|e| e.key == "task_definitions")
+            .and_then(|e| match &e.value.kind {
+                NodeKind::Array(items) => Some(items.iter().collect()),
+                _ => None,
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for (i, td) in sc.task_definitions.iter().enumerate() {
+        let d = &td.demand;
+        let fits = sc.instance_groups.iter().any(|g| {
+            let ty = &sc.instance_types[g.instance_type];
+            ty.cpu_units() >= d.cpu_units
+                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib)
+                    >= d.memory_mib
+                && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
+        });
+        if fits {
+            continue;
+        }
+        let biggest = sc
+            .instance_groups
+            .iter()
+            .map(|g| {
+                let ty = &sc.instance_types[g.instance_type];
+                (
+                    ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib),
+                    ty.cpu_units(),
+                    ty.name.clone(),
+                )
+            })
+            .max()
+            .expect("groups not empty");
+        let bigger = sc
+            .instance_types
+            .iter()
+            .filter(|t| {
+                t.cpu_units() >= d.cpu_units
+                    && t.registered_memory(sc.registered_memory_fraction, 0) >= d.memory_mib
+            })
+            .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
+            .map(|t| t.name.clone());
+        let pos = td_nodes.get(i).map_or(Pos::default(), |n| n.pos);
+        let hint = match bigger {
+            Some(b) => format!("use a larger instance type such as {b}, or make the task smaller"),
+            None => "no known instance type is large enough; make the task smaller".to_string(),
+        };
+        dec.error_hint(
+            pos,
+            &format!("task_definitions[{i}]"),
+            format!(
+                "task definition \"{}\" needs {} CPU units and {} MiB, more than any instance group offers (largest: {} registers {} CPU units and {} MiB)",
+                td.family, d.cpu_units, d.memory_mib, biggest.2, biggest.1, biggest.0
+            ),
+            Some(hint),
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Invariants of the simulated cluster, checked at the end of every run and, in tests, after
+//! every event: no instance over-committed or under-counted, every task in exactly one state
+//! and on the instance it claims, and per-owner counters equal to a recount.
+
+use super::Simulation;
+use crate::model::{TaskOwner, TaskState};
+
+impl Simulation<'_> {
+    /// Returns the first broken invariant, if any.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let n = self.cluster.instances.len();
+        let mut cpu = vec![0u64; n];
+        let mut mem = vec![0u64; n];
+        let mut eni = vec![0u32; n];
+        let mut on_instance = vec![0usize; n];
+        let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
+        let mut job_counts = vec![(0u32, 0u32); self.jobs.len()];
+        for t in &self.tasks {
+            let placed = t.instance.is_some() && t.state != TaskState::Stopped;
+            if let Some(i) = t.instance.filter(|_| placed) {
+                let d = &self.demands[t.demand as usize];
+                cpu[i.index()] += u64::from(d.cpu_units);
+                mem[i.index()] += u64::from(d.memory_mib);
+                eni[i.index()] += u32::from(d.uses_eni);
+                on_instance[i.index()] += 1;
+                if !self.cluster.instances[i.index()].tasks.contains(&t.id) {
+                    return Err(format!(
+                        "{} is {} on {i} but the instance does not list it",
+                        t.id,
+                        t.state.as_str()
+                    ));
+                }
+            }
+            let starting =
+                placed && matches!(t.state, TaskState::Provisioning | TaskState::Pending);
+            let running = placed && t.state == TaskState::Running;
+            if t.state == TaskState::Running && t.instance.is_none() {
+                return Err(format!("{} is RUNNING without an instance", t.id));
+            }
+            let c = match t.owner {
+                TaskOwner::Service(s) => &mut svc_counts[s.0 as usize],
+                TaskOwner::Job(j) => &mut job_counts[j.0 as usize],
+            };
+            c.0 += u32::from(starting);
+            c.1 += u32::from(running);
+        }
+        for (k, i) in self.cluster.instances.iter().enumerate() {
+            if i.cpu_free > i.cpu_total
+                || i.memory_free_mib > i.memory_total_mib
+                || i.eni_free > i.eni_total
+            {
+                return Err(format!("{} has more free than registered resources", i.id));
+            }
+            if u64::from(i.cpu_total - i.cpu_free) != cpu[k] {
+                return Err(format!(
+                    "{} reserves {} CPU units but its tasks need {}",
+                    i.id,
+                    i.cpu_total - i.cpu_free,
+                    cpu[k]
+                ));
+            }
+            if u64::from(i.memory_total_mib - i.memory_free_mib) != mem[k] {
+                return Err(format!(
+                    "{} reserves {} MiB but its tasks need {}",
+                    i.id,
+                    i.memory_total_mib - i.memory_free_mib,
+                    mem[k]
+                ));
+            }
+            if i.eni_total - i.eni_free != eni[k] {
+                return Err(format!(
+                    "{} uses {} ENI slots but its tasks need {}",
+                    i.id,
+                    i.eni_total - i.eni_free,
+                    eni[k]
+                ));
+            }
+            if i.tasks.len() != on_instance[k] {
+                return Err(format!(
+                    "{} lists {} tasks but {} tasks are placed on it",
+                    i.id,
+                    i.tasks.len(),
+                    on_instance[k]
+                ));
+            }
+            if i.ports_used.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(format!("{} has a host port used twice", i.id));
+            }
+        }
+        for (s, (starting, running)) in self.services.iter().zip(&svc_counts) {
+            if s.starting != *starting || s.running != *running {
+                return Err(format!(
+                    "service {} counts {} starting / {} running, recount gives {starting} / {running}",
+                    s.name, s.starting, s.running
+                ));
+            }
+            if s.unplaced
+                .iter()
+                .any(|t| self.tasks[t.0 as usize].instance.is_some())
+            {
+                return Err(format!(
+                    "service {} lists a placed task as unplaced",
+                    s.name
+                ));
+            }
+        }
+        for (j, (starting, running)) in self.jobs.iter().zip(&job_counts) {
+            if j.starting != *starting || j.running != *running {
+                return Err(format!(
+                    "job {} counts {} starting / {} running, recount gives {starting} / {running}",
+                    j.name, j.starting, j.running
+                ));
+            }
+        }
+        let total_cpu: u64 = cpu.iter().sum();
+        if total_cpu != self.cluster.cpu_reserved {
+            return Err(format!(
+                "cluster reserves {} CPU units, tasks need {total_cpu}",
+                self.cluster.cpu_reserved
+            ));
+        }
+        Ok(())
+    }
+}
