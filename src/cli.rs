@@ -80,13 +80,7 @@ fn validate(files: &[PathBuf]) -> i32 {
     code
 }
 
-fn run(
-    files: &[PathBuf],
-    out: Option<&Path>,
-    seed: Option<u64>,
-    jobs: Option<usize>,
-    no_events: bool,
-) -> i32 {
+fn run(files: &[PathBuf], out: Option<&Path>, seed: Option<u64>, jobs: Option<usize>, no_events: bool) -> i32 {
     let mut scenarios: Vec<(PathBuf, Scenario)> = Vec::new();
     let mut bad = false;
     for f in files {
@@ -114,10 +108,7 @@ fn run(
         Some(o) => o.join(&sc.name),
         None => Path::new("results").join(&sc.name),
     };
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or(0))
-        .build()
-    {
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: cannot start worker threads: {e}");

@@ -10,10 +10,7 @@ use std::path::{Path, PathBuf};
 /// Why a run did not produce its outputs.
 #[derive(Debug)]
 pub enum RunError {
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     Sim(SimError),
 }
 
@@ -46,8 +43,7 @@ pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Sum
         sim::run(sc, &mut sink, opts).map_err(RunError::Sim)?
     };
     let metrics_path = out_dir.join("metrics.csv");
-    write_atomically(&metrics_path, result.metrics.to_csv().as_bytes())
-        .map_err(io(&metrics_path))?;
+    write_atomically(&metrics_path, result.metrics.to_csv().as_bytes()).map_err(io(&metrics_path))?;
     let csv_path = out_dir.join("summary.csv");
     write_atomically(&csv_path, result.summary.to_csv().as_bytes()).map_err(io(&csv_path))?;
     let json_path = out_dir.join("summary.json");

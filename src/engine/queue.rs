@@ -97,12 +97,7 @@ impl<E> EventQueue<E> {
         let time = time.max(self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Scheduled {
-            time,
-            lane,
-            seq,
-            event,
-        });
+        self.heap.push(Scheduled { time, lane, seq, event });
     }
 
     /// Time of the next event, if any.

@@ -119,9 +119,7 @@ impl Summary {
         let mut obj = serde_json::Map::new();
         for (k, v) in SUMMARY_COLUMNS.iter().zip(self.values()) {
             let value = match v.parse::<f64>() {
-                Ok(_) if *k != "scenario" => {
-                    serde_json::from_str(&v).unwrap_or(serde_json::Value::String(v))
-                }
+                Ok(_) if *k != "scenario" => serde_json::from_str(&v).unwrap_or(serde_json::Value::String(v)),
                 _ => serde_json::Value::String(v),
             };
             obj.insert((*k).to_string(), value);
@@ -130,8 +128,7 @@ impl Summary {
             "services".into(),
             serde_json::to_value(&self.services).expect("plain data"),
         );
-        let mut s =
-            serde_json::to_string_pretty(&serde_json::Value::Object(obj)).expect("plain data");
+        let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(obj)).expect("plain data");
         s.push('\n');
         s
     }

@@ -72,9 +72,7 @@ impl Instance {
     }
 
     pub fn ports_free(&self, ports: &[u16]) -> bool {
-        ports
-            .iter()
-            .all(|p| self.ports_used.binary_search(p).is_err())
+        ports.iter().all(|p| self.ports_used.binary_search(p).is_err())
     }
 
     /// Hard resource fit (CPU, memory, ENI, ports), ignoring status and constraints.
@@ -168,10 +166,7 @@ impl Cluster {
 
     /// Tasks of `group` on instances whose `attr` equals `value`.
     pub fn spread_count(&self, group: GroupId, attr: AttrId, value: ValueId) -> u32 {
-        self.spread_counts
-            .get(&(group, attr, value))
-            .copied()
-            .unwrap_or(0)
+        self.spread_counts.get(&(group, attr, value)).copied().unwrap_or(0)
     }
 
     /// Sets an attribute on an instance (interning name and value).

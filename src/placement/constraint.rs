@@ -78,12 +78,7 @@ pub(crate) fn check_constraints(
 }
 
 /// Evaluates an expression against one instance (used by tests and `explain`).
-pub fn instance_matches(
-    cluster: &Cluster,
-    id: InstanceId,
-    expr: &Expr,
-    ctx: &QueryContext,
-) -> bool {
+pub fn instance_matches(cluster: &Cluster, id: InstanceId, expr: &Expr, ctx: &QueryContext) -> bool {
     let inst = &cluster.instances[id.index()];
     expr.eval(&Facts { cluster, inst, ctx })
 }

@@ -36,9 +36,7 @@ impl IndexKey {
             [] | [Strategy::Random] => (None, None),
             [Strategy::Binpack(f)] => (Some(*f), None),
             [Strategy::Spread(SpreadField::Attribute { attr, .. })] => (None, Some(*attr)),
-            [Strategy::Spread(SpreadField::Attribute { attr, .. }), Strategy::Binpack(f)] => {
-                (Some(*f), Some(*attr))
-            }
+            [Strategy::Spread(SpreadField::Attribute { attr, .. }), Strategy::Binpack(f)] => (Some(*f), Some(*attr)),
             _ => return None,
         };
         Some(IndexKey {
@@ -93,17 +91,12 @@ impl ShapeIndex {
     fn placement_of(&self, cluster: &Cluster, inst: InstanceId) -> Option<(u32, u32)> {
         let i = &cluster.instances[inst.index()];
         let k = &self.key;
-        let fits = i.accepts_tasks()
-            && i.cpu_free >= k.cpu
-            && i.memory_free_mib >= k.memory
-            && (!k.eni || i.eni_free >= 1);
+        let fits =
+            i.accepts_tasks() && i.cpu_free >= k.cpu && i.memory_free_mib >= k.memory && (!k.eni || i.eni_free >= 1);
         if !fits {
             return None;
         }
-        let partition = k
-            .spread
-            .and_then(|a| i.attr(a))
-            .map_or(NO_PARTITION, |v| v.0);
+        let partition = k.spread.and_then(|a| i.attr(a)).map_or(NO_PARTITION, |v| v.0);
         let key = match k.binpack {
             Some(BinpackField::Cpu) => i.cpu_free,
             Some(BinpackField::Memory) => i.memory_free_mib,
@@ -149,10 +142,7 @@ impl ShapeIndex {
             self.buckets.remove(&(s.partition, s.key));
         }
         self.slots[inst.index()] = None;
-        let n = self
-            .partition_sizes
-            .get_mut(&s.partition)
-            .expect("partition counted");
+        let n = self.partition_sizes.get_mut(&s.partition).expect("partition counted");
         *n -= 1;
         if *n == 0 {
             self.partition_sizes.remove(&s.partition);
@@ -199,11 +189,7 @@ impl ShapeIndex {
             if total == 0 {
                 return None;
             }
-            let mut r = if total == 1 {
-                0
-            } else {
-                rng.random_range(0..total)
-            };
+            let mut r = if total == 1 { 0 } else { rng.random_range(0..total) };
             for b in winners {
                 if r < b.len() {
                     return Some(b[r]);
@@ -212,11 +198,7 @@ impl ShapeIndex {
             }
             unreachable!("r < total");
         }
-        let passing: Vec<InstanceId> = winners
-            .iter()
-            .flat_map(|b| b.iter().copied())
-            .filter(&passes)
-            .collect();
+        let passing: Vec<InstanceId> = winners.iter().flat_map(|b| b.iter().copied()).filter(&passes).collect();
         match passing.len() {
             0 => None,
             1 => Some(passing[0]),
@@ -261,10 +243,7 @@ impl ShapeIndex {
                 best.push(p);
             }
         }
-        if best.is_empty()
-            && self.partition_sizes.contains_key(&NO_PARTITION)
-            && feasible(NO_PARTITION)
-        {
+        if best.is_empty() && self.partition_sizes.contains_key(&NO_PARTITION) && feasible(NO_PARTITION) {
             best.push(NO_PARTITION);
         }
         best

@@ -19,6 +19,7 @@ pub use strategy::{BinpackField, SpreadField, Strategy};
 use crate::engine::StreamRng;
 use crate::model::{Cluster, GroupId, InstanceId, TaskDemand, TaskId};
 use index::{IndexKey, ShapeIndex};
+
 use rand::Rng;
 use std::collections::HashMap;
 use std::fmt;
@@ -71,9 +72,7 @@ impl FailureReason {
             FailureReason::Memory => "has insufficient memory available",
             FailureReason::Ports => "is already using a port required by your task",
             FailureReason::Eni => "encountered error \"RESOURCE:ENI\"",
-            FailureReason::MemberOf => {
-                "encountered error \"MemberOf placement constraint unsatisfied.\""
-            }
+            FailureReason::MemberOf => "encountered error \"MemberOf placement constraint unsatisfied.\"",
             FailureReason::DistinctInstance => {
                 "encountered error \"DistinctInstance placement constraint unsatisfied.\""
             }
@@ -136,12 +135,7 @@ impl Placer {
     }
 
     /// Chooses an instance for the request, or `None` when nothing fits.
-    pub fn place(
-        &mut self,
-        cluster: &Cluster,
-        req: &PlacementRequest<'_>,
-        rng: &mut StreamRng,
-    ) -> Option<InstanceId> {
+    pub fn place(&mut self, cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut StreamRng) -> Option<InstanceId> {
         if let Some(only) = req.only_instance {
             return check(cluster, only, req, &self.ctx).is_ok().then_some(only);
         }
@@ -186,9 +180,7 @@ impl Placer {
         let mut best: Option<(FailureReason, InstanceId)> = None;
         let targets: Vec<InstanceId> = match req.only_instance {
             Some(i) => vec![i],
-            None => (0..cluster.instances.len() as u32)
-                .map(InstanceId)
-                .collect(),
+            None => (0..cluster.instances.len() as u32).map(InstanceId).collect(),
         };
         for id in targets {
             if cluster.instances[id.index()].status == crate::model::InstanceStatus::Inactive {
@@ -253,12 +245,7 @@ impl Placer {
     }
 
     /// One line saying why `inst` ranked first under the request's chain (for the event log).
-    pub fn describe_choice(
-        &self,
-        cluster: &Cluster,
-        req: &PlacementRequest<'_>,
-        inst: InstanceId,
-    ) -> String {
+    pub fn describe_choice(&self, cluster: &Cluster, req: &PlacementRequest<'_>, inst: InstanceId) -> String {
         if req.only_instance.is_some() {
             return "daemon: one task per instance".to_string();
         }
@@ -323,12 +310,7 @@ pub(crate) fn check(
 }
 
 /// Checks the requirements an index does not encode (ports and constraints).
-pub(crate) fn check_extra(
-    cluster: &Cluster,
-    id: InstanceId,
-    req: &PlacementRequest<'_>,
-    ctx: &QueryContext,
-) -> bool {
+pub(crate) fn check_extra(cluster: &Cluster, id: InstanceId, req: &PlacementRequest<'_>, ctx: &QueryContext) -> bool {
     cluster.instances[id.index()].ports_free(&req.demand.host_ports)
         && constraint::check_constraints(cluster, id, req, ctx).is_ok()
 }
@@ -341,9 +323,7 @@ fn scan_best(cluster: &Cluster, req: &PlacementRequest<'_>, ctx: &QueryContext) 
     for s in req.strategies {
         match s {
             Strategy::Binpack(f) => strategy::narrow_binpack(cluster, *f, req.demand, &mut cands),
-            Strategy::Spread(field) => {
-                strategy::narrow_spread(cluster, field, req.group, &mut cands)
-            }
+            Strategy::Spread(field) => strategy::narrow_spread(cluster, field, req.group, &mut cands),
             Strategy::Random => strategy::narrow_random(&mut cands),
         }
     }

@@ -63,10 +63,7 @@ impl Subject {
         use Op::*;
         match self {
             Subject::Attribute(_) => true,
-            Subject::TaskGroup => matches!(
-                op,
-                Eq | Ne | In | NotIn | Matches | NotMatches | Exists | NotExists
-            ),
+            Subject::TaskGroup => matches!(op, Eq | Ne | In | NotIn | Matches | NotMatches | Exists | NotExists),
             Subject::AgentConnected | Subject::Ec2InstanceId => {
                 matches!(op, Eq | Ne | In | NotIn | Matches | NotMatches)
             }
@@ -310,6 +307,26 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
             i += 1;
             continue;
         }
+        let after_match_op = matches!(out.last(), Some((_, Tok::Sym(s))) if s == "=~" || s == "!~")
+            || matches!(out.last(), Some((_, Tok::Word(w))) if w == "matches" || w == "not_matches");
+        if after_match_op {
+            // A regular expression may contain brackets and parentheses: take the whole run up
+            // to whitespace, minus closing parentheses that close an enclosing group.
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() {
+                i += 1;
+            }
+            let mut end = i;
+            let opens = chars[start..end].iter().filter(|c| **c == '(').count();
+            let mut closes = chars[start..end].iter().filter(|c| **c == ')').count();
+            while end > start && chars[end - 1] == ')' && closes > opens {
+                end -= 1;
+                closes -= 1;
+            }
+            i = end;
+            out.push((col, Tok::Word(chars[start..end].iter().collect())));
+            continue;
+        }
         let next = chars.get(i + 1).copied();
         let single = match c {
             '(' => Some(Tok::LParen),
@@ -524,15 +541,9 @@ impl Parser {
             Some(Tok::Word(_)) => self.simple(),
             Some(t) => {
                 let d = describe(t);
-                Err(self.err(
-                    &format!("expected a subject, found {d}"),
-                    Some(SUBJECT_HINT),
-                ))
+                Err(self.err(&format!("expected a subject, found {d}"), Some(SUBJECT_HINT)))
             }
-            None => Err(self.err(
-                "expression ends where a subject was expected",
-                Some(SUBJECT_HINT),
-            )),
+            None => Err(self.err("expression ends where a subject was expected", Some(SUBJECT_HINT))),
         }
     }
 
@@ -548,21 +559,15 @@ impl Parser {
         })?;
         let op_col = self.col();
         let op = match self.bump() {
-            Some(Tok::Sym(s)) | Some(Tok::Word(s)) => {
-                op_from_word(&s).ok_or_else(|| QueryError {
-                    column: op_col,
-                    message: format!("unknown operator '{s}'"),
-                    hint: suggest(&s, OP_WORDS.iter().map(|(w, _)| *w)),
-                })?
-            }
+            Some(Tok::Sym(s)) | Some(Tok::Word(s)) => op_from_word(&s).ok_or_else(|| QueryError {
+                column: op_col,
+                message: format!("unknown operator '{s}'"),
+                hint: suggest(&s, OP_WORDS.iter().map(|(w, _)| *w)),
+            })?,
             Some(t) => {
                 return Err(QueryError {
                     column: op_col,
-                    message: format!(
-                        "expected an operator after {}, found {}",
-                        subject.name(),
-                        describe(&t)
-                    ),
+                    message: format!("expected an operator after {}, found {}", subject.name(), describe(&t)),
                     hint: Some("operators: == != > >= < <= exists !exists in not_in =~ !~".into()),
                 })
             }
@@ -577,10 +582,7 @@ impl Parser {
         if !subject.allows(op) {
             return Err(QueryError {
                 column: op_col,
-                message: format!(
-                    "operator {op:?} is not valid for subject {}",
-                    subject.name()
-                ),
+                message: format!("operator {op:?} is not valid for subject {}", subject.name()),
                 hint: Some(allowed_ops_hint(&subject)),
             });
         }
@@ -593,9 +595,7 @@ impl Parser {
                     Some(Tok::Word(v)) => v,
                     _ => {
                         self.pos -= 1;
-                        return Err(
-                            self.err(&format!("expected a value after {}", subject.name()), None)
-                        );
+                        return Err(self.err(&format!("expected a value after {}", subject.name()), None));
                     }
                 };
                 typed_arg(&subject, op, v).map_err(|m| QueryError {
@@ -664,8 +664,8 @@ fn parse_subject(w: &str) -> Result<Subject, (String, Option<String>)> {
         "registeredAt" => Subject::RegisteredAt,
         "runningTasksCount" => Subject::RunningTasksCount,
         _ => {
-            let hint =
-                suggest(w, SUBJECTS.iter().copied()).or_else(|| Some(SUBJECT_HINT.to_string()));
+            let hint = suggest(w.find(':').map_or(w, |c| &w[..=c]), SUBJECTS.iter().copied())
+                .or_else(|| Some(SUBJECT_HINT.to_string()));
             return Err((format!("unknown subject '{w}'"), hint));
         }
     })
@@ -716,14 +716,26 @@ pub fn parse_timestamp(v: &str) -> Option<i64> {
     None
 }
 
-/// `did you mean "x"?` for the closest candidate, when it is close enough.
+/// `did you mean "x"?` for the closest candidate, when it is close enough: a few edits away
+/// (transpositions count as one), or sharing a long prefix.
 pub fn suggest<'a>(got: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
+    let g = got.to_lowercase();
+    let max_edits = match g.chars().count() {
+        0..=3 => 1,
+        4..=6 => 2,
+        _ => 3,
+    };
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(&got.to_lowercase(), &c.to_lowercase());
-        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        let lc = c.to_lowercase();
+        let edits = strsim::damerau_levenshtein(&g, &lc);
+        let similarity = strsim::jaro_winkler(&g, &lc);
+        if edits <= max_edits || similarity > 0.85 {
+            let better = best.is_none_or(|(e, s, _)| (edits, -similarity) < (e, -s));
+            if better {
+                best = Some((edits, similarity, c));
+            }
         }
     }
-    best.map(|(_, c)| format!("did you mean \"{c}\"?"))
+    best.map(|(_, _, c)| format!("did you mean \"{c}\"?"))
 }

@@ -24,17 +24,10 @@ impl Decoder {
     }
 
     pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::new(&self.file, pos, path, message.into()));
+        self.diags.push(Diagnostic::new(&self.file, pos, path, message.into()));
     }
 
-    pub fn error_hint(
-        &mut self,
-        pos: Pos,
-        path: &str,
-        message: impl Into<String>,
-        hint: Option<String>,
-    ) {
+    pub fn error_hint(&mut self, pos: Pos, path: &str, message: impl Into<String>, hint: Option<String>) {
         let mut d = Diagnostic::new(&self.file, pos, path, message.into());
         d.hint = hint;
         self.diags.push(d);
@@ -143,13 +136,7 @@ impl Decoder {
     }
 
     /// One of a fixed set of words; suggests the closest on a typo.
-    pub fn one_of(
-        &mut self,
-        node: &Node,
-        path: &str,
-        what: &str,
-        allowed: &[&'static str],
-    ) -> Option<&'static str> {
+    pub fn one_of(&mut self, node: &Node, path: &str, what: &str, allowed: &[&'static str]) -> Option<&'static str> {
         let s = self.string(node, path)?;
         if let Some(a) = allowed.iter().find(|a| **a == s) {
             return Some(a);

@@ -29,20 +29,12 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
         )])
     })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario");
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     parse_str(&file, &text, base_dir, stem)
 }
 
 /// Parses scenario text. The format is JSON when `file` ends in `.json`, TOML otherwise.
-pub fn parse_str(
-    file: &str,
-    text: &str,
-    base_dir: &Path,
-    default_name: &str,
-) -> Result<Scenario, Diagnostics> {
+pub fn parse_str(file: &str, text: &str, base_dir: &Path, default_name: &str) -> Result<Scenario, Diagnostics> {
     let root = if file.ends_with(".json") {
         node::from_json(file, text)
     } else {

@@ -102,9 +102,7 @@ pub fn from_toml(file: &str, text: &str) -> Result<Node, Diagnostic> {
                 Ok(n) => NodeKind::Int(n),
                 Err(_) => NodeKind::Float(f64::INFINITY),
             },
-            DeValue::Float(f) => {
-                NodeKind::Float(f.as_str().replace('_', "").parse().unwrap_or(f64::NAN))
-            }
+            DeValue::Float(f) => NodeKind::Float(f.as_str().replace('_', "").parse().unwrap_or(f64::NAN)),
             DeValue::Boolean(b) => NodeKind::Bool(*b),
             DeValue::Datetime(d) => NodeKind::Datetime(d.to_string()),
             DeValue::Array(a) => NodeKind::Array(
@@ -147,14 +145,13 @@ pub fn from_toml(file: &str, text: &str) -> Result<Node, Diagnostic> {
 pub fn from_json(file: &str, text: &str) -> Result<Node, Diagnostic> {
     use jsonc_parser::ast::{ObjectPropName, Value};
     let lines = LineIndex::new(text);
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default())
-        .map_err(|e| {
-            let pos = Pos {
-                line: e.line_display() as u32,
-                col: e.column_display() as u32,
-            };
-            Diagnostic::new(file, pos, "", format!("JSON syntax error: {}", e.kind()))
-        })?;
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).map_err(|e| {
+        let pos = Pos {
+            line: e.line_display() as u32,
+            col: e.column_display() as u32,
+        };
+        Diagnostic::new(file, pos, "", format!("JSON syntax error: {}", e.kind()))
+    })?;
     fn convert(v: &Value<'_>, lines: &LineIndex<'_>) -> Node {
         let (kind, start) = match v {
             Value::StringLit(s) => (NodeKind::Str(s.value.to_string()), s.range.start),

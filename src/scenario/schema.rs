@@ -103,13 +103,8 @@ pub struct ServiceSpec {
 
 #[derive(Clone, Debug)]
 pub enum Arrivals {
-    Poisson {
-        rate_per_hour: f64,
-    },
-    Trace {
-        file: String,
-        rows: Arc<Vec<TraceRow>>,
-    },
+    Poisson { rate_per_hour: f64 },
+    Trace { file: String, rows: Arc<Vec<TraceRow>> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,12 +176,7 @@ const TOP: &[&str] = &[
 
 /// Decodes and validates a scenario tree. `base_dir` resolves relative trace paths;
 /// `default_name` is used when `scenario.name` is absent.
-pub fn decode(
-    dec: &mut Decoder,
-    root: &Node,
-    base_dir: &Path,
-    default_name: &str,
-) -> Option<Scenario> {
+pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &str) -> Option<Scenario> {
     let mut top = dec.table(root, "")?;
     let mut sc = Scenario {
         name: default_name.to_string(),
@@ -196,11 +186,7 @@ pub fn decode(
         metrics_interval_ms: 60_000,
         max_events: 50_000_000,
         start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
-        availability_zones: vec![
-            "us-east-1a".into(),
-            "us-east-1b".into(),
-            "us-east-1c".into(),
-        ],
+        availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         registered_memory_fraction: 0.975,
         reserved_ports: crate::model::cluster_reserved_ports(),
         instance_types: builtin_catalog(),
@@ -284,19 +270,12 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     };
     if let Some(v) = t.opt("name") {
         if let Some(s) = dec.string(v, "scenario.name") {
-            if s.is_empty()
-                || !s
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            {
+            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
                 dec.error_hint(
                     v.pos,
                     "scenario.name",
                     format!("\"{s}\" is not a valid scenario name"),
-                    Some(
-                        "use letters, digits, '-', '_' and '.' (it names the results directory)"
-                            .into(),
-                    ),
+                    Some("use letters, digits, '-', '_' and '.' (it names the results directory)".into()),
                 );
             } else {
                 sc.name = s;
@@ -316,11 +295,7 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     if let Some(v) = t.opt("duration") {
         if let Some(ms) = duration(dec, v, "scenario.duration") {
             if ms == 0 {
-                dec.error(
-                    v.pos,
-                    "scenario.duration",
-                    "the run must last longer than zero",
-                );
+                dec.error(v.pos, "scenario.duration", "the run must last longer than zero");
             } else {
                 sc.duration_ms = ms;
             }
@@ -385,11 +360,7 @@ fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 let p = format!("cluster.availability_zones[{i}]");
                 if let Some(s) = dec.string(item, &p) {
                     if azs.contains(&s) {
-                        dec.error(
-                            item.pos,
-                            &p,
-                            format!("availability zone \"{s}\" is listed twice"),
-                        );
+                        dec.error(item.pos, &p, format!("availability zone \"{s}\" is listed twice"));
                     } else {
                         azs.push(s);
                     }
@@ -426,11 +397,7 @@ fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     }
     t.finish(
         dec,
-        &[
-            "availability_zones",
-            "registered_memory_fraction",
-            "reserved_ports",
-        ],
+        &["availability_zones", "registered_memory_fraction", "reserved_ports"],
     );
 }
 
@@ -443,9 +410,7 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let Some(mut t) = dec.table(item, &path) else {
             continue;
         };
-        let name = t
-            .req(dec, "name")
-            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         let vcpu = t
             .req(dec, "vcpu")
             .and_then(|n| dec.int(n, &format!("{path}.vcpu"), 1, 1024));
@@ -479,14 +444,7 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .unwrap_or("x86_64");
         let os = t
             .opt("os_type")
-            .and_then(|n| {
-                dec.one_of(
-                    n,
-                    &format!("{path}.os_type"),
-                    "OS type",
-                    &["linux", "windows"],
-                )
-            })
+            .and_then(|n| dec.one_of(n, &format!("{path}.os_type"), "OS type", &["linux", "windows"]))
             .unwrap_or("linux");
         let name_node = item;
         t.finish(
@@ -538,9 +496,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let Some(mut t) = dec.table(item, &path) else {
             continue;
         };
-        let name = t
-            .req(dec, "name")
-            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         if let Some(n) = &name {
             if sc.instance_groups.iter().any(|g| &g.name == n) {
                 dec.error(
@@ -555,8 +511,9 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             let s = dec.string(n, &p)?;
             let found = sc.instance_types.iter().position(|t| t.name == s);
             if found.is_none() {
-                let hint = suggest(&s, sc.instance_types.iter().map(|t| t.name.as_str()))
-                    .or_else(|| Some("define it under [[instance_types]] or use a built-in type such as m5.large".into()));
+                let hint = suggest(&s, sc.instance_types.iter().map(|t| t.name.as_str())).or_else(|| {
+                    Some("define it under [[instance_types]] or use a built-in type such as m5.large".into())
+                });
                 dec.error_hint(n.pos, &p, format!("unknown instance type \"{s}\""), hint);
             }
             found
@@ -576,14 +533,15 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                             Some(k) => azs.push(k),
                             None => {
                                 let hint =
-                                    suggest(&s, sc.availability_zones.iter().map(String::as_str))
-                                        .or_else(|| {
-                                            Some(format!(
-                                                "the cluster's zones are {}",
-                                                sc.availability_zones.join(", ")
-                                            ))
-                                        });
-                                dec.error_hint(a.pos, &pj, format!("availability zone \"{s}\" is not in cluster.availability_zones"), hint);
+                                    suggest(&s, sc.availability_zones.iter().map(String::as_str)).or_else(|| {
+                                        Some(format!("the cluster's zones are {}", sc.availability_zones.join(", ")))
+                                    });
+                                dec.error_hint(
+                                    a.pos,
+                                    &pj,
+                                    format!("availability zone \"{s}\" is not in cluster.availability_zones"),
+                                    hint,
+                                );
                             }
                         }
                     }
@@ -601,9 +559,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                     let pk = format!("{p}.{}", e.key);
                     let valid_name = !e.key.is_empty()
                         && e.key.len() <= 128
-                        && e.key
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
+                        && e.key.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
                     if !valid_name {
                         dec.error_hint(
                             e.key_pos,
@@ -616,15 +572,16 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                             e.key_pos,
                             &pk,
                             format!("\"{}\" is a built-in attribute", e.key),
-                            Some(
-                                "built-in attributes (ecs.*) are set by ecsim; choose another name"
-                                    .into(),
-                            ),
+                            Some("built-in attributes (ecs.*) are set by ecsim; choose another name".into()),
                         );
                     }
                     if let Some(s) = dec.string(&e.value, &pk) {
                         if s.is_empty() || s.len() > 128 || s.trim() != s {
-                            dec.error(e.value.pos, &pk, "an attribute value must be 1 to 128 characters without leading or trailing spaces");
+                            dec.error(
+                                e.value.pos,
+                                &pk,
+                                "an attribute value must be 1 to 128 characters without leading or trailing spaces",
+                            );
                         } else {
                             attributes.push((e.key.clone(), s));
                         }
@@ -634,10 +591,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 dec.error(
                     v.pos,
                     &p,
-                    format!(
-                        "expected a table of name = \"value\", found {}",
-                        v.type_name()
-                    ),
+                    format!("expected a table of name = \"value\", found {}", v.type_name()),
                 );
             }
         }
@@ -691,10 +645,7 @@ fn decode_constraints(dec: &mut Decoder, node: &Node, path: &str) -> Vec<Constra
         dec.error(
             node.pos,
             path,
-            format!(
-                "{} constraints given; ECS allows at most 10 per task",
-                items.len()
-            ),
+            format!("{} constraints given; ECS allows at most 10 per task", items.len()),
         );
     }
     for (i, item) in items.iter().enumerate() {
@@ -779,14 +730,9 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
             ok = false;
             continue;
         };
-        let kind = t.req(dec, "type").and_then(|n| {
-            dec.one_of(
-                n,
-                &format!("{p}.type"),
-                "strategy",
-                &["binpack", "spread", "random"],
-            )
-        });
+        let kind = t
+            .req(dec, "type")
+            .and_then(|n| dec.one_of(n, &format!("{p}.type"), "strategy", &["binpack", "spread", "random"]));
         let field = t.opt("field");
         let fp = format!("{p}.field");
         let s = match kind {
@@ -808,15 +754,18 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
             },
             Some("spread") => match field {
                 None => {
-                    dec.error_hint(t.pos, &fp, "spread needs a field", Some("add field = \"attribute:ecs.availability-zone\" or field = \"instanceId\"".into()));
+                    dec.error_hint(
+                        t.pos,
+                        &fp,
+                        "spread needs a field",
+                        Some("add field = \"attribute:ecs.availability-zone\" or field = \"instanceId\"".into()),
+                    );
                     None
                 }
                 Some(f) => dec.string(f, &fp).and_then(|s| match s.as_str() {
                     "instanceId" | "host" => Some(StrategySpec::SpreadInstanceId),
                     _ => match s.strip_prefix("attribute:") {
-                        Some(a) if !a.is_empty() => {
-                            Some(StrategySpec::SpreadAttribute(a.to_string()))
-                        }
+                        Some(a) if !a.is_empty() => Some(StrategySpec::SpreadAttribute(a.to_string())),
                         _ => {
                             let hint = suggest(
                                 &s,
@@ -828,15 +777,8 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
                                 ]
                                 .into_iter(),
                             )
-                            .or_else(|| {
-                                Some("use \"instanceId\", \"host\" or \"attribute:<name>\"".into())
-                            });
-                            dec.error_hint(
-                                f.pos,
-                                &fp,
-                                format!("unknown spread field \"{s}\""),
-                                hint,
-                            );
+                            .or_else(|| Some("use \"instanceId\", \"host\" or \"attribute:<name>\"".into()));
+                            dec.error_hint(f.pos, &fp, format!("unknown spread field \"{s}\""), hint);
                             None
                         }
                     },
@@ -844,12 +786,7 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
             },
             Some("random") => {
                 if let Some(f) = field {
-                    dec.error_hint(
-                        f.pos,
-                        &fp,
-                        "random takes no field",
-                        Some("remove `field`".into()),
-                    );
+                    dec.error_hint(f.pos, &fp, "random takes no field", Some("remove `field`".into()));
                 }
                 Some(StrategySpec::Random)
             }
@@ -900,9 +837,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "awsvpc" => NetworkMode::Awsvpc,
                 _ => NetworkMode::Bridge,
             });
-        let task_cpu = t
-            .opt("cpu")
-            .and_then(|n| cpu_units(dec, n, &format!("{path}.cpu")));
+        let task_cpu = t.opt("cpu").and_then(|n| cpu_units(dec, n, &format!("{path}.cpu")));
         let task_mem = t
             .opt("memory")
             .and_then(|n| memory_mib(dec, n, &format!("{path}.memory")));
@@ -921,19 +856,14 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             let cp = format!("{path}.container_definitions");
             if let Some(list) = dec.array(cn, &cp) {
                 if list.is_empty() {
-                    dec.error(
-                        cn.pos,
-                        &cp,
-                        "a task definition needs at least one container",
-                    );
+                    dec.error(cn.pos, &cp, "a task definition needs at least one container");
                 }
                 for (j, c) in list.iter().enumerate() {
                     let p = format!("{cp}[{j}]");
                     let Some(mut ct) = dec.table(c, &p) else {
                         continue;
                     };
-                    ct.req(dec, "name")
-                        .and_then(|n| dec.string(n, &format!("{p}.name")));
+                    ct.req(dec, "name").and_then(|n| dec.string(n, &format!("{p}.name")));
                     if let Some(n) = ct.opt("cpu") {
                         sum_cpu += cpu_units(dec, n, &format!("{p}.cpu")).unwrap_or(0);
                     }
@@ -941,11 +871,15 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                         .opt("memory")
                         .and_then(|n| memory_mib(dec, n, &format!("{p}.memory")));
                     let soft_node = ct.opt("memory_reservation");
-                    let soft = soft_node
-                        .and_then(|n| memory_mib(dec, n, &format!("{p}.memory_reservation")));
+                    let soft = soft_node.and_then(|n| memory_mib(dec, n, &format!("{p}.memory_reservation")));
                     if let (Some(h), Some(s), Some(sn)) = (hard, soft, soft_node) {
                         if h <= s {
-                            dec.error_hint(sn.pos, &format!("{p}.memory_reservation"), format!("memory_reservation ({s} MiB) must be less than memory ({h} MiB)"), Some("the reservation is the soft limit; memory is the hard limit above it".into()));
+                            dec.error_hint(
+                                sn.pos,
+                                &format!("{p}.memory_reservation"),
+                                format!("memory_reservation ({s} MiB) must be less than memory ({h} MiB)"),
+                                Some("the reservation is the soft limit; memory is the hard limit above it".into()),
+                            );
                         }
                     }
                     match soft.or(hard) {
@@ -963,29 +897,27 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                                 let Some(mut mt) = dec.table(m, &mp) else {
                                     continue;
                                 };
-                                let cport = mt.req(dec, "container_port").and_then(|n| {
-                                    dec.int(n, &format!("{mp}.container_port"), 1, 65535)
-                                });
+                                let cport = mt
+                                    .req(dec, "container_port")
+                                    .and_then(|n| dec.int(n, &format!("{mp}.container_port"), 1, 65535));
                                 let hnode = mt.opt("host_port");
-                                let hport = hnode
-                                    .and_then(|n| dec.int(n, &format!("{mp}.host_port"), 0, 65535));
+                                let hport = hnode.and_then(|n| dec.int(n, &format!("{mp}.host_port"), 0, 65535));
                                 if let Some(pr) = mt.opt("protocol") {
-                                    dec.one_of(
-                                        pr,
-                                        &format!("{mp}.protocol"),
-                                        "protocol",
-                                        &["tcp", "udp"],
-                                    );
+                                    dec.one_of(pr, &format!("{mp}.protocol"), "protocol", &["tcp", "udp"]);
                                 }
                                 mt.finish(dec, &["container_port", "host_port", "protocol"]);
                                 let host = match network_mode {
                                     NetworkMode::Bridge => hport.unwrap_or(0),
                                     NetworkMode::Host => hport.or(cport).unwrap_or(0),
                                     NetworkMode::Awsvpc => {
-                                        if let (Some(h), Some(c), Some(hn)) = (hport, cport, hnode)
-                                        {
+                                        if let (Some(h), Some(c), Some(hn)) = (hport, cport, hnode) {
                                             if h != 0 && h != c {
-                                                dec.error_hint(hn.pos, &format!("{mp}.host_port"), "with awsvpc, host_port must equal container_port", Some("remove host_port".into()));
+                                                dec.error_hint(
+                                                    hn.pos,
+                                                    &format!("{mp}.host_port"),
+                                                    "with awsvpc, host_port must equal container_port",
+                                                    Some("remove host_port".into()),
+                                                );
                                             }
                                         }
                                         0 // each awsvpc task has its own ENI: no host port conflicts
@@ -1019,16 +951,17 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             );
         }
         if task_mem.is_none() && any_mem_missing {
-            dec.error_hint(t.pos, &format!("{path}.memory"), "a container has neither memory nor memory_reservation, and the task sets no memory", Some("set memory on the task or on every container".into()));
+            dec.error_hint(
+                t.pos,
+                &format!("{path}.memory"),
+                "a container has neither memory nor memory_reservation, and the task sets no memory",
+                Some("set memory on the task or on every container".into()),
+            );
         }
         let mut host_ports: Vec<u16> = Vec::new();
         for (p, pos, pp) in &ports {
             if host_ports.contains(p) {
-                dec.error(
-                    *pos,
-                    pp,
-                    format!("host port {p} is mapped twice in one task"),
-                );
+                dec.error(*pos, pp, format!("host port {p} is mapped twice in one task"));
             } else if sc.reserved_ports.contains(p) {
                 dec.error_hint(
                     *pos,
@@ -1090,9 +1023,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let Some(mut t) = dec.table(item, &path) else {
             continue;
         };
-        let name = t
-            .req(dec, "name")
-            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         if let Some(n) = &name {
             if sc.services.iter().any(|s| &s.name == n) {
                 dec.error(
@@ -1141,8 +1072,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             }
         };
         let strategy = t.opt("placement_strategy");
-        let placement_strategy =
-            strategy.and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
+        let placement_strategy = strategy.and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
         if daemon {
             if let Some(s) = strategy {
                 dec.error_hint(
@@ -1177,11 +1107,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 name,
                 task_definition: td,
                 scheduling,
-                placement_strategy: if daemon {
-                    Some(Vec::new())
-                } else {
-                    placement_strategy
-                },
+                placement_strategy: if daemon { Some(Vec::new()) } else { placement_strategy },
                 placement_constraints: constraints,
                 task_run_time: run_time,
             });
@@ -1198,9 +1124,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
         let Some(mut t) = dec.table(item, &path) else {
             continue;
         };
-        let name = t
-            .req(dec, "name")
-            .and_then(|n| dec.string(n, &format!("{path}.name")));
+        let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         if let Some(n) = &name {
             if sc.batch_jobs.iter().any(|j| &j.name == n) {
                 dec.error(
@@ -1219,8 +1143,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
             .and_then(|n| dec.int(n, &format!("{path}.count"), 1, 10))
             .unwrap_or(1) as u32;
         let dur_node = t.opt("task_duration");
-        let task_duration =
-            dur_node.and_then(|n| duration_dist(dec, n, &format!("{path}.task_duration")));
+        let task_duration = dur_node.and_then(|n| duration_dist(dec, n, &format!("{path}.task_duration")));
         if dur_node.is_none() && matches!(arrivals, Some(Arrivals::Poisson { .. })) {
             dec.error_hint(
                 t.pos,
@@ -1236,9 +1159,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
             .opt("placement_constraints")
             .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
             .unwrap_or_default();
-        let group = t
-            .opt("group")
-            .and_then(|n| dec.string(n, &format!("{path}.group")));
+        let group = t.opt("group").and_then(|n| dec.string(n, &format!("{path}.group")));
         let on_no_capacity = t
             .opt("on_no_capacity")
             .and_then(|n| {
@@ -1260,9 +1181,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
             .opt("start")
             .and_then(|n| duration(dec, n, &format!("{path}.start")))
             .unwrap_or(0);
-        let stop = t
-            .opt("stop")
-            .and_then(|n| duration(dec, n, &format!("{path}.stop")));
+        let stop = t.opt("stop").and_then(|n| duration(dec, n, &format!("{path}.stop")));
         t.finish(
             dec,
             &[
@@ -1280,8 +1199,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
             ],
         );
         if let (Some(name), Some(td), Some(arrivals)) = (name, td, arrivals) {
-            let group =
-                group.unwrap_or_else(|| format!("family:{}", sc.task_definitions[td].family));
+            let group = group.unwrap_or_else(|| format!("family:{}", sc.task_definitions[td].family));
             sc.batch_jobs.push(BatchJobSpec {
                 name,
                 task_definition: td,
@@ -1299,21 +1217,11 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
     }
 }
 
-fn decode_arrivals(
-    dec: &mut Decoder,
-    node: &Node,
-    path: &str,
-    base_dir: &Path,
-) -> Option<Arrivals> {
+fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> Option<Arrivals> {
     let mut t = dec.table(node, path)?;
-    let kind = t.req(dec, "type").and_then(|n| {
-        dec.one_of(
-            n,
-            &format!("{path}.type"),
-            "arrival process",
-            &["poisson", "trace"],
-        )
-    });
+    let kind = t
+        .req(dec, "type")
+        .and_then(|n| dec.one_of(n, &format!("{path}.type"), "arrival process", &["poisson", "trace"]));
     let out = match kind {
         Some("poisson") => {
             let rate = t
@@ -1329,9 +1237,7 @@ fn decode_arrivals(
                 .opt("start")
                 .and_then(|n| duration(dec, n, &format!("{path}.start")))
                 .unwrap_or(0);
-            let end = t
-                .opt("end")
-                .and_then(|n| duration(dec, n, &format!("{path}.end")));
+            let end = t.opt("end").and_then(|n| duration(dec, n, &format!("{path}.end")));
             let speedup = t
                 .opt("speedup")
                 .and_then(|n| dec.number(n, &format!("{path}.speedup"), 1e-6, 1e6))
@@ -1340,20 +1246,14 @@ fn decode_arrivals(
                 .opt("max_rows")
                 .and_then(|n| dec.int(n, &format!("{path}.max_rows"), 1, i64::MAX))
                 .map(|v| v as usize);
-            t.finish(
-                dec,
-                &["type", "file", "start", "end", "speedup", "max_rows"],
-            );
+            t.finish(dec, &["type", "file", "start", "end", "speedup", "max_rows"]);
             let (file, file_node) = (file?, file_node?);
             let full = base_dir.join(&file);
             if !full.is_file() {
                 dec.error_hint(
                     file_node.pos,
                     &format!("{path}.file"),
-                    format!(
-                        "trace file \"{file}\" not found (looked for {})",
-                        full.display()
-                    ),
+                    format!("trace file \"{file}\" not found (looked for {})", full.display()),
                     Some("paths are relative to the scenario file's directory".into()),
                 );
                 return None;
@@ -1414,12 +1314,7 @@ fn decode_lifecycle(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     }
     t.finish(
         dec,
-        &[
-            "provisioning",
-            "awsvpc_provisioning",
-            "pending",
-            "reconcile_interval",
-        ],
+        &["provisioning", "awsvpc_provisioning", "pending", "reconcile_interval"],
     );
 }
 
@@ -1444,8 +1339,7 @@ fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
         let fits = sc.instance_groups.iter().any(|g| {
             let ty = &sc.instance_types[g.instance_type];
             ty.cpu_units() >= d.cpu_units
-                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib)
-                    >= d.memory_mib
+                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
                 && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
         });
         if fits {
@@ -1468,8 +1362,7 @@ fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
             .instance_types
             .iter()
             .filter(|t| {
-                t.cpu_units() >= d.cpu_units
-                    && t.registered_memory(sc.registered_memory_fraction, 0) >= d.memory_mib
+                t.cpu_units() >= d.cpu_units && t.registered_memory(sc.registered_memory_fraction, 0) >= d.memory_mib
             })
             .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
             .map(|t| t.name.clone());

@@ -30,20 +30,12 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
         .has_headers(true)
         .from_path(path)
         .map_err(|e| format!("cannot read trace {}: {e}", path.display()))?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
+    let headers = rdr.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let arrival = col("arrival_s").ok_or_else(|| {
         format!("{}:1: missing column `arrival_s` (expected the common trace shape arrival_s,cpu_vcpu,memory_mib,duration_s,count)", path.display())
     })?;
-    let (cpu, mem, dur, count) = (
-        col("cpu_vcpu"),
-        col("memory_mib"),
-        col("duration_s"),
-        col("count"),
-    );
+    let (cpu, mem, dur, count) = (col("cpu_vcpu"), col("memory_mib"), col("duration_s"), col("count"));
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
@@ -82,8 +74,7 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
             arrival_ms: ((t_ms - window.start_ms) as f64 / window.speedup).round() as u64,
             cpu_units: num(cpu, "cpu_vcpu")?.map(|v| (v * 1024.0).round() as u32),
             memory_mib: num(mem, "memory_mib")?.map(|v| v.ceil() as u32),
-            duration_ms: num(dur, "duration_s")?
-                .map(|v| ((v * 1000.0) / window.speedup).round() as u64),
+            duration_ms: num(dur, "duration_s")?.map(|v| ((v * 1000.0) / window.speedup).round() as u64),
             count: n.round().max(0.0) as u32,
         });
     }

@@ -27,9 +27,7 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
             .parse()
             .map_err(|_| format!("\"{}\" is not a number", &rest[..num_len]))?;
         rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = rest[..unit_len].trim();
         let ms = match unit {
             "ms" => 1.0,
@@ -91,9 +89,7 @@ pub fn duration(dec: &mut Decoder, node: &Node, path: &str) -> Option<u64> {
 pub fn cpu_units(dec: &mut Decoder, node: &Node, path: &str) -> Option<u32> {
     let parsed = match &node.kind {
         NodeKind::Int(i) if *i >= 0 && *i <= 10_000_000 => Ok(*i as u32),
-        NodeKind::Int(i) => Err(format!(
-            "expected a non-negative number of CPU units, found {i}"
-        )),
+        NodeKind::Int(i) => Err(format!("expected a non-negative number of CPU units, found {i}")),
         NodeKind::Str(s) => {
             let t = s.trim().to_ascii_lowercase();
             if let Some(v) = t.strip_suffix("vcpu") {
@@ -104,8 +100,7 @@ pub fn cpu_units(dec: &mut Decoder, node: &Node, path: &str) -> Option<u32> {
                     .map(|v| (v * 1024.0).round() as u32)
                     .ok_or_else(|| format!("\"{s}\" is not a vCPU amount"))
             } else {
-                t.parse::<u32>()
-                    .map_err(|_| format!("\"{s}\" is not a CPU amount"))
+                t.parse::<u32>().map_err(|_| format!("\"{s}\" is not a CPU amount"))
             }
         }
         _ => Err(format!("expected CPU units, found {}", node.type_name())),
@@ -129,14 +124,13 @@ pub fn memory_mib(dec: &mut Decoder, node: &Node, path: &str) -> Option<u32> {
         NodeKind::Int(i) => Err(format!("expected a non-negative number of MiB, found {i}")),
         NodeKind::Str(s) => {
             let t = s.trim().to_ascii_lowercase();
-            let (num, mult) =
-                if let Some(v) = t.strip_suffix("gib").or_else(|| t.strip_suffix("gb")) {
-                    (v, 1024.0)
-                } else if let Some(v) = t.strip_suffix("mib").or_else(|| t.strip_suffix("mb")) {
-                    (v, 1.0)
-                } else {
-                    (t.as_str(), 1.0)
-                };
+            let (num, mult) = if let Some(v) = t.strip_suffix("gib").or_else(|| t.strip_suffix("gb")) {
+                (v, 1024.0)
+            } else if let Some(v) = t.strip_suffix("mib").or_else(|| t.strip_suffix("mb")) {
+                (v, 1.0)
+            } else {
+                (t.as_str(), 1.0)
+            };
             num.trim()
                 .parse::<f64>()
                 .ok()
@@ -144,10 +138,7 @@ pub fn memory_mib(dec: &mut Decoder, node: &Node, path: &str) -> Option<u32> {
                 .map(|v| (v * mult).round() as u32)
                 .ok_or_else(|| format!("\"{s}\" is not a memory amount"))
         }
-        _ => Err(format!(
-            "expected memory in MiB, found {}",
-            node.type_name()
-        )),
+        _ => Err(format!("expected memory in MiB, found {}", node.type_name())),
     };
     parsed
         .map_err(|m| {
@@ -234,16 +225,11 @@ pub fn duration_dist(dec: &mut Decoder, node: &Node, path: &str) -> Option<Durat
             Some(DurationDist::Exponential { mean_ms: m as f64 })
         }),
         Some("uniform") => {
-            let min = t
-                .req(dec, "min")
-                .and_then(|n| duration(dec, n, &format!("{path}.min")));
+            let min = t.req(dec, "min").and_then(|n| duration(dec, n, &format!("{path}.min")));
             let maxn = t.req(dec, "max");
             let max = maxn.and_then(|n| duration(dec, n, &format!("{path}.max")));
             match (min, max) {
-                (Some(a), Some(b)) if a <= b => Some(DurationDist::Uniform {
-                    min_ms: a,
-                    max_ms: b,
-                }),
+                (Some(a), Some(b)) if a <= b => Some(DurationDist::Uniform { min_ms: a, max_ms: b }),
                 (Some(_), Some(_)) => {
                     dec.error(
                         maxn.unwrap().pos,

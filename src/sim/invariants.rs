@@ -31,8 +31,7 @@ impl Simulation<'_> {
                     ));
                 }
             }
-            let starting =
-                placed && matches!(t.state, TaskState::Provisioning | TaskState::Pending);
+            let starting = placed && matches!(t.state, TaskState::Provisioning | TaskState::Pending);
             let running = placed && t.state == TaskState::Running;
             if t.state == TaskState::Running && t.instance.is_none() {
                 return Err(format!("{} is RUNNING without an instance", t.id));
@@ -45,10 +44,7 @@ impl Simulation<'_> {
             c.1 += u32::from(running);
         }
         for (k, i) in self.cluster.instances.iter().enumerate() {
-            if i.cpu_free > i.cpu_total
-                || i.memory_free_mib > i.memory_total_mib
-                || i.eni_free > i.eni_total
-            {
+            if i.cpu_free > i.cpu_total || i.memory_free_mib > i.memory_total_mib || i.eni_free > i.eni_total {
                 return Err(format!("{} has more free than registered resources", i.id));
             }
             if u64::from(i.cpu_total - i.cpu_free) != cpu[k] {
@@ -94,14 +90,8 @@ impl Simulation<'_> {
                     s.name, s.starting, s.running
                 ));
             }
-            if s.unplaced
-                .iter()
-                .any(|t| self.tasks[t.0 as usize].instance.is_some())
-            {
-                return Err(format!(
-                    "service {} lists a placed task as unplaced",
-                    s.name
-                ));
+            if s.unplaced.iter().any(|t| self.tasks[t.0 as usize].instance.is_some()) {
+                return Err(format!("service {} lists a placed task as unplaced", s.name));
             }
         }
         for (j, (starting, running)) in self.jobs.iter().zip(&job_counts) {

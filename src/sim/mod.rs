@@ -16,19 +16,15 @@
 mod invariants;
 
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime, StreamRng};
-use crate::metrics::{
-    percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary,
-};
+use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::model::{
-    AzIdx, Cluster, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId,
-    Task, TaskDemand, TaskId, TaskOwner, TaskState,
+    AzIdx, Cluster, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task, TaskDemand,
+    TaskId, TaskOwner, TaskState,
 };
-use crate::placement::{
-    BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy,
-};
+use crate::placement::{BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy};
 use crate::scenario::{
-    default_service_strategy, Arrivals, ConstraintSpec, DurationDist, OnNoCapacity, Scenario,
-    SchedulingStrategy, StrategySpec,
+    default_service_strategy, Arrivals, ConstraintSpec, DurationDist, OnNoCapacity, Scenario, SchedulingStrategy,
+    StrategySpec,
 };
 use rand_distr::{Distribution, Exp};
 use std::collections::{HashMap, VecDeque};
@@ -222,8 +218,7 @@ impl<'a> Simulation<'a> {
         sim.setup_services(&streams);
         sim.setup_jobs(&streams);
         sim.metrics.columns = sim.metric_columns();
-        sim.queue
-            .schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
+        sim.queue.schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
         sim
     }
 
@@ -261,8 +256,7 @@ impl<'a> Simulation<'a> {
                     .set_attr(id, "ecs.availability-zone", &sc.availability_zones[az]);
                 self.cluster.set_attr(id, "ecs.instance-type", &ty.name);
                 self.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
-                self.cluster
-                    .set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
+                self.cluster.set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
                 for (k, v) in &g.attributes {
                     self.cluster.set_attr(id, k, v);
                 }
@@ -285,9 +279,7 @@ impl<'a> Simulation<'a> {
             i.cpu_total >= d.cpu_units
                 && i.memory_total_mib >= d.memory_mib
                 && (!d.uses_eni || i.eni_total >= 1)
-                && d.host_ports
-                    .iter()
-                    .all(|p| !self.sc.reserved_ports.contains(p))
+                && d.host_ports.iter().all(|p| !self.sc.reserved_ports.contains(p))
         });
         self.demand_fits_somewhere.push(fits);
         self.demands.push(d.clone());
@@ -336,10 +328,7 @@ impl<'a> Simulation<'a> {
         for s in sc.services.iter() {
             let td = &sc.task_definitions[s.task_definition];
             let demand = self.intern_demand(td.demand.clone());
-            let spec = s
-                .placement_strategy
-                .clone()
-                .unwrap_or_else(default_service_strategy);
+            let spec = s.placement_strategy.clone().unwrap_or_else(default_service_strategy);
             let strategies = self.resolve_strategies(&spec);
             let group = self.cluster.intern_group(&format!("service:{}", s.name));
             let (daemon, desired) = match s.scheduling {
@@ -353,10 +342,7 @@ impl<'a> Simulation<'a> {
                 desired,
                 demand,
                 strategies,
-                constraints: Self::resolve_constraints(&[
-                    &td.constraints,
-                    &s.placement_constraints,
-                ]),
+                constraints: Self::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
                 run_time: s.task_run_time.clone(),
                 unplaced: VecDeque::new(),
                 starting: 0,
@@ -388,10 +374,7 @@ impl<'a> Simulation<'a> {
                 group,
                 demand,
                 strategies,
-                constraints: Self::resolve_constraints(&[
-                    &td.constraints,
-                    &j.placement_constraints,
-                ]),
+                constraints: Self::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
                 rng: streams.stream(&format!("workload/{}", j.name)),
                 next_row: 0,
                 queue: VecDeque::new(),
@@ -400,11 +383,10 @@ impl<'a> Simulation<'a> {
                 running: 0,
             };
             let first = match &j.arrivals {
-                Arrivals::Poisson { rate_per_hour } => poisson_gap(&mut state.rng, *rate_per_hour)
-                    .map(|g| SimTime(j.start_ms).saturating_add(g)),
-                Arrivals::Trace { rows, .. } => {
-                    rows.first().map(|r| SimTime(j.start_ms + r.arrival_ms))
+                Arrivals::Poisson { rate_per_hour } => {
+                    poisson_gap(&mut state.rng, *rate_per_hour).map(|g| SimTime(j.start_ms).saturating_add(g))
                 }
+                Arrivals::Trace { rows, .. } => rows.first().map(|r| SimTime(j.start_ms + r.arrival_ms)),
             };
             self.jobs.push(state);
             if let Some(t) = first {
@@ -519,8 +501,7 @@ impl<'a> Simulation<'a> {
                 self.sample_metrics();
                 let next = self.now() + self.sc.metrics_interval_ms;
                 if next.as_ms() <= self.sc.duration_ms {
-                    self.queue
-                        .schedule(next, LANE_METRICS, Event::MetricsSample);
+                    self.queue.schedule(next, LANE_METRICS, Event::MetricsSample);
                 }
                 Ok(())
             }
@@ -539,9 +520,7 @@ impl<'a> Simulation<'a> {
         }
         let (group, task_s) = match task {
             Some(t) => (
-                self.cluster
-                    .group_name(self.tasks[t.0 as usize].group)
-                    .to_string(),
+                self.cluster.group_name(self.tasks[t.0 as usize].group).to_string(),
                 t.to_string(),
             ),
             None => (String::new(), String::new()),
@@ -551,9 +530,7 @@ impl<'a> Simulation<'a> {
                 let inst = &self.cluster.instances[i.index()];
                 (
                     i.to_string(),
-                    self.sc.instance_types[inst.instance_type as usize]
-                        .name
-                        .clone(),
+                    self.sc.instance_types[inst.instance_type as usize].name.clone(),
                     self.sc.availability_zones[inst.az.0 as usize].clone(),
                 )
             }
@@ -573,13 +550,7 @@ impl<'a> Simulation<'a> {
             .map_err(SimError::Io)
     }
 
-    fn new_task(
-        &mut self,
-        owner: TaskOwner,
-        group: GroupId,
-        demand: u32,
-        run_for_ms: Option<u64>,
-    ) -> TaskId {
+    fn new_task(&mut self, owner: TaskOwner, group: GroupId, demand: u32, run_for_ms: Option<u64>) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         self.tasks.push(Task {
             id,
@@ -616,10 +587,7 @@ impl<'a> Simulation<'a> {
             strategies,
             only_instance: None,
         };
-        let Some(inst) = self
-            .placer
-            .place(&self.cluster, &req, &mut self.rng_placement)
-        else {
+        let Some(inst) = self.placer.place(&self.cluster, &req, &mut self.rng_placement) else {
             return Ok(false);
         };
         let detail = if self.sink.enabled() {
@@ -631,20 +599,14 @@ impl<'a> Simulation<'a> {
         Ok(true)
     }
 
-    fn commit_placement(
-        &mut self,
-        task: TaskId,
-        inst: InstanceId,
-        detail: String,
-    ) -> Result<(), SimError> {
+    fn commit_placement(&mut self, task: TaskId, inst: InstanceId, detail: String) -> Result<(), SimError> {
         let now = self.now();
         let (group, demand_idx, owner) = {
             let t = &self.tasks[task.0 as usize];
             (t.group, t.demand, t.owner)
         };
         let demand = &self.demands[demand_idx as usize];
-        self.placer
-            .reserve(&mut self.cluster, inst, task, group, demand);
+        self.placer.reserve(&mut self.cluster, inst, task, group, demand);
         let gi = self.cluster.instances[inst.index()].group.0 as usize;
         self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
         self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
@@ -691,8 +653,7 @@ impl<'a> Simulation<'a> {
         t.state = TaskState::Running;
         let (owner, run_for, inst) = (t.owner, t.run_for_ms, t.instance);
         if let Some(ms) = run_for {
-            self.queue
-                .schedule(now + ms, LANE_STOP, Event::TaskExited(task));
+            self.queue.schedule(now + ms, LANE_STOP, Event::TaskExited(task));
         }
         match owner {
             TaskOwner::Service(s) => {
@@ -727,8 +688,7 @@ impl<'a> Simulation<'a> {
             t.instance.expect("running tasks are placed"),
         );
         let demand = &self.demands[demand_idx as usize];
-        self.placer
-            .release(&mut self.cluster, inst, task, group, demand);
+        self.placer.release(&mut self.cluster, inst, task, group, demand);
         let gi = self.cluster.instances[inst.index()].group.0 as usize;
         self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
         self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
@@ -785,11 +745,7 @@ impl<'a> Simulation<'a> {
 
     fn tasks_waiting(&self) -> u64 {
         self.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
-            + self
-                .services
-                .iter()
-                .map(|s| s.unplaced.len() as u64)
-                .sum::<u64>()
+            + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
     }
 
     fn on_job_arrival(&mut self, j: JobId) -> Result<(), SimError> {
@@ -800,10 +756,7 @@ impl<'a> Simulation<'a> {
         let next_at: Option<SimTime> = match &spec.arrivals {
             Arrivals::Poisson { rate_per_hour } => {
                 for _ in 0..spec.count {
-                    let run = spec
-                        .task_duration
-                        .as_ref()
-                        .map(|d| d.sample(&mut self.rng_durations));
+                    let run = spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations));
                     batch.push((self.jobs[j.0 as usize].demand, run));
                 }
                 poisson_gap(&mut self.jobs[j.0 as usize].rng, *rate_per_hour).map(|g| now + g)
@@ -812,25 +765,20 @@ impl<'a> Simulation<'a> {
                 let rows = rows.clone();
                 let row_idx = self.jobs[j.0 as usize].next_row;
                 let row = &rows[row_idx];
-                let base = self.sc.task_definitions[spec.task_definition]
-                    .demand
-                    .clone();
+                let base = self.sc.task_definitions[spec.task_definition].demand.clone();
                 let demand = self.intern_demand(TaskDemand {
                     cpu_units: row.cpu_units.unwrap_or(base.cpu_units),
                     memory_mib: row.memory_mib.unwrap_or(base.memory_mib),
                     ..base
                 });
                 for _ in 0..row.count {
-                    let run = row.duration_ms.or_else(|| {
-                        spec.task_duration
-                            .as_ref()
-                            .map(|d| d.sample(&mut self.rng_durations))
-                    });
+                    let run = row
+                        .duration_ms
+                        .or_else(|| spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations)));
                     batch.push((demand, run));
                 }
                 self.jobs[j.0 as usize].next_row = row_idx + 1;
-                rows.get(row_idx + 1)
-                    .map(|r| SimTime(spec.start_ms + r.arrival_ms))
+                rows.get(row_idx + 1).map(|r| SimTime(spec.start_ms + r.arrival_ms))
             }
         };
         if let Some(t) = next_at {
@@ -855,10 +803,7 @@ impl<'a> Simulation<'a> {
                 // This task itself failed to place: record why, as RunTask's failures[] would.
                 let failure = self.diagnose(task);
                 self.placement_failures += 1;
-                let detail = format!(
-                    "RunTask failure reason \"{}\"; {failure}",
-                    failure.reason.code()
-                );
+                let detail = format!("RunTask failure reason \"{}\"; {failure}", failure.reason.code());
                 self.log("TASK_PLACEMENT_FAILED", Some(task), failure.closest, detail)?;
             }
             match on_no_capacity {
@@ -910,8 +855,7 @@ impl<'a> Simulation<'a> {
         let st = &mut self.services[s.0 as usize];
         if !st.reconcile_scheduled {
             st.reconcile_scheduled = true;
-            self.queue
-                .schedule(at, LANE_SCHEDULER, Event::ServiceReconcile(s));
+            self.queue.schedule(at, LANE_SCHEDULER, Event::ServiceReconcile(s));
         }
     }
 
@@ -922,10 +866,7 @@ impl<'a> Simulation<'a> {
         }
         let (desired, active) = {
             let st = &self.services[s.0 as usize];
-            (
-                st.desired,
-                st.unplaced.len() as u32 + st.starting + st.running,
-            )
+            (st.desired, st.unplaced.len() as u32 + st.starting + st.running)
         };
         for _ in active..desired {
             let (group, demand, run) = {
@@ -982,12 +923,9 @@ impl<'a> Simulation<'a> {
             };
             // Instances that do not satisfy memberOf are not meant to run the daemon.
             let member = st.constraints.iter().all(|c| match c {
-                Constraint::MemberOf { expr, .. } => crate::placement::query_matches(
-                    &self.cluster,
-                    inst,
-                    expr,
-                    &self.placer.context(),
-                ),
+                Constraint::MemberOf { expr, .. } => {
+                    crate::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
+                }
                 Constraint::DistinctInstance => true,
             });
             if !member {
@@ -1099,9 +1037,7 @@ impl<'a> Simulation<'a> {
             };
             row.push(MetricValue::Count(desired));
             row.push(MetricValue::Count(u64::from(s.running)));
-            row.push(MetricValue::Count(
-                u64::from(s.starting) + s.unplaced.len() as u64,
-            ));
+            row.push(MetricValue::Count(u64::from(s.starting) + s.unplaced.len() as u64));
         }
         for j in &self.jobs {
             row.push(MetricValue::Count(u64::from(j.waiting)));
@@ -1131,11 +1067,7 @@ impl<'a> Simulation<'a> {
             cost += price * billed_s / 3600.0;
             hours += sc.duration_ms as f64 / 3_600_000.0;
         }
-        let running_at_end = self
-            .tasks
-            .iter()
-            .filter(|t| t.state == TaskState::Running)
-            .count() as u64;
+        let running_at_end = self.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
@@ -1211,10 +1143,6 @@ fn poisson_gap(rng: &mut StreamRng, rate_per_hour: f64) -> Option<u64> {
 }
 
 /// Runs a scenario to completion with the given event sink.
-pub fn run(
-    sc: &Scenario,
-    sink: &mut dyn EventSink,
-    opts: RunOptions,
-) -> Result<RunResult, SimError> {
+pub fn run(sc: &Scenario, sink: &mut dyn EventSink, opts: RunOptions) -> Result<RunResult, SimError> {
     Simulation::new(sc, sink, opts).run()
 }

@@ -5,12 +5,7 @@ use super::BinpackField;
 use crate::model::{Cluster, InstanceId, TaskDemand};
 
 /// What would remain of `field` on `inst` after placing `demand`.
-pub fn binpack_remaining(
-    cluster: &Cluster,
-    inst: InstanceId,
-    field: BinpackField,
-    demand: &TaskDemand,
-) -> u32 {
+pub fn binpack_remaining(cluster: &Cluster, inst: InstanceId, field: BinpackField, demand: &TaskDemand) -> u32 {
     let i = &cluster.instances[inst.index()];
     match field {
         BinpackField::Cpu => i.cpu_free.saturating_sub(demand.cpu_units),
@@ -19,12 +14,7 @@ pub fn binpack_remaining(
 }
 
 /// Keeps the candidates with the minimum remaining amount.
-pub fn narrow_binpack(
-    cluster: &Cluster,
-    field: BinpackField,
-    demand: &TaskDemand,
-    candidates: &mut Vec<InstanceId>,
-) {
+pub fn narrow_binpack(cluster: &Cluster, field: BinpackField, demand: &TaskDemand, candidates: &mut Vec<InstanceId>) {
     let Some(best) = candidates
         .iter()
         .map(|c| binpack_remaining(cluster, *c, field, demand))

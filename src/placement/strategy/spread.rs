@@ -8,28 +8,16 @@ use super::SpreadField;
 use crate::model::{Cluster, GroupId, InstanceId};
 
 /// Tasks of `group` sharing `inst`'s value of `field`; `None` if `inst` lacks the attribute.
-pub fn spread_count(
-    cluster: &Cluster,
-    field: &SpreadField,
-    group: GroupId,
-    inst: InstanceId,
-) -> Option<u32> {
+pub fn spread_count(cluster: &Cluster, field: &SpreadField, group: GroupId, inst: InstanceId) -> Option<u32> {
     let i = &cluster.instances[inst.index()];
     match field {
         SpreadField::InstanceId => Some(i.group_count(group)),
-        SpreadField::Attribute { attr, .. } => {
-            i.attr(*attr).map(|v| cluster.spread_count(group, *attr, v))
-        }
+        SpreadField::Attribute { attr, .. } => i.attr(*attr).map(|v| cluster.spread_count(group, *attr, v)),
     }
 }
 
 /// Keeps the candidates whose value has the fewest tasks of the group.
-pub fn narrow_spread(
-    cluster: &Cluster,
-    field: &SpreadField,
-    group: GroupId,
-    candidates: &mut Vec<InstanceId>,
-) {
+pub fn narrow_spread(cluster: &Cluster, field: &SpreadField, group: GroupId, candidates: &mut Vec<InstanceId>) {
     if candidates
         .iter()
         .any(|c| spread_count(cluster, field, group, *c).is_some())

@@ -1,0 +1,90 @@
+//! The `ecsim` binary: exit codes and where it writes.
+
+use std::process::Command;
+
+fn ecsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+}
+
+#[test]
+fn validate_exits_0_for_valid_files_and_2_otherwise() {
+    let ok = ecsim()
+        .args(["validate", "scenarios/binpack-vs-spread.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nduration = \"forever\"\n").unwrap();
+    let out = ecsim().arg("validate").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:2:12: scenario.duration: invalid duration"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_writes_the_four_outputs_under_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ecsim()
+        .args(["run", "scenarios/distinct-instance.toml", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("(seed 3)"),
+        "the seed is printed on every run: {stdout}"
+    );
+    for f in ["metrics.csv", "events.csv", "summary.csv", "summary.json"] {
+        assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+    let summary = std::fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    assert!(summary.starts_with("scenario,seed,duration_s,events_processed,tasks_submitted,"));
+}
+
+#[test]
+fn a_runaway_scenario_stops_at_the_event_budget_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("busy.toml");
+    std::fs::write(
+        &f,
+        r#"
+[scenario]
+max_events = 50
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "t"
+memory = 128
+[[batch_jobs]]
+name = "b"
+task_definition = "t"
+arrivals = { type = "poisson", rate_per_hour = 36000 }
+task_duration = "1s"
+"#,
+    )
+    .unwrap();
+    let out = ecsim()
+        .arg("run")
+        .arg(&f)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("max_events = 50"), "{err}");
+    assert!(err.contains("--seed 1"), "the error says how to rerun: {err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = ecsim().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

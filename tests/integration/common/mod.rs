@@ -1,0 +1,117 @@
+//! Helpers shared by the integration tests: tiny hand-made clusters and scenario runs.
+
+#![allow(dead_code)]
+
+use ecsim::engine::SimTime;
+use ecsim::metrics::{LogEvent, VecSink};
+use ecsim::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
+use ecsim::placement::{Placer, QueryContext};
+use ecsim::scenario::{self, Scenario};
+use ecsim::sim::{self, RunOptions, RunResult};
+use std::path::Path;
+
+/// One instance of a hand-made cluster.
+pub struct Spec {
+    pub az: &'static str,
+    pub cpu: u32,
+    pub mem: u32,
+    pub instance_type: &'static str,
+}
+
+pub fn spec(az: &'static str, cpu: u32, mem: u32) -> Spec {
+    Spec {
+        az,
+        cpu,
+        mem,
+        instance_type: "m5.xlarge",
+    }
+}
+
+/// Builds a cluster with the built-in attributes set.
+pub fn cluster(specs: &[Spec]) -> Cluster {
+    let mut c = Cluster::new();
+    let mut azs: Vec<&str> = Vec::new();
+    for (k, s) in specs.iter().enumerate() {
+        let az = match azs.iter().position(|a| *a == s.az) {
+            Some(p) => p,
+            None => {
+                azs.push(s.az);
+                azs.len() - 1
+            }
+        };
+        let id = InstanceId(k as u32);
+        c.instances.push(Instance {
+            id,
+            group: GroupIdx(0),
+            az: AzIdx(az as u16),
+            instance_type: 0,
+            status: InstanceStatus::Active,
+            agent_connected: true,
+            agent_version: "1.90.0".into(),
+            registered_at: SimTime::ZERO,
+            cpu_total: s.cpu,
+            memory_total_mib: s.mem,
+            eni_total: 2,
+            cpu_free: s.cpu,
+            memory_free_mib: s.mem,
+            eni_free: 2,
+            ports_used: vec![22, 2375, 2376, 51678, 51679],
+            attrs: Vec::new(),
+            tasks: Vec::new(),
+            group_counts: Vec::new(),
+        });
+        c.set_attr(id, "ecs.availability-zone", s.az);
+        c.set_attr(id, "ecs.instance-type", s.instance_type);
+    }
+    c
+}
+
+pub fn demand(cpu: u32, mem: u32) -> TaskDemand {
+    TaskDemand {
+        cpu_units: cpu,
+        memory_mib: mem,
+        host_ports: Vec::new(),
+        uses_eni: false,
+    }
+}
+
+/// Reserves a task of `group` on instance `inst` (bypassing placement), through the placer so
+/// its indexes stay true.
+pub fn put(c: &mut Cluster, placer: &mut Placer, inst: u32, task: u32, group: &str, d: &TaskDemand) {
+    let g = c.intern_group(group);
+    placer.reserve(c, InstanceId(inst), TaskId(task), g, d);
+}
+
+pub fn placer() -> Placer {
+    Placer::new(QueryContext::default(), 64)
+}
+
+/// Parses scenario text (TOML) or panics with the diagnostics.
+pub fn scenario(text: &str) -> Scenario {
+    match scenario::parse_str("test.toml", text, Path::new("tests/data"), "test") {
+        Ok(s) => s,
+        Err(d) => panic!("scenario did not parse:\n{d}"),
+    }
+}
+
+/// The diagnostics text for a scenario that must not parse.
+pub fn errors(file: &str, text: &str) -> String {
+    match scenario::parse_str(file, text, Path::new("tests/data"), "test") {
+        Ok(_) => panic!("scenario parsed but should not have"),
+        Err(d) => d.to_string(),
+    }
+}
+
+/// Runs a scenario with invariants checked after every event.
+pub fn run_checked(sc: &Scenario) -> (RunResult, Vec<LogEvent>) {
+    let mut sink = VecSink::default();
+    let r = sim::run(
+        sc,
+        &mut sink,
+        RunOptions {
+            check_invariants_every_event: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("run failed: {e}"));
+    (r, sink.0)
+}

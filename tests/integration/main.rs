@@ -1,0 +1,13 @@
+//! Integration tests, one binary with a module per concern.
+
+mod common;
+
+mod cli;
+mod determinism;
+mod examples;
+mod lifecycle;
+mod placement_choices;
+mod placement_index;
+mod query_language;
+mod resources;
+mod scenario_errors;

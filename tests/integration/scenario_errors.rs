@@ -1,0 +1,258 @@
+//! Broken scenario files: each problem is reported with file:line:col, the field path, what
+//! was expected and, where known, a hint; several problems are reported at once; nothing
+//! panics.
+
+use crate::common::*;
+
+const BASE: &str = r#"
+[scenario]
+duration = "1h"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 2
+
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+"#;
+
+#[test]
+fn the_base_scenario_is_valid() {
+    let sc = scenario(BASE);
+    assert_eq!(sc.services.len(), 1);
+}
+
+#[test]
+fn toml_syntax_error_names_line_and_column() {
+    let e = errors("bad.toml", "[scenario]\nduration = \"1h\nseed = 3\n");
+    assert!(e.starts_with("error: bad.toml:2:"), "{e}");
+    assert!(e.contains("TOML syntax error"), "{e}");
+}
+
+#[test]
+fn json_syntax_error_names_line_and_column() {
+    let e = errors("bad.json", "{\n  \"scenario\": {\n    \"seed\": 1,,\n  }\n}\n");
+    assert!(e.starts_with("error: bad.json:3:"), "{e}");
+    assert!(e.contains("JSON syntax error"), "{e}");
+}
+
+#[test]
+fn json_scenarios_use_the_same_schema() {
+    let json = r#"{
+      "instance_groups": [{ "name": "g", "instance_type": "m5.large", "count": 1 }],
+      "task_definitions": [{ "family": "web", "cpu": 256, "memory": 512 }],
+      "services": [{ "name": "web", "task_definition": "web", "desired_count": 1,
+                     "placement_strategy": [{ "type": "binpak", "field": "memory" }] }]
+    }"#;
+    let e = errors("s.json", json);
+    assert!(
+        e.contains("s.json:5:55: services[0].placement_strategy[0].type: unknown strategy \"binpak\""),
+        "{e}"
+    );
+    assert!(e.contains("did you mean \"binpack\"?"), "{e}");
+}
+
+#[test]
+fn unknown_field_with_suggestion() {
+    let text = BASE.replace("desired_count = 2", "desired_count = 2\ndesired_cont = 3");
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("s.toml:19:1: services[0].desired_cont: unknown field `desired_cont`"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean \"desired_count\"?"), "{e}");
+}
+
+#[test]
+fn unknown_strategy_with_suggestion() {
+    let text = BASE.replace(
+        "desired_count = 2",
+        "desired_count = 2\nplacement_strategy = [{ type = \"spred\", field = \"instanceId\" }]",
+    );
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("s.toml:19:32: services[0].placement_strategy[0].type: unknown strategy \"spred\""),
+        "{e}"
+    );
+    assert!(e.contains("did you mean \"spread\"?"), "{e}");
+}
+
+#[test]
+fn unknown_spread_field() {
+    let text = BASE.replace(
+        "desired_count = 2",
+        "desired_count = 2\nplacement_strategy = [{ type = \"spread\", field = \"availability-zone\" }]",
+    );
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("services[0].placement_strategy[0].field: unknown spread field"),
+        "{e}"
+    );
+}
+
+#[test]
+fn negative_count() {
+    let e = errors("s.toml", &BASE.replace("count = 2\n", "count = -3\n"));
+    assert!(
+        e.contains("s.toml:8:9: instance_groups[0].count: expected a non-negative integer, found -3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn task_bigger_than_any_instance_type() {
+    let e = errors("s.toml", &BASE.replace("memory = 512", "memory = 9000"));
+    assert!(e.contains("s.toml:10:1: task_definitions[0]:"), "{e}");
+    assert!(e.contains("needs 256 CPU units and 9000 MiB"), "{e}");
+    assert!(
+        e.contains("largest: m5.large registers 2048 CPU units and 7987 MiB"),
+        "{e}"
+    );
+    assert!(e.contains("hint: use a larger instance type such as"), "{e}");
+}
+
+#[test]
+fn bad_query_expression_points_inside_the_string() {
+    let text = BASE.replace(
+        "desired_count = 2",
+        "desired_count = 2\nplacement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type =~\" }]",
+    );
+    let e = errors("s.toml", &text);
+    // The string's text starts at column 61; the missing value is column 31 of the expression.
+    assert!(e.contains("s.toml:19:91: services[0].placement_constraints[0].expression: invalid cluster query expression: expected a value"), "{e}");
+}
+
+#[test]
+fn bad_duration() {
+    let e = errors("s.toml", &BASE.replace("duration = \"1h\"", "duration = \"1 hour\""));
+    assert!(
+        e.contains("s.toml:3:12: scenario.duration: invalid duration \"1 hour\""),
+        "{e}"
+    );
+    assert!(e.contains("hint: write a number with a unit"), "{e}");
+    let e = errors("s.toml", &BASE.replace("duration = \"1h\"", "duration = 3600"));
+    assert!(
+        e.contains("scenario.duration: expected a duration string, found the bare number 3600"),
+        "{e}"
+    );
+    assert!(e.contains("\"3600s\""), "{e}");
+}
+
+#[test]
+fn missing_trace_file() {
+    let text = format!(
+        "{BASE}\n[[batch_jobs]]\nname = \"b\"\ntask_definition = \"web\"\narrivals = {{ type = \"trace\", file = \"nope.csv\" }}\n"
+    );
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("s.toml:23:37: batch_jobs[0].arrivals.file: trace file \"nope.csv\" not found"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_references_suggest_the_closest_name() {
+    let text = BASE
+        .replace("instance_type = \"m5.large\"", "instance_type = \"m5.lrage\"")
+        .replace("task_definition = \"web\"", "task_definition = \"wbe\"");
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("instance_groups[0].instance_type: unknown instance type \"m5.lrage\""),
+        "{e}"
+    );
+    assert!(e.contains("did you mean \"m5.large\"?"), "{e}");
+    assert!(
+        e.contains("services[0].task_definition: unknown task definition \"wbe\""),
+        "{e}"
+    );
+    assert!(e.contains("did you mean \"web\"?"), "{e}");
+}
+
+#[test]
+fn wrong_types_and_missing_fields() {
+    let text = BASE.replace("name = \"g\"\n", "").replace("cpu = 256", "cpu = true");
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("instance_groups[0].name: missing required field `name`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("task_definitions[0].cpu: expected CPU units, found a boolean"),
+        "{e}"
+    );
+}
+
+#[test]
+fn too_many_strategies_and_daemon_rules() {
+    let five = "{ type = \"random\" }, ".repeat(6);
+    let text = BASE.replace(
+        "desired_count = 2",
+        &format!("desired_count = 2\nplacement_strategy = [{five}]"),
+    );
+    let e = errors("s.toml", &text);
+    assert!(e.contains("6 strategy rules given; ECS allows at most 5"), "{e}");
+    let text = BASE.replace(
+        "desired_count = 2",
+        "desired_count = 2\nscheduling_strategy = \"DAEMON\"",
+    );
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("services[0].desired_count: a DAEMON service has no desired count"),
+        "{e}"
+    );
+}
+
+#[test]
+fn memory_reservation_must_be_below_memory() {
+    let text = BASE.replace(
+        "cpu = 256\nmemory = 512",
+        "container_definitions = [{ name = \"a\", memory = 256, memory_reservation = 512 }]",
+    );
+    let e = errors("s.toml", &text);
+    assert!(
+        e.contains("memory_reservation (512 MiB) must be less than memory (256 MiB)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_position_order() {
+    let text = BASE
+        .replace("duration = \"1h\"", "duration = \"soon\"")
+        .replacen("count = 2\n", "count = -1\n", 1)
+        .replace("desired_count = 2", "desired_count = 2\ncolour = \"blue\"");
+    let e = errors("s.toml", &text);
+    let lines: Vec<&str> = e.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 3, "{e}");
+    assert!(
+        lines[0].contains(":3:") && lines[1].contains(":8:") && lines[2].contains(":19:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_empty_scenario_says_what_to_add() {
+    let e = errors("s.toml", "");
+    assert!(
+        e.contains("instance_groups: the scenario has no container instances"),
+        "{e}"
+    );
+}
+
+#[test]
+fn garbage_never_panics() {
+    // A crude fuzz: every prefix of a valid file either parses or gives diagnostics.
+    let text = std::fs::read_to_string("scenarios/memberof-instance-types.toml").unwrap();
+    let bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    for cut in bytes.iter().step_by(7) {
+        let _ = ecsim::scenario::parse_str("p.toml", &text[..*cut], std::path::Path::new("scenarios"), "p");
+    }
+}
