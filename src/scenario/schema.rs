@@ -27,6 +27,8 @@ pub struct Scenario {
     pub availability_zones: Vec<String>,
     pub registered_memory_fraction: f64,
     pub reserved_ports: Vec<u16>,
+    /// Container instances per cluster; ECS's quota is 5,000 (not adjustable).
+    pub max_container_instances: u32,
     pub instance_types: Vec<InstanceType>,
     pub instance_groups: Vec<InstanceGroupSpec>,
     pub task_definitions: Vec<TaskDefinitionSpec>,
@@ -189,6 +191,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         registered_memory_fraction: 0.975,
         reserved_ports: crate::model::cluster_reserved_ports(),
+        max_container_instances: 5000,
         instance_types: builtin_catalog(),
         instance_groups: Vec::new(),
         task_definitions: Vec::new(),
@@ -251,6 +254,16 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     }
     let top_pos = top.pos;
     top.finish(dec, TOP);
+
+    let total: u64 = sc.instance_groups.iter().map(|g| u64::from(g.count)).sum();
+    if total > u64::from(sc.max_container_instances) {
+        dec.error_hint(
+            top_pos,
+            "instance_groups",
+            format!("the instance groups hold {total} container instances, more than the cluster limit of {}", sc.max_container_instances),
+            Some("ECS allows 5,000 per cluster; to study a larger what-if cluster, raise cluster.max_container_instances".into()),
+        );
+    }
 
     if sc.instance_groups.is_empty() && groups.is_none() {
         dec.error_hint(
@@ -382,6 +395,11 @@ fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             sc.registered_memory_fraction = f;
         }
     }
+    if let Some(v) = t.opt("max_container_instances") {
+        if let Some(n) = dec.int(v, "cluster.max_container_instances", 1, 1_000_000) {
+            sc.max_container_instances = n as u32;
+        }
+    }
     if let Some(v) = t.opt("reserved_ports") {
         if let Some(items) = dec.array(v, "cluster.reserved_ports") {
             let mut ports = Vec::new();
@@ -397,7 +415,12 @@ fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     }
     t.finish(
         dec,
-        &["availability_zones", "registered_memory_fraction", "reserved_ports"],
+        &[
+            "availability_zones",
+            "registered_memory_fraction",
+            "max_container_instances",
+            "reserved_ports",
+        ],
     );
 }
 
@@ -520,7 +543,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         });
         let count = t
             .req(dec, "count")
-            .and_then(|n| dec.int(n, &format!("{path}.count"), 0, 5000));
+            .and_then(|n| dec.int(n, &format!("{path}.count"), 0, 1_000_000));
         let mut azs: Vec<usize> = (0..sc.availability_zones.len()).collect();
         if let Some(v) = t.opt("availability_zones") {
             let p = format!("{path}.availability_zones");

@@ -1017,9 +1017,9 @@ impl<'a> Simulation<'a> {
                 in_use[i.group.0 as usize] += 1;
             }
         }
-        for g in 0..self.sc.instance_groups.len() {
+        for (g, used) in in_use.iter().enumerate() {
             row.push(MetricValue::Count(self.group_instances[g]));
-            row.push(MetricValue::Count(in_use[g]));
+            row.push(MetricValue::Count(*used));
             row.push(MetricValue::Pct(pct(
                 self.group_cpu_reserved[g],
                 self.group_cpu_total[g],
