@@ -299,3 +299,44 @@ task_duration = "1s"
         other => panic!("expected the budget error, got {other:?}"),
     }
 }
+
+#[test]
+fn the_shared_trace_collection_loads_through_the_trace_reader() {
+    // CI runs with ../shared beside the checkout; a user's clone may not have it.
+    use ecsim::scenario::trace::{load_trace, TraceWindow};
+    let dir = std::path::Path::new("../shared/data/traces");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is not present", dir.display());
+        return;
+    }
+    let all = TraceWindow {
+        start_ms: 0,
+        end_ms: None,
+        speedup: 1.0,
+        max_rows: None,
+    };
+    let alibaba = load_trace(&dir.join("alibaba_v2017_batch_tasks.csv"), &all).unwrap();
+    assert_eq!(alibaba.len(), 66_836, "every row of the Alibaba batch trace");
+    let tasks: u64 = alibaba.iter().map(|r| u64::from(r.count)).sum();
+    assert!(tasks > 10_000_000, "the trace has 10.1 M task instances, got {tasks}");
+    let azure = load_trace(&dir.join("azure_vm2017_test_arrivals.csv"), &all).unwrap();
+    assert_eq!(azure.len(), 131_306);
+    assert!(azure.iter().all(|r| r.cpu_units.is_some() && r.memory_mib.is_some()));
+    let nasa = load_trace(&dir.join("nasa_ipsc1993_jobs.csv"), &all).unwrap();
+    assert!(
+        nasa.iter().all(|r| r.memory_mib.is_none()),
+        "NASA has no memory column values"
+    );
+    // The bundled excerpt is exactly the first 300 s of the shared file.
+    let first = TraceWindow {
+        end_ms: Some(300_000),
+        ..all
+    };
+    let cut = load_trace(&dir.join("alibaba_v2017_batch_tasks.csv"), &first).unwrap();
+    let bundled = load_trace(
+        std::path::Path::new("scenarios/data/alibaba_v2017_batch_first_300s.csv"),
+        &all,
+    )
+    .unwrap();
+    assert_eq!(cut, bundled);
+}

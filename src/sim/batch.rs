@@ -1,0 +1,174 @@
+//! Standalone tasks (RunTask): Poisson and trace-driven submissions, per-job FIFO queues for
+//! tasks that wait for capacity, and RunTask-style failures.
+
+use super::*;
+
+impl Simulation<'_> {
+    pub(super) fn setup_jobs(&mut self, streams: &RngStreams) {
+        let sc = self.sc;
+        for (ji, j) in sc.batch_jobs.iter().enumerate() {
+            let td = &sc.task_definitions[j.task_definition];
+            let demand = self.intern_demand(td.demand.clone());
+            let spec = j
+                .placement_strategy
+                .clone()
+                .unwrap_or_else(|| vec![StrategySpec::Random]);
+            let strategies = self.resolve_strategies(&spec);
+            let group = self.cluster.intern_group(&j.group);
+            let mut state = JobState {
+                name: j.name.clone(),
+                group,
+                demand,
+                strategies,
+                constraints: Self::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
+                rng: streams.stream(&format!("workload/{}", j.name)),
+                next_row: 0,
+                queue: VecDeque::new(),
+                waiting: 0,
+                starting: 0,
+                running: 0,
+            };
+            let first = match &j.arrivals {
+                Arrivals::Poisson { rate_per_hour } => {
+                    poisson_gap(&mut state.rng, *rate_per_hour).map(|g| SimTime(j.start_ms).saturating_add(g))
+                }
+                Arrivals::Trace { rows, .. } => rows.first().map(|r| SimTime(j.start_ms + r.arrival_ms)),
+            };
+            self.jobs.push(state);
+            if let Some(t) = first {
+                if j.stop_ms.is_none_or(|s| t.as_ms() < s) {
+                    self.queue
+                        .schedule(t, LANE_ARRIVAL, Event::JobArrival(JobId(ji as u16)));
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_job_arrival(&mut self, j: JobId) -> Result<(), SimError> {
+        let spec = &self.sc.batch_jobs[j.0 as usize];
+        let now = self.now();
+        // Tasks of this submission: (demand, run time).
+        let mut batch: Vec<(u32, Option<u64>)> = Vec::new();
+        let next_at: Option<SimTime> = match &spec.arrivals {
+            Arrivals::Poisson { rate_per_hour } => {
+                for _ in 0..spec.count {
+                    let run = spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations));
+                    batch.push((self.jobs[j.0 as usize].demand, run));
+                }
+                poisson_gap(&mut self.jobs[j.0 as usize].rng, *rate_per_hour).map(|g| now + g)
+            }
+            Arrivals::Trace { rows, .. } => {
+                let rows = rows.clone();
+                let row_idx = self.jobs[j.0 as usize].next_row;
+                let row = &rows[row_idx];
+                let base = self.sc.task_definitions[spec.task_definition].demand.clone();
+                let demand = self.intern_demand(TaskDemand {
+                    cpu_units: row.cpu_units.unwrap_or(base.cpu_units),
+                    memory_mib: row.memory_mib.unwrap_or(base.memory_mib),
+                    ..base
+                });
+                for _ in 0..row.count {
+                    let run = row
+                        .duration_ms
+                        .or_else(|| spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations)));
+                    batch.push((demand, run));
+                }
+                self.jobs[j.0 as usize].next_row = row_idx + 1;
+                rows.get(row_idx + 1).map(|r| SimTime(spec.start_ms + r.arrival_ms))
+            }
+        };
+        if let Some(t) = next_at {
+            if spec.stop_ms.is_none_or(|s| t.as_ms() < s) {
+                self.queue.schedule(t, LANE_ARRIVAL, Event::JobArrival(j));
+            }
+        }
+        let group = self.jobs[j.0 as usize].group;
+        let on_no_capacity = spec.on_no_capacity.clone();
+        for (demand, run) in batch {
+            let task = self.new_task(TaskOwner::Job(j), group, demand, run);
+            if !self.demand_fits_somewhere[demand as usize] {
+                // No instance could ever hold it: fail now rather than block the queue forever.
+                self.fail_task(task)?;
+                continue;
+            }
+            let queue_empty = self.jobs[j.0 as usize].queue.is_empty();
+            if queue_empty && self.try_place(task)? {
+                continue;
+            }
+            if queue_empty || on_no_capacity == OnNoCapacity::Fail {
+                // This task itself failed to place: record why, as RunTask's failures[] would.
+                let failure = self.diagnose(task);
+                self.placement_failures += 1;
+                let detail = format!("RunTask failure reason \"{}\"; {failure}", failure.reason.code());
+                self.log("TASK_PLACEMENT_FAILED", Some(task), failure.closest, detail)?;
+            }
+            match on_no_capacity {
+                OnNoCapacity::Fail => self.fail_task(task)?,
+                OnNoCapacity::Wait => {
+                    let job = &mut self.jobs[j.0 as usize];
+                    job.queue.push_back(task);
+                    job.waiting += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Places waiting batch tasks, oldest head first across jobs. Within a job the queue is
+    /// FIFO with head-of-line blocking (a job whose head does not fit waits for the next
+    /// release); one job's blocked head does not block another job.
+    pub(super) fn drain_wait_queue(&mut self) -> Result<(), SimError> {
+        let mut blocked = vec![false; self.jobs.len()];
+        loop {
+            let mut best: Option<(SimTime, TaskId, usize)> = None;
+            for (j, job) in self.jobs.iter().enumerate() {
+                if blocked[j] {
+                    continue;
+                }
+                if let Some(&head) = job.queue.front() {
+                    let key = (self.tasks[head.0 as usize].submitted_at, head, j);
+                    if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                        best = Some(key);
+                    }
+                }
+            }
+            let Some((_, head, j)) = best else {
+                return Ok(());
+            };
+            if self.try_place(head)? {
+                let job = &mut self.jobs[j];
+                job.queue.pop_front();
+                job.waiting -= 1;
+            } else {
+                blocked[j] = true;
+            }
+        }
+    }
+
+    pub(super) fn tasks_waiting(&self) -> u64 {
+        self.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
+            + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
+    }
+
+    pub(super) fn fail_task(&mut self, task: TaskId) -> Result<(), SimError> {
+        self.tasks[task.0 as usize].state = TaskState::Stopped;
+        self.failed += 1;
+        let reason = if self.demand_fits_somewhere[self.tasks[task.0 as usize].demand as usize] {
+            "no capacity (on_no_capacity = \"fail\")"
+        } else {
+            "the task is larger than every instance in the cluster"
+        };
+        self.log("TASK_FAILED", Some(task), None, reason.to_string())
+    }
+}
+
+/// Time to the next Poisson arrival in ms, or `None` for a zero rate.
+fn poisson_gap(rng: &mut StreamRng, rate_per_hour: f64) -> Option<u64> {
+    if rate_per_hour <= 0.0 {
+        return None;
+    }
+    let mean_ms = 3_600_000.0 / rate_per_hour;
+    let e = Exp::new(1.0 / mean_ms).expect("positive rate");
+    let gap: f64 = e.sample(rng);
+    Some(gap.round() as u64)
+}
