@@ -16,9 +16,11 @@
 //! * **runner**: one scenario run into its results directory.
 //! * **cli**: the `ecsim` command line (clap types stay there).
 
+pub mod autoscaling;
 pub mod capacity;
 pub mod cli;
 pub mod engine;
+pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod placement;

@@ -1,0 +1,108 @@
+//! CloudWatch-style alarms over one-minute datapoints: ALARM when at least N of the last M
+//! datapoints breach the threshold. Missing datapoints do not breach; fewer than M datapoints
+//! in all is INSUFFICIENT_DATA, which never alarms (ecs-semantics §6.2).
+
+/// How a datapoint is compared with the threshold.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+}
+
+impl Comparison {
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::GreaterThan => value > threshold,
+            Comparison::GreaterThanOrEqual => value >= threshold,
+            Comparison::LessThan => value < threshold,
+            Comparison::LessThanOrEqual => value <= threshold,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::GreaterThan => ">",
+            Comparison::GreaterThanOrEqual => ">=",
+            Comparison::LessThan => "<",
+            Comparison::LessThanOrEqual => "<=",
+        }
+    }
+}
+
+/// An N-of-M alarm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alarm {
+    pub threshold: f64,
+    pub comparison: Comparison,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+}
+
+impl Alarm {
+    /// `recent` holds the most recent datapoints, oldest first (`None` = missing).
+    pub fn in_alarm(&self, recent: &[Option<f64>]) -> bool {
+        let m = self.evaluation_periods as usize;
+        if recent.len() < m {
+            return false;
+        }
+        let window = &recent[recent.len() - m..];
+        if window.iter().all(Option::is_none) {
+            return false;
+        }
+        let breaching = window
+            .iter()
+            .filter(|v| v.is_some_and(|x| self.comparison.breaches(x, self.threshold)))
+            .count();
+        breaching >= self.datapoints_to_alarm as usize
+    }
+}
+
+/// One metric's datapoints, one per minute from minute 0.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricSeries {
+    pub points: Vec<Option<f64>>,
+}
+
+impl MetricSeries {
+    pub fn push(&mut self, v: Option<f64>) {
+        self.points.push(v);
+    }
+
+    /// The last `n` datapoints visible `delay` minutes after the newest one, oldest first.
+    pub fn visible(&self, n: usize, delay_minutes: usize) -> &[Option<f64>] {
+        let end = self.points.len().saturating_sub(delay_minutes);
+        &self.points[end.saturating_sub(n)..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn n_of_m_with_missing_and_insufficient_data() {
+        let a = Alarm {
+            threshold: 50.0,
+            comparison: Comparison::GreaterThan,
+            evaluation_periods: 3,
+            datapoints_to_alarm: 2,
+        };
+        assert!(!a.in_alarm(&[Some(60.0), Some(70.0)]), "fewer than M datapoints");
+        assert!(a.in_alarm(&[Some(60.0), Some(10.0), Some(70.0)]));
+        assert!(!a.in_alarm(&[Some(60.0), None, Some(10.0)]));
+        assert!(!a.in_alarm(&[Some(50.0), Some(50.0), Some(50.0)]), "equal is not greater");
+    }
+
+    #[test]
+    fn visible_datapoints_respect_the_delay() {
+        let mut s = MetricSeries::default();
+        for v in [1.0, 2.0, 3.0, 4.0] {
+            s.push(Some(v));
+        }
+        assert_eq!(s.visible(2, 0), &[Some(3.0), Some(4.0)]);
+        assert_eq!(s.visible(2, 1), &[Some(2.0), Some(3.0)]);
+        assert_eq!(s.visible(9, 3), &[Some(1.0)]);
+    }
+}

@@ -1,0 +1,119 @@
+//! Target tracking (ecs-semantics §6.2): a high alarm `metric > target` on 3 of 3 one-minute
+//! datapoints scales out; a low alarm `metric < 0.9 x target` on 15 of 15 scales in. The new
+//! capacity is `ceil(running x metric / target)` (I), from the RUNNING count, not desired.
+
+use super::alarm::{Alarm, Comparison};
+
+/// Datapoints the scale-out alarm needs (3 of 3).
+pub const SCALE_OUT_DATAPOINTS: u32 = 3;
+/// Datapoints the scale-in alarm needs (15 of 15).
+pub const SCALE_IN_DATAPOINTS: u32 = 15;
+/// The scale-in alarm's threshold as a fraction of the target.
+pub const SCALE_IN_THRESHOLD_FRACTION: f64 = 0.9;
+
+/// The predefined metrics for ECS services.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MetricName {
+    CpuUtilization,
+    MemoryUtilization,
+    RequestCountPerTarget,
+}
+
+impl MetricName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricName::CpuUtilization => "ECSServiceAverageCPUUtilization",
+            MetricName::MemoryUtilization => "ECSServiceAverageMemoryUtilization",
+            MetricName::RequestCountPerTarget => "ALBRequestCountPerTarget",
+        }
+    }
+
+    pub const ALL: [&'static str; 3] = [
+        "ECSServiceAverageCPUUtilization",
+        "ECSServiceAverageMemoryUtilization",
+        "ALBRequestCountPerTarget",
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ECSServiceAverageCPUUtilization" => Some(MetricName::CpuUtilization),
+            "ECSServiceAverageMemoryUtilization" => Some(MetricName::MemoryUtilization),
+            "ALBRequestCountPerTarget" => Some(MetricName::RequestCountPerTarget),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetTrackingPolicy {
+    pub metric: MetricName,
+    pub target: f64,
+    pub scale_out_cooldown_ms: u64,
+    pub scale_in_cooldown_ms: u64,
+    pub disable_scale_in: bool,
+}
+
+/// What one policy wants this minute.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    pub scale_out: Option<(u32, String)>,
+    pub scale_in: Option<(u32, String)>,
+}
+
+impl TargetTrackingPolicy {
+    pub fn high_alarm(&self) -> Alarm {
+        Alarm {
+            threshold: self.target,
+            comparison: Comparison::GreaterThan,
+            evaluation_periods: SCALE_OUT_DATAPOINTS,
+            datapoints_to_alarm: SCALE_OUT_DATAPOINTS,
+        }
+    }
+
+    pub fn low_alarm(&self) -> Alarm {
+        Alarm {
+            threshold: self.target * SCALE_IN_THRESHOLD_FRACTION,
+            comparison: Comparison::LessThan,
+            evaluation_periods: SCALE_IN_DATAPOINTS,
+            datapoints_to_alarm: SCALE_IN_DATAPOINTS,
+        }
+    }
+
+    /// `recent`: the visible datapoints, oldest first (at least the last 15 when available).
+    pub fn evaluate(&self, recent: &[Option<f64>], running: u32, desired: u32) -> Evaluation {
+        let mut e = Evaluation::default();
+        let Some(Some(latest)) = recent.last().copied() else {
+            return e;
+        };
+        let name = self.metric.as_str();
+        // Scale from zero: one datapoint showing demand, then the smallest possible step.
+        if running == 0 && desired == 0 && latest > 0.0 {
+            e.scale_out = Some((1, format!("target tracking {name}: scale from zero on 1 datapoint ({latest:.2})")));
+            return e;
+        }
+        let proposed = (f64::from(running) * latest / self.target).ceil().max(0.0) as u32;
+        if self.high_alarm().in_alarm(recent) {
+            e.scale_out = Some((
+                proposed,
+                format!(
+                    "target tracking {name}: 3 of 3 datapoints > {}; running {running} x {latest:.2} / {} = {:.2}, rounded up",
+                    self.target,
+                    self.target,
+                    f64::from(running) * latest / self.target
+                ),
+            ));
+        } else if self.low_alarm().in_alarm(recent) {
+            e.scale_in = Some((
+                proposed,
+                format!(
+                    "target tracking {name}: 15 of 15 datapoints < {:.2} (90 % of {}); running {running} x {latest:.2} / {} = {:.2}, rounded up",
+                    self.target * SCALE_IN_THRESHOLD_FRACTION,
+                    self.target,
+                    self.target,
+                    f64::from(running) * latest / self.target
+                ),
+            ));
+        }
+        e
+    }
+}

@@ -1,0 +1,181 @@
+//! Request-rate curves that drive a service's load: constant, steps, a daily sine, a linear
+//! ramp, or a trace (per-minute counts, or per-request arrivals binned into minutes).
+//!
+//! Architecture invariant: a curve is a pure function of simulated time.
+
+use std::sync::Arc;
+
+/// A request rate over time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateCurve {
+    Constant { rps: f64 },
+    /// Piecewise constant: `(from_ms, rps)`, sorted by time; before the first step the rate is 0.
+    Steps(Vec<(u64, f64)>),
+    /// `base + (peak - base) * (1 + cos(2 pi (h - peak_hour) / 24)) / 2`, h = hour of day.
+    Daily { base_rps: f64, peak_rps: f64, peak_hour: f64 },
+    /// Linear from `from_rps` at `start_ms` to `to_rps` at `end_ms`, flat outside.
+    Ramp { from_rps: f64, to_rps: f64, start_ms: u64, end_ms: u64 },
+    /// Requests per minute, minute 0 first; `repeat` loops it, otherwise 0 after the end.
+    PerMinute { counts: Arc<Vec<f64>>, repeat: bool },
+}
+
+impl RateCurve {
+    /// Requests arriving in the minute `[minute*60s, (minute+1)*60s)`.
+    pub fn requests_in_minute(&self, minute: u64) -> f64 {
+        match self {
+            RateCurve::PerMinute { counts, repeat } => {
+                if counts.is_empty() {
+                    return 0.0;
+                }
+                let i = if *repeat { (minute as usize) % counts.len() } else { minute as usize };
+                counts.get(i).copied().unwrap_or(0.0)
+            }
+            // Analytic curves: the rate at the middle of the minute, times 60 s.
+            _ => self.rate_at_ms(minute * 60_000 + 30_000) * 60.0,
+        }
+    }
+
+    /// Instantaneous rate (requests per second) of an analytic curve.
+    pub fn rate_at_ms(&self, t_ms: u64) -> f64 {
+        match self {
+            RateCurve::Constant { rps } => *rps,
+            RateCurve::Steps(steps) => steps
+                .iter()
+                .take_while(|(from, _)| *from <= t_ms)
+                .last()
+                .map_or(0.0, |(_, r)| *r),
+            RateCurve::Daily {
+                base_rps,
+                peak_rps,
+                peak_hour,
+            } => {
+                let h = (t_ms % 86_400_000) as f64 / 3_600_000.0;
+                let phase = 2.0 * std::f64::consts::PI * (h - peak_hour) / 24.0;
+                base_rps + (peak_rps - base_rps) * (1.0 + phase.cos()) / 2.0
+            }
+            RateCurve::Ramp {
+                from_rps,
+                to_rps,
+                start_ms,
+                end_ms,
+            } => {
+                if t_ms <= *start_ms {
+                    *from_rps
+                } else if t_ms >= *end_ms {
+                    *to_rps
+                } else {
+                    let f = (t_ms - start_ms) as f64 / (end_ms - start_ms) as f64;
+                    from_rps + (to_rps - from_rps) * f
+                }
+            }
+            RateCurve::PerMinute { .. } => self.requests_in_minute(t_ms / 60_000) / 60.0,
+        }
+    }
+}
+
+/// How a service turns load into CPU and memory use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadModel {
+    pub curve: RateCurve,
+    /// Requests per second one task serves at 100 % of its CPU reservation.
+    pub task_capacity_rps: f64,
+    /// CPU use of an idle task, percent of its reservation.
+    pub cpu_idle_pct: f64,
+    /// Memory use of an idle task and of a task at capacity, percent of its reservation.
+    pub memory_idle_pct: f64,
+    pub memory_at_capacity_pct: f64,
+}
+
+/// One minute of a service under load.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MinuteLoad {
+    pub requests: f64,
+    pub served: f64,
+    pub over_capacity: f64,
+    /// `None` when no task runs (CloudWatch has no datapoint).
+    pub cpu_pct: Option<f64>,
+    pub memory_pct: Option<f64>,
+    /// ALBRequestCountPerTarget; with no target, the whole count (as if one target).
+    pub requests_per_target: f64,
+}
+
+impl LoadModel {
+    /// Spreads the minute's requests evenly over `running` tasks. Task-level CPU caps each
+    /// task at 100 %; what exceeds the tasks' capacity is not served.
+    pub fn minute(&self, minute: u64, running: u32) -> MinuteLoad {
+        let requests = self.curve.requests_in_minute(minute).max(0.0);
+        let n = f64::from(running);
+        let capacity = n * self.task_capacity_rps * 60.0;
+        let served = requests.min(capacity);
+        let (cpu, mem) = if running == 0 {
+            (None, None)
+        } else {
+            let load = (requests / capacity).min(1.0);
+            let cpu = (self.cpu_idle_pct + (100.0 - self.cpu_idle_pct) * load).min(100.0);
+            let mem = self.memory_idle_pct + (self.memory_at_capacity_pct - self.memory_idle_pct) * load;
+            (Some(cpu), Some(mem))
+        };
+        MinuteLoad {
+            requests,
+            served,
+            over_capacity: requests - served,
+            cpu_pct: cpu,
+            memory_pct: mem,
+            requests_per_target: requests / n.max(1.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daily_curve_peaks_at_the_peak_hour() {
+        let c = RateCurve::Daily {
+            base_rps: 10.0,
+            peak_rps: 110.0,
+            peak_hour: 14.0,
+        };
+        assert!((c.rate_at_ms(14 * 3_600_000) - 110.0).abs() < 1e-9);
+        assert!((c.rate_at_ms(2 * 3_600_000) - 10.0).abs() < 1e-9);
+        assert!((c.rate_at_ms(20 * 3_600_000) - 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn steps_and_ramp() {
+        let s = RateCurve::Steps(vec![(0, 5.0), (60_000, 10.0)]);
+        assert_eq!(s.rate_at_ms(59_999), 5.0);
+        assert_eq!(s.rate_at_ms(60_000), 10.0);
+        let r = RateCurve::Ramp {
+            from_rps: 0.0,
+            to_rps: 100.0,
+            start_ms: 0,
+            end_ms: 100_000,
+        };
+        assert_eq!(r.rate_at_ms(50_000), 50.0);
+        assert_eq!(r.rate_at_ms(200_000), 100.0);
+    }
+
+    #[test]
+    fn load_spreads_over_running_tasks() {
+        let m = LoadModel {
+            curve: RateCurve::Constant { rps: 150.0 },
+            task_capacity_rps: 100.0,
+            cpu_idle_pct: 10.0,
+            memory_idle_pct: 30.0,
+            memory_at_capacity_pct: 70.0,
+        };
+        let one = m.minute(0, 1);
+        assert_eq!(one.cpu_pct, Some(100.0));
+        assert_eq!(one.over_capacity, 50.0 * 60.0);
+        let three = m.minute(0, 3);
+        assert_eq!(three.cpu_pct, Some(10.0 + 90.0 * 0.5));
+        assert_eq!(three.memory_pct, Some(50.0));
+        assert_eq!(three.over_capacity, 0.0);
+        assert_eq!(three.requests_per_target, 3000.0);
+        let none = m.minute(0, 0);
+        assert_eq!(none.cpu_pct, None);
+        assert_eq!(none.requests_per_target, 9000.0);
+    }
+}
