@@ -1,0 +1,229 @@
+//! Capacity providers (ecs-semantics §3): the provider-strategy split (base, then weight), the
+//! CapacityProviderReservation metric, and the managed-scaling decisions of an Auto Scaling
+//! group provider.
+//!
+//! Architecture invariant: pure arithmetic over counts; the simulator owns the instances.
+
+/// One item of a capacity provider strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrategyItem {
+    /// Index into the scenario's capacity providers.
+    pub provider: usize,
+    pub base: u32,
+    pub weight: u32,
+}
+
+/// Chooses the provider for the next task given the tasks each item already has (RUNNING,
+/// PENDING or PROVISIONING): fill the base first, then keep `(n - base) / weight` lowest; ties
+/// go to the earlier item (ecs-semantics §3.1, split algorithm (I)).
+pub fn choose_provider(items: &[StrategyItem], counts: &[u32]) -> Option<usize> {
+    if let Some((k, _)) = items
+        .iter()
+        .enumerate()
+        .find(|(k, it)| it.base > 0 && counts[*k] < it.base)
+    {
+        return Some(k);
+    }
+    let mut best: Option<(usize, f64)> = None;
+    for (k, it) in items.iter().enumerate() {
+        if it.weight == 0 {
+            continue;
+        }
+        let score = (f64::from(counts[k]) - f64::from(it.base)) / f64::from(it.weight);
+        if best.is_none_or(|(_, s)| score < s) {
+            best = Some((k, score));
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// How CPR is computed when nothing is PROVISIONING (ecs-semantics §3.3, conflict not resolved).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ScaleInCpr {
+    /// `(N - E) / N x 100`, per the M/N definition and the workshops (default).
+    MOverN,
+    /// `100 - E`, per the 2023 developer guide.
+    HundredMinusEmpty,
+}
+
+/// Managed scaling settings of an ASG provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManagedScaling {
+    pub target_capacity: u32,
+    pub minimum_scaling_step_size: u32,
+    pub maximum_scaling_step_size: u32,
+    pub instance_warmup_period_ms: u64,
+}
+
+/// What the CPR computation needs to know about one provider at one minute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CprInputs {
+    /// Instances in the group (launching or in service, not terminating).
+    pub instances: u32,
+    /// Instances with no non-daemon task.
+    pub empty: u32,
+    /// New instances a binpack of the PROVISIONING tasks onto empty instances needs.
+    pub needed_for_provisioning: u32,
+    /// The legacy rule for multi-AZ or multi-type groups: step = minimum step size.
+    pub legacy_min_step: bool,
+    pub scale_in_mode: ScaleInCpr,
+}
+
+/// `(M, CPR)` for one provider.
+pub fn capacity_provider_reservation(ms: &ManagedScaling, inp: &CprInputs) -> (u32, f64) {
+    let n = inp.instances;
+    let m = if inp.needed_for_provisioning > 0 {
+        let step = if inp.legacy_min_step || inp.needed_for_provisioning < ms.minimum_scaling_step_size {
+            ms.minimum_scaling_step_size
+        } else {
+            ms.maximum_scaling_step_size.min(inp.needed_for_provisioning)
+        };
+        n + step
+    } else {
+        n - inp.empty.min(n)
+    };
+    let cpr = match (m, n) {
+        (0, 0) => 100.0,
+        (_, 0) => 200.0,
+        _ if inp.needed_for_provisioning == 0 && inp.scale_in_mode == ScaleInCpr::HundredMinusEmpty => {
+            100.0 - f64::from(inp.empty)
+        }
+        _ => f64::from(m) * 100.0 / f64::from(n),
+    };
+    (m, cpr)
+}
+
+/// The desired capacity the ASG's target-tracking policy sets on scale-out: N x CPR / T,
+/// with N taken as 1 when the group is empty (so CPR 200 launches 2 instances).
+pub fn scale_out_desired(instances: u32, cpr: f64, target: u32) -> u32 {
+    (f64::from(instances.max(1)) * cpr / f64::from(target)).ceil() as u32
+}
+
+/// The desired capacity on scale-in, one minute's step: towards `ceil(M x 100 / T)`,
+/// removing at most `max(1, floor(N / 2))` instances per minute (I).
+pub fn scale_in_desired(instances: u32, m: u32, target: u32) -> u32 {
+    let goal = (f64::from(m) * 100.0 / f64::from(target)).ceil() as u32;
+    let floor = instances.saturating_sub((instances / 2).max(1));
+    goal.max(floor)
+}
+
+/// How many empty instances of capacity `(cpu, mem, eni)` a first-fit-decreasing binpack of
+/// `tasks` (cpu, mem, uses_eni) needs. Tasks that fit no empty instance are not counted
+/// (ECS calls them "not compatible" and does not scale out for them).
+pub fn instances_needed(tasks: &[(u32, u32, bool)], capacity: (u32, u32, u32)) -> u32 {
+    let (cap_cpu, cap_mem, cap_eni) = capacity;
+    let mut sorted: Vec<(u32, u32, bool)> = tasks
+        .iter()
+        .copied()
+        .filter(|(c, m, e)| *c <= cap_cpu && *m <= cap_mem && (!*e || cap_eni >= 1))
+        .collect();
+    sorted.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
+    let mut bins: Vec<(u32, u32, u32)> = Vec::new();
+    for (c, m, e) in sorted {
+        let need_eni = u32::from(e);
+        match bins.iter_mut().find(|b| b.0 >= c && b.1 >= m && b.2 >= need_eni) {
+            Some(b) => {
+                b.0 -= c;
+                b.1 -= m;
+                b.2 -= need_eni;
+            }
+            None => bins.push((cap_cpu - c, cap_mem - m, cap_eni - need_eni)),
+        }
+    }
+    bins.len() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(min: u32, max: u32) -> ManagedScaling {
+        ManagedScaling {
+            target_capacity: 100,
+            minimum_scaling_step_size: min,
+            maximum_scaling_step_size: max,
+            instance_warmup_period_ms: 300_000,
+        }
+    }
+
+    fn inp(n: u32, e: u32, need: u32) -> CprInputs {
+        CprInputs {
+            instances: n,
+            empty: e,
+            needed_for_provisioning: need,
+            legacy_min_step: false,
+            scale_in_mode: ScaleInCpr::MOverN,
+        }
+    }
+
+    #[test]
+    fn special_cases_and_scale_out_from_zero() {
+        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &inp(0, 0, 0)), (0, 100.0));
+        let (m, cpr) = capacity_provider_reservation(&ms(1, 10000), &inp(0, 0, 3));
+        assert_eq!((m, cpr), (3, 200.0));
+        assert_eq!(scale_out_desired(0, cpr, 100), 2, "ECS launches 2 instances from zero");
+    }
+
+    #[test]
+    fn worked_examples_of_the_spec() {
+        // #2: N=2, one task needs one more instance: M=3, CPR=150, desired 3.
+        let (m, cpr) = capacity_provider_reservation(&ms(1, 10000), &inp(2, 0, 1));
+        assert_eq!((m, cpr), (3, 150.0));
+        assert_eq!(scale_out_desired(2, cpr, 100), 3);
+        // #3: N=4, 3 instances needed, max step 2: M=6, CPR=150, desired 6.
+        let (m, cpr) = capacity_provider_reservation(&ms(1, 2), &inp(4, 0, 3));
+        assert_eq!((m, cpr), (6, 150.0));
+        assert_eq!(scale_out_desired(4, cpr, 100), 6);
+        // #4: the same under the legacy multi-AZ rule: M = N + min step = 5, CPR 125.
+        let mut legacy = inp(4, 0, 3);
+        legacy.legacy_min_step = true;
+        assert_eq!(capacity_provider_reservation(&ms(1, 2), &legacy), (5, 125.0));
+        // #5: N=10, 3 empty: M=7, CPR=70; the 2023 guide's variant says 97.
+        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &inp(10, 3, 0)), (7, 70.0));
+        let mut variant = inp(10, 3, 0);
+        variant.scale_in_mode = ScaleInCpr::HundredMinusEmpty;
+        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &variant).1, 97.0);
+        // #6: T=80, 8 busy instances: CPR=100, desired ceil(8 x 100 / 80) = 10.
+        let (_, cpr) = capacity_provider_reservation(&ms(1, 10000), &inp(8, 0, 0));
+        assert_eq!(scale_out_desired(8, cpr, 80), 10);
+        // Min step raises a small need.
+        assert_eq!(capacity_provider_reservation(&ms(3, 10), &inp(4, 0, 1)).0, 7);
+    }
+
+    #[test]
+    fn scale_in_is_paced() {
+        assert_eq!(scale_in_desired(10, 7, 100), 7);
+        assert_eq!(scale_in_desired(10, 2, 100), 5, "at most half per minute");
+        assert_eq!(scale_in_desired(1, 0, 100), 0);
+        assert_eq!(scale_in_desired(10, 9, 90), 10, "T=90 keeps an idle instance");
+    }
+
+    #[test]
+    fn binpack_of_provisioning_tasks() {
+        // Example #1: 5 tasks of 1 vCPU / 2 GiB on m5.large (2048 units, 7987 MiB): 3 instances.
+        let tasks = vec![(1024, 2048, false); 5];
+        assert_eq!(instances_needed(&tasks, (2048, 7987, 2)), 3);
+        assert_eq!(instances_needed(&[(4096, 512, false)], (2048, 7987, 2)), 0, "not compatible");
+        assert_eq!(instances_needed(&vec![(64, 64, true); 5], (2048, 7987, 2)), 3, "ENI slots bind");
+    }
+
+    #[test]
+    fn base_then_weight_split() {
+        let items = vec![
+            StrategyItem { provider: 0, base: 2, weight: 1 },
+            StrategyItem { provider: 1, base: 0, weight: 3 },
+        ];
+        let mut counts = vec![0, 0];
+        let mut order = Vec::new();
+        for _ in 0..10 {
+            let k = choose_provider(&items, &counts).unwrap();
+            counts[k] += 1;
+            order.push(k);
+        }
+        assert_eq!(&order[..2], &[0, 0], "the base is filled first");
+        // After the base, 8 tasks split 1:3 -> 2 and 6.
+        assert_eq!(counts, vec![4, 6]);
+        let zero = vec![StrategyItem { provider: 0, base: 0, weight: 0 }];
+        assert_eq!(choose_provider(&zero, &[0]), None);
+    }
+}
