@@ -30,6 +30,8 @@ fn cluster(n: u32) -> Cluster {
             agent_connected: true,
             agent_version: "1.90.0".into(),
             registered_at: SimTime::ZERO,
+            launched_at: SimTime::ZERO,
+            terminated_at: None,
             cpu_total: 4096,
             memory_total_mib: 16384,
             eni_total: 3,
@@ -106,6 +108,7 @@ impl Bench {
             constraints: &[],
             strategies: &self.chain,
             only_instance: None,
+            scope: None,
         };
         let chosen = if self.use_scan {
             self.placer.place_by_scan(&self.cluster, &req, &mut self.rng)

@@ -8,15 +8,29 @@ use std::sync::Arc;
 /// A request rate over time.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RateCurve {
-    Constant { rps: f64 },
+    Constant {
+        rps: f64,
+    },
     /// Piecewise constant: `(from_ms, rps)`, sorted by time; before the first step the rate is 0.
     Steps(Vec<(u64, f64)>),
     /// `base + (peak - base) * (1 + cos(2 pi (h - peak_hour) / 24)) / 2`, h = hour of day.
-    Daily { base_rps: f64, peak_rps: f64, peak_hour: f64 },
+    Daily {
+        base_rps: f64,
+        peak_rps: f64,
+        peak_hour: f64,
+    },
     /// Linear from `from_rps` at `start_ms` to `to_rps` at `end_ms`, flat outside.
-    Ramp { from_rps: f64, to_rps: f64, start_ms: u64, end_ms: u64 },
+    Ramp {
+        from_rps: f64,
+        to_rps: f64,
+        start_ms: u64,
+        end_ms: u64,
+    },
     /// Requests per minute, minute 0 first; `repeat` loops it, otherwise 0 after the end.
-    PerMinute { counts: Arc<Vec<f64>>, repeat: bool },
+    PerMinute {
+        counts: Arc<Vec<f64>>,
+        repeat: bool,
+    },
 }
 
 impl RateCurve {
@@ -27,7 +41,11 @@ impl RateCurve {
                 if counts.is_empty() {
                     return 0.0;
                 }
-                let i = if *repeat { (minute as usize) % counts.len() } else { minute as usize };
+                let i = if *repeat {
+                    (minute as usize) % counts.len()
+                } else {
+                    minute as usize
+                };
                 counts.get(i).copied().unwrap_or(0.0)
             }
             // Analytic curves: the rate at the middle of the minute, times 60 s.

@@ -92,7 +92,10 @@ mod tests {
         assert!(!a.in_alarm(&[Some(60.0), Some(70.0)]), "fewer than M datapoints");
         assert!(a.in_alarm(&[Some(60.0), Some(10.0), Some(70.0)]));
         assert!(!a.in_alarm(&[Some(60.0), None, Some(10.0)]));
-        assert!(!a.in_alarm(&[Some(50.0), Some(50.0), Some(50.0)]), "equal is not greater");
+        assert!(
+            !a.in_alarm(&[Some(50.0), Some(50.0), Some(50.0)]),
+            "equal is not greater"
+        );
     }
 
     #[test]

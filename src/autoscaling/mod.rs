@@ -76,7 +76,10 @@ impl ScalingState {
     }
 
     fn clamp(&self, n: i64) -> u32 {
-        n.clamp(i64::from(self.min_capacity), i64::from(self.max_capacity.max(self.min_capacity))) as u32
+        n.clamp(
+            i64::from(self.min_capacity),
+            i64::from(self.max_capacity.max(self.min_capacity)),
+        ) as u32
     }
 
     /// Applies a scheduled action's new bounds and clamps the desired count into them.
@@ -148,7 +151,8 @@ impl ScalingState {
         if inp.deployment_in_progress {
             return None;
         }
-        let cooling = |k: usize, cooldown_ms: u64| self.last_scale_in[k].is_some_and(|at| inp.now_ms < at + cooldown_ms);
+        let cooling =
+            |k: usize, cooldown_ms: u64| self.last_scale_in[k].is_some_and(|at| inp.now_ms < at + cooldown_ms);
         // Target tracking scale-in needs every enabled policy to agree.
         let mut proposal: Option<(i64, usize, String)> = None;
         if tt_in_voters > 0 && tt_ins.len() == tt_in_voters {

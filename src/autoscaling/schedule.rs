@@ -14,9 +14,13 @@ use jiff::tz::TimeZone;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Schedule {
     /// One firing at this wall-clock time (epoch ms).
-    At { epoch_ms: i64 },
+    At {
+        epoch_ms: i64,
+    },
     /// Every `every_ms`, first one interval after the start of the run.
-    Rate { every_ms: u64 },
+    Rate {
+        every_ms: u64,
+    },
     Cron(Box<Cron>),
 }
 
@@ -50,7 +54,13 @@ fn parse_field(text: &str, lo: u32, hi: u32, names: &[&str], what: &str) -> Resu
             return Err(format!("{what} \"{part}\": L, W and # are not supported"));
         }
         let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (r, s.parse::<u32>().ok().filter(|s| *s > 0).ok_or_else(|| format!("bad step \"{s}\" in {what}"))?),
+            Some((r, s)) => (
+                r,
+                s.parse::<u32>()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .ok_or_else(|| format!("bad step \"{s}\" in {what}"))?,
+            ),
             None => (part, 1),
         };
         let (a, b) = if range == "*" {
@@ -73,7 +83,9 @@ fn parse_field(text: &str, lo: u32, hi: u32, names: &[&str], what: &str) -> Resu
     Ok(set)
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 impl Schedule {
@@ -81,7 +93,8 @@ impl Schedule {
     pub fn parse(expr: &str, tz: Option<&str>) -> Result<Schedule, String> {
         let zone = match tz {
             None => TimeZone::UTC,
-            Some(name) => TimeZone::get(name).map_err(|_| format!("unknown time zone \"{name}\" (use an IANA name such as Europe/Paris)"))?,
+            Some(name) => TimeZone::get(name)
+                .map_err(|_| format!("unknown time zone \"{name}\" (use an IANA name such as Europe/Paris)"))?,
         };
         let e = expr.trim();
         let inner = |prefix: &str| e.strip_prefix(prefix).and_then(|r| r.strip_suffix(')'));
@@ -99,7 +112,11 @@ impl Schedule {
             let (Some(v), Some(unit), None) = (it.next(), it.next(), it.next()) else {
                 return Err(format!("rate({rate}): expected rate(value unit), e.g. rate(5 minutes)"));
             };
-            let v: u64 = v.parse().ok().filter(|v| *v > 0).ok_or_else(|| format!("rate value \"{v}\" must be a positive integer"))?;
+            let v: u64 = v
+                .parse()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| format!("rate value \"{v}\" must be a positive integer"))?;
             let unit_ms = match unit {
                 "minute" | "minutes" => 60_000,
                 "hour" | "hours" => 3_600_000,
@@ -111,10 +128,21 @@ impl Schedule {
         if let Some(cron) = inner("cron(") {
             let f: Vec<&str> = cron.split_whitespace().collect();
             if f.len() != 6 {
-                return Err(format!("cron({cron}): expected 6 fields (minutes hours day-of-month month day-of-week year), found {}", f.len()));
+                return Err(format!(
+                    "cron({cron}): expected 6 fields (minutes hours day-of-month month day-of-week year), found {}",
+                    f.len()
+                ));
             }
-            let dom = if f[2] == "?" { None } else { Some(parse_field(f[2], 1, 31, &[], "day-of-month")?) };
-            let dow = if f[4] == "?" { None } else { Some(parse_field(f[4], 1, 7, &DAYS, "day-of-week")?) };
+            let dom = if f[2] == "?" {
+                None
+            } else {
+                Some(parse_field(f[2], 1, 31, &[], "day-of-month")?)
+            };
+            let dow = if f[4] == "?" {
+                None
+            } else {
+                Some(parse_field(f[4], 1, 7, &DAYS, "day-of-week")?)
+            };
             if dom.is_some() == dow.is_some() {
                 return Err("cron: one of day-of-month and day-of-week must be ?".into());
             }
@@ -133,7 +161,9 @@ impl Schedule {
                 tz: zone,
             })));
         }
-        Err(format!("\"{e}\" is not a schedule expression; use at(...), rate(...) or cron(...)"))
+        Err(format!(
+            "\"{e}\" is not a schedule expression; use at(...), rate(...) or cron(...)"
+        ))
     }
 
     /// The first firing strictly after simulated time `after_ms` (or at 0 when `after_ms` is
@@ -254,7 +284,10 @@ mod tests {
         let sundays = Schedule::parse("cron(0 0 ? * 1 2024)", None).unwrap();
         let t = sundays.next_after(None, start).unwrap();
         assert_eq!(start + t as i64, epoch("2024-01-07T00:00:00Z"));
-        assert!(Schedule::parse("cron(0 8 * * MON-FRI *)", None).is_err(), "both day fields set");
+        assert!(
+            Schedule::parse("cron(0 8 * * MON-FRI *)", None).is_err(),
+            "both day fields set"
+        );
         assert!(Schedule::parse("cron(0 8 ? * 2#1 *)", None).is_err(), "# unsupported");
         assert!(Schedule::parse("cron(0 25 ? * * *)", None).is_err());
         assert!(Schedule::parse("cron(0 8 * *)", None).is_err());

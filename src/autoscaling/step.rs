@@ -88,7 +88,12 @@ impl StepPolicy {
         }
         let value = recent.last().copied().flatten()?;
         let step = self.step_for(value)?;
-        let n = adjusted_capacity(base, self.adjustment_type, step.adjustment, self.min_adjustment_magnitude);
+        let n = adjusted_capacity(
+            base,
+            self.adjustment_type,
+            step.adjustment,
+            self.min_adjustment_magnitude,
+        );
         Some((
             n.max(0),
             format!(

@@ -88,7 +88,10 @@ impl TargetTrackingPolicy {
         let name = self.metric.as_str();
         // Scale from zero: one datapoint showing demand, then the smallest possible step.
         if running == 0 && desired == 0 && latest > 0.0 {
-            e.scale_out = Some((1, format!("target tracking {name}: scale from zero on 1 datapoint ({latest:.2})")));
+            e.scale_out = Some((
+                1,
+                format!("target tracking {name}: scale from zero on 1 datapoint ({latest:.2})"),
+            ));
             return e;
         }
         let proposed = (f64::from(running) * latest / self.target).ceil().max(0.0) as u32;

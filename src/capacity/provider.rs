@@ -117,7 +117,7 @@ pub fn instances_needed(tasks: &[(u32, u32, bool)], capacity: (u32, u32, u32)) -
         .copied()
         .filter(|(c, m, e)| *c <= cap_cpu && *m <= cap_mem && (!*e || cap_eni >= 1))
         .collect();
-    sorted.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
+    sorted.sort_by_key(|t| std::cmp::Reverse((t.1, t.0)));
     let mut bins: Vec<(u32, u32, u32)> = Vec::new();
     for (c, m, e) in sorted {
         let need_eni = u32::from(e);
@@ -203,15 +203,31 @@ mod tests {
         // Example #1: 5 tasks of 1 vCPU / 2 GiB on m5.large (2048 units, 7987 MiB): 3 instances.
         let tasks = vec![(1024, 2048, false); 5];
         assert_eq!(instances_needed(&tasks, (2048, 7987, 2)), 3);
-        assert_eq!(instances_needed(&[(4096, 512, false)], (2048, 7987, 2)), 0, "not compatible");
-        assert_eq!(instances_needed(&vec![(64, 64, true); 5], (2048, 7987, 2)), 3, "ENI slots bind");
+        assert_eq!(
+            instances_needed(&[(4096, 512, false)], (2048, 7987, 2)),
+            0,
+            "not compatible"
+        );
+        assert_eq!(
+            instances_needed(&[(64, 64, true); 5], (2048, 7987, 2)),
+            3,
+            "ENI slots bind"
+        );
     }
 
     #[test]
     fn base_then_weight_split() {
         let items = vec![
-            StrategyItem { provider: 0, base: 2, weight: 1 },
-            StrategyItem { provider: 1, base: 0, weight: 3 },
+            StrategyItem {
+                provider: 0,
+                base: 2,
+                weight: 1,
+            },
+            StrategyItem {
+                provider: 1,
+                base: 0,
+                weight: 3,
+            },
         ];
         let mut counts = vec![0, 0];
         let mut order = Vec::new();
@@ -223,7 +239,11 @@ mod tests {
         assert_eq!(&order[..2], &[0, 0], "the base is filled first");
         // After the base, 8 tasks split 1:3 -> 2 and 6.
         assert_eq!(counts, vec![4, 6]);
-        let zero = vec![StrategyItem { provider: 0, base: 0, weight: 0 }];
+        let zero = vec![StrategyItem {
+            provider: 0,
+            base: 0,
+            weight: 0,
+        }];
         assert_eq!(choose_provider(&zero, &[0]), None);
     }
 }

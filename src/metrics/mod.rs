@@ -84,6 +84,12 @@ pub enum MetricValue {
     Count(u64),
     /// A percentage, written with two decimals.
     Pct(f64),
+    /// A percentage that may be missing (no datapoint), written empty when missing.
+    OptPct(Option<f64>),
+    /// A quantity such as a request count, written with one decimal.
+    Amount(f64),
+    /// Dollars, written with six decimals.
+    Usd(f64),
 }
 
 impl MetricValue {
@@ -92,6 +98,9 @@ impl MetricValue {
             MetricValue::Time(t) => t.to_string(),
             MetricValue::Count(n) => n.to_string(),
             MetricValue::Pct(p) => format!("{p:.2}"),
+            MetricValue::OptPct(p) => p.map_or(String::new(), |p| format!("{p:.2}")),
+            MetricValue::Amount(a) => format!("{a:.1}"),
+            MetricValue::Usd(d) => format!("{d:.6}"),
         }
     }
 }

@@ -19,6 +19,9 @@ pub struct ServiceSummary {
     pub running_at_end: u64,
     pub tasks_started: u64,
     pub placement_failures: u64,
+    pub requests_total: f64,
+    pub requests_over_capacity: f64,
+    pub scaling_actions: u64,
 }
 
 /// Per-run totals. Field order is the column order of `summary.csv`.
@@ -43,15 +46,23 @@ pub struct Summary {
     pub task_wait_max_s: f64,
     pub cpu_reserved_mean_pct: f64,
     pub memory_reserved_mean_pct: f64,
+    pub requests_total: f64,
+    pub requests_over_capacity: f64,
+    pub requests_over_capacity_pct: f64,
+    pub scaling_actions: u64,
     pub instances: u64,
+    pub instances_launched: u64,
+    pub instances_terminated: u64,
     pub instance_hours: f64,
+    pub cost_ec2_usd: f64,
+    pub cost_fargate_usd: f64,
     pub cost_usd: f64,
     #[serde(skip)]
     pub services: Vec<ServiceSummary>,
 }
 
 /// Column order of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 22] = [
+pub const SUMMARY_COLUMNS: [&str; 30] = [
     "scenario",
     "seed",
     "duration_s",
@@ -71,8 +82,16 @@ pub const SUMMARY_COLUMNS: [&str; 22] = [
     "task_wait_max_s",
     "cpu_reserved_mean_pct",
     "memory_reserved_mean_pct",
+    "requests_total",
+    "requests_over_capacity",
+    "requests_over_capacity_pct",
+    "scaling_actions",
     "instances",
+    "instances_launched",
+    "instances_terminated",
     "instance_hours",
+    "cost_ec2_usd",
+    "cost_fargate_usd",
     "cost_usd",
 ];
 
@@ -100,8 +119,16 @@ impl Summary {
             f3(self.task_wait_max_s),
             f2(self.cpu_reserved_mean_pct),
             f2(self.memory_reserved_mean_pct),
+            format!("{:.1}", self.requests_total),
+            format!("{:.1}", self.requests_over_capacity),
+            f3(self.requests_over_capacity_pct),
+            self.scaling_actions.to_string(),
             self.instances.to_string(),
+            self.instances_launched.to_string(),
+            self.instances_terminated.to_string(),
             f3(self.instance_hours),
+            format!("{:.4}", self.cost_ec2_usd),
+            format!("{:.4}", self.cost_fargate_usd),
             format!("{:.4}", self.cost_usd),
         ]
     }

@@ -18,6 +18,8 @@ pub struct ValueId(pub u32);
 /// Container instance status (ecs-semantics §5.1). Only ACTIVE instances take new tasks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum InstanceStatus {
+    /// Launched by its Auto Scaling group, not yet registered with the cluster.
+    Launching,
     Active,
     Draining,
     Inactive,
@@ -38,6 +40,9 @@ pub struct Instance {
     pub agent_connected: bool,
     pub agent_version: String,
     pub registered_at: SimTime,
+    /// When EC2 started the instance (billing starts here).
+    pub launched_at: SimTime,
+    pub terminated_at: Option<SimTime>,
     pub cpu_total: u32,
     pub memory_total_mib: u32,
     pub eni_total: u32,

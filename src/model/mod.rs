@@ -12,7 +12,7 @@ pub use cluster::{AttrId, Cluster, Instance, InstanceStatus, ValueId, DEFAULT_RE
 pub fn cluster_reserved_ports() -> Vec<u16> {
     DEFAULT_RESERVED_PORTS.to_vec()
 }
-pub use task::{GroupId, Task, TaskDemand, TaskId, TaskOwner, TaskState};
+pub use task::{FargateSlot, GroupId, Task, TaskDemand, TaskId, TaskOwner, TaskState};
 
 use std::fmt;
 

@@ -73,4 +73,19 @@ pub struct Task {
     pub placed_at: Option<SimTime>,
     /// How long the essential container runs once RUNNING; `None` runs until the end.
     pub run_for_ms: Option<u64>,
+    /// The capacity provider the task was assigned to, if any (index in the scenario).
+    pub provider: Option<u16>,
+    /// The item of the owner's capacity provider strategy the task counts against.
+    pub strategy_item: Option<u8>,
+    /// Where a Fargate task runs; `None` for tasks on container instances.
+    pub fargate: Option<FargateSlot>,
+    /// When Fargate billing started (the image pull), for Fargate tasks.
+    pub billing_from: Option<SimTime>,
+}
+
+/// A Fargate task's availability zone and whether it runs on Fargate Spot.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FargateSlot {
+    pub az: super::AzIdx,
+    pub spot: bool,
 }

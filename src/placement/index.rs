@@ -12,7 +12,7 @@
 
 use super::{check_extra, BinpackField, PlacementRequest, QueryContext, SpreadField, Strategy};
 use crate::engine::StreamRng;
-use crate::model::{AttrId, Cluster, GroupId, InstanceId, ValueId};
+use crate::model::{AttrId, Cluster, GroupId, GroupIdx, InstanceId, ValueId};
 use rand::Rng;
 use std::collections::BTreeMap;
 
@@ -27,6 +27,7 @@ pub struct IndexKey {
     eni: bool,
     binpack: Option<BinpackField>,
     spread: Option<AttrId>,
+    scope: Option<GroupIdx>,
 }
 
 impl IndexKey {
@@ -45,6 +46,7 @@ impl IndexKey {
             eni: req.demand.uses_eni,
             binpack,
             spread,
+            scope: req.scope,
         })
     }
 }
@@ -93,6 +95,7 @@ impl ShapeIndex {
         let k = &self.key;
         let fits =
             i.accepts_tasks() && i.cpu_free >= k.cpu && i.memory_free_mib >= k.memory && (!k.eni || i.eni_free >= 1);
+        let fits = fits && k.scope.is_none_or(|g| g == i.group);
         if !fits {
             return None;
         }

@@ -17,7 +17,7 @@ pub use constraint::{instance_matches as query_matches, Constraint};
 pub use strategy::{BinpackField, SpreadField, Strategy};
 
 use crate::engine::StreamRng;
-use crate::model::{Cluster, GroupId, InstanceId, TaskDemand, TaskId};
+use crate::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, TaskId};
 use index::{IndexKey, ShapeIndex};
 
 use rand::Rng;
@@ -33,6 +33,8 @@ pub struct PlacementRequest<'a> {
     pub strategies: &'a [Strategy],
     /// Daemon tasks are placed on one given instance.
     pub only_instance: Option<InstanceId>,
+    /// Only instances of this group (the task's Auto Scaling group capacity provider).
+    pub scope: Option<crate::model::GroupIdx>,
 }
 
 /// Why a task could not be placed, with the codes ECS reports (ecs-semantics §1.8).
@@ -183,7 +185,9 @@ impl Placer {
             None => (0..cluster.instances.len() as u32).map(InstanceId).collect(),
         };
         for id in targets {
-            if cluster.instances[id.index()].status == crate::model::InstanceStatus::Inactive {
+            let i = &cluster.instances[id.index()];
+            let absent = matches!(i.status, InstanceStatus::Inactive | InstanceStatus::Launching);
+            if absent || req.scope.is_some_and(|g| g != i.group) {
                 continue;
             }
             if let Err(r) = check(cluster, id, req, &self.ctx) {
@@ -290,6 +294,9 @@ pub(crate) fn check(
     ctx: &QueryContext,
 ) -> Result<(), FailureReason> {
     let i = &cluster.instances[id.index()];
+    if req.scope.is_some_and(|g| g != i.group) {
+        return Err(FailureReason::NoActiveInstances);
+    }
     if !i.accepts_tasks() {
         return Err(FailureReason::Agent);
     }

@@ -6,6 +6,7 @@
 
 mod decode;
 pub mod diag;
+pub mod elastic;
 pub mod node;
 pub mod schema;
 pub mod trace;

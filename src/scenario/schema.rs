@@ -4,10 +4,13 @@
 //! carries over.
 
 use super::decode::{Decoder, Fields};
+use super::elastic::{self, CapacityProviderSpec, ElasticSettings, Launch, ProviderKind};
 use super::node::{Node, NodeKind, Pos};
 use super::trace::{load_trace, TraceRow, TraceWindow};
 use super::values::{cpu_units, duration, duration_dist, memory_mib, DurationDist};
+use crate::autoscaling::{ScalingConfig, Schedule};
 use crate::capacity::{builtin_catalog, InstanceType};
+use crate::load::LoadModel;
 use crate::model::TaskDemand;
 use crate::placement::query::{self, suggest, Expr};
 use std::path::Path;
@@ -37,6 +40,9 @@ pub struct Scenario {
     pub lifecycle: LifecycleSpec,
     pub placement: PlacementSettings,
     pub outputs: OutputSettings,
+    /// User-defined ASG providers, then the built-in FARGATE and FARGATE_SPOT.
+    pub capacity_providers: Vec<CapacityProviderSpec>,
+    pub elastic: ElasticSettings,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +58,14 @@ pub struct InstanceGroupSpec {
     pub trunking: bool,
     pub reserved_memory_mib: u32,
     pub agent_version: String,
+    /// Auto Scaling group bounds; a group without a capacity provider stays at `count`.
+    pub min_size: u32,
+    pub max_size: u32,
+    /// Time from launch to the instance registering with the cluster.
+    pub launch_latency: DurationDist,
+    pub spot: bool,
+    /// Hourly price of one instance (on-demand, or Spot when `spot`).
+    pub price_per_hour_usd: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +81,8 @@ pub struct TaskDefinitionSpec {
     pub network_mode: NetworkMode,
     pub demand: TaskDemand,
     pub constraints: Vec<ConstraintSpec>,
+    /// Whether cpu and memory were both given at task level (Fargate requires it).
+    pub task_level_size: bool,
 }
 
 /// A placement strategy as written (attribute names not yet interned).
@@ -101,12 +117,22 @@ pub struct ServiceSpec {
     pub placement_constraints: Vec<ConstraintSpec>,
     /// How long a task's essential container runs before exiting (the service replaces it).
     pub task_run_time: Option<DurationDist>,
+    pub launch: Launch,
+    pub load: Option<LoadModel>,
+    pub auto_scaling: Option<ScalingConfig>,
 }
 
 #[derive(Clone, Debug)]
 pub enum Arrivals {
-    Poisson { rate_per_hour: f64 },
-    Trace { file: String, rows: Arc<Vec<TraceRow>> },
+    Poisson {
+        rate_per_hour: f64,
+    },
+    Trace {
+        file: String,
+        rows: Arc<Vec<TraceRow>>,
+    },
+    /// RunTask on a schedule (EventBridge Scheduler style).
+    Schedule(Schedule),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,6 +158,7 @@ pub struct BatchJobSpec {
     pub on_no_capacity: OnNoCapacity,
     pub start_ms: u64,
     pub stop_ms: Option<u64>,
+    pub launch: Launch,
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +192,10 @@ pub fn default_service_strategy() -> Vec<StrategySpec> {
 
 const TOP: &[&str] = &[
     "scenario",
+    "capacity_providers",
+    "pricing",
+    "fargate",
+    "autoscaling",
     "cluster",
     "instance_types",
     "instance_groups",
@@ -205,13 +236,16 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         },
         placement: PlacementSettings { max_indexes: 64 },
         outputs: OutputSettings { events: true },
+        capacity_providers: Vec::new(),
+        elastic: ElasticSettings::default(),
     };
+    let mut default_strategy_node = None;
 
     if let Some(n) = top.opt("scenario") {
         decode_run(dec, n, &mut sc);
     }
     if let Some(n) = top.opt("cluster") {
-        decode_cluster(dec, n, &mut sc);
+        default_strategy_node = decode_cluster(dec, n, &mut sc);
     }
     if let Some(n) = top.opt("instance_types") {
         decode_instance_types(dec, n, &mut sc);
@@ -219,6 +253,26 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     let groups = top.opt("instance_groups");
     if let Some(n) = groups {
         decode_groups(dec, n, &mut sc);
+    }
+    let group_names: Vec<String> = sc.instance_groups.iter().map(|g| g.name.clone()).collect();
+    sc.capacity_providers = elastic::decode_capacity_providers(dec, top.opt("capacity_providers"), &group_names);
+    if let Some(n) = default_strategy_node {
+        sc.elastic.default_strategy = elastic::decode_strategy_items(
+            dec,
+            n,
+            "cluster.default_capacity_provider_strategy",
+            &sc.capacity_providers,
+        );
+    }
+    let (pricing, fargate, autoscaling) = (top.opt("pricing"), top.opt("fargate"), top.opt("autoscaling"));
+    elastic::decode_settings(dec, pricing, fargate, autoscaling, &mut sc.elastic);
+    for g in &mut sc.instance_groups {
+        let ty = &sc.instance_types[g.instance_type];
+        if g.spot && g.price_per_hour_usd < 0.0 {
+            g.price_per_hour_usd = ty.price_per_hour_usd * sc.elastic.pricing.ec2_spot_factor;
+        } else if g.price_per_hour_usd < 0.0 {
+            g.price_per_hour_usd = ty.price_per_hour_usd;
+        }
     }
     if let Some(n) = top.opt("task_definitions") {
         decode_task_definitions(dec, n, &mut sc);
@@ -247,7 +301,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         }
     }
     if let Some(n) = top.opt("services") {
-        decode_services(dec, n, &mut sc);
+        decode_services(dec, n, base_dir, &mut sc);
     }
     if let Some(n) = top.opt("batch_jobs") {
         decode_jobs(dec, n, base_dir, &mut sc);
@@ -255,7 +309,11 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     let top_pos = top.pos;
     top.finish(dec, TOP);
 
-    let total: u64 = sc.instance_groups.iter().map(|g| u64::from(g.count)).sum();
+    let total: u64 = sc
+        .instance_groups
+        .iter()
+        .map(|g| u64::from(g.max_size.max(g.count)))
+        .sum();
     if total > u64::from(sc.max_container_instances) {
         dec.error_hint(
             top_pos,
@@ -265,7 +323,16 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         );
     }
 
-    if sc.instance_groups.is_empty() && groups.is_none() {
+    let needs_ec2 = sc
+        .services
+        .iter()
+        .map(|s| &s.launch)
+        .chain(sc.batch_jobs.iter().map(|j| &j.launch))
+        .any(|l| !launch_is_fargate(l, &sc.capacity_providers));
+    if sc.instance_groups.is_empty()
+        && groups.is_none()
+        && (needs_ec2 || (sc.services.is_empty() && sc.batch_jobs.is_empty()))
+    {
         dec.error_hint(
             top_pos,
             "instance_groups",
@@ -362,10 +429,21 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     );
 }
 
-fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
-    let Some(mut t) = dec.table(node, "cluster") else {
-        return;
-    };
+/// Whether tasks launched this way run on Fargate.
+pub fn launch_is_fargate(l: &Launch, providers: &[CapacityProviderSpec]) -> bool {
+    match l {
+        Launch::Ec2 => false,
+        Launch::Fargate => true,
+        Launch::Strategy(items) => items
+            .iter()
+            .any(|i| matches!(providers[i.provider].kind, ProviderKind::Fargate { .. })),
+    }
+}
+
+fn decode_cluster<'n>(dec: &mut Decoder, node: &'n Node, sc: &mut Scenario) -> Option<&'n Node> {
+    let mut t = dec.table(node, "cluster")?;
+    elastic::decode_cluster_keys(dec, &mut t, &mut sc.elastic);
+    let default_strategy = t.opt("default_capacity_provider_strategy");
     if let Some(v) = t.opt("availability_zones") {
         if let Some(items) = dec.array(v, "cluster.availability_zones") {
             let mut azs = Vec::new();
@@ -420,8 +498,15 @@ fn decode_cluster(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             "registered_memory_fraction",
             "max_container_instances",
             "reserved_ports",
+            "default_capacity_provider_strategy",
+            "provisioning_timeout",
+            "provisioning_cap",
+            "legacy_multi_az_min_step",
+            "cpr_scale_in",
+            "managed_draining_timeout",
         ],
     );
+    default_strategy
 }
 
 fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
@@ -631,6 +716,35 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .opt("agent_version")
             .and_then(|n| dec.string(n, &format!("{path}.agent_version")))
             .unwrap_or_else(|| "1.90.0".to_string());
+        let min_node = t.opt("min_size");
+        let min_size = min_node.and_then(|n| dec.int(n, &format!("{path}.min_size"), 0, 1_000_000));
+        let max_node = t.opt("max_size");
+        let max_size = max_node.and_then(|n| dec.int(n, &format!("{path}.max_size"), 0, 1_000_000));
+        if let Some(c) = count {
+            if min_size.is_some_and(|m| m > c) || max_size.is_some_and(|m| m < c) {
+                dec.error_hint(
+                    t.pos,
+                    &format!("{path}.count"),
+                    format!("count ({c}) must lie between min_size and max_size"),
+                    Some("count is the group's initial desired capacity".into()),
+                );
+            }
+        }
+        let launch_latency = t
+            .opt("launch_latency")
+            .and_then(|n| duration_dist(dec, n, &format!("{path}.launch_latency")))
+            .unwrap_or(DurationDist::Uniform {
+                min_ms: 60_000,
+                max_ms: 180_000,
+            });
+        let spot = t
+            .opt("spot")
+            .and_then(|n| dec.boolean(n, &format!("{path}.spot")))
+            .unwrap_or(false);
+        let price = t
+            .opt("price_per_hour_usd")
+            .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0))
+            .unwrap_or(-1.0);
         t.finish(
             dec,
             &[
@@ -642,6 +756,11 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "trunking",
                 "reserved_memory_mib",
                 "agent_version",
+                "min_size",
+                "max_size",
+                "launch_latency",
+                "spot",
+                "price_per_hour_usd",
             ],
         );
         if let (Some(name), Some(ty), Some(count)) = (name, ty, count) {
@@ -654,6 +773,11 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 trunking,
                 reserved_memory_mib: reserved,
                 agent_version,
+                min_size: min_size.unwrap_or(count) as u32,
+                max_size: max_size.unwrap_or(count) as u32,
+                launch_latency,
+                spot,
+                price_per_hour_usd: price,
             });
         }
     }
@@ -1019,6 +1143,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 },
                 network_mode,
                 constraints,
+                task_level_size: task_cpu.is_some() && task_mem.is_some(),
             });
         }
     }
@@ -1037,7 +1162,7 @@ fn task_definition_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> 
     found
 }
 
-fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "services") else {
         return;
     };
@@ -1113,6 +1238,42 @@ fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let run_time = t
             .opt("task_run_time")
             .and_then(|n| duration_dist(dec, n, &format!("{path}.task_run_time")));
+        let launch = elastic::decode_launch(dec, &mut t, &sc.capacity_providers)
+            .or_else(|| sc.elastic.default_strategy.clone().map(Launch::Strategy))
+            .unwrap_or(Launch::Ec2);
+        let load = t
+            .opt("load")
+            .and_then(|n| elastic::decode_load(dec, n, &format!("{path}.load"), base_dir));
+        let scaling_node = t.opt("auto_scaling");
+        let auto_scaling =
+            scaling_node.and_then(|n| elastic::decode_auto_scaling(dec, n, &format!("{path}.auto_scaling")));
+        if let (Some(n), true) = (scaling_node, daemon) {
+            dec.error_hint(
+                n.pos,
+                &format!("{path}.auto_scaling"),
+                "DAEMON services cannot use service auto scaling",
+                Some("remove auto_scaling".into()),
+            );
+        }
+        if let Some(a) = &auto_scaling {
+            let needs_load = a.target_tracking.iter().any(|_| true) || !a.step.is_empty();
+            if needs_load && load.is_none() && t.opt("load").is_none() {
+                dec.error_hint(
+                    scaling_node.map_or(t.pos, |n| n.pos),
+                    &format!("{path}.load"),
+                    "dynamic scaling policies need a load model to produce their metrics",
+                    Some("add load = { requests = { type = \"constant\", rps = 100 }, task_capacity_rps = 50 }".into()),
+                );
+            }
+        }
+        if daemon && launch_is_fargate(&launch, &sc.capacity_providers) {
+            dec.error(
+                t.pos,
+                &format!("{path}.launch_type"),
+                "DAEMON services are not supported on Fargate",
+            );
+        }
+        let t_pos = t.pos;
         t.finish(
             dec,
             &[
@@ -1123,9 +1284,14 @@ fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "placement_strategy",
                 "placement_constraints",
                 "task_run_time",
+                "launch_type",
+                "capacity_provider_strategy",
+                "load",
+                "auto_scaling",
             ],
         );
         if let (Some(name), Some(td), Some(scheduling)) = (name, td, scheduling) {
+            check_fargate_task(dec, sc, td, &launch, t_pos, &path);
             sc.services.push(ServiceSpec {
                 name,
                 task_definition: td,
@@ -1133,6 +1299,9 @@ fn decode_services(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 placement_strategy: if daemon { Some(Vec::new()) } else { placement_strategy },
                 placement_constraints: constraints,
                 task_run_time: run_time,
+                launch,
+                load,
+                auto_scaling,
             });
         }
     }
@@ -1205,6 +1374,10 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
             .and_then(|n| duration(dec, n, &format!("{path}.start")))
             .unwrap_or(0);
         let stop = t.opt("stop").and_then(|n| duration(dec, n, &format!("{path}.stop")));
+        let launch = elastic::decode_launch(dec, &mut t, &sc.capacity_providers)
+            .or_else(|| sc.elastic.default_strategy.clone().map(Launch::Strategy))
+            .unwrap_or(Launch::Ec2);
+        let t_pos = t.pos;
         t.finish(
             dec,
             &[
@@ -1219,10 +1392,13 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
                 "on_no_capacity",
                 "start",
                 "stop",
+                "launch_type",
+                "capacity_provider_strategy",
             ],
         );
         if let (Some(name), Some(td), Some(arrivals)) = (name, td, arrivals) {
             let group = group.unwrap_or_else(|| format!("family:{}", sc.task_definitions[td].family));
+            check_fargate_task(dec, sc, td, &launch, t_pos, &path);
             sc.batch_jobs.push(BatchJobSpec {
                 name,
                 task_definition: td,
@@ -1235,6 +1411,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
                 on_no_capacity,
                 start_ms: start,
                 stop_ms: stop,
+                launch,
             });
         }
     }
@@ -1242,9 +1419,14 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
 
 fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> Option<Arrivals> {
     let mut t = dec.table(node, path)?;
-    let kind = t
-        .req(dec, "type")
-        .and_then(|n| dec.one_of(n, &format!("{path}.type"), "arrival process", &["poisson", "trace"]));
+    let kind = t.req(dec, "type").and_then(|n| {
+        dec.one_of(
+            n,
+            &format!("{path}.type"),
+            "arrival process",
+            &["poisson", "trace", "schedule"],
+        )
+    });
     let out = match kind {
         Some("poisson") => {
             let rate = t
@@ -1253,6 +1435,7 @@ fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
             t.finish(dec, &["type", "rate_per_hour"]);
             rate.map(|r| Arrivals::Poisson { rate_per_hour: r })
         }
+        Some("schedule") => return elastic::decode_schedule_arrivals(dec, t).map(Arrivals::Schedule),
         Some("trace") => {
             let file_node = t.req(dec, "file");
             let file = file_node.and_then(|n| dec.string(n, &format!("{path}.file")));
@@ -1341,6 +1524,38 @@ fn decode_lifecycle(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     );
 }
 
+/// Fargate needs a valid task-level size and the awsvpc network mode (ecs-semantics §4.1).
+fn check_fargate_task(dec: &mut Decoder, sc: &Scenario, td: usize, launch: &Launch, pos: Pos, path: &str) {
+    if !launch_is_fargate(launch, &sc.capacity_providers) {
+        return;
+    }
+    let d = &sc.task_definitions[td];
+    if d.network_mode != NetworkMode::Awsvpc {
+        dec.error_hint(
+            pos,
+            path,
+            format!(
+                "task definition \"{}\" runs on Fargate but its network_mode is not awsvpc",
+                d.family
+            ),
+            Some("set network_mode = \"awsvpc\" on the task definition".into()),
+        );
+    }
+    if !d.task_level_size {
+        dec.error_hint(
+            pos,
+            path,
+            format!(
+                "task definition \"{}\" runs on Fargate, which requires task-level cpu and memory",
+                d.family
+            ),
+            Some("set cpu and memory on the task definition itself".into()),
+        );
+    } else if let Err(e) = crate::capacity::fargate::check_size(d.demand.cpu_units, d.demand.memory_mib) {
+        dec.error_hint(pos, path, format!("task definition \"{}\": {e}", d.family), None);
+    }
+}
+
 /// Every task definition in use must fit on at least one instance group as registered.
 fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
     if sc.instance_groups.is_empty() {
@@ -1357,7 +1572,18 @@ fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
+    let on_ec2: Vec<usize> = sc
+        .services
+        .iter()
+        .map(|s| (s.task_definition, &s.launch))
+        .chain(sc.batch_jobs.iter().map(|j| (j.task_definition, &j.launch)))
+        .filter(|(_, l)| !launch_is_fargate(l, &sc.capacity_providers))
+        .map(|(td, _)| td)
+        .collect();
     for (i, td) in sc.task_definitions.iter().enumerate() {
+        if !on_ec2.contains(&i) {
+            continue;
+        }
         let d = &td.demand;
         let fits = sc.instance_groups.iter().any(|g| {
             let ty = &sc.instance_types[g.instance_type];

@@ -1,5 +1,5 @@
-//! Standalone tasks (RunTask): Poisson and trace-driven submissions, per-job FIFO queues for
-//! tasks that wait for capacity, and RunTask-style failures.
+//! Standalone tasks (RunTask): Poisson, trace-driven and scheduled submissions, per-job FIFO
+//! queues for tasks that wait for capacity, and RunTask-style failures.
 
 use super::*;
 
@@ -15,24 +15,34 @@ impl Simulation<'_> {
                 .unwrap_or_else(|| vec![StrategySpec::Random]);
             let strategies = self.resolve_strategies(&spec);
             let group = self.cluster.intern_group(&j.group);
+            let items = match &j.launch {
+                Launch::Strategy(items) => items.len(),
+                _ => 0,
+            };
             let mut state = JobState {
                 name: j.name.clone(),
                 group,
                 demand,
                 strategies,
                 constraints: Self::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
+                launch: j.launch.clone(),
+                item_counts: vec![0; items],
                 rng: streams.stream(&format!("workload/{}", j.name)),
                 next_row: 0,
                 queue: VecDeque::new(),
                 waiting: 0,
                 starting: 0,
                 running: 0,
+                fargate_az_counts: vec![0; sc.availability_zones.len()],
             };
             let first = match &j.arrivals {
                 Arrivals::Poisson { rate_per_hour } => {
                     poisson_gap(&mut state.rng, *rate_per_hour).map(|g| SimTime(j.start_ms).saturating_add(g))
                 }
                 Arrivals::Trace { rows, .. } => rows.first().map(|r| SimTime(j.start_ms + r.arrival_ms)),
+                Arrivals::Schedule(s) => s
+                    .next_after(Some(j.start_ms).filter(|s| *s > 0), sc.start_epoch_ms)
+                    .map(SimTime),
             };
             self.jobs.push(state);
             if let Some(t) = first {
@@ -56,6 +66,13 @@ impl Simulation<'_> {
                     batch.push((self.jobs[j.0 as usize].demand, run));
                 }
                 poisson_gap(&mut self.jobs[j.0 as usize].rng, *rate_per_hour).map(|g| now + g)
+            }
+            Arrivals::Schedule(s) => {
+                for _ in 0..spec.count {
+                    let run = spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations));
+                    batch.push((self.jobs[j.0 as usize].demand, run));
+                }
+                s.next_after(Some(now.as_ms()), self.sc.start_epoch_ms).map(SimTime)
             }
             Arrivals::Trace { rows, .. } => {
                 let rows = rows.clone();
@@ -85,30 +102,49 @@ impl Simulation<'_> {
         let group = self.jobs[j.0 as usize].group;
         let on_no_capacity = spec.on_no_capacity.clone();
         for (demand, run) in batch {
-            let task = self.new_task(TaskOwner::Job(j), group, demand, run);
-            if !self.demand_fits_somewhere[demand as usize] {
-                // No instance could ever hold it: fail now rather than block the queue forever.
-                self.fail_task(task)?;
+            let js = &self.jobs[j.0 as usize];
+            let Some((target, item)) = self.choose_target(&js.launch, &js.item_counts) else {
                 continue;
+            };
+            let task = self.new_task(TaskOwner::Job(j), group, demand, run, target, item);
+            if let Target::Ec2 { scope, .. } = target {
+                if !self.demand_fits_somewhere(&self.demands[demand as usize].clone(), scope) {
+                    // No instance could ever hold it: fail now rather than block the queue forever.
+                    self.fail_task(task, "the task is larger than every instance it may run on")?;
+                    continue;
+                }
             }
             let queue_empty = self.jobs[j.0 as usize].queue.is_empty();
             if queue_empty && self.try_place(task)? {
                 continue;
             }
-            if queue_empty || on_no_capacity == OnNoCapacity::Fail {
+            let managed = matches!(target, Target::Ec2 { managed: true, .. });
+            let fargate = matches!(target, Target::Fargate { .. });
+            if (queue_empty || on_no_capacity == OnNoCapacity::Fail) && !fargate {
                 // This task itself failed to place: record why, as RunTask's failures[] would.
                 let failure = self.diagnose(task);
                 self.placement_failures += 1;
                 let detail = format!("RunTask failure reason \"{}\"; {failure}", failure.reason.code());
                 self.log("TASK_PLACEMENT_FAILED", Some(task), failure.closest, detail)?;
             }
-            match on_no_capacity {
-                OnNoCapacity::Fail => self.fail_task(task)?,
-                OnNoCapacity::Wait => {
-                    let job = &mut self.jobs[j.0 as usize];
-                    job.queue.push_back(task);
-                    job.waiting += 1;
+            if managed {
+                // With managed scaling the task waits in PROVISIONING for capacity, up to the
+                // cluster quota, then times out.
+                if self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
+                    self.fail_task(task, "too many tasks in PROVISIONING in the cluster (quota)")?;
+                    continue;
                 }
+                let at = now + self.sc.elastic.provisioning_timeout_ms;
+                self.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
+            } else if on_no_capacity == OnNoCapacity::Fail && !fargate {
+                self.fail_task(task, "no capacity (on_no_capacity = \"fail\")")?;
+                continue;
+            }
+            let job = &mut self.jobs[j.0 as usize];
+            job.queue.push_back(task);
+            job.waiting += 1;
+            if fargate {
+                self.retry_fargate_later(target);
             }
         }
         Ok(())
@@ -141,7 +177,24 @@ impl Simulation<'_> {
                 job.waiting -= 1;
             } else {
                 blocked[j] = true;
+                let target = self.target_of(head);
+                if matches!(target, Target::Fargate { .. }) {
+                    self.retry_fargate_later(target);
+                }
             }
+        }
+    }
+
+    /// When Fargate launch tokens run out, retry the queues when the next token is due.
+    pub(super) fn retry_fargate_later(&mut self, target: Target) {
+        if let Target::Fargate { spot, .. } = target {
+            let now = self.now().as_ms();
+            let mut probe = self.fargate_buckets[usize::from(spot)].clone();
+            let at = match probe.take(now) {
+                Ok(()) => now + 1,
+                Err(at) => at,
+            };
+            self.queue.schedule(SimTime(at), LANE_ARRIVAL, Event::RetryWaiting);
         }
     }
 
@@ -150,14 +203,14 @@ impl Simulation<'_> {
             + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
     }
 
-    pub(super) fn fail_task(&mut self, task: TaskId) -> Result<(), SimError> {
-        self.tasks[task.0 as usize].state = TaskState::Stopped;
+    /// Gives up a batch task that never got an instance.
+    pub(super) fn fail_task(&mut self, task: TaskId, reason: &str) -> Result<(), SimError> {
+        let t = &mut self.tasks[task.0 as usize];
+        t.state = TaskState::Stopped;
+        if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {
+            self.jobs[j.0 as usize].item_counts[k as usize] -= 1;
+        }
         self.failed += 1;
-        let reason = if self.demand_fits_somewhere[self.tasks[task.0 as usize].demand as usize] {
-            "no capacity (on_no_capacity = \"fail\")"
-        } else {
-            "the task is larger than every instance in the cluster"
-        };
         self.log("TASK_FAILED", Some(task), None, reason.to_string())
     }
 }

@@ -1,31 +1,42 @@
-//! The ECS control plane over the engine: batch submissions (RunTask), the service scheduler
-//! (REPLICA and DAEMON), the task lifecycle and the bookkeeping for metrics and summary.
+//! The ECS control plane over the engine: RunTask submissions, the service scheduler (REPLICA
+//! and DAEMON), the task lifecycle, capacity providers (Auto Scaling groups with managed
+//! scaling, Fargate), service auto scaling, cost, and the bookkeeping for metrics and summary.
 //!
 //! ## Same-instant order (the `lane` of each event)
 //! At one instant, events run in this order, then in the order they were scheduled:
-//! 1. `TaskExited`: tasks stop and give their resources back first, so capacity freed at `t`
-//!    is visible to any placement at `t`;
-//! 2. `TaskProvisioned`, `TaskStarted`: lifecycle progress of already placed tasks;
-//! 3. `JobArrival`: new RunTask submissions;
-//! 4. `ServiceReconcile`: the service scheduler, after the instant's submissions;
-//! 5. `MetricsSample`: last, so a sample at `t` sees everything that happened at `t`.
+//! 1. stops (`TaskExited`, `ProvisioningTimeout`, `DrainTimeout`): capacity freed at `t` is
+//!    visible to anything placed at `t`;
+//! 2. lifecycle progress (`TaskProvisioned`, `TaskStarted`, `InstanceRegistered`);
+//! 3. `JobArrival` and `RetryWaiting`: new RunTask submissions and retries;
+//! 4. scaling (`ScheduledAction`, `ControlTick`): the minute's metrics, alarms and scaling
+//!    decisions, so the scheduler acts on a new desired count at the same instant;
+//! 5. `ServiceReconcile`: the service scheduler;
+//! 6. `MetricsSample`: last, so a sample at `t` sees everything that happened at `t`.
 //!
 //! Architecture invariant: all randomness comes from named sub-streams of the scenario seed;
 //! nothing iterates a hash map to produce output.
 
 mod batch;
+mod capacity;
 mod invariants;
 mod report;
+mod scaling;
 mod service;
 mod tasks;
 
+use crate::autoscaling::{MetricSeries, ScalingConfig, ScalingState};
+use crate::capacity::cost::billed;
+use crate::capacity::fargate::TokenBucket;
+use crate::capacity::provider::{ManagedScaling, StrategyItem};
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime, StreamRng};
+use crate::load::{LoadModel, MinuteLoad};
 use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::model::{
-    AzIdx, Cluster, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task, TaskDemand,
-    TaskId, TaskOwner, TaskState,
+    AzIdx, Cluster, FargateSlot, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task,
+    TaskDemand, TaskId, TaskOwner, TaskState,
 };
 use crate::placement::{BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy};
+use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{
     default_service_strategy, Arrivals, ConstraintSpec, DurationDist, OnNoCapacity, Scenario, SchedulingStrategy,
     StrategySpec,
@@ -37,8 +48,12 @@ use std::fmt;
 const LANE_STOP: Lane = 0;
 const LANE_LIFECYCLE: Lane = 1;
 const LANE_ARRIVAL: Lane = 2;
-const LANE_SCHEDULER: Lane = 3;
-const LANE_METRICS: Lane = 4;
+const LANE_SCALING: Lane = 3;
+const LANE_SCHEDULER: Lane = 4;
+const LANE_METRICS: Lane = 5;
+
+/// One minute: the period of CloudWatch datapoints and of the control tick.
+const MINUTE_MS: u64 = 60_000;
 
 /// The model's events.
 #[derive(Clone, Debug)]
@@ -47,7 +62,20 @@ enum Event {
     TaskProvisioned(TaskId),
     TaskStarted(TaskId),
     TaskExited(TaskId),
+    /// A task still waiting for managed-scaling capacity gives up.
+    ProvisioningTimeout(TaskId),
     ServiceReconcile(ServiceId),
+    InstanceRegistered(InstanceId),
+    /// Managed draining stops waiting and lets the termination proceed.
+    DrainTimeout(InstanceId),
+    ScheduledAction {
+        service: ServiceId,
+        action: u16,
+    },
+    /// Once a minute: load, CloudWatch datapoints, service auto scaling, cluster auto scaling.
+    ControlTick,
+    /// Retry waiting tasks (a Fargate launch token is due).
+    RetryWaiting,
     MetricsSample,
 }
 
@@ -93,6 +121,21 @@ pub struct RunResult {
     pub summary: Summary,
 }
 
+/// Where a new task of a service or job goes.
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Target {
+    /// Any container instance (launch type EC2), or those of one Auto Scaling group provider.
+    Ec2 {
+        provider: Option<u16>,
+        scope: Option<GroupIdx>,
+        managed: bool,
+    },
+    Fargate {
+        provider: Option<u16>,
+        spot: bool,
+    },
+}
+
 struct ServiceState {
     name: String,
     group: GroupId,
@@ -102,6 +145,9 @@ struct ServiceState {
     strategies: Vec<Strategy>,
     constraints: Vec<Constraint>,
     run_time: Option<DurationDist>,
+    launch: Launch,
+    /// Active tasks (unplaced, starting or running) per capacity-provider strategy item.
+    item_counts: Vec<u32>,
     /// Tasks created but not yet placed (waiting for capacity), oldest first.
     unplaced: VecDeque<TaskId>,
     /// Placed, not yet RUNNING.
@@ -111,6 +157,18 @@ struct ServiceState {
     steady: bool,
     tasks_started: u64,
     placement_failures: u64,
+    /// The per-service launch rate (500 tasks per minute).
+    launch_bucket: TokenBucket,
+    load: Option<LoadModel>,
+    scaling: Option<(ScalingConfig, ScalingState)>,
+    /// CPU, memory and requests-per-target datapoints, one per minute.
+    series: [MetricSeries; 3],
+    last_load: Option<MinuteLoad>,
+    requests: f64,
+    served: f64,
+    over_capacity: f64,
+    scaling_actions: u64,
+    fargate_az_counts: Vec<u32>,
 }
 
 struct JobState {
@@ -119,6 +177,8 @@ struct JobState {
     demand: u32,
     strategies: Vec<Strategy>,
     constraints: Vec<Constraint>,
+    launch: Launch,
+    item_counts: Vec<u32>,
     rng: StreamRng,
     next_row: usize,
     /// Tasks waiting for capacity, FIFO with head-of-line blocking within the job.
@@ -126,6 +186,20 @@ struct JobState {
     waiting: u32,
     starting: u32,
     running: u32,
+    fargate_az_counts: Vec<u32>,
+}
+
+/// An Auto Scaling group capacity provider.
+struct AsgState {
+    provider: usize,
+    group: GroupIdx,
+    managed: Option<ManagedScaling>,
+    termination_protection: bool,
+    draining: bool,
+    desired: u32,
+    /// CapacityProviderReservation, one datapoint per minute.
+    cpr: Vec<f64>,
+    last_m: u32,
 }
 
 /// One simulation run of one scenario.
@@ -138,42 +212,49 @@ pub struct Simulation<'a> {
     tasks: Vec<Task>,
     demands: Vec<TaskDemand>,
     demand_ids: HashMap<TaskDemand, u32>,
-    /// Whether each demand fits on at least one instance when empty.
-    demand_fits_somewhere: Vec<bool>,
     services: Vec<ServiceState>,
     jobs: Vec<JobState>,
+    asgs: Vec<AsgState>,
     rng_placement: StreamRng,
     rng_lifecycle: StreamRng,
     rng_durations: StreamRng,
+    rng_capacity: StreamRng,
+    fargate_buckets: [TokenBucket; 2],
     sink: &'a mut dyn EventSink,
     metrics: MetricsTable,
     group_cpu_reserved: Vec<u64>,
     group_mem_reserved: Vec<u64>,
-    group_cpu_total: Vec<u64>,
-    group_mem_total: Vec<u64>,
-    group_instances: Vec<u64>,
-    cpu_total: u64,
-    mem_total: u64,
     // statistics
     last_area_time: SimTime,
     cpu_area: f64,
     mem_area: f64,
+    cpu_registered_area: f64,
+    mem_registered_area: f64,
     waits_ms: Vec<u64>,
     submitted: u64,
     placed: u64,
     completed: u64,
     failed: u64,
     placement_failures: u64,
+    instances_launched: u64,
+    instances_terminated: u64,
+    fargate_running: u64,
+    // cost: accrued dollars and current rates in dollars per ms
+    ec2_cost: f64,
+    fargate_cost: f64,
+    ec2_rate: f64,
+    fargate_rate: f64,
+    last_sample_cost: f64,
 }
 
 impl<'a> Simulation<'a> {
     /// Builds the cluster and schedules the first events.
     pub fn new(sc: &'a Scenario, sink: &'a mut dyn EventSink, opts: RunOptions) -> Self {
         let streams = RngStreams::new(sc.seed);
-        let mut cluster = Cluster::new();
         let ctx = QueryContext {
             start_epoch_ms: sc.start_epoch_ms,
         };
+        let e = &sc.elastic;
         let mut sim = Simulation {
             sc,
             opts,
@@ -183,30 +264,40 @@ impl<'a> Simulation<'a> {
             tasks: Vec::new(),
             demands: Vec::new(),
             demand_ids: HashMap::new(),
-            demand_fits_somewhere: Vec::new(),
             services: Vec::new(),
             jobs: Vec::new(),
+            asgs: Vec::new(),
             rng_placement: streams.stream("placement"),
             rng_lifecycle: streams.stream("lifecycle"),
             rng_durations: streams.stream("task-durations"),
+            rng_capacity: streams.stream("capacity"),
+            fargate_buckets: [
+                TokenBucket::new(e.fargate_burst, e.fargate_per_second),
+                TokenBucket::new(e.fargate_burst, e.fargate_per_second),
+            ],
             sink,
             metrics: MetricsTable::default(),
             group_cpu_reserved: vec![0; sc.instance_groups.len()],
             group_mem_reserved: vec![0; sc.instance_groups.len()],
-            group_cpu_total: vec![0; sc.instance_groups.len()],
-            group_mem_total: vec![0; sc.instance_groups.len()],
-            group_instances: vec![0; sc.instance_groups.len()],
-            cpu_total: 0,
-            mem_total: 0,
             last_area_time: SimTime::ZERO,
             cpu_area: 0.0,
             mem_area: 0.0,
+            cpu_registered_area: 0.0,
+            mem_registered_area: 0.0,
             waits_ms: Vec::new(),
             submitted: 0,
             placed: 0,
             completed: 0,
             failed: 0,
             placement_failures: 0,
+            instances_launched: 0,
+            instances_terminated: 0,
+            fargate_running: 0,
+            ec2_cost: 0.0,
+            fargate_cost: 0.0,
+            ec2_rate: 0.0,
+            fargate_rate: 0.0,
+            last_sample_cost: 0.0,
         };
         // Built-in attributes first, so their ids are stable.
         for a in [
@@ -215,63 +306,17 @@ impl<'a> Simulation<'a> {
             "ecs.os-type",
             "ecs.cpu-architecture",
         ] {
-            cluster.intern_attr(a);
+            sim.cluster.intern_attr(a);
         }
-        sim.cluster = cluster;
-        sim.register_instances();
-        sim.setup_services(&streams);
+        sim.setup_capacity();
+        sim.setup_services();
         sim.setup_jobs(&streams);
         sim.metrics.columns = sim.metric_columns();
         sim.queue.schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
-        sim
-    }
-
-    fn register_instances(&mut self) {
-        let sc = self.sc;
-        for (gi, g) in sc.instance_groups.iter().enumerate() {
-            let ty = &sc.instance_types[g.instance_type];
-            let cpu = ty.cpu_units();
-            let mem = ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib);
-            let eni = ty.eni_task_slots(g.trunking);
-            for k in 0..g.count {
-                let id = InstanceId(self.cluster.instances.len() as u32);
-                let az = g.availability_zones[k as usize % g.availability_zones.len()];
-                self.cluster.instances.push(Instance {
-                    id,
-                    group: GroupIdx(gi as u16),
-                    az: AzIdx(az as u16),
-                    instance_type: g.instance_type as u16,
-                    status: InstanceStatus::Active,
-                    agent_connected: true,
-                    agent_version: g.agent_version.clone(),
-                    registered_at: SimTime::ZERO,
-                    cpu_total: cpu,
-                    memory_total_mib: mem,
-                    eni_total: eni,
-                    cpu_free: cpu,
-                    memory_free_mib: mem,
-                    eni_free: eni,
-                    ports_used: sc.reserved_ports.clone(),
-                    attrs: Vec::new(),
-                    tasks: Vec::new(),
-                    group_counts: Vec::new(),
-                });
-                self.cluster
-                    .set_attr(id, "ecs.availability-zone", &sc.availability_zones[az]);
-                self.cluster.set_attr(id, "ecs.instance-type", &ty.name);
-                self.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
-                self.cluster.set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
-                for (k, v) in &g.attributes {
-                    self.cluster.set_attr(id, k, v);
-                }
-                self.group_cpu_total[gi] += u64::from(cpu);
-                self.group_mem_total[gi] += u64::from(mem);
-                self.group_instances[gi] += 1;
-                self.cpu_total += u64::from(cpu);
-                self.mem_total += u64::from(mem);
-            }
+        if sim.needs_control_tick() {
+            sim.queue.schedule(SimTime(MINUTE_MS), LANE_SCALING, Event::ControlTick);
         }
-        self.placer.instances_added(&self.cluster);
+        sim
     }
 
     fn intern_demand(&mut self, d: TaskDemand) -> u32 {
@@ -279,16 +324,24 @@ impl<'a> Simulation<'a> {
             return *id;
         }
         let id = self.demands.len() as u32;
-        let fits = self.cluster.instances.iter().any(|i| {
-            i.cpu_total >= d.cpu_units
-                && i.memory_total_mib >= d.memory_mib
-                && (!d.uses_eni || i.eni_total >= 1)
-                && d.host_ports.iter().all(|p| !self.sc.reserved_ports.contains(p))
-        });
-        self.demand_fits_somewhere.push(fits);
         self.demands.push(d.clone());
         self.demand_ids.insert(d, id);
         id
+    }
+
+    /// Whether a demand could ever fit an instance of the scenario (at its registered size).
+    fn demand_fits_somewhere(&self, d: &TaskDemand, scope: Option<GroupIdx>) -> bool {
+        let sc = self.sc;
+        sc.instance_groups.iter().enumerate().any(|(gi, g)| {
+            if scope.is_some_and(|s| s.0 as usize != gi) || g.max_size.max(g.count) == 0 {
+                return false;
+            }
+            let ty = &sc.instance_types[g.instance_type];
+            ty.cpu_units() >= d.cpu_units
+                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
+                && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
+                && d.host_ports.iter().all(|p| !sc.reserved_ports.contains(p))
+        })
     }
 
     fn resolve_strategies(&mut self, spec: &[StrategySpec]) -> Vec<Strategy> {
@@ -324,6 +377,47 @@ impl<'a> Simulation<'a> {
             .collect()
     }
 
+    /// Where the next task goes, given a launch and the owner's per-item counts.
+    fn choose_target(&self, launch: &Launch, counts: &[u32]) -> Option<(Target, Option<usize>)> {
+        match launch {
+            Launch::Ec2 => Some((
+                Target::Ec2 {
+                    provider: None,
+                    scope: None,
+                    managed: false,
+                },
+                None,
+            )),
+            Launch::Fargate => Some((
+                Target::Fargate {
+                    provider: None,
+                    spot: false,
+                },
+                None,
+            )),
+            Launch::Strategy(items) => {
+                let k = crate::capacity::provider::choose_provider(items, counts)?;
+                let p = items[k].provider;
+                let t = match &self.sc.capacity_providers[p].kind {
+                    ProviderKind::Asg {
+                        group, managed_scaling, ..
+                    } => Target::Ec2 {
+                        provider: Some(p as u16),
+                        scope: Some(GroupIdx(*group as u16)),
+                        managed: managed_scaling.is_some(),
+                    },
+                    ProviderKind::Fargate { spot } => Target::Fargate {
+                        provider: Some(p as u16),
+                        spot: *spot,
+                    },
+                };
+                Some((t, Some(k)))
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the run
+
     /// Runs to the scenario's end and returns metrics and summary.
     pub fn run(mut self) -> Result<RunResult, SimError> {
         let end = SimTime(self.sc.duration_ms);
@@ -346,14 +440,14 @@ impl<'a> Simulation<'a> {
                 });
             }
             last = ev.time;
-            self.accumulate_area(ev.time);
+            self.accumulate(ev.time);
             self.handle(ev.event)?;
             if self.opts.check_invariants_every_event {
                 self.check_invariants()
                     .map_err(|what| SimError::InvariantViolated { at: last, what })?;
             }
         }
-        self.accumulate_area(end);
+        self.accumulate(end);
         self.check_invariants()
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
         let summary = self.summary();
@@ -361,6 +455,32 @@ impl<'a> Simulation<'a> {
             metrics: std::mem::take(&mut self.metrics),
             summary,
         })
+    }
+
+    /// Integrates reservations, registered capacity and cost up to `now`.
+    fn accumulate(&mut self, now: SimTime) {
+        let dt = (now - self.last_area_time) as f64;
+        if dt > 0.0 {
+            self.cpu_area += self.cluster.cpu_reserved as f64 * dt;
+            self.mem_area += self.cluster.memory_reserved_mib as f64 * dt;
+            let (cpu, mem) = self.registered_totals();
+            self.cpu_registered_area += cpu as f64 * dt;
+            self.mem_registered_area += mem as f64 * dt;
+            self.ec2_cost += self.ec2_rate * dt;
+            self.fargate_cost += self.fargate_rate * dt;
+            self.last_area_time = now;
+        }
+    }
+
+    /// CPU units and MiB registered by ACTIVE and DRAINING instances.
+    fn registered_totals(&self) -> (u64, u64) {
+        self.cluster
+            .instances
+            .iter()
+            .filter(|i| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining))
+            .fold((0, 0), |(c, m), i| {
+                (c + u64::from(i.cpu_total), m + u64::from(i.memory_total_mib))
+            })
     }
 
     fn now(&self) -> SimTime {
@@ -373,7 +493,28 @@ impl<'a> Simulation<'a> {
             Event::TaskProvisioned(t) => self.on_provisioned(t),
             Event::TaskStarted(t) => self.on_started(t),
             Event::TaskExited(t) => self.on_exited(t),
+            Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
             Event::ServiceReconcile(s) => self.on_reconcile(s),
+            Event::RetryWaiting => {
+                self.drain_wait_queue()?;
+                for s in 0..self.services.len() {
+                    if !self.services[s].unplaced.is_empty() {
+                        self.schedule_reconcile(ServiceId(s as u16), self.now());
+                    }
+                }
+                Ok(())
+            }
+            Event::InstanceRegistered(i) => self.on_instance_registered(i),
+            Event::DrainTimeout(i) => self.on_drain_timeout(i),
+            Event::ScheduledAction { service, action } => self.on_scheduled_action(service, action),
+            Event::ControlTick => {
+                self.on_control_tick()?;
+                let next = self.now() + MINUTE_MS;
+                if next.as_ms() <= self.sc.duration_ms {
+                    self.queue.schedule(next, LANE_SCALING, Event::ControlTick);
+                }
+                Ok(())
+            }
             Event::MetricsSample => {
                 self.sample_metrics();
                 let next = self.now() + self.sc.metrics_interval_ms;
@@ -411,7 +552,14 @@ impl<'a> Simulation<'a> {
                     self.sc.availability_zones[inst.az.0 as usize].clone(),
                 )
             }
-            None => (String::new(), String::new(), String::new()),
+            None => match task.and_then(|t| self.tasks[t.0 as usize].fargate) {
+                Some(slot) => (
+                    String::new(),
+                    if slot.spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string(),
+                    self.sc.availability_zones[slot.az.0 as usize].clone(),
+                ),
+                None => (String::new(), String::new(), String::new()),
+            },
         };
         self.sink
             .record(LogEvent {
@@ -436,4 +584,14 @@ impl<'a> Simulation<'a> {
 /// Runs a scenario to completion with the given event sink.
 pub fn run(sc: &Scenario, sink: &mut dyn EventSink, opts: RunOptions) -> Result<RunResult, SimError> {
     Simulation::new(sc, sink, opts).run()
+}
+
+/// Dollars per millisecond for an hourly price.
+fn per_ms(hourly: f64) -> f64 {
+    hourly / 3_600_000.0
+}
+
+/// The remainder a billing minimum adds for something that ran `ran_ms`.
+fn minimum_top_up(hourly: f64, ran_ms: u64, minimum_ms: u64) -> f64 {
+    billed(hourly, ran_ms, minimum_ms) - hourly * ran_ms as f64 / 3_600_000.0
 }

@@ -1,5 +1,4 @@
-//! What the run reports: the metrics columns, one sample per interval, the time-weighted
-//! reservation integrals and the summary.
+//! What the run reports: the metrics columns, one sample per interval, and the summary.
 
 use super::*;
 
@@ -15,6 +14,9 @@ impl Simulation<'_> {
             "memory_reserved_mib",
             "memory_reserved_pct",
             "tasks_waiting",
+            "fargate_tasks",
+            "cost_usd_interval",
+            "cost_usd_total",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -29,9 +31,27 @@ impl Simulation<'_> {
                 c.push(format!("group.{}.{m}", g.name));
             }
         }
+        for a in &self.asgs {
+            if a.managed.is_some() {
+                let name = &self.sc.capacity_providers[a.provider].name;
+                for m in ["capacity_provider_reservation", "desired"] {
+                    c.push(format!("provider.{name}.{m}"));
+                }
+            }
+        }
         for s in &self.services {
             for m in ["desired", "running", "pending"] {
                 c.push(format!("service.{}.{m}", s.name));
+            }
+            if s.load.is_some() {
+                for m in [
+                    "cpu_utilization_pct",
+                    "memory_utilization_pct",
+                    "requests",
+                    "requests_over_capacity",
+                ] {
+                    c.push(format!("service.{}.{m}", s.name));
+                }
             }
         }
         for j in &self.jobs {
@@ -42,51 +62,57 @@ impl Simulation<'_> {
         c
     }
 
-    // ------------------------------------------------------------------ the run
+    fn total_cost(&self) -> f64 {
+        self.ec2_cost + self.fargate_cost
+    }
 
     pub(super) fn sample_metrics(&mut self) {
-        let pct = |a: u64, b: u64| {
-            if b == 0 {
-                0.0
-            } else {
-                a as f64 * 100.0 / b as f64
-            }
-        };
+        let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
         let waiting = self.tasks_waiting();
+        let (cpu_total, mem_total) = self.registered_totals();
+        let cost = self.total_cost();
+        let interval_cost = cost - self.last_sample_cost;
+        self.last_sample_cost = cost;
+        let live = |i: &Instance| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining);
         let mut row = vec![
             MetricValue::Time(self.now()),
-            MetricValue::Count(
-                self.cluster
-                    .instances
-                    .iter()
-                    .filter(|i| i.status != InstanceStatus::Inactive)
-                    .count() as u64,
-            ),
-            MetricValue::Count(self.cpu_total),
+            MetricValue::Count(self.cluster.instances.iter().filter(|i| live(i)).count() as u64),
+            MetricValue::Count(cpu_total),
             MetricValue::Count(self.cluster.cpu_reserved),
-            MetricValue::Pct(pct(self.cluster.cpu_reserved, self.cpu_total)),
-            MetricValue::Count(self.mem_total),
+            MetricValue::Pct(pct(self.cluster.cpu_reserved, cpu_total)),
+            MetricValue::Count(mem_total),
             MetricValue::Count(self.cluster.memory_reserved_mib),
-            MetricValue::Pct(pct(self.cluster.memory_reserved_mib, self.mem_total)),
+            MetricValue::Pct(pct(self.cluster.memory_reserved_mib, mem_total)),
             MetricValue::Count(waiting),
+            MetricValue::Count(self.fargate_running),
+            MetricValue::Usd(interval_cost),
+            MetricValue::Usd(cost),
         ];
-        let mut in_use = vec![0u64; self.sc.instance_groups.len()];
-        for i in &self.cluster.instances {
+        let groups = self.sc.instance_groups.len();
+        let mut in_use = vec![0u64; groups];
+        let mut count = vec![0u64; groups];
+        let mut cpu_tot = vec![0u64; groups];
+        let mut mem_tot = vec![0u64; groups];
+        for i in self.cluster.instances.iter().filter(|i| live(i)) {
+            let g = i.group.0 as usize;
+            count[g] += 1;
+            cpu_tot[g] += u64::from(i.cpu_total);
+            mem_tot[g] += u64::from(i.memory_total_mib);
             if !i.tasks.is_empty() {
-                in_use[i.group.0 as usize] += 1;
+                in_use[g] += 1;
             }
         }
-        for (g, used) in in_use.iter().enumerate() {
-            row.push(MetricValue::Count(self.group_instances[g]));
-            row.push(MetricValue::Count(*used));
-            row.push(MetricValue::Pct(pct(
-                self.group_cpu_reserved[g],
-                self.group_cpu_total[g],
-            )));
-            row.push(MetricValue::Pct(pct(
-                self.group_mem_reserved[g],
-                self.group_mem_total[g],
-            )));
+        for g in 0..groups {
+            row.push(MetricValue::Count(count[g]));
+            row.push(MetricValue::Count(in_use[g]));
+            row.push(MetricValue::Pct(pct(self.group_cpu_reserved[g], cpu_tot[g])));
+            row.push(MetricValue::Pct(pct(self.group_mem_reserved[g], mem_tot[g])));
+        }
+        for a in &self.asgs {
+            if a.managed.is_some() {
+                row.push(MetricValue::Pct(a.cpr.last().copied().unwrap_or(100.0)));
+                row.push(MetricValue::Count(u64::from(a.desired)));
+            }
         }
         for s in &self.services {
             let desired = if s.daemon {
@@ -97,6 +123,13 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(desired));
             row.push(MetricValue::Count(u64::from(s.running)));
             row.push(MetricValue::Count(u64::from(s.starting) + s.unplaced.len() as u64));
+            if s.load.is_some() {
+                let l = s.last_load;
+                row.push(MetricValue::OptPct(l.and_then(|l| l.cpu_pct)));
+                row.push(MetricValue::OptPct(l.and_then(|l| l.memory_pct)));
+                row.push(MetricValue::Amount(l.map_or(0.0, |l| l.requests)));
+                row.push(MetricValue::Amount(l.map_or(0.0, |l| l.over_capacity)));
+            }
         }
         for j in &self.jobs {
             row.push(MetricValue::Count(u64::from(j.waiting)));
@@ -108,6 +141,7 @@ impl Simulation<'_> {
 
     pub(super) fn summary(&mut self) -> Summary {
         let sc = self.sc;
+        let end = SimTime(sc.duration_ms);
         let dur_ms = sc.duration_ms as f64;
         self.waits_ms.sort_unstable();
         let w = &self.waits_ms;
@@ -117,16 +151,29 @@ impl Simulation<'_> {
             w.iter().map(|x| *x as f64).sum::<f64>() / w.len() as f64 / 1000.0
         };
         let p = |q: f64| percentile(w, q) as f64 / 1000.0;
-        // Instances run the whole run here; EC2 bills per second with a 60 s minimum.
-        let billed_s = (sc.duration_ms as f64 / 1000.0).max(60.0);
-        let mut cost = 0.0;
+        // Instances still running at the end are billed to the end, with the 60 s minimum.
         let mut hours = 0.0;
+        let mut ec2 = self.ec2_cost;
         for i in &self.cluster.instances {
-            let price = sc.instance_types[i.instance_type as usize].price_per_hour_usd;
-            cost += price * billed_s / 3600.0;
-            hours += sc.duration_ms as f64 / 3_600_000.0;
+            let stop = i.terminated_at.unwrap_or(end);
+            let ran = stop - i.launched_at;
+            hours += ran as f64 / 3_600_000.0;
+            if i.terminated_at.is_none() {
+                let price = sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
+                ec2 += minimum_top_up(price, ran, sc.elastic.pricing.ec2_minimum_ms);
+            }
+        }
+        let mut fargate = self.fargate_cost;
+        for t in &self.tasks {
+            if let (Some(slot), Some(from), true) = (t.fargate, t.billing_from, t.state != TaskState::Stopped) {
+                let d = &self.demands[t.demand as usize];
+                let hourly = sc.elastic.pricing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+                fargate += minimum_top_up(hourly, end - from, sc.elastic.pricing.fargate_minimum_ms);
+            }
         }
         let running_at_end = self.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
+        let requests: f64 = self.services.iter().map(|s| s.requests).sum();
+        let over: f64 = self.services.iter().map(|s| s.over_capacity).sum();
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
@@ -145,19 +192,27 @@ impl Simulation<'_> {
             task_wait_p95_s: p(95.0),
             task_wait_p99_s: p(99.0),
             task_wait_max_s: w.last().map_or(0.0, |x| *x as f64 / 1000.0),
-            cpu_reserved_mean_pct: if self.cpu_total == 0 {
+            cpu_reserved_mean_pct: if self.cpu_registered_area == 0.0 {
                 0.0
             } else {
-                self.cpu_area * 100.0 / (self.cpu_total as f64 * dur_ms)
+                self.cpu_area * 100.0 / self.cpu_registered_area
             },
-            memory_reserved_mean_pct: if self.mem_total == 0 {
+            memory_reserved_mean_pct: if self.mem_registered_area == 0.0 {
                 0.0
             } else {
-                self.mem_area * 100.0 / (self.mem_total as f64 * dur_ms)
+                self.mem_area * 100.0 / self.mem_registered_area
             },
+            requests_total: requests,
+            requests_over_capacity: over,
+            requests_over_capacity_pct: if requests > 0.0 { over * 100.0 / requests } else { 0.0 },
+            scaling_actions: self.services.iter().map(|s| s.scaling_actions).sum(),
             instances: self.cluster.instances.len() as u64,
+            instances_launched: self.instances_launched,
+            instances_terminated: self.instances_terminated,
             instance_hours: hours,
-            cost_usd: cost,
+            cost_ec2_usd: ec2,
+            cost_fargate_usd: fargate,
+            cost_usd: ec2 + fargate,
             services: self
                 .services
                 .iter()
@@ -171,17 +226,11 @@ impl Simulation<'_> {
                     running_at_end: u64::from(s.running),
                     tasks_started: s.tasks_started,
                     placement_failures: s.placement_failures,
+                    requests_total: s.requests,
+                    requests_over_capacity: s.over_capacity,
+                    scaling_actions: s.scaling_actions,
                 })
                 .collect(),
-        }
-    }
-
-    pub(super) fn accumulate_area(&mut self, now: SimTime) {
-        let dt = (now - self.last_area_time) as f64;
-        if dt > 0.0 {
-            self.cpu_area += self.cluster.cpu_reserved as f64 * dt;
-            self.mem_area += self.cluster.memory_reserved_mib as f64 * dt;
-            self.last_area_time = now;
         }
     }
 }

@@ -1,14 +1,13 @@
 //! The service scheduler: REPLICA services keep their desired count (replacing stopped tasks,
-//! retrying unplaced ones every reconcile interval); DAEMON services run one task per instance.
+//! retrying unplaced ones, stopping the surplus after a scale-in); DAEMON services run one task
+//! per instance. Launches go through the capacity provider strategy and the per-service
+//! launch rate.
 
 use super::*;
 
 impl Simulation<'_> {
-    pub(super) fn setup_services(&mut self, _streams: &RngStreams) {
+    pub(super) fn setup_services(&mut self) {
         let sc = self.sc;
-        // Daemons first: ECS starts the daemon task first on an instance.
-        let mut order: Vec<usize> = (0..sc.services.len()).collect();
-        order.sort_by_key(|i| !matches!(sc.services[*i].scheduling, SchedulingStrategy::Daemon));
         for s in sc.services.iter() {
             let td = &sc.task_definitions[s.task_definition];
             let demand = self.intern_demand(td.demand.clone());
@@ -19,6 +18,20 @@ impl Simulation<'_> {
                 SchedulingStrategy::Replica { desired_count } => (false, desired_count),
                 SchedulingStrategy::Daemon => (true, 0),
             };
+            let items = match &s.launch {
+                Launch::Strategy(items) => items.len(),
+                _ => 0,
+            };
+            let rate = f64::from(sc.elastic.service_launch_rate_per_minute);
+            let scaling = s.auto_scaling.clone().map(|cfg| {
+                let st = ScalingState::new(&cfg);
+                (cfg, st)
+            });
+            // Application Auto Scaling clamps the desired count into [min, max] at registration.
+            let desired = match &scaling {
+                Some((cfg, _)) => desired.clamp(cfg.min_capacity, cfg.max_capacity.max(cfg.min_capacity)),
+                None => desired,
+            };
             self.services.push(ServiceState {
                 name: s.name.clone(),
                 group,
@@ -28,6 +41,8 @@ impl Simulation<'_> {
                 strategies,
                 constraints: Self::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
                 run_time: s.task_run_time.clone(),
+                launch: s.launch.clone(),
+                item_counts: vec![0; items],
                 unplaced: VecDeque::new(),
                 starting: 0,
                 running: 0,
@@ -35,11 +50,25 @@ impl Simulation<'_> {
                 steady: false,
                 tasks_started: 0,
                 placement_failures: 0,
+                launch_bucket: TokenBucket::new(rate, rate / 60.0),
+                load: s.load.clone(),
+                scaling,
+                series: Default::default(),
+                last_load: None,
+                requests: 0.0,
+                served: 0.0,
+                over_capacity: 0.0,
+                scaling_actions: 0,
+                fargate_az_counts: vec![0; sc.availability_zones.len()],
             });
         }
+        // Daemons first: ECS starts the daemon task first on an instance.
+        let mut order: Vec<usize> = (0..sc.services.len()).collect();
+        order.sort_by_key(|i| !self.services[*i].daemon);
         for si in order {
             self.schedule_reconcile(ServiceId(si as u16), SimTime::ZERO);
         }
+        self.schedule_scheduled_actions();
     }
 
     pub(super) fn schedule_reconcile(&mut self, s: ServiceId, at: SimTime) {
@@ -55,40 +84,158 @@ impl Simulation<'_> {
         if self.services[s.0 as usize].daemon {
             return self.reconcile_daemon(s);
         }
+        let now = self.now();
         let (desired, active) = {
             let st = &self.services[s.0 as usize];
             (st.desired, st.unplaced.len() as u32 + st.starting + st.running)
         };
+        if active > desired {
+            self.stop_surplus(s, active - desired)?;
+        }
+        let mut throttled_until: Option<u64> = None;
         for _ in active..desired {
+            if let Err(at) = self.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
+                throttled_until = Some(at);
+                break;
+            }
+            let st = &self.services[s.0 as usize];
+            let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+                break;
+            };
+            let managed = matches!(target, Target::Ec2 { managed: true, .. });
+            if managed && self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
+                // The cluster's PROVISIONING quota is full: launches are throttled.
+                throttled_until = Some(now.as_ms() + self.sc.lifecycle.reconcile_interval_ms);
+                break;
+            }
             let (group, demand, run) = {
-                let st = &mut self.services[s.0 as usize];
-                let run = st.run_time.clone();
-                (st.group, st.demand, run)
+                let st = &self.services[s.0 as usize];
+                (st.group, st.demand, st.run_time.clone())
             };
             let run = run.map(|d| d.sample(&mut self.rng_durations));
-            let task = self.new_task(TaskOwner::Service(s), group, demand, run);
+            let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
             self.services[s.0 as usize].unplaced.push_back(task);
+            if managed {
+                let at = now + self.sc.elastic.provisioning_timeout_ms;
+                self.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
+            }
         }
-        while let Some(&task) = self.services[s.0 as usize].unplaced.front() {
+        // Place waiting tasks in order; a task that does not fit is reported once per pass.
+        let mut k = 0;
+        let mut reported = false;
+        while k < self.services[s.0 as usize].unplaced.len() {
+            let task = self.services[s.0 as usize].unplaced[k];
             if self.try_place(task)? {
-                self.services[s.0 as usize].unplaced.pop_front();
+                self.services[s.0 as usize].unplaced.remove(k);
                 continue;
             }
-            let failure = self.diagnose(task);
-            self.placement_failures += 1;
-            self.services[s.0 as usize].placement_failures += 1;
-            let name = self.services[s.0 as usize].name.clone();
-            self.log(
-                "SERVICE_TASK_PLACEMENT_FAILURE",
-                Some(task),
-                failure.closest,
-                format!("service {name} was unable to place a task because no container instance met all of its requirements. {}.", capitalise(&failure.to_string())),
-            )?;
-            let retry = self.now() + self.sc.lifecycle.reconcile_interval_ms;
+            k += 1;
+            let target = self.target_of(task);
+            if let Target::Fargate { .. } = target {
+                self.retry_fargate_later(target);
+                continue;
+            }
+            // With managed scaling, a task that does not fit waits quietly in PROVISIONING.
+            if !reported && !matches!(target, Target::Ec2 { managed: true, .. }) {
+                reported = true;
+                let failure = self.diagnose(task);
+                self.placement_failures += 1;
+                self.services[s.0 as usize].placement_failures += 1;
+                let name = self.services[s.0 as usize].name.clone();
+                self.log(
+                    "SERVICE_TASK_PLACEMENT_FAILURE",
+                    Some(task),
+                    failure.closest,
+                    format!(
+                        "service {name} was unable to place a task because no container instance met all of its requirements. {}.",
+                        capitalise(&failure.to_string())
+                    ),
+                )?;
+            }
+        }
+        let waiting_ec2 = self.services[s.0 as usize]
+            .unplaced
+            .iter()
+            .any(|t| matches!(self.target_of(*t), Target::Ec2 { managed: false, .. }));
+        if waiting_ec2 {
+            let retry = now + self.sc.lifecycle.reconcile_interval_ms;
             self.schedule_reconcile(s, retry);
-            break;
+        }
+        if let Some(at) = throttled_until {
+            self.schedule_reconcile(s, SimTime(at));
         }
         self.check_steady(s)
+    }
+
+    /// Stops `n` tasks after a scale-in: unplaced tasks first, then tasks not yet RUNNING,
+    /// then RUNNING ones from the AZ with the most of the service's tasks, then the instance
+    /// with the most, newest task first (ecs-semantics §1.7 default scale-in, I for ties);
+    /// with a capacity provider strategy, from the provider most over its share first.
+    fn stop_surplus(&mut self, s: ServiceId, n: u32) -> Result<(), SimError> {
+        for _ in 0..n {
+            let st = &self.services[s.0 as usize];
+            let victim = if let Some(t) = st.unplaced.back() {
+                Some(*t)
+            } else {
+                self.choose_scale_in_victim(s)
+            };
+            let Some(v) = victim else { break };
+            self.stop_task(v, "Scaling activity initiated by deployment (desired count reduced)")?;
+        }
+        Ok(())
+    }
+
+    fn choose_scale_in_victim(&self, s: ServiceId) -> Option<TaskId> {
+        let st = &self.services[s.0 as usize];
+        let items: Option<&Vec<StrategyItem>> = match &st.launch {
+            Launch::Strategy(items) => Some(items),
+            _ => None,
+        };
+        let over_share = |t: &Task| -> f64 {
+            match (items, t.strategy_item) {
+                (Some(items), Some(k)) => {
+                    let it = &items[k as usize];
+                    (f64::from(st.item_counts[k as usize]) - f64::from(it.base)) / f64::from(it.weight.max(1))
+                }
+                _ => 0.0,
+            }
+        };
+        let mut az_counts = vec![0u32; self.sc.availability_zones.len()];
+        let az_of = |t: &Task| -> Option<usize> {
+            t.instance
+                .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                .or(t.fargate.map(|f| f.az.0 as usize))
+        };
+        let active: Vec<&Task> = self
+            .tasks
+            .iter()
+            .filter(|t| {
+                t.owner == TaskOwner::Service(s)
+                    && t.state != TaskState::Stopped
+                    && (t.instance.is_some() || t.fargate.is_some())
+            })
+            .collect();
+        for t in &active {
+            if let Some(a) = az_of(t) {
+                az_counts[a] += 1;
+            }
+        }
+        active
+            .iter()
+            .max_by(|a, b| {
+                let key = |t: &Task| {
+                    let not_running = t.state != TaskState::Running;
+                    let az = az_of(t).map_or(0, |a| az_counts[a]);
+                    let on_inst = t
+                        .instance
+                        .map_or(0, |i| self.cluster.instances[i.index()].group_count(st.group));
+                    (not_running, az, on_inst, t.id)
+                };
+                over_share(a)
+                    .total_cmp(&over_share(b))
+                    .then_with(|| key(a).cmp(&key(b)))
+            })
+            .map(|t| t.id)
     }
 
     pub(super) fn reconcile_daemon(&mut self, s: ServiceId) -> Result<(), SimError> {
@@ -111,6 +258,7 @@ impl Simulation<'_> {
                 constraints: &st.constraints,
                 strategies: &[],
                 only_instance: Some(inst),
+                scope: None,
             };
             // Instances that do not satisfy memberOf are not meant to run the daemon.
             let member = st.constraints.iter().all(|c| match c {
@@ -131,7 +279,12 @@ impl Simulation<'_> {
                     .run_time
                     .clone()
                     .map(|d| d.sample(&mut self.rng_durations));
-                let task = self.new_task(TaskOwner::Service(s), group, demand, run);
+                let target = Target::Ec2 {
+                    provider: None,
+                    scope: None,
+                    managed: false,
+                };
+                let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, None);
                 self.commit_placement(task, inst, "daemon: one task per instance".to_string())?;
             } else {
                 let failure = self.placer.diagnose(&self.cluster, &req);

@@ -1,5 +1,5 @@
-//! The task lifecycle: placement and reservation, PROVISIONING -> PENDING -> RUNNING ->
-//! STOPPED, and what each transition does to the owner's counters.
+//! The task lifecycle: placement on a container instance or on Fargate, PROVISIONING ->
+//! PENDING -> RUNNING -> STOPPED, and what each transition does to counters and cost.
 
 use super::*;
 
@@ -10,8 +10,13 @@ impl Simulation<'_> {
         group: GroupId,
         demand: u32,
         run_for_ms: Option<u64>,
+        target: Target,
+        item: Option<usize>,
     ) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
+        let provider = match target {
+            Target::Ec2 { provider, .. } | Target::Fargate { provider, .. } => provider,
+        };
         self.tasks.push(Task {
             id,
             owner,
@@ -22,15 +27,58 @@ impl Simulation<'_> {
             submitted_at: self.now(),
             placed_at: None,
             run_for_ms,
+            provider,
+            strategy_item: item.map(|k| k as u8),
+            fargate: None,
+            billing_from: None,
         });
+        if let Some(k) = item {
+            match owner {
+                TaskOwner::Service(s) => self.services[s.0 as usize].item_counts[k] += 1,
+                TaskOwner::Job(j) => self.jobs[j.0 as usize].item_counts[k] += 1,
+            }
+        }
         self.submitted += 1;
         id
     }
 
-    /// Tries to place `task`; on success reserves, logs and schedules its lifecycle.
-    pub(super) fn try_place(&mut self, task: TaskId) -> Result<bool, SimError> {
+    /// The target a task was created for.
+    pub(super) fn target_of(&self, task: TaskId) -> Target {
         let t = &self.tasks[task.0 as usize];
-        let (strategies, constraints) = match t.owner {
+        match t.provider.map(|p| &self.sc.capacity_providers[p as usize].kind) {
+            None if self.is_fargate_launch(t.owner) => Target::Fargate {
+                provider: None,
+                spot: false,
+            },
+            None => Target::Ec2 {
+                provider: None,
+                scope: None,
+                managed: false,
+            },
+            Some(ProviderKind::Fargate { spot }) => Target::Fargate {
+                provider: t.provider,
+                spot: *spot,
+            },
+            Some(ProviderKind::Asg {
+                group, managed_scaling, ..
+            }) => Target::Ec2 {
+                provider: t.provider,
+                scope: Some(GroupIdx(*group as u16)),
+                managed: managed_scaling.is_some(),
+            },
+        }
+    }
+
+    fn is_fargate_launch(&self, owner: TaskOwner) -> bool {
+        let launch = match owner {
+            TaskOwner::Service(s) => &self.services[s.0 as usize].launch,
+            TaskOwner::Job(j) => &self.jobs[j.0 as usize].launch,
+        };
+        *launch == Launch::Fargate
+    }
+
+    fn request_parts(&self, task: TaskId) -> (&[Strategy], &[Constraint]) {
+        match self.tasks[task.0 as usize].owner {
             TaskOwner::Service(s) => {
                 let s = &self.services[s.0 as usize];
                 (&s.strategies, &s.constraints)
@@ -39,24 +87,90 @@ impl Simulation<'_> {
                 let j = &self.jobs[j.0 as usize];
                 (&j.strategies, &j.constraints)
             }
-        };
-        let req = PlacementRequest {
-            demand: &self.demands[t.demand as usize],
-            group: t.group,
-            constraints,
-            strategies,
-            only_instance: None,
-        };
-        let Some(inst) = self.placer.place(&self.cluster, &req, &mut self.rng_placement) else {
+        }
+    }
+
+    /// Tries to place `task` (on an instance, or on Fargate when a launch token is free); on
+    /// success reserves, logs and schedules its lifecycle.
+    pub(super) fn try_place(&mut self, task: TaskId) -> Result<bool, SimError> {
+        match self.target_of(task) {
+            Target::Fargate { spot, .. } => self.try_start_fargate(task, spot),
+            Target::Ec2 { scope, .. } => {
+                let t = &self.tasks[task.0 as usize];
+                let (strategies, constraints) = match t.owner {
+                    TaskOwner::Service(s) => {
+                        let s = &self.services[s.0 as usize];
+                        (&s.strategies, &s.constraints)
+                    }
+                    TaskOwner::Job(j) => {
+                        let j = &self.jobs[j.0 as usize];
+                        (&j.strategies, &j.constraints)
+                    }
+                };
+                let req = PlacementRequest {
+                    demand: &self.demands[t.demand as usize],
+                    group: t.group,
+                    constraints,
+                    strategies,
+                    only_instance: None,
+                    scope,
+                };
+                let Some(inst) = self.placer.place(&self.cluster, &req, &mut self.rng_placement) else {
+                    return Ok(false);
+                };
+                let detail = if self.sink.enabled() {
+                    self.placer.describe_choice(&self.cluster, &req, inst)
+                } else {
+                    String::new()
+                };
+                self.commit_placement(task, inst, detail)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// A Fargate task needs a launch token; it goes to the AZ with the fewest of its owner's
+    /// Fargate tasks (Fargate spreads over AZs and ignores placement strategies).
+    fn try_start_fargate(&mut self, task: TaskId, spot: bool) -> Result<bool, SimError> {
+        let now = self.now();
+        if self.fargate_buckets[usize::from(spot)].take(now.as_ms()).is_err() {
             return Ok(false);
+        }
+        let owner = self.tasks[task.0 as usize].owner;
+        let counts = match owner {
+            TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
+            TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
         };
-        let detail = if self.sink.enabled() {
-            self.placer.describe_choice(&self.cluster, &req, inst)
-        } else {
-            String::new()
-        };
-        self.commit_placement(task, inst, detail)?;
+        let az = (0..counts.len()).min_by_key(|k| (counts[*k], *k)).unwrap_or(0);
+        counts[az] += 1;
+        let t = &mut self.tasks[task.0 as usize];
+        t.fargate = Some(FargateSlot {
+            az: AzIdx(az as u16),
+            spot,
+        });
+        t.placed_at = Some(now);
+        self.waits_ms.push(now - t.submitted_at);
+        self.placed += 1;
+        self.fargate_running += 1;
+        self.owner_started_placement(owner);
+        let delay = self.sc.lifecycle.awsvpc_provisioning.sample(&mut self.rng_lifecycle);
+        self.queue
+            .schedule(now + delay, LANE_LIFECYCLE, Event::TaskProvisioned(task));
+        let what = if spot { "FARGATE_SPOT" } else { "FARGATE" };
+        self.log(
+            "TASK_PLACED",
+            Some(task),
+            None,
+            format!("{what}: spread over availability zones"),
+        )?;
         Ok(true)
+    }
+
+    fn owner_started_placement(&mut self, owner: TaskOwner) {
+        match owner {
+            TaskOwner::Service(s) => self.services[s.0 as usize].starting += 1,
+            TaskOwner::Job(j) => self.jobs[j.0 as usize].starting += 1,
+        }
     }
 
     pub(super) fn commit_placement(&mut self, task: TaskId, inst: InstanceId, detail: String) -> Result<(), SimError> {
@@ -76,10 +190,7 @@ impl Simulation<'_> {
         t.placed_at = Some(now);
         self.waits_ms.push(now - t.submitted_at);
         self.placed += 1;
-        match owner {
-            TaskOwner::Service(s) => self.services[s.0 as usize].starting += 1,
-            TaskOwner::Job(j) => self.jobs[j.0 as usize].starting += 1,
-        }
+        self.owner_started_placement(owner);
         let lc = &self.sc.lifecycle;
         let dist = if uses_eni {
             &lc.awsvpc_provisioning
@@ -93,14 +204,28 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_provisioned(&mut self, task: TaskId) -> Result<(), SimError> {
+        let now = self.now();
         let t = &mut self.tasks[task.0 as usize];
-        if t.state != TaskState::Provisioning {
+        if t.state != TaskState::Provisioning || (t.instance.is_none() && t.fargate.is_none()) {
             return Ok(());
         }
         t.state = TaskState::Pending;
-        let delay = self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle);
+        let delay = if let Some(slot) = t.fargate {
+            // Fargate bills from the start of the image pull.
+            t.billing_from = Some(now);
+            let d = &self.demands[t.demand as usize];
+            self.fargate_rate += per_ms(
+                self.sc
+                    .elastic
+                    .pricing
+                    .fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
+            );
+            self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
+        } else {
+            self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
+        };
         self.queue
-            .schedule(self.now() + delay, LANE_LIFECYCLE, Event::TaskStarted(task));
+            .schedule(now + delay, LANE_LIFECYCLE, Event::TaskStarted(task));
         Ok(())
     }
 
@@ -136,53 +261,122 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_exited(&mut self, task: TaskId) -> Result<(), SimError> {
-        let t = &mut self.tasks[task.0 as usize];
-        if t.state != TaskState::Running {
+        if self.tasks[task.0 as usize].state != TaskState::Running {
             return Ok(());
         }
-        t.state = TaskState::Stopped;
-        let (owner, group, demand_idx, inst) = (
-            t.owner,
-            t.group,
-            t.demand,
-            t.instance.expect("running tasks are placed"),
-        );
-        let demand = &self.demands[demand_idx as usize];
-        self.placer.release(&mut self.cluster, inst, task, group, demand);
-        let gi = self.cluster.instances[inst.index()].group.0 as usize;
-        self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
-        self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
         self.completed += 1;
-        self.log(
-            "TASK_STOPPED",
-            Some(task),
-            Some(inst),
-            "Essential container in task exited".to_string(),
-        )?;
+        self.stop_task(task, "Essential container in task exited")
+    }
+
+    pub(super) fn on_provisioning_timeout(&mut self, task: TaskId) -> Result<(), SimError> {
+        let t = &self.tasks[task.0 as usize];
+        if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
+            return Ok(());
+        }
+        self.failed += 1;
+        self.stop_task(
+            task,
+            "Capacity is unavailable: the task timed out in PROVISIONING waiting for instances",
+        )
+    }
+
+    /// Stops a task in any state: removes it from its wait list, releases what it holds,
+    /// closes its billing, updates its owner and lets the service scheduler react.
+    pub(super) fn stop_task(&mut self, task: TaskId, reason: &str) -> Result<(), SimError> {
+        let now = self.now();
+        let (owner, group, demand_idx, inst, fargate, state, item) = {
+            let t = &self.tasks[task.0 as usize];
+            (
+                t.owner,
+                t.group,
+                t.demand,
+                t.instance,
+                t.fargate,
+                t.state,
+                t.strategy_item,
+            )
+        };
+        if state == TaskState::Stopped {
+            return Ok(());
+        }
+        let placed = inst.is_some() || fargate.is_some();
+        if let Some(i) = inst {
+            let demand = &self.demands[demand_idx as usize];
+            self.placer.release(&mut self.cluster, i, task, group, demand);
+            let gi = self.cluster.instances[i.index()].group.0 as usize;
+            self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
+            self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
+        }
+        if let Some(slot) = fargate {
+            self.fargate_running -= 1;
+            if let Some(from) = self.tasks[task.0 as usize].billing_from {
+                let d = &self.demands[demand_idx as usize];
+                let hourly = self
+                    .sc
+                    .elastic
+                    .pricing
+                    .fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+                self.fargate_rate -= per_ms(hourly);
+                self.fargate_cost += minimum_top_up(hourly, now - from, self.sc.elastic.pricing.fargate_minimum_ms);
+            }
+            let counts = match owner {
+                TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
+                TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
+            };
+            counts[slot.az.0 as usize] -= 1;
+        }
+        self.tasks[task.0 as usize].state = TaskState::Stopped;
         match owner {
             TaskOwner::Service(s) => {
                 let st = &mut self.services[s.0 as usize];
-                st.running -= 1;
+                match state {
+                    TaskState::Running => st.running -= 1,
+                    _ if placed => st.starting -= 1,
+                    _ => {
+                        if let Some(pos) = st.unplaced.iter().position(|t| *t == task) {
+                            st.unplaced.remove(pos);
+                        }
+                    }
+                }
+                if let Some(k) = item {
+                    st.item_counts[k as usize] -= 1;
+                }
                 st.steady = false;
-                // Replacement: the scheduler notices at once (no throttle after RUNNING).
-                self.schedule_reconcile(s, self.now());
+                self.schedule_reconcile(s, now);
             }
-            TaskOwner::Job(j) => self.jobs[j.0 as usize].running -= 1,
+            TaskOwner::Job(j) => {
+                let js = &mut self.jobs[j.0 as usize];
+                match state {
+                    TaskState::Running => js.running -= 1,
+                    _ if placed => js.starting -= 1,
+                    _ => {
+                        if let Some(pos) = js.queue.iter().position(|t| *t == task) {
+                            js.queue.remove(pos);
+                            js.waiting -= 1;
+                        }
+                    }
+                }
+                if let Some(k) = item {
+                    js.item_counts[k as usize] -= 1;
+                }
+            }
         }
-        self.drain_wait_queue()
+        self.log("TASK_STOPPED", Some(task), inst, reason.to_string())?;
+        if let Some(i) = inst {
+            self.instance_may_be_drained(i)?;
+        }
+        if placed {
+            self.drain_wait_queue()?;
+        }
+        Ok(())
     }
 
     pub(super) fn diagnose(&self, task: TaskId) -> crate::placement::PlacementFailure {
         let t = &self.tasks[task.0 as usize];
-        let (strategies, constraints) = match t.owner {
-            TaskOwner::Service(s) => (
-                &self.services[s.0 as usize].strategies,
-                &self.services[s.0 as usize].constraints,
-            ),
-            TaskOwner::Job(j) => (
-                &self.jobs[j.0 as usize].strategies,
-                &self.jobs[j.0 as usize].constraints,
-            ),
+        let (strategies, constraints) = self.request_parts(task);
+        let scope = match self.target_of(task) {
+            Target::Ec2 { scope, .. } => scope,
+            Target::Fargate { .. } => None,
         };
         let req = PlacementRequest {
             demand: &self.demands[t.demand as usize],
@@ -190,7 +384,24 @@ impl Simulation<'_> {
             constraints,
             strategies,
             only_instance: None,
+            scope,
         };
         self.placer.diagnose(&self.cluster, &req)
+    }
+
+    /// Tasks waiting for managed-scaling capacity, cluster-wide (capped by quota).
+    pub(super) fn provisioning_waiting(&self) -> u32 {
+        let managed = |t: &TaskId| matches!(self.target_of(*t), Target::Ec2 { managed: true, .. });
+        let s: usize = self
+            .services
+            .iter()
+            .map(|s| s.unplaced.iter().filter(|t| managed(t)).count())
+            .sum();
+        let j: usize = self
+            .jobs
+            .iter()
+            .map(|j| j.queue.iter().filter(|t| managed(t)).count())
+            .sum();
+        (s + j) as u32
     }
 }

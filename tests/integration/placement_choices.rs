@@ -40,6 +40,7 @@ fn choose(strategies: &[Strategy], seed: u64) -> (InstanceId, InstanceId) {
         constraints: &[],
         strategies,
         only_instance: None,
+        scope: None,
     };
     let fast = p
         .place(&c, &req, &mut RngStreams::new(seed).stream("placement"))
@@ -111,6 +112,7 @@ fn chain_spread_then_binpack_binpacks_within_the_chosen_zone() {
         constraints: &[],
         strategies: &chain,
         only_instance: None,
+        scope: None,
     };
     let mut rng = RngStreams::new(5).stream("placement");
     assert_eq!(p.place(&c, &req, &mut rng), Some(InstanceId(1)));
@@ -130,6 +132,7 @@ fn distinct_instance_blocks_rather_than_prefers() {
         constraints: &[Constraint::DistinctInstance],
         strategies: &[],
         only_instance: None,
+        scope: None,
     };
     let mut rng = RngStreams::new(1).stream("placement");
     assert_eq!(
@@ -156,6 +159,7 @@ fn failure_names_the_requirement_the_closest_instance_missed() {
         constraints: &[],
         strategies: &[],
         only_instance: None,
+        scope: None,
     };
     let f = p.diagnose(&c, &req);
     assert_eq!(f.reason, FailureReason::Memory);

@@ -57,6 +57,7 @@ fn fast_path_agrees_with_the_scan_on_random_histories() {
                 constraints,
                 strategies: chain,
                 only_instance: None,
+                scope: None,
             };
             let best = p.best_set(&c, &req);
             let chosen = p.place(&c, &req, &mut rng);

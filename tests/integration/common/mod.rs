@@ -49,6 +49,8 @@ pub fn cluster(specs: &[Spec]) -> Cluster {
             agent_connected: true,
             agent_version: "1.90.0".into(),
             registered_at: SimTime::ZERO,
+            launched_at: SimTime::ZERO,
+            terminated_at: None,
             cpu_total: s.cpu,
             memory_total_mib: s.mem,
             eni_total: 2,

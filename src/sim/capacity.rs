@@ -1,0 +1,368 @@
+//! EC2 capacity over time: the initial instances, Auto Scaling group capacity providers with
+//! managed scaling (CapacityProviderReservation each minute, scale-out on one datapoint above
+//! target when no instance is warming up, scale-in after fifteen below), launches that
+//! register after a latency, and terminations with managed draining and termination
+//! protection. EC2 cost accrues per instance from launch to termination.
+
+use super::*;
+use crate::capacity::provider::{
+    capacity_provider_reservation, instances_needed, scale_in_desired, scale_out_desired, CprInputs,
+};
+use rand::Rng;
+
+impl Simulation<'_> {
+    pub(super) fn setup_capacity(&mut self) {
+        let sc = self.sc;
+        for (gi, g) in sc.instance_groups.iter().enumerate() {
+            for _ in 0..g.count {
+                let id = self.launch_instance(GroupIdx(gi as u16));
+                self.register(id);
+            }
+        }
+        for (p, cp) in sc.capacity_providers.iter().enumerate() {
+            if let ProviderKind::Asg {
+                group,
+                managed_scaling,
+                managed_termination_protection,
+                managed_draining,
+            } = &cp.kind
+            {
+                self.asgs.push(AsgState {
+                    provider: p,
+                    group: GroupIdx(*group as u16),
+                    managed: managed_scaling.clone(),
+                    termination_protection: *managed_termination_protection,
+                    draining: *managed_draining,
+                    desired: sc.instance_groups[*group].count,
+                    cpr: Vec::new(),
+                    last_m: 0,
+                });
+            }
+        }
+    }
+
+    pub(super) fn needs_control_tick(&self) -> bool {
+        self.services.iter().any(|s| s.load.is_some() || s.scaling.is_some())
+            || self.asgs.iter().any(|a| a.managed.is_some())
+            || self.services.iter().any(|s| !s.unplaced.is_empty())
+    }
+
+    /// Starts an EC2 instance of group `g` in the AZ with the fewest of the group's instances.
+    fn launch_instance(&mut self, g: GroupIdx) -> InstanceId {
+        let sc = self.sc;
+        let spec = &sc.instance_groups[g.0 as usize];
+        let ty = &sc.instance_types[spec.instance_type];
+        let mut per_az = vec![0u32; sc.availability_zones.len()];
+        for i in &self.cluster.instances {
+            if i.group == g && i.status != InstanceStatus::Inactive {
+                per_az[i.az.0 as usize] += 1;
+            }
+        }
+        let az = *spec
+            .availability_zones
+            .iter()
+            .min_by_key(|a| (per_az[**a], **a))
+            .expect("a group has at least one AZ");
+        let id = InstanceId(self.cluster.instances.len() as u32);
+        let cpu = ty.cpu_units();
+        let mem = ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib);
+        let eni = ty.eni_task_slots(spec.trunking);
+        let now = self.now();
+        self.cluster.instances.push(Instance {
+            id,
+            group: g,
+            az: AzIdx(az as u16),
+            instance_type: spec.instance_type as u16,
+            status: InstanceStatus::Launching,
+            agent_connected: true,
+            agent_version: spec.agent_version.clone(),
+            registered_at: now,
+            launched_at: now,
+            terminated_at: None,
+            cpu_total: cpu,
+            memory_total_mib: mem,
+            eni_total: eni,
+            cpu_free: cpu,
+            memory_free_mib: mem,
+            eni_free: eni,
+            ports_used: sc.reserved_ports.clone(),
+            attrs: Vec::new(),
+            tasks: Vec::new(),
+            group_counts: Vec::new(),
+        });
+        self.cluster
+            .set_attr(id, "ecs.availability-zone", &sc.availability_zones[az]);
+        self.cluster.set_attr(id, "ecs.instance-type", &ty.name);
+        self.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
+        self.cluster.set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
+        for (k, v) in &spec.attributes {
+            self.cluster.set_attr(id, k, v);
+        }
+        self.placer.instances_added(&self.cluster);
+        self.ec2_rate += per_ms(spec.price_per_hour_usd);
+        self.instances_launched += 1;
+        id
+    }
+
+    fn register(&mut self, id: InstanceId) {
+        let now = self.now();
+        let i = &mut self.cluster.instances[id.index()];
+        i.status = InstanceStatus::Active;
+        i.registered_at = now;
+        self.placer.instance_changed(&self.cluster, id);
+    }
+
+    pub(super) fn on_instance_registered(&mut self, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status != InstanceStatus::Launching {
+            return Ok(());
+        }
+        self.register(id);
+        self.log(
+            "INSTANCE_REGISTERED",
+            None,
+            Some(id),
+            "container instance ACTIVE".to_string(),
+        )?;
+        // New capacity: daemons first, then services and queues that wait for it.
+        let now = self.now();
+        for s in 0..self.services.len() {
+            let st = &self.services[s];
+            if st.daemon || !st.unplaced.is_empty() {
+                self.schedule_reconcile(ServiceId(s as u16), now);
+            }
+        }
+        self.drain_wait_queue()
+    }
+
+    /// Terminates an instance: it goes INACTIVE and every task on it stops.
+    fn terminate(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
+        let now = self.now();
+        let status = self.cluster.instances[id.index()].status;
+        if status == InstanceStatus::Inactive {
+            return Ok(());
+        }
+        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        for t in tasks {
+            self.stop_task(t, "Host EC2 instance terminated")?;
+        }
+        let i = &mut self.cluster.instances[id.index()];
+        i.status = InstanceStatus::Inactive;
+        i.terminated_at = Some(now);
+        let ran = now - i.launched_at;
+        let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
+        self.placer.instance_changed(&self.cluster, id);
+        self.ec2_rate -= per_ms(price);
+        self.ec2_cost += minimum_top_up(price, ran, self.sc.elastic.pricing.ec2_minimum_ms);
+        self.instances_terminated += 1;
+        self.log("INSTANCE_TERMINATED", None, Some(id), reason.to_string())
+    }
+
+    /// Managed draining: no new tasks, service tasks are stopped (and replaced elsewhere),
+    /// standalone tasks finish; the instance terminates once no non-daemon task is left.
+    fn drain(&mut self, id: InstanceId) -> Result<(), SimError> {
+        let i = &mut self.cluster.instances[id.index()];
+        if i.status != InstanceStatus::Active {
+            return Ok(());
+        }
+        i.status = InstanceStatus::Draining;
+        self.placer.instance_changed(&self.cluster, id);
+        self.log(
+            "INSTANCE_DRAINING",
+            None,
+            Some(id),
+            "managed draining before scale-in".to_string(),
+        )?;
+        let at = self.now() + self.sc.elastic.managed_draining_timeout_ms;
+        self.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
+        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        for t in tasks {
+            let owner = self.tasks[t.0 as usize].owner;
+            if let TaskOwner::Service(s) = owner {
+                if !self.services[s.0 as usize].daemon {
+                    self.stop_task(t, "Container instance is draining")?;
+                }
+            }
+        }
+        self.instance_may_be_drained(id)
+    }
+
+    fn non_daemon_tasks(&self, id: InstanceId) -> usize {
+        self.cluster.instances[id.index()]
+            .tasks
+            .iter()
+            .filter(|t| match self.tasks[t.0 as usize].owner {
+                TaskOwner::Service(s) => !self.services[s.0 as usize].daemon,
+                TaskOwner::Job(_) => true,
+            })
+            .count()
+    }
+
+    /// Called when a task leaves an instance: a draining instance with no non-daemon task
+    /// left terminates.
+    pub(super) fn instance_may_be_drained(&mut self, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status == InstanceStatus::Draining && self.non_daemon_tasks(id) == 0 {
+            self.terminate(id, "drained; Auto Scaling group scale-in")?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_drain_timeout(&mut self, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status == InstanceStatus::Draining {
+            self.terminate(id, "managed draining timed out; Auto Scaling group scale-in")?;
+        }
+        Ok(())
+    }
+
+    /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
+    fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
+        self.cluster
+            .instances
+            .iter()
+            .filter(|i| i.group == g && matches!(i.status, InstanceStatus::Launching | InstanceStatus::Active))
+            .map(|i| i.id)
+            .collect()
+    }
+
+    /// One minute of cluster auto scaling for every managed ASG provider.
+    pub(super) fn cas_tick(&mut self) -> Result<(), SimError> {
+        for a in 0..self.asgs.len() {
+            let Some(ms) = self.asgs[a].managed.clone() else {
+                continue;
+            };
+            let g = self.asgs[a].group;
+            let provider = self.asgs[a].provider as u16;
+            let members = self.group_instances(g);
+            let n = members.len() as u32;
+            let empty = members
+                .iter()
+                .filter(|i| {
+                    self.cluster.instances[i.index()].status == InstanceStatus::Active
+                        && self.non_daemon_tasks(**i) == 0
+                })
+                .count() as u32;
+            let waiting: Vec<(u32, u32, bool)> = self
+                .services
+                .iter()
+                .flat_map(|s| s.unplaced.iter())
+                .chain(self.jobs.iter().flat_map(|j| j.queue.iter()))
+                .filter(|t| self.tasks[t.0 as usize].provider == Some(provider))
+                .map(|t| {
+                    let d = &self.demands[self.tasks[t.0 as usize].demand as usize];
+                    (d.cpu_units, d.memory_mib, d.uses_eni)
+                })
+                .collect();
+            let spec = &self.sc.instance_groups[g.0 as usize];
+            let ty = &self.sc.instance_types[spec.instance_type];
+            let cap = (
+                ty.cpu_units(),
+                ty.registered_memory(self.sc.registered_memory_fraction, spec.reserved_memory_mib),
+                ty.eni_task_slots(spec.trunking),
+            );
+            let needed = instances_needed(&waiting, cap);
+            let inputs = CprInputs {
+                instances: n,
+                empty,
+                needed_for_provisioning: needed,
+                legacy_min_step: self.sc.elastic.legacy_multi_az_min_step && spec.availability_zones.len() > 1,
+                scale_in_mode: self.sc.elastic.cpr_scale_in,
+            };
+            let (m, cpr) = capacity_provider_reservation(&ms, &inputs);
+            self.asgs[a].cpr.push(cpr);
+            self.asgs[a].last_m = m;
+            let target = ms.target_capacity;
+            let now = self.now();
+            let warming = members
+                .iter()
+                .any(|i| now - self.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
+            let (min_size, max_size) = (spec.min_size, spec.max_size);
+            let current = self.asgs[a].desired;
+            let name = self.sc.capacity_providers[self.asgs[a].provider].name.clone();
+            if cpr > f64::from(target) {
+                // High alarm: one datapoint. Blocked while any instance is warming up.
+                if warming {
+                    continue;
+                }
+                let want = scale_out_desired(n, cpr, target).clamp(min_size, max_size);
+                if want > n {
+                    self.asgs[a].desired = want;
+                    self.log(
+                        "CAPACITY_PROVIDER_SCALE_OUT",
+                        None,
+                        None,
+                        format!(
+                            "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
+                        ),
+                    )?;
+                    for _ in n..want {
+                        let id = self.launch_instance(g);
+                        let latency = spec.launch_latency.sample(&mut self.rng_capacity);
+                        self.queue
+                            .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
+                        self.log(
+                            "INSTANCE_LAUNCHED",
+                            None,
+                            Some(id),
+                            format!("Auto Scaling group of {name}"),
+                        )?;
+                    }
+                }
+                continue;
+            }
+            let series = &self.asgs[a].cpr;
+            let low = series.len() >= 15 && series[series.len() - 15..].iter().all(|v| *v < f64::from(target));
+            if !low {
+                continue;
+            }
+            let want = scale_in_desired(n, m, target).clamp(min_size, max_size);
+            if want >= n {
+                continue;
+            }
+            self.scale_in_group(a, members, n - want, &format!("{name}: 15 datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"))?;
+        }
+        Ok(())
+    }
+
+    /// Removes `k` instances: with managed termination protection only empty ones; otherwise
+    /// the Auto Scaling group's default policy (balance AZs, then the newest here, I).
+    fn scale_in_group(&mut self, a: usize, members: Vec<InstanceId>, k: u32, why: &str) -> Result<(), SimError> {
+        let protect = self.asgs[a].termination_protection;
+        let mut candidates: Vec<InstanceId> = members
+            .into_iter()
+            .filter(|i| !protect || self.non_daemon_tasks(*i) == 0)
+            .collect();
+        // The default termination policy ends with a random choice.
+        let draws: Vec<(InstanceId, u64)> = candidates
+            .iter()
+            .map(|i| (*i, self.rng_capacity.random::<u64>()))
+            .collect();
+        let draw = |i: InstanceId| draws.iter().find(|(x, _)| *x == i).map_or(0, |(_, d)| *d);
+        let mut chosen = Vec::new();
+        for _ in 0..k {
+            let mut per_az = vec![0u32; self.sc.availability_zones.len()];
+            for i in &candidates {
+                per_az[self.cluster.instances[i.index()].az.0 as usize] += 1;
+            }
+            let Some(pos) = (0..candidates.len()).max_by_key(|p| {
+                let i = &self.cluster.instances[candidates[*p].index()];
+                (per_az[i.az.0 as usize], draw(i.id))
+            }) else {
+                break;
+            };
+            chosen.push(candidates.swap_remove(pos));
+        }
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        self.asgs[a].desired = self.asgs[a].desired.saturating_sub(chosen.len() as u32);
+        self.log("CAPACITY_PROVIDER_SCALE_IN", None, None, why.to_string())?;
+        let draining = self.asgs[a].draining;
+        for id in chosen {
+            if self.cluster.instances[id.index()].status == InstanceStatus::Launching || !draining {
+                self.terminate(id, "Auto Scaling group scale-in")?;
+            } else {
+                self.drain(id)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+//! Service load and Application Auto Scaling in the run: each minute, the load of the minute
+//! just ended becomes CloudWatch datapoints (CPU, memory, requests per target), the policies
+//! are evaluated on the datapoints visible after the metric delay, and the new desired count
+//! goes to the scheduler. Scheduled actions change min and max capacity at their times.
+
+use super::*;
+use crate::autoscaling::Inputs;
+use crate::autoscaling::MetricName;
+
+impl Simulation<'_> {
+    pub(super) fn schedule_scheduled_actions(&mut self) {
+        for (s, st) in self.services.iter().enumerate() {
+            let Some((cfg, _)) = &st.scaling else { continue };
+            for (k, a) in cfg.scheduled.iter().enumerate() {
+                if let Some(t) = a.schedule.next_after(None, self.sc.start_epoch_ms) {
+                    self.queue.schedule(
+                        SimTime(t),
+                        LANE_SCALING,
+                        Event::ScheduledAction {
+                            service: ServiceId(s as u16),
+                            action: k as u16,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// A scheduled action sets min and/or max and clamps the desired count; cooldowns do not
+    /// apply.
+    pub(super) fn on_scheduled_action(&mut self, s: ServiceId, k: u16) -> Result<(), SimError> {
+        let now = self.now();
+        let st = &mut self.services[s.0 as usize];
+        let Some((cfg, state)) = &mut st.scaling else {
+            return Ok(());
+        };
+        let action = cfg.scheduled[k as usize].clone();
+        let old = st.desired;
+        let new = state.apply_scheduled(&action, old);
+        st.desired = new;
+        let (mn, mx) = (state.min_capacity, state.max_capacity);
+        if let Some(t) = action.schedule.next_after(Some(now.as_ms()), self.sc.start_epoch_ms) {
+            self.queue.schedule(
+                SimTime(t),
+                LANE_SCALING,
+                Event::ScheduledAction { service: s, action: k },
+            );
+        }
+        if new != old {
+            self.services[s.0 as usize].scaling_actions += 1;
+        }
+        let name = self.services[s.0 as usize].name.clone();
+        self.log(
+            "SCHEDULED_ACTION",
+            None,
+            None,
+            format!(
+                "service {name}: scheduled action {} sets min {mn}, max {mx}; desired {old} -> {new}",
+                action.name
+            ),
+        )?;
+        self.schedule_reconcile(s, now);
+        Ok(())
+    }
+
+    pub(super) fn on_control_tick(&mut self) -> Result<(), SimError> {
+        let now = self.now();
+        let minute = now.as_ms() / MINUTE_MS - 1;
+        let delay = self.sc.elastic.metric_delay_minutes as usize;
+        for s in 0..self.services.len() {
+            // 1. The minute's load and its datapoints.
+            let st = &mut self.services[s];
+            if let Some(load) = &st.load {
+                let m = load.minute(minute, st.running);
+                st.requests += m.requests;
+                st.served += m.served;
+                st.over_capacity += m.over_capacity;
+                st.series[0].push(m.cpu_pct);
+                st.series[1].push(m.memory_pct);
+                st.series[2].push(Some(m.requests_per_target));
+                st.last_load = Some(m);
+            }
+            // 2. Service auto scaling on the visible datapoints.
+            let st = &self.services[s];
+            let Some((cfg, _)) = &st.scaling else {
+                if !st.unplaced.is_empty() {
+                    self.schedule_reconcile(ServiceId(s as u16), now);
+                }
+                continue;
+            };
+            let series_of = |m: MetricName| match m {
+                MetricName::CpuUtilization => &st.series[0],
+                MetricName::MemoryUtilization => &st.series[1],
+                MetricName::RequestCountPerTarget => &st.series[2],
+            };
+            let mut datapoints: Vec<Vec<Option<f64>>> = Vec::new();
+            for p in &cfg.target_tracking {
+                datapoints.push(series_of(p.metric).visible(15, delay).to_vec());
+            }
+            for p in &cfg.step {
+                datapoints.push(
+                    series_of(p.metric)
+                        .visible(p.alarm.evaluation_periods as usize, delay)
+                        .to_vec(),
+                );
+            }
+            let (running, desired) = (st.running, st.desired);
+            let st = &mut self.services[s];
+            let (cfg, state) = st.scaling.as_mut().expect("checked above");
+            let inputs = Inputs {
+                now_ms: now.as_ms(),
+                running,
+                desired,
+                datapoints: &datapoints,
+                deployment_in_progress: false,
+            };
+            if let Some(d) = state.evaluate(cfg, &inputs) {
+                st.desired = d.new_desired;
+                st.scaling_actions += 1;
+                st.steady = false;
+                let name = st.name.clone();
+                self.log(
+                    "SERVICE_SCALING",
+                    None,
+                    None,
+                    format!("service {name}: {}", d.explanation),
+                )?;
+                self.schedule_reconcile(ServiceId(s as u16), now);
+            } else if !self.services[s].unplaced.is_empty() {
+                self.schedule_reconcile(ServiceId(s as u16), now);
+            }
+        }
+        // 3. Cluster auto scaling.
+        self.cas_tick()
+    }
+}
