@@ -125,9 +125,15 @@ impl ScalingState {
                 _ => inp.running,
             };
             if let Some((n, why)) = p.evaluate(dps, base) {
-                if n > i64::from(inp.desired) {
+                // The step's direction decides: a scale-out step never removes capacity, and
+                // a scale-in step never adds it.
+                let reference = match p.adjustment_type {
+                    AdjustmentType::ExactCapacity => i64::from(inp.desired),
+                    _ => i64::from(base),
+                };
+                if n > reference && n > i64::from(inp.desired) {
                     outs.push((n, k, why));
-                } else if n < i64::from(inp.desired) {
+                } else if n < reference && n < i64::from(inp.desired) {
                     step_ins.push((n, k, why));
                 }
             }

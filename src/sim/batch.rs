@@ -120,7 +120,7 @@ impl Simulation<'_> {
             }
             let managed = matches!(target, Target::Ec2 { managed: true, .. });
             let fargate = matches!(target, Target::Fargate { .. });
-            if (queue_empty || on_no_capacity == OnNoCapacity::Fail) && !fargate {
+            if (queue_empty || on_no_capacity == OnNoCapacity::Fail) && !fargate && !managed {
                 // This task itself failed to place: record why, as RunTask's failures[] would.
                 let failure = self.diagnose(task);
                 self.placement_failures += 1;

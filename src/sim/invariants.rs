@@ -15,8 +15,15 @@ impl Simulation<'_> {
         let mut on_instance = vec![0usize; n];
         let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
         let mut job_counts = vec![(0u32, 0u32); self.jobs.len()];
+        let mut fargate = 0u64;
         for t in &self.tasks {
-            let placed = t.instance.is_some() && t.state != TaskState::Stopped;
+            let placed = (t.instance.is_some() || t.fargate.is_some()) && t.state != TaskState::Stopped;
+            if t.instance.is_some() && t.fargate.is_some() {
+                return Err(format!("{} is both on an instance and on Fargate", t.id));
+            }
+            if placed && t.fargate.is_some() {
+                fargate += 1;
+            }
             if let Some(i) = t.instance.filter(|_| placed) {
                 let d = &self.demands[t.demand as usize];
                 cpu[i.index()] += u64::from(d.cpu_units);
@@ -33,8 +40,8 @@ impl Simulation<'_> {
             }
             let starting = placed && matches!(t.state, TaskState::Provisioning | TaskState::Pending);
             let running = placed && t.state == TaskState::Running;
-            if t.state == TaskState::Running && t.instance.is_none() {
-                return Err(format!("{} is RUNNING without an instance", t.id));
+            if t.state == TaskState::Running && t.instance.is_none() && t.fargate.is_none() {
+                return Err(format!("{} is RUNNING without an instance or a Fargate slot", t.id));
             }
             let c = match t.owner {
                 TaskOwner::Service(s) => &mut svc_counts[s.0 as usize],
@@ -100,6 +107,20 @@ impl Simulation<'_> {
                     "job {} counts {} starting / {} running, recount gives {starting} / {running}",
                     j.name, j.starting, j.running
                 ));
+            }
+        }
+        if fargate != self.fargate_running {
+            return Err(format!(
+                "{} Fargate tasks counted, {fargate} found",
+                self.fargate_running
+            ));
+        }
+        for i in &self.cluster.instances {
+            if i.status == crate::model::InstanceStatus::Inactive && !i.tasks.is_empty() {
+                return Err(format!("{} is INACTIVE but still lists tasks", i.id));
+            }
+            if i.status == crate::model::InstanceStatus::Launching && !i.tasks.is_empty() {
+                return Err(format!("{} has tasks before it registered", i.id));
             }
         }
         let total_cpu: u64 = cpu.iter().sum();
