@@ -4,6 +4,7 @@ mod common;
 
 mod cli;
 mod determinism;
+mod elastic;
 mod examples;
 mod lifecycle;
 mod placement_choices;

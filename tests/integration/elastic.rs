@@ -1,0 +1,568 @@
+//! Elastic capacity: the documented worked rules of Application Auto Scaling, capacity
+//! providers, Fargate and billing, both as pure functions and inside whole runs.
+
+use crate::common::*;
+use ecsim::autoscaling::step::{adjusted_capacity, round_percent_adjustment};
+use ecsim::autoscaling::{
+    AdjustmentType, Alarm, Comparison, MetricName, ScalingConfig, ScalingState, StepAdjustment, StepPolicy,
+    TargetTrackingPolicy,
+};
+use ecsim::engine::SimTime;
+use ecsim::metrics::LogEvent;
+
+fn worked_example_policy(scale_in: bool) -> StepPolicy {
+    // ecs-semantics §6.3: threshold 50 %, PercentChangeInCapacity.
+    let steps = if scale_in {
+        vec![
+            StepAdjustment {
+                lower: Some(-10.0),
+                upper: Some(0.0),
+                adjustment: 0,
+            },
+            StepAdjustment {
+                lower: Some(-20.0),
+                upper: Some(-10.0),
+                adjustment: -10,
+            },
+            StepAdjustment {
+                lower: None,
+                upper: Some(-20.0),
+                adjustment: -30,
+            },
+        ]
+    } else {
+        vec![
+            StepAdjustment {
+                lower: Some(0.0),
+                upper: Some(10.0),
+                adjustment: 0,
+            },
+            StepAdjustment {
+                lower: Some(10.0),
+                upper: Some(20.0),
+                adjustment: 10,
+            },
+            StepAdjustment {
+                lower: Some(20.0),
+                upper: None,
+                adjustment: 30,
+            },
+        ]
+    };
+    StepPolicy {
+        name: if scale_in { "in" } else { "out" }.into(),
+        metric: MetricName::CpuUtilization,
+        alarm: Alarm {
+            threshold: 50.0,
+            comparison: if scale_in {
+                Comparison::LessThan
+            } else {
+                Comparison::GreaterThan
+            },
+            evaluation_periods: 1,
+            datapoints_to_alarm: 1,
+        },
+        adjustment_type: AdjustmentType::PercentChangeInCapacity,
+        steps,
+        min_adjustment_magnitude: None,
+        cooldown_ms: 0,
+    }
+}
+
+#[test]
+fn step_scaling_worked_example_of_the_documentation() {
+    let out = worked_example_policy(false);
+    let inn = worked_example_policy(true);
+    // Capacity 10; metric 60 -> +10 % of 10 = 1 -> 11.
+    assert_eq!(out.evaluate(&[Some(60.0)], 10).unwrap().0, 11);
+    // Metric 70 -> +30 % of 11 = 3.3 -> 3 -> 14.
+    assert_eq!(out.evaluate(&[Some(70.0)], 11).unwrap().0, 14);
+    // Metric 40 -> -10 % of 14 = -1.4 -> -1 -> 13.
+    assert_eq!(inn.evaluate(&[Some(40.0)], 14).unwrap().0, 13);
+    // Metric 30 -> -30 % of 13 = -3.9 -> -3 -> 10.
+    assert_eq!(inn.evaluate(&[Some(30.0)], 13).unwrap().0, 10);
+    // Bounds: above the threshold the lower bound is inclusive (60 = 50 + 10 falls in
+    // [10, 20)), below it the upper bound is inclusive (40 = 50 - 10 falls in (-20, -10]).
+    assert_eq!(out.step_for(60.0).unwrap().adjustment, 10);
+    assert_eq!(out.step_for(59.9).unwrap().adjustment, 0);
+    assert_eq!(inn.step_for(40.0).unwrap().adjustment, -10);
+    assert_eq!(inn.step_for(40.1).unwrap().adjustment, 0);
+    // Not in alarm: nothing.
+    assert!(out.evaluate(&[Some(45.0)], 10).is_none());
+}
+
+#[test]
+fn percent_rounding_adjustment_types_and_min_magnitude() {
+    assert_eq!(round_percent_adjustment(12.7), 12);
+    assert_eq!(round_percent_adjustment(0.4), 1);
+    assert_eq!(round_percent_adjustment(-0.4), -1);
+    assert_eq!(round_percent_adjustment(-6.67), -6);
+    assert_eq!(round_percent_adjustment(0.0), 0);
+    // +25 % of 4 = 1, raised to 2 by MinAdjustmentMagnitude.
+    assert_eq!(
+        adjusted_capacity(4, AdjustmentType::PercentChangeInCapacity, 25, Some(2)),
+        6
+    );
+    assert_eq!(
+        adjusted_capacity(4, AdjustmentType::PercentChangeInCapacity, 25, None),
+        5
+    );
+    assert_eq!(adjusted_capacity(4, AdjustmentType::ChangeInCapacity, -3, None), 1);
+    assert_eq!(adjusted_capacity(4, AdjustmentType::ExactCapacity, 9, None), 9);
+}
+
+fn tt(metric: MetricName, target: f64, disable_scale_in: bool) -> TargetTrackingPolicy {
+    TargetTrackingPolicy {
+        metric,
+        target,
+        scale_out_cooldown_ms: 300_000,
+        scale_in_cooldown_ms: 300_000,
+        disable_scale_in,
+    }
+}
+
+fn cfg(policies: Vec<TargetTrackingPolicy>) -> ScalingConfig {
+    ScalingConfig {
+        min_capacity: 1,
+        max_capacity: 100,
+        target_tracking: policies,
+        step: Vec::new(),
+        scheduled: Vec::new(),
+    }
+}
+
+fn eval(
+    state: &mut ScalingState,
+    c: &ScalingConfig,
+    now_s: u64,
+    running: u32,
+    desired: u32,
+    dps: &[Vec<Option<f64>>],
+) -> Option<u32> {
+    state
+        .evaluate(
+            c,
+            &ecsim::autoscaling::Inputs {
+                now_ms: now_s * 1000,
+                running,
+                desired,
+                datapoints: dps,
+                deployment_in_progress: false,
+            },
+        )
+        .map(|d| d.new_desired)
+}
+
+#[test]
+fn target_tracking_needs_three_high_and_fifteen_low_datapoints() {
+    let c = cfg(vec![tt(MetricName::CpuUtilization, 60.0, false)]);
+    let mut s = ScalingState::new(&c);
+    // Two datapoints above target: nothing yet; the third: ceil(4 x 90 / 60) = 6.
+    assert_eq!(eval(&mut s, &c, 0, 4, 4, &[vec![Some(90.0); 2]]), None);
+    assert_eq!(eval(&mut s, &c, 0, 4, 4, &[vec![Some(90.0); 3]]), Some(6));
+    // Scale-in needs 15 datapoints below 90 % of the target (54); 14 are not enough.
+    let mut s = ScalingState::new(&c);
+    assert_eq!(eval(&mut s, &c, 0, 10, 10, &[vec![Some(30.0); 14]]), None);
+    assert_eq!(eval(&mut s, &c, 0, 10, 10, &[vec![Some(30.0); 15]]), Some(5));
+    // 55 is below target but above 54: no scale-in.
+    let mut s = ScalingState::new(&c);
+    assert_eq!(eval(&mut s, &c, 0, 10, 10, &[vec![Some(55.0); 15]]), None);
+}
+
+#[test]
+fn cooldowns_are_asymmetric() {
+    let c = cfg(vec![tt(MetricName::CpuUtilization, 50.0, false)]);
+    let mut s = ScalingState::new(&c);
+    let low = vec![vec![Some(20.0); 15]];
+    let high = vec![vec![Some(100.0); 15]];
+    // A scale-in starts the 300 s scale-in cooldown; another scale-in within it is blocked.
+    assert_eq!(eval(&mut s, &c, 1000, 10, 10, &low), Some(4));
+    assert_eq!(eval(&mut s, &c, 1100, 8, 8, &low), None);
+    assert_eq!(eval(&mut s, &c, 1301, 8, 8, &low), Some(4), "after the cooldown");
+    // A scale-out is never blocked by a scale-in cooldown, and cancels it.
+    let mut s = ScalingState::new(&c);
+    assert_eq!(eval(&mut s, &c, 1000, 10, 10, &low), Some(4));
+    assert_eq!(eval(&mut s, &c, 1010, 4, 4, &high), Some(8));
+    assert_eq!(
+        eval(&mut s, &c, 1020, 8, 8, &low),
+        Some(4),
+        "the scale-in cooldown was cancelled"
+    );
+    // During a scale-out cooldown only a larger scale-out acts (the capacity added counts).
+    let mut s = ScalingState::new(&c);
+    assert_eq!(eval(&mut s, &c, 0, 4, 4, &high), Some(8));
+    assert_eq!(
+        eval(&mut s, &c, 60, 4, 8, &high),
+        None,
+        "running is still 4: same target, nothing added"
+    );
+    assert_eq!(
+        eval(&mut s, &c, 120, 6, 8, &high),
+        Some(12),
+        "a larger scale-out goes ahead"
+    );
+}
+
+#[test]
+fn several_policies_any_scales_out_all_must_agree_to_scale_in() {
+    let c = cfg(vec![
+        tt(MetricName::CpuUtilization, 50.0, false),
+        tt(MetricName::MemoryUtilization, 50.0, false),
+    ]);
+    let mut s = ScalingState::new(&c);
+    let low = vec![Some(20.0); 15];
+    let mid = vec![Some(50.0); 15];
+    let high = vec![Some(75.0); 15];
+    let higher = vec![Some(100.0); 15];
+    assert_eq!(
+        eval(&mut s, &c, 0, 10, 10, &[low.clone(), mid.clone()]),
+        None,
+        "memory does not agree"
+    );
+    assert_eq!(
+        eval(&mut s, &c, 0, 10, 10, &[low.clone(), high.clone()]),
+        Some(15),
+        "any may scale out"
+    );
+    let mut s = ScalingState::new(&c);
+    assert_eq!(
+        eval(&mut s, &c, 0, 10, 10, &[high, higher]),
+        Some(20),
+        "the largest capacity wins"
+    );
+    let mut s = ScalingState::new(&c);
+    assert_eq!(
+        eval(&mut s, &c, 0, 10, 10, &[low.clone(), vec![Some(40.0); 15]]),
+        Some(8),
+        "both agree: the largest resulting capacity (ceil(10 x 40 / 50) = 8) wins"
+    );
+    // A policy with scale-in disabled does not vote.
+    let c = cfg(vec![
+        tt(MetricName::CpuUtilization, 50.0, false),
+        tt(MetricName::MemoryUtilization, 50.0, true),
+    ]);
+    let mut s = ScalingState::new(&c);
+    assert_eq!(eval(&mut s, &c, 0, 10, 10, &[low, mid]), Some(4));
+}
+
+fn events_of<'a>(ev: &'a [LogEvent], kind: &str) -> Vec<&'a LogEvent> {
+    ev.iter().filter(|e| e.kind == kind).collect()
+}
+
+#[test]
+fn nothing_happens_before_the_third_breaching_datapoint_in_a_run() {
+    // Load steps from 100 to 400 rps at minute 10; 4 tasks of 100 rps capacity saturate.
+    // Datapoints for minutes 10, 11 and 12 exist at 11, 12 and 13 min and are visible one
+    // minute later (metric delay): the third is seen at 14 min = 840 s.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.4xlarge"
+count = 4
+[[task_definitions]]
+family = "w"
+cpu = 512
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+load = { requests = { type = "steps", steps = [{ at = "0s", rps = 100 }, { at = "10m", rps = 400 }] }, task_capacity_rps = 100, cpu_idle_pct = 0 }
+[services.auto_scaling]
+min_capacity = 1
+max_capacity = 50
+target_tracking = [{ metric = "ECSServiceAverageCPUUtilization", target = 50, disable_scale_in = true }]
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let scaling = events_of(&ev, "SERVICE_SCALING");
+    assert_eq!(scaling[0].time, SimTime::from_secs(840), "{}", scaling[0].detail);
+    // 4 running at 100 % CPU against 50: ceil(4 x 100 / 50) = 8.
+    assert!(scaling[0].detail.contains("scale out 4 -> 8"), "{}", scaling[0].detail);
+}
+
+#[test]
+fn load_doubling_in_steps_is_followed_and_instances_come_only_after_tasks_wait() {
+    // Each task serves 100 rps; load doubles at 20 and 60 minutes. The ASG provider starts with
+    // one m5.large (4 tasks of 512 CPU units), so extra tasks must wait before CAS adds
+    // instances.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "3h"
+metrics_interval = "1m"
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 1
+min_size = 1
+max_size = 20
+launch_latency = "90s"
+[[capacity_providers]]
+name = "asg"
+instance_group = "asg"
+managed_scaling = { target_capacity = 100 }
+[cluster]
+default_capacity_provider_strategy = [{ capacity_provider = "asg", weight = 1 }]
+[[task_definitions]]
+family = "w"
+cpu = 512
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 2
+load = { requests = { type = "steps", steps = [{ at = "0s", rps = 100 }, { at = "20m", rps = 200 }, { at = "60m", rps = 400 }, { at = "100m", rps = 800 }] }, task_capacity_rps = 100, cpu_idle_pct = 0 }
+[services.auto_scaling]
+min_capacity = 2
+max_capacity = 40
+target_tracking = [{ metric = "ECSServiceAverageCPUUtilization", target = 60, disable_scale_in = true }]
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let scaling = events_of(&ev, "SERVICE_SCALING");
+    // The first step (20 min) is acted on 4 minutes later: 3 datapoints plus 1 minute delay.
+    assert_eq!(scaling[0].time, SimTime::from_secs(24 * 60), "{}", scaling[0].detail);
+    // The service ends at ceil(800 / 60) = 14 tasks, all running.
+    let w = &r.summary.services[0];
+    assert!(w.desired_count >= 14, "desired {}", w.desired_count);
+    assert_eq!(w.running_at_end, w.desired_count);
+    // Every increase of the provider's desired capacity follows a minute with waiting tasks.
+    let col = |n: &str| r.metrics.columns.iter().position(|c| c == n).unwrap();
+    let (waiting, desired) = (col("tasks_waiting"), col("provider.asg.desired"));
+    let rows = &r.metrics.rows;
+    let mut launches = 0;
+    for k in 1..rows.len() {
+        let (before, after) = (rows[k - 1][desired].render(), rows[k][desired].render());
+        if after.parse::<u32>().unwrap() > before.parse::<u32>().unwrap() {
+            launches += 1;
+            let waited = rows[k - 1][waiting].render() != "0" || rows[k][waiting].render() != "0";
+            assert!(waited, "provider scaled out at row {k} with no task waiting");
+        }
+    }
+    assert!(launches >= 2, "the cluster had to grow");
+    assert!(events_of(&ev, "CAPACITY_PROVIDER_SCALE_OUT")[0].time > scaling[0].time);
+}
+
+#[test]
+fn scale_out_from_zero_launches_two_instances() {
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/batch-scale-from-zero.toml")).unwrap();
+    let (r, ev) = run_checked(&sc);
+    let first = events_of(&ev, "CAPACITY_PROVIDER_SCALE_OUT")[0];
+    assert!(
+        first.detail.contains("CapacityProviderReservation 200.0"),
+        "{}",
+        first.detail
+    );
+    assert!(first.detail.contains("desired 0 -> 2"), "{}", first.detail);
+    assert_eq!(
+        first.time,
+        SimTime::from_secs(1800),
+        "the first rate(30 minutes) submission"
+    );
+    // Two launches at that instant, none before.
+    let launched: Vec<_> = events_of(&ev, "INSTANCE_LAUNCHED");
+    assert_eq!(launched.iter().filter(|e| e.time == first.time).count(), 2);
+    // Scheduled submissions every 30 minutes of 10 tasks each: 6 in 3 h (the last at 3 h).
+    assert_eq!(r.summary.tasks_submitted, 60);
+    // When the work is done the group scales back in and the instances terminate.
+    assert!(r.summary.instances_terminated > 0);
+}
+
+#[test]
+fn base_and_weight_split_tasks_between_fargate_and_fargate_spot() {
+    let sc = scenario(
+        r#"
+[cluster]
+default_capacity_provider_strategy = [
+  { capacity_provider = "FARGATE", base = 2, weight = 1 },
+  { capacity_provider = "FARGATE_SPOT", weight = 3 },
+]
+[[task_definitions]]
+family = "w"
+network_mode = "awsvpc"
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 18
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let placed: Vec<_> = events_of(&ev, "TASK_PLACED");
+    let od = placed.iter().filter(|e| e.instance_type == "FARGATE").count();
+    let spot = placed.iter().filter(|e| e.instance_type == "FARGATE_SPOT").count();
+    // Base 2 on FARGATE, then 16 split 1:3.
+    assert_eq!((od, spot), (2 + 4, 12));
+    assert_eq!(r.summary.services[0].running_at_end, 18);
+    // Spread over the three AZs: 6 each.
+    for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+        assert_eq!(placed.iter().filter(|e| e.availability_zone == az).count(), 6, "{az}");
+    }
+}
+
+#[test]
+fn fargate_sizes_are_validated_with_the_list_of_valid_ones() {
+    let e = errors(
+        "f.toml",
+        r#"
+[[task_definitions]]
+family = "w"
+network_mode = "awsvpc"
+cpu = 256
+memory = 4096
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 1
+launch_type = "FARGATE"
+"#,
+    );
+    assert!(
+        e.contains("4096 MiB is not valid with 256 CPU units on Fargate; valid memory values (MiB): 512, 1024, 2048"),
+        "{e}"
+    );
+    let e = errors(
+        "f.toml",
+        r#"
+[[task_definitions]]
+family = "w"
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 1
+launch_type = "FARGATE"
+"#,
+    );
+    assert!(e.contains("network_mode is not awsvpc"), "{e}");
+}
+
+#[test]
+fn fargate_bills_per_second_with_a_one_minute_minimum() {
+    // One 10-second task and one 10-minute task of 1 vCPU / 2 GB, with no start latency.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+[fargate]
+pending = "0s"
+[lifecycle]
+awsvpc_provisioning = "0s"
+[[task_definitions]]
+family = "short"
+network_mode = "awsvpc"
+cpu = 1024
+memory = 2048
+[[batch_jobs]]
+name = "short"
+task_definition = "short"
+launch_type = "FARGATE"
+arrivals = { type = "schedule", schedule = "at(2024-01-01T00:10:00)" }
+task_duration = "10s"
+[[batch_jobs]]
+name = "long"
+task_definition = "short"
+launch_type = "FARGATE"
+arrivals = { type = "schedule", schedule = "at(2024-01-01T00:20:00)" }
+task_duration = "10m"
+"#,
+    );
+    let (r, _) = run_checked(&sc);
+    let hourly = 0.04048 + 2.0 * 0.004445;
+    let expected = hourly / 60.0 + hourly * 10.0 / 60.0;
+    assert!(
+        (r.summary.cost_fargate_usd - expected).abs() < 1e-4,
+        "{} vs {expected}",
+        r.summary.cost_fargate_usd
+    );
+    assert_eq!(r.summary.cost_ec2_usd, 0.0);
+}
+
+#[test]
+fn ec2_bills_each_instance_from_launch_with_a_sixty_second_minimum() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30s"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 2
+[[task_definitions]]
+family = "t"
+memory = 128
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 1
+"#,
+    );
+    let (r, _) = run_checked(&sc);
+    // Two m5.large for 30 s, billed 60 s each at $0.096 per hour.
+    assert!(
+        (r.summary.cost_usd - 2.0 * 0.096 / 60.0).abs() < 1e-9,
+        "{}",
+        r.summary.cost_usd
+    );
+}
+
+#[test]
+fn tasks_waiting_for_capacity_time_out_of_provisioning() {
+    // The group may not grow (max 1): tasks that do not fit wait, then stop after 20 minutes.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 1
+max_size = 1
+[[capacity_providers]]
+name = "asg"
+instance_group = "asg"
+managed_scaling = { target_capacity = 100 }
+[[task_definitions]]
+family = "big"
+memory = 3000
+[[batch_jobs]]
+name = "b"
+task_definition = "big"
+arrivals = { type = "schedule", schedule = "at(2024-01-01T00:01:00)" }
+count = 4
+task_duration = "2h"
+capacity_provider_strategy = [{ capacity_provider = "asg", weight = 1 }]
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let stopped: Vec<_> = ev
+        .iter()
+        .filter(|e| e.kind == "TASK_STOPPED" && e.detail.contains("PROVISIONING"))
+        .collect();
+    assert_eq!(stopped.len(), 2, "two of four fit the one instance");
+    assert!(stopped.iter().all(|e| e.time == SimTime::from_secs(60 + 20 * 60)));
+    assert_eq!(r.summary.tasks_failed, 2);
+}
+
+#[test]
+fn scheduled_actions_follow_the_time_zone() {
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/scheduled-business-hours.toml")).unwrap();
+    let (_, ev) = run_checked(&sc);
+    let actions: Vec<_> = events_of(&ev, "SCHEDULED_ACTION");
+    // Friday 2024-03-08 07:45 EST = 12:45 UTC; Monday 2024-03-11 07:45 EDT = 11:45 UTC.
+    assert_eq!(actions[0].time, SimTime::from_secs(12 * 3600 + 45 * 60));
+    assert!(actions[0].detail.contains("morning"));
+    let mondays: Vec<_> = actions.iter().filter(|e| e.detail.contains("morning")).collect();
+    assert_eq!(mondays[1].time, SimTime::from_secs(3 * 86_400 + 11 * 3600 + 45 * 60));
+    assert!(
+        actions[0].detail.contains("desired") && actions[0].detail.ends_with("-> 8"),
+        "{}",
+        actions[0].detail
+    );
+}
