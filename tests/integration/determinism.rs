@@ -17,6 +17,9 @@ fn same_seed_gives_byte_identical_outputs() {
     for file in [
         "scenarios/memberof-instance-types.toml",
         "scenarios/alibaba-trace-replay.toml",
+        "scenarios/web-daily-target-tracking.toml",
+        "scenarios/web-fargate-spot-mix.toml",
+        "scenarios/batch-scale-from-zero.toml",
     ] {
         let sc = scenario::load(Path::new(file)).unwrap();
         let a = tempfile::tempdir().unwrap();
