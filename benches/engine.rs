@@ -36,5 +36,23 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+/// Issue target: a 7-day run of a 200-instance cluster with target tracking and managed
+/// scaling on a daily curve in under 2 seconds.
+fn elastic(c: &mut Criterion) {
+    let mut group = c.benchmark_group("elastic-7d");
+    group.sample_size(20);
+    let sc = scenario::load(Path::new("benches/scenarios/elastic-7d-200.toml")).unwrap_or_else(|d| panic!("{d}"));
+    let r = sim::run(&sc, &mut NullSink, RunOptions::default()).expect("run");
+    eprintln!(
+        "elastic-7d-200: {} engine events, {} scaling actions, {} instances launched",
+        r.summary.events_processed, r.summary.scaling_actions, r.summary.instances_launched
+    );
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("run-7-days-200-instances", |b| {
+        b.iter(|| sim::run(&sc, &mut NullSink, RunOptions::default()).expect("run"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine, elastic);
 criterion_main!(benches);

@@ -109,6 +109,8 @@ impl Simulation<'_> {
         let i = &mut self.cluster.instances[id.index()];
         i.status = InstanceStatus::Active;
         i.registered_at = now;
+        self.cpu_registered += u64::from(i.cpu_total);
+        self.mem_registered += u64::from(i.memory_total_mib);
         self.placer.instance_changed(&self.cluster, id);
     }
 
@@ -146,6 +148,10 @@ impl Simulation<'_> {
             self.stop_task(t, "Host EC2 instance terminated")?;
         }
         let i = &mut self.cluster.instances[id.index()];
+        if matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) {
+            self.cpu_registered -= u64::from(i.cpu_total);
+            self.mem_registered -= u64::from(i.memory_total_mib);
+        }
         i.status = InstanceStatus::Inactive;
         i.terminated_at = Some(now);
         let ran = now - i.launched_at;

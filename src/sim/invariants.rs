@@ -123,6 +123,25 @@ impl Simulation<'_> {
                 return Err(format!("{} has tasks before it registered", i.id));
             }
         }
+        let live = |i: &&crate::model::Instance| {
+            matches!(
+                i.status,
+                crate::model::InstanceStatus::Active | crate::model::InstanceStatus::Draining
+            )
+        };
+        let registered: u64 = self
+            .cluster
+            .instances
+            .iter()
+            .filter(live)
+            .map(|i| u64::from(i.cpu_total))
+            .sum();
+        if registered != self.cpu_registered {
+            return Err(format!(
+                "{} CPU units counted as registered, {registered} found",
+                self.cpu_registered
+            ));
+        }
         let total_cpu: u64 = cpu.iter().sum();
         if total_cpu != self.cluster.cpu_reserved {
             return Err(format!(

@@ -230,6 +230,8 @@ pub struct Simulation<'a> {
     mem_area: f64,
     cpu_registered_area: f64,
     mem_registered_area: f64,
+    cpu_registered: u64,
+    mem_registered: u64,
     waits_ms: Vec<u64>,
     submitted: u64,
     placed: u64,
@@ -284,6 +286,8 @@ impl<'a> Simulation<'a> {
             mem_area: 0.0,
             cpu_registered_area: 0.0,
             mem_registered_area: 0.0,
+            cpu_registered: 0,
+            mem_registered: 0,
             waits_ms: Vec::new(),
             submitted: 0,
             placed: 0,
@@ -472,15 +476,10 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// CPU units and MiB registered by ACTIVE and DRAINING instances.
+    /// CPU units and MiB registered by ACTIVE and DRAINING instances (kept up to date on
+    /// registration and termination, so this is O(1)).
     fn registered_totals(&self) -> (u64, u64) {
-        self.cluster
-            .instances
-            .iter()
-            .filter(|i| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining))
-            .fold((0, 0), |(c, m), i| {
-                (c + u64::from(i.cpu_total), m + u64::from(i.memory_total_mib))
-            })
+        (self.cpu_registered, self.mem_registered)
     }
 
     fn now(&self) -> SimTime {
