@@ -245,6 +245,50 @@ fn several_policies_any_scales_out_all_must_agree_to_scale_in() {
     assert_eq!(eval(&mut s, &c, 0, 10, 10, &[low, mid]), Some(4));
 }
 
+#[test]
+fn a_deployment_suspends_scale_in_but_not_scale_out() {
+    let c = cfg(vec![tt(MetricName::CpuUtilization, 50.0, false)]);
+    let run = |deploying: bool, value: f64| {
+        let mut s = ScalingState::new(&c);
+        s.evaluate(
+            &c,
+            &ecsim::autoscaling::Inputs {
+                now_ms: 0,
+                running: 10,
+                desired: 10,
+                datapoints: &[vec![Some(value); 15]],
+                deployment_in_progress: deploying,
+            },
+        )
+        .map(|d| d.new_desired)
+    };
+    assert_eq!(run(false, 20.0), Some(4));
+    assert_eq!(run(true, 20.0), None);
+    assert_eq!(run(true, 100.0), Some(20));
+}
+
+#[test]
+fn desired_count_is_clamped_into_min_and_max() {
+    let mut c = cfg(vec![tt(MetricName::CpuUtilization, 50.0, false)]);
+    c.max_capacity = 12;
+    let mut s = ScalingState::new(&c);
+    assert_eq!(
+        eval(&mut s, &c, 0, 10, 10, &[vec![Some(100.0); 3]]),
+        Some(12),
+        "max caps scale-out"
+    );
+    c.min_capacity = 5;
+    let mut s = ScalingState::new(&c);
+    assert_eq!(
+        eval(&mut s, &c, 0, 10, 10, &[vec![Some(5.0); 15]]),
+        Some(5),
+        "min floors scale-in"
+    );
+    // Below min with a scale-out alarm: jump to min first, then apply.
+    let mut s = ScalingState::new(&c);
+    assert_eq!(eval(&mut s, &c, 0, 2, 2, &[vec![Some(60.0); 3]]), Some(5));
+}
+
 fn events_of<'a>(ev: &'a [LogEvent], kind: &str) -> Vec<&'a LogEvent> {
     ev.iter().filter(|e| e.kind == kind).collect()
 }
@@ -366,6 +410,10 @@ fn scale_out_from_zero_launches_two_instances() {
     // Two launches at that instant, none before.
     let launched: Vec<_> = events_of(&ev, "INSTANCE_LAUNCHED");
     assert_eq!(launched.iter().filter(|e| e.time == first.time).count(), 2);
+    assert!(launched.iter().all(|e| e.time >= first.time));
+    // The next scale-out waits for the 300 s instance warm-up, although tasks wait earlier.
+    let second = events_of(&ev, "CAPACITY_PROVIDER_SCALE_OUT")[1];
+    assert_eq!(second.time, SimTime::from_secs(1800 + 300), "{}", second.detail);
     // Scheduled submissions every 30 minutes of 10 tasks each: 6 in 3 h (the last at 3 h).
     assert_eq!(r.summary.tasks_submitted, 60);
     // When the work is done the group scales back in and the instances terminate.
