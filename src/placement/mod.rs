@@ -21,7 +21,6 @@ use crate::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, Tas
 use index::{IndexKey, ShapeIndex};
 
 use rand::Rng;
-use std::collections::HashMap;
 use std::fmt;
 
 /// Everything placement needs to know about one task.
@@ -114,7 +113,8 @@ pub struct QueryContext {
 pub struct Placer {
     ctx: QueryContext,
     indexes: Vec<ShapeIndex>,
-    index_of: HashMap<IndexKey, usize>,
+    /// Index keys in creation order; a linear scan beats hashing for the few keys a run has.
+    index_keys: Vec<IndexKey>,
     max_indexes: usize,
     use_indexes: bool,
 }
@@ -126,7 +126,7 @@ impl Placer {
         Placer {
             ctx,
             indexes: Vec::new(),
-            index_of: HashMap::new(),
+            index_keys: Vec::new(),
             max_indexes,
             use_indexes: max_indexes > 0,
         }
@@ -143,12 +143,12 @@ impl Placer {
         }
         if self.use_indexes {
             if let Some(key) = IndexKey::for_request(req) {
-                let slot = match self.index_of.get(&key) {
-                    Some(s) => Some(*s),
+                let slot = match self.index_keys.iter().position(|k| *k == key) {
+                    Some(s) => Some(s),
                     None if self.indexes.len() < self.max_indexes => {
                         let idx = ShapeIndex::build(key.clone(), cluster);
                         self.indexes.push(idx);
-                        self.index_of.insert(key, self.indexes.len() - 1);
+                        self.index_keys.push(key);
                         Some(self.indexes.len() - 1)
                     }
                     None => None,

@@ -154,6 +154,9 @@ impl Simulation<'_> {
     /// FIFO with head-of-line blocking (a job whose head does not fit waits for the next
     /// release); one job's blocked head does not block another job.
     pub(super) fn drain_wait_queue(&mut self) -> Result<(), SimError> {
+        if self.jobs.iter().all(|j| j.queue.is_empty()) {
+            return Ok(());
+        }
         let mut blocked = vec![false; self.jobs.len()];
         loop {
             let mut best: Option<(SimTime, TaskId, usize)> = None;

@@ -361,7 +361,9 @@ impl Simulation<'_> {
                 }
             }
         }
-        self.log("TASK_STOPPED", Some(task), inst, reason.to_string())?;
+        if self.sink.enabled() {
+            self.log("TASK_STOPPED", Some(task), inst, reason.to_string())?;
+        }
         if let Some(i) = inst {
             self.instance_may_be_drained(i)?;
         }
