@@ -4,26 +4,16 @@
 use crate::metrics::{write_atomically, CsvEventSink, NullSink, Summary};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, SimError};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Why a run did not produce its outputs.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    #[error("cannot write {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
     Sim(SimError),
 }
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Io { path, source } => write!(f, "cannot write {}: {source}", path.display()),
-            RunError::Sim(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for RunError {}
 
 /// Runs `sc` and writes its outputs into `out_dir` (created if needed).
 pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Summary, RunError> {

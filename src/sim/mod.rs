@@ -43,7 +43,6 @@ use crate::scenario::{
 };
 use rand_distr::{Distribution, Exp};
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
 
 const LANE_STOP: Lane = 0;
 const LANE_LIFECYCLE: Lane = 1;
@@ -79,33 +78,20 @@ enum Event {
     MetricsSample,
 }
 
-/// Why a run could not finish.
-#[derive(Debug)]
+/// Why a run could not finish. Every variant is fatal to the run; none is the scenario's
+/// input error (those are caught by `scenario`).
+#[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// More than `max_events` events: almost always a scenario that loops.
+    #[error("the run processed more than max_events = {max_events} events (stopped at t = {at} s); raise scenario.max_events if the scenario is meant to be this busy")]
     EventBudgetExceeded { max_events: u64, at: SimTime },
     /// An invariant broke (a bug in ecsim, not in the scenario).
+    #[error("internal invariant violated at t = {at} s: {what} (please report this with the scenario and seed)")]
     InvariantViolated { at: SimTime, what: String },
     /// The event sink failed to write.
+    #[error("writing the event log failed: {0}")]
     Io(std::io::Error),
 }
-
-impl fmt::Display for SimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SimError::EventBudgetExceeded { max_events, at } => write!(
-                f,
-                "the run processed more than max_events = {max_events} events (stopped at t = {at} s); raise scenario.max_events if the scenario is meant to be this busy"
-            ),
-            SimError::InvariantViolated { at, what } => {
-                write!(f, "internal invariant violated at t = {at} s: {what} (please report this with the scenario and seed)")
-            }
-            SimError::Io(e) => write!(f, "writing the event log failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for SimError {}
 
 /// Options that do not change results.
 #[derive(Clone, Debug, Default)]
