@@ -7,6 +7,7 @@
 mod decode;
 pub mod diag;
 pub mod elastic;
+pub mod faults;
 pub mod node;
 pub mod schema;
 pub mod trace;

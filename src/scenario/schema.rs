@@ -5,6 +5,7 @@
 
 use super::decode::{Decoder, Fields};
 use super::elastic::{self, CapacityProviderSpec, ElasticSettings, Launch, ProviderKind};
+use super::faults::{self, DeploymentConfig, DeploymentSpec, FailureRates, Fault, TaskBehaviour};
 use super::node::{Node, NodeKind, Pos};
 use super::trace::{load_trace, TraceRow, TraceWindow};
 use super::values::{cpu_units, duration, duration_dist, memory_mib, DurationDist};
@@ -43,6 +44,9 @@ pub struct Scenario {
     /// User-defined ASG providers, then the built-in FARGATE and FARGATE_SPOT.
     pub capacity_providers: Vec<CapacityProviderSpec>,
     pub elastic: ElasticSettings,
+    pub faults: Vec<Fault>,
+    pub failures: FailureRates,
+    pub deployments: Vec<DeploymentSpec>,
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +87,10 @@ pub struct TaskDefinitionSpec {
     pub constraints: Vec<ConstraintSpec>,
     /// Whether cpu and memory were both given at task level (Fargate requires it).
     pub task_level_size: bool,
+    /// The memory above which the task is OOM-killed: task-level memory, or the sum of the
+    /// containers' hard limits when every container has one.
+    pub hard_memory_limit_mib: Option<u32>,
+    pub behaviour: TaskBehaviour,
 }
 
 /// A placement strategy as written (attribute names not yet interned).
@@ -120,6 +128,7 @@ pub struct ServiceSpec {
     pub launch: Launch,
     pub load: Option<LoadModel>,
     pub auto_scaling: Option<ScalingConfig>,
+    pub deployment: DeploymentConfig,
 }
 
 #[derive(Clone, Debug)]
@@ -192,6 +201,9 @@ pub fn default_service_strategy() -> Vec<StrategySpec> {
 
 const TOP: &[&str] = &[
     "scenario",
+    "faults",
+    "failures",
+    "deployments",
     "capacity_providers",
     "pricing",
     "fargate",
@@ -238,6 +250,9 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         outputs: OutputSettings { events: true },
         capacity_providers: Vec::new(),
         elastic: ElasticSettings::default(),
+        faults: Vec::new(),
+        failures: FailureRates::default(),
+        deployments: Vec::new(),
     };
     let mut default_strategy_node = None;
 
@@ -305,6 +320,19 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     }
     if let Some(n) = top.opt("batch_jobs") {
         decode_jobs(dec, n, base_dir, &mut sc);
+    }
+    let group_names: Vec<String> = sc.instance_groups.iter().map(|g| g.name.clone()).collect();
+    let service_names: Vec<String> = sc.services.iter().map(|s| s.name.clone()).collect();
+    if let Some(n) = top.opt("faults") {
+        sc.faults = faults::decode_faults(dec, n, &group_names, &sc.availability_zones, &service_names);
+    }
+    if let Some(n) = top.opt("failures") {
+        let types: Vec<String> = sc.instance_types.iter().map(|t| t.name.clone()).collect();
+        sc.failures = faults::decode_failures(dec, n, &types);
+    }
+    if let Some(n) = top.opt("deployments") {
+        let families: Vec<String> = sc.task_definitions.iter().map(|d| d.family.clone()).collect();
+        sc.deployments = faults::decode_deployments(dec, n, &service_names, &families);
     }
     let top_pos = top.pos;
     top.finish(dec, TOP);
@@ -997,6 +1025,8 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let mut sum_cpu = 0u32;
         let mut sum_mem = 0u32;
         let mut any_mem_missing = false;
+        let mut all_hard = true;
+        let mut sum_hard = 0u32;
         let mut ports: Vec<(u16, Pos, String)> = Vec::new();
         let containers = t.opt("container_definitions");
         if let Some(cn) = containers {
@@ -1032,6 +1062,10 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                     match soft.or(hard) {
                         Some(m) => sum_mem += m,
                         None => any_mem_missing = true,
+                    }
+                    match hard {
+                        Some(h) => sum_hard += h,
+                        None => all_hard = false,
                     }
                     if let Some(e) = ct.opt("essential") {
                         dec.boolean(e, &format!("{p}.essential"));
@@ -1121,6 +1155,15 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             }
         }
         host_ports.sort_unstable();
+        let behaviour = TaskBehaviour {
+            fails_to_start: t
+                .opt("fails_to_start")
+                .and_then(|n| dec.boolean(n, &format!("{path}.fails_to_start")))
+                .unwrap_or(false),
+            crash_after: t
+                .opt("crash_after")
+                .and_then(|n| duration_dist(dec, n, &format!("{path}.crash_after"))),
+        };
         t.finish(
             dec,
             &[
@@ -1130,6 +1173,8 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "memory",
                 "placement_constraints",
                 "container_definitions",
+                "fails_to_start",
+                "crash_after",
             ],
         );
         if let Some(family) = family {
@@ -1144,6 +1189,8 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 network_mode,
                 constraints,
                 task_level_size: task_cpu.is_some() && task_mem.is_some(),
+                hard_memory_limit_mib: task_mem.or((all_hard && containers.is_some()).then_some(sum_hard)),
+                behaviour,
             });
         }
     }
@@ -1273,6 +1320,11 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 "DAEMON services are not supported on Fargate",
             );
         }
+        let spread_az_first = match &placement_strategy {
+            None => true,
+            Some(v) => matches!(v.first(), Some(StrategySpec::SpreadAttribute(a)) if a == "ecs.availability-zone"),
+        } || launch_is_fargate(&launch, &sc.capacity_providers);
+        let deployment = faults::decode_deployment_config(dec, &mut t, daemon, spread_az_first);
         let t_pos = t.pos;
         t.finish(
             dec,
@@ -1288,6 +1340,9 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 "capacity_provider_strategy",
                 "load",
                 "auto_scaling",
+                "deployment_configuration",
+                "health_check_grace_period",
+                "availability_zone_rebalancing",
             ],
         );
         if let (Some(name), Some(td), Some(scheduling)) = (name, td, scheduling) {
@@ -1302,6 +1357,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 launch,
                 load,
                 auto_scaling,
+                deployment,
             });
         }
     }
