@@ -22,6 +22,9 @@ pub struct ServiceSummary {
     pub requests_total: f64,
     pub requests_over_capacity: f64,
     pub scaling_actions: u64,
+    pub tasks_lost: u64,
+    pub below_desired_s: f64,
+    pub below_min_healthy_s: f64,
 }
 
 /// Per-run totals. Field order is the column order of `summary.csv`.
@@ -57,12 +60,23 @@ pub struct Summary {
     pub cost_ec2_usd: f64,
     pub cost_fargate_usd: f64,
     pub cost_usd: f64,
+    pub tasks_lost: u64,
+    pub replacement_latency_p50_s: f64,
+    pub replacement_latency_p95_s: f64,
+    pub replacement_latency_max_s: f64,
+    pub below_desired_s: f64,
+    pub below_min_healthy_s: f64,
+    pub incident_s: f64,
+    pub incident_requests_over_capacity: f64,
+    pub incident_cost_usd: f64,
+    pub deployments_completed: u64,
+    pub deployments_failed: u64,
     #[serde(skip)]
     pub services: Vec<ServiceSummary>,
 }
 
 /// Column order of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 30] = [
+pub const SUMMARY_COLUMNS: [&str; 41] = [
     "scenario",
     "seed",
     "duration_s",
@@ -93,6 +107,17 @@ pub const SUMMARY_COLUMNS: [&str; 30] = [
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_usd",
+    "tasks_lost",
+    "replacement_latency_p50_s",
+    "replacement_latency_p95_s",
+    "replacement_latency_max_s",
+    "below_desired_s",
+    "below_min_healthy_s",
+    "incident_s",
+    "incident_requests_over_capacity",
+    "incident_cost_usd",
+    "deployments_completed",
+    "deployments_failed",
 ];
 
 impl Summary {
@@ -130,6 +155,17 @@ impl Summary {
             format!("{:.4}", self.cost_ec2_usd),
             format!("{:.4}", self.cost_fargate_usd),
             format!("{:.4}", self.cost_usd),
+            self.tasks_lost.to_string(),
+            f3(self.replacement_latency_p50_s),
+            f3(self.replacement_latency_p95_s),
+            f3(self.replacement_latency_max_s),
+            f3(self.below_desired_s),
+            f3(self.below_min_healthy_s),
+            f3(self.incident_s),
+            format!("{:.1}", self.incident_requests_over_capacity),
+            format!("{:.4}", self.incident_cost_usd),
+            self.deployments_completed.to_string(),
+            self.deployments_failed.to_string(),
         ]
     }
 

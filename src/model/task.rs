@@ -81,6 +81,11 @@ pub struct Task {
     pub fargate: Option<FargateSlot>,
     /// When Fargate billing started (the image pull), for Fargate tasks.
     pub billing_from: Option<SimTime>,
+    /// The task definition (revision) the task runs, as an index in the scenario.
+    pub definition: u16,
+    pub running_at: Option<SimTime>,
+    /// The task will stop on its own by crashing (not by finishing its work).
+    pub crashing: bool,
 }
 
 /// A Fargate task's availability zone and whether it runs on Fargate Spot.

@@ -132,15 +132,28 @@ fn name_ref(dec: &mut Decoder, t: &mut Fields<'_>, key: &str, what: &str, names:
     let s = dec.string(n, &p)?;
     let found = names.iter().position(|x| *x == s);
     if found.is_none() {
-        dec.error_hint(n.pos, &p, format!("unknown {what} \"{s}\""), suggest(&s, names.iter().map(String::as_str)));
+        dec.error_hint(
+            n.pos,
+            &p,
+            format!("unknown {what} \"{s}\""),
+            suggest(&s, names.iter().map(String::as_str)),
+        );
     }
     found
 }
 
 /// Decodes `[[faults]]`.
-pub fn decode_faults(dec: &mut Decoder, node: &Node, groups: &[String], azs: &[String], services: &[String]) -> Vec<Fault> {
+pub fn decode_faults(
+    dec: &mut Decoder,
+    node: &Node,
+    groups: &[String],
+    azs: &[String],
+    services: &[String],
+) -> Vec<Fault> {
     let mut out = Vec::new();
-    let Some(items) = dec.array(node, "faults") else { return out };
+    let Some(items) = dec.array(node, "faults") else {
+        return out;
+    };
     const KINDS: [&str; 7] = [
         "terminate_instances",
         "az_outage",
@@ -154,8 +167,12 @@ pub fn decode_faults(dec: &mut Decoder, node: &Node, groups: &[String], azs: &[S
         let path = format!("faults[{i}]");
         let Some(mut t) = dec.table(item, &path) else { continue };
         let at = t.req(dec, "at").and_then(|n| duration(dec, n, &format!("{path}.at")));
-        let dur = t.opt("duration").and_then(|n| duration(dec, n, &format!("{path}.duration")));
-        let kind = t.req(dec, "type").and_then(|n| dec.one_of(n, &format!("{path}.type"), "fault type", &KINDS));
+        let dur = t
+            .opt("duration")
+            .and_then(|n| duration(dec, n, &format!("{path}.duration")));
+        let kind = t
+            .req(dec, "type")
+            .and_then(|n| dec.one_of(n, &format!("{path}.type"), "fault type", &KINDS));
         let k = match kind {
             Some("terminate_instances") => {
                 let g = name_ref(dec, &mut t, "group", "instance group", groups);
@@ -198,7 +215,9 @@ pub fn decode_faults(dec: &mut Decoder, node: &Node, groups: &[String], azs: &[S
                 })
             }
             Some("slow_image_pull") => {
-                let f = t.req(dec, "factor").and_then(|n| dec.number(n, &format!("{path}.factor"), 1.0, 1000.0));
+                let f = t
+                    .req(dec, "factor")
+                    .and_then(|n| dec.number(n, &format!("{path}.factor"), 1.0, 1000.0));
                 t.finish(dec, &["at", "duration", "type", "factor"]);
                 f.map(|factor| FaultKind::SlowImagePull { factor })
             }
@@ -218,13 +237,20 @@ pub fn decode_faults(dec: &mut Decoder, node: &Node, groups: &[String], azs: &[S
 /// Decodes `[failures]`.
 pub fn decode_failures(dec: &mut Decoder, node: &Node, type_names: &[String]) -> FailureRates {
     let mut r = FailureRates::default();
-    let Some(mut t) = dec.table(node, "failures") else { return r };
+    let Some(mut t) = dec.table(node, "failures") else {
+        return r;
+    };
     if let Some(n) = t.opt("instance_mtbf") {
         if let super::node::NodeKind::Table(entries) = &n.kind {
             for e in entries {
                 let p = format!("failures.instance_mtbf.{}", e.key);
                 if !type_names.contains(&e.key) {
-                    dec.error_hint(e.key_pos, &p, format!("unknown instance type \"{}\"", e.key), suggest(&e.key, type_names.iter().map(String::as_str)));
+                    dec.error_hint(
+                        e.key_pos,
+                        &p,
+                        format!("unknown instance type \"{}\"", e.key),
+                        suggest(&e.key, type_names.iter().map(String::as_str)),
+                    );
                     continue;
                 }
                 if let Some(ms) = duration(dec, &e.value, &p) {
@@ -236,7 +262,11 @@ pub fn decode_failures(dec: &mut Decoder, node: &Node, type_names: &[String]) ->
                 }
             }
         } else {
-            dec.error(n.pos, "failures.instance_mtbf", format!("expected a table of instance type = \"30d\", found {}", n.type_name()));
+            dec.error(
+                n.pos,
+                "failures.instance_mtbf",
+                format!("expected a table of instance type = \"30d\", found {}", n.type_name()),
+            );
         }
     }
     let mut num = |t: &mut Fields<'_>, key: &str, max: f64| -> Option<f64> {
@@ -295,9 +325,16 @@ pub fn decode_failures(dec: &mut Decoder, node: &Node, type_names: &[String]) ->
 }
 
 /// Decodes `[[deployments]]`.
-pub fn decode_deployments(dec: &mut Decoder, node: &Node, services: &[String], families: &[String]) -> Vec<DeploymentSpec> {
+pub fn decode_deployments(
+    dec: &mut Decoder,
+    node: &Node,
+    services: &[String],
+    families: &[String],
+) -> Vec<DeploymentSpec> {
     let mut out = Vec::new();
-    let Some(items) = dec.array(node, "deployments") else { return out };
+    let Some(items) = dec.array(node, "deployments") else {
+        return out;
+    };
     for (i, item) in items.iter().enumerate() {
         let path = format!("deployments[{i}]");
         let Some(mut t) = dec.table(item, &path) else { continue };
@@ -317,7 +354,12 @@ pub fn decode_deployments(dec: &mut Decoder, node: &Node, services: &[String], f
 }
 
 /// Reads a service's deployment keys; `daemon` changes the defaults (0 / 100).
-pub fn decode_deployment_config(dec: &mut Decoder, t: &mut Fields<'_>, daemon: bool, spread_az_first: bool) -> DeploymentConfig {
+pub fn decode_deployment_config(
+    dec: &mut Decoder,
+    t: &mut Fields<'_>,
+    daemon: bool,
+    spread_az_first: bool,
+) -> DeploymentConfig {
     let mut c = DeploymentConfig {
         minimum_healthy_percent: if daemon { 0 } else { 100 },
         maximum_percent: if daemon { 100 } else { 200 },
@@ -351,7 +393,14 @@ pub fn decode_deployment_config(dec: &mut Decoder, t: &mut Fields<'_>, daemon: b
                     cb.finish(dec, &["enable", "rollback"]);
                 }
             }
-            d.finish(dec, &["minimum_healthy_percent", "maximum_percent", "deployment_circuit_breaker"]);
+            d.finish(
+                dec,
+                &[
+                    "minimum_healthy_percent",
+                    "maximum_percent",
+                    "deployment_circuit_breaker",
+                ],
+            );
         }
     }
     if let Some(n) = t.opt("health_check_grace_period") {
@@ -369,7 +418,11 @@ pub fn decode_deployment_config(dec: &mut Decoder, t: &mut Fields<'_>, daemon: b
 }
 
 /// Service keys this module reads.
-pub const SERVICE_KEYS: [&str; 3] = ["deployment_configuration", "health_check_grace_period", "availability_zone_rebalancing"];
+pub const SERVICE_KEYS: [&str; 3] = [
+    "deployment_configuration",
+    "health_check_grace_period",
+    "availability_zone_rebalancing",
+];
 
 /// Task-definition failure behaviours (for fault scenarios).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -42,9 +42,22 @@ impl Simulation<'_> {
     }
 
     pub(super) fn needs_control_tick(&self) -> bool {
-        self.services.iter().any(|s| s.load.is_some() || s.scaling.is_some())
+        self.has_stochastic_faults()
+            || !self.sc.deployments.is_empty()
+            || self.services.iter().any(|s| s.load.is_some() || s.scaling.is_some())
             || self.asgs.iter().any(|a| a.managed.is_some())
             || self.services.iter().any(|s| !s.unplaced.is_empty())
+    }
+
+    /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
+    /// instances, or `None` when every AZ of the group is out or has no EC2 capacity.
+    pub(super) fn try_launch_instance(&mut self, g: GroupIdx) -> Option<InstanceId> {
+        let spec = &self.sc.instance_groups[g.0 as usize];
+        let usable = spec
+            .availability_zones
+            .iter()
+            .any(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0);
+        usable.then(|| self.launch_instance(g))
     }
 
     /// Starts an EC2 instance of group `g` in the AZ with the fewest of the group's instances.
@@ -58,10 +71,11 @@ impl Simulation<'_> {
                 per_az[i.az.0 as usize] += 1;
             }
         }
+        let blocked = |a: usize| self.az_down[a] > 0 || self.az_no_ec2[a] > 0;
         let az = *spec
             .availability_zones
             .iter()
-            .min_by_key(|a| (per_az[**a], **a))
+            .min_by_key(|a| (blocked(**a), per_az[**a], **a))
             .expect("a group has at least one AZ");
         let id = InstanceId(self.cluster.instances.len() as u32);
         let cpu = ty.cpu_units();
@@ -99,6 +113,8 @@ impl Simulation<'_> {
             self.cluster.set_attr(id, k, v);
         }
         self.placer.instances_added(&self.cluster);
+        self.terminate_when_drained.push(false);
+        self.spot_warned.push(false);
         self.ec2_rate += per_ms(spec.price_per_hour_usd);
         self.instances_launched += 1;
         id
@@ -137,7 +153,7 @@ impl Simulation<'_> {
     }
 
     /// Terminates an instance: it goes INACTIVE and every task on it stops.
-    fn terminate(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
+    pub(super) fn terminate(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
         let now = self.now();
         let status = self.cluster.instances[id.index()].status;
         if status == InstanceStatus::Inactive {
@@ -163,23 +179,27 @@ impl Simulation<'_> {
         self.log("INSTANCE_TERMINATED", None, Some(id), reason.to_string())
     }
 
-    /// Managed draining: no new tasks, service tasks are stopped (and replaced elsewhere),
-    /// standalone tasks finish; the instance terminates once no non-daemon task is left.
-    fn drain(&mut self, id: InstanceId) -> Result<(), SimError> {
+    /// Draining: no new tasks, service tasks are stopped (and replaced elsewhere), standalone
+    /// tasks finish. With `terminate` (managed draining, Spot) the instance terminates once no
+    /// non-daemon task is left; otherwise it stays DRAINING until reactivated.
+    pub(super) fn drain(&mut self, id: InstanceId, terminate: bool) -> Result<(), SimError> {
         let i = &mut self.cluster.instances[id.index()];
         if i.status != InstanceStatus::Active {
             return Ok(());
         }
         i.status = InstanceStatus::Draining;
+        self.terminate_when_drained[id.index()] = terminate;
         self.placer.instance_changed(&self.cluster, id);
-        self.log(
-            "INSTANCE_DRAINING",
-            None,
-            Some(id),
-            "managed draining before scale-in".to_string(),
-        )?;
-        let at = self.now() + self.sc.elastic.managed_draining_timeout_ms;
-        self.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
+        let why = if terminate {
+            "draining before termination"
+        } else {
+            "set to DRAINING"
+        };
+        self.log("INSTANCE_DRAINING", None, Some(id), why.to_string())?;
+        if terminate {
+            let at = self.now() + self.sc.elastic.managed_draining_timeout_ms;
+            self.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
+        }
         let tasks = self.cluster.instances[id.index()].tasks.clone();
         for t in tasks {
             let owner = self.tasks[t.0 as usize].owner;
@@ -206,7 +226,10 @@ impl Simulation<'_> {
     /// Called when a task leaves an instance: a draining instance with no non-daemon task
     /// left terminates.
     pub(super) fn instance_may_be_drained(&mut self, id: InstanceId) -> Result<(), SimError> {
-        if self.cluster.instances[id.index()].status == InstanceStatus::Draining && self.non_daemon_tasks(id) == 0 {
+        if self.cluster.instances[id.index()].status == InstanceStatus::Draining
+            && self.terminate_when_drained[id.index()]
+            && self.non_daemon_tasks(id) == 0
+        {
             self.terminate(id, "drained; Auto Scaling group scale-in")?;
         }
         Ok(())
@@ -300,7 +323,11 @@ impl Simulation<'_> {
                         ),
                     )?;
                     for _ in n..want {
-                        let id = self.launch_instance(g);
+                        let Some(id) = self.try_launch_instance(g) else {
+                            let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
+                            self.log("INSTANCE_LAUNCH_FAILED", None, None, why)?;
+                            break;
+                        };
                         let latency = spec.launch_latency.sample(&mut self.rng_capacity);
                         self.queue
                             .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
@@ -366,7 +393,7 @@ impl Simulation<'_> {
             if self.cluster.instances[id.index()].status == InstanceStatus::Launching || !draining {
                 self.terminate(id, "Auto Scaling group scale-in")?;
             } else {
-                self.drain(id)?;
+                self.drain(id, true)?;
             }
         }
         Ok(())

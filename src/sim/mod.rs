@@ -18,6 +18,8 @@
 
 mod batch;
 mod capacity;
+mod deploy;
+mod faults;
 mod invariants;
 mod report;
 mod scaling;
@@ -71,6 +73,15 @@ enum Event {
         service: ServiceId,
         action: u16,
     },
+    /// A scripted fault begins or ends.
+    FaultStart(u16),
+    FaultEnd(u16),
+    /// The end of a Spot instance's 2-minute warning: the instance is reclaimed.
+    SpotReclaim(InstanceId),
+    /// A scripted deployment of a new task definition begins.
+    DeploymentStart(u16),
+    /// A task has been RUNNING long enough to count as healthy (deployments).
+    TaskHealthy(TaskId),
     /// Once a minute: load, CloudWatch datapoints, service auto scaling, cluster auto scaling.
     ControlTick,
     /// Retry waiting tasks (a Fargate launch token is due).
@@ -155,6 +166,30 @@ struct ServiceState {
     over_capacity: f64,
     scaling_actions: u64,
     fargate_az_counts: Vec<u32>,
+    /// The task definition new tasks use (the primary deployment's).
+    definition: usize,
+    /// The last task definition whose deployment completed (the rollback target).
+    stable_definition: usize,
+    deploy_cfg: crate::scenario::faults::DeploymentConfig,
+    deployment: Option<DeploymentState>,
+    /// Tasks that stopped before RUNNING in a row, and when the throttle lets the next launch.
+    start_failures: u32,
+    next_launch_at: SimTime,
+    /// Times of task losses not yet matched by a replacement reaching RUNNING.
+    losses: VecDeque<SimTime>,
+    replacement_ms: Vec<u64>,
+    below_desired_ms: u64,
+    below_min_healthy_ms: u64,
+    tasks_lost: u64,
+    rebalancing: bool,
+}
+
+/// A rolling deployment in progress (ecs-semantics §2.4-2.5).
+struct DeploymentState {
+    new_definition: usize,
+    failures: u32,
+    threshold: u32,
+    started_at: SimTime,
 }
 
 struct JobState {
@@ -205,6 +240,30 @@ pub struct Simulation<'a> {
     rng_lifecycle: StreamRng,
     rng_durations: StreamRng,
     rng_capacity: StreamRng,
+    rng_faults: StreamRng,
+    /// Per AZ: out (instances lost, no launches, no Fargate); no EC2 launches; no Fargate.
+    az_down: Vec<u32>,
+    az_no_ec2: Vec<u32>,
+    az_no_fargate: Vec<u32>,
+    /// Product of the active slow-image-pull factors.
+    pull_factor: f64,
+    /// Per instance: a drain that ends in termination (managed draining, Spot) rather than a
+    /// manual drain that waits for reactivation.
+    terminate_when_drained: Vec<bool>,
+    spot_warned: Vec<bool>,
+    faults_active: u32,
+    faults_seen: bool,
+    incident: bool,
+    incident_ms: u64,
+    incident_cost: f64,
+    incident_over_capacity: f64,
+    tasks_lost: u64,
+    deployments_completed: u64,
+    deployments_failed: u64,
+    /// Demand index of each task definition.
+    definition_demand: Vec<u32>,
+    /// Set while AZ rebalancing places a task: placement is restricted to this zone.
+    forced_az: Option<AzIdx>,
     fargate_buckets: [TokenBucket; 2],
     sink: &'a mut dyn EventSink,
     metrics: MetricsTable,
@@ -259,6 +318,24 @@ impl<'a> Simulation<'a> {
             rng_lifecycle: streams.stream("lifecycle"),
             rng_durations: streams.stream("task-durations"),
             rng_capacity: streams.stream("capacity"),
+            rng_faults: streams.stream("faults"),
+            az_down: vec![0; sc.availability_zones.len()],
+            az_no_ec2: vec![0; sc.availability_zones.len()],
+            az_no_fargate: vec![0; sc.availability_zones.len()],
+            pull_factor: 1.0,
+            terminate_when_drained: Vec::new(),
+            spot_warned: Vec::new(),
+            faults_active: 0,
+            faults_seen: false,
+            incident: false,
+            incident_ms: 0,
+            incident_cost: 0.0,
+            incident_over_capacity: 0.0,
+            tasks_lost: 0,
+            deployments_completed: 0,
+            deployments_failed: 0,
+            definition_demand: Vec::new(),
+            forced_az: None,
             fargate_buckets: [
                 TokenBucket::new(e.fargate_burst, e.fargate_per_second),
                 TokenBucket::new(e.fargate_burst, e.fargate_per_second),
@@ -298,8 +375,13 @@ impl<'a> Simulation<'a> {
         ] {
             sim.cluster.intern_attr(a);
         }
+        for td in &sc.task_definitions {
+            let d = sim.intern_demand(td.demand.clone());
+            sim.definition_demand.push(d);
+        }
         sim.setup_capacity();
         sim.setup_services();
+        sim.setup_faults();
         sim.setup_jobs(&streams);
         sim.metrics.columns = sim.metric_columns();
         sim.queue.schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
@@ -458,6 +540,24 @@ impl<'a> Simulation<'a> {
             self.mem_registered_area += mem as f64 * dt;
             self.ec2_cost += self.ec2_rate * dt;
             self.fargate_cost += self.fargate_rate * dt;
+            let dt_ms = now - self.last_area_time;
+            for s in &mut self.services {
+                if s.daemon {
+                    continue;
+                }
+                if s.running < s.desired {
+                    s.below_desired_ms += dt_ms;
+                }
+                let min_healthy =
+                    (u64::from(s.desired) * u64::from(s.deploy_cfg.minimum_healthy_percent)).div_ceil(100);
+                if u64::from(s.running) < min_healthy {
+                    s.below_min_healthy_ms += dt_ms;
+                }
+            }
+            if self.incident {
+                self.incident_ms += dt_ms;
+                self.incident_cost += (self.ec2_rate + self.fargate_rate) * dt;
+            }
             self.last_area_time = now;
         }
     }
@@ -492,6 +592,11 @@ impl<'a> Simulation<'a> {
             Event::InstanceRegistered(i) => self.on_instance_registered(i),
             Event::DrainTimeout(i) => self.on_drain_timeout(i),
             Event::ScheduledAction { service, action } => self.on_scheduled_action(service, action),
+            Event::FaultStart(k) => self.on_fault_start(k as usize),
+            Event::FaultEnd(k) => self.on_fault_end(k as usize),
+            Event::SpotReclaim(i) => self.on_spot_reclaim(i),
+            Event::DeploymentStart(k) => self.on_deployment_start(k as usize),
+            Event::TaskHealthy(t) => self.on_task_healthy(t),
             Event::ControlTick => {
                 self.on_control_tick()?;
                 let next = self.now() + MINUTE_MS;

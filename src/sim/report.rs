@@ -15,6 +15,8 @@ impl Simulation<'_> {
             "memory_reserved_pct",
             "tasks_waiting",
             "fargate_tasks",
+            "tasks_lost_total",
+            "incident",
             "cost_usd_interval",
             "cost_usd_total",
         ]
@@ -85,6 +87,8 @@ impl Simulation<'_> {
             MetricValue::Pct(pct(self.cluster.memory_reserved_mib, mem_total)),
             MetricValue::Count(waiting),
             MetricValue::Count(self.fargate_running),
+            MetricValue::Count(self.tasks_lost),
+            MetricValue::Count(u64::from(self.incident)),
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
         ];
@@ -173,6 +177,12 @@ impl Simulation<'_> {
         }
         let running_at_end = self.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let requests: f64 = self.services.iter().map(|s| s.requests).sum();
+        let mut replacement: Vec<u64> = self
+            .services
+            .iter()
+            .flat_map(|s| s.replacement_ms.iter().copied())
+            .collect();
+        replacement.sort_unstable();
         let over: f64 = self.services.iter().map(|s| s.over_capacity).sum();
         Summary {
             scenario: sc.name.clone(),
@@ -213,6 +223,17 @@ impl Simulation<'_> {
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
+            tasks_lost: self.tasks_lost,
+            replacement_latency_p50_s: percentile(&replacement, 50.0) as f64 / 1000.0,
+            replacement_latency_p95_s: percentile(&replacement, 95.0) as f64 / 1000.0,
+            replacement_latency_max_s: replacement.last().map_or(0.0, |x| *x as f64 / 1000.0),
+            below_desired_s: self.services.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
+            below_min_healthy_s: self.services.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
+            incident_s: self.incident_ms as f64 / 1000.0,
+            incident_requests_over_capacity: self.incident_over_capacity,
+            incident_cost_usd: self.incident_cost,
+            deployments_completed: self.deployments_completed,
+            deployments_failed: self.deployments_failed,
             services: self
                 .services
                 .iter()
@@ -229,6 +250,9 @@ impl Simulation<'_> {
                     requests_total: s.requests,
                     requests_over_capacity: s.over_capacity,
                     scaling_actions: s.scaling_actions,
+                    tasks_lost: s.tasks_lost,
+                    below_desired_s: s.below_desired_ms as f64 / 1000.0,
+                    below_min_healthy_s: s.below_min_healthy_ms as f64 / 1000.0,
                 })
                 .collect(),
         }

@@ -75,6 +75,9 @@ impl Simulation<'_> {
                 st.requests += m.requests;
                 st.served += m.served;
                 st.over_capacity += m.over_capacity;
+                if self.incident {
+                    self.incident_over_capacity += m.over_capacity;
+                }
                 st.series[0].push(m.cpu_pct);
                 st.series[1].push(m.memory_pct);
                 st.series[2].push(Some(m.requests_per_target));
@@ -130,7 +133,8 @@ impl Simulation<'_> {
                 self.schedule_reconcile(ServiceId(s as u16), now);
             }
         }
-        // 3. Cluster auto scaling.
-        self.cas_tick()
+        // 3. Cluster auto scaling, then failures and recovery.
+        self.cas_tick()?;
+        self.faults_tick()
     }
 }

@@ -60,6 +60,18 @@ impl Simulation<'_> {
                 over_capacity: 0.0,
                 scaling_actions: 0,
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
+                definition: s.task_definition,
+                stable_definition: s.task_definition,
+                deploy_cfg: s.deployment.clone(),
+                deployment: None,
+                start_failures: 0,
+                next_launch_at: SimTime::ZERO,
+                losses: VecDeque::new(),
+                replacement_ms: Vec::new(),
+                below_desired_ms: 0,
+                below_min_healthy_ms: 0,
+                tasks_lost: 0,
+                rebalancing: false,
             });
         }
         // Daemons first: ECS starts the daemon task first on an instance.
@@ -84,6 +96,9 @@ impl Simulation<'_> {
         if self.services[s.0 as usize].daemon {
             return self.reconcile_daemon(s);
         }
+        if self.reconcile_deployment(s)? {
+            return self.check_steady(s);
+        }
         let now = self.now();
         let (desired, active) = {
             let st = &self.services[s.0 as usize];
@@ -92,35 +107,63 @@ impl Simulation<'_> {
         if active > desired {
             self.stop_surplus(s, active - desired)?;
         }
-        let mut throttled_until: Option<u64> = None;
-        for _ in active..desired {
-            if let Err(at) = self.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
-                throttled_until = Some(at);
-                break;
+        let next_launch_at = self.services[s.0 as usize].next_launch_at;
+        if active < desired && now < next_launch_at {
+            // The throttle for tasks that keep failing to start holds launches back.
+            if next_launch_at != SimTime::MAX {
+                self.schedule_reconcile(s, next_launch_at);
             }
-            let st = &self.services[s.0 as usize];
-            let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
-                break;
-            };
-            let managed = matches!(target, Target::Ec2 { managed: true, .. });
-            if managed && self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
-                // The cluster's PROVISIONING quota is full: launches are throttled.
-                throttled_until = Some(now.as_ms() + self.sc.lifecycle.reconcile_interval_ms);
-                break;
-            }
-            let (group, demand, run) = {
-                let st = &self.services[s.0 as usize];
-                (st.group, st.demand, st.run_time.clone())
-            };
-            let run = run.map(|d| d.sample(&mut self.rng_durations));
-            let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
-            self.services[s.0 as usize].unplaced.push_back(task);
-            if managed {
-                let at = now + self.sc.elastic.provisioning_timeout_ms;
-                self.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
+        } else {
+            for _ in active..desired {
+                if !self.launch_service_task(s)? {
+                    break;
+                }
             }
         }
-        // Place waiting tasks in order; a task that does not fit is reported once per pass.
+        self.place_unplaced(s)?;
+        self.check_steady(s)
+    }
+
+    /// Creates one task for the service (capacity provider strategy, per-service launch rate,
+    /// the cluster's PROVISIONING quota); false when a limit holds it back (a retry is
+    /// scheduled).
+    pub(super) fn launch_service_task(&mut self, s: ServiceId) -> Result<bool, SimError> {
+        let now = self.now();
+        if let Err(at) = self.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
+            self.schedule_reconcile(s, SimTime(at));
+            return Ok(false);
+        }
+        let st = &self.services[s.0 as usize];
+        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+            return Ok(false);
+        };
+        let managed = matches!(target, Target::Ec2 { managed: true, .. });
+        if managed && self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
+            // The cluster's PROVISIONING quota is full: launches are throttled.
+            let at = now + self.sc.lifecycle.reconcile_interval_ms;
+            self.schedule_reconcile(s, at);
+            return Ok(false);
+        }
+        let (group, run) = {
+            let st = &self.services[s.0 as usize];
+            (st.group, st.run_time.clone())
+        };
+        let def = self.definition_of(TaskOwner::Service(s)) as usize;
+        let demand = self.definition_demand[def];
+        let run = run.map(|d| d.sample(&mut self.rng_durations));
+        let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
+        self.services[s.0 as usize].unplaced.push_back(task);
+        if managed {
+            let at = now + self.sc.elastic.provisioning_timeout_ms;
+            self.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
+        }
+        Ok(true)
+    }
+
+    /// Places the service's waiting tasks in order; a task that does not fit is reported once
+    /// per pass (with managed scaling it waits quietly in PROVISIONING instead).
+    pub(super) fn place_unplaced(&mut self, s: ServiceId) -> Result<(), SimError> {
+        let now = self.now();
         let mut k = 0;
         let mut reported = false;
         while k < self.services[s.0 as usize].unplaced.len() {
@@ -135,7 +178,6 @@ impl Simulation<'_> {
                 self.retry_fargate_later(target);
                 continue;
             }
-            // With managed scaling, a task that does not fit waits quietly in PROVISIONING.
             if !reported && !matches!(target, Target::Ec2 { managed: true, .. }) {
                 reported = true;
                 let failure = self.diagnose(task);
@@ -161,10 +203,7 @@ impl Simulation<'_> {
             let retry = now + self.sc.lifecycle.reconcile_interval_ms;
             self.schedule_reconcile(s, retry);
         }
-        if let Some(at) = throttled_until {
-            self.schedule_reconcile(s, SimTime(at));
-        }
-        self.check_steady(s)
+        Ok(())
     }
 
     /// Stops `n` tasks after a scale-in: unplaced tasks first, then tasks not yet RUNNING,
@@ -185,7 +224,12 @@ impl Simulation<'_> {
         Ok(())
     }
 
-    fn choose_scale_in_victim(&self, s: ServiceId) -> Option<TaskId> {
+    /// The task a scale-in stops (ecs-semantics §0.5, §1.7): the provider most over its share,
+    /// then tasks not yet RUNNING, then the AZ with the most of the service's tasks; within
+    /// it, under `binpack` the task whose instance keeps the most of the field free, under the
+    /// default the instance with the most of the service's tasks, under `spread` at random.
+    fn choose_scale_in_victim(&mut self, s: ServiceId) -> Option<TaskId> {
+        let draw: u64 = rand::Rng::random(&mut self.rng_placement);
         let st = &self.services[s.0 as usize];
         let items: Option<&Vec<StrategyItem>> = match &st.launch {
             Launch::Strategy(items) => Some(items),
@@ -220,16 +264,28 @@ impl Simulation<'_> {
                 az_counts[a] += 1;
             }
         }
+        let first = st.strategies.first();
+        let by_strategy = |t: &Task| -> u64 {
+            let Some(i) = t.instance else { return 0 };
+            let inst = &self.cluster.instances[i.index()];
+            let d = &self.demands[t.demand as usize];
+            match first {
+                Some(Strategy::Binpack(BinpackField::Memory)) => u64::from(inst.memory_free_mib + d.memory_mib),
+                Some(Strategy::Binpack(BinpackField::Cpu)) => u64::from(inst.cpu_free + d.cpu_units),
+                Some(Strategy::Spread(_)) if st.strategies.len() == 1 => 0,
+                Some(Strategy::Random) => 0,
+                _ => u64::from(inst.group_count(st.group)),
+            }
+        };
+        // Ties are broken by a per-decision random draw mixed with the task id.
+        let tie = |t: &Task| (u64::from(t.id.0)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ draw;
         active
             .iter()
             .max_by(|a, b| {
                 let key = |t: &Task| {
                     let not_running = t.state != TaskState::Running;
                     let az = az_of(t).map_or(0, |a| az_counts[a]);
-                    let on_inst = t
-                        .instance
-                        .map_or(0, |i| self.cluster.instances[i.index()].group_count(st.group));
-                    (not_running, az, on_inst, t.id)
+                    (not_running, az, by_strategy(t), tie(t))
                 };
                 over_share(a)
                     .total_cmp(&over_share(b))

@@ -31,6 +31,9 @@ impl Simulation<'_> {
             strategy_item: item.map(|k| k as u8),
             fargate: None,
             billing_from: None,
+            definition: self.definition_of(owner),
+            running_at: None,
+            crashing: false,
         });
         if let Some(k) = item {
             match owner {
@@ -66,6 +69,17 @@ impl Simulation<'_> {
                 scope: Some(GroupIdx(*group as u16)),
                 managed: managed_scaling.is_some(),
             },
+        }
+    }
+
+    /// The task definition a new task of this owner runs.
+    pub(super) fn definition_of(&self, owner: TaskOwner) -> u16 {
+        match owner {
+            TaskOwner::Service(s) => {
+                let st = &self.services[s.0 as usize];
+                st.deployment.as_ref().map_or(st.definition, |d| d.new_definition) as u16
+            }
+            TaskOwner::Job(j) => self.sc.batch_jobs[j.0 as usize].task_definition as u16,
         }
     }
 
@@ -107,6 +121,27 @@ impl Simulation<'_> {
                         (&j.strategies, &j.constraints)
                     }
                 };
+                // AZ rebalancing restricts the placement to one zone with a memberOf.
+                let with_az: Vec<Constraint>;
+                let constraints: &[Constraint] = match self.forced_az {
+                    None => constraints,
+                    Some(a) => {
+                        let expression = format!(
+                            "attribute:ecs.availability-zone == {}",
+                            self.sc.availability_zones[a.0 as usize]
+                        );
+                        let expr = crate::placement::query::parse(&expression).expect("a generated expression parses");
+                        with_az = constraints
+                            .iter()
+                            .cloned()
+                            .chain(std::iter::once(Constraint::MemberOf {
+                                expression,
+                                expr: std::sync::Arc::new(expr),
+                            }))
+                            .collect();
+                        &with_az
+                    }
+                };
                 let req = PlacementRequest {
                     demand: &self.demands[t.demand as usize],
                     group: t.group,
@@ -133,15 +168,28 @@ impl Simulation<'_> {
     /// Fargate tasks (Fargate spreads over AZs and ignores placement strategies).
     fn try_start_fargate(&mut self, task: TaskId, spot: bool) -> Result<bool, SimError> {
         let now = self.now();
+        let down: Vec<bool> = (0..self.sc.availability_zones.len())
+            .map(|a| self.az_down[a] > 0 || self.az_no_fargate[a] > 0)
+            .collect();
+        if down.iter().all(|d| *d) {
+            return Ok(false);
+        }
         if self.fargate_buckets[usize::from(spot)].take(now.as_ms()).is_err() {
             return Ok(false);
         }
         let owner = self.tasks[task.0 as usize].owner;
+        let forced = self.forced_az;
         let counts = match owner {
             TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
             TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
         };
-        let az = (0..counts.len()).min_by_key(|k| (counts[*k], *k)).unwrap_or(0);
+        let az = match forced {
+            Some(a) => a.0 as usize,
+            None => match (0..counts.len()).filter(|k| !down[*k]).min_by_key(|k| (counts[*k], *k)) {
+                Some(a) => a,
+                None => return Ok(false),
+            },
+        };
         counts[az] += 1;
         let t = &mut self.tasks[task.0 as usize];
         t.fargate = Some(FargateSlot {
@@ -224,6 +272,8 @@ impl Simulation<'_> {
         } else {
             self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
         };
+        // A slow image pull (a fault) stretches PENDING.
+        let delay = (delay as f64 * self.pull_factor).round() as u64;
         self.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskStarted(task));
         Ok(())
@@ -231,14 +281,36 @@ impl Simulation<'_> {
 
     pub(super) fn on_started(&mut self, task: TaskId) -> Result<(), SimError> {
         let now = self.now();
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Pending {
             return Ok(());
         }
+        let behaviour = &self.sc.task_definitions[t.definition as usize].behaviour;
+        if behaviour.fails_to_start {
+            // The image cannot be pulled: PENDING -> STOPPED, which the service throttles.
+            return self.task_failed_to_start(task);
+        }
+        let crash = behaviour.crash_after.as_ref().map(|d| d.sample(&mut self.rng_faults));
+        let t = &mut self.tasks[task.0 as usize];
         t.state = TaskState::Running;
+        t.running_at = Some(now);
         let (owner, run_for, inst) = (t.owner, t.run_for_ms, t.instance);
-        if let Some(ms) = run_for {
+        let exit = match (run_for, crash) {
+            (Some(r), Some(c)) if c < r => {
+                t.crashing = true;
+                Some(c)
+            }
+            (None, Some(c)) => {
+                t.crashing = true;
+                Some(c)
+            }
+            (r, _) => r,
+        };
+        if let Some(ms) = exit {
             self.queue.schedule(now + ms, LANE_STOP, Event::TaskExited(task));
+        }
+        if let TaskOwner::Service(s) = owner {
+            self.service_task_running(s, task);
         }
         match owner {
             TaskOwner::Service(s) => {
@@ -261,8 +333,14 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_exited(&mut self, task: TaskId) -> Result<(), SimError> {
-        if self.tasks[task.0 as usize].state != TaskState::Running {
+        let t = &self.tasks[task.0 as usize];
+        if t.state != TaskState::Running {
             return Ok(());
+        }
+        if t.crashing {
+            self.record_loss(task);
+            self.new_task_unhealthy_stop(task);
+            return self.stop_task(task, "Essential container in task exited (exit code 1)");
         }
         self.completed += 1;
         self.stop_task(task, "Essential container in task exited")

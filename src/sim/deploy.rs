@@ -1,0 +1,298 @@
+//! Rolling deployments and the scheduler's reactions to failing tasks (ecs-semantics
+//! §2.3-2.5): the throttle for tasks that stop before RUNNING (exponential back-off up to 15
+//! minutes), replacement latency, minimumHealthyPercent / maximumPercent bounds, the
+//! deployment circuit breaker and rollback.
+
+use super::*;
+
+/// `ceil(desired x minimumHealthyPercent / 100)` and `floor(desired x maximumPercent / 100)`.
+pub fn deployment_bounds(desired: u32, min_pct: u32, max_pct: u32) -> (u32, u32) {
+    let min_healthy = (u64::from(desired) * u64::from(min_pct)).div_ceil(100) as u32;
+    let max_tasks = (u64::from(desired) * u64::from(max_pct) / 100) as u32;
+    (min_healthy, max_tasks)
+}
+
+/// The circuit breaker's failure threshold: `clamp(ceil(0.5 x desired), 3, 200)` (current
+/// API documentation; the 2023 guide used a minimum of 10).
+pub fn circuit_breaker_threshold(desired: u32) -> u32 {
+    desired.div_ceil(2).clamp(3, 200)
+}
+
+/// The throttle's delay after `k` consecutive failures to start: `min(max, base x 2^(k-1))` (I).
+pub fn backoff_delay(k: u32, base_ms: u64, max_ms: u64) -> u64 {
+    if k == 0 {
+        return 0;
+    }
+    base_ms.saturating_mul(1u64 << (k - 1).min(40)).min(max_ms)
+}
+
+impl Simulation<'_> {
+    /// A service task reached RUNNING: the throttle resets and a waiting loss is replaced.
+    pub(super) fn service_task_running(&mut self, s: ServiceId, task: TaskId) {
+        let now = self.now();
+        let healthy_after = self.sc.failures.healthy_after_ms;
+        let st = &mut self.services[s.0 as usize];
+        st.start_failures = 0;
+        if let Some(lost_at) = st.losses.pop_front() {
+            st.replacement_ms.push(now - lost_at);
+        }
+        if st.deployment.is_some() {
+            self.queue
+                .schedule(now + healthy_after, LANE_LIFECYCLE, Event::TaskHealthy(task));
+        }
+    }
+
+    /// Counts a task lost to a failure (for harm measures and replacement latency).
+    pub(super) fn record_loss(&mut self, task: TaskId) {
+        let now = self.now();
+        let t = &self.tasks[task.0 as usize];
+        if t.state == TaskState::Stopped {
+            return;
+        }
+        self.tasks_lost += 1;
+        if let TaskOwner::Service(s) = t.owner {
+            let st = &mut self.services[s.0 as usize];
+            st.tasks_lost += 1;
+            if !st.daemon {
+                st.losses.push_back(now);
+            }
+        }
+    }
+
+    /// PENDING -> STOPPED: the service throttles further launches exponentially.
+    pub(super) fn task_failed_to_start(&mut self, task: TaskId) -> Result<(), SimError> {
+        let now = self.now();
+        let owner = self.tasks[task.0 as usize].owner;
+        self.new_task_unhealthy_stop(task);
+        self.stop_task(task, "CannotPullContainerError: the image could not be pulled")?;
+        if let TaskOwner::Service(s) = owner {
+            let f = &self.sc.failures;
+            let st = &mut self.services[s.0 as usize];
+            st.start_failures += 1;
+            let delay = backoff_delay(st.start_failures, f.backoff_base_ms, f.backoff_max_ms);
+            st.next_launch_at = now + delay;
+            let name = st.name.clone();
+            if st.start_failures >= 2 {
+                self.log(
+                    "SERVICE_THROTTLED",
+                    Some(task),
+                    None,
+                    format!(
+                        "service {name} is unable to consistently start tasks successfully. Next attempt in {} s.",
+                        delay / 1000
+                    ),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A task of the deployment's new revision stopped before it became healthy.
+    pub(super) fn new_task_unhealthy_stop(&mut self, task: TaskId) {
+        let now = self.now();
+        let healthy_after = self.sc.failures.healthy_after_ms;
+        let t = &self.tasks[task.0 as usize];
+        let TaskOwner::Service(s) = t.owner else { return };
+        let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
+        let def = t.definition as usize;
+        let st = &mut self.services[s.0 as usize];
+        if !st.deploy_cfg.circuit_breaker {
+            return;
+        }
+        if let Some(d) = &mut st.deployment {
+            if d.new_definition == def && !healthy {
+                d.failures += 1;
+            }
+        }
+    }
+
+    pub(super) fn on_deployment_start(&mut self, k: usize) -> Result<(), SimError> {
+        let spec = self.sc.deployments[k].clone();
+        let s = ServiceId(spec.service as u16);
+        self.start_deployment(s, spec.task_definition, "scripted deployment")
+    }
+
+    fn start_deployment(&mut self, s: ServiceId, definition: usize, why: &str) -> Result<(), SimError> {
+        let now = self.now();
+        let st = &mut self.services[s.0 as usize];
+        st.deployment = Some(DeploymentState {
+            new_definition: definition,
+            failures: 0,
+            threshold: circuit_breaker_threshold(st.desired),
+            started_at: now,
+        });
+        // A new task definition returns the service to normal scheduling at once.
+        st.start_failures = 0;
+        st.next_launch_at = now;
+        st.steady = false;
+        let name = st.name.clone();
+        let family = self.sc.task_definitions[definition].family.clone();
+        self.log(
+            "DEPLOYMENT_STARTED",
+            None,
+            None,
+            format!("service {name}: {why} of task definition {family}"),
+        )?;
+        self.schedule_reconcile(s, now);
+        Ok(())
+    }
+
+    pub(super) fn on_task_healthy(&mut self, task: TaskId) -> Result<(), SimError> {
+        if let TaskOwner::Service(s) = self.tasks[task.0 as usize].owner {
+            if self.tasks[task.0 as usize].state == TaskState::Running {
+                self.schedule_reconcile(s, self.now());
+            }
+        }
+        Ok(())
+    }
+
+    fn is_healthy(&self, t: &Task) -> bool {
+        t.state == TaskState::Running
+            && t.running_at
+                .is_some_and(|r| self.now() - r >= self.sc.failures.healthy_after_ms)
+    }
+
+    /// One step of a rolling deployment: start new tasks within maximumPercent, stop old ones
+    /// while keeping minimumHealthyPercent, trip the circuit breaker on repeated failures.
+    /// Returns false when no deployment is in progress.
+    pub(super) fn reconcile_deployment(&mut self, s: ServiceId) -> Result<bool, SimError> {
+        let now = self.now();
+        let Some(d) = &self.services[s.0 as usize].deployment else {
+            return Ok(false);
+        };
+        let (new_def, failures, threshold, started_at) = (d.new_definition, d.failures, d.threshold, d.started_at);
+        let st = &self.services[s.0 as usize];
+        let cfg = st.deploy_cfg.clone();
+        if cfg.circuit_breaker && failures >= threshold {
+            return self.trip_circuit_breaker(s, failures).map(|_| true);
+        }
+        let desired = st.desired;
+        let (min_healthy, max_tasks) = deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent);
+        let mine: Vec<&Task> = self
+            .tasks
+            .iter()
+            .filter(|t| t.owner == TaskOwner::Service(s) && t.state != TaskState::Stopped)
+            .collect();
+        let total = mine.len() as u32;
+        let new_active = mine.iter().filter(|t| t.definition as usize == new_def).count() as u32;
+        let new_healthy = mine
+            .iter()
+            .filter(|t| t.definition as usize == new_def && self.is_healthy(t))
+            .count() as u32;
+        let healthy_total = mine.iter().filter(|t| self.is_healthy(t)).count() as u32;
+        let mut old: Vec<(bool, TaskId)> = mine
+            .iter()
+            .filter(|t| t.definition as usize != new_def)
+            .map(|t| (self.is_healthy(t), t.id))
+            .collect();
+        if old.is_empty() && new_healthy >= desired {
+            let st = &mut self.services[s.0 as usize];
+            st.deployment = None;
+            st.definition = new_def;
+            st.stable_definition = new_def;
+            self.deployments_completed += 1;
+            let name = st.name.clone();
+            self.log(
+                "DEPLOYMENT_COMPLETED",
+                None,
+                None,
+                format!(
+                    "service {name}: deployment completed after {} s",
+                    (now - started_at) / 1000
+                ),
+            )?;
+            self.schedule_reconcile(s, now);
+            return Ok(true);
+        }
+        // Start new tasks within maximumPercent (and the throttle).
+        let can_start = max_tasks.saturating_sub(total).min(desired.saturating_sub(new_active));
+        if now >= self.services[s.0 as usize].next_launch_at {
+            for _ in 0..can_start {
+                if !self.launch_service_task(s)? {
+                    break;
+                }
+            }
+        } else {
+            let at = self.services[s.0 as usize].next_launch_at;
+            self.schedule_reconcile(s, at);
+        }
+        // Stop old tasks while keeping minimumHealthyPercent: unhealthy old tasks first.
+        old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(*id)));
+        let mut budget = healthy_total.saturating_sub(min_healthy);
+        for (healthy, id) in old {
+            if healthy {
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
+            } else if self.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && min_healthy >= desired {
+                // With no headroom at all, the deployment cannot progress (min = max = 100).
+                break;
+            }
+            self.stop_task(id, "Deployment: replaced by a task of the new task definition")?;
+        }
+        self.place_unplaced(s)?;
+        Ok(true)
+    }
+
+    fn trip_circuit_breaker(&mut self, s: ServiceId, failures: u32) -> Result<(), SimError> {
+        let now = self.now();
+        let st = &mut self.services[s.0 as usize];
+        let failed = st.deployment.take().expect("deployment in progress");
+        self.deployments_failed += 1;
+        let name = st.name.clone();
+        let rollback = st.deploy_cfg.rollback;
+        let stable = st.stable_definition;
+        st.definition = if rollback { stable } else { failed.new_definition };
+        self.log(
+            "DEPLOYMENT_FAILED",
+            None,
+            None,
+            format!(
+                "service {name}: deployment circuit breaker tripped after {failures} failed tasks (threshold {}); rollout FAILED{}",
+                failed.threshold,
+                if rollback { ", rolling back" } else { "" }
+            ),
+        )?;
+        if rollback {
+            self.start_deployment(s, stable, "rollback")?;
+        } else {
+            // No new tasks are launched for the failed revision.
+            self.services[s.0 as usize].next_launch_at = SimTime::MAX;
+        }
+        self.schedule_reconcile(s, now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_match_the_documented_edges() {
+        // min 50 % with desired 4 lets 2 stop first; min 75 % with desired 2 lets none stop.
+        assert_eq!(deployment_bounds(4, 50, 200).0, 2);
+        assert_eq!(2 - deployment_bounds(2, 75, 200).0, 0);
+        // max 200 % with desired 4 lets 4 start first; max 125 % with desired 3 lets none.
+        assert_eq!(deployment_bounds(4, 100, 200).1 - 4, 4);
+        assert_eq!(deployment_bounds(3, 100, 125).1 - 3, 0);
+    }
+
+    #[test]
+    fn circuit_breaker_threshold_is_clamped() {
+        assert_eq!(circuit_breaker_threshold(1), 3);
+        assert_eq!(circuit_breaker_threshold(25), 13);
+        assert_eq!(circuit_breaker_threshold(400), 200);
+        assert_eq!(circuit_breaker_threshold(800), 200);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_fifteen_minutes() {
+        let d: Vec<u64> = (1..=9).map(|k| backoff_delay(k, 10_000, 900_000)).collect();
+        assert_eq!(
+            d,
+            vec![10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 640_000, 900_000, 900_000]
+        );
+    }
+}

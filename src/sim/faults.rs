@@ -1,0 +1,539 @@
+//! Failures in the run: scripted faults (instances terminated, AZ outages, agent
+//! disconnects, drains, stopped tasks, unavailable capacity, slow image pulls), stochastic
+//! failures drawn once a minute from the `faults` stream (instance MTBF, Spot interruptions
+//! in correlated bursts with a 2-minute warning, Fargate Spot interruptions, task crashes,
+//! OOM kills), the Auto Scaling group replacing lost instances, AZ rebalancing of services,
+//! and the incident window for harm measures.
+
+use super::*;
+use crate::scenario::faults::FaultKind;
+use rand::Rng;
+use rand_distr::Poisson;
+
+/// The warning EC2 and Fargate give before reclaiming Spot capacity.
+const SPOT_WARNING_MS: u64 = 120_000;
+/// What a Fargate Spot task gets after SIGTERM before SIGKILL (`stopTimeout` default).
+const STOP_TIMEOUT_MS: u64 = 30_000;
+
+impl Simulation<'_> {
+    pub(super) fn setup_faults(&mut self) {
+        for (k, f) in self.sc.faults.iter().enumerate() {
+            self.queue
+                .schedule(SimTime(f.at_ms), LANE_STOP, Event::FaultStart(k as u16));
+            if let Some(d) = f.duration_ms {
+                self.queue
+                    .schedule(SimTime(f.at_ms + d), LANE_STOP, Event::FaultEnd(k as u16));
+            }
+        }
+        for (k, d) in self.sc.deployments.iter().enumerate() {
+            self.queue
+                .schedule(SimTime(d.at_ms), LANE_SCALING, Event::DeploymentStart(k as u16));
+        }
+    }
+
+    pub(super) fn has_stochastic_faults(&self) -> bool {
+        let f = &self.sc.failures;
+        !f.instance_mtbf_ms.is_empty()
+            || f.spot_interruptions_per_instance_hour > 0.0
+            || f.fargate_spot_interruptions_per_task_hour > 0.0
+            || f.task_crashes_per_task_hour > 0.0
+            || !self.sc.faults.is_empty()
+    }
+
+    /// `k` distinct random picks from `items`, in a deterministic order.
+    fn pick<T: Copy>(&mut self, mut items: Vec<T>, k: usize) -> Vec<T> {
+        let mut out = Vec::new();
+        for _ in 0..k.min(items.len()) {
+            let i = self.rng_faults.random_range(0..items.len());
+            out.push(items.swap_remove(i));
+        }
+        out
+    }
+
+    fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
+        self.cluster
+            .instances
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.status,
+                    InstanceStatus::Active | InstanceStatus::Draining | InstanceStatus::Launching
+                )
+            })
+            .filter(|i| pred(i))
+            .map(|i| i.id)
+            .collect()
+    }
+
+    /// Stops every task on the instance as lost, then terminates it.
+    pub(super) fn lose_instance(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
+        for t in self.cluster.instances[id.index()].tasks.clone() {
+            self.record_loss(t);
+        }
+        self.terminate(id, reason)
+    }
+
+    fn begin_incident(&mut self) {
+        self.faults_seen = true;
+        self.incident = true;
+    }
+
+    pub(super) fn on_fault_start(&mut self, k: usize) -> Result<(), SimError> {
+        let f = self.sc.faults[k].clone();
+        self.faults_active += u32::from(f.duration_ms.is_some());
+        self.begin_incident();
+        let sc = self.sc;
+        let what = match &f.kind {
+            FaultKind::TerminateInstances { group, count } => {
+                let g = GroupIdx(*group as u16);
+                let live = self.live_instances_of(|i| i.group == g);
+                let n = count.of(live.len());
+                for id in self.pick(live, n) {
+                    self.lose_instance(id, "EC2 instance terminated (fault)")?;
+                }
+                format!(
+                    "{n} instance(s) of group {} terminated",
+                    sc.instance_groups[*group].name
+                )
+            }
+            FaultKind::AzOutage { az } => {
+                self.az_down[*az] += 1;
+                let a = AzIdx(*az as u16);
+                let lost = self.live_instances_of(|i| i.az == a);
+                let n = lost.len();
+                for id in lost {
+                    self.lose_instance(id, "availability zone outage")?;
+                }
+                // Fargate tasks in the zone are lost too.
+                let fargate: Vec<TaskId> = self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.state != TaskState::Stopped && t.fargate.is_some_and(|s| s.az == a))
+                    .map(|t| t.id)
+                    .collect();
+                for t in &fargate {
+                    self.record_loss(*t);
+                    self.stop_task(*t, "availability zone outage")?;
+                }
+                format!(
+                    "availability zone {} is out: {n} instance(s) and {} Fargate task(s) lost",
+                    sc.availability_zones[*az],
+                    fargate.len()
+                )
+            }
+            FaultKind::AgentDisconnect { group, count } => {
+                let g = GroupIdx(*group as u16);
+                let live =
+                    self.live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
+                let n = count.of(live.len());
+                for id in self.pick(live, n) {
+                    self.cluster.instances[id.index()].agent_connected = false;
+                    self.placer.instance_changed(&self.cluster, id);
+                    self.log(
+                        "AGENT_DISCONNECTED",
+                        None,
+                        Some(id),
+                        "agentConnected=false; tasks keep running".into(),
+                    )?;
+                }
+                format!("{n} agent(s) of group {} disconnected", sc.instance_groups[*group].name)
+            }
+            FaultKind::DrainInstances { group } => {
+                let g = GroupIdx(*group as u16);
+                let live = self.live_instances_of(|i| i.group == g && i.status == InstanceStatus::Active);
+                let n = live.len();
+                for id in live {
+                    self.drain(id, false)?;
+                }
+                format!(
+                    "{n} instance(s) of group {} set to DRAINING",
+                    sc.instance_groups[*group].name
+                )
+            }
+            FaultKind::StopTasks { service, count } => {
+                let s = ServiceId(*service as u16);
+                let running: Vec<TaskId> = self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.owner == TaskOwner::Service(s) && t.state == TaskState::Running)
+                    .map(|t| t.id)
+                    .collect();
+                let n = count.of(running.len());
+                for t in self.pick(running, n) {
+                    self.record_loss(t);
+                    self.stop_task(t, "Task stopped by user (fault)")?;
+                }
+                format!("{n} task(s) of service {} stopped", sc.services[*service].name)
+            }
+            FaultKind::CapacityUnavailable { az, fargate } => {
+                if *fargate {
+                    self.az_no_fargate[*az] += 1;
+                } else {
+                    self.az_no_ec2[*az] += 1;
+                }
+                format!(
+                    "{} capacity unavailable in {}",
+                    if *fargate { "Fargate" } else { "EC2" },
+                    sc.availability_zones[*az]
+                )
+            }
+            FaultKind::SlowImagePull { factor } => {
+                self.pull_factor *= factor;
+                format!("image pulls {factor}x slower")
+            }
+        };
+        self.log("FAULT_STARTED", None, None, what)?;
+        Ok(())
+    }
+
+    pub(super) fn on_fault_end(&mut self, k: usize) -> Result<(), SimError> {
+        let f = self.sc.faults[k].clone();
+        self.faults_active = self.faults_active.saturating_sub(1);
+        let what = match &f.kind {
+            FaultKind::AzOutage { az } => {
+                self.az_down[*az] -= 1;
+                format!("availability zone {} is back", self.sc.availability_zones[*az])
+            }
+            FaultKind::AgentDisconnect { group, .. } => {
+                let g = GroupIdx(*group as u16);
+                for id in self.live_instances_of(|i| i.group == g && !i.agent_connected) {
+                    self.cluster.instances[id.index()].agent_connected = true;
+                    self.placer.instance_changed(&self.cluster, id);
+                }
+                "agents reconnected".to_string()
+            }
+            FaultKind::DrainInstances { group } => {
+                let g = GroupIdx(*group as u16);
+                for id in self.live_instances_of(|i| i.group == g && i.status == InstanceStatus::Draining) {
+                    if !self.terminate_when_drained[id.index()] {
+                        self.cluster.instances[id.index()].status = InstanceStatus::Active;
+                        self.placer.instance_changed(&self.cluster, id);
+                    }
+                }
+                "instances reactivated".to_string()
+            }
+            FaultKind::CapacityUnavailable { az, fargate } => {
+                if *fargate {
+                    self.az_no_fargate[*az] -= 1;
+                } else {
+                    self.az_no_ec2[*az] -= 1;
+                }
+                "capacity available again".to_string()
+            }
+            FaultKind::SlowImagePull { factor } => {
+                self.pull_factor /= factor;
+                "image pulls back to normal".to_string()
+            }
+            FaultKind::TerminateInstances { .. } | FaultKind::StopTasks { .. } => "fault over".to_string(),
+        };
+        self.log("FAULT_ENDED", None, None, what)?;
+        let now = self.now();
+        for s in 0..self.services.len() {
+            self.schedule_reconcile(ServiceId(s as u16), now);
+        }
+        self.drain_wait_queue()
+    }
+
+    /// The end of a Spot warning: the instance is reclaimed.
+    pub(super) fn on_spot_reclaim(&mut self, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status == InstanceStatus::Inactive {
+            return Ok(());
+        }
+        self.lose_instance(id, "Spot instance reclaimed")
+    }
+
+    /// Once a minute: stochastic failures, OOM kills, the ASG replacing lost instances, AZ
+    /// rebalancing, and the incident window.
+    pub(super) fn faults_tick(&mut self) -> Result<(), SimError> {
+        let now = self.now();
+        let f = self.sc.failures.clone();
+        let hours = MINUTE_MS as f64 / 3_600_000.0;
+        // Instance failures: Poisson(n / MTBF) per instance type in the minute.
+        for (ty, mtbf) in &f.instance_mtbf_ms {
+            let live = self.live_instances_of(|i| {
+                i.status == InstanceStatus::Active && self.sc.instance_types[i.instance_type as usize].name == *ty
+            });
+            let n = self.poisson(live.len() as f64 * MINUTE_MS as f64 / *mtbf as f64);
+            if n > 0 {
+                self.begin_incident();
+                for id in self.pick(live, n) {
+                    self.lose_instance(id, "EC2 instance failed (mean time between failures)")?;
+                }
+            }
+        }
+        // Spot interruptions, per Spot group, in bursts with a 2-minute warning.
+        if f.spot_interruptions_per_instance_hour > 0.0 {
+            for g in 0..self.sc.instance_groups.len() {
+                if !self.sc.instance_groups[g].spot {
+                    continue;
+                }
+                let gi = GroupIdx(g as u16);
+                let pool: Vec<InstanceId> = self
+                    .live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Launching)
+                    .into_iter()
+                    .filter(|i| !self.spot_warned[i.index()])
+                    .collect();
+                let events = self.poisson(pool.len() as f64 * f.spot_interruptions_per_instance_hour * hours);
+                let mut pool = pool;
+                for _ in 0..events {
+                    // Burst size: geometric with the configured mean, at least 1.
+                    let p = 1.0 / f.spot_burst_mean.max(1.0);
+                    let mut size = 1;
+                    while size < pool.len() && self.rng_faults.random::<f64>() > p {
+                        size += 1;
+                    }
+                    let burst = self.pick(pool.clone(), size);
+                    pool.retain(|i| !burst.contains(i));
+                    self.begin_incident();
+                    for id in &burst {
+                        self.spot_warned[id.index()] = true;
+                        self.log(
+                            "SPOT_INTERRUPTION_WARNING",
+                            None,
+                            Some(*id),
+                            "2-minute Spot interruption notice".into(),
+                        )?;
+                        if f.spot_instance_draining {
+                            self.drain(*id, true)?;
+                        }
+                        self.queue
+                            .schedule(now + SPOT_WARNING_MS, LANE_STOP, Event::SpotReclaim(*id));
+                    }
+                }
+            }
+        }
+        // Fargate Spot interruptions: SIGTERM now, stopped after stopTimeout.
+        if f.fargate_spot_interruptions_per_task_hour > 0.0 {
+            let spot: Vec<TaskId> = self
+                .tasks
+                .iter()
+                .filter(|t| t.state == TaskState::Running && t.fargate.is_some_and(|s| s.spot) && !t.crashing)
+                .map(|t| t.id)
+                .collect();
+            let n = self.poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
+            for t in self.pick(spot, n) {
+                self.begin_incident();
+                self.tasks[t.0 as usize].crashing = true;
+                self.log(
+                    "SPOT_INTERRUPTION_WARNING",
+                    Some(t),
+                    None,
+                    "Your Spot Task was interrupted.".into(),
+                )?;
+                self.queue
+                    .schedule(now + STOP_TIMEOUT_MS, LANE_STOP, Event::TaskExited(t));
+            }
+        }
+        // Task crashes after RUNNING (replaced at once, no throttle).
+        if f.task_crashes_per_task_hour > 0.0 {
+            let running: Vec<TaskId> = self
+                .tasks
+                .iter()
+                .filter(|t| t.state == TaskState::Running && !t.crashing)
+                .map(|t| t.id)
+                .collect();
+            let n = self.poisson(running.len() as f64 * f.task_crashes_per_task_hour * hours);
+            for t in self.pick(running, n) {
+                self.begin_incident();
+                self.record_loss(t);
+                self.stop_task(t, "Essential container in task exited (exit code 139, crash)")?;
+            }
+        }
+        // OOM: memory use from the load model above the task's hard limit.
+        if f.oom_kills {
+            for s in 0..self.services.len() {
+                let Some(l) = self.services[s].last_load else { continue };
+                let Some(mem_pct) = l.memory_pct else { continue };
+                let victims: Vec<TaskId> = self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.owner == TaskOwner::Service(ServiceId(s as u16)) && t.state == TaskState::Running)
+                    .filter(|t| {
+                        let td = &self.sc.task_definitions[t.definition as usize];
+                        let used = mem_pct / 100.0 * f64::from(self.demands[t.demand as usize].memory_mib);
+                        td.hard_memory_limit_mib.is_some_and(|h| used > f64::from(h))
+                    })
+                    .map(|t| t.id)
+                    .collect();
+                for t in victims {
+                    self.begin_incident();
+                    self.record_loss(t);
+                    self.stop_task(
+                        t,
+                        "OutOfMemoryError: Container killed due to memory usage (exit code 137)",
+                    )?;
+                }
+            }
+        }
+        self.asg_replace_lost()?;
+        self.rebalance_azs()?;
+        if self.incident && self.faults_active == 0 {
+            let recovered = self.services.iter().all(|s| s.daemon || s.running >= s.desired);
+            if recovered {
+                self.incident = false;
+            }
+        }
+        Ok(())
+    }
+
+    fn poisson(&mut self, mean: f64) -> usize {
+        if mean <= 0.0 {
+            return 0;
+        }
+        let d = Poisson::new(mean).expect("positive mean");
+        d.sample(&mut self.rng_faults) as usize
+    }
+
+    /// An Auto Scaling group keeps its desired capacity: lost instances are replaced.
+    fn asg_replace_lost(&mut self) -> Result<(), SimError> {
+        let now = self.now();
+        for g in 0..self.sc.instance_groups.len() {
+            let gi = GroupIdx(g as u16);
+            let desired = self
+                .asgs
+                .iter()
+                .find(|a| a.group == gi)
+                .map_or(self.sc.instance_groups[g].count, |a| a.desired);
+            let live = self
+                .live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Draining)
+                .len() as u32;
+            for _ in live..desired {
+                let Some(id) = self.try_launch_instance(gi) else { break };
+                let latency = self.sc.instance_groups[g].launch_latency.sample(&mut self.rng_capacity);
+                self.queue
+                    .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
+                self.log(
+                    "INSTANCE_LAUNCHED",
+                    None,
+                    Some(id),
+                    "Auto Scaling group replaces a lost instance".into(),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// AZ rebalancing (ecs-semantics §2.7): a steady service whose first strategy is AZ spread
+    /// (or the default, or Fargate) with more than one task of difference between AZs starts a
+    /// task in the emptiest AZ, then stops one in the fullest; one move per minute (I).
+    fn rebalance_azs(&mut self) -> Result<(), SimError> {
+        let naz = self.sc.availability_zones.len();
+        for s in 0..self.services.len() {
+            let st = &self.services[s];
+            if st.daemon || !st.deploy_cfg.az_rebalancing || st.deployment.is_some() {
+                continue;
+            }
+            if st.running != st.desired || st.starting > 0 || !st.unplaced.is_empty() {
+                continue;
+            }
+            let mut per_az = vec![0u32; naz];
+            let mut usable = vec![false; naz];
+            for (a, u) in usable.iter_mut().enumerate() {
+                *u = self.az_down[a] == 0;
+            }
+            for t in self
+                .tasks
+                .iter()
+                .filter(|t| t.owner == TaskOwner::Service(ServiceId(s as u16)) && t.state == TaskState::Running)
+            {
+                let a = t
+                    .instance
+                    .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                    .or(t.fargate.map(|f| f.az.0 as usize));
+                if let Some(a) = a {
+                    per_az[a] += 1;
+                }
+            }
+            let zones: Vec<usize> = (0..naz).filter(|a| usable[*a]).collect();
+            let Some(&low) = zones.iter().min_by_key(|a| (per_az[**a], **a)) else {
+                continue;
+            };
+            let Some(&high) = zones.iter().max_by_key(|a| (per_az[**a], std::cmp::Reverse(**a))) else {
+                continue;
+            };
+            if per_az[high] <= per_az[low] + 1 {
+                if self.services[s].rebalancing {
+                    self.services[s].rebalancing = false;
+                    let name = self.services[s].name.clone();
+                    self.log(
+                        "SERVICE_REBALANCING_COMPLETED",
+                        None,
+                        None,
+                        format!("service {name} is AZ balanced"),
+                    )?;
+                }
+                continue;
+            }
+            let name = self.services[s].name.clone();
+            if !self.services[s].rebalancing {
+                self.services[s].rebalancing = true;
+                let counts: Vec<String> = zones
+                    .iter()
+                    .map(|a| format!("{}={}", self.sc.availability_zones[*a], per_az[*a]))
+                    .collect();
+                self.log(
+                    "SERVICE_REBALANCING_STARTED",
+                    None,
+                    None,
+                    format!(
+                        "service {name} is not AZ balanced with {}; AZ Rebalancing in progress",
+                        counts.join(", ")
+                    ),
+                )?;
+            }
+            // Start one task in the emptiest AZ (placement restricted to it); stop one in the
+            // fullest once it runs: here, stop right after a successful placement.
+            if self.place_rebalancing_task(ServiceId(s as u16), low)? {
+                let victim = self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.owner == TaskOwner::Service(ServiceId(s as u16)) && t.state == TaskState::Running)
+                    .filter(|t| {
+                        t.instance
+                            .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                            .or(t.fargate.map(|f| f.az.0 as usize))
+                            == Some(high)
+                    })
+                    .map(|t| t.id)
+                    .max();
+                if let Some(v) = victim {
+                    self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn place_rebalancing_task(&mut self, s: ServiceId, az: usize) -> Result<bool, SimError> {
+        let st = &self.services[s.0 as usize];
+        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+            return Ok(false);
+        };
+        let def = self.definition_of(TaskOwner::Service(s)) as usize;
+        let demand = self.definition_demand[def];
+        let group = st.group;
+        let run = st.run_time.clone().map(|d| d.sample(&mut self.rng_durations));
+        // Only place if the AZ has room; otherwise give up quietly (ECS reports
+        // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
+        let fits = match target {
+            Target::Fargate { .. } => self.az_no_fargate[az] == 0,
+            Target::Ec2 { scope, .. } => self.cluster.instances.iter().any(|i| {
+                i.az.0 as usize == az
+                    && i.accepts_tasks()
+                    && scope.is_none_or(|g| g == i.group)
+                    && i.fits(&self.demands[demand as usize])
+            }),
+        };
+        if !fits {
+            return Ok(false);
+        }
+        let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
+        self.forced_az = Some(AzIdx(az as u16));
+        let placed = self.try_place(task)?;
+        self.forced_az = None;
+        if !placed {
+            self.services[s.0 as usize].unplaced.push_back(task);
+        }
+        Ok(placed)
+    }
+}
