@@ -61,7 +61,7 @@ impl Simulation<'_> {
     }
 
     /// Starts an EC2 instance of group `g` in the AZ with the fewest of the group's instances.
-    fn launch_instance(&mut self, g: GroupIdx) -> InstanceId {
+    pub(super) fn launch_instance(&mut self, g: GroupIdx) -> InstanceId {
         let sc = self.sc;
         let spec = &sc.instance_groups[g.0 as usize];
         let ty = &sc.instance_types[spec.instance_type];

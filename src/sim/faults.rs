@@ -294,6 +294,13 @@ impl Simulation<'_> {
                             "2-minute Spot interruption notice".into(),
                         )?;
                         if f.spot_instance_draining {
+                            // The service tasks drained away are losses too (replaced early).
+                            for t in self.cluster.instances[id.index()].tasks.clone() {
+                                if matches!(self.tasks[t.0 as usize].owner, TaskOwner::Service(s) if !self.services[s.0 as usize].daemon)
+                                {
+                                    self.record_loss(t);
+                                }
+                            }
                             self.drain(*id, true)?;
                         }
                         self.queue
@@ -384,9 +391,58 @@ impl Simulation<'_> {
         d.sample(&mut self.rng_faults) as usize
     }
 
-    /// An Auto Scaling group keeps its desired capacity: lost instances are replaced.
+    /// An Auto Scaling group keeps its desired capacity: lost instances are replaced. When
+    /// its instances are unbalanced over its usable AZs by more than one (after an outage),
+    /// it launches one in the emptiest AZ and terminates one in the fullest, with draining
+    /// (ASG AZ rebalancing launches before it terminates), one move per minute.
     fn asg_replace_lost(&mut self) -> Result<(), SimError> {
         let now = self.now();
+        for g in 0..self.sc.instance_groups.len() {
+            let gi = GroupIdx(g as u16);
+            let zones: Vec<usize> = self.sc.instance_groups[g]
+                .availability_zones
+                .iter()
+                .copied()
+                .filter(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0)
+                .collect();
+            let members = self.live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Draining);
+            let mut counts = vec![0usize; self.sc.availability_zones.len()];
+            for i in &members {
+                counts[self.cluster.instances[i.index()].az.0 as usize] += 1;
+            }
+            let per_az = |a: usize| counts[a];
+            let (Some(&low), Some(&high)) = (
+                zones.iter().min_by_key(|a| (per_az(**a), **a)),
+                zones.iter().max_by_key(|a| (per_az(**a), std::cmp::Reverse(**a))),
+            ) else {
+                continue;
+            };
+            let launching = members
+                .iter()
+                .any(|i| self.cluster.instances[i.index()].status == InstanceStatus::Launching);
+            if per_az(high) > per_az(low) + 1 && !launching {
+                let victim = members
+                    .iter()
+                    .copied()
+                    .filter(|i| self.cluster.instances[i.index()].az.0 as usize == high)
+                    .min_by_key(|i| (self.cluster.instances[i.index()].tasks.len(), *i));
+                if let Some(v) = victim {
+                    let id = self.launch_instance(gi);
+                    let latency = self.sc.instance_groups[g].launch_latency.sample(&mut self.rng_capacity);
+                    self.queue
+                        .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
+                    let why = format!(
+                        "Auto Scaling group AZ rebalancing: {} has {}, {} has {}",
+                        self.sc.availability_zones[low],
+                        per_az(low),
+                        self.sc.availability_zones[high],
+                        per_az(high)
+                    );
+                    self.log("INSTANCE_LAUNCHED", None, Some(id), why)?;
+                    self.drain(v, true)?;
+                }
+            }
+        }
         for g in 0..self.sc.instance_groups.len() {
             let gi = GroupIdx(g as u16);
             let desired = self
@@ -419,6 +475,20 @@ impl Simulation<'_> {
     fn rebalance_azs(&mut self) -> Result<(), SimError> {
         let naz = self.sc.availability_zones.len();
         for s in 0..self.services.len() {
+            // A started rebalancing task: once it runs, stop one in the fullest AZ.
+            if let Some(t) = self.services[s].rebalance_task {
+                match self.tasks[t.0 as usize].state {
+                    TaskState::Running => {
+                        self.services[s].rebalance_task = None;
+                        if let Some(v) = self.rebalance_victim(s) {
+                            self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
+                        }
+                    }
+                    TaskState::Stopped => self.services[s].rebalance_task = None,
+                    _ => {}
+                }
+                continue;
+            }
             let st = &self.services[s];
             if st.daemon || !st.deploy_cfg.az_rebalancing || st.deployment.is_some() {
                 continue;
@@ -481,27 +551,37 @@ impl Simulation<'_> {
                     ),
                 )?;
             }
-            // Start one task in the emptiest AZ (placement restricted to it); stop one in the
-            // fullest once it runs: here, stop right after a successful placement.
-            if self.place_rebalancing_task(ServiceId(s as u16), low)? {
-                let victim = self
-                    .tasks
-                    .iter()
-                    .filter(|t| t.owner == TaskOwner::Service(ServiceId(s as u16)) && t.state == TaskState::Running)
-                    .filter(|t| {
-                        t.instance
-                            .map(|i| self.cluster.instances[i.index()].az.0 as usize)
-                            .or(t.fargate.map(|f| f.az.0 as usize))
-                            == Some(high)
-                    })
-                    .map(|t| t.id)
-                    .max();
-                if let Some(v) = victim {
-                    self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
-                }
-            }
+            // Start one task in the emptiest AZ (placement restricted to it); the task in the
+            // fullest AZ is stopped once the new one runs (start first, then stop).
+            let _ = high;
+            self.place_rebalancing_task(ServiceId(s as u16), low)?;
         }
         Ok(())
+    }
+
+    /// The newest RUNNING task in the AZ with the most of the service's tasks.
+    fn rebalance_victim(&self, s: usize) -> Option<TaskId> {
+        let sid = ServiceId(s as u16);
+        let az_of = |t: &Task| {
+            t.instance
+                .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                .or(t.fargate.map(|f| f.az.0 as usize))
+        };
+        let mut per_az = vec![0u32; self.sc.availability_zones.len()];
+        let running: Vec<&Task> = self
+            .tasks
+            .iter()
+            .filter(|t| t.owner == TaskOwner::Service(sid) && t.state == TaskState::Running)
+            .collect();
+        for t in &running {
+            if let Some(a) = az_of(t) {
+                per_az[a] += 1;
+            }
+        }
+        running
+            .iter()
+            .max_by_key(|t| (az_of(t).map_or(0, |a| per_az[a]), t.id))
+            .map(|t| t.id)
     }
 
     fn place_rebalancing_task(&mut self, s: ServiceId, az: usize) -> Result<bool, SimError> {
@@ -531,8 +611,10 @@ impl Simulation<'_> {
         self.forced_az = Some(AzIdx(az as u16));
         let placed = self.try_place(task)?;
         self.forced_az = None;
-        if !placed {
-            self.services[s.0 as usize].unplaced.push_back(task);
+        if placed {
+            self.services[s.0 as usize].rebalance_task = Some(task);
+        } else {
+            self.stop_task(task, "AZ rebalancing: no room in the target availability zone")?;
         }
         Ok(placed)
     }

@@ -182,6 +182,8 @@ struct ServiceState {
     below_min_healthy_ms: u64,
     tasks_lost: u64,
     rebalancing: bool,
+    /// A task AZ rebalancing started; the surplus task is stopped once it runs.
+    rebalance_task: Option<TaskId>,
 }
 
 /// A rolling deployment in progress (ecs-semantics §2.4-2.5).

@@ -72,6 +72,7 @@ impl Simulation<'_> {
                 below_min_healthy_ms: 0,
                 tasks_lost: 0,
                 rebalancing: false,
+                rebalance_task: None,
             });
         }
         // Daemons first: ECS starts the daemon task first on an instance.
@@ -102,7 +103,9 @@ impl Simulation<'_> {
         let now = self.now();
         let (desired, active) = {
             let st = &self.services[s.0 as usize];
-            (st.desired, st.unplaced.len() as u32 + st.starting + st.running)
+            // A task started by AZ rebalancing runs beside the one it will replace.
+            let extra = u32::from(st.rebalance_task.is_some());
+            (st.desired + extra, st.unplaced.len() as u32 + st.starting + st.running)
         };
         if active > desired {
             self.stop_surplus(s, active - desired)?;

@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod elastic;
 mod examples;
+mod failures;
 mod lifecycle;
 mod placement_choices;
 mod placement_index;

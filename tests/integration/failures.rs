@@ -1,0 +1,344 @@
+//! Failures and the service scheduler under stress: AZ outages, the throttle, replacement,
+//! deployments and the circuit breaker, scale-in victims, determinism with stochastic faults.
+
+use crate::common::*;
+use ecsim::engine::SimTime;
+use ecsim::metrics::LogEvent;
+
+fn of<'a>(ev: &'a [LogEvent], kind: &str) -> Vec<&'a LogEvent> {
+    ev.iter().filter(|e| e.kind == kind).collect()
+}
+
+const SPREAD_6: &str = r#"
+[scenario]
+duration = "2h"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 6
+[[task_definitions]]
+family = "w"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 6
+placement_strategy = [{ type = "spread", field = "attribute:ecs.availability-zone" }, { type = "spread", field = "instanceId" }]
+[[faults]]
+type = "az_outage"
+availability_zone = "us-east-1b"
+at = "30m"
+duration = "30m"
+"#;
+
+#[test]
+fn an_az_outage_under_spread_loses_exactly_that_zones_tasks_and_recovers_elsewhere() {
+    let sc = scenario(SPREAD_6);
+    let (r, ev) = run_checked(&sc);
+    let lost: Vec<_> = of(&ev, "TASK_STOPPED")
+        .into_iter()
+        .filter(|e| e.time == SimTime::from_secs(1800))
+        .collect();
+    assert_eq!(lost.len(), 2, "2 tasks per AZ");
+    assert!(lost.iter().all(|e| e.availability_zone == "us-east-1b"));
+    assert_eq!(r.summary.tasks_lost, 2);
+    // Replacements are placed at once on the surviving AZs and RUNNING after the default 10 s
+    // of PENDING.
+    let replaced: Vec<_> = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .filter(|e| e.time == SimTime::from_secs(1800))
+        .collect();
+    assert_eq!(replaced.len(), 2);
+    assert!(replaced.iter().all(|e| e.availability_zone != "us-east-1b"));
+    assert_eq!(r.summary.replacement_latency_max_s, 10.0);
+    // Below desired only while tasks start: 10 s at the beginning, 10 s after the outage; AZ
+    // rebalancing starts a task before it stops one, so it adds nothing.
+    assert_eq!(r.summary.below_desired_s, 20.0);
+    // No launch into the dark zone while it is out.
+    assert!(of(&ev, "INSTANCE_LAUNCHED")
+        .iter()
+        .filter(|e| e.time < SimTime::from_secs(3600))
+        .all(|e| e.availability_zone != "us-east-1b"));
+    // After the zone returns, the service is rebalanced to 2 per AZ.
+    assert!(!of(&ev, "SERVICE_REBALANCING_STARTED").is_empty());
+    assert!(!of(&ev, "SERVICE_REBALANCING_COMPLETED").is_empty());
+    assert_eq!(r.summary.services[0].running_at_end, 6);
+}
+
+#[test]
+fn the_az_outage_teaching_pair_shows_binpack_losing_more() {
+    let spread = ecsim::scenario::load(std::path::Path::new("scenarios/az-outage-spread.toml")).unwrap();
+    let binpack = ecsim::scenario::load(std::path::Path::new("scenarios/az-outage-binpack.toml")).unwrap();
+    let (s, _) = run_checked(&spread);
+    let (b, _) = run_checked(&binpack);
+    assert_eq!(s.summary.tasks_lost, 2);
+    assert_eq!(
+        b.summary.tasks_lost, 6,
+        "binpack packed the whole service into the lost AZ"
+    );
+    assert_eq!(s.summary.incident_requests_over_capacity, 0.0);
+    assert!(b.summary.incident_requests_over_capacity > 0.0);
+}
+
+#[test]
+fn tasks_that_never_start_are_throttled_with_doubling_delays_up_to_15_minutes() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "3h"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "bad"
+memory = 256
+fails_to_start = true
+[[services]]
+name = "s"
+task_definition = "bad"
+desired_count = 1
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let placed: Vec<u64> = of(&ev, "TASK_PLACED").iter().map(|e| e.time.as_ms()).collect();
+    let gaps: Vec<u64> = placed.windows(2).map(|w| (w[1] - w[0]) / 1000).collect();
+    // Each attempt fails 10 s after placement (PENDING), then waits 10, 20, 40, ... s.
+    assert_eq!(&gaps[..7], &[20, 30, 50, 90, 170, 330, 650], "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g <= 900 + 10),
+        "never more than 15 minutes: {gaps:?}"
+    );
+    assert_eq!(*gaps.last().unwrap(), 910, "capped at 15 minutes");
+    assert!(!of(&ev, "SERVICE_THROTTLED").is_empty());
+}
+
+#[test]
+fn a_task_that_crashes_after_running_is_replaced_at_once() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "10m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "w"
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 2
+[[faults]]
+type = "stop_tasks"
+service = "w"
+count = 1
+at = "5m"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let stop = of(&ev, "TASK_STOPPED")[0];
+    assert_eq!(stop.time, SimTime::from_secs(300));
+    let next = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .find(|e| e.time >= stop.time)
+        .unwrap();
+    assert_eq!(next.time, stop.time, "no back-off after RUNNING");
+    assert_eq!(r.summary.tasks_lost, 1);
+    assert_eq!(r.summary.replacement_latency_max_s, 10.0);
+}
+
+#[test]
+fn a_rolling_deployment_respects_minimum_healthy_and_maximum_percent() {
+    // 6 tasks, room for 8 (one m5.4xlarge holds 16, but maximumPercent 133 % caps at 7... use
+    // the documented case: 6 tasks with maximum 200 % would start 6; here max 133 -> 7 tasks,
+    // min 100 -> 6 healthy.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+metrics_interval = "10s"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.4xlarge"
+count = 1
+[[task_definitions]]
+family = "v1"
+cpu = 512
+memory = 512
+[[task_definitions]]
+family = "v2"
+cpu = 512
+memory = 512
+[[services]]
+name = "s"
+task_definition = "v1"
+desired_count = 6
+deployment_configuration = { minimum_healthy_percent = 100, maximum_percent = 133 }
+[[deployments]]
+at = "10m"
+service = "s"
+task_definition = "v2"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    assert_eq!(r.summary.deployments_completed, 1);
+    // floor(6 x 1.33) = 7: never more than 7 tasks at once, so never more than one new task
+    // beyond the 6 old ones; and never fewer than 6 RUNNING.
+    let col = |n: &str| r.metrics.columns.iter().position(|c| c == n).unwrap();
+    for row in &r.metrics.rows {
+        let t = row[0].render().parse::<f64>().unwrap();
+        if t < 610.0 {
+            continue;
+        }
+        let running: u32 = row[col("service.s.running")].render().parse().unwrap();
+        let pending: u32 = row[col("service.s.pending")].render().parse().unwrap();
+        assert!(running + pending <= 7, "at {t}: {running} + {pending}");
+        assert!(running >= 6, "at {t}: only {running} running");
+    }
+    let done = of(&ev, "DEPLOYMENT_COMPLETED")[0];
+    // Six waves of one task: 10 s to start + 40 s to count as healthy each.
+    assert_eq!(done.time, SimTime::from_secs(600 + 6 * 50), "{}", done.detail);
+}
+
+#[test]
+fn the_circuit_breaker_trips_at_its_threshold_and_rolls_back() {
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/crash-loop-deployment.toml")).unwrap();
+    let (r, ev) = run_checked(&sc);
+    let failed = of(&ev, "DEPLOYMENT_FAILED");
+    assert_eq!(failed.len(), 2, "both bad revisions are caught");
+    assert!(failed[0].detail.contains("threshold 3"), "{}", failed[0].detail);
+    assert!(failed[0].detail.contains("rolling back"));
+    let rollbacks: Vec<_> = of(&ev, "DEPLOYMENT_STARTED")
+        .into_iter()
+        .filter(|e| e.detail.contains("rollback"))
+        .collect();
+    assert_eq!(rollbacks.len(), 2);
+    assert_eq!(r.summary.deployments_failed, 2);
+    // The old revision kept serving: below 6 RUNNING tasks only during the first 10 s of
+    // the run, never during the deployments.
+    assert_eq!(r.summary.below_min_healthy_s, 10.0);
+    assert_eq!(r.summary.services[0].running_at_end, 6);
+}
+
+#[test]
+fn scale_in_victims_follow_the_strategy() {
+    // Two m5.xlarge; binpack(memory) packs 4 tasks on one instance; a scale-in to 3 (via a
+    // scheduled action) under binpack stops the task on the instance that keeps the most
+    // memory free afterwards (the one with fewer tasks).
+    let text = |strategy: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "20m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 2
+availability_zones = ["us-east-1a"]
+[[task_definitions]]
+family = "w"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 5
+placement_strategy = [{strategy}]
+[services.auto_scaling]
+min_capacity = 1
+max_capacity = 5
+scheduled_actions = [{{ schedule = "at(2024-01-01T00:10:00)", max_capacity = 4 }}]
+"#
+        )
+    };
+    let (_, ev) = run_checked(&scenario(&text(r#"{ type = "binpack", field = "memory" }"#)));
+    let placed = of(&ev, "TASK_PLACED");
+    let busy = placed.iter().filter(|e| e.instance == placed[0].instance).count();
+    assert_eq!(busy, 4, "binpack fills the first instance (4 vCPU)");
+    let stopped = of(&ev, "TASK_STOPPED");
+    assert_eq!(stopped.len(), 1);
+    assert_ne!(
+        stopped[0].instance, placed[0].instance,
+        "binpack stops the task on the emptier instance"
+    );
+    // The default (AZ, then the instance with the most tasks of the service) stops one on the
+    // fuller instance instead.
+    let (_, ev) = run_checked(&scenario(
+        &text(r#"{ type = "random" }"#).replace("placement_strategy = [{ type = \"random\" }]", ""),
+    ));
+    let placed = of(&ev, "TASK_PLACED");
+    let mut per: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &placed {
+        *per.entry(p.instance.as_str()).or_default() += 1;
+    }
+    let fuller = per.iter().max_by_key(|(_, n)| **n).unwrap().0.to_string();
+    let stopped = of(&ev, "TASK_STOPPED");
+    assert_eq!(stopped[0].instance, fuller);
+}
+
+#[test]
+fn stochastic_faults_are_deterministic_and_keep_the_invariants() {
+    let mut sc = ecsim::scenario::load(std::path::Path::new("scenarios/spot-reclaim-storm.toml")).unwrap();
+    sc.failures.task_crashes_per_task_hour = 0.2;
+    sc.failures.instance_mtbf_ms = vec![("m5.xlarge".into(), 20 * 3_600_000)];
+    let (a, ea) = run_checked(&sc);
+    let (b, eb) = run_checked(&sc);
+    assert!(a.summary.tasks_lost > 0);
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(ea, eb);
+    sc.seed += 1;
+    let (c, _) = run_checked(&sc);
+    assert_ne!(
+        a.summary.tasks_lost, c.summary.tasks_lost,
+        "another seed draws other failures"
+    );
+}
+
+#[test]
+fn agent_disconnect_keeps_tasks_running_but_blocks_placement() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "w"
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 2
+[[faults]]
+type = "agent_disconnect"
+group = "g"
+at = "5m"
+duration = "10m"
+[[faults]]
+type = "stop_tasks"
+service = "w"
+count = 1
+at = "6m"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    // The stopped task cannot be replaced while the agent is away: AGENT is the reason.
+    let f = of(&ev, "SERVICE_TASK_PLACEMENT_FAILURE");
+    assert!(
+        !f.is_empty() && f[0].detail.contains("AGENT"),
+        "{:?}",
+        f.first().map(|e| &e.detail)
+    );
+    // The other task kept running; after reconnection at 15 min the service is whole again.
+    let replaced = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .find(|e| e.time > SimTime::from_secs(360))
+        .unwrap();
+    assert!(replaced.time >= SimTime::from_secs(900));
+    assert_eq!(r.summary.services[0].running_at_end, 2);
+}
