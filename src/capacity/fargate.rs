@@ -32,6 +32,37 @@ pub fn check_size(cpu_units: u32, memory_mib: u32) -> Result<(), String> {
     ))
 }
 
+/// At most `limit` events in any window of `window_ms` (the per-service launch rate).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateWindow {
+    limit: usize,
+    window_ms: u64,
+    recent: std::collections::VecDeque<u64>,
+}
+
+impl RateWindow {
+    pub fn new(limit: usize, window_ms: u64) -> Self {
+        RateWindow {
+            limit,
+            window_ms,
+            recent: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Records an event at `now_ms`, or says when the next one will be allowed.
+    pub fn take(&mut self, now_ms: u64) -> Result<(), u64> {
+        while self.recent.front().is_some_and(|t| t + self.window_ms <= now_ms) {
+            self.recent.pop_front();
+        }
+        if self.recent.len() < self.limit {
+            self.recent.push_back(now_ms);
+            Ok(())
+        } else {
+            Err(self.recent.front().copied().unwrap_or(now_ms) + self.window_ms)
+        }
+    }
+}
+
 /// A token bucket: `burst` tokens, refilled at `per_second`. Time in ms.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenBucket {
@@ -87,6 +118,14 @@ mod tests {
         let e = check_size(8192, 17408).unwrap_err();
         assert!(e.contains("16384, 20480"), "{e}");
         assert!(check_size(300, 1024).unwrap_err().contains("256, 512"));
+    }
+
+    #[test]
+    fn rate_window_allows_limit_per_window() {
+        let mut w = RateWindow::new(3, 60_000);
+        assert!(w.take(0).is_ok() && w.take(1).is_ok() && w.take(2).is_ok());
+        assert_eq!(w.take(10), Err(60_000));
+        assert!(w.take(60_000).is_ok());
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl Simulation<'_> {
     /// A service task reached RUNNING: the throttle resets and a waiting loss is replaced.
     pub(super) fn service_task_running(&mut self, s: ServiceId, task: TaskId) {
         let now = self.now();
-        let healthy_after = self.sc.failures.healthy_after_ms;
+        let healthy_after = self.healthy_after(s);
         let st = &mut self.services[s.0 as usize];
         st.start_failures = 0;
         if let Some(lost_at) = st.losses.pop_front() {
@@ -90,9 +90,9 @@ impl Simulation<'_> {
     /// A task of the deployment's new revision stopped before it became healthy.
     pub(super) fn new_task_unhealthy_stop(&mut self, task: TaskId) {
         let now = self.now();
-        let healthy_after = self.sc.failures.healthy_after_ms;
         let t = &self.tasks[task.0 as usize];
         let TaskOwner::Service(s) = t.owner else { return };
+        let healthy_after = self.healthy_after(s);
         let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
         let def = t.definition as usize;
         let st = &mut self.services[s.0 as usize];
@@ -146,10 +146,16 @@ impl Simulation<'_> {
         Ok(())
     }
 
+    /// How long after RUNNING a service's task counts as healthy: 40 s without a load balancer
+    /// or health check, or the health-check grace period when that is longer (I).
+    pub(super) fn healthy_after(&self, s: ServiceId) -> u64 {
+        let grace = self.services[s.0 as usize].deploy_cfg.health_check_grace_period_ms;
+        self.sc.failures.healthy_after_ms.max(grace)
+    }
+
     fn is_healthy(&self, t: &Task) -> bool {
-        t.state == TaskState::Running
-            && t.running_at
-                .is_some_and(|r| self.now() - r >= self.sc.failures.healthy_after_ms)
+        let TaskOwner::Service(s) = t.owner else { return false };
+        t.state == TaskState::Running && t.running_at.is_some_and(|r| self.now() - r >= self.healthy_after(s))
     }
 
     /// One step of a rolling deployment: start new tasks within maximumPercent, stop old ones

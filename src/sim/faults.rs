@@ -405,7 +405,9 @@ impl Simulation<'_> {
                 .copied()
                 .filter(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0)
                 .collect();
-            let members = self.live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Draining);
+            let members = self.live_instances_of(|i| {
+                i.group == gi && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
+            });
             let mut counts = vec![0usize; self.sc.availability_zones.len()];
             for i in &members {
                 counts[self.cluster.instances[i.index()].az.0 as usize] += 1;
@@ -424,7 +426,10 @@ impl Simulation<'_> {
                 let victim = members
                     .iter()
                     .copied()
-                    .filter(|i| self.cluster.instances[i.index()].az.0 as usize == high)
+                    .filter(|i| {
+                        let inst = &self.cluster.instances[i.index()];
+                        inst.az.0 as usize == high && inst.status == InstanceStatus::Active
+                    })
                     .min_by_key(|i| (self.cluster.instances[i.index()].tasks.len(), *i));
                 if let Some(v) = victim {
                     let id = self.launch_instance(gi);
@@ -450,8 +455,13 @@ impl Simulation<'_> {
                 .iter()
                 .find(|a| a.group == gi)
                 .map_or(self.sc.instance_groups[g].count, |a| a.desired);
+            // The ASG sees a manually drained instance as in service; not one ECS is draining
+            // away for termination.
             let live = self
-                .live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Draining)
+                .live_instances_of(|i| {
+                    i.group == gi
+                        && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
+                })
                 .len() as u32;
             for _ in live..desired {
                 let Some(id) = self.try_launch_instance(gi) else { break };
@@ -497,9 +507,28 @@ impl Simulation<'_> {
                 continue;
             }
             let mut per_az = vec![0u32; naz];
+            // AZs the service can place in: not out, and (on EC2) with an instance in scope.
+            let fargate = self.sc.services[s].launch == Launch::Fargate
+                || matches!(&self.sc.services[s].launch, Launch::Strategy(items) if items.iter().any(|i| matches!(self.sc.capacity_providers[i.provider].kind, ProviderKind::Fargate { .. })));
+            let scopes: Vec<GroupIdx> = match &self.sc.services[s].launch {
+                Launch::Strategy(items) => items
+                    .iter()
+                    .filter_map(|i| match self.sc.capacity_providers[i.provider].kind {
+                        ProviderKind::Asg { group, .. } => Some(GroupIdx(group as u16)),
+                        ProviderKind::Fargate { .. } => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             let mut usable = vec![false; naz];
             for (a, u) in usable.iter_mut().enumerate() {
-                *u = self.az_down[a] == 0;
+                *u = self.az_down[a] == 0
+                    && (fargate
+                        || self.cluster.instances.iter().any(|i| {
+                            i.az.0 as usize == a
+                                && i.accepts_tasks()
+                                && (scopes.is_empty() || scopes.contains(&i.group))
+                        }));
             }
             for t in self
                 .tasks

@@ -155,7 +155,7 @@ struct ServiceState {
     tasks_started: u64,
     placement_failures: u64,
     /// The per-service launch rate (500 tasks per minute).
-    launch_bucket: TokenBucket,
+    launch_bucket: crate::capacity::fargate::RateWindow,
     load: Option<LoadModel>,
     scaling: Option<(ScalingConfig, ScalingState)>,
     /// CPU, memory and requests-per-target datapoints, one per minute.

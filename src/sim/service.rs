@@ -50,7 +50,7 @@ impl Simulation<'_> {
                 steady: false,
                 tasks_started: 0,
                 placement_failures: 0,
-                launch_bucket: TokenBucket::new(rate, rate / 60.0),
+                launch_bucket: crate::capacity::fargate::RateWindow::new(rate as usize, MINUTE_MS),
                 load: s.load.clone(),
                 scaling,
                 series: Default::default(),

@@ -342,3 +342,232 @@ at = "6m"
     assert!(replaced.time >= SimTime::from_secs(900));
     assert_eq!(r.summary.services[0].running_at_end, 2);
 }
+
+#[test]
+fn terminated_instances_are_replaced_by_their_auto_scaling_group() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 4
+launch_latency = "90s"
+[[task_definitions]]
+family = "w"
+memory = 1024
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 8
+[[faults]]
+type = "terminate_instances"
+group = "g"
+count = 2
+at = "10m"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let terminated = of(&ev, "INSTANCE_TERMINATED");
+    assert_eq!(terminated.len(), 2);
+    // The group launches 2 replacements at its next minute and they register 90 s later.
+    let launched = of(&ev, "INSTANCE_LAUNCHED");
+    assert_eq!(launched.len(), 2);
+    assert!(launched
+        .iter()
+        .all(|e| e.time >= SimTime::from_secs(600) && e.time <= SimTime::from_secs(660)));
+    let registered = of(&ev, "INSTANCE_REGISTERED");
+    assert_eq!(registered.len(), 2);
+    assert_eq!(registered[0].time, launched[0].time + 90_000);
+    assert!(r.summary.tasks_lost > 0);
+    assert_eq!(r.summary.services[0].running_at_end, 8);
+}
+
+#[test]
+fn capacity_unavailable_and_drains_and_slow_pulls() {
+    // EC2 capacity is unavailable in us-east-1a: replacements of a drained group go elsewhere;
+    // image pulls are 5x slower for a while.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+[[instance_groups]]
+name = "a"
+instance_type = "m5.large"
+count = 2
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "b"
+instance_type = "m5.large"
+count = 2
+availability_zones = ["us-east-1b"]
+[[task_definitions]]
+family = "w"
+memory = 1024
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+[[faults]]
+type = "capacity_unavailable"
+availability_zone = "us-east-1a"
+at = "1m"
+duration = "30m"
+[[faults]]
+type = "slow_image_pull"
+factor = 5
+at = "5m"
+duration = "20m"
+[[faults]]
+type = "drain_instances"
+group = "a"
+at = "10m"
+duration = "20m"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    // Draining stops the service's tasks on group a; they are replaced on group b, where
+    // PENDING now lasts 5 x 10 s.
+    let drained: Vec<_> = of(&ev, "TASK_STOPPED")
+        .into_iter()
+        .filter(|e| e.time == SimTime::from_secs(600))
+        .collect();
+    assert!(!drained.is_empty());
+    let placed_after: Vec<_> = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .filter(|e| e.time == SimTime::from_secs(600))
+        .collect();
+    assert_eq!(placed_after.len(), drained.len());
+    assert!(placed_after.iter().all(|e| e.availability_zone == "us-east-1b"));
+    let running = of(&ev, "TASK_RUNNING")
+        .into_iter()
+        .find(|e| e.time > SimTime::from_secs(600))
+        .unwrap();
+    assert_eq!(running.time, SimTime::from_secs(650), "a 5x slower pull: 50 s");
+    // The drained instances come back ACTIVE (a manual drain ends; they are not terminated).
+    assert!(of(&ev, "INSTANCE_TERMINATED").is_empty());
+    assert_eq!(r.summary.services[0].running_at_end, 4);
+}
+
+#[test]
+fn oom_kills_tasks_whose_memory_use_exceeds_the_hard_limit() {
+    // Memory use grows with load from 40 % to 150 % of the 1024 MiB reservation; the hard limit
+    // is 1280 MiB (125 %), crossed above about 77 % of capacity.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 2
+[[task_definitions]]
+family = "w"
+container_definitions = [{ name = "app", cpu = 512, memory = 1280, memory_reservation = 1024 }]
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 2
+load = { requests = { type = "steps", steps = [{ at = "0s", rps = 50 }, { at = "10m", rps = 190 }] }, task_capacity_rps = 100, memory_idle_pct = 40, memory_at_capacity_pct = 150 }
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let oom: Vec<_> = of(&ev, "TASK_STOPPED")
+        .into_iter()
+        .filter(|e| e.detail.contains("OutOfMemoryError"))
+        .collect();
+    assert!(!oom.is_empty());
+    assert!(
+        oom.iter().all(|e| e.time > SimTime::from_secs(600)),
+        "no OOM at low load"
+    );
+    assert_eq!(r.summary.tasks_lost as usize, oom.len());
+}
+
+#[test]
+fn spot_instances_get_two_minutes_warning_and_fargate_spot_is_interrupted() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "2h"
+[[instance_groups]]
+name = "spot"
+instance_type = "m5.large"
+count = 6
+spot = true
+[[task_definitions]]
+family = "w"
+memory = 512
+[[task_definitions]]
+family = "f"
+network_mode = "awsvpc"
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 6
+[[services]]
+name = "f"
+task_definition = "f"
+desired_count = 10
+capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
+[failures]
+spot_interruptions_per_instance_hour = 0.5
+spot_burst_mean = 2
+fargate_spot_interruptions_per_task_hour = 0.5
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let warnings: Vec<_> = of(&ev, "SPOT_INTERRUPTION_WARNING")
+        .into_iter()
+        .filter(|e| !e.instance.is_empty())
+        .collect();
+    assert!(!warnings.is_empty());
+    for w in &warnings {
+        let t = of(&ev, "INSTANCE_TERMINATED")
+            .into_iter()
+            .find(|e| e.instance == w.instance)
+            .unwrap();
+        assert_eq!(t.time, w.time + 120_000, "reclaimed 2 minutes after the notice");
+    }
+    let fargate_warnings: Vec<_> = of(&ev, "SPOT_INTERRUPTION_WARNING")
+        .into_iter()
+        .filter(|e| e.instance.is_empty())
+        .collect();
+    assert!(!fargate_warnings.is_empty());
+    assert_eq!(
+        r.summary.services[1].running_at_end, 10,
+        "Fargate Spot tasks are replaced"
+    );
+}
+
+#[test]
+fn a_service_launches_at_most_500_tasks_per_minute() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "5m"
+[[task_definitions]]
+family = "f"
+network_mode = "awsvpc"
+cpu = 256
+memory = 512
+[[services]]
+name = "f"
+task_definition = "f"
+desired_count = 1200
+launch_type = "FARGATE"
+[fargate]
+launch_burst = 10000
+launch_rate_per_second = 10000
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let first_minute = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .filter(|e| e.time < SimTime::from_secs(60))
+        .count();
+    assert_eq!(first_minute, 500);
+}
