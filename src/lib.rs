@@ -15,7 +15,8 @@
 //! * **scenario**: scenario files (TOML or JSON) parsed with positions, validated into typed
 //!   values, every problem reported at once with file:line:col and field path.
 //! * **sim**: the ECS control plane over the engine: batch arrivals, the service scheduler,
-//!   the task lifecycle, Auto Scaling groups and Fargate, service auto scaling, cost.
+//!   the task lifecycle, Auto Scaling groups and Fargate, service auto scaling, cost,
+//!   failures, deployments and the scheduler's reactions to them.
 //! * **metrics**: time series, event log and summary, written atomically.
 //! * **runner**: one scenario run into its results directory.
 //! * **cli**: the `ecsim` command line (clap types stay there).
