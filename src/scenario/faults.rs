@@ -31,6 +31,8 @@ pub enum Selection {
     Count(u32),
     Fraction(f64),
     All,
+    /// Given container instances by id (`i-00000003`); ids are assigned in launch order.
+    Ids(Vec<u32>),
 }
 
 impl Selection {
@@ -38,7 +40,7 @@ impl Selection {
         match self {
             Selection::Count(c) => (*c as usize).min(n),
             Selection::Fraction(f) => ((n as f64) * f).round() as usize,
-            Selection::All => n,
+            Selection::All | Selection::Ids(_) => n,
         }
     }
 }
@@ -109,6 +111,25 @@ pub struct DeploymentConfig {
 }
 
 fn selection(dec: &mut Decoder, t: &mut Fields<'_>) -> Selection {
+    if let Some(list) = t.opt("instances") {
+        let p = t.path_of("instances");
+        let mut ids = Vec::new();
+        for (k, item) in dec.array(list, &p).unwrap_or(&[]).iter().enumerate() {
+            let pk = format!("{p}[{k}]");
+            if let Some(s) = dec.string(item, &pk) {
+                match s.strip_prefix("i-").and_then(|d| d.parse::<u32>().ok()) {
+                    Some(id) => ids.push(id),
+                    None => dec.error_hint(
+                        item.pos,
+                        &pk,
+                        format!("\"{s}\" is not an instance id"),
+                        Some("ids look like i-00000003 (see events.csv)".into()),
+                    ),
+                }
+            }
+        }
+        return Selection::Ids(ids);
+    }
     let c = t.opt("count");
     let f = t.opt("fraction");
     match (c, f) {
@@ -177,7 +198,10 @@ pub fn decode_faults(
             Some("terminate_instances") => {
                 let g = name_ref(dec, &mut t, "group", "instance group", groups);
                 let c = selection(dec, &mut t);
-                t.finish(dec, &["at", "duration", "type", "group", "count", "fraction"]);
+                t.finish(
+                    dec,
+                    &["at", "duration", "type", "group", "count", "fraction", "instances"],
+                );
                 g.map(|group| FaultKind::TerminateInstances { group, count: c })
             }
             Some("agent_disconnect") => {

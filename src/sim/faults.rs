@@ -6,7 +6,7 @@
 //! and the incident window for harm measures.
 
 use super::*;
-use crate::scenario::faults::FaultKind;
+use crate::scenario::faults::{FaultKind, Selection};
 use rand::Rng;
 use rand_distr::Poisson;
 
@@ -87,8 +87,15 @@ impl Simulation<'_> {
             FaultKind::TerminateInstances { group, count } => {
                 let g = GroupIdx(*group as u16);
                 let live = self.live_instances_of(|i| i.group == g);
-                let n = count.of(live.len());
-                for id in self.pick(live, n) {
+                let chosen = match count {
+                    Selection::Ids(ids) => live.into_iter().filter(|i| ids.contains(&i.0)).collect(),
+                    _ => {
+                        let n = count.of(live.len());
+                        self.pick(live, n)
+                    }
+                };
+                let n = chosen.len();
+                for id in chosen {
                     self.lose_instance(id, "EC2 instance terminated (fault)")?;
                 }
                 format!(

@@ -344,6 +344,60 @@ at = "6m"
 }
 
 #[test]
+fn given_instances_can_be_terminated_by_id() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "5m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 3
+[[task_definitions]]
+family = "w"
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 1
+[[faults]]
+type = "terminate_instances"
+group = "g"
+instances = ["i-00000001"]
+at = "1m"
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let t = of(&ev, "INSTANCE_TERMINATED");
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].instance, "i-00000001");
+    let e = errors(
+        "f.toml",
+        &format!(
+            "{}
+",
+            r#"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[faults]]
+type = "terminate_instances"
+group = "gg"
+instances = ["one"]
+at = "1m"
+"#
+        ),
+    );
+    assert!(e.contains("faults[0].group: unknown instance group \"gg\""), "{e}");
+    assert!(e.contains("did you mean \"g\"?"), "{e}");
+    assert!(
+        e.contains("faults[0].instances[0]: \"one\" is not an instance id"),
+        "{e}"
+    );
+}
+
+#[test]
 fn terminated_instances_are_replaced_by_their_auto_scaling_group() {
     let sc = scenario(
         r#"
