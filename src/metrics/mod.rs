@@ -8,7 +8,7 @@ mod output;
 mod summary;
 
 pub use output::{write_atomically, AtomicFile, CsvEventSink};
-pub use summary::{percentile, ServiceSummary, Summary};
+pub use summary::{percentile, ServiceSummary, Summary, SUMMARY_COLUMNS};
 
 use crate::engine::SimTime;
 

@@ -7,6 +7,7 @@
 mod decode;
 pub mod diag;
 pub mod elastic;
+pub mod experiment;
 pub mod faults;
 pub mod node;
 pub mod schema;
@@ -37,20 +38,5 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
 
 /// Parses scenario text. The format is JSON when `file` ends in `.json`, TOML otherwise.
 pub fn parse_str(file: &str, text: &str, base_dir: &Path, default_name: &str) -> Result<Scenario, Diagnostics> {
-    let root = if file.ends_with(".json") {
-        node::from_json(file, text)
-    } else {
-        node::from_toml(file, text)
-    }
-    .map_err(|d| Diagnostics(vec![d]))?;
-    let mut dec = decode::Decoder::new(file);
-    let sc = schema::decode(&mut dec, &root, base_dir, default_name);
-    if dec.diags.is_empty() {
-        if let Some(sc) = sc {
-            return Ok(sc);
-        }
-    }
-    let mut diags = dec.diags;
-    diags.sort_by_key(|d| d.pos);
-    Err(Diagnostics(diags))
+    experiment::Document::parse(file, text, base_dir, default_name)?.scenario()
 }

@@ -201,6 +201,8 @@ pub fn default_service_strategy() -> Vec<StrategySpec> {
 
 const TOP: &[&str] = &[
     "scenario",
+    "sweep",
+    "expect",
     "faults",
     "failures",
     "deployments",
@@ -335,6 +337,9 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         sc.deployments = faults::decode_deployments(dec, n, &service_names, &families);
     }
     let top_pos = top.pos;
+    // Read (and validated) by `experiment`, not part of one run.
+    top.opt("sweep");
+    top.opt("expect");
     top.finish(dec, TOP);
 
     let total: u64 = sc

@@ -1,0 +1,527 @@
+//! Scenario documents as experiments: field-path overrides (`--set path=value`, sweep axes),
+//! the `[sweep]` table (axes and replications) and `[[expect]]` entries for CI.
+//!
+//! A path names a field the way the error messages do: `scenario.seed`,
+//! `services[web].auto_scaling.target_tracking[0].target`. A bracket holds either an index or
+//! the `name` (or `family`) of the table in a list.
+
+use super::decode::Decoder;
+use super::diag::{Diagnostic, Diagnostics};
+use super::node::{self, Entry, Node, NodeKind, Pos};
+use super::values::parse_duration;
+use super::Scenario;
+use crate::placement::query::suggest;
+use std::path::{Path, PathBuf};
+
+/// A parsed scenario file, before validation, so experiments can change fields first.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub file: String,
+    pub base_dir: PathBuf,
+    pub default_name: String,
+    pub root: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+    Select(String),
+}
+
+fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => {
+                if !cur.is_empty() {
+                    out.push(Segment::Key(std::mem::take(&mut cur)));
+                }
+            }
+            '[' => {
+                if !cur.is_empty() {
+                    out.push(Segment::Key(std::mem::take(&mut cur)));
+                }
+                let mut inner = String::new();
+                loop {
+                    match chars.next() {
+                        Some(']') => break,
+                        Some(ch) => inner.push(ch),
+                        None => return Err(format!("unclosed '[' in path \"{path}\"")),
+                    }
+                }
+                out.push(match inner.parse::<usize>() {
+                    Ok(i) => Segment::Index(i),
+                    Err(_) => Segment::Select(inner),
+                });
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(Segment::Key(cur));
+    }
+    if out.is_empty() || !matches!(out[0], Segment::Key(_)) {
+        return Err(format!("\"{path}\" is not a field path; write e.g. services[web].desired_count"));
+    }
+    Ok(out)
+}
+
+fn item_name(n: &Node) -> Option<&str> {
+    let NodeKind::Table(entries) = &n.kind else { return None };
+    entries
+        .iter()
+        .find(|e| e.key == "name" || e.key == "family")
+        .and_then(|e| match &e.value.kind {
+            NodeKind::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+}
+
+/// Sets the field at `path` to `value`, creating the last key of a table if needed.
+pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> {
+    let segs = parse_path(path)?;
+    let mut cur = root;
+    for (k, seg) in segs.iter().enumerate() {
+        let last = k + 1 == segs.len();
+        match seg {
+            Segment::Key(key) => {
+                let NodeKind::Table(entries) = &mut cur.kind else {
+                    return Err(format!("in \"{path}\", \"{key}\" is inside something that is not a table"));
+                };
+                let pos = entries.iter().position(|e| e.key == *key);
+                if last {
+                    match pos {
+                        Some(p) => entries[p].value = value,
+                        None => entries.push(Entry {
+                            key: key.clone(),
+                            key_pos: value.pos,
+                            value,
+                        }),
+                    }
+                    return Ok(());
+                }
+                match pos {
+                    Some(p) => cur = &mut entries[p].value,
+                    None => {
+                        let known: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+                        let hint = suggest(key, known.iter().copied()).map(|h| format!(" ({h})")).unwrap_or_default();
+                        return Err(format!("\"{path}\": the scenario has no \"{key}\" here{hint}"));
+                    }
+                }
+            }
+            Segment::Index(_) | Segment::Select(_) if !matches!(cur.kind, NodeKind::Array(_)) => {
+                return Err(format!("in \"{path}\", a [..] selector follows something that is not a list"));
+            }
+            Segment::Index(i) => {
+                let NodeKind::Array(items) = &mut cur.kind else { unreachable!() };
+                let n = items.len();
+                let item = items
+                    .get_mut(*i)
+                    .ok_or_else(|| format!("\"{path}\": index {i} is out of range (the list has {n})"))?;
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                cur = item;
+            }
+            Segment::Select(name) => {
+                let NodeKind::Array(items) = &mut cur.kind else { unreachable!() };
+                let names: Vec<String> = items.iter().filter_map(|n| item_name(n).map(str::to_string)).collect();
+                let Some(p) = items.iter().position(|n| item_name(n) == Some(name.as_str())) else {
+                    let hint = suggest(name, names.iter().map(String::as_str)).map(|h| format!(" ({h})")).unwrap_or_default();
+                    return Err(format!("\"{path}\": no item named \"{name}\" in the list{hint}"));
+                };
+                if last {
+                    items[p] = value;
+                    return Ok(());
+                }
+                cur = &mut items[p];
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A value given on the command line: a TOML literal (`40`, `"m5.large"`, `true`), or a bare
+/// word taken as a string.
+pub fn value_from_text(text: &str) -> Node {
+    if let Ok(n) = node::from_toml("--set", &format!("v = {text}")) {
+        if let NodeKind::Table(mut entries) = n.kind {
+            if entries.len() == 1 {
+                return entries.remove(0).value;
+            }
+        }
+    }
+    Node {
+        kind: NodeKind::Str(text.to_string()),
+        pos: Pos::default(),
+    }
+}
+
+/// A value's text for tables and file names.
+pub fn label(n: &Node) -> String {
+    match &n.kind {
+        NodeKind::Str(s) => s.clone(),
+        NodeKind::Int(i) => i.to_string(),
+        NodeKind::Float(f) => f.to_string(),
+        NodeKind::Bool(b) => b.to_string(),
+        NodeKind::Datetime(d) => d.clone(),
+        NodeKind::Null => "null".into(),
+        NodeKind::Array(_) | NodeKind::Table(_) => "(complex)".into(),
+    }
+}
+
+/// One axis of a sweep.
+#[derive(Clone, Debug)]
+pub struct Axis {
+    pub name: String,
+    pub path: String,
+    pub values: Vec<Node>,
+    pub labels: Vec<String>,
+}
+
+/// A sweep: the cartesian product of the axes, each combination replicated.
+#[derive(Clone, Debug)]
+pub struct SweepPlan {
+    pub axes: Vec<Axis>,
+    pub replications: u32,
+    pub base_seed: u64,
+}
+
+/// SplitMix64: a fixed, documented mix for deriving seeds.
+pub fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One run of a sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunSpec {
+    pub index: usize,
+    pub combination: usize,
+    pub replication: u32,
+    /// The value index on each axis.
+    pub values: Vec<usize>,
+    pub seed: u64,
+}
+
+impl SweepPlan {
+    pub fn combinations(&self) -> usize {
+        self.axes.iter().map(|a| a.values.len()).product()
+    }
+
+    /// All runs in run-index order: combinations in cartesian order (first axis slowest),
+    /// replications innermost. Seeds derive from (base seed, run index).
+    pub fn runs(&self) -> Vec<RunSpec> {
+        let mut out = Vec::new();
+        let combos = self.combinations();
+        for c in 0..combos {
+            let mut values = vec![0; self.axes.len()];
+            let mut rest = c;
+            for (k, a) in self.axes.iter().enumerate().rev() {
+                values[k] = rest % a.values.len();
+                rest /= a.values.len();
+            }
+            for r in 0..self.replications {
+                let index = out.len();
+                out.push(RunSpec {
+                    index,
+                    combination: c,
+                    replication: r,
+                    values: values.clone(),
+                    seed: splitmix64(self.base_seed ^ splitmix64(index as u64)),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// One CI expectation on a summary figure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    pub metric: String,
+    pub service: Option<String>,
+    pub op: String,
+    pub value: f64,
+    /// The bound as written (`"2m"`, `400`).
+    pub written: String,
+}
+
+impl Expectation {
+    pub fn holds(&self, measured: f64) -> bool {
+        match self.op.as_str() {
+            "<" => measured < self.value,
+            "<=" => measured <= self.value,
+            ">" => measured > self.value,
+            ">=" => measured >= self.value,
+            "==" => (measured - self.value).abs() < 1e-9,
+            _ => (measured - self.value).abs() >= 1e-9,
+        }
+    }
+}
+
+/// Summary figures an expectation may name (run level), and per-service ones.
+pub const SERVICE_FIGURES: [&str; 9] = [
+    "desired_count",
+    "running_at_end",
+    "tasks_started",
+    "placement_failures",
+    "requests_total",
+    "requests_over_capacity",
+    "scaling_actions",
+    "tasks_lost",
+    "below_desired_s",
+];
+
+impl Document {
+    pub fn load(path: &Path) -> Result<Document, Diagnostics> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostics(vec![Diagnostic::new(&file, Pos { line: 1, col: 1 }, "", format!("cannot read the file: {e}"))])
+        })?;
+        let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string();
+        Document::parse(&file, &text, &base_dir, &stem)
+    }
+
+    pub fn parse(file: &str, text: &str, base_dir: &Path, default_name: &str) -> Result<Document, Diagnostics> {
+        let root = if file.ends_with(".json") {
+            node::from_json(file, text)
+        } else {
+            node::from_toml(file, text)
+        }
+        .map_err(|d| Diagnostics(vec![d]))?;
+        Ok(Document {
+            file: file.to_string(),
+            base_dir: base_dir.to_path_buf(),
+            default_name: default_name.to_string(),
+            root,
+        })
+    }
+
+    /// Validates the document into a scenario (the sweep and expectations are checked too).
+    pub fn scenario(&self) -> Result<Scenario, Diagnostics> {
+        let mut dec = Decoder::new(&self.file);
+        let sc = super::schema::decode(&mut dec, &self.root, &self.base_dir, &self.default_name);
+        self.decode_sweep(&mut dec);
+        self.decode_expectations(&mut dec);
+        if dec.diags.is_empty() {
+            if let Some(sc) = sc {
+                return Ok(sc);
+            }
+        }
+        let mut diags = dec.diags;
+        diags.sort_by_key(|d| d.pos);
+        Err(Diagnostics(diags))
+    }
+
+    /// A copy with `path` set to `value`.
+    pub fn with_override(&self, path: &str, value: Node) -> Result<Document, String> {
+        let mut d = self.clone();
+        set_path(&mut d.root, path, value)?;
+        Ok(d)
+    }
+
+    fn top(&self, key: &str) -> Option<&Node> {
+        match &self.root.kind {
+            NodeKind::Table(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    fn decode_sweep(&self, dec: &mut Decoder) -> Option<SweepPlan> {
+        let node = self.top("sweep")?;
+        let mut t = dec.table(node, "sweep")?;
+        let replications = t
+            .opt("replications")
+            .and_then(|n| dec.int(n, "sweep.replications", 1, 100_000))
+            .unwrap_or(1) as u32;
+        let mut axes = Vec::new();
+        if let Some(n) = t.req(dec, "axes") {
+            for (i, item) in dec.array(n, "sweep.axes").unwrap_or(&[]).iter().enumerate() {
+                let p = format!("sweep.axes[{i}]");
+                let Some(mut at) = dec.table(item, &p) else { continue };
+                let path_node = at.req(dec, "path");
+                let path = path_node.and_then(|n| dec.string(n, &format!("{p}.path")));
+                let name = at.opt("name").and_then(|n| dec.string(n, &format!("{p}.name")));
+                let values: Vec<Node> = at
+                    .req(dec, "values")
+                    .and_then(|n| dec.array(n, &format!("{p}.values")))
+                    .map(|v| v.to_vec())
+                    .unwrap_or_default();
+                at.finish(dec, &["name", "path", "values"]);
+                let (Some(path), Some(pn)) = (path, path_node) else { continue };
+                if values.is_empty() {
+                    dec.error(item.pos, &format!("{p}.values"), "an axis needs at least one value");
+                    continue;
+                }
+                // Every value must give a valid scenario path (checked on the first value).
+                let mut probe = self.root.clone();
+                if let Err(e) = set_path(&mut probe, &path, values[0].clone()) {
+                    dec.error_hint(pn.pos, &format!("{p}.path"), e, Some("paths look like services[web].desired_count".into()));
+                    continue;
+                }
+                let labels = values.iter().map(label).collect();
+                axes.push(Axis {
+                    name: name.unwrap_or_else(|| path.clone()),
+                    path,
+                    values,
+                    labels,
+                });
+            }
+        }
+        t.finish(dec, &["replications", "axes"]);
+        let base_seed = self
+            .top("scenario")
+            .and_then(|s| match &s.kind {
+                NodeKind::Table(e) => e.iter().find(|e| e.key == "seed").map(|e| &e.value),
+                _ => None,
+            })
+            .and_then(|n| match n.kind {
+                NodeKind::Int(i) if i >= 0 => Some(i as u64),
+                _ => None,
+            })
+            .unwrap_or(1);
+        Some(SweepPlan {
+            axes,
+            replications,
+            base_seed,
+        })
+    }
+
+    /// The `[sweep]` table, validated.
+    pub fn sweep_plan(&self) -> Result<Option<SweepPlan>, Diagnostics> {
+        let mut dec = Decoder::new(&self.file);
+        let plan = self.decode_sweep(&mut dec);
+        if dec.diags.is_empty() {
+            Ok(plan)
+        } else {
+            Err(Diagnostics(dec.diags))
+        }
+    }
+
+    fn decode_expectations(&self, dec: &mut Decoder) -> Vec<Expectation> {
+        let mut out = Vec::new();
+        let Some(node) = self.top("expect") else { return out };
+        let Some(items) = dec.array(node, "expect") else { return out };
+        let figures: Vec<&str> = crate::metrics::SUMMARY_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| *c != "scenario" && *c != "seed")
+            .collect();
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("expect[{i}]");
+            let Some(mut t) = dec.table(item, &p) else { continue };
+            let service = t.opt("service").and_then(|n| dec.string(n, &format!("{p}.service")));
+            let metric = t.req(dec, "metric").and_then(|n| {
+                let s = dec.string(n, &format!("{p}.metric"))?;
+                let allowed: &[&str] = if service.is_some() { &SERVICE_FIGURES } else { &figures };
+                if allowed.contains(&s.as_str()) {
+                    Some(s)
+                } else {
+                    let hint = suggest(&s, allowed.iter().copied())
+                        .or_else(|| Some(format!("figures: {}", allowed.join(", "))));
+                    let what = if service.is_some() { "per-service figure" } else { "summary figure" };
+                    dec.error_hint(n.pos, &format!("{p}.metric"), format!("unknown {what} \"{s}\""), hint);
+                    None
+                }
+            });
+            let op = t
+                .req(dec, "op")
+                .and_then(|n| dec.one_of(n, &format!("{p}.op"), "comparison", &["<", "<=", ">", ">=", "==", "!="]));
+            let value = t.req(dec, "value").and_then(|n| match &n.kind {
+                NodeKind::Int(v) => Some((*v as f64, v.to_string())),
+                NodeKind::Float(v) => Some((*v, v.to_string())),
+                NodeKind::Str(s) => match parse_duration(s) {
+                    Ok(ms) => Some((ms as f64 / 1000.0, s.clone())),
+                    Err(e) => {
+                        dec.error_hint(n.pos, &format!("{p}.value"), format!("\"{s}\" is not a number or a duration: {e}"), Some("write 400, 0.5 or a duration such as \"2m\" (compared in seconds)".into()));
+                        None
+                    }
+                },
+                _ => {
+                    dec.error(n.pos, &format!("{p}.value"), format!("expected a number or a duration, found {}", n.type_name()));
+                    None
+                }
+            });
+            t.finish(dec, &["metric", "service", "op", "value"]);
+            if let (Some(metric), Some(op), Some((value, written))) = (metric, op, value) {
+                out.push(Expectation {
+                    metric,
+                    service,
+                    op: op.to_string(),
+                    value,
+                    written,
+                });
+            }
+        }
+        out
+    }
+
+    /// The `[[expect]]` entries, validated.
+    pub fn expectations(&self) -> Result<Vec<Expectation>, Diagnostics> {
+        let mut dec = Decoder::new(&self.file);
+        let e = self.decode_expectations(&mut dec);
+        if dec.diags.is_empty() {
+            Ok(e)
+        } else {
+            Err(Diagnostics(dec.diags))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_keys_indexes_and_names() {
+        assert_eq!(
+            parse_path("services[web].auto_scaling.target_tracking[0].target").unwrap(),
+            vec![
+                Segment::Key("services".into()),
+                Segment::Select("web".into()),
+                Segment::Key("auto_scaling".into()),
+                Segment::Key("target_tracking".into()),
+                Segment::Index(0),
+                Segment::Key("target".into()),
+            ]
+        );
+        assert!(parse_path("[0]").is_err());
+        assert!(parse_path("a[0").is_err());
+    }
+
+    #[test]
+    fn runs_are_cartesian_with_replications_innermost_and_distinct_seeds() {
+        let axis = |n: usize| Axis {
+            name: "a".into(),
+            path: "p".into(),
+            values: vec![value_from_text("1"); n],
+            labels: vec!["1".into(); n],
+        };
+        let plan = SweepPlan {
+            axes: vec![axis(2), axis(3)],
+            replications: 2,
+            base_seed: 7,
+        };
+        let runs = plan.runs();
+        assert_eq!(runs.len(), 12);
+        assert_eq!(runs[0].values, vec![0, 0]);
+        assert_eq!(runs[1].values, vec![0, 0]);
+        assert_eq!(runs[2].values, vec![0, 1]);
+        assert_eq!(runs[6].values, vec![1, 0]);
+        assert_eq!((runs[7].combination, runs[7].replication), (3, 1));
+        let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        assert_eq!(seeds.len(), 12);
+        assert_eq!(plan.runs(), runs, "the plan is deterministic");
+    }
+}
