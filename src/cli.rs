@@ -2,6 +2,7 @@
 //! values. Exit codes: 0 success, 1 a run failed, 2 usage or input error.
 
 use crate::runner::run_to_dir;
+use crate::scenario::experiment::{value_from_text, Document};
 use crate::scenario::{self, Scenario};
 use crate::sim::RunOptions;
 use clap::{Parser, Subcommand};
@@ -39,6 +40,45 @@ pub enum Command {
         /// Do not write events.csv (faster for large runs).
         #[arg(long)]
         no_events: bool,
+        /// Override a scenario field, e.g. --set services[web].desired_count=8 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
+    /// Run every combination of a scenario's [sweep] axes, replicated, on all cores; write
+    /// one directory per run and sweep.csv.
+    Sweep {
+        file: PathBuf,
+        /// Output directory (default results/<scenario name>/sweep).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only share I of N (I/N), or auto/N to take I from SLURM_ARRAY_TASK_ID,
+        /// AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Do not write each run's events.csv.
+        #[arg(long)]
+        no_events: bool,
+    },
+    /// Join the outputs of sweep shards into one sweep directory.
+    Merge {
+        /// The scenario file the sweep came from.
+        file: PathBuf,
+        /// Shard output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run scenarios and check their [[expect]] entries; exit 0 when all hold, 1 otherwise.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also write the results as JUnit XML.
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Check scenario files and report every problem; exit 0 if all are valid, 2 otherwise.
     Validate {
@@ -62,7 +102,17 @@ pub fn main_with(cli: Cli) -> i32 {
             seed,
             jobs,
             no_events,
-        } => run(&files, out.as_deref(), seed, jobs, no_events),
+            set,
+        } => run(&files, out.as_deref(), seed, jobs, no_events, &set),
+        Command::Sweep {
+            file,
+            out,
+            jobs,
+            shard,
+            no_events,
+        } => sweep(&file, out.as_deref(), jobs, shard.as_deref(), no_events),
+        Command::Merge { file, dirs, out } => merge(&file, &dirs, &out),
+        Command::Check { files, junit } => check(&files, junit.as_deref()),
     }
 }
 
@@ -80,11 +130,32 @@ fn validate(files: &[PathBuf]) -> i32 {
     code
 }
 
-fn run(files: &[PathBuf], out: Option<&Path>, seed: Option<u64>, jobs: Option<usize>, no_events: bool) -> i32 {
+/// Loads a scenario with `--set` overrides applied.
+fn load_with(f: &Path, set: &[String]) -> Result<Scenario, String> {
+    let mut doc = Document::load(f).map_err(|d| d.to_string())?;
+    for s in set {
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("error: --set {s}: expected PATH=VALUE, e.g. --set scenario.seed=7"))?;
+        doc = doc
+            .with_override(path.trim(), value_from_text(value.trim()))
+            .map_err(|e| format!("error: --set {s}: {e}"))?;
+    }
+    doc.scenario().map_err(|d| d.to_string())
+}
+
+fn run(
+    files: &[PathBuf],
+    out: Option<&Path>,
+    seed: Option<u64>,
+    jobs: Option<usize>,
+    no_events: bool,
+    set: &[String],
+) -> i32 {
     let mut scenarios: Vec<(PathBuf, Scenario)> = Vec::new();
     let mut bad = false;
     for f in files {
-        match scenario::load(f) {
+        match load_with(f, set) {
             Ok(mut sc) => {
                 if let Some(s) = seed {
                     sc.seed = s;
@@ -143,4 +214,134 @@ fn run(files: &[PathBuf], out: Option<&Path>, seed: Option<u64>, jobs: Option<us
         }
     }
     code
+}
+
+fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&str>, no_events: bool) -> i32 {
+    let doc = match Document::load(file) {
+        Ok(d) => d,
+        Err(d) => {
+            eprintln!("{d}");
+            return EXIT_INPUT;
+        }
+    };
+    let shard = match shard.map(|s| crate::sweep::Shard::parse(s, &|v| std::env::var(v).ok())) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    };
+    let name = match doc.scenario() {
+        Ok(sc) => sc.name,
+        Err(d) => {
+            eprintln!("{d}");
+            return EXIT_INPUT;
+        }
+    };
+    let dir = out.map_or_else(|| Path::new("results").join(&name).join("sweep"), Path::to_path_buf);
+    match crate::sweep::run_sweep(&doc, &dir, jobs, shard, !no_events) {
+        Ok(r) => {
+            println!(
+                "sweep {}: {} runs in all, {} run now, {} already complete; {}",
+                file.display(),
+                r.runs_total,
+                r.runs_done,
+                r.runs_skipped,
+                if r.complete {
+                    format!("results in {}", dir.join("sweep.csv").display())
+                } else {
+                    format!(
+                        "shard done; merge the shards with: ecsim merge {} DIRS... --out DIR",
+                        file.display()
+                    )
+                }
+            );
+            EXIT_OK
+        }
+        Err(crate::sweep::SweepError::Input(d)) => {
+            eprintln!("{d}");
+            EXIT_INPUT
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_RUN_FAILED
+        }
+    }
+}
+
+fn merge(file: &Path, dirs: &[PathBuf], out: &Path) -> i32 {
+    let doc = match Document::load(file) {
+        Ok(d) => d,
+        Err(d) => {
+            eprintln!("{d}");
+            return EXIT_INPUT;
+        }
+    };
+    match crate::sweep::merge(&doc, dirs, out) {
+        Ok(r) => {
+            println!("merged {} runs into {}", r.runs_total, out.join("sweep.csv").display());
+            EXIT_OK
+        }
+        Err(crate::sweep::SweepError::Input(d)) => {
+            eprintln!("{d}");
+            EXIT_INPUT
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_RUN_FAILED
+        }
+    }
+}
+
+fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
+    let mut outcomes = Vec::new();
+    let mut input_error = false;
+    let mut run_error = false;
+    for f in files {
+        let loaded = Document::load(f).and_then(|d| Ok((d.scenario()?, d.expectations()?)));
+        let (sc, expectations) = match loaded {
+            Ok(x) => x,
+            Err(d) => {
+                eprintln!("{d}");
+                input_error = true;
+                continue;
+            }
+        };
+        if expectations.is_empty() {
+            eprintln!("note: {} has no [[expect]] entries", f.display());
+            continue;
+        }
+        match crate::sim::run(&sc, &mut crate::metrics::NullSink, RunOptions::default()) {
+            Ok(r) => outcomes.extend(crate::check::evaluate(
+                &f.display().to_string(),
+                &r.summary,
+                &expectations,
+            )),
+            Err(e) => {
+                eprintln!("error: {} (seed {}): {e}", f.display(), sc.seed);
+                run_error = true;
+            }
+        }
+    }
+    print!("{}", crate::check::table(&outcomes));
+    if let Some(path) = junit {
+        if let Err(e) = crate::metrics::write_atomically(path, crate::check::junit_xml(&outcomes).as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return EXIT_RUN_FAILED;
+        }
+    }
+    if input_error {
+        return EXIT_INPUT;
+    }
+    let failed = outcomes.iter().filter(|o| !o.pass).count();
+    if run_error {
+        return EXIT_RUN_FAILED;
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} expectations failed", outcomes.len());
+        EXIT_RUN_FAILED
+    } else {
+        EXIT_OK
+    }
 }

@@ -23,6 +23,7 @@
 
 pub mod autoscaling;
 pub mod capacity;
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod load;
@@ -32,3 +33,4 @@ pub mod placement;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;

@@ -64,7 +64,9 @@ fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
         out.push(Segment::Key(cur));
     }
     if out.is_empty() || !matches!(out[0], Segment::Key(_)) {
-        return Err(format!("\"{path}\" is not a field path; write e.g. services[web].desired_count"));
+        return Err(format!(
+            "\"{path}\" is not a field path; write e.g. services[web].desired_count"
+        ));
     }
     Ok(out)
 }
@@ -89,7 +91,9 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
         match seg {
             Segment::Key(key) => {
                 let NodeKind::Table(entries) = &mut cur.kind else {
-                    return Err(format!("in \"{path}\", \"{key}\" is inside something that is not a table"));
+                    return Err(format!(
+                        "in \"{path}\", \"{key}\" is inside something that is not a table"
+                    ));
                 };
                 let pos = entries.iter().position(|e| e.key == *key);
                 if last {
@@ -107,16 +111,22 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
                     Some(p) => cur = &mut entries[p].value,
                     None => {
                         let known: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
-                        let hint = suggest(key, known.iter().copied()).map(|h| format!(" ({h})")).unwrap_or_default();
+                        let hint = suggest(key, known.iter().copied())
+                            .map(|h| format!(" ({h})"))
+                            .unwrap_or_default();
                         return Err(format!("\"{path}\": the scenario has no \"{key}\" here{hint}"));
                     }
                 }
             }
             Segment::Index(_) | Segment::Select(_) if !matches!(cur.kind, NodeKind::Array(_)) => {
-                return Err(format!("in \"{path}\", a [..] selector follows something that is not a list"));
+                return Err(format!(
+                    "in \"{path}\", a [..] selector follows something that is not a list"
+                ));
             }
             Segment::Index(i) => {
-                let NodeKind::Array(items) = &mut cur.kind else { unreachable!() };
+                let NodeKind::Array(items) = &mut cur.kind else {
+                    unreachable!()
+                };
                 let n = items.len();
                 let item = items
                     .get_mut(*i)
@@ -128,10 +138,14 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
                 cur = item;
             }
             Segment::Select(name) => {
-                let NodeKind::Array(items) = &mut cur.kind else { unreachable!() };
+                let NodeKind::Array(items) = &mut cur.kind else {
+                    unreachable!()
+                };
                 let names: Vec<String> = items.iter().filter_map(|n| item_name(n).map(str::to_string)).collect();
                 let Some(p) = items.iter().position(|n| item_name(n) == Some(name.as_str())) else {
-                    let hint = suggest(name, names.iter().map(String::as_str)).map(|h| format!(" ({h})")).unwrap_or_default();
+                    let hint = suggest(name, names.iter().map(String::as_str))
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default();
                     return Err(format!("\"{path}\": no item named \"{name}\" in the list{hint}"));
                 };
                 if last {
@@ -284,10 +298,19 @@ impl Document {
     pub fn load(path: &Path) -> Result<Document, Diagnostics> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostics(vec![Diagnostic::new(&file, Pos { line: 1, col: 1 }, "", format!("cannot read the file: {e}"))])
+            Diagnostics(vec![Diagnostic::new(
+                &file,
+                Pos { line: 1, col: 1 },
+                "",
+                format!("cannot read the file: {e}"),
+            )])
         })?;
         let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("scenario")
+            .to_string();
         Document::parse(&file, &text, &base_dir, &stem)
     }
 
@@ -357,15 +380,41 @@ impl Document {
                     .map(|v| v.to_vec())
                     .unwrap_or_default();
                 at.finish(dec, &["name", "path", "values"]);
-                let (Some(path), Some(pn)) = (path, path_node) else { continue };
+                let (Some(path), Some(pn)) = (path, path_node) else {
+                    continue;
+                };
                 if values.is_empty() {
                     dec.error(item.pos, &format!("{p}.values"), "an axis needs at least one value");
                     continue;
                 }
-                // Every value must give a valid scenario path (checked on the first value).
+                // Every value must give a valid scenario (checked on the first value): problems
+                // the change introduces are reported at the axis.
                 let mut probe = self.root.clone();
                 if let Err(e) = set_path(&mut probe, &path, values[0].clone()) {
-                    dec.error_hint(pn.pos, &format!("{p}.path"), e, Some("paths look like services[web].desired_count".into()));
+                    dec.error_hint(
+                        pn.pos,
+                        &format!("{p}.path"),
+                        e,
+                        Some("paths look like services[web].desired_count".into()),
+                    );
+                    continue;
+                }
+                let diags_of = |root: &Node| {
+                    let mut d = Decoder::new(&self.file);
+                    super::schema::decode(&mut d, root, &self.base_dir, &self.default_name);
+                    d.diags.into_iter().map(|x| (x.path, x.message)).collect::<Vec<_>>()
+                };
+                let before = diags_of(&self.root);
+                if let Some((fp, msg)) = diags_of(&probe).into_iter().find(|d| !before.contains(d)) {
+                    dec.error_hint(
+                        pn.pos,
+                        &format!("{p}.path"),
+                        format!(
+                            "setting {path} to {} makes the scenario invalid: {fp}: {msg}",
+                            label(&values[0])
+                        ),
+                        Some("check the field name and the value's type".into()),
+                    );
                     continue;
                 }
                 let labels = values.iter().map(label).collect();
@@ -410,7 +459,9 @@ impl Document {
     fn decode_expectations(&self, dec: &mut Decoder) -> Vec<Expectation> {
         let mut out = Vec::new();
         let Some(node) = self.top("expect") else { return out };
-        let Some(items) = dec.array(node, "expect") else { return out };
+        let Some(items) = dec.array(node, "expect") else {
+            return out;
+        };
         let figures: Vec<&str> = crate::metrics::SUMMARY_COLUMNS
             .iter()
             .copied()
@@ -428,7 +479,11 @@ impl Document {
                 } else {
                     let hint = suggest(&s, allowed.iter().copied())
                         .or_else(|| Some(format!("figures: {}", allowed.join(", "))));
-                    let what = if service.is_some() { "per-service figure" } else { "summary figure" };
+                    let what = if service.is_some() {
+                        "per-service figure"
+                    } else {
+                        "summary figure"
+                    };
                     dec.error_hint(n.pos, &format!("{p}.metric"), format!("unknown {what} \"{s}\""), hint);
                     None
                 }
@@ -442,12 +497,21 @@ impl Document {
                 NodeKind::Str(s) => match parse_duration(s) {
                     Ok(ms) => Some((ms as f64 / 1000.0, s.clone())),
                     Err(e) => {
-                        dec.error_hint(n.pos, &format!("{p}.value"), format!("\"{s}\" is not a number or a duration: {e}"), Some("write 400, 0.5 or a duration such as \"2m\" (compared in seconds)".into()));
+                        dec.error_hint(
+                            n.pos,
+                            &format!("{p}.value"),
+                            format!("\"{s}\" is not a number or a duration: {e}"),
+                            Some("write 400, 0.5 or a duration such as \"2m\" (compared in seconds)".into()),
+                        );
                         None
                     }
                 },
                 _ => {
-                    dec.error(n.pos, &format!("{p}.value"), format!("expected a number or a duration, found {}", n.type_name()));
+                    dec.error(
+                        n.pos,
+                        &format!("{p}.value"),
+                        format!("expected a number or a duration, found {}", n.type_name()),
+                    );
                     None
                 }
             });

@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod elastic;
 mod examples;
+mod experiments;
 mod failures;
 mod lifecycle;
 mod placement_choices;

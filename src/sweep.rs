@@ -1,0 +1,409 @@
+//! Parameter sweeps: every combination of the `[sweep]` axes, replicated, run on rayon across
+//! cores; one results directory per run (`runs/run-00042/`), `sweep-plan.json` and
+//! `sweep.csv`. Results are written by run index, so the bytes do not depend on the number of
+//! threads; a run whose `summary.csv` exists is complete (files are written atomically) and is
+//! skipped when the sweep is run again; shards of a sweep can run on different machines and be
+//! merged into the same bytes.
+
+use crate::metrics::{write_atomically, SUMMARY_COLUMNS};
+use crate::runner::{run_to_dir, RunError};
+use crate::scenario::experiment::{Document, RunSpec, SweepPlan};
+use crate::scenario::Diagnostics;
+use crate::sim::RunOptions;
+use rayon::prelude::*;
+use std::fmt;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Which share of the runs this process does: runs with `index % count == shard`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N`, or `auto/N` to read the index from the array-job environment
+    /// (`SLURM_ARRAY_TASK_ID`, `AWS_BATCH_JOB_ARRAY_INDEX`, `JOB_COMPLETION_INDEX`).
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {text}: expected I/N, e.g. 0/4 or auto/4"))?;
+        let count: usize = n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("--shard {text}: N must be a positive integer"))?;
+        let index: usize = if i == "auto" {
+            let vars = [
+                "SLURM_ARRAY_TASK_ID",
+                "AWS_BATCH_JOB_ARRAY_INDEX",
+                "JOB_COMPLETION_INDEX",
+            ];
+            let found = vars.iter().find_map(|v| env(v));
+            let v = found.ok_or_else(|| format!("--shard auto/{count}: none of {} is set", vars.join(", ")))?;
+            v.trim()
+                .parse()
+                .map_err(|_| format!("--shard auto: the array index \"{v}\" is not a number"))?
+        } else {
+            i.parse()
+                .map_err(|_| format!("--shard {text}: I must be a number or auto"))?
+        };
+        if index >= count {
+            return Err(format!("--shard {index}/{count}: I must be below N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+#[derive(Debug)]
+pub enum SweepError {
+    Input(Diagnostics),
+    Plan(String),
+    Run { run: usize, seed: u64, error: RunError },
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl fmt::Display for SweepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SweepError::Input(d) => write!(f, "{d}"),
+            SweepError::Plan(m) => write!(f, "error: {m}"),
+            SweepError::Run { run, seed, error } => write!(f, "error: run {run} (seed {seed}): {error}"),
+            SweepError::Io { path, source } => write!(f, "error: cannot write {}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for SweepError {}
+
+/// How a sweep went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepReport {
+    pub runs_total: usize,
+    pub runs_done: usize,
+    pub runs_skipped: usize,
+    /// Whether `sweep.csv` was written (all runs present).
+    pub complete: bool,
+}
+
+fn run_dir(out: &Path, index: usize) -> PathBuf {
+    out.join("runs").join(format!("run-{index:05}"))
+}
+
+/// Builds the scenario of one run: the axes' values set, the derived seed.
+pub fn run_scenario(doc: &Document, plan: &SweepPlan, run: &RunSpec) -> Result<crate::scenario::Scenario, SweepError> {
+    let mut d = doc.clone();
+    for (a, v) in plan.axes.iter().zip(&run.values) {
+        d = d
+            .with_override(&a.path, a.values[*v].clone())
+            .map_err(SweepError::Plan)?;
+    }
+    let mut sc = d.scenario().map_err(SweepError::Input)?;
+    sc.seed = run.seed;
+    Ok(sc)
+}
+
+/// The plan as JSON: what every shard and `merge` agree on.
+fn plan_json(plan: &SweepPlan, scenario: &str) -> String {
+    let runs: Vec<serde_json::Value> = plan
+        .runs()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "run": r.index,
+                "combination": r.combination,
+                "replication": r.replication,
+                "seed": r.seed,
+                "values": r.values.iter().zip(&plan.axes).map(|(v, a)| a.labels[*v].clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "scenario": scenario,
+        "replications": plan.replications,
+        "base_seed": plan.base_seed,
+        "axes": plan.axes.iter().map(|a| serde_json::json!({"name": a.name, "path": a.path, "values": a.labels})).collect::<Vec<_>>(),
+        "runs": runs,
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("plain data");
+    s.push('\n');
+    s
+}
+
+/// Runs the sweep (or this shard of it) into `out`.
+pub fn run_sweep(
+    doc: &Document,
+    out: &Path,
+    jobs: Option<usize>,
+    shard: Option<Shard>,
+    events: bool,
+) -> Result<SweepReport, SweepError> {
+    let plan = doc
+        .sweep_plan()
+        .map_err(SweepError::Input)?
+        .ok_or_else(|| SweepError::Plan(format!("{}: the scenario has no [sweep] table", doc.file)))?;
+    let base = doc.scenario().map_err(SweepError::Input)?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SweepError::Io { path, source }
+    };
+    std::fs::create_dir_all(out.join("runs")).map_err(io(out))?;
+    let plan_path = out.join("sweep-plan.json");
+    write_atomically(&plan_path, plan_json(&plan, &base.name).as_bytes()).map_err(io(&plan_path))?;
+    let runs = plan.runs();
+    let mine: Vec<&RunSpec> = runs
+        .iter()
+        .filter(|r| shard.is_none_or(|s| r.index % s.count == s.index))
+        .collect();
+    let todo: Vec<&RunSpec> = mine
+        .iter()
+        .copied()
+        .filter(|r| !run_dir(out, r.index).join("summary.csv").is_file())
+        .collect();
+    let skipped = mine.len() - todo.len();
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(todo.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {per_sec}, {eta} left")
+                .expect("a valid template"),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| SweepError::Plan(format!("cannot start worker threads: {e}")))?;
+    let results: Vec<Result<(), SweepError>> = pool.install(|| {
+        todo.par_iter()
+            .map(|r| {
+                let mut sc = run_scenario(doc, &plan, r)?;
+                sc.outputs.events = events && sc.outputs.events;
+                let res =
+                    run_to_dir(&sc, &run_dir(out, r.index), RunOptions::default()).map_err(|error| SweepError::Run {
+                        run: r.index,
+                        seed: r.seed,
+                        error,
+                    });
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                res.map(|_| ())
+            })
+            .collect()
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    // Errors are reported in run-index order.
+    for r in results {
+        r?;
+    }
+    let complete = runs.iter().all(|r| run_dir(out, r.index).join("summary.csv").is_file());
+    if complete {
+        write_sweep_csv(&plan, out)?;
+    }
+    Ok(SweepReport {
+        runs_total: runs.len(),
+        runs_done: todo.len(),
+        runs_skipped: skipped,
+        complete,
+    })
+}
+
+/// Reads the figures of a run's `summary.csv` (header and one row).
+fn read_summary(path: &Path) -> Result<Vec<String>, SweepError> {
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| SweepError::Plan(format!("{}: {e}", path.display())))?;
+    let row = rdr
+        .records()
+        .next()
+        .ok_or_else(|| SweepError::Plan(format!("{}: no row", path.display())))?
+        .map_err(|e| SweepError::Plan(format!("{}: {e}", path.display())))?;
+    Ok(row.iter().map(str::to_string).collect())
+}
+
+/// Two-sided 97.5 % quantiles of Student's t for 1..=30 degrees of freedom; 1.96 beyond.
+const T975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+    2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/// `(mean, sd, p50, p95, ci_low, ci_high)` of a sample (sd and the interval are 0 for n = 1).
+pub fn statistics(values: &[f64]) -> [f64; 6] {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = if values.len() > 1 {
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    let sd = var.sqrt();
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = |p: f64| sorted[((p / 100.0 * n).ceil() as usize).clamp(1, sorted.len()) - 1];
+    let t = if values.len() > 1 {
+        T975.get(values.len() - 2).copied().unwrap_or(1.96)
+    } else {
+        0.0
+    };
+    let half = t * sd / n.sqrt();
+    [mean, sd, rank(50.0), rank(95.0), mean - half, mean + half]
+}
+
+/// Writes `sweep.csv` from the runs' `summary.csv` files, in run-index order: one `run` row per
+/// run, then per combination one row per statistic (`mean`, `sd`, `p50`, `p95`, `ci95_low`,
+/// `ci95_high`) over its replications.
+pub fn write_sweep_csv(plan: &SweepPlan, out: &Path) -> Result<(), SweepError> {
+    let figures: Vec<&str> = SUMMARY_COLUMNS[2..].to_vec();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = ["kind", "run", "combination", "replication", "seed"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(plan.axes.iter().map(|a| a.name.clone()));
+    header.extend(figures.iter().map(|s| s.to_string()));
+    w.write_record(&header).expect("in-memory");
+    let runs = plan.runs();
+    let mut per_combo: Vec<Vec<Vec<f64>>> = vec![Vec::new(); plan.combinations()];
+    for r in &runs {
+        let vals = read_summary(&run_dir(out, r.index).join("summary.csv"))?;
+        let figs = &vals[2..];
+        let mut row = vec![
+            "run".to_string(),
+            r.index.to_string(),
+            r.combination.to_string(),
+            r.replication.to_string(),
+            r.seed.to_string(),
+        ];
+        row.extend(r.values.iter().zip(&plan.axes).map(|(v, a)| a.labels[*v].clone()));
+        row.extend(figs.iter().cloned());
+        w.write_record(&row).expect("in-memory");
+        per_combo[r.combination].push(figs.iter().map(|s| s.parse::<f64>().unwrap_or(f64::NAN)).collect());
+    }
+    let names = ["mean", "sd", "p50", "p95", "ci95_low", "ci95_high"];
+    for (c, samples) in per_combo.iter().enumerate() {
+        let first = runs
+            .iter()
+            .find(|r| r.combination == c)
+            .expect("every combination has runs");
+        let stats: Vec<[f64; 6]> = (0..figures.len())
+            .map(|k| statistics(&samples.iter().map(|s| s[k]).collect::<Vec<_>>()))
+            .collect();
+        for (si, name) in names.iter().enumerate() {
+            let mut row = vec![
+                name.to_string(),
+                String::new(),
+                c.to_string(),
+                String::new(),
+                String::new(),
+            ];
+            row.extend(first.values.iter().zip(&plan.axes).map(|(v, a)| a.labels[*v].clone()));
+            row.extend(stats.iter().map(|s| format!("{:.4}", s[si])));
+            w.write_record(&row).expect("in-memory");
+        }
+    }
+    let bytes = w.into_inner().expect("in-memory");
+    let path = out.join("sweep.csv");
+    write_atomically(&path, &bytes).map_err(|source| SweepError::Io { path, source })
+}
+
+/// Joins shard outputs into `out`: copies every run directory, checks the plans agree, and
+/// writes the same `sweep-plan.json` and `sweep.csv` a single-machine sweep writes.
+pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport, SweepError> {
+    let plan = doc
+        .sweep_plan()
+        .map_err(SweepError::Input)?
+        .ok_or_else(|| SweepError::Plan(format!("{}: the scenario has no [sweep] table", doc.file)))?;
+    let base = doc.scenario().map_err(SweepError::Input)?;
+    let expected = plan_json(&plan, &base.name);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SweepError::Io { path, source }
+    };
+    std::fs::create_dir_all(out.join("runs")).map_err(io(out))?;
+    for d in dirs {
+        let p = d.join("sweep-plan.json");
+        let text = std::fs::read_to_string(&p).map_err(io(&p))?;
+        if text != expected {
+            return Err(SweepError::Plan(format!(
+                "{} was made from another sweep plan than {}",
+                p.display(),
+                doc.file
+            )));
+        }
+        let runs = d.join("runs");
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&runs)
+            .map_err(io(&runs))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for src in entries {
+            let name = src.file_name().expect("a directory entry").to_owned();
+            let dst = out.join("runs").join(name);
+            if dst.join("summary.csv").is_file() || !src.join("summary.csv").is_file() {
+                continue;
+            }
+            std::fs::create_dir_all(&dst).map_err(io(&dst))?;
+            for f in ["metrics.csv", "events.csv", "summary.csv", "summary.json"] {
+                let s = src.join(f);
+                if s.is_file() {
+                    let bytes = std::fs::read(&s).map_err(io(&s))?;
+                    write_atomically(&dst.join(f), &bytes).map_err(io(&dst))?;
+                }
+            }
+        }
+    }
+    let plan_path = out.join("sweep-plan.json");
+    write_atomically(&plan_path, expected.as_bytes()).map_err(io(&plan_path))?;
+    let runs = plan.runs();
+    let present = runs
+        .iter()
+        .filter(|r| run_dir(out, r.index).join("summary.csv").is_file())
+        .count();
+    let complete = present == runs.len();
+    if complete {
+        write_sweep_csv(&plan, out)?;
+    } else {
+        return Err(SweepError::Plan(format!(
+            "{} of {} runs are missing; run the remaining shards first",
+            runs.len() - present,
+            runs.len()
+        )));
+    }
+    Ok(SweepReport {
+        runs_total: runs.len(),
+        runs_done: 0,
+        runs_skipped: present,
+        complete,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing() {
+        let none = |_: &str| None;
+        assert_eq!(Shard::parse("1/4", &none), Ok(Shard { index: 1, count: 4 }));
+        assert!(Shard::parse("4/4", &none).is_err());
+        assert!(Shard::parse("auto/4", &none).is_err());
+        let slurm = |v: &str| (v == "SLURM_ARRAY_TASK_ID").then(|| "3".to_string());
+        assert_eq!(Shard::parse("auto/4", &slurm), Ok(Shard { index: 3, count: 4 }));
+        let k8s = |v: &str| (v == "JOB_COMPLETION_INDEX").then(|| "0".to_string());
+        assert_eq!(Shard::parse("auto/2", &k8s), Ok(Shard { index: 0, count: 2 }));
+    }
+
+    #[test]
+    fn statistics_of_a_sample() {
+        let s = statistics(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s[0], 2.5);
+        assert!((s[1] - 1.2909944).abs() < 1e-6);
+        assert_eq!((s[2], s[3]), (2.0, 4.0));
+        // t(0.975, 3) = 3.182: 2.5 +- 3.182 x 1.291 / 2.
+        assert!((s[5] - (2.5 + 3.182 * 1.2909944 / 2.0)).abs() < 1e-6);
+        assert_eq!(statistics(&[5.0]), [5.0, 0.0, 5.0, 5.0, 5.0, 5.0]);
+    }
+}

@@ -1,0 +1,228 @@
+//! Sweeps (expansion, seeds, thread independence, shards and merge, resume), overrides and
+//! CI expectations.
+
+use ecsim::scenario::experiment::{value_from_text, Document};
+use ecsim::sweep::{merge, run_sweep, Shard};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn doc() -> Document {
+    Document::load(Path::new("scenarios/capacity-planning-sweep.toml")).unwrap()
+}
+
+#[test]
+fn a_sweep_gives_the_same_bytes_on_one_and_two_threads() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let ra = run_sweep(&doc(), a.path(), Some(1), None, true).unwrap();
+    run_sweep(&doc(), b.path(), Some(2), None, true).unwrap();
+    assert_eq!(ra.runs_total, 18, "3 targets x 2 instance types x 3 replications");
+    assert!(ra.complete);
+    let (fa, fb) = (files_under(a.path()), files_under(b.path()));
+    assert_eq!(fa.len(), 2 + 18 * 4);
+    assert!(fa == fb, "outputs differ between 1 and 2 threads");
+    let csv = String::from_utf8(fa["sweep.csv"].clone()).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.starts_with("run,")).count(), 18);
+    assert_eq!(csv.lines().filter(|l| l.starts_with("mean,")).count(), 6);
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("kind,run,combination,replication,seed,target_cpu,instance_type,"));
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_sweep_and_an_interrupted_sweep_resumes() {
+    let whole = tempfile::tempdir().unwrap();
+    run_sweep(&doc(), whole.path(), None, None, false).unwrap();
+    let (s0, s1, merged) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let r0 = run_sweep(&doc(), s0.path(), None, Some(Shard { index: 0, count: 2 }), false).unwrap();
+    assert!(!r0.complete);
+    assert_eq!(r0.runs_done, 9);
+    run_sweep(&doc(), s1.path(), None, Some(Shard { index: 1, count: 2 }), false).unwrap();
+    merge(
+        &doc(),
+        &[s0.path().to_path_buf(), s1.path().to_path_buf()],
+        merged.path(),
+    )
+    .unwrap();
+    assert!(
+        files_under(whole.path()) == files_under(merged.path()),
+        "merged shards differ from the whole sweep"
+    );
+    // Resume: the first shard's directory already holds 9 complete runs; running the whole
+    // sweep there computes only the other 9.
+    let resumed = run_sweep(&doc(), s0.path(), None, None, false).unwrap();
+    assert_eq!((resumed.runs_done, resumed.runs_skipped), (9, 9));
+    assert!(files_under(whole.path()) == files_under(s0.path()));
+}
+
+#[test]
+fn overrides_change_fields_by_path_and_explain_bad_paths() {
+    let d = doc();
+    let sc = d
+        .with_override(
+            "services[web].auto_scaling.target_tracking[0].target",
+            value_from_text("75"),
+        )
+        .unwrap()
+        .scenario()
+        .unwrap();
+    assert_eq!(
+        sc.services[0].auto_scaling.as_ref().unwrap().target_tracking[0].target,
+        75.0
+    );
+    let sc = d
+        .with_override("instance_groups[web].instance_type", value_from_text("c5.xlarge"))
+        .unwrap()
+        .scenario()
+        .unwrap();
+    assert_eq!(sc.instance_types[sc.instance_groups[0].instance_type].name, "c5.xlarge");
+    let e = d
+        .with_override("services[wbe].desired_count", value_from_text("3"))
+        .unwrap_err();
+    assert!(
+        e.contains("no item named \"wbe\"") && e.contains("did you mean \"web\"?"),
+        "{e}"
+    );
+    let e = d
+        .with_override("servics[web].desired_count", value_from_text("3"))
+        .unwrap_err();
+    assert!(e.contains("did you mean \"services\"?"), "{e}");
+    // A value that breaks the scenario is reported like any scenario error.
+    let bad = d
+        .with_override("services[web].desired_count", value_from_text("-1"))
+        .unwrap()
+        .scenario()
+        .unwrap_err();
+    assert!(
+        bad.to_string()
+            .contains("services[0].desired_count: expected a non-negative integer"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn run_accepts_set_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args([
+            "run",
+            "scenarios/distinct-instance.toml",
+            "--set",
+            "scenario.seed=77",
+            "--set",
+            "services[ensemble].desired_count=3",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(seed 77)"));
+    let summary = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
+    assert!(
+        summary.contains("\"placement_failures\": 0"),
+        "3 tasks fit on 5 distinct instances"
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", "scenarios/distinct-instance.toml", "--set", "nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn a_failing_expectation_exits_1_and_writes_a_junit_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/capacity-planning-sweep.toml")
+        .unwrap()
+        .replace("value = 30", "value = 1");
+    let f = dir.path().join("tight.toml");
+    std::fs::write(&f, text).unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .arg("check")
+        .arg(&f)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("cost_usd < 1") && stdout.contains("FAIL"), "{stdout}");
+    assert_eq!(stdout.matches("PASS").count(), 3, "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"4\" failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<failure message=\"expected cost_usd &lt; 1, measured"),
+        "{xml}"
+    );
+    // The unchanged file passes.
+    let ok = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["check", "scenarios/capacity-planning-sweep.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[test]
+fn bad_sweeps_and_expectations_are_input_errors() {
+    let text = r#"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "t"
+memory = 128
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 1
+[sweep]
+axes = [{ path = "services[s].desired_cnt", values = [1, 2] }]
+[[expect]]
+metric = "task_wait_p59_s"
+op = "<="
+value = "soon"
+"#;
+    let d = Document::parse("bad.toml", text, Path::new("."), "bad").unwrap();
+    let e = d.scenario().unwrap_err().to_string();
+    assert!(e.contains("sweep.axes[0].path"), "{e}");
+    assert!(
+        e.contains("expect[0].metric: unknown summary figure \"task_wait_p59_s\""),
+        "{e}"
+    );
+    assert!(
+        e.contains("did you mean \"task_wait_p95_s\"?") || e.contains("did you mean \"task_wait_p50_s\"?"),
+        "{e}"
+    );
+    assert!(
+        e.contains("expect[0].value: \"soon\" is not a number or a duration"),
+        "{e}"
+    );
+}
