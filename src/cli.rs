@@ -72,6 +72,22 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Explain a placement (--task or --at) or a service's scaling decisions (--service).
+    Explain {
+        file: PathBuf,
+        /// A task id from events.csv, e.g. t-00000012.
+        #[arg(long, conflicts_with_all = ["at", "service"])]
+        task: Option<String>,
+        /// The first placement at or after this simulated time, e.g. 90s or 1h30m.
+        #[arg(long, conflicts_with = "service")]
+        at: Option<String>,
+        /// A service whose scaling evaluations to explain.
+        #[arg(long)]
+        service: Option<String>,
+        /// text (default) or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Run scenarios and check their [[expect]] entries; exit 0 when all hold, 1 otherwise.
     Check {
         #[arg(required = true)]
@@ -85,6 +101,12 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// Writes to stdout, ignoring a closed pipe (`ecsim explain ... | head`).
+fn write_out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
 /// Exit codes.
@@ -113,6 +135,13 @@ pub fn main_with(cli: Cli) -> i32 {
         } => sweep(&file, out.as_deref(), jobs, shard.as_deref(), no_events),
         Command::Merge { file, dirs, out } => merge(&file, &dirs, &out),
         Command::Check { files, junit } => check(&files, junit.as_deref()),
+        Command::Explain {
+            file,
+            task,
+            at,
+            service,
+            format,
+        } => explain(&file, task.as_deref(), at.as_deref(), service, &format),
     }
 }
 
@@ -120,7 +149,7 @@ fn validate(files: &[PathBuf]) -> i32 {
     let mut code = EXIT_OK;
     for f in files {
         match scenario::load(f) {
-            Ok(sc) => println!("ok: {} (scenario \"{}\")", f.display(), sc.name),
+            Ok(sc) => write_out(&format!("ok: {} (scenario \"{}\")\n", f.display(), sc.name)),
             Err(d) => {
                 eprintln!("{d}");
                 code = EXIT_INPUT;
@@ -196,8 +225,8 @@ fn run(
     let mut code = EXIT_OK;
     for (f, sc, r) in results {
         match r {
-            Ok(s) => println!(
-                "ran {} (seed {}): {} events, {} tasks placed, {} placement failures, wait p95 {:.3} s, cost ${:.2}; results in {}",
+            Ok(s) => write_out(&format!(
+                "ran {} (seed {}): {} events, {} tasks placed, {} placement failures, wait p95 {:.3} s, cost ${:.2}; results in {}\n",
                 f.display(),
                 sc.seed,
                 s.events_processed,
@@ -206,7 +235,7 @@ fn run(
                 s.task_wait_p95_s,
                 s.cost_usd,
                 dir_for(sc).display()
-            ),
+            )),
             Err(e) => {
                 eprintln!("error: {} (seed {}): {e}\n  rerun with: ecsim run {} --seed {}", f.display(), sc.seed, f.display(), sc.seed);
                 code = EXIT_RUN_FAILED;
@@ -324,7 +353,7 @@ fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
             }
         }
     }
-    print!("{}", crate::check::table(&outcomes));
+    write_out(&crate::check::table(&outcomes));
     if let Some(path) = junit {
         if let Err(e) = crate::metrics::write_atomically(path, crate::check::junit_xml(&outcomes).as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
@@ -343,5 +372,69 @@ fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
         EXIT_RUN_FAILED
     } else {
         EXIT_OK
+    }
+}
+
+fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<String>, format: &str) -> i32 {
+    use crate::explain::ExplainRequest;
+    if format != "text" && format != "json" {
+        eprintln!("error: --format {format}: expected text or json");
+        return EXIT_INPUT;
+    }
+    let request = match (task, at, service) {
+        (Some(t), _, _) => match t.trim_start_matches("t-").parse::<u32>() {
+            Ok(id) => ExplainRequest::Task(id),
+            Err(_) => {
+                eprintln!("error: --task {t}: expected a task id such as t-00000012 (see events.csv)");
+                return EXIT_INPUT;
+            }
+        },
+        (None, Some(a), _) => match scenario::parse_duration(a) {
+            Ok(ms) => ExplainRequest::At(ms),
+            Err(e) => {
+                eprintln!("error: --at {a}: {e}; write e.g. 90s or 1h30m");
+                return EXIT_INPUT;
+            }
+        },
+        (None, None, Some(s)) => ExplainRequest::Service(s),
+        (None, None, None) => {
+            eprintln!("error: say what to explain: --task ID, --at TIME or --service NAME");
+            return EXIT_INPUT;
+        }
+    };
+    let sc = match scenario::load(file) {
+        Ok(sc) => sc,
+        Err(d) => {
+            eprintln!("{d}");
+            return EXIT_INPUT;
+        }
+    };
+    if let ExplainRequest::Service(name) = &request {
+        if !sc.services.iter().any(|s| &s.name == name) {
+            let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
+            eprintln!(
+                "error: --service {name}: no such service; the scenario has {}",
+                names.join(", ")
+            );
+            return EXIT_INPUT;
+        }
+    }
+    let opts = RunOptions {
+        explain: request,
+        ..RunOptions::default()
+    };
+    match crate::sim::run(&sc, &mut crate::metrics::NullSink, opts) {
+        Ok(r) => {
+            if format == "json" {
+                write_out(&r.explanations.to_json());
+            } else {
+                write_out(&r.explanations.to_text());
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {} (seed {}): {e}", file.display(), sc.seed);
+            EXIT_RUN_FAILED
+        }
     }
 }

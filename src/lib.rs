@@ -26,6 +26,7 @@ pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod explain;
 pub mod load;
 pub mod metrics;
 pub mod model;

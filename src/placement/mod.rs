@@ -101,6 +101,14 @@ impl fmt::Display for PlacementFailure {
     }
 }
 
+/// What [`Placer::explain`] found.
+#[derive(Clone, Debug)]
+pub struct ChainTrace {
+    pub instances: Vec<(InstanceId, Option<FailureReason>)>,
+    pub steps: Vec<(String, Vec<(InstanceId, String)>, Vec<InstanceId>)>,
+    pub best: Vec<InstanceId>,
+}
+
 /// Facts about the run that query expressions need.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct QueryContext {
@@ -169,6 +177,55 @@ impl Placer {
         rng: &mut StreamRng,
     ) -> Option<InstanceId> {
         scan_place(cluster, req, &self.ctx, rng)
+    }
+
+    /// The whole pipeline for one request, for explanations: every instance with the first
+    /// requirement it failed (or `None`), then each strategy's measure per survivor and the
+    /// survivors it kept.
+    pub fn explain(&self, cluster: &Cluster, req: &PlacementRequest<'_>) -> ChainTrace {
+        let mut instances = Vec::new();
+        let mut cands = Vec::new();
+        for i in &cluster.instances {
+            if i.status == InstanceStatus::Inactive || req.scope.is_some_and(|g| g != i.group) {
+                continue;
+            }
+            let r = check(cluster, i.id, req, &self.ctx).err();
+            if r.is_none() {
+                cands.push(i.id);
+            }
+            instances.push((i.id, r));
+        }
+        let mut steps = Vec::new();
+        for s in req.strategies {
+            let measure = |id: InstanceId| -> String {
+                match s {
+                    Strategy::Binpack(f) => {
+                        let left = strategy::binpack_remaining(cluster, id, *f, req.demand);
+                        match f {
+                            BinpackField::Cpu => format!("{left} CPU units left after placing"),
+                            BinpackField::Memory => format!("{left} MiB left after placing"),
+                        }
+                    }
+                    Strategy::Spread(field) => match strategy::spread_count(cluster, field, req.group, id) {
+                        Some(n) => format!("{n} task(s) of the group share its value"),
+                        None => "lacks the attribute".to_string(),
+                    },
+                    Strategy::Random => "any".to_string(),
+                }
+            };
+            let measures: Vec<(InstanceId, String)> = cands.iter().map(|c| (*c, measure(*c))).collect();
+            match s {
+                Strategy::Binpack(f) => strategy::narrow_binpack(cluster, *f, req.demand, &mut cands),
+                Strategy::Spread(field) => strategy::narrow_spread(cluster, field, req.group, &mut cands),
+                Strategy::Random => strategy::narrow_random(&mut cands),
+            }
+            steps.push((s.to_string(), measures, cands.clone()));
+        }
+        ChainTrace {
+            instances,
+            steps,
+            best: cands,
+        }
     }
 
     /// Every candidate the full chain considers best (the set the tie-break picks from).

@@ -109,6 +109,8 @@ pub enum SimError {
 pub struct RunOptions {
     /// Check every invariant after every event (slow; tests turn it on).
     pub check_invariants_every_event: bool,
+    /// What to record an explanation of (`ecsim explain`).
+    pub explain: crate::explain::ExplainRequest,
 }
 
 /// What a run produces.
@@ -116,6 +118,7 @@ pub struct RunOptions {
 pub struct RunResult {
     pub metrics: MetricsTable,
     pub summary: Summary,
+    pub explanations: crate::explain::Explanations,
 }
 
 /// Where a new task of a service or job goes.
@@ -266,6 +269,7 @@ pub struct Simulation<'a> {
     definition_demand: Vec<u32>,
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
     forced_az: Option<AzIdx>,
+    explanations: crate::explain::Explanations,
     fargate_buckets: [TokenBucket; 2],
     sink: &'a mut dyn EventSink,
     metrics: MetricsTable,
@@ -338,6 +342,7 @@ impl<'a> Simulation<'a> {
             deployments_failed: 0,
             definition_demand: Vec::new(),
             forced_az: None,
+            explanations: Default::default(),
             fargate_buckets: [
                 TokenBucket::new(e.fargate_burst, e.fargate_per_second),
                 TokenBucket::new(e.fargate_burst, e.fargate_per_second),
@@ -528,6 +533,7 @@ impl<'a> Simulation<'a> {
         Ok(RunResult {
             metrics: std::mem::take(&mut self.metrics),
             summary,
+            explanations: std::mem::take(&mut self.explanations),
         })
     }
 

@@ -150,7 +150,18 @@ impl Simulation<'_> {
                     only_instance: None,
                     scope,
                 };
-                let Some(inst) = self.placer.place(&self.cluster, &req, &mut self.rng_placement) else {
+                let explain = match &self.opts.explain {
+                    crate::explain::ExplainRequest::Task(id) => *id == task.0,
+                    crate::explain::ExplainRequest::At(ms) => self.now().as_ms() >= *ms,
+                    _ => false,
+                } && self.explanations.placement.is_none();
+                let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
+                let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
+                if let Some(trace) = trace {
+                    let e = self.placement_explanation(task, &req, trace, chosen);
+                    self.explanations.placement = Some(e);
+                }
+                let Some(inst) = chosen else {
                     return Ok(false);
                 };
                 let detail = if self.sink.enabled() {
@@ -449,6 +460,54 @@ impl Simulation<'_> {
             self.drain_wait_queue()?;
         }
         Ok(())
+    }
+
+    fn placement_explanation(
+        &self,
+        task: TaskId,
+        req: &PlacementRequest<'_>,
+        trace: crate::placement::ChainTrace,
+        chosen: Option<InstanceId>,
+    ) -> crate::explain::PlacementExplanation {
+        let inst = |id: InstanceId| &self.cluster.instances[id.index()];
+        let candidates = trace
+            .instances
+            .iter()
+            .map(|(id, r)| crate::explain::Candidate {
+                instance: id.to_string(),
+                instance_type: self.sc.instance_types[inst(*id).instance_type as usize].name.clone(),
+                availability_zone: self.sc.availability_zones[inst(*id).az.0 as usize].clone(),
+                cpu_free_units: inst(*id).cpu_free,
+                memory_free_mib: inst(*id).memory_free_mib,
+                filtered_out: r.map(|r| r.code().to_string()),
+            })
+            .collect();
+        let steps = trace
+            .steps
+            .iter()
+            .map(|(s, m, kept)| crate::explain::StrategyStep {
+                strategy: s.clone(),
+                measures: m.iter().map(|(i, v)| (i.to_string(), v.clone())).collect(),
+                kept: kept.iter().map(|i| i.to_string()).collect(),
+            })
+            .collect();
+        let note = match (chosen, trace.best.len()) {
+            (None, _) => "no instance passed the filters and constraints".to_string(),
+            (Some(_), 1) => "the only instance left after the chain".to_string(),
+            (Some(_), n) => format!("chosen uniformly at random among the {n} instances left after the chain"),
+        };
+        let t = &self.tasks[task.0 as usize];
+        crate::explain::PlacementExplanation {
+            time_s: self.now().to_string(),
+            task: task.to_string(),
+            task_group: self.cluster.group_name(t.group).to_string(),
+            cpu_units: req.demand.cpu_units,
+            memory_mib: req.demand.memory_mib,
+            candidates,
+            steps,
+            chosen: chosen.map(|i| i.to_string()),
+            note,
+        }
     }
 
     pub(super) fn diagnose(&self, task: TaskId) -> crate::placement::PlacementFailure {

@@ -226,3 +226,88 @@ value = "soon"
         "{e}"
     );
 }
+
+#[test]
+fn explain_a_placement_lists_filters_strategies_and_the_choice() {
+    use ecsim::explain::ExplainRequest;
+    use ecsim::sim::{run, RunOptions};
+    let sc = ecsim::scenario::load(Path::new("scenarios/binpack-vs-spread.toml")).unwrap();
+    let opts = RunOptions {
+        explain: ExplainRequest::Task(13),
+        ..Default::default()
+    };
+    let r = run(&sc, &mut ecsim::metrics::NullSink, opts).unwrap();
+    let p = r.explanations.placement.expect("task 13 was placed");
+    assert_eq!(p.task, "t-00000013");
+    assert_eq!(p.task_group, "service:balanced");
+    // The six instances of the other pool fail memberOf (or, when full, a resource check that
+    // comes first); the six of this pool are candidates.
+    assert_eq!(p.candidates.len(), 12);
+    let candidates: Vec<_> = p.candidates.iter().filter(|c| c.filtered_out.is_none()).collect();
+    assert_eq!(candidates.len(), 6);
+    assert!(p.candidates[..6].iter().all(|c| c.filtered_out.is_some()));
+    // spread(AZ) keeps the zones with no task of the group yet, then spread(instanceId).
+    assert_eq!(p.steps.len(), 2);
+    assert!(p.steps[0]
+        .strategy
+        .starts_with("spread(attribute:ecs.availability-zone)"));
+    let chosen = p.chosen.clone().unwrap();
+    assert!(p.steps[1].kept.contains(&chosen));
+    // The choice agrees with the run's own event log.
+    let mut sink = ecsim::metrics::VecSink::default();
+    run(&sc, &mut sink, RunOptions::default()).unwrap();
+    let placed = sink
+        .0
+        .iter()
+        .find(|e| e.kind == "TASK_PLACED" && e.task == "t-00000013")
+        .unwrap();
+    assert_eq!(placed.instance, chosen);
+    let text = ecsim::explain::Explanations {
+        placement: Some(p),
+        scaling: Vec::new(),
+    }
+    .to_text();
+    assert!(
+        text.contains("filtered out: MemberOf placement constraint unsatisfied."),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_a_service_shows_each_scaling_decision_with_its_alarms() {
+    use ecsim::explain::ExplainRequest;
+    use ecsim::sim::{run, RunOptions};
+    let sc = ecsim::scenario::load(Path::new("scenarios/web-daily-target-tracking.toml")).unwrap();
+    let mut sink = ecsim::metrics::VecSink::default();
+    let opts = RunOptions {
+        explain: ExplainRequest::Service("web".into()),
+        ..Default::default()
+    };
+    let r = run(&sc, &mut sink, opts).unwrap();
+    let scaling: Vec<_> = sink.0.iter().filter(|e| e.kind == "SERVICE_SCALING").collect();
+    assert!(!scaling.is_empty());
+    for ev in &scaling {
+        let e = r
+            .explanations
+            .scaling
+            .iter()
+            .find(|x| x.time_s == ev.time.to_string())
+            .expect("every decision is explained");
+        assert!(ev.detail.ends_with(&e.decision), "{} vs {}", ev.detail, e.decision);
+        let alarms = &e.policies[0].alarms;
+        assert!(alarms.contains("ALARM"), "{alarms}");
+        if e.decision.starts_with("scale out") {
+            // Three breaching datapoints above the target of 60.
+            let dps = &e.policies[0].datapoints;
+            assert!(dps[dps.len() - 3..].iter().all(|v| v.unwrap() > 60.0), "{dps:?}");
+        }
+    }
+    // Minutes with an alarm but no action say why.
+    assert!(r
+        .explanations
+        .scaling
+        .iter()
+        .any(|e| e.decision.starts_with("no action")));
+    let json: serde_json::Value = serde_json::from_str(&r.explanations.to_json()).unwrap();
+    assert!(json["scaling"].as_array().unwrap().len() >= scaling.len());
+}

@@ -112,6 +112,7 @@ pub fn run_checked(sc: &Scenario) -> (RunResult, Vec<LogEvent>) {
         &mut sink,
         RunOptions {
             check_invariants_every_event: true,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("run failed: {e}"));

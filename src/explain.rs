@@ -1,0 +1,143 @@
+//! Explanations for learners: why a task went to one instance and not another (every
+//! candidate, the filter or constraint that removed it, how each strategy ranked the rest),
+//! and why a service scaled when it did (alarms, datapoints, cooldowns), as text or JSON.
+//!
+//! Architecture invariant: explanations are recorded by the simulator at the moment of the
+//! decision, from the same state the decision used; this module only shapes and prints them.
+
+use serde::Serialize;
+
+/// What to explain in a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ExplainRequest {
+    #[default]
+    Nothing,
+    /// The placement of this task (`t-00000012` is task 12).
+    Task(u32),
+    /// The first placement at or after this simulated time (ms).
+    At(u64),
+    /// Every scaling evaluation of this service.
+    Service(String),
+}
+
+/// One instance as placement saw it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Candidate {
+    pub instance: String,
+    pub instance_type: String,
+    pub availability_zone: String,
+    pub cpu_free_units: u32,
+    pub memory_free_mib: u32,
+    /// `None` when the instance passed every filter and constraint.
+    pub filtered_out: Option<String>,
+}
+
+/// One strategy of the chain: each survivor's measure and who was kept.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StrategyStep {
+    pub strategy: String,
+    pub measures: Vec<(String, String)>,
+    pub kept: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlacementExplanation {
+    pub time_s: String,
+    pub task: String,
+    pub task_group: String,
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    pub candidates: Vec<Candidate>,
+    pub steps: Vec<StrategyStep>,
+    /// The instance chosen, or `None` when nothing fitted.
+    pub chosen: Option<String>,
+    pub note: String,
+}
+
+/// One policy at one evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyState {
+    pub policy: String,
+    pub datapoints: Vec<Option<f64>>,
+    pub alarms: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScalingEvaluation {
+    pub time_s: String,
+    pub running: u32,
+    pub desired: u32,
+    pub policies: Vec<PolicyState>,
+    pub decision: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Explanations {
+    pub placement: Option<PlacementExplanation>,
+    pub scaling: Vec<ScalingEvaluation>,
+}
+
+fn fmt_dp(d: &[Option<f64>]) -> String {
+    let parts: Vec<String> = d.iter().map(|v| v.map_or("-".into(), |x| format!("{x:.1}"))).collect();
+    format!("[{}]", parts.join(" "))
+}
+
+impl Explanations {
+    /// Plain text for terminals.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(p) = &self.placement {
+            s += &format!(
+                "Placement of {} ({}) at t = {} s: needs {} CPU units and {} MiB\n\n",
+                p.task, p.task_group, p.time_s, p.cpu_units, p.memory_mib
+            );
+            s += "1-2. Candidates (ACTIVE, resources, ports, ENI, then constraints):\n";
+            for c in &p.candidates {
+                s += &format!(
+                    "  {} {:<11} {:<11} free {:>6} CPU units {:>7} MiB  {}\n",
+                    c.instance,
+                    c.instance_type,
+                    c.availability_zone,
+                    c.cpu_free_units,
+                    c.memory_free_mib,
+                    c.filtered_out
+                        .as_deref()
+                        .map_or("candidate".to_string(), |r| format!("filtered out: {r}"))
+                );
+            }
+            s += "\n3. Strategies, in order (each keeps its best; ties go on):\n";
+            if p.steps.is_empty() {
+                s += "  (no strategy)\n";
+            }
+            for st in &p.steps {
+                s += &format!("  {}:\n", st.strategy);
+                for (i, m) in &st.measures {
+                    let mark = if st.kept.contains(i) { "kept" } else { "dropped" };
+                    s += &format!("    {i}  {m}  {mark}\n");
+                }
+            }
+            s += &format!(
+                "\n4. Choice: {}\n   {}\n",
+                p.chosen.as_deref().unwrap_or("none: the task waits or fails"),
+                p.note
+            );
+        }
+        for e in &self.scaling {
+            s += &format!("t = {} s: running {}, desired {}\n", e.time_s, e.running, e.desired);
+            for p in &e.policies {
+                s += &format!("  {}: datapoints {} -> {}\n", p.policy, fmt_dp(&p.datapoints), p.alarms);
+            }
+            s += &format!("  => {}\n", e.decision);
+        }
+        if self.placement.is_none() && self.scaling.is_empty() {
+            s += "nothing matched: no such placement or scaling evaluation happened in the run\n";
+        }
+        s
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("plain data");
+        s.push('\n');
+        s
+    }
+}
