@@ -43,7 +43,13 @@ pub enum Command {
         /// Override a scenario field, e.g. --set services[web].desired_count=8 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Do not draw dashboard.png / dashboard.svg.
+        #[arg(long)]
+        no_plots: bool,
     },
+    /// Redraw plots from a results directory's CSV files (a run's dashboard, or a sweep's
+    /// charts).
+    Plot { dir: PathBuf },
     /// Run every combination of a scenario's [sweep] axes, replicated, on all cores; write
     /// one directory per run and sweep.csv.
     Sweep {
@@ -125,7 +131,9 @@ pub fn main_with(cli: Cli) -> i32 {
             jobs,
             no_events,
             set,
-        } => run(&files, out.as_deref(), seed, jobs, no_events, &set),
+            no_plots,
+        } => run(&files, out.as_deref(), seed, jobs, no_events, &set, !no_plots),
+        Command::Plot { dir } => plot(&dir),
         Command::Sweep {
             file,
             out,
@@ -180,6 +188,7 @@ fn run(
     jobs: Option<usize>,
     no_events: bool,
     set: &[String],
+    plots: bool,
 ) -> i32 {
     let mut scenarios: Vec<(PathBuf, Scenario)> = Vec::new();
     let mut bad = false;
@@ -219,11 +228,22 @@ fn run(
     let results: Vec<_> = pool.install(|| {
         scenarios
             .par_iter()
-            .map(|(f, sc)| (f, sc, run_to_dir(sc, &dir_for(sc), RunOptions::default())))
+            .map(|(f, sc)| {
+                let dir = dir_for(sc);
+                let r = run_to_dir(sc, &dir, RunOptions::default());
+                let plotted = match (&r, plots) {
+                    (Ok(_), true) => crate::report::dashboard(&dir).err(),
+                    _ => None,
+                };
+                (f, sc, r, plotted)
+            })
             .collect()
     });
     let mut code = EXIT_OK;
-    for (f, sc, r) in results {
+    for (f, sc, r, plot_error) in results {
+        if let Some(e) = plot_error {
+            eprintln!("warning: {}: the dashboard could not be drawn: {e}", f.display());
+        }
         match r {
             Ok(s) => write_out(&format!(
                 "ran {} (seed {}): {} events, {} tasks placed, {} placement failures, wait p95 {:.3} s, cost ${:.2}; results in {}\n",
@@ -271,6 +291,11 @@ fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&st
     let dir = out.map_or_else(|| Path::new("results").join(&name).join("sweep"), Path::to_path_buf);
     match crate::sweep::run_sweep(&doc, &dir, jobs, shard, !no_events) {
         Ok(r) => {
+            if r.complete {
+                if let Err(e) = crate::report::sweep_charts(&dir) {
+                    eprintln!("warning: the sweep charts could not be drawn: {e}");
+                }
+            }
             println!(
                 "sweep {}: {} runs in all, {} run now, {} already complete; {}",
                 file.display(),
@@ -434,6 +459,32 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
         }
         Err(e) => {
             eprintln!("error: {} (seed {}): {e}", file.display(), sc.seed);
+            EXIT_RUN_FAILED
+        }
+    }
+}
+
+fn plot(dir: &Path) -> i32 {
+    let result = if dir.join("sweep.csv").is_file() {
+        crate::report::sweep_charts(dir)
+    } else if dir.join("metrics.csv").is_file() {
+        crate::report::dashboard(dir)
+    } else {
+        eprintln!(
+            "error: {} holds neither metrics.csv (a run) nor sweep.csv (a sweep)",
+            dir.display()
+        );
+        return EXIT_INPUT;
+    };
+    match result {
+        Ok(files) => {
+            for f in files {
+                write_out(&format!("wrote {}\n", f.display()));
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             EXIT_RUN_FAILED
         }
     }

@@ -31,6 +31,7 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod placement;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sim;

@@ -99,7 +99,7 @@ pub fn run_scenario(doc: &Document, plan: &SweepPlan, run: &RunSpec) -> Result<c
             .with_override(&a.path, a.values[*v].clone())
             .map_err(SweepError::Plan)?;
     }
-    let mut sc = d.scenario().map_err(SweepError::Input)?;
+    let mut sc = d.scenario_only().map_err(SweepError::Input)?;
     sc.seed = run.seed;
     Ok(sc)
 }
@@ -177,7 +177,10 @@ pub fn run_sweep(
         .build()
         .map_err(|e| SweepError::Plan(format!("cannot start worker threads: {e}")))?;
     let results: Vec<Result<(), SweepError>> = pool.install(|| {
+        // One run per rayon task, so idle threads can always steal the next run: runs differ a
+        // lot in length, and larger chunks leave one thread finishing alone.
         todo.par_iter()
+            .with_max_len(1)
             .map(|r| {
                 let mut sc = run_scenario(doc, &plan, r)?;
                 sc.outputs.events = events && sc.outputs.events;

@@ -31,10 +31,13 @@ impl AtomicFile {
         self.writer.as_mut().expect("not yet committed")
     }
 
+    /// Flushes and renames into place. The rename is atomic, so a process that is stopped at
+    /// any point leaves the old file or the new one; there is no fsync, so durability across
+    /// a power loss is left to the file system (a sweep of many small runs would otherwise
+    /// spend its time waiting on the disk).
     pub fn commit(mut self) -> io::Result<()> {
         let w = self.writer.take().expect("commit once");
         let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
         drop(f);
         fs::rename(&self.tmp, &self.dest)
     }

@@ -101,11 +101,14 @@ impl fmt::Display for PlacementFailure {
     }
 }
 
+/// One strategy in a trace: its name, each survivor's measure, the survivors it kept.
+pub type StepTrace = (String, Vec<(InstanceId, String)>, Vec<InstanceId>);
+
 /// What [`Placer::explain`] found.
 #[derive(Clone, Debug)]
 pub struct ChainTrace {
     pub instances: Vec<(InstanceId, Option<FailureReason>)>,
-    pub steps: Vec<(String, Vec<(InstanceId, String)>, Vec<InstanceId>)>,
+    pub steps: Vec<StepTrace>,
     pub best: Vec<InstanceId>,
 }
 

@@ -345,6 +345,21 @@ impl Document {
         Err(Diagnostics(diags))
     }
 
+    /// Validates only the scenario itself (not the sweep or expectations): for the runs of a
+    /// sweep, whose plan was validated once.
+    pub fn scenario_only(&self) -> Result<Scenario, Diagnostics> {
+        let mut dec = Decoder::new(&self.file);
+        let sc = super::schema::decode(&mut dec, &self.root, &self.base_dir, &self.default_name);
+        match sc {
+            Some(sc) if dec.diags.is_empty() => Ok(sc),
+            _ => {
+                let mut diags = dec.diags;
+                diags.sort_by_key(|d| d.pos);
+                Err(Diagnostics(diags))
+            }
+        }
+    }
+
     /// A copy with `path` set to `value`.
     pub fn with_override(&self, path: &str, value: Node) -> Result<Document, String> {
         let mut d = self.clone();

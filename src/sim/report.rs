@@ -55,6 +55,9 @@ impl Simulation<'_> {
                     c.push(format!("service.{}.{m}", s.name));
                 }
             }
+            if cpu_target(s).is_some() {
+                c.push(format!("service.{}.cpu_target_pct", s.name));
+            }
         }
         for j in &self.jobs {
             for m in ["waiting", "starting", "running"] {
@@ -133,6 +136,9 @@ impl Simulation<'_> {
                 row.push(MetricValue::OptPct(l.and_then(|l| l.memory_pct)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.requests)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.over_capacity)));
+            }
+            if let Some(t) = cpu_target(s) {
+                row.push(MetricValue::Pct(t));
             }
         }
         for j in &self.jobs {
@@ -257,4 +263,13 @@ impl Simulation<'_> {
                 .collect(),
         }
     }
+}
+
+/// The target of a service's target-tracking policy on CPU, if it has one.
+fn cpu_target(s: &ServiceState) -> Option<f64> {
+    let (cfg, _) = s.scaling.as_ref()?;
+    cfg.target_tracking
+        .iter()
+        .find(|p| p.metric == crate::autoscaling::MetricName::CpuUtilization)
+        .map(|p| p.target)
 }

@@ -311,3 +311,43 @@ fn explain_a_service_shows_each_scaling_decision_with_its_alarms() {
     let json: serde_json::Value = serde_json::from_str(&r.explanations.to_json()).unwrap();
     assert!(json["scaling"].as_array().unwrap().len() >= scaling.len());
 }
+
+#[test]
+fn plots_render_valid_non_trivial_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = ecsim::scenario::load(Path::new("scenarios/web-daily-target-tracking.toml")).unwrap();
+    ecsim::runner::run_to_dir(&sc, dir.path(), ecsim::sim::RunOptions::default()).unwrap();
+    let files = ecsim::report::dashboard(dir.path()).unwrap();
+    assert_eq!(files.len(), 2);
+    let png = std::fs::read(dir.path().join("dashboard.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(
+        png.len() > 50_000,
+        "a real picture, not a blank one: {} bytes",
+        png.len()
+    );
+    let svg = std::fs::read_to_string(dir.path().join("dashboard.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("@font-face") && svg.contains("Tasks per service"));
+    // Drawing again gives the same bytes (the font is bundled).
+    ecsim::report::dashboard(dir.path()).unwrap();
+    assert!(std::fs::read(dir.path().join("dashboard.png")).unwrap() == png);
+    // Sweep charts: each varying figure against each axis, and the Pareto chart.
+    let sweep = tempfile::tempdir().unwrap();
+    run_sweep(&doc(), sweep.path(), None, None, false).unwrap();
+    let charts = ecsim::report::sweep_charts(sweep.path()).unwrap();
+    assert!(charts.iter().any(|p| p.ends_with("cost_vs_service_level.png")));
+    assert!(charts.iter().any(|p| p.ends_with("cost_usd__by__target_cpu.png")));
+    for c in charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
+        let b = std::fs::read(c).unwrap();
+        assert_eq!(&b[..4], b"\x89PNG");
+        assert!(b.len() > 10_000, "{} is nearly empty", c.display());
+    }
+}
+
+#[test]
+fn pareto_front_of_a_sweep() {
+    use ecsim::report::pareto_front;
+    // (service level, cost): lower is better in both.
+    let pts = [(140.0, 11.5), (170.0, 9.6), (200.0, 7.8), (185.0, 10.5), (155.0, 17.0)];
+    assert_eq!(pareto_front(&pts), vec![0, 1, 2]);
+}

@@ -1,0 +1,578 @@
+//! Plots, drawn from the CSV files alone (so `ecsim plot DIR` can redraw them): a dashboard per
+//! run and charts per sweep, each as PNG and SVG, with a font bundled in the binary (DejaVu
+//! Sans, see `DejaVuSans-LICENSE.txt`) so the same input gives the same image everywhere. The
+//! SVG files embed the font too.
+//!
+//! Architecture invariant: reads result files only; never touches the engine.
+
+use base64::Engine as _;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A CSV file as named numeric columns (empty or non-numeric cells are NaN).
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table, String> {
+        let mut r = csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let header = r
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = r
+            .records()
+            .map(|x| x.map(|rec| rec.iter().map(str::to_string).collect()))
+            .collect::<Result<Vec<Vec<String>>, _>>()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Table { header, rows })
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    fn nums(&self, c: usize) -> Vec<f64> {
+        self.rows.iter().map(|r| r[c].parse().unwrap_or(f64::NAN)).collect()
+    }
+}
+
+type Series = (String, Vec<(f64, f64)>);
+
+struct Panel {
+    title: String,
+    y_label: String,
+    series: Vec<Series>,
+    /// Horizontal reference lines (label, y).
+    lines: Vec<(String, f64)>,
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    t_max: f64,
+    spans: &[(f64, f64)],
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut y_max = p
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|(_, y)| *y))
+        .chain(p.lines.iter().map(|(_, y)| *y))
+        .filter(|y| y.is_finite())
+        .fold(0.0f64, f64::max);
+    if y_max <= 0.0 {
+        y_max = 1.0;
+    }
+    y_max *= 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.title, ("sans-serif", 18))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..t_max.max(1e-9), 0f64..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (h)")
+        .y_desc(p.y_label.as_str())
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(
+            spans
+                .iter()
+                .map(|(a, b)| Rectangle::new([(*a, 0.0), (*b, y_max)], RED.mix(0.12).filled())),
+        )
+        .map_err(err)?;
+    for (k, (name, pts)) in p.series.iter().enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|(_, y)| y.is_finite()).collect();
+        chart
+            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+    }
+    for (name, y) in &p.lines {
+        chart
+            .draw_series(LineSeries::new(vec![(0.0, *y), (t_max, *y)], BLACK.stroke_width(1)))
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK));
+    }
+    if !p.series.is_empty() || !p.lines.is_empty() {
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The panels, the shaded incident spans (hours) and the last time (hours).
+type Dashboard = (Vec<Panel>, Vec<(f64, f64)>, f64);
+
+fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
+    let time = t.col("time_s").ok_or("metrics.csv has no time_s column")?;
+    let hours: Vec<f64> = t.nums(time).iter().map(|s| s / 3600.0).collect();
+    let series = |name: &str, label: &str| -> Option<Series> {
+        let c = t.col(name)?;
+        Some((label.to_string(), hours.iter().copied().zip(t.nums(c)).collect()))
+    };
+    let mut tasks = Vec::new();
+    let mut cpu = Vec::new();
+    let mut lines = Vec::new();
+    let services: Vec<String> = t
+        .header
+        .iter()
+        .filter_map(|h| {
+            h.strip_prefix("service.")
+                .and_then(|r| r.strip_suffix(".desired"))
+                .map(str::to_string)
+        })
+        .collect();
+    for s in &services {
+        for m in ["desired", "running", "pending"] {
+            tasks.extend(series(&format!("service.{s}.{m}"), &format!("{s} {m}")));
+        }
+        cpu.extend(series(&format!("service.{s}.cpu_utilization_pct"), &format!("{s} CPU")));
+        if let Some(c) = t.col(&format!("service.{s}.cpu_target_pct")) {
+            if let Some(v) = t.nums(c).first().filter(|v| v.is_finite()) {
+                lines.push((format!("{s} target"), *v));
+            }
+        }
+    }
+    let groups: Vec<String> = t
+        .header
+        .iter()
+        .filter_map(|h| {
+            h.strip_prefix("group.")
+                .and_then(|r| r.strip_suffix(".instances"))
+                .map(str::to_string)
+        })
+        .collect();
+    let instances: Vec<Series> = groups
+        .iter()
+        .filter_map(|g| series(&format!("group.{g}.instances"), g))
+        .chain(series("fargate_tasks", "Fargate tasks"))
+        .collect();
+    let reserved: Vec<Series> = [
+        series("cpu_reserved_pct", "CPU reserved"),
+        series("memory_reserved_pct", "memory reserved"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let cost: Vec<Series> = series("cost_usd_total", "cost").into_iter().collect();
+    let mut spans = Vec::new();
+    if let Some(c) = t.col("incident") {
+        let flags = t.nums(c);
+        let mut start: Option<f64> = None;
+        for (k, f) in flags.iter().enumerate() {
+            match (start, *f > 0.5) {
+                (None, true) => start = Some(hours[k]),
+                (Some(s), false) => {
+                    spans.push((s, hours[k]));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let (Some(s), Some(end)) = (start, hours.last()) {
+            spans.push((s, *end));
+        }
+    }
+    let t_max = hours.last().copied().unwrap_or(1.0);
+    let panels = vec![
+        Panel {
+            title: "Tasks per service".into(),
+            y_label: "tasks".into(),
+            series: tasks,
+            lines: Vec::new(),
+        },
+        Panel {
+            title: "Instances per group".into(),
+            y_label: "instances".into(),
+            series: instances,
+            lines: Vec::new(),
+        },
+        Panel {
+            title: "Service CPU utilisation against the scaling target".into(),
+            y_label: "CPU (%)".into(),
+            series: cpu,
+            lines,
+        },
+        Panel {
+            title: "Reserved capacity".into(),
+            y_label: "reserved (%)".into(),
+            series: reserved,
+            lines: Vec::new(),
+        },
+        Panel {
+            title: "Cost over time".into(),
+            y_label: "USD (cumulative)".into(),
+            series: cost,
+            lines: Vec::new(),
+        },
+    ];
+    Ok((panels, spans, t_max))
+}
+
+fn draw_dashboard<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, t: &Table) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let root = root.titled(title, ("sans-serif", 24)).map_err(err)?;
+    let (panels, spans, t_max) = dashboard_panels(t)?;
+    let areas = root.split_evenly((panels.len(), 1));
+    for (a, p) in areas.iter().zip(&panels) {
+        draw_panel(a, p, t_max, &spans)?;
+    }
+    root.present().map_err(err)
+}
+
+/// Embeds the bundled font in an SVG so it renders the same everywhere.
+fn embed_font(svg: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(FONT);
+    let style = format!(
+        "<defs><style>@font-face {{ font-family: \"ecsim-sans\"; src: url(data:font/ttf;base64,{b64}); }}</style></defs>"
+    );
+    let with_family = svg.replace("font-family=\"sans-serif\"", "font-family=\"ecsim-sans\"");
+    match with_family.find('>') {
+        Some(i) if with_family[..i].contains("<svg") => {
+            format!("{}{}{}", &with_family[..=i], style, &with_family[i + 1..])
+        }
+        _ => match with_family
+            .find("<svg")
+            .and_then(|s| with_family[s..].find('>').map(|e| s + e))
+        {
+            Some(i) => format!("{}{}{}", &with_family[..=i], style, &with_family[i + 1..]),
+            None => with_family,
+        },
+    }
+}
+
+/// Draws the run dashboard of `dir` (from its metrics.csv) to dashboard.png and .svg.
+pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    register_font();
+    let t = Table::read(&dir.join("metrics.csv"))?;
+    let title = format!(
+        "ecsim run: {}",
+        dir.file_name().and_then(|n| n.to_str()).unwrap_or("run")
+    );
+    render(
+        &dir.join("dashboard"),
+        (1200, 1500),
+        |r| draw_dashboard(r, &title, &t),
+        |r| draw_dashboard(r, &title, &t),
+    )
+}
+
+/// (category index, mean, CI low, CI high).
+type ErrorPoint = (usize, f64, f64, f64);
+
+/// One sweep chart: a figure's mean with 95 % confidence bars against one axis, one series
+/// per combination of the other axes.
+struct AxisChart {
+    figure: String,
+    axis: String,
+    categories: Vec<String>,
+    series: Vec<(String, Vec<ErrorPoint>)>,
+}
+
+fn draw_axis_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, c: &AxisChart) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let y_max = c
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|p| p.3))
+        .filter(|y| y.is_finite())
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.15;
+    let y_min = c
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|p| p.2))
+        .filter(|y| y.is_finite())
+        .fold(0.0f64, f64::min);
+    let n = c.categories.len();
+    let cats = c.categories.clone();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{} by {}", c.figure, c.axis), ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y_min..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(n.max(2))
+        .x_label_formatter(&move |x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < cats.len() {
+                cats[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc(c.axis.as_str())
+        .y_desc(format!("{} (mean, 95 % CI)", c.figure))
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(err)?;
+    for (k, (name, pts)) in c.series.iter().enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        let offset = (k as f64 - (c.series.len() as f64 - 1.0) / 2.0) * 0.06;
+        chart
+            .draw_series(pts.iter().map(|(x, _, lo, hi)| {
+                ErrorBar::new_vertical(*x as f64 + offset, *lo, (lo + hi) / 2.0, *hi, color.stroke_width(2), 8)
+            }))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|(x, m, _, _)| (*x as f64 + offset, *m)),
+                color.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|(x, m, _, _)| Circle::new((*x as f64 + offset, *m), 4, color.filled())),
+            )
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 12))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Cost against service level, one point per combination, the Pareto front highlighted.
+struct Pareto {
+    x_name: String,
+    points: Vec<(String, f64, f64)>,
+    front: Vec<usize>,
+}
+
+fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let x_max = p.points.iter().map(|q| fin(q.1)).fold(0.0f64, f64::max).max(1e-9) * 1.2;
+    let y_max = p.points.iter().map(|q| fin(q.2)).fold(0.0f64, f64::max).max(1e-9) * 1.2;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("Cost against service level ({})", p.x_name), ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("{} (mean; lower is better)", p.x_name))
+        .y_desc("cost_usd (mean)")
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(
+            p.points
+                .iter()
+                .map(|(_, x, y)| Circle::new((fin(*x), fin(*y)), 5, BLUE.mix(0.5).filled())),
+        )
+        .map_err(err)?
+        .label("combination")
+        .legend(|(x, y)| Circle::new((x + 9, y), 5, BLUE.mix(0.5).filled()));
+    let mut front: Vec<(f64, f64)> = p
+        .front
+        .iter()
+        .map(|i| (fin(p.points[*i].1), fin(p.points[*i].2)))
+        .collect();
+    front.sort_by(|a, b| a.0.total_cmp(&b.0));
+    chart
+        .draw_series(LineSeries::new(front.clone(), RED.stroke_width(2)))
+        .map_err(err)?
+        .label("Pareto front")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(2)));
+    chart
+        .draw_series(front.iter().map(|(x, y)| Circle::new((*x, *y), 7, RED.stroke_width(2))))
+        .map_err(err)?;
+    chart
+        .draw_series(p.points.iter().map(|(l, x, y)| {
+            Text::new(
+                l.clone(),
+                (fin(*x), fin(*y)),
+                ("sans-serif", 11).into_font().color(&BLACK),
+            )
+        }))
+        .map_err(err)?;
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 12))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Indexes of the points not dominated in both coordinates (lower is better in both).
+pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
+    (0..points.len())
+        .filter(|i| {
+            let (x, y) = points[*i];
+            !points.iter().any(|(a, b)| *a <= x && *b <= y && (*a < x || *b < y))
+        })
+        .collect()
+}
+
+fn render<F, G>(base: &Path, size: (u32, u32), png: F, svg: G) -> Result<Vec<PathBuf>, String>
+where
+    F: FnOnce(DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+    G: FnOnce(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+{
+    let png_path = base.with_extension("png");
+    let tmp = base.with_extension("tmp.png");
+    png(BitMapBackend::new(&tmp, size).into_drawing_area())?;
+    std::fs::rename(&tmp, &png_path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    svg(SVGBackend::with_string(&mut text, size).into_drawing_area())?;
+    let svg_path = base.with_extension("svg");
+    crate::metrics::write_atomically(&svg_path, embed_font(&text).as_bytes()).map_err(|e| e.to_string())?;
+    Ok(vec![png_path, svg_path])
+}
+
+/// Draws the sweep charts of `dir` (from its sweep.csv) into `dir/plots/`: each summary
+/// figure that varies, against each axis; and cost against service level with the Pareto
+/// front.
+pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    register_font();
+    let t = Table::read(&dir.join("sweep.csv"))?;
+    let kind = t.col("kind").ok_or("sweep.csv has no kind column")?;
+    let seed = t.col("seed").ok_or("sweep.csv has no seed column")?;
+    let first_fig = t.col("duration_s").ok_or("sweep.csv has no summary columns")?;
+    let axes: Vec<usize> = (seed + 1..first_fig).collect();
+    let figures: Vec<usize> = (first_fig..t.header.len()).collect();
+    let rows_of = |k: &str| -> Vec<&Vec<String>> { t.rows.iter().filter(|r| r[kind] == k).collect() };
+    let (means, lows, highs) = (rows_of("mean"), rows_of("ci95_low"), rows_of("ci95_high"));
+    let out = dir.join("plots");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let mut written = Vec::new();
+    let num = |r: &Vec<String>, c: usize| r[c].parse::<f64>().unwrap_or(f64::NAN);
+    for &f in &figures {
+        let values: Vec<f64> = means.iter().map(|r| num(r, f)).collect();
+        let varies = values.iter().any(|v| (v - values[0]).abs() > 1e-9);
+        if !varies {
+            continue;
+        }
+        for &a in &axes {
+            let mut categories: Vec<String> = Vec::new();
+            for r in &means {
+                if !categories.contains(&r[a]) {
+                    categories.push(r[a].clone());
+                }
+            }
+            let mut series: Vec<(String, Vec<ErrorPoint>)> = Vec::new();
+            for (k, r) in means.iter().enumerate() {
+                let others: Vec<String> = axes
+                    .iter()
+                    .filter(|x| **x != a)
+                    .map(|x| format!("{}={}", t.header[*x], r[*x]))
+                    .collect();
+                let name = if others.is_empty() {
+                    "all".to_string()
+                } else {
+                    others.join(", ")
+                };
+                let x = categories.iter().position(|c| *c == r[a]).unwrap_or(0);
+                let point = (x, num(r, f), num(lows[k], f), num(highs[k], f));
+                match series.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, v)) => v.push(point),
+                    None => series.push((name, vec![point])),
+                }
+            }
+            let chart = AxisChart {
+                figure: t.header[f].clone(),
+                axis: t.header[a].clone(),
+                categories,
+                series,
+            };
+            let base = out.join(format!("{}__by__{}", t.header[f], t.header[a]));
+            written.extend(render(
+                &base,
+                (900, 600),
+                |r| draw_axis_chart(r, &chart),
+                |r| draw_axis_chart(r, &chart),
+            )?);
+        }
+    }
+    // Cost against service level: requests over capacity when any were unserved, else the
+    // p95 wait.
+    let col = |n: &str| t.col(n);
+    if let (Some(cost), Some(over), Some(wait)) = (
+        col("cost_usd"),
+        col("requests_over_capacity_pct"),
+        col("task_wait_p95_s"),
+    ) {
+        let sl = if means.iter().any(|r| num(r, over) > 0.0) {
+            over
+        } else {
+            wait
+        };
+        let label_of = |r: &Vec<String>| axes.iter().map(|a| r[*a].clone()).collect::<Vec<_>>().join("/");
+        let points: Vec<(String, f64, f64)> = means.iter().map(|r| (label_of(r), num(r, sl), num(r, cost))).collect();
+        let front = pareto_front(&points.iter().map(|p| (p.1, p.2)).collect::<Vec<_>>());
+        let p = Pareto {
+            x_name: t.header[sl].clone(),
+            points,
+            front,
+        };
+        let base = out.join("cost_vs_service_level");
+        written.extend(render(
+            &base,
+            (900, 650),
+            |r| draw_pareto(r, &p),
+            |r| draw_pareto(r, &p),
+        )?);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pareto_front_keeps_non_dominated_points() {
+        let pts = [(1.0, 10.0), (2.0, 5.0), (3.0, 6.0), (0.5, 20.0), (2.0, 5.0)];
+        assert_eq!(pareto_front(&pts), vec![0, 1, 3, 4]);
+    }
+}
