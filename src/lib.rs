@@ -19,6 +19,8 @@
 //!   failures, deployments and the scheduler's reactions to them.
 //! * **metrics**: time series, event log and summary, written atomically.
 //! * **runner**: one scenario run into its results directory.
+//! * **sweep**, **check**, **explain**, **report**: experiments over many runs, CI
+//!   expectations, explanations for learners, and plots drawn from the CSV files.
 //! * **cli**: the `ecsim` command line (clap types stay there).
 
 pub mod autoscaling;

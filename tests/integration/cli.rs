@@ -88,3 +88,55 @@ fn usage_errors_exit_2() {
     let out = ecsim().args(["frobnicate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sweep_explain_and_plot_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ecsim()
+        .args([
+            "sweep",
+            "scenarios/capacity-planning-sweep.toml",
+            "--jobs",
+            "2",
+            "--no-events",
+            "--shard",
+            "1/3",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("shard done; merge the shards"));
+    let bad = ecsim()
+        .args(["sweep", "scenarios/capacity-planning-sweep.toml", "--shard", "3/3"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("I must be below N"));
+    let no_sweep = ecsim()
+        .args(["sweep", "scenarios/distinct-instance.toml", "--out"])
+        .arg(dir.path().join("x"))
+        .output()
+        .unwrap();
+    assert_eq!(no_sweep.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_sweep.stderr).contains("has no [sweep] table"));
+    let explained = ecsim()
+        .args(["explain", "scenarios/distinct-instance.toml", "--task", "t-00000005"])
+        .output()
+        .unwrap();
+    assert_eq!(explained.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        text.contains("DistinctInstance placement constraint unsatisfied."),
+        "{text}"
+    );
+    assert!(text.contains("4. Choice: none"), "{text}");
+    let none = ecsim()
+        .args(["explain", "scenarios/distinct-instance.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    let plot = ecsim().arg("plot").arg(dir.path()).output().unwrap();
+    assert_eq!(plot.status.code(), Some(2), "a shard directory has no sweep.csv yet");
+}
