@@ -1,7 +1,7 @@
 //! Plots, drawn from the CSV files alone (so `ecsim plot DIR` can redraw them): a dashboard per
 //! run and charts per sweep, each as PNG and SVG, with a font bundled in the binary (DejaVu
-//! Sans, see `DejaVuSans-LICENSE.txt`) so the same input gives the same image everywhere. The
-//! SVG files embed the font too.
+//! Sans, see `DejaVuSans-LICENSE.txt`) so the same input gives the same image everywhere. A
+//! dashboard's SVG embeds the font; a sweep's SVG charts share one copy written beside them.
 //!
 //! Architecture invariant: reads result files only; never touches the engine.
 
@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
+/// The font file sweep charts reference (written into their `plots/` directory).
+const FONT_FILE: &str = "DejaVuSans.ttf";
 static REGISTER: Once = Once::new();
 
 fn register_font() {
@@ -251,12 +253,19 @@ fn draw_dashboard<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str,
     root.present().map_err(err)
 }
 
-/// Embeds the bundled font in an SVG so it renders the same everywhere.
-fn embed_font(svg: &str) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(FONT);
-    let style = format!(
-        "<defs><style>@font-face {{ font-family: \"ecsim-sans\"; src: url(data:font/ttf;base64,{b64}); }}</style></defs>"
-    );
+/// The bundled font as a data URL, for self-contained SVG files.
+fn font_data_url() -> String {
+    format!(
+        "data:font/ttf;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(FONT)
+    )
+}
+
+/// Points an SVG's text at the bundled font (embedded, or a file beside it) so it renders the
+/// same everywhere.
+fn embed_font(svg: &str, font_url: &str) -> String {
+    let style =
+        format!("<defs><style>@font-face {{ font-family: \"ecsim-sans\"; src: url({font_url}); }}</style></defs>");
     let with_family = svg.replace("font-family=\"sans-serif\"", "font-family=\"ecsim-sans\"");
     match with_family.find('>') {
         Some(i) if with_family[..i].contains("<svg") => {
@@ -283,6 +292,7 @@ pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
     render(
         &dir.join("dashboard"),
         (1200, 1500),
+        &font_data_url(),
         |r| draw_dashboard(r, &title, &t),
         |r| draw_dashboard(r, &title, &t),
     )
@@ -454,7 +464,7 @@ pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
         .collect()
 }
 
-fn render<F, G>(base: &Path, size: (u32, u32), png: F, svg: G) -> Result<Vec<PathBuf>, String>
+fn render<F, G>(base: &Path, size: (u32, u32), font_url: &str, png: F, svg: G) -> Result<Vec<PathBuf>, String>
 where
     F: FnOnce(DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
     G: FnOnce(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
@@ -466,7 +476,7 @@ where
     let mut text = String::new();
     svg(SVGBackend::with_string(&mut text, size).into_drawing_area())?;
     let svg_path = base.with_extension("svg");
-    crate::metrics::write_atomically(&svg_path, embed_font(&text).as_bytes()).map_err(|e| e.to_string())?;
+    crate::metrics::write_atomically(&svg_path, embed_font(&text, font_url).as_bytes()).map_err(|e| e.to_string())?;
     Ok(vec![png_path, svg_path])
 }
 
@@ -485,6 +495,8 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let (means, lows, highs) = (rows_of("mean"), rows_of("ci95_low"), rows_of("ci95_high"));
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    // The charts' SVG files share one copy of the font, beside them.
+    crate::metrics::write_atomically(&out.join(FONT_FILE), FONT).map_err(|e| e.to_string())?;
     let mut written = Vec::new();
     let num = |r: &Vec<String>, c: usize| r[c].parse::<f64>().unwrap_or(f64::NAN);
     for &f in &figures {
@@ -529,6 +541,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
             written.extend(render(
                 &base,
                 (900, 600),
+                FONT_FILE,
                 |r| draw_axis_chart(r, &chart),
                 |r| draw_axis_chart(r, &chart),
             )?);
@@ -559,6 +572,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
         written.extend(render(
             &base,
             (900, 650),
+            FONT_FILE,
             |r| draw_pareto(r, &p),
             |r| draw_pareto(r, &p),
         )?);
