@@ -193,10 +193,17 @@ impl Simulation<'_> {
         if let Target::Fargate { spot, .. } = target {
             let now = self.now().as_ms();
             let mut probe = self.fargate_buckets[usize::from(spot)].clone();
+            // A token is free, so Fargate itself is unavailable (an AZ fault): try again at the
+            // scheduler's pace rather than at once.
             let at = match probe.take(now) {
-                Ok(()) => now + 1,
+                Ok(()) => now + self.sc.lifecycle.reconcile_interval_ms,
                 Err(at) => at,
             };
+            // One pending retry is enough; an earlier one covers a later one.
+            if self.retry_at.is_some_and(|t| t >= now && t <= at) {
+                return;
+            }
+            self.retry_at = Some(at);
             self.queue.schedule(SimTime(at), LANE_ARRIVAL, Event::RetryWaiting);
         }
     }

@@ -270,6 +270,8 @@ pub struct Simulation<'a> {
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
     forced_az: Option<AzIdx>,
     explanations: crate::explain::Explanations,
+    /// When the pending `RetryWaiting` fires, if one is pending.
+    retry_at: Option<u64>,
     fargate_buckets: [TokenBucket; 2],
     sink: &'a mut dyn EventSink,
     metrics: MetricsTable,
@@ -343,6 +345,7 @@ impl<'a> Simulation<'a> {
             definition_demand: Vec::new(),
             forced_az: None,
             explanations: Default::default(),
+            retry_at: None,
             fargate_buckets: [
                 TokenBucket::new(e.fargate_burst, e.fargate_per_second),
                 TokenBucket::new(e.fargate_burst, e.fargate_per_second),
@@ -589,6 +592,9 @@ impl<'a> Simulation<'a> {
             Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
             Event::ServiceReconcile(s) => self.on_reconcile(s),
             Event::RetryWaiting => {
+                if self.retry_at.is_some_and(|t| t <= self.now().as_ms()) {
+                    self.retry_at = None;
+                }
                 self.drain_wait_queue()?;
                 for s in 0..self.services.len() {
                     if !self.services[s].unplaced.is_empty() {

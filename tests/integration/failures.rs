@@ -625,3 +625,46 @@ launch_rate_per_second = 10000
         .count();
     assert_eq!(first_minute, 500);
 }
+
+#[test]
+fn fargate_waits_out_an_outage_of_every_zone_without_spinning() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+max_events = 20000
+[cluster]
+availability_zones = ["us-east-1a"]
+[[task_definitions]]
+family = "f"
+network_mode = "awsvpc"
+cpu = 256
+memory = 512
+[[services]]
+name = "f"
+task_definition = "f"
+desired_count = 3
+launch_type = "FARGATE"
+[[faults]]
+type = "az_outage"
+availability_zone = "us-east-1a"
+at = "10m"
+duration = "20m"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    assert_eq!(r.summary.tasks_lost, 3);
+    // Nothing can start while the only zone is out; replacements start when it returns.
+    let replaced: Vec<_> = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .filter(|e| e.time > SimTime::from_secs(600))
+        .collect();
+    assert_eq!(replaced.len(), 3);
+    assert!(replaced.iter().all(|e| e.time >= SimTime::from_secs(1800)));
+    assert_eq!(r.summary.services[0].running_at_end, 3);
+    assert!(
+        r.summary.events_processed < 2000,
+        "no busy retry loop: {}",
+        r.summary.events_processed
+    );
+}
