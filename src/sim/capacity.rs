@@ -204,7 +204,9 @@ impl Simulation<'_> {
         for t in tasks {
             let owner = self.tasks[t.0 as usize].owner;
             if let TaskOwner::Service(s) = owner {
-                if !self.services[s.0 as usize].daemon {
+                // Daemon tasks stop when an instance is set to DRAINING; when it drains for
+                // termination they are the last to stop, with the instance.
+                if !self.services[s.0 as usize].daemon || !terminate {
                     self.stop_task(t, "Container instance is draining")?;
                 }
             }
