@@ -160,9 +160,8 @@ impl Simulation<'_> {
             FaultKind::StopTasks { service, count } => {
                 let s = ServiceId(*service as u16);
                 let running: Vec<TaskId> = self
-                    .tasks
-                    .iter()
-                    .filter(|t| t.owner == TaskOwner::Service(s) && t.state == TaskState::Running)
+                    .service_tasks(s)
+                    .filter(|t| t.state == TaskState::Running)
                     .map(|t| t.id)
                     .collect();
                 let n = count.of(running.len());
@@ -359,9 +358,8 @@ impl Simulation<'_> {
                 let Some(l) = self.services[s].last_load else { continue };
                 let Some(mem_pct) = l.memory_pct else { continue };
                 let victims: Vec<TaskId> = self
-                    .tasks
-                    .iter()
-                    .filter(|t| t.owner == TaskOwner::Service(ServiceId(s as u16)) && t.state == TaskState::Running)
+                    .service_tasks(ServiceId(s as u16))
+                    .filter(|t| t.state == TaskState::Running)
                     .filter(|t| {
                         let td = &self.sc.task_definitions[t.definition as usize];
                         let used = mem_pct / 100.0 * f64::from(self.demands[t.demand as usize].memory_mib);
@@ -538,9 +536,8 @@ impl Simulation<'_> {
                         }));
             }
             for t in self
-                .tasks
-                .iter()
-                .filter(|t| t.owner == TaskOwner::Service(ServiceId(s as u16)) && t.state == TaskState::Running)
+                .service_tasks(ServiceId(s as u16))
+                .filter(|t| t.state == TaskState::Running)
             {
                 let a = t
                     .instance
@@ -605,9 +602,8 @@ impl Simulation<'_> {
         };
         let mut per_az = vec![0u32; self.sc.availability_zones.len()];
         let running: Vec<&Task> = self
-            .tasks
-            .iter()
-            .filter(|t| t.owner == TaskOwner::Service(sid) && t.state == TaskState::Running)
+            .service_tasks(sid)
+            .filter(|t| t.state == TaskState::Running)
             .collect();
         for t in &running {
             if let Some(a) = az_of(t) {

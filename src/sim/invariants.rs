@@ -97,6 +97,21 @@ impl Simulation<'_> {
                     s.name, s.starting, s.running
                 ));
             }
+            let live = self
+                .tasks
+                .iter()
+                .filter(|t| {
+                    matches!(t.owner, TaskOwner::Service(x) if self.services[x.0 as usize].name == s.name)
+                        && t.state != TaskState::Stopped
+                })
+                .count();
+            if live != s.live.len() {
+                return Err(format!(
+                    "service {} lists {} live tasks, {live} found",
+                    s.name,
+                    s.live.len()
+                ));
+            }
             if s.unplaced.iter().any(|t| self.tasks[t.0 as usize].instance.is_some()) {
                 return Err(format!("service {} lists a placed task as unplaced", s.name));
             }

@@ -187,6 +187,9 @@ struct ServiceState {
     rebalancing: bool,
     /// A task AZ rebalancing started; the surplus task is stopped once it runs.
     rebalance_task: Option<TaskId>,
+    /// Every task of the service not yet STOPPED (waiting, starting or running), so per-service
+    /// decisions never scan the whole task table.
+    live: Vec<TaskId>,
 }
 
 /// A rolling deployment in progress (ecs-semantics §2.4-2.5).
@@ -677,6 +680,14 @@ impl<'a> Simulation<'a> {
                 detail,
             })
             .map_err(SimError::Io)
+    }
+
+    /// The service's tasks that are not STOPPED, in creation order.
+    fn service_tasks(&self, s: ServiceId) -> impl Iterator<Item = &Task> + use<'_, 'a> {
+        self.services[s.0 as usize]
+            .live
+            .iter()
+            .map(|t| &self.tasks[t.0 as usize])
     }
 
     /// Read access for tests and tools.

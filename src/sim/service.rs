@@ -73,6 +73,7 @@ impl Simulation<'_> {
                 tasks_lost: 0,
                 rebalancing: false,
                 rebalance_task: None,
+                live: Vec::new(),
             });
         }
         // Daemons first: ECS starts the daemon task first on an instance.
@@ -254,13 +255,8 @@ impl Simulation<'_> {
                 .or(t.fargate.map(|f| f.az.0 as usize))
         };
         let active: Vec<&Task> = self
-            .tasks
-            .iter()
-            .filter(|t| {
-                t.owner == TaskOwner::Service(s)
-                    && t.state != TaskState::Stopped
-                    && (t.instance.is_some() || t.fargate.is_some())
-            })
+            .service_tasks(s)
+            .filter(|t| t.instance.is_some() || t.fargate.is_some())
             .collect();
         for t in &active {
             if let Some(a) = az_of(t) {

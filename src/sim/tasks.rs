@@ -41,6 +41,9 @@ impl Simulation<'_> {
                 TaskOwner::Job(j) => self.jobs[j.0 as usize].item_counts[k] += 1,
             }
         }
+        if let TaskOwner::Service(s) = owner {
+            self.services[s.0 as usize].live.push(id);
+        }
         self.submitted += 1;
         id
     }
@@ -429,6 +432,9 @@ impl Simulation<'_> {
                 }
                 if let Some(k) = item {
                     st.item_counts[k as usize] -= 1;
+                }
+                if let Some(pos) = st.live.iter().position(|t| *t == task) {
+                    st.live.remove(pos);
                 }
                 st.steady = false;
                 self.schedule_reconcile(s, now);
