@@ -200,6 +200,28 @@ impl<'n> Fields<'n> {
         found
     }
 
+    /// A required field that names something defined elsewhere in the file (an instance
+    /// group, a task definition, ...): its index among `names`, or an error that suggests the
+    /// closest name, or says where to define one (`fallback`).
+    pub fn name_ref<'a>(
+        &mut self,
+        dec: &mut Decoder,
+        key: &str,
+        what: &str,
+        names: impl Iterator<Item = &'a str> + Clone,
+        fallback: Option<&str>,
+    ) -> Option<usize> {
+        let n = self.req(dec, key)?;
+        let p = self.path_of(key);
+        let s = dec.string(n, &p)?;
+        let found = names.clone().position(|x| x == s);
+        if found.is_none() {
+            let hint = suggest(&s, names).or_else(|| fallback.map(str::to_string));
+            dec.error_hint(n.pos, &p, format!("unknown {what} \"{s}\""), hint);
+        }
+        found
+    }
+
     /// Reports every field not read as unknown, suggesting the closest known name.
     pub fn finish(self, dec: &mut Decoder, known: &[&str]) {
         for (e, used) in self.entries.iter().zip(&self.used) {

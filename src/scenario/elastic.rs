@@ -11,7 +11,6 @@ use crate::autoscaling::{
 use crate::capacity::cost::Pricing;
 use crate::capacity::provider::{ManagedScaling, ScaleInCpr, StrategyItem};
 use crate::load::{LoadModel, RateCurve};
-use crate::placement::query::suggest;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -140,20 +139,13 @@ pub fn decode_capacity_providers(
                         );
                     }
                 }
-                let group = t.req(dec, "instance_group").and_then(|n| {
-                    let p = format!("{path}.instance_group");
-                    let s = dec.string(n, &p)?;
-                    let found = groups.iter().position(|g| *g == s);
-                    if found.is_none() {
-                        dec.error_hint(
-                            n.pos,
-                            &p,
-                            format!("unknown instance group \"{s}\""),
-                            suggest(&s, groups.iter().map(String::as_str)),
-                        );
-                    }
-                    found
-                });
+                let group = t.name_ref(
+                    dec,
+                    "instance_group",
+                    "instance group",
+                    groups.iter().map(String::as_str),
+                    None,
+                );
                 let managed = t.opt("managed_scaling").and_then(|n| {
                     let p = format!("{path}.managed_scaling");
                     let mut m = dec.table(n, &p)?;
@@ -285,17 +277,13 @@ pub fn decode_strategy_items(
             ok = false;
             continue;
         };
-        let provider = t.req(dec, "capacity_provider").and_then(|n| {
-            let pp = format!("{p}.capacity_provider");
-            let s = dec.string(n, &pp)?;
-            let found = providers.iter().position(|c| c.name == s);
-            if found.is_none() {
-                let hint = suggest(&s, providers.iter().map(|c| c.name.as_str()))
-                    .or_else(|| Some("define it under [[capacity_providers]], or use FARGATE / FARGATE_SPOT".into()));
-                dec.error_hint(n.pos, &pp, format!("unknown capacity provider \"{s}\""), hint);
-            }
-            found
-        });
+        let provider = t.name_ref(
+            dec,
+            "capacity_provider",
+            "capacity provider",
+            providers.iter().map(|c| c.name.as_str()),
+            Some("define it under [[capacity_providers]], or use FARGATE / FARGATE_SPOT"),
+        );
         let base = t
             .opt("base")
             .and_then(|n| dec.int(n, &format!("{p}.base"), 0, 100_000))

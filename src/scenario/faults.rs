@@ -148,19 +148,7 @@ fn selection(dec: &mut Decoder, t: &mut Fields<'_>) -> Selection {
 }
 
 fn name_ref(dec: &mut Decoder, t: &mut Fields<'_>, key: &str, what: &str, names: &[String]) -> Option<usize> {
-    let n = t.req(dec, key)?;
-    let p = t.path_of(key);
-    let s = dec.string(n, &p)?;
-    let found = names.iter().position(|x| *x == s);
-    if found.is_none() {
-        dec.error_hint(
-            n.pos,
-            &p,
-            format!("unknown {what} \"{s}\""),
-            suggest(&s, names.iter().map(String::as_str)),
-        );
-    }
-    found
+    t.name_ref(dec, key, what, names.iter().map(String::as_str), None)
 }
 
 /// Decodes `[[faults]]`.

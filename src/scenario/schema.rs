@@ -647,18 +647,13 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 );
             }
         }
-        let ty = t.req(dec, "instance_type").and_then(|n| {
-            let p = format!("{path}.instance_type");
-            let s = dec.string(n, &p)?;
-            let found = sc.instance_types.iter().position(|t| t.name == s);
-            if found.is_none() {
-                let hint = suggest(&s, sc.instance_types.iter().map(|t| t.name.as_str())).or_else(|| {
-                    Some("define it under [[instance_types]] or use a built-in type such as m5.large".into())
-                });
-                dec.error_hint(n.pos, &p, format!("unknown instance type \"{s}\""), hint);
-            }
-            found
-        });
+        let ty = t.name_ref(
+            dec,
+            "instance_type",
+            "instance type",
+            sc.instance_types.iter().map(|t| t.name.as_str()),
+            Some("define it under [[instance_types]] or use a built-in type such as m5.large"),
+        );
         let count = t
             .req(dec, "count")
             .and_then(|n| dec.int(n, &format!("{path}.count"), 0, 1_000_000));
@@ -1202,16 +1197,13 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
 }
 
 fn task_definition_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> Option<usize> {
-    let n = t.req(dec, "task_definition")?;
-    let p = t.path_of("task_definition");
-    let s = dec.string(n, &p)?;
-    let found = sc.task_definitions.iter().position(|d| d.family == s);
-    if found.is_none() {
-        let hint = suggest(&s, sc.task_definitions.iter().map(|d| d.family.as_str()))
-            .or_else(|| Some("define it under [[task_definitions]] with this `family`".into()));
-        dec.error_hint(n.pos, &p, format!("unknown task definition \"{s}\""), hint);
-    }
-    found
+    t.name_ref(
+        dec,
+        "task_definition",
+        "task definition",
+        sc.task_definitions.iter().map(|d| d.family.as_str()),
+        Some("define it under [[task_definitions]] with this `family`"),
+    )
 }
 
 fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
