@@ -30,7 +30,6 @@ impl Simulation<'_> {
                 rng: streams.stream(&format!("workload/{}", j.name)),
                 next_row: 0,
                 queue: VecDeque::new(),
-                waiting: 0,
                 starting: 0,
                 running: 0,
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
@@ -140,9 +139,8 @@ impl Simulation<'_> {
                 self.fail_task(task, "no capacity (on_no_capacity = \"fail\")")?;
                 continue;
             }
-            let job = &mut self.jobs[j.0 as usize];
-            job.queue.push_back(task);
-            job.waiting += 1;
+            self.jobs[j.0 as usize].queue.push_back(task);
+
             if fargate {
                 self.retry_fargate_later(target);
             }
@@ -175,9 +173,7 @@ impl Simulation<'_> {
                 return Ok(());
             };
             if self.try_place(head)? {
-                let job = &mut self.jobs[j];
-                job.queue.pop_front();
-                job.waiting -= 1;
+                self.jobs[j].queue.pop_front();
             } else {
                 blocked[j] = true;
                 let target = self.target_of(head);

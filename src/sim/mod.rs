@@ -212,7 +212,6 @@ struct JobState {
     next_row: usize,
     /// Tasks waiting for capacity, FIFO with head-of-line blocking within the job.
     queue: VecDeque<TaskId>,
-    waiting: u32,
     starting: u32,
     running: u32,
     fargate_az_counts: Vec<u32>,

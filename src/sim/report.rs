@@ -142,7 +142,7 @@ impl Simulation<'_> {
             }
         }
         for j in &self.jobs {
-            row.push(MetricValue::Count(u64::from(j.waiting)));
+            row.push(MetricValue::Count(j.queue.len() as u64));
             row.push(MetricValue::Count(u64::from(j.starting)));
             row.push(MetricValue::Count(u64::from(j.running)));
         }

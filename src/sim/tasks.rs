@@ -447,7 +447,6 @@ impl Simulation<'_> {
                     _ => {
                         if let Some(pos) = js.queue.iter().position(|t| *t == task) {
                             js.queue.remove(pos);
-                            js.waiting -= 1;
                         }
                     }
                 }
