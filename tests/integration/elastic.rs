@@ -614,3 +614,86 @@ fn scheduled_actions_follow_the_time_zone() {
         actions[0].detail
     );
 }
+
+#[test]
+fn the_azure_request_traces_drive_load_as_they_are() {
+    // CI runs with ../shared beside the checkout; a user's clone may not have it.
+    let dir = std::path::Path::new("../shared/data/traces");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is not present", dir.display());
+        return;
+    }
+    let text = |kind: &str, file: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "58m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.4xlarge"
+count = 4
+[[task_definitions]]
+family = "w"
+cpu = 512
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 8
+load = {{ requests = {{ type = "{kind}", file = "{file}", repeat = false }}, task_capacity_rps = 1 }}
+"#
+        )
+    };
+    let run = |kind: &str, file: &str| {
+        let sc =
+            ecsim::scenario::parse_str("azure.toml", &text(kind, file), dir, "azure").unwrap_or_else(|d| panic!("{d}"));
+        run_checked(&sc).0.summary
+    };
+    // Per-minute counts and the per-request file binned into minutes give the same requests.
+    let per_minute = run("trace_per_minute", "azure_llm2023_conv_requests_per_minute.csv");
+    let per_request = run("trace_requests", "azure_llm2023_conv_requests.csv");
+    assert!(per_minute.requests_total > 10_000.0, "{}", per_minute.requests_total);
+    assert_eq!(per_minute.requests_total, per_request.requests_total);
+    // The bursty code trace (peaks of 632 a minute) overloads 8 tasks of 1 rps (480 a minute) some minutes.
+    let code = run("trace_per_minute", "azure_llm2023_code_requests_per_minute.csv");
+    assert!(code.requests_over_capacity > 0.0);
+}
+
+#[test]
+fn the_provisioning_quota_caps_tasks_waiting_for_capacity() {
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "10m"
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 0
+min_size = 0
+max_size = 0
+[[capacity_providers]]
+name = "asg"
+instance_group = "asg"
+managed_scaling = { target_capacity = 100 }
+[cluster]
+provisioning_cap = 5
+[[task_definitions]]
+family = "t"
+memory = 512
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 12
+capacity_provider_strategy = [{ capacity_provider = "asg", weight = 1 }]
+"#,
+    );
+    let (r, _) = run_checked(&sc);
+    // No instance can ever start; only 5 tasks may wait in PROVISIONING at once.
+    let col = r.metrics.columns.iter().position(|c| c == "tasks_waiting").unwrap();
+    assert!(r
+        .metrics
+        .rows
+        .iter()
+        .all(|row| row[col].render().parse::<u32>().unwrap() <= 5));
+    assert_eq!(r.summary.tasks_waiting_at_end, 5);
+}
