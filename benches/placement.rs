@@ -8,9 +8,9 @@
 //! Run: `cargo bench --bench placement`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ecsim::aws::ecs::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
+use ecsim::aws::ecs::placement::{BinpackField, PlacementRequest, Placer, QueryContext, SpreadField, Strategy};
 use ecsim::engine::{RngStreams, SimTime};
-use ecsim::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
-use ecsim::placement::{BinpackField, PlacementRequest, Placer, QueryContext, SpreadField, Strategy};
 use rand::Rng;
 use std::time::Duration;
 
@@ -101,7 +101,7 @@ impl Bench {
 
     fn place_one(&mut self) -> bool {
         let k = self.rng.random_range(0..MENU.len());
-        let group = ecsim::model::GroupId(0);
+        let group = ecsim::aws::ecs::model::GroupId(0);
         let req = PlacementRequest {
             demand: &self.demands[k],
             group,
@@ -132,8 +132,13 @@ impl Bench {
         self.place_one();
         let j = self.rng.random_range(0..self.placed.len());
         let (i, t, k) = self.placed.swap_remove(j);
-        self.placer
-            .release(&mut self.cluster, i, t, ecsim::model::GroupId(0), &self.demands[k]);
+        self.placer.release(
+            &mut self.cluster,
+            i,
+            t,
+            ecsim::aws::ecs::model::GroupId(0),
+            &self.demands[k],
+        );
     }
 }
 

@@ -23,18 +23,15 @@
 //!   expectations, explanations for learners, and plots drawn from the CSV files.
 //! * **cli**: the `ecsim` command line (clap types stay there).
 
-pub mod autoscaling;
-pub mod capacity;
+pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod explain;
-pub mod load;
 pub mod metrics;
-pub mod model;
-pub mod placement;
 pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
+pub mod workload;

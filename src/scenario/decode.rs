@@ -7,7 +7,7 @@
 
 use super::diag::Diagnostic;
 use super::node::{Node, NodeKind, Pos};
-use crate::placement::query::suggest;
+use crate::aws::ecs::placement::query::suggest;
 
 /// Collects diagnostics for one file.
 pub struct Decoder {

@@ -4,13 +4,13 @@
 use super::decode::{Decoder, Fields};
 use super::node::{Node, NodeKind};
 use super::values::{duration, duration_dist, DurationDist};
-use crate::autoscaling::{
+use crate::aws::application_autoscaling::{
     AdjustmentType, Alarm, Comparison, MetricName, ScalingConfig, Schedule, ScheduledAction, StepAdjustment,
     StepPolicy, TargetTrackingPolicy,
 };
-use crate::capacity::cost::Pricing;
-use crate::capacity::provider::{ManagedScaling, ScaleInCpr, StrategyItem};
-use crate::load::{LoadModel, RateCurve};
+use crate::aws::billing::prices::Pricing;
+use crate::aws::ecs::capacity_provider::{ManagedScaling, ScaleInCpr, StrategyItem};
+use crate::workload::load::{LoadModel, RateCurve};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::node::{self, Entry, Node, NodeKind, Pos};
 use super::values::parse_duration;
 use super::Scenario;
-use crate::placement::query::suggest;
+use crate::aws::ecs::placement::query::suggest;
 use std::path::{Path, PathBuf};
 
 /// A parsed scenario file, before validation, so experiments can change fields first.

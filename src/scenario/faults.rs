@@ -4,7 +4,7 @@
 use super::decode::{Decoder, Fields};
 use super::node::Node;
 use super::values::{duration, DurationDist};
-use crate::placement::query::suggest;
+use crate::aws::ecs::placement::query::suggest;
 
 /// What a scripted fault does.
 #[derive(Clone, Debug, PartialEq)]

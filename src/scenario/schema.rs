@@ -9,11 +9,11 @@ use super::faults::{self, DeploymentConfig, DeploymentSpec, FailureRates, Fault,
 use super::node::{Node, NodeKind, Pos};
 use super::trace::{load_trace, TraceRow, TraceWindow};
 use super::values::{cpu_units, duration, duration_dist, memory_mib, DurationDist};
-use crate::autoscaling::{ScalingConfig, Schedule};
-use crate::capacity::{builtin_catalog, InstanceType};
-use crate::load::LoadModel;
-use crate::model::TaskDemand;
-use crate::placement::query::{self, suggest, Expr};
+use crate::aws::application_autoscaling::{ScalingConfig, Schedule};
+use crate::aws::ec2_autoscaling::{builtin_catalog, InstanceType};
+use crate::aws::ecs::model::TaskDemand;
+use crate::aws::ecs::placement::query::{self, suggest, Expr};
+use crate::workload::load::LoadModel;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -235,7 +235,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
         availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         registered_memory_fraction: 0.975,
-        reserved_ports: crate::model::cluster_reserved_ports(),
+        reserved_ports: crate::aws::ecs::model::cluster_reserved_ports(),
         max_container_instances: 5000,
         instance_types: builtin_catalog(),
         instance_groups: Vec::new(),
@@ -1604,7 +1604,7 @@ fn check_fargate_task(dec: &mut Decoder, sc: &Scenario, td: usize, launch: &Laun
             ),
             Some("set cpu and memory on the task definition itself".into()),
         );
-    } else if let Err(e) = crate::capacity::fargate::check_size(d.demand.cpu_units, d.demand.memory_mib) {
+    } else if let Err(e) = crate::aws::ecs::fargate::check_size(d.demand.cpu_units, d.demand.memory_mib) {
         dec.error_hint(pos, path, format!("task definition \"{}\": {e}", d.family), None);
     }
 }

@@ -5,7 +5,7 @@
 //! protection. EC2 cost accrues per instance from launch to termination.
 
 use super::*;
-use crate::capacity::provider::{
+use crate::aws::ecs::capacity_provider::{
     capacity_provider_reservation, instances_needed, scale_in_desired, scale_out_desired, CprInputs,
 };
 use rand::Rng;

@@ -3,7 +3,7 @@
 //! and on the instance it claims, and per-owner counters equal to a recount.
 
 use super::Simulation;
-use crate::model::{TaskOwner, TaskState};
+use crate::aws::ecs::model::{TaskOwner, TaskState};
 
 impl Simulation<'_> {
     /// Returns the first broken invariant, if any.
@@ -131,17 +131,17 @@ impl Simulation<'_> {
             ));
         }
         for i in &self.cluster.instances {
-            if i.status == crate::model::InstanceStatus::Inactive && !i.tasks.is_empty() {
+            if i.status == crate::aws::ecs::model::InstanceStatus::Inactive && !i.tasks.is_empty() {
                 return Err(format!("{} is INACTIVE but still lists tasks", i.id));
             }
-            if i.status == crate::model::InstanceStatus::Launching && !i.tasks.is_empty() {
+            if i.status == crate::aws::ecs::model::InstanceStatus::Launching && !i.tasks.is_empty() {
                 return Err(format!("{} has tasks before it registered", i.id));
             }
         }
-        let live = |i: &&crate::model::Instance| {
+        let live = |i: &&crate::aws::ecs::model::Instance| {
             matches!(
                 i.status,
-                crate::model::InstanceStatus::Active | crate::model::InstanceStatus::Draining
+                crate::aws::ecs::model::InstanceStatus::Active | crate::aws::ecs::model::InstanceStatus::Draining
             )
         };
         let registered: u64 = self

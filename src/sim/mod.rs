@@ -26,23 +26,25 @@ mod scaling;
 mod service;
 mod tasks;
 
-use crate::autoscaling::{MetricSeries, ScalingConfig, ScalingState};
-use crate::capacity::cost::billed;
-use crate::capacity::fargate::TokenBucket;
-use crate::capacity::provider::{ManagedScaling, StrategyItem};
-use crate::engine::{EventQueue, Lane, RngStreams, SimTime, StreamRng};
-use crate::load::{LoadModel, MinuteLoad};
-use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
-use crate::model::{
+use crate::aws::application_autoscaling::{MetricSeries, ScalingConfig, ScalingState};
+use crate::aws::billing::prices::billed;
+use crate::aws::ecs::capacity_provider::{ManagedScaling, StrategyItem};
+use crate::aws::ecs::fargate::TokenBucket;
+use crate::aws::ecs::model::{
     AzIdx, Cluster, FargateSlot, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task,
     TaskDemand, TaskId, TaskOwner, TaskState,
 };
-use crate::placement::{BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy};
+use crate::aws::ecs::placement::{
+    BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy,
+};
+use crate::engine::{EventQueue, Lane, RngStreams, SimTime, StreamRng};
+use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{
     default_service_strategy, Arrivals, ConstraintSpec, DurationDist, OnNoCapacity, Scenario, SchedulingStrategy,
     StrategySpec,
 };
+use crate::workload::load::{LoadModel, MinuteLoad};
 use rand_distr::{Distribution, Exp};
 use std::collections::{HashMap, VecDeque};
 
@@ -158,7 +160,7 @@ struct ServiceState {
     tasks_started: u64,
     placement_failures: u64,
     /// The per-service launch rate (500 tasks per minute).
-    launch_bucket: crate::capacity::fargate::RateWindow,
+    launch_bucket: crate::aws::ecs::fargate::RateWindow,
     load: Option<LoadModel>,
     scaling: Option<(ScalingConfig, ScalingState)>,
     /// CPU, memory and requests-per-target datapoints, one per minute.
@@ -480,7 +482,7 @@ impl<'a> Simulation<'a> {
                 None,
             )),
             Launch::Strategy(items) => {
-                let k = crate::capacity::provider::choose_provider(items, counts)?;
+                let k = crate::aws::ecs::capacity_provider::choose_provider(items, counts)?;
                 let p = items[k].provider;
                 let t = match &self.sc.capacity_providers[p].kind {
                     ProviderKind::Asg {

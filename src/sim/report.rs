@@ -270,6 +270,6 @@ fn cpu_target(s: &ServiceState) -> Option<f64> {
     let (cfg, _) = s.scaling.as_ref()?;
     cfg.target_tracking
         .iter()
-        .find(|p| p.metric == crate::autoscaling::MetricName::CpuUtilization)
+        .find(|p| p.metric == crate::aws::application_autoscaling::MetricName::CpuUtilization)
         .map(|p| p.target)
 }

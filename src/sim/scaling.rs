@@ -4,8 +4,8 @@
 //! goes to the scheduler. Scheduled actions change min and max capacity at their times.
 
 use super::*;
-use crate::autoscaling::Inputs;
-use crate::autoscaling::MetricName;
+use crate::aws::application_autoscaling::Inputs;
+use crate::aws::application_autoscaling::MetricName;
 
 impl Simulation<'_> {
     pub(super) fn schedule_scheduled_actions(&mut self) {
@@ -152,10 +152,10 @@ impl Simulation<'_> {
 
 /// One evaluation as a learner sees it; `None` when nothing was in alarm and nothing changed.
 fn scaling_evaluation(
-    cfg: &crate::autoscaling::ScalingConfig,
-    before: &crate::autoscaling::ScalingState,
+    cfg: &crate::aws::application_autoscaling::ScalingConfig,
+    before: &crate::aws::application_autoscaling::ScalingState,
     inp: &Inputs<'_>,
-    decision: Option<&crate::autoscaling::Decision>,
+    decision: Option<&crate::aws::application_autoscaling::Decision>,
     now: SimTime,
 ) -> Option<crate::explain::ScalingEvaluation> {
     let tt_n = cfg.target_tracking.len();

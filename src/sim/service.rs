@@ -50,7 +50,7 @@ impl Simulation<'_> {
                 steady: false,
                 tasks_started: 0,
                 placement_failures: 0,
-                launch_bucket: crate::capacity::fargate::RateWindow::new(rate as usize, MINUTE_MS),
+                launch_bucket: crate::aws::ecs::fargate::RateWindow::new(rate as usize, MINUTE_MS),
                 load: s.load.clone(),
                 scaling,
                 series: Default::default(),
@@ -318,7 +318,7 @@ impl Simulation<'_> {
             // Instances that do not satisfy memberOf are not meant to run the daemon.
             let member = st.constraints.iter().all(|c| match c {
                 Constraint::MemberOf { expr, .. } => {
-                    crate::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
+                    crate::aws::ecs::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
                 }
                 Constraint::DistinctInstance => true,
             });

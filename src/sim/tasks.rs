@@ -133,7 +133,8 @@ impl Simulation<'_> {
                             "attribute:ecs.availability-zone == {}",
                             self.sc.availability_zones[a.0 as usize]
                         );
-                        let expr = crate::placement::query::parse(&expression).expect("a generated expression parses");
+                        let expr = crate::aws::ecs::placement::query::parse(&expression)
+                            .expect("a generated expression parses");
                         with_az = constraints
                             .iter()
                             .cloned()
@@ -471,7 +472,7 @@ impl Simulation<'_> {
         &self,
         task: TaskId,
         req: &PlacementRequest<'_>,
-        trace: crate::placement::ChainTrace,
+        trace: crate::aws::ecs::placement::ChainTrace,
         chosen: Option<InstanceId>,
     ) -> crate::explain::PlacementExplanation {
         let inst = |id: InstanceId| &self.cluster.instances[id.index()];
@@ -515,7 +516,7 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn diagnose(&self, task: TaskId) -> crate::placement::PlacementFailure {
+    pub(super) fn diagnose(&self, task: TaskId) -> crate::aws::ecs::placement::PlacementFailure {
         let t = &self.tasks[task.0 as usize];
         let (strategies, constraints) = self.request_parts(task);
         let scope = match self.target_of(task) {

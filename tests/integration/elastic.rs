@@ -2,8 +2,8 @@
 //! providers, Fargate and billing, both as pure functions and inside whole runs.
 
 use crate::common::*;
-use ecsim::autoscaling::step::{adjusted_capacity, round_percent_adjustment};
-use ecsim::autoscaling::{
+use ecsim::aws::application_autoscaling::step::{adjusted_capacity, round_percent_adjustment};
+use ecsim::aws::application_autoscaling::{
     AdjustmentType, Alarm, Comparison, MetricName, ScalingConfig, ScalingState, StepAdjustment, StepPolicy,
     TargetTrackingPolicy,
 };
@@ -142,7 +142,7 @@ fn eval(
     state
         .evaluate(
             c,
-            &ecsim::autoscaling::Inputs {
+            &ecsim::aws::application_autoscaling::Inputs {
                 now_ms: now_s * 1000,
                 running,
                 desired,
@@ -252,7 +252,7 @@ fn a_deployment_suspends_scale_in_but_not_scale_out() {
         let mut s = ScalingState::new(&c);
         s.evaluate(
             &c,
-            &ecsim::autoscaling::Inputs {
+            &ecsim::aws::application_autoscaling::Inputs {
                 now_ms: 0,
                 running: 10,
                 desired: 10,

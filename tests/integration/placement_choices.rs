@@ -1,9 +1,9 @@
 //! Hand-made clusters on which each strategy must choose a different instance.
 
 use crate::common::*;
+use ecsim::aws::ecs::model::InstanceId;
+use ecsim::aws::ecs::placement::{BinpackField, Constraint, FailureReason, PlacementRequest, SpreadField, Strategy};
 use ecsim::engine::RngStreams;
-use ecsim::model::InstanceId;
-use ecsim::placement::{BinpackField, Constraint, FailureReason, PlacementRequest, SpreadField, Strategy};
 use std::collections::BTreeSet;
 
 /// Four instances, each already running one task of `service:web` except i3:
@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 /// | i1 | a  | 3840     |  1024    | 1         |  least memory left   -> binpack(memory)
 /// | i2 | b  | 3840     | 15872    | 1         |  the only instance in the AZ with fewest web tasks (b: 1, a: 2) -> spread(AZ)
 /// | i3 | a  | 4096     | 16384    | 0         |  the only instance with no web task -> spread(instanceId)
-fn four_way() -> (ecsim::model::Cluster, ecsim::placement::Placer) {
+fn four_way() -> (ecsim::aws::ecs::model::Cluster, ecsim::aws::ecs::placement::Placer) {
     let mut c = cluster(&[
         spec("a", 2048, 16384),
         spec("a", 4096, 4096),
@@ -51,7 +51,7 @@ fn choose(strategies: &[Strategy], seed: u64) -> (InstanceId, InstanceId) {
     (fast, scan)
 }
 
-fn az_spread(c: &mut ecsim::model::Cluster) -> Strategy {
+fn az_spread(c: &mut ecsim::aws::ecs::model::Cluster) -> Strategy {
     let attr = c.intern_attr("ecs.availability-zone");
     Strategy::Spread(SpreadField::Attribute {
         attr,
@@ -150,7 +150,7 @@ fn distinct_instance_blocks_rather_than_prefers() {
 #[test]
 fn failure_names_the_requirement_the_closest_instance_missed() {
     let (c, p) = four_way();
-    let group = ecsim::model::GroupId(0);
+    let group = ecsim::aws::ecs::model::GroupId(0);
     // Needs 4000 CPU units: only i3 has them, but it lacks memory for 20000 MiB.
     let d = demand(4000, 20000);
     let req = PlacementRequest {

@@ -2,10 +2,10 @@
 //! considers best, on random clusters, through random reserve/release histories.
 
 use crate::common::*;
+use ecsim::aws::ecs::model::{InstanceId, TaskId};
+use ecsim::aws::ecs::placement::query::parse;
+use ecsim::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
 use ecsim::engine::RngStreams;
-use ecsim::model::{InstanceId, TaskId};
-use ecsim::placement::query::parse;
-use ecsim::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -38,7 +38,12 @@ fn fast_path_agrees_with_the_scan_on_random_histories() {
             expr: Arc::new(parse("not(attribute:ecs.availability-zone == c)").unwrap()),
         }];
         let mut p = placer();
-        let mut placed: Vec<(InstanceId, TaskId, ecsim::model::GroupId, ecsim::model::TaskDemand)> = Vec::new();
+        let mut placed: Vec<(
+            InstanceId,
+            TaskId,
+            ecsim::aws::ecs::model::GroupId,
+            ecsim::aws::ecs::model::TaskDemand,
+        )> = Vec::new();
         let groups = [c.intern_group("g1"), c.intern_group("g2")];
         for step in 0..150u32 {
             if !placed.is_empty() && rng.random_bool(0.35) {

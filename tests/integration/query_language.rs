@@ -1,7 +1,7 @@
 //! The cluster query language: every operator (symbol and word), every subject, compound
 //! expressions and precedence, and malformed expressions.
 
-use ecsim::placement::query::{parse, parse_timestamp, InstanceFacts};
+use ecsim::aws::ecs::placement::query::{parse, parse_timestamp, InstanceFacts};
 
 /// A hand-made instance: m5.large in us-east-1a, custom attribute `team = payments`,
 /// running one task of `service:web` and one of `family:etl`, 2 tasks in all.

@@ -2,10 +2,10 @@
 
 #![allow(dead_code)]
 
+use ecsim::aws::ecs::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
+use ecsim::aws::ecs::placement::{Placer, QueryContext};
 use ecsim::engine::SimTime;
 use ecsim::metrics::{LogEvent, VecSink};
-use ecsim::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
-use ecsim::placement::{Placer, QueryContext};
 use ecsim::scenario::{self, Scenario};
 use ecsim::sim::{self, RunOptions, RunResult};
 use std::path::Path;

@@ -11,7 +11,7 @@ pub use binpack::{binpack_remaining, narrow_binpack};
 pub use random::narrow_random;
 pub use spread::{narrow_spread, spread_count};
 
-use crate::model::AttrId;
+use crate::aws::ecs::model::AttrId;
 use std::fmt;
 
 /// The resource binpack minimises.

@@ -2,7 +2,7 @@
 //! datapoints scales out; a low alarm `metric < 0.9 x target` on 15 of 15 scales in. The new
 //! capacity is `ceil(running x metric / target)` (I), from the RUNNING count, not desired.
 
-use super::alarm::{Alarm, Comparison};
+use crate::aws::cloudwatch::alarm::{Alarm, Comparison};
 
 /// Datapoints the scale-out alarm needs (3 of 3).
 pub const SCALE_OUT_DATAPOINTS: u32 = 3;

@@ -6,12 +6,11 @@
 //! desired count, this module says what the new desired count is and why; the simulator
 //! applies it.
 
-pub mod alarm;
 pub mod schedule;
 pub mod step;
 pub mod target_tracking;
 
-pub use alarm::{Alarm, Comparison, MetricSeries};
+pub use crate::aws::cloudwatch::{Alarm, Comparison, MetricSeries};
 pub use schedule::Schedule;
 pub use step::{AdjustmentType, StepAdjustment, StepPolicy};
 pub use target_tracking::{MetricName, TargetTrackingPolicy};

@@ -16,8 +16,8 @@ pub mod strategy;
 pub use constraint::{instance_matches as query_matches, Constraint};
 pub use strategy::{BinpackField, SpreadField, Strategy};
 
+use crate::aws::ecs::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, TaskId};
 use crate::engine::StreamRng;
-use crate::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, TaskId};
 use index::{IndexKey, ShapeIndex};
 
 use rand::Rng;
@@ -33,7 +33,7 @@ pub struct PlacementRequest<'a> {
     /// Daemon tasks are placed on one given instance.
     pub only_instance: Option<InstanceId>,
     /// Only instances of this group (the task's Auto Scaling group capacity provider).
-    pub scope: Option<crate::model::GroupIdx>,
+    pub scope: Option<crate::aws::ecs::model::GroupIdx>,
 }
 
 /// Why a task could not be placed, with the codes ECS reports (ecs-semantics §1.8).

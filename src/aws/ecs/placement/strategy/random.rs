@@ -1,6 +1,6 @@
 //! `random`: every candidate is equally good, so the chain's final uniform tie-break decides.
 
-use crate::model::InstanceId;
+use crate::aws::ecs::model::InstanceId;
 
 /// Keeps every candidate.
 pub fn narrow_random(_candidates: &mut [InstanceId]) {}

@@ -11,8 +11,8 @@
 //! `[spread(attribute:x), binpack(f)]`. Anything else goes to the scan path.
 
 use super::{check_extra, BinpackField, PlacementRequest, QueryContext, SpreadField, Strategy};
+use crate::aws::ecs::model::{AttrId, Cluster, GroupId, GroupIdx, InstanceId, ValueId};
 use crate::engine::StreamRng;
-use crate::model::{AttrId, Cluster, GroupId, GroupIdx, InstanceId, ValueId};
 use rand::Rng;
 use std::collections::BTreeMap;
 

@@ -5,7 +5,7 @@
 //! skipped (I). Instances that lack the attribute are used only when no candidate has it (I).
 
 use super::SpreadField;
-use crate::model::{Cluster, GroupId, InstanceId};
+use crate::aws::ecs::model::{Cluster, GroupId, InstanceId};
 
 /// Tasks of `group` sharing `inst`'s value of `field`; `None` if `inst` lacks the attribute.
 pub fn spread_count(cluster: &Cluster, field: &SpreadField, group: GroupId, inst: InstanceId) -> Option<u32> {

@@ -2,7 +2,7 @@
 
 use super::query::{Expr, InstanceFacts};
 use super::{FailureReason, PlacementRequest, QueryContext};
-use crate::model::{Cluster, Instance, InstanceId};
+use crate::aws::ecs::model::{Cluster, Instance, InstanceId};
 use std::sync::Arc;
 
 /// A placement constraint, already parsed.

@@ -2,7 +2,7 @@
 //! (ecs-semantics §1.6). Ties go on to the next strategy.
 
 use super::BinpackField;
-use crate::model::{Cluster, InstanceId, TaskDemand};
+use crate::aws::ecs::model::{Cluster, InstanceId, TaskDemand};
 
 /// What would remain of `field` on `inst` after placing `demand`.
 pub fn binpack_remaining(cluster: &Cluster, inst: InstanceId, field: BinpackField, demand: &TaskDemand) -> u32 {

@@ -236,7 +236,7 @@ impl Cron {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::query::parse_timestamp;
+    use crate::aws::ecs::placement::query::parse_timestamp;
 
     fn epoch(s: &str) -> i64 {
         parse_timestamp(s).unwrap()

@@ -1,0 +1,3 @@
+//! Billing: prices and billing minimums.
+
+pub mod prices;
