@@ -34,7 +34,6 @@ impl Simulation<'_> {
                     termination_protection: *managed_termination_protection,
                     draining: *managed_draining,
                     desired: sc.instance_groups[*group].count,
-                    cpr: Vec::new(),
                     last_m: 0,
                 });
             }
@@ -44,7 +43,8 @@ impl Simulation<'_> {
     pub(super) fn needs_control_tick(&self) -> bool {
         self.has_stochastic_faults()
             || !self.sc.deployments.is_empty()
-            || self.services.iter().any(|s| s.load.is_some() || s.scaling.is_some())
+            || self.services.iter().any(|s| s.load.is_some())
+            || (0..self.services.len()).any(|s| self.autoscaling.has_target(ServiceId(s as u16)))
             || self.asgs.iter().any(|a| a.managed.is_some())
             || self.services.iter().any(|s| !s.unplaced.is_empty())
     }
@@ -298,7 +298,8 @@ impl Simulation<'_> {
                 scale_in_mode: self.sc.elastic.cpr_scale_in,
             };
             let (m, cpr) = capacity_provider_reservation(&ms, &inputs);
-            self.asgs[a].cpr.push(cpr);
+            let cpr_key = MetricKey::CapacityProviderReservation(provider);
+            self.cloudwatch.put_metric_data(cpr_key, Some(cpr));
             self.asgs[a].last_m = m;
             let target = ms.target_capacity;
             let now = self.now();
@@ -308,7 +309,7 @@ impl Simulation<'_> {
             let (min_size, max_size) = (spec.min_size, spec.max_size);
             let current = self.asgs[a].desired;
             let name = self.sc.capacity_providers[self.asgs[a].provider].name.clone();
-            if cpr > f64::from(target) {
+            if self.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {
                 // High alarm: one datapoint. Blocked while any instance is warming up.
                 if warming {
                     continue;
@@ -343,8 +344,7 @@ impl Simulation<'_> {
                 }
                 continue;
             }
-            let series = &self.asgs[a].cpr;
-            let low = series.len() >= 15 && series[series.len() - 15..].iter().all(|v| *v < f64::from(target));
+            let low = self.cloudwatch.in_alarm(cpr_key, &ms.low_alarm());
             if !low {
                 continue;
             }

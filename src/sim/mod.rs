@@ -26,8 +26,9 @@ mod scaling;
 mod service;
 mod tasks;
 
-use crate::aws::application_autoscaling::{MetricSeries, ScalingConfig, ScalingState};
+use crate::aws::application_autoscaling::ApplicationAutoScaling;
 use crate::aws::billing::prices::billed;
+use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ecs::capacity_provider::{ManagedScaling, StrategyItem};
 use crate::aws::ecs::fargate::TokenBucket;
 use crate::aws::ecs::model::{
@@ -162,9 +163,6 @@ struct ServiceState {
     /// The per-service launch rate (500 tasks per minute).
     launch_bucket: crate::aws::ecs::fargate::RateWindow,
     load: Option<LoadModel>,
-    scaling: Option<(ScalingConfig, ScalingState)>,
-    /// CPU, memory and requests-per-target datapoints, one per minute.
-    series: [MetricSeries; 3],
     last_load: Option<MinuteLoad>,
     requests: f64,
     served: f64,
@@ -227,8 +225,6 @@ struct AsgState {
     termination_protection: bool,
     draining: bool,
     desired: u32,
-    /// CapacityProviderReservation, one datapoint per minute.
-    cpr: Vec<f64>,
     last_m: u32,
 }
 
@@ -245,6 +241,8 @@ pub struct Simulation<'a> {
     services: Vec<ServiceState>,
     jobs: Vec<JobState>,
     asgs: Vec<AsgState>,
+    cloudwatch: CloudWatch,
+    autoscaling: ApplicationAutoScaling,
     rng_placement: StreamRng,
     rng_lifecycle: StreamRng,
     rng_durations: StreamRng,
@@ -326,6 +324,8 @@ impl<'a> Simulation<'a> {
             services: Vec::new(),
             jobs: Vec::new(),
             asgs: Vec::new(),
+            cloudwatch: CloudWatch::new(sc.elastic.metric_delay_minutes as usize),
+            autoscaling: ApplicationAutoScaling::default(),
             rng_placement: streams.stream("placement"),
             rng_lifecycle: streams.stream("lifecycle"),
             rng_durations: streams.stream("task-durations"),

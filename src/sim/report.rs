@@ -41,7 +41,7 @@ impl Simulation<'_> {
                 }
             }
         }
-        for s in &self.services {
+        for (si, s) in self.services.iter().enumerate() {
             for m in ["desired", "running", "pending"] {
                 c.push(format!("service.{}.{m}", s.name));
             }
@@ -55,7 +55,7 @@ impl Simulation<'_> {
                     c.push(format!("service.{}.{m}", s.name));
                 }
             }
-            if cpu_target(s).is_some() {
+            if self.cpu_target(si).is_some() {
                 c.push(format!("service.{}.cpu_target_pct", s.name));
             }
         }
@@ -65,6 +65,12 @@ impl Simulation<'_> {
             }
         }
         c
+    }
+
+    /// The target of a service's target-tracking policy on CPU, if it has one.
+    fn cpu_target(&self, s: usize) -> Option<f64> {
+        self.autoscaling
+            .tracked_target(ServiceId(s as u16), MetricName::CpuUtilization)
     }
 
     fn total_cost(&self) -> f64 {
@@ -117,11 +123,12 @@ impl Simulation<'_> {
         }
         for a in &self.asgs {
             if a.managed.is_some() {
-                row.push(MetricValue::Pct(a.cpr.last().copied().unwrap_or(100.0)));
+                let cpr = MetricKey::CapacityProviderReservation(a.provider as u16);
+                row.push(MetricValue::Pct(self.cloudwatch.latest(cpr).unwrap_or(100.0)));
                 row.push(MetricValue::Count(u64::from(a.desired)));
             }
         }
-        for s in &self.services {
+        for (si, s) in self.services.iter().enumerate() {
             let desired = if s.daemon {
                 u64::from(s.running + s.starting)
             } else {
@@ -137,7 +144,7 @@ impl Simulation<'_> {
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.requests)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.over_capacity)));
             }
-            if let Some(t) = cpu_target(s) {
+            if let Some(t) = self.cpu_target(si) {
                 row.push(MetricValue::Pct(t));
             }
         }
@@ -263,13 +270,4 @@ impl Simulation<'_> {
                 .collect(),
         }
     }
-}
-
-/// The target of a service's target-tracking policy on CPU, if it has one.
-fn cpu_target(s: &ServiceState) -> Option<f64> {
-    let (cfg, _) = s.scaling.as_ref()?;
-    cfg.target_tracking
-        .iter()
-        .find(|p| p.metric == crate::aws::application_autoscaling::MetricName::CpuUtilization)
-        .map(|p| p.target)
 }

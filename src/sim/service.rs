@@ -23,15 +23,9 @@ impl Simulation<'_> {
                 _ => 0,
             };
             let rate = f64::from(sc.elastic.service_launch_rate_per_minute);
-            let scaling = s.auto_scaling.clone().map(|cfg| {
-                let st = ScalingState::new(&cfg);
-                (cfg, st)
-            });
-            // Application Auto Scaling clamps the desired count into [min, max] at registration.
-            let desired = match &scaling {
-                Some((cfg, _)) => desired.clamp(cfg.min_capacity, cfg.max_capacity.max(cfg.min_capacity)),
-                None => desired,
-            };
+            let id = ServiceId(self.services.len() as u16);
+            self.autoscaling.register(s.auto_scaling.clone());
+            let desired = self.autoscaling.clamp_at_registration(id, desired);
             self.services.push(ServiceState {
                 name: s.name.clone(),
                 group,
@@ -52,8 +46,6 @@ impl Simulation<'_> {
                 placement_failures: 0,
                 launch_bucket: crate::aws::ecs::fargate::RateWindow::new(rate as usize, MINUTE_MS),
                 load: s.load.clone(),
-                scaling,
-                series: Default::default(),
                 last_load: None,
                 requests: 0.0,
                 served: 0.0,

@@ -2,8 +2,8 @@
 //! threshold; ChangeInCapacity, PercentChangeInCapacity (with AWS's rounding and
 //! MinAdjustmentMagnitude) and ExactCapacity.
 
-use super::target_tracking::MetricName;
 use crate::aws::cloudwatch::alarm::Alarm;
+use crate::aws::cloudwatch::MetricName;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum AdjustmentType {

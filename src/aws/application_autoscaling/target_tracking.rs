@@ -3,6 +3,7 @@
 //! capacity is `ceil(running x metric / target)` (I), from the RUNNING count, not desired.
 
 use crate::aws::cloudwatch::alarm::{Alarm, Comparison};
+pub use crate::aws::cloudwatch::MetricName;
 
 /// Datapoints the scale-out alarm needs (3 of 3).
 pub const SCALE_OUT_DATAPOINTS: u32 = 3;
@@ -10,39 +11,6 @@ pub const SCALE_OUT_DATAPOINTS: u32 = 3;
 pub const SCALE_IN_DATAPOINTS: u32 = 15;
 /// The scale-in alarm's threshold as a fraction of the target.
 pub const SCALE_IN_THRESHOLD_FRACTION: f64 = 0.9;
-
-/// The predefined metrics for ECS services.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum MetricName {
-    CpuUtilization,
-    MemoryUtilization,
-    RequestCountPerTarget,
-}
-
-impl MetricName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MetricName::CpuUtilization => "ECSServiceAverageCPUUtilization",
-            MetricName::MemoryUtilization => "ECSServiceAverageMemoryUtilization",
-            MetricName::RequestCountPerTarget => "ALBRequestCountPerTarget",
-        }
-    }
-
-    pub const ALL: [&'static str; 3] = [
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageMemoryUtilization",
-        "ALBRequestCountPerTarget",
-    ];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ECSServiceAverageCPUUtilization" => Some(MetricName::CpuUtilization),
-            "ECSServiceAverageMemoryUtilization" => Some(MetricName::MemoryUtilization),
-            "ALBRequestCountPerTarget" => Some(MetricName::RequestCountPerTarget),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetTrackingPolicy {

@@ -1,4 +1,4 @@
-//! CloudWatch-style alarms over one-minute datapoints: ALARM when at least N of the last M
+//! CloudWatch alarms over one-minute datapoints: ALARM when at least N of the last M
 //! datapoints breach the threshold. Missing datapoints do not breach; fewer than M datapoints
 //! in all is INSUFFICIENT_DATA, which never alarms (ecs-semantics §6.2).
 
@@ -59,24 +59,6 @@ impl Alarm {
     }
 }
 
-/// One metric's datapoints, one per minute from minute 0.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MetricSeries {
-    pub points: Vec<Option<f64>>,
-}
-
-impl MetricSeries {
-    pub fn push(&mut self, v: Option<f64>) {
-        self.points.push(v);
-    }
-
-    /// The last `n` datapoints visible `delay` minutes after the newest one, oldest first.
-    pub fn visible(&self, n: usize, delay_minutes: usize) -> &[Option<f64>] {
-        let end = self.points.len().saturating_sub(delay_minutes);
-        &self.points[end.saturating_sub(n)..end]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,16 +78,5 @@ mod tests {
             !a.in_alarm(&[Some(50.0), Some(50.0), Some(50.0)]),
             "equal is not greater"
         );
-    }
-
-    #[test]
-    fn visible_datapoints_respect_the_delay() {
-        let mut s = MetricSeries::default();
-        for v in [1.0, 2.0, 3.0, 4.0] {
-            s.push(Some(v));
-        }
-        assert_eq!(s.visible(2, 0), &[Some(3.0), Some(4.0)]);
-        assert_eq!(s.visible(2, 1), &[Some(2.0), Some(3.0)]);
-        assert_eq!(s.visible(9, 3), &[Some(1.0)]);
     }
 }

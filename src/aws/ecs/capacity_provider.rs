@@ -55,6 +55,34 @@ pub struct ManagedScaling {
     pub instance_warmup_period_ms: u64,
 }
 
+/// Datapoints of CapacityProviderReservation above the target that scale out (1 of 1): the
+/// scale-out alarm of managed scaling's target-tracking policy (ecs-semantics §3.3).
+pub const CPR_SCALE_OUT_DATAPOINTS: u32 = 1;
+/// Datapoints below the target that scale in (15 of 15, ecs-semantics §3.3).
+pub const CPR_SCALE_IN_DATAPOINTS: u32 = 15;
+
+impl ManagedScaling {
+    /// The alarm that scales the group out: CPR above the target capacity.
+    pub fn high_alarm(&self) -> crate::aws::cloudwatch::Alarm {
+        crate::aws::cloudwatch::Alarm {
+            threshold: f64::from(self.target_capacity),
+            comparison: crate::aws::cloudwatch::Comparison::GreaterThan,
+            evaluation_periods: CPR_SCALE_OUT_DATAPOINTS,
+            datapoints_to_alarm: CPR_SCALE_OUT_DATAPOINTS,
+        }
+    }
+
+    /// The alarm that scales the group in: CPR below the target capacity.
+    pub fn low_alarm(&self) -> crate::aws::cloudwatch::Alarm {
+        crate::aws::cloudwatch::Alarm {
+            threshold: f64::from(self.target_capacity),
+            comparison: crate::aws::cloudwatch::Comparison::LessThan,
+            evaluation_periods: CPR_SCALE_IN_DATAPOINTS,
+            datapoints_to_alarm: CPR_SCALE_IN_DATAPOINTS,
+        }
+    }
+}
+
 /// What the CPR computation needs to know about one provider at one minute.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CprInputs {

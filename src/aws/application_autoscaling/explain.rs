@@ -1,0 +1,112 @@
+//! What one evaluation of a scalable target looked like, as a learner reads it (`ecsim
+//! explain`): each policy's datapoints and alarm states, and why the desired count changed or
+//! did not.
+
+use super::{Decision, Inputs, ScalingConfig, ScalingState};
+use crate::engine::SimTime;
+
+/// One evaluation as a learner sees it; `None` when nothing was in alarm and nothing changed.
+pub(super) fn scaling_evaluation(
+    cfg: &ScalingConfig,
+    before: &ScalingState,
+    inp: &Inputs<'_>,
+    decision: Option<&Decision>,
+    now: SimTime,
+) -> Option<crate::explain::ScalingEvaluation> {
+    let tt_n = cfg.target_tracking.len();
+    let mut policies = Vec::new();
+    let mut any_alarm = false;
+    let mut low_votes = 0;
+    let mut voters = 0;
+    let mut blocked_in: Option<u64> = None;
+    for (k, p) in cfg.target_tracking.iter().enumerate() {
+        let dps = &inp.datapoints[k];
+        let high = p.high_alarm().in_alarm(dps);
+        let low = p.low_alarm().in_alarm(dps);
+        any_alarm |= high || low;
+        if !p.disable_scale_in {
+            voters += 1;
+            low_votes += usize::from(low);
+        }
+        if let Some(at) = before.last_scale_in[k] {
+            if inp.now_ms < at + p.scale_in_cooldown_ms {
+                blocked_in =
+                    Some(blocked_in.map_or(at + p.scale_in_cooldown_ms, |b| b.max(at + p.scale_in_cooldown_ms)));
+            }
+        }
+        let alarms = format!(
+            "high alarm (3 of 3 > {}) {}, low alarm (15 of 15 < {:.2}) {}",
+            p.target,
+            if high { "ALARM" } else { "OK" },
+            p.target * 0.9,
+            if low { "ALARM" } else { "OK" }
+        );
+        policies.push(crate::explain::PolicyState {
+            policy: format!("target tracking {}", p.metric.as_str()),
+            datapoints: dps.iter().rev().take(15).rev().copied().collect(),
+            alarms,
+        });
+    }
+    for (j, p) in cfg.step.iter().enumerate() {
+        let dps = &inp.datapoints[tt_n + j];
+        let alarm = p.alarm.in_alarm(dps);
+        any_alarm |= alarm;
+        policies.push(crate::explain::PolicyState {
+            policy: format!("step policy {} on {}", p.name, p.metric.as_str()),
+            datapoints: dps.clone(),
+            alarms: format!(
+                "alarm ({} of {} {} {}) {}",
+                p.alarm.datapoints_to_alarm,
+                p.alarm.evaluation_periods,
+                p.alarm.comparison.symbol(),
+                p.alarm.threshold,
+                if alarm { "ALARM" } else { "OK" }
+            ),
+        });
+    }
+    if !any_alarm && decision.is_none() {
+        return None;
+    }
+    let text = match decision {
+        Some(d) => d.explanation.clone(),
+        None if inp.deployment_in_progress && low_votes > 0 => "no action: scale-in is suspended during a deployment".into(),
+        None if low_votes > 0 && low_votes < voters => format!(
+            "no action: scale-in needs all {voters} target-tracking policies with scale-in enabled to agree ({low_votes} do)"
+        ),
+        None if low_votes > 0 && blocked_in.is_some() => format!(
+            "no action: held back by the scale-in cooldown until t = {} s",
+            SimTime(blocked_in.unwrap_or(0))
+        ),
+        None if low_votes > 0 => {
+            let proposals: Vec<u32> = cfg
+                .target_tracking
+                .iter()
+                .enumerate()
+                .filter_map(|(k, p)| {
+                    let latest = inp.datapoints[k].last().copied().flatten()?;
+                    Some((f64::from(inp.running) * latest / p.target).ceil() as u32)
+                })
+                .collect();
+            let largest = proposals.iter().copied().max().unwrap_or(inp.desired);
+            if largest >= inp.desired {
+                format!(
+                    "no action: the scale-in capacity ceil(running x metric / target) = {largest} is not below the desired count {}",
+                    inp.desired
+                )
+            } else {
+                format!("no action: already at min capacity ({})", before.min_capacity)
+            }
+        }
+        None => format!(
+            "no action: the computed capacity does not exceed the desired count {} (capacity already added counts, or max capacity {} reached)",
+            inp.desired, before.max_capacity
+        ),
+    };
+    Some(crate::explain::ScalingEvaluation {
+        time_s: now.to_string(),
+        running: inp.running,
+        desired: inp.desired,
+        policies,
+        decision: text,
+    })
+}
