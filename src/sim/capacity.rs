@@ -115,7 +115,7 @@ impl Simulation<'_> {
         self.placer.instances_added(&self.cluster);
         self.terminate_when_drained.push(false);
         self.spot_warned.push(false);
-        self.ec2_rate += per_ms(spec.price_per_hour_usd);
+        self.billing.instance_launched(spec.price_per_hour_usd);
         self.instances_launched += 1;
         id
     }
@@ -173,8 +173,7 @@ impl Simulation<'_> {
         let ran = now - i.launched_at;
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
         self.placer.instance_changed(&self.cluster, id);
-        self.ec2_rate -= per_ms(price);
-        self.ec2_cost += minimum_top_up(price, ran, self.sc.elastic.pricing.ec2_minimum_ms);
+        self.billing.instance_terminated(price, ran);
         self.instances_terminated += 1;
         self.log("INSTANCE_TERMINATED", None, Some(id), reason.to_string())
     }

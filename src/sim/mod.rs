@@ -27,7 +27,7 @@ mod service;
 mod tasks;
 
 use crate::aws::application_autoscaling::ApplicationAutoScaling;
-use crate::aws::billing::prices::billed;
+use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ecs::capacity_provider::{ManagedScaling, StrategyItem};
 use crate::aws::ecs::fargate::TokenBucket;
@@ -296,11 +296,7 @@ pub struct Simulation<'a> {
     instances_launched: u64,
     instances_terminated: u64,
     fargate_running: u64,
-    // cost: accrued dollars and current rates in dollars per ms
-    ec2_cost: f64,
-    fargate_cost: f64,
-    ec2_rate: f64,
-    fargate_rate: f64,
+    billing: Billing,
     last_sample_cost: f64,
 }
 
@@ -374,10 +370,7 @@ impl<'a> Simulation<'a> {
             instances_launched: 0,
             instances_terminated: 0,
             fargate_running: 0,
-            ec2_cost: 0.0,
-            fargate_cost: 0.0,
-            ec2_rate: 0.0,
-            fargate_rate: 0.0,
+            billing: Billing::new(sc.elastic.pricing.clone()),
             last_sample_cost: 0.0,
         };
         // Built-in attributes first, so their ids are stable.
@@ -553,9 +546,8 @@ impl<'a> Simulation<'a> {
             let (cpu, mem) = self.registered_totals();
             self.cpu_registered_area += cpu as f64 * dt;
             self.mem_registered_area += mem as f64 * dt;
-            self.ec2_cost += self.ec2_rate * dt;
-            self.fargate_cost += self.fargate_rate * dt;
             let dt_ms = now - self.last_area_time;
+            let accrued = self.billing.accrue(dt_ms);
             for s in &mut self.services {
                 if s.daemon {
                     continue;
@@ -571,7 +563,7 @@ impl<'a> Simulation<'a> {
             }
             if self.incident {
                 self.incident_ms += dt_ms;
-                self.incident_cost += (self.ec2_rate + self.fargate_rate) * dt;
+                self.incident_cost += accrued;
             }
             self.last_area_time = now;
         }
@@ -700,14 +692,4 @@ impl<'a> Simulation<'a> {
 /// Runs a scenario to completion with the given event sink.
 pub fn run(sc: &Scenario, sink: &mut dyn EventSink, opts: RunOptions) -> Result<RunResult, SimError> {
     Simulation::new(sc, sink, opts).run()
-}
-
-/// Dollars per millisecond for an hourly price.
-fn per_ms(hourly: f64) -> f64 {
-    hourly / 3_600_000.0
-}
-
-/// The remainder a billing minimum adds for something that ran `ran_ms`.
-fn minimum_top_up(hourly: f64, ran_ms: u64, minimum_ms: u64) -> f64 {
-    billed(hourly, ran_ms, minimum_ms) - hourly * ran_ms as f64 / 3_600_000.0
 }

@@ -74,7 +74,7 @@ impl Simulation<'_> {
     }
 
     fn total_cost(&self) -> f64 {
-        self.ec2_cost + self.fargate_cost
+        self.billing.total_accrued()
     }
 
     pub(super) fn sample_metrics(&mut self) {
@@ -168,26 +168,35 @@ impl Simulation<'_> {
             w.iter().map(|x| *x as f64).sum::<f64>() / w.len() as f64 / 1000.0
         };
         let p = |q: f64| percentile(w, q) as f64 / 1000.0;
-        // Instances still running at the end are billed to the end, with the 60 s minimum.
         let mut hours = 0.0;
-        let mut ec2 = self.ec2_cost;
         for i in &self.cluster.instances {
             let stop = i.terminated_at.unwrap_or(end);
-            let ran = stop - i.launched_at;
-            hours += ran as f64 / 3_600_000.0;
-            if i.terminated_at.is_none() {
-                let price = sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
-                ec2 += minimum_top_up(price, ran, sc.elastic.pricing.ec2_minimum_ms);
-            }
+            hours += (stop - i.launched_at) as f64 / 3_600_000.0;
         }
-        let mut fargate = self.fargate_cost;
-        for t in &self.tasks {
-            if let (Some(slot), Some(from), true) = (t.fargate, t.billing_from, t.state != TaskState::Stopped) {
+        // Instances and Fargate tasks still running at the end are billed to the end, with
+        // their minimums.
+        let open_instances = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| i.terminated_at.is_none())
+            .map(|i| {
+                (
+                    sc.instance_groups[i.group.0 as usize].price_per_hour_usd,
+                    end - i.launched_at,
+                )
+            });
+        let open_fargate = self.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
+            (Some(slot), Some(from)) if t.state != TaskState::Stopped => {
                 let d = &self.demands[t.demand as usize];
-                let hourly = sc.elastic.pricing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
-                fargate += minimum_top_up(hourly, end - from, sc.elastic.pricing.fargate_minimum_ms);
+                Some((
+                    self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
+                    end - from,
+                ))
             }
-        }
+            _ => None,
+        });
+        let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
         let running_at_end = self.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let requests: f64 = self.services.iter().map(|s| s.requests).sum();
         let mut replacement: Vec<u64> = self

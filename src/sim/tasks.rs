@@ -277,12 +277,8 @@ impl Simulation<'_> {
             // Fargate bills from the start of the image pull.
             t.billing_from = Some(now);
             let d = &self.demands[t.demand as usize];
-            self.fargate_rate += per_ms(
-                self.sc
-                    .elastic
-                    .pricing
-                    .fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
-            );
+            let hourly = self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+            self.billing.fargate_task_started(hourly);
             self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
         } else {
             self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
@@ -404,13 +400,8 @@ impl Simulation<'_> {
             self.fargate_running -= 1;
             if let Some(from) = self.tasks[task.0 as usize].billing_from {
                 let d = &self.demands[demand_idx as usize];
-                let hourly = self
-                    .sc
-                    .elastic
-                    .pricing
-                    .fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
-                self.fargate_rate -= per_ms(hourly);
-                self.fargate_cost += minimum_top_up(hourly, now - from, self.sc.elastic.pricing.fargate_minimum_ms);
+                let hourly = self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+                self.billing.fargate_task_stopped(hourly, now - from);
             }
             let counts = match owner {
                 TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
