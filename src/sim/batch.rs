@@ -122,7 +122,7 @@ impl Simulation<'_> {
             if (queue_empty || on_no_capacity == OnNoCapacity::Fail) && !fargate && !managed {
                 // This task itself failed to place: record why, as RunTask's failures[] would.
                 let failure = self.diagnose(task);
-                self.placement_failures += 1;
+                self.observer.placement_failed(None);
                 let detail = format!("RunTask failure reason \"{}\"; {failure}", failure.reason.code());
                 self.log("TASK_PLACEMENT_FAILED", Some(task), failure.closest, detail)?;
             }
@@ -216,7 +216,7 @@ impl Simulation<'_> {
         if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {
             self.jobs[j.0 as usize].item_counts[k as usize] -= 1;
         }
-        self.failed += 1;
+        self.observer.task_failed();
         self.log("TASK_FAILED", Some(task), None, reason.to_string())
     }
 }

@@ -116,7 +116,7 @@ impl Simulation<'_> {
         self.terminate_when_drained.push(false);
         self.spot_warned.push(false);
         self.billing.instance_launched(spec.price_per_hour_usd);
-        self.instances_launched += 1;
+        self.observer.instance_launched();
         id
     }
 
@@ -174,7 +174,7 @@ impl Simulation<'_> {
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
         self.placer.instance_changed(&self.cluster, id);
         self.billing.instance_terminated(price, ran);
-        self.instances_terminated += 1;
+        self.observer.instance_terminated();
         self.log("INSTANCE_TERMINATED", None, Some(id), reason.to_string())
     }
 

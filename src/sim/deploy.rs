@@ -33,9 +33,7 @@ impl Simulation<'_> {
         let healthy_after = self.healthy_after(s);
         let st = &mut self.services[s.0 as usize];
         st.start_failures = 0;
-        if let Some(lost_at) = st.losses.pop_front() {
-            st.replacement_ms.push(now - lost_at);
-        }
+        self.observer.service_task_running(now, s);
         if st.deployment.is_some() {
             self.queue
                 .schedule(now + healthy_after, LANE_LIFECYCLE, Event::TaskHealthy(task));
@@ -49,14 +47,11 @@ impl Simulation<'_> {
         if t.state == TaskState::Stopped {
             return;
         }
-        self.tasks_lost += 1;
-        if let TaskOwner::Service(s) = t.owner {
-            let st = &mut self.services[s.0 as usize];
-            st.tasks_lost += 1;
-            if !st.daemon {
-                st.losses.push_back(now);
-            }
-        }
+        let service = match t.owner {
+            TaskOwner::Service(s) => Some((s, self.services[s.0 as usize].daemon)),
+            TaskOwner::Job(_) => None,
+        };
+        self.observer.task_lost(now, service);
     }
 
     /// PENDING -> STOPPED: the service throttles further launches exponentially.
@@ -192,7 +187,7 @@ impl Simulation<'_> {
             st.deployment = None;
             st.definition = new_def;
             st.stable_definition = new_def;
-            self.deployments_completed += 1;
+            self.observer.deployment_completed();
             let name = st.name.clone();
             self.log(
                 "DEPLOYMENT_COMPLETED",
@@ -241,7 +236,7 @@ impl Simulation<'_> {
         let now = self.now();
         let st = &mut self.services[s.0 as usize];
         let failed = st.deployment.take().expect("deployment in progress");
-        self.deployments_failed += 1;
+        self.observer.deployment_failed();
         let name = st.name.clone();
         let rollback = st.deploy_cfg.rollback;
         let stable = st.stable_definition;

@@ -74,8 +74,7 @@ impl Simulation<'_> {
     }
 
     fn begin_incident(&mut self) {
-        self.faults_seen = true;
-        self.incident = true;
+        self.observer.incident_begins();
     }
 
     pub(super) fn on_fault_start(&mut self, k: usize) -> Result<(), SimError> {
@@ -379,10 +378,10 @@ impl Simulation<'_> {
         }
         self.asg_replace_lost()?;
         self.rebalance_azs()?;
-        if self.incident && self.faults_active == 0 {
+        if self.observer.incident.active && self.faults_active == 0 {
             let recovered = self.services.iter().all(|s| s.daemon || s.running >= s.desired);
             if recovered {
-                self.incident = false;
+                self.observer.incident_ends();
             }
         }
         Ok(())

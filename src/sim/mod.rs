@@ -21,6 +21,7 @@ mod capacity;
 mod deploy;
 mod faults;
 mod invariants;
+mod observer;
 mod report;
 mod scaling;
 mod service;
@@ -46,6 +47,7 @@ use crate::scenario::{
     StrategySpec,
 };
 use crate::workload::load::{LoadModel, MinuteLoad};
+use observer::{Levels, Observer};
 use rand_distr::{Distribution, Exp};
 use std::collections::{HashMap, VecDeque};
 
@@ -158,16 +160,10 @@ struct ServiceState {
     running: u32,
     reconcile_scheduled: bool,
     steady: bool,
-    tasks_started: u64,
-    placement_failures: u64,
     /// The per-service launch rate (500 tasks per minute).
     launch_bucket: crate::aws::ecs::fargate::RateWindow,
     load: Option<LoadModel>,
     last_load: Option<MinuteLoad>,
-    requests: f64,
-    served: f64,
-    over_capacity: f64,
-    scaling_actions: u64,
     fargate_az_counts: Vec<u32>,
     /// The task definition new tasks use (the primary deployment's).
     definition: usize,
@@ -178,12 +174,6 @@ struct ServiceState {
     /// Tasks that stopped before RUNNING in a row, and when the throttle lets the next launch.
     start_failures: u32,
     next_launch_at: SimTime,
-    /// Times of task losses not yet matched by a replacement reaching RUNNING.
-    losses: VecDeque<SimTime>,
-    replacement_ms: Vec<u64>,
-    below_desired_ms: u64,
-    below_min_healthy_ms: u64,
-    tasks_lost: u64,
     rebalancing: bool,
     /// A task AZ rebalancing started; the surplus task is stopped once it runs.
     rebalance_task: Option<TaskId>,
@@ -259,14 +249,6 @@ pub struct Simulation<'a> {
     terminate_when_drained: Vec<bool>,
     spot_warned: Vec<bool>,
     faults_active: u32,
-    faults_seen: bool,
-    incident: bool,
-    incident_ms: u64,
-    incident_cost: f64,
-    incident_over_capacity: f64,
-    tasks_lost: u64,
-    deployments_completed: u64,
-    deployments_failed: u64,
     /// Demand index of each task definition.
     definition_demand: Vec<u32>,
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
@@ -279,25 +261,12 @@ pub struct Simulation<'a> {
     metrics: MetricsTable,
     group_cpu_reserved: Vec<u64>,
     group_mem_reserved: Vec<u64>,
-    // statistics
-    last_area_time: SimTime,
-    cpu_area: f64,
-    mem_area: f64,
-    cpu_registered_area: f64,
-    mem_registered_area: f64,
     cpu_registered: u64,
     mem_registered: u64,
-    waits_ms: Vec<u64>,
-    submitted: u64,
-    placed: u64,
-    completed: u64,
-    failed: u64,
-    placement_failures: u64,
-    instances_launched: u64,
-    instances_terminated: u64,
     fargate_running: u64,
     billing: Billing,
     last_sample_cost: f64,
+    observer: Observer,
 }
 
 impl<'a> Simulation<'a> {
@@ -334,14 +303,6 @@ impl<'a> Simulation<'a> {
             terminate_when_drained: Vec::new(),
             spot_warned: Vec::new(),
             faults_active: 0,
-            faults_seen: false,
-            incident: false,
-            incident_ms: 0,
-            incident_cost: 0.0,
-            incident_over_capacity: 0.0,
-            tasks_lost: 0,
-            deployments_completed: 0,
-            deployments_failed: 0,
             definition_demand: Vec::new(),
             forced_az: None,
             explanations: Default::default(),
@@ -354,23 +315,11 @@ impl<'a> Simulation<'a> {
             metrics: MetricsTable::default(),
             group_cpu_reserved: vec![0; sc.instance_groups.len()],
             group_mem_reserved: vec![0; sc.instance_groups.len()],
-            last_area_time: SimTime::ZERO,
-            cpu_area: 0.0,
-            mem_area: 0.0,
-            cpu_registered_area: 0.0,
-            mem_registered_area: 0.0,
             cpu_registered: 0,
             mem_registered: 0,
-            waits_ms: Vec::new(),
-            submitted: 0,
-            placed: 0,
-            completed: 0,
-            failed: 0,
-            placement_failures: 0,
-            instances_launched: 0,
-            instances_terminated: 0,
             fargate_running: 0,
             billing: Billing::new(sc.elastic.pricing.clone()),
+            observer: Observer::new(sc.services.len()),
             last_sample_cost: 0.0,
         };
         // Built-in attributes first, so their ids are stable.
@@ -539,33 +488,26 @@ impl<'a> Simulation<'a> {
 
     /// Integrates reservations, registered capacity and cost up to `now`.
     fn accumulate(&mut self, now: SimTime) {
-        let dt = (now - self.last_area_time) as f64;
-        if dt > 0.0 {
-            self.cpu_area += self.cluster.cpu_reserved as f64 * dt;
-            self.mem_area += self.cluster.memory_reserved_mib as f64 * dt;
-            let (cpu, mem) = self.registered_totals();
-            self.cpu_registered_area += cpu as f64 * dt;
-            self.mem_registered_area += mem as f64 * dt;
-            let dt_ms = now - self.last_area_time;
-            let accrued = self.billing.accrue(dt_ms);
-            for s in &mut self.services {
-                if s.daemon {
-                    continue;
-                }
-                if s.running < s.desired {
-                    s.below_desired_ms += dt_ms;
-                }
-                let min_healthy =
-                    (u64::from(s.desired) * u64::from(s.deploy_cfg.minimum_healthy_percent)).div_ceil(100);
-                if u64::from(s.running) < min_healthy {
-                    s.below_min_healthy_ms += dt_ms;
-                }
+        let dt_ms = self.observer.elapsed(now);
+        if dt_ms == 0 {
+            return;
+        }
+        let accrued = self.billing.accrue(dt_ms);
+        let (cpu, mem) = self.registered_totals();
+        let levels = Levels {
+            cpu_reserved: self.cluster.cpu_reserved,
+            memory_reserved: self.cluster.memory_reserved_mib,
+            cpu_registered: cpu,
+            memory_registered: mem,
+        };
+        self.observer.integrate(now, dt_ms, &levels, accrued);
+        for (k, s) in self.services.iter().enumerate() {
+            if s.daemon {
+                continue;
             }
-            if self.incident {
-                self.incident_ms += dt_ms;
-                self.incident_cost += accrued;
-            }
-            self.last_area_time = now;
+            let min_healthy = (u64::from(s.desired) * u64::from(s.deploy_cfg.minimum_healthy_percent)).div_ceil(100);
+            self.observer
+                .service_level(ServiceId(k as u16), dt_ms, s.running, s.desired, min_healthy);
         }
     }
 

@@ -96,8 +96,8 @@ impl Simulation<'_> {
             MetricValue::Pct(pct(self.cluster.memory_reserved_mib, mem_total)),
             MetricValue::Count(waiting),
             MetricValue::Count(self.fargate_running),
-            MetricValue::Count(self.tasks_lost),
-            MetricValue::Count(u64::from(self.incident)),
+            MetricValue::Count(self.observer.counts.tasks_lost),
+            MetricValue::Count(u64::from(self.observer.incident.active)),
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
         ];
@@ -160,8 +160,8 @@ impl Simulation<'_> {
         let sc = self.sc;
         let end = SimTime(sc.duration_ms);
         let dur_ms = sc.duration_ms as f64;
-        self.waits_ms.sort_unstable();
-        let w = &self.waits_ms;
+        let w = self.observer.sorted_waits().to_vec();
+        let w = &w;
         let mean = if w.is_empty() {
             0.0
         } else {
@@ -197,69 +197,68 @@ impl Simulation<'_> {
             _ => None,
         });
         let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
+        let areas = self.observer.areas.clone();
         let running_at_end = self.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
-        let requests: f64 = self.services.iter().map(|s| s.requests).sum();
-        let mut replacement: Vec<u64> = self
-            .services
-            .iter()
-            .flat_map(|s| s.replacement_ms.iter().copied())
-            .collect();
+        let stats = self.observer.services();
+        let requests: f64 = stats.iter().map(|s| s.requests).sum();
+        let mut replacement: Vec<u64> = stats.iter().flat_map(|s| s.replacement_ms.iter().copied()).collect();
         replacement.sort_unstable();
-        let over: f64 = self.services.iter().map(|s| s.over_capacity).sum();
+        let over: f64 = stats.iter().map(|s| s.over_capacity).sum();
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
             duration_s: dur_ms / 1000.0,
             events_processed: self.queue.popped(),
-            tasks_submitted: self.submitted,
-            tasks_placed: self.placed,
-            tasks_completed: self.completed,
-            tasks_failed: self.failed,
+            tasks_submitted: self.observer.counts.submitted,
+            tasks_placed: self.observer.counts.placed,
+            tasks_completed: self.observer.counts.completed,
+            tasks_failed: self.observer.counts.failed,
             tasks_waiting_at_end: self.tasks_waiting(),
             tasks_running_at_end: running_at_end,
-            placement_failures: self.placement_failures,
+            placement_failures: self.observer.counts.placement_failures,
             task_wait_mean_s: mean,
             task_wait_p50_s: p(50.0),
             task_wait_p90_s: p(90.0),
             task_wait_p95_s: p(95.0),
             task_wait_p99_s: p(99.0),
             task_wait_max_s: w.last().map_or(0.0, |x| *x as f64 / 1000.0),
-            cpu_reserved_mean_pct: if self.cpu_registered_area == 0.0 {
+            cpu_reserved_mean_pct: if areas.cpu_registered == 0.0 {
                 0.0
             } else {
-                self.cpu_area * 100.0 / self.cpu_registered_area
+                areas.cpu_reserved * 100.0 / areas.cpu_registered
             },
-            memory_reserved_mean_pct: if self.mem_registered_area == 0.0 {
+            memory_reserved_mean_pct: if areas.memory_registered == 0.0 {
                 0.0
             } else {
-                self.mem_area * 100.0 / self.mem_registered_area
+                areas.memory_reserved * 100.0 / areas.memory_registered
             },
             requests_total: requests,
             requests_over_capacity: over,
             requests_over_capacity_pct: if requests > 0.0 { over * 100.0 / requests } else { 0.0 },
-            scaling_actions: self.services.iter().map(|s| s.scaling_actions).sum(),
+            scaling_actions: stats.iter().map(|s| s.scaling_actions).sum(),
             instances: self.cluster.instances.len() as u64,
-            instances_launched: self.instances_launched,
-            instances_terminated: self.instances_terminated,
+            instances_launched: self.observer.counts.instances_launched,
+            instances_terminated: self.observer.counts.instances_terminated,
             instance_hours: hours,
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
-            tasks_lost: self.tasks_lost,
+            tasks_lost: self.observer.counts.tasks_lost,
             replacement_latency_p50_s: percentile(&replacement, 50.0) as f64 / 1000.0,
             replacement_latency_p95_s: percentile(&replacement, 95.0) as f64 / 1000.0,
             replacement_latency_max_s: replacement.last().map_or(0.0, |x| *x as f64 / 1000.0),
-            below_desired_s: self.services.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
-            below_min_healthy_s: self.services.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
-            incident_s: self.incident_ms as f64 / 1000.0,
-            incident_requests_over_capacity: self.incident_over_capacity,
-            incident_cost_usd: self.incident_cost,
-            deployments_completed: self.deployments_completed,
-            deployments_failed: self.deployments_failed,
+            below_desired_s: stats.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
+            below_min_healthy_s: stats.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
+            incident_s: self.observer.incident.ms as f64 / 1000.0,
+            incident_requests_over_capacity: self.observer.incident.requests_over_capacity,
+            incident_cost_usd: self.observer.incident.cost_usd,
+            deployments_completed: self.observer.counts.deployments_completed,
+            deployments_failed: self.observer.counts.deployments_failed,
             services: self
                 .services
                 .iter()
-                .map(|s| ServiceSummary {
+                .zip(stats)
+                .map(|(s, o)| ServiceSummary {
                     name: s.name.clone(),
                     desired_count: if s.daemon {
                         u64::from(s.running + s.starting)
@@ -267,14 +266,14 @@ impl Simulation<'_> {
                         u64::from(s.desired)
                     },
                     running_at_end: u64::from(s.running),
-                    tasks_started: s.tasks_started,
-                    placement_failures: s.placement_failures,
-                    requests_total: s.requests,
-                    requests_over_capacity: s.over_capacity,
-                    scaling_actions: s.scaling_actions,
-                    tasks_lost: s.tasks_lost,
-                    below_desired_s: s.below_desired_ms as f64 / 1000.0,
-                    below_min_healthy_s: s.below_min_healthy_ms as f64 / 1000.0,
+                    tasks_started: o.tasks_started,
+                    placement_failures: o.placement_failures,
+                    requests_total: o.requests,
+                    requests_over_capacity: o.over_capacity,
+                    scaling_actions: o.scaling_actions,
+                    tasks_lost: o.tasks_lost,
+                    below_desired_s: o.below_desired_ms as f64 / 1000.0,
+                    below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
                 })
                 .collect(),
         }

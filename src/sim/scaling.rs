@@ -44,7 +44,7 @@ impl Simulation<'_> {
             );
         }
         if new != old {
-            self.services[s.0 as usize].scaling_actions += 1;
+            self.observer.scaling_action(s);
         }
         let name = self.services[s.0 as usize].name.clone();
         let (mn, mx) = (outcome.min_capacity, outcome.max_capacity);
@@ -70,12 +70,8 @@ impl Simulation<'_> {
             let st = &mut self.services[s];
             if let Some(load) = &st.load {
                 let m = load.minute(minute, st.running);
-                st.requests += m.requests;
-                st.served += m.served;
-                st.over_capacity += m.over_capacity;
-                if self.incident {
-                    self.incident_over_capacity += m.over_capacity;
-                }
+                self.observer
+                    .minute_requests(service, m.requests, m.served, m.over_capacity);
                 st.last_load = Some(m);
                 let cw = &mut self.cloudwatch;
                 cw.put_metric_data(MetricKey::Service(service, MetricName::CpuUtilization), m.cpu_pct);
@@ -107,8 +103,8 @@ impl Simulation<'_> {
             let st = &mut self.services[s];
             if let Some(d) = decision {
                 st.desired = d.new_desired;
-                st.scaling_actions += 1;
                 st.steady = false;
+                self.observer.scaling_action(service);
                 let name = st.name.clone();
                 self.log(
                     "SERVICE_SCALING",

@@ -42,15 +42,9 @@ impl Simulation<'_> {
                 running: 0,
                 reconcile_scheduled: false,
                 steady: false,
-                tasks_started: 0,
-                placement_failures: 0,
                 launch_bucket: crate::aws::ecs::fargate::RateWindow::new(rate as usize, MINUTE_MS),
                 load: s.load.clone(),
                 last_load: None,
-                requests: 0.0,
-                served: 0.0,
-                over_capacity: 0.0,
-                scaling_actions: 0,
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
                 definition: s.task_definition,
                 stable_definition: s.task_definition,
@@ -58,11 +52,6 @@ impl Simulation<'_> {
                 deployment: None,
                 start_failures: 0,
                 next_launch_at: SimTime::ZERO,
-                losses: VecDeque::new(),
-                replacement_ms: Vec::new(),
-                below_desired_ms: 0,
-                below_min_healthy_ms: 0,
-                tasks_lost: 0,
                 rebalancing: false,
                 rebalance_task: None,
                 live: Vec::new(),
@@ -177,8 +166,7 @@ impl Simulation<'_> {
             if !reported && !matches!(target, Target::Ec2 { managed: true, .. }) {
                 reported = true;
                 let failure = self.diagnose(task);
-                self.placement_failures += 1;
-                self.services[s.0 as usize].placement_failures += 1;
+                self.observer.placement_failed(Some(s));
                 let name = self.services[s.0 as usize].name.clone();
                 self.log(
                     "SERVICE_TASK_PLACEMENT_FAILURE",
@@ -335,8 +323,7 @@ impl Simulation<'_> {
                 self.commit_placement(task, inst, "daemon: one task per instance".to_string())?;
             } else {
                 let failure = self.placer.diagnose(&self.cluster, &req);
-                self.placement_failures += 1;
-                self.services[s.0 as usize].placement_failures += 1;
+                self.observer.placement_failed(Some(s));
                 let name = self.services[s.0 as usize].name.clone();
                 self.log(
                     "SERVICE_TASK_PLACEMENT_FAILURE",

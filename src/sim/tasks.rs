@@ -44,7 +44,7 @@ impl Simulation<'_> {
         if let TaskOwner::Service(s) = owner {
             self.services[s.0 as usize].live.push(id);
         }
-        self.submitted += 1;
+        self.observer.task_submitted();
         id
     }
 
@@ -212,8 +212,7 @@ impl Simulation<'_> {
             spot,
         });
         t.placed_at = Some(now);
-        self.waits_ms.push(now - t.submitted_at);
-        self.placed += 1;
+        self.observer.task_placed(now - t.submitted_at);
         self.fargate_running += 1;
         self.owner_started_placement(owner);
         let delay = self.sc.lifecycle.awsvpc_provisioning.sample(&mut self.rng_lifecycle);
@@ -251,8 +250,7 @@ impl Simulation<'_> {
         let t = &mut self.tasks[task.0 as usize];
         t.instance = Some(inst);
         t.placed_at = Some(now);
-        self.waits_ms.push(now - t.submitted_at);
-        self.placed += 1;
+        self.observer.task_placed(now - t.submitted_at);
         self.owner_started_placement(owner);
         let lc = &self.sc.lifecycle;
         let dist = if uses_eni {
@@ -328,7 +326,6 @@ impl Simulation<'_> {
                 let st = &mut self.services[s.0 as usize];
                 st.starting -= 1;
                 st.running += 1;
-                st.tasks_started += 1;
             }
             TaskOwner::Job(j) => {
                 let js = &mut self.jobs[j.0 as usize];
@@ -353,7 +350,7 @@ impl Simulation<'_> {
             self.new_task_unhealthy_stop(task);
             return self.stop_task(task, "Essential container in task exited (exit code 1)");
         }
-        self.completed += 1;
+        self.observer.task_completed();
         self.stop_task(task, "Essential container in task exited")
     }
 
@@ -362,7 +359,7 @@ impl Simulation<'_> {
         if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
             return Ok(());
         }
-        self.failed += 1;
+        self.observer.task_failed();
         self.stop_task(
             task,
             "Capacity is unavailable: the task timed out in PROVISIONING waiting for instances",

@@ -1,0 +1,213 @@
+//! The observer: statistics of a run, fed from what happens (a task was placed after waiting
+//! so long, a task was lost, the minute's requests, a scaling action) and from the levels of
+//! the cluster between events. No AWS component keeps statistics; none reads these.
+
+use crate::aws::ecs::model::ServiceId;
+use crate::engine::SimTime;
+use std::collections::VecDeque;
+
+/// Run-wide counters.
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    pub submitted: u64,
+    pub placed: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub placement_failures: u64,
+    pub instances_launched: u64,
+    pub instances_terminated: u64,
+    pub tasks_lost: u64,
+    pub deployments_completed: u64,
+    pub deployments_failed: u64,
+}
+
+/// Time integrals of reserved and registered capacity (unit x ms).
+#[derive(Clone, Debug, Default)]
+pub struct Areas {
+    pub cpu_reserved: f64,
+    pub memory_reserved: f64,
+    pub cpu_registered: f64,
+    pub memory_registered: f64,
+}
+
+/// The cluster's levels between two events.
+pub struct Levels {
+    pub cpu_reserved: u64,
+    pub memory_reserved: u64,
+    pub cpu_registered: u64,
+    pub memory_registered: u64,
+}
+
+/// The incident window: from the first fault until every service is back at its desired
+/// count with no fault active; harm measures accrue inside it.
+#[derive(Clone, Debug, Default)]
+pub struct Incident {
+    pub active: bool,
+    pub ms: u64,
+    pub cost_usd: f64,
+    pub requests_over_capacity: f64,
+}
+
+/// Statistics of one service.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceStats {
+    pub tasks_started: u64,
+    pub placement_failures: u64,
+    pub requests: f64,
+    pub served: f64,
+    pub over_capacity: f64,
+    pub scaling_actions: u64,
+    pub tasks_lost: u64,
+    /// Times of losses not yet matched by a replacement reaching RUNNING.
+    losses: VecDeque<SimTime>,
+    pub replacement_ms: Vec<u64>,
+    pub below_desired_ms: u64,
+    pub below_min_healthy_ms: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Observer {
+    last: SimTime,
+    pub counts: Counts,
+    pub areas: Areas,
+    pub incident: Incident,
+    /// Every wait from submission to placement, in ms (sorted by `finish`).
+    waits_ms: Vec<u64>,
+    services: Vec<ServiceStats>,
+}
+
+impl Observer {
+    pub fn new(services: usize) -> Self {
+        Observer {
+            services: vec![ServiceStats::default(); services],
+            ..Default::default()
+        }
+    }
+
+    /// Milliseconds since the last integration (0 when no time passed).
+    pub fn elapsed(&self, now: SimTime) -> u64 {
+        now - self.last
+    }
+
+    /// Integrates the levels over `dt_ms` and moves the clock to `now`; `accrued_usd` is
+    /// what Billing accrued over the same span.
+    pub fn integrate(&mut self, now: SimTime, dt_ms: u64, levels: &Levels, accrued_usd: f64) {
+        let dt = dt_ms as f64;
+        self.areas.cpu_reserved += levels.cpu_reserved as f64 * dt;
+        self.areas.memory_reserved += levels.memory_reserved as f64 * dt;
+        self.areas.cpu_registered += levels.cpu_registered as f64 * dt;
+        self.areas.memory_registered += levels.memory_registered as f64 * dt;
+        if self.incident.active {
+            self.incident.ms += dt_ms;
+            self.incident.cost_usd += accrued_usd;
+        }
+        self.last = now;
+    }
+
+    /// A REPLICA service spent `dt_ms` with `running` of `desired` tasks, `min_healthy` being
+    /// its deployment's lower bound.
+    pub fn service_level(&mut self, s: ServiceId, dt_ms: u64, running: u32, desired: u32, min_healthy: u64) {
+        let st = &mut self.services[s.0 as usize];
+        if running < desired {
+            st.below_desired_ms += dt_ms;
+        }
+        if u64::from(running) < min_healthy {
+            st.below_min_healthy_ms += dt_ms;
+        }
+    }
+
+    pub fn task_submitted(&mut self) {
+        self.counts.submitted += 1;
+    }
+
+    pub fn task_placed(&mut self, wait_ms: u64) {
+        self.waits_ms.push(wait_ms);
+        self.counts.placed += 1;
+    }
+
+    pub fn task_completed(&mut self) {
+        self.counts.completed += 1;
+    }
+
+    pub fn task_failed(&mut self) {
+        self.counts.failed += 1;
+    }
+
+    /// A placement failed (reported as RunTask's failures[] or a service event).
+    pub fn placement_failed(&mut self, service: Option<ServiceId>) {
+        self.counts.placement_failures += 1;
+        if let Some(s) = service {
+            self.services[s.0 as usize].placement_failures += 1;
+        }
+    }
+
+    pub fn instance_launched(&mut self) {
+        self.counts.instances_launched += 1;
+    }
+
+    pub fn instance_terminated(&mut self) {
+        self.counts.instances_terminated += 1;
+    }
+
+    /// A task was lost to a failure; a REPLICA service's loss waits for its replacement.
+    pub fn task_lost(&mut self, now: SimTime, service: Option<(ServiceId, bool)>) {
+        self.counts.tasks_lost += 1;
+        if let Some((s, daemon)) = service {
+            let st = &mut self.services[s.0 as usize];
+            st.tasks_lost += 1;
+            if !daemon {
+                st.losses.push_back(now);
+            }
+        }
+    }
+
+    /// A service task reached RUNNING: it replaces the oldest loss still waiting.
+    pub fn service_task_running(&mut self, now: SimTime, s: ServiceId) {
+        let st = &mut self.services[s.0 as usize];
+        st.tasks_started += 1;
+        if let Some(lost_at) = st.losses.pop_front() {
+            st.replacement_ms.push(now - lost_at);
+        }
+    }
+
+    pub fn scaling_action(&mut self, s: ServiceId) {
+        self.services[s.0 as usize].scaling_actions += 1;
+    }
+
+    /// The minute's requests of a service: all, served, and over capacity.
+    pub fn minute_requests(&mut self, s: ServiceId, requests: f64, served: f64, over_capacity: f64) {
+        let st = &mut self.services[s.0 as usize];
+        st.requests += requests;
+        st.served += served;
+        st.over_capacity += over_capacity;
+        if self.incident.active {
+            self.incident.requests_over_capacity += over_capacity;
+        }
+    }
+
+    pub fn deployment_completed(&mut self) {
+        self.counts.deployments_completed += 1;
+    }
+
+    pub fn deployment_failed(&mut self) {
+        self.counts.deployments_failed += 1;
+    }
+
+    pub fn incident_begins(&mut self) {
+        self.incident.active = true;
+    }
+
+    pub fn incident_ends(&mut self) {
+        self.incident.active = false;
+    }
+
+    pub fn services(&self) -> &[ServiceStats] {
+        &self.services
+    }
+
+    /// The waits, sorted (call once, at the end of the run).
+    pub fn sorted_waits(&mut self) -> &[u64] {
+        self.waits_ms.sort_unstable();
+        &self.waits_ms
+    }
+}
