@@ -8,7 +8,6 @@ use super::*;
 use crate::aws::ecs::capacity_provider::{
     capacity_provider_reservation, instances_needed, scale_in_desired, scale_out_desired, CprInputs,
 };
-use rand::Rng;
 
 impl Simulation<'_> {
     pub(super) fn setup_capacity(&mut self) {
@@ -33,7 +32,6 @@ impl Simulation<'_> {
                     managed: managed_scaling.clone(),
                     termination_protection: *managed_termination_protection,
                     draining: *managed_draining,
-                    desired: sc.instance_groups[*group].count,
                     last_m: 0,
                 });
             }
@@ -52,12 +50,8 @@ impl Simulation<'_> {
     /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
     /// instances, or `None` when every AZ of the group is out or has no EC2 capacity.
     pub(super) fn try_launch_instance(&mut self, g: GroupIdx) -> Option<InstanceId> {
-        let spec = &self.sc.instance_groups[g.0 as usize];
-        let usable = spec
-            .availability_zones
-            .iter()
-            .any(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0);
-        usable.then(|| self.launch_instance(g))
+        let blocked = |a: usize| self.az_down[a] > 0 || self.az_no_ec2[a] > 0;
+        self.ec2.can_launch(g, blocked).then(|| self.launch_instance(g))
     }
 
     /// Starts an EC2 instance of group `g` in the AZ with the fewest of the group's instances.
@@ -72,11 +66,7 @@ impl Simulation<'_> {
             }
         }
         let blocked = |a: usize| self.az_down[a] > 0 || self.az_no_ec2[a] > 0;
-        let az = *spec
-            .availability_zones
-            .iter()
-            .min_by_key(|a| (blocked(**a), per_az[**a], **a))
-            .expect("a group has at least one AZ");
+        let az = self.ec2.launch_zone(g, &per_az, blocked);
         let id = InstanceId(self.cluster.instances.len() as u32);
         let cpu = ty.cpu_units();
         let mem = ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib);
@@ -114,7 +104,7 @@ impl Simulation<'_> {
         }
         self.placer.instances_added(&self.cluster);
         self.terminate_when_drained.push(false);
-        self.spot_warned.push(false);
+        self.ec2.instance_launched(id);
         self.billing.instance_launched(spec.price_per_hour_usd);
         self.observer.instance_launched();
         id
@@ -305,17 +295,16 @@ impl Simulation<'_> {
             let warming = members
                 .iter()
                 .any(|i| now - self.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
-            let (min_size, max_size) = (spec.min_size, spec.max_size);
-            let current = self.asgs[a].desired;
+            let current = self.ec2.desired_capacity(g);
             let name = self.sc.capacity_providers[self.asgs[a].provider].name.clone();
             if self.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {
                 // High alarm: one datapoint. Blocked while any instance is warming up.
                 if warming {
                     continue;
                 }
-                let want = scale_out_desired(n, cpr, target).clamp(min_size, max_size);
+                let want = self.ec2.clamp_to_size(g, scale_out_desired(n, cpr, target));
                 if want > n {
-                    self.asgs[a].desired = want;
+                    self.ec2.set_desired_capacity(g, want);
                     self.log(
                         "CAPACITY_PROVIDER_SCALE_OUT",
                         None,
@@ -330,15 +319,7 @@ impl Simulation<'_> {
                             self.log("INSTANCE_LAUNCH_FAILED", None, None, why)?;
                             break;
                         };
-                        let latency = spec.launch_latency.sample(&mut self.rng_capacity);
-                        self.queue
-                            .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
-                        self.log(
-                            "INSTANCE_LAUNCHED",
-                            None,
-                            Some(id),
-                            format!("Auto Scaling group of {name}"),
-                        )?;
+                        self.instance_launch_started(g, id, format!("Auto Scaling group of {name}"))?;
                     }
                 }
                 continue;
@@ -347,7 +328,7 @@ impl Simulation<'_> {
             if !low {
                 continue;
             }
-            let want = scale_in_desired(n, m, target).clamp(min_size, max_size);
+            let want = self.ec2.clamp_to_size(g, scale_in_desired(n, m, target));
             if want >= n {
                 continue;
             }
@@ -356,38 +337,23 @@ impl Simulation<'_> {
         Ok(())
     }
 
-    /// Removes `k` instances: with managed termination protection only empty ones; otherwise
-    /// the Auto Scaling group's default policy (balance AZs, then the newest here, I).
+    /// Removes `k` instances: with managed termination protection only empty ones; the Auto
+    /// Scaling group's termination policy chooses among the candidates.
     fn scale_in_group(&mut self, a: usize, members: Vec<InstanceId>, k: u32, why: &str) -> Result<(), SimError> {
         let protect = self.asgs[a].termination_protection;
-        let mut candidates: Vec<InstanceId> = members
+        let candidates: Vec<(InstanceId, AzIdx)> = members
             .into_iter()
             .filter(|i| !protect || self.non_daemon_tasks(*i) == 0)
+            .map(|i| (i, self.cluster.instances[i.index()].az))
             .collect();
-        // The default termination policy ends with a random choice.
-        let draws: Vec<(InstanceId, u64)> = candidates
-            .iter()
-            .map(|i| (*i, self.rng_capacity.random::<u64>()))
-            .collect();
-        let draw = |i: InstanceId| draws.iter().find(|(x, _)| *x == i).map_or(0, |(_, d)| *d);
-        let mut chosen = Vec::new();
-        for _ in 0..k {
-            let mut per_az = vec![0u32; self.sc.availability_zones.len()];
-            for i in &candidates {
-                per_az[self.cluster.instances[i.index()].az.0 as usize] += 1;
-            }
-            let Some(pos) = (0..candidates.len()).max_by_key(|p| {
-                let i = &self.cluster.instances[candidates[*p].index()];
-                (per_az[i.az.0 as usize], draw(i.id))
-            }) else {
-                break;
-            };
-            chosen.push(candidates.swap_remove(pos));
-        }
+        let zones = self.sc.availability_zones.len();
+        let chosen = self.ec2.choose_instances_to_terminate(candidates, k, zones);
         if chosen.is_empty() {
             return Ok(());
         }
-        self.asgs[a].desired = self.asgs[a].desired.saturating_sub(chosen.len() as u32);
+        let g = self.asgs[a].group;
+        let desired = self.ec2.desired_capacity(g).saturating_sub(chosen.len() as u32);
+        self.ec2.set_desired_capacity(g, desired);
         self.log("CAPACITY_PROVIDER_SCALE_IN", None, None, why.to_string())?;
         let draining = self.asgs[a].draining;
         for id in chosen {
@@ -396,6 +362,86 @@ impl Simulation<'_> {
             } else {
                 self.drain(id, true)?;
             }
+        }
+        Ok(())
+    }
+
+    /// An Auto Scaling group keeps its desired capacity: lost instances are replaced. When
+    /// its instances are unbalanced over its usable AZs by more than one (after an outage),
+    /// it launches one in the emptiest AZ and terminates one in the fullest, with draining
+    /// (ASG AZ rebalancing launches before it terminates), one move per minute.
+    pub(super) fn asg_replace_lost(&mut self) -> Result<(), SimError> {
+        for g in 0..self.sc.instance_groups.len() {
+            self.asg_rebalance(GroupIdx(g as u16))?;
+        }
+        for g in 0..self.sc.instance_groups.len() {
+            let gi = GroupIdx(g as u16);
+            // The ASG sees a manually drained instance as in service; not one ECS is draining
+            // away for termination.
+            let live = self.asg_in_service(gi).len() as u32;
+            for _ in 0..self.ec2.replacements_needed(gi, live) {
+                let Some(id) = self.try_launch_instance(gi) else { break };
+                self.instance_launch_started(gi, id, "Auto Scaling group replaces a lost instance".into())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The group's instances the Auto Scaling group counts as in service.
+    fn asg_in_service(&self, g: GroupIdx) -> Vec<InstanceId> {
+        self.live_instances_of(|i| {
+            i.group == g && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
+        })
+    }
+
+    /// Schedules a launched instance's registration and logs the launch.
+    fn instance_launch_started(&mut self, g: GroupIdx, id: InstanceId, why: String) -> Result<(), SimError> {
+        let latency = self.ec2.launch_latency(g);
+        let now = self.now();
+        self.queue
+            .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
+        self.log("INSTANCE_LAUNCHED", None, Some(id), why)
+    }
+
+    /// One AZ rebalancing move of group `g`, if its zones are out of balance.
+    fn asg_rebalance(&mut self, gi: GroupIdx) -> Result<(), SimError> {
+        let zones: Vec<usize> = self.sc.instance_groups[gi.0 as usize]
+            .availability_zones
+            .iter()
+            .copied()
+            .filter(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0)
+            .collect();
+        let members = self.asg_in_service(gi);
+        let mut counts = vec![0usize; self.sc.availability_zones.len()];
+        for i in &members {
+            counts[self.cluster.instances[i.index()].az.0 as usize] += 1;
+        }
+        let Some((low, high)) = self.ec2.rebalancing_move(&zones, &counts) else {
+            return Ok(());
+        };
+        let launching = members
+            .iter()
+            .any(|i| self.cluster.instances[i.index()].status == InstanceStatus::Launching);
+        if launching {
+            return Ok(());
+        }
+        let victim = members
+            .iter()
+            .copied()
+            .filter(|i| {
+                let inst = &self.cluster.instances[i.index()];
+                inst.az.0 as usize == high && inst.status == InstanceStatus::Active
+            })
+            .min_by_key(|i| (self.cluster.instances[i.index()].tasks.len(), *i));
+        if let Some(v) = victim {
+            let id = self.launch_instance(gi);
+            let azs = &self.sc.availability_zones;
+            let why = format!(
+                "Auto Scaling group AZ rebalancing: {} has {}, {} has {}",
+                azs[low], counts[low], azs[high], counts[high]
+            );
+            self.instance_launch_started(gi, id, why)?;
+            self.drain(v, true)?;
         }
         Ok(())
     }

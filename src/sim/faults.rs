@@ -10,8 +10,7 @@ use crate::scenario::faults::{FaultKind, Selection};
 use rand::Rng;
 use rand_distr::Poisson;
 
-/// The warning EC2 and Fargate give before reclaiming Spot capacity.
-const SPOT_WARNING_MS: u64 = 120_000;
+use crate::aws::ec2_autoscaling::SPOT_WARNING_MS;
 /// What a Fargate Spot task gets after SIGTERM before SIGKILL (`stopTimeout` default).
 const STOP_TIMEOUT_MS: u64 = 30_000;
 
@@ -50,7 +49,7 @@ impl Simulation<'_> {
         out
     }
 
-    fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
+    pub(super) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
         self.cluster
             .instances
             .iter()
@@ -276,7 +275,7 @@ impl Simulation<'_> {
                 let pool: Vec<InstanceId> = self
                     .live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Launching)
                     .into_iter()
-                    .filter(|i| !self.spot_warned[i.index()])
+                    .filter(|i| !self.ec2.interruption_noticed(*i))
                     .collect();
                 let events = self.poisson(pool.len() as f64 * f.spot_interruptions_per_instance_hour * hours);
                 let mut pool = pool;
@@ -291,7 +290,7 @@ impl Simulation<'_> {
                     pool.retain(|i| !burst.contains(i));
                     self.begin_incident();
                     for id in &burst {
-                        self.spot_warned[id.index()] = true;
+                        self.ec2.notice_interruption(*id);
                         self.log(
                             "SPOT_INTERRUPTION_WARNING",
                             None,
@@ -393,94 +392,6 @@ impl Simulation<'_> {
         }
         let d = Poisson::new(mean).expect("positive mean");
         d.sample(&mut self.rng_faults) as usize
-    }
-
-    /// An Auto Scaling group keeps its desired capacity: lost instances are replaced. When
-    /// its instances are unbalanced over its usable AZs by more than one (after an outage),
-    /// it launches one in the emptiest AZ and terminates one in the fullest, with draining
-    /// (ASG AZ rebalancing launches before it terminates), one move per minute.
-    fn asg_replace_lost(&mut self) -> Result<(), SimError> {
-        let now = self.now();
-        for g in 0..self.sc.instance_groups.len() {
-            let gi = GroupIdx(g as u16);
-            let zones: Vec<usize> = self.sc.instance_groups[g]
-                .availability_zones
-                .iter()
-                .copied()
-                .filter(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0)
-                .collect();
-            let members = self.live_instances_of(|i| {
-                i.group == gi && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
-            });
-            let mut counts = vec![0usize; self.sc.availability_zones.len()];
-            for i in &members {
-                counts[self.cluster.instances[i.index()].az.0 as usize] += 1;
-            }
-            let per_az = |a: usize| counts[a];
-            let (Some(&low), Some(&high)) = (
-                zones.iter().min_by_key(|a| (per_az(**a), **a)),
-                zones.iter().max_by_key(|a| (per_az(**a), std::cmp::Reverse(**a))),
-            ) else {
-                continue;
-            };
-            let launching = members
-                .iter()
-                .any(|i| self.cluster.instances[i.index()].status == InstanceStatus::Launching);
-            if per_az(high) > per_az(low) + 1 && !launching {
-                let victim = members
-                    .iter()
-                    .copied()
-                    .filter(|i| {
-                        let inst = &self.cluster.instances[i.index()];
-                        inst.az.0 as usize == high && inst.status == InstanceStatus::Active
-                    })
-                    .min_by_key(|i| (self.cluster.instances[i.index()].tasks.len(), *i));
-                if let Some(v) = victim {
-                    let id = self.launch_instance(gi);
-                    let latency = self.sc.instance_groups[g].launch_latency.sample(&mut self.rng_capacity);
-                    self.queue
-                        .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
-                    let why = format!(
-                        "Auto Scaling group AZ rebalancing: {} has {}, {} has {}",
-                        self.sc.availability_zones[low],
-                        per_az(low),
-                        self.sc.availability_zones[high],
-                        per_az(high)
-                    );
-                    self.log("INSTANCE_LAUNCHED", None, Some(id), why)?;
-                    self.drain(v, true)?;
-                }
-            }
-        }
-        for g in 0..self.sc.instance_groups.len() {
-            let gi = GroupIdx(g as u16);
-            let desired = self
-                .asgs
-                .iter()
-                .find(|a| a.group == gi)
-                .map_or(self.sc.instance_groups[g].count, |a| a.desired);
-            // The ASG sees a manually drained instance as in service; not one ECS is draining
-            // away for termination.
-            let live = self
-                .live_instances_of(|i| {
-                    i.group == gi
-                        && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
-                })
-                .len() as u32;
-            for _ in live..desired {
-                let Some(id) = self.try_launch_instance(gi) else { break };
-                let latency = self.sc.instance_groups[g].launch_latency.sample(&mut self.rng_capacity);
-                self.queue
-                    .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
-                self.log(
-                    "INSTANCE_LAUNCHED",
-                    None,
-                    Some(id),
-                    "Auto Scaling group replaces a lost instance".into(),
-                )?;
-            }
-        }
-        Ok(())
     }
 
     /// AZ rebalancing (ecs-semantics §2.7): a steady service whose first strategy is AZ spread

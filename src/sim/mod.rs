@@ -30,6 +30,7 @@ mod tasks;
 use crate::aws::application_autoscaling::ApplicationAutoScaling;
 use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
+use crate::aws::ec2_autoscaling::Ec2AutoScaling;
 use crate::aws::ecs::capacity_provider::{ManagedScaling, StrategyItem};
 use crate::aws::ecs::fargate::TokenBucket;
 use crate::aws::ecs::model::{
@@ -214,7 +215,6 @@ struct AsgState {
     managed: Option<ManagedScaling>,
     termination_protection: bool,
     draining: bool,
-    desired: u32,
     last_m: u32,
 }
 
@@ -236,7 +236,7 @@ pub struct Simulation<'a> {
     rng_placement: StreamRng,
     rng_lifecycle: StreamRng,
     rng_durations: StreamRng,
-    rng_capacity: StreamRng,
+    ec2: Ec2AutoScaling<'a>,
     rng_faults: StreamRng,
     /// Per AZ: out (instances lost, no launches, no Fargate); no EC2 launches; no Fargate.
     az_down: Vec<u32>,
@@ -247,7 +247,6 @@ pub struct Simulation<'a> {
     /// Per instance: a drain that ends in termination (managed draining, Spot) rather than a
     /// manual drain that waits for reactivation.
     terminate_when_drained: Vec<bool>,
-    spot_warned: Vec<bool>,
     faults_active: u32,
     /// Demand index of each task definition.
     definition_demand: Vec<u32>,
@@ -294,14 +293,13 @@ impl<'a> Simulation<'a> {
             rng_placement: streams.stream("placement"),
             rng_lifecycle: streams.stream("lifecycle"),
             rng_durations: streams.stream("task-durations"),
-            rng_capacity: streams.stream("capacity"),
+            ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
             rng_faults: streams.stream("faults"),
             az_down: vec![0; sc.availability_zones.len()],
             az_no_ec2: vec![0; sc.availability_zones.len()],
             az_no_fargate: vec![0; sc.availability_zones.len()],
             pull_factor: 1.0,
             terminate_when_drained: Vec::new(),
-            spot_warned: Vec::new(),
             faults_active: 0,
             definition_demand: Vec::new(),
             forced_az: None,

@@ -125,7 +125,7 @@ impl Simulation<'_> {
             if a.managed.is_some() {
                 let cpr = MetricKey::CapacityProviderReservation(a.provider as u16);
                 row.push(MetricValue::Pct(self.cloudwatch.latest(cpr).unwrap_or(100.0)));
-                row.push(MetricValue::Count(u64::from(a.desired)));
+                row.push(MetricValue::Count(u64::from(self.ec2.desired_capacity(a.group))));
             }
         }
         for (si, s) in self.services.iter().enumerate() {
