@@ -28,6 +28,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod explain;
+pub mod faults;
 pub mod metrics;
 pub mod report;
 pub mod runner;

@@ -50,7 +50,7 @@ impl Simulation<'_> {
     /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
     /// instances, or `None` when every AZ of the group is out or has no EC2 capacity.
     pub(super) fn try_launch_instance(&mut self, g: GroupIdx) -> Option<InstanceId> {
-        let blocked = |a: usize| self.az_down[a] > 0 || self.az_no_ec2[a] > 0;
+        let blocked = |a: usize| self.faults.ec2_blocked(a);
         self.ec2.can_launch(g, blocked).then(|| self.launch_instance(g))
     }
 
@@ -65,7 +65,7 @@ impl Simulation<'_> {
                 per_az[i.az.0 as usize] += 1;
             }
         }
-        let blocked = |a: usize| self.az_down[a] > 0 || self.az_no_ec2[a] > 0;
+        let blocked = |a: usize| self.faults.ec2_blocked(a);
         let az = self.ec2.launch_zone(g, &per_az, blocked);
         let id = InstanceId(self.cluster.instances.len() as u32);
         let cpu = ty.cpu_units();
@@ -409,7 +409,7 @@ impl Simulation<'_> {
             .availability_zones
             .iter()
             .copied()
-            .filter(|a| self.az_down[*a] == 0 && self.az_no_ec2[*a] == 0)
+            .filter(|a| !self.faults.ec2_blocked(*a))
             .collect();
         let members = self.asg_in_service(gi);
         let mut counts = vec![0usize; self.sc.availability_zones.len()];

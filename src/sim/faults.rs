@@ -7,12 +7,9 @@
 
 use super::*;
 use crate::scenario::faults::{FaultKind, Selection};
-use rand::Rng;
-use rand_distr::Poisson;
 
 use crate::aws::ec2_autoscaling::SPOT_WARNING_MS;
-/// What a Fargate Spot task gets after SIGTERM before SIGKILL (`stopTimeout` default).
-const STOP_TIMEOUT_MS: u64 = 30_000;
+use crate::faults::STOP_TIMEOUT_MS;
 
 impl Simulation<'_> {
     pub(super) fn setup_faults(&mut self) {
@@ -37,16 +34,6 @@ impl Simulation<'_> {
             || f.fargate_spot_interruptions_per_task_hour > 0.0
             || f.task_crashes_per_task_hour > 0.0
             || !self.sc.faults.is_empty()
-    }
-
-    /// `k` distinct random picks from `items`, in a deterministic order.
-    fn pick<T: Copy>(&mut self, mut items: Vec<T>, k: usize) -> Vec<T> {
-        let mut out = Vec::new();
-        for _ in 0..k.min(items.len()) {
-            let i = self.rng_faults.random_range(0..items.len());
-            out.push(items.swap_remove(i));
-        }
-        out
     }
 
     pub(super) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
@@ -78,7 +65,7 @@ impl Simulation<'_> {
 
     pub(super) fn on_fault_start(&mut self, k: usize) -> Result<(), SimError> {
         let f = self.sc.faults[k].clone();
-        self.faults_active += u32::from(f.duration_ms.is_some());
+        self.faults.fault_started(f.duration_ms.is_some());
         self.begin_incident();
         let sc = self.sc;
         let what = match &f.kind {
@@ -89,7 +76,7 @@ impl Simulation<'_> {
                     Selection::Ids(ids) => live.into_iter().filter(|i| ids.contains(&i.0)).collect(),
                     _ => {
                         let n = count.of(live.len());
-                        self.pick(live, n)
+                        self.faults.pick(live, n)
                     }
                 };
                 let n = chosen.len();
@@ -102,7 +89,7 @@ impl Simulation<'_> {
                 )
             }
             FaultKind::AzOutage { az } => {
-                self.az_down[*az] += 1;
+                self.faults.zone_out(*az, true);
                 let a = AzIdx(*az as u16);
                 let lost = self.live_instances_of(|i| i.az == a);
                 let n = lost.len();
@@ -131,7 +118,7 @@ impl Simulation<'_> {
                 let live =
                     self.live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
                 let n = count.of(live.len());
-                for id in self.pick(live, n) {
+                for id in self.faults.pick(live, n) {
                     self.cluster.instances[id.index()].agent_connected = false;
                     self.placer.instance_changed(&self.cluster, id);
                     self.log(
@@ -163,18 +150,14 @@ impl Simulation<'_> {
                     .map(|t| t.id)
                     .collect();
                 let n = count.of(running.len());
-                for t in self.pick(running, n) {
+                for t in self.faults.pick(running, n) {
                     self.record_loss(t);
                     self.stop_task(t, "Task stopped by user (fault)")?;
                 }
                 format!("{n} task(s) of service {} stopped", sc.services[*service].name)
             }
             FaultKind::CapacityUnavailable { az, fargate } => {
-                if *fargate {
-                    self.az_no_fargate[*az] += 1;
-                } else {
-                    self.az_no_ec2[*az] += 1;
-                }
+                self.faults.capacity_unavailable(*az, *fargate, true);
                 format!(
                     "{} capacity unavailable in {}",
                     if *fargate { "Fargate" } else { "EC2" },
@@ -182,7 +165,7 @@ impl Simulation<'_> {
                 )
             }
             FaultKind::SlowImagePull { factor } => {
-                self.pull_factor *= factor;
+                self.faults.slow_pulls(*factor, true);
                 format!("image pulls {factor}x slower")
             }
         };
@@ -192,10 +175,10 @@ impl Simulation<'_> {
 
     pub(super) fn on_fault_end(&mut self, k: usize) -> Result<(), SimError> {
         let f = self.sc.faults[k].clone();
-        self.faults_active = self.faults_active.saturating_sub(1);
+        self.faults.fault_ended();
         let what = match &f.kind {
             FaultKind::AzOutage { az } => {
-                self.az_down[*az] -= 1;
+                self.faults.zone_out(*az, false);
                 format!("availability zone {} is back", self.sc.availability_zones[*az])
             }
             FaultKind::AgentDisconnect { group, .. } => {
@@ -217,15 +200,11 @@ impl Simulation<'_> {
                 "instances reactivated".to_string()
             }
             FaultKind::CapacityUnavailable { az, fargate } => {
-                if *fargate {
-                    self.az_no_fargate[*az] -= 1;
-                } else {
-                    self.az_no_ec2[*az] -= 1;
-                }
+                self.faults.capacity_unavailable(*az, *fargate, false);
                 "capacity available again".to_string()
             }
             FaultKind::SlowImagePull { factor } => {
-                self.pull_factor /= factor;
+                self.faults.slow_pulls(*factor, false);
                 "image pulls back to normal".to_string()
             }
             FaultKind::TerminateInstances { .. } | FaultKind::StopTasks { .. } => "fault over".to_string(),
@@ -257,10 +236,10 @@ impl Simulation<'_> {
             let live = self.live_instances_of(|i| {
                 i.status == InstanceStatus::Active && self.sc.instance_types[i.instance_type as usize].name == *ty
             });
-            let n = self.poisson(live.len() as f64 * MINUTE_MS as f64 / *mtbf as f64);
+            let n = self.faults.poisson(live.len() as f64 * MINUTE_MS as f64 / *mtbf as f64);
             if n > 0 {
                 self.begin_incident();
-                for id in self.pick(live, n) {
+                for id in self.faults.pick(live, n) {
                     self.lose_instance(id, "EC2 instance failed (mean time between failures)")?;
                 }
             }
@@ -277,16 +256,14 @@ impl Simulation<'_> {
                     .into_iter()
                     .filter(|i| !self.ec2.interruption_noticed(*i))
                     .collect();
-                let events = self.poisson(pool.len() as f64 * f.spot_interruptions_per_instance_hour * hours);
+                let events = self
+                    .faults
+                    .poisson(pool.len() as f64 * f.spot_interruptions_per_instance_hour * hours);
                 let mut pool = pool;
                 for _ in 0..events {
                     // Burst size: geometric with the configured mean, at least 1.
-                    let p = 1.0 / f.spot_burst_mean.max(1.0);
-                    let mut size = 1;
-                    while size < pool.len() && self.rng_faults.random::<f64>() > p {
-                        size += 1;
-                    }
-                    let burst = self.pick(pool.clone(), size);
+                    let size = self.faults.burst_size(f.spot_burst_mean, pool.len());
+                    let burst = self.faults.pick(pool.clone(), size);
                     pool.retain(|i| !burst.contains(i));
                     self.begin_incident();
                     for id in &burst {
@@ -321,8 +298,10 @@ impl Simulation<'_> {
                 .filter(|t| t.state == TaskState::Running && t.fargate.is_some_and(|s| s.spot) && !t.crashing)
                 .map(|t| t.id)
                 .collect();
-            let n = self.poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
-            for t in self.pick(spot, n) {
+            let n = self
+                .faults
+                .poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
+            for t in self.faults.pick(spot, n) {
                 self.begin_incident();
                 self.tasks[t.0 as usize].crashing = true;
                 self.log(
@@ -343,8 +322,10 @@ impl Simulation<'_> {
                 .filter(|t| t.state == TaskState::Running && !t.crashing)
                 .map(|t| t.id)
                 .collect();
-            let n = self.poisson(running.len() as f64 * f.task_crashes_per_task_hour * hours);
-            for t in self.pick(running, n) {
+            let n = self
+                .faults
+                .poisson(running.len() as f64 * f.task_crashes_per_task_hour * hours);
+            for t in self.faults.pick(running, n) {
                 self.begin_incident();
                 self.record_loss(t);
                 self.stop_task(t, "Essential container in task exited (exit code 139, crash)")?;
@@ -377,21 +358,13 @@ impl Simulation<'_> {
         }
         self.asg_replace_lost()?;
         self.rebalance_azs()?;
-        if self.observer.incident.active && self.faults_active == 0 {
+        if self.observer.incident.active && self.faults.none_active() {
             let recovered = self.services.iter().all(|s| s.daemon || s.running >= s.desired);
             if recovered {
                 self.observer.incident_ends();
             }
         }
         Ok(())
-    }
-
-    fn poisson(&mut self, mean: f64) -> usize {
-        if mean <= 0.0 {
-            return 0;
-        }
-        let d = Poisson::new(mean).expect("positive mean");
-        d.sample(&mut self.rng_faults) as usize
     }
 
     /// AZ rebalancing (ecs-semantics §2.7): a steady service whose first strategy is AZ spread
@@ -437,7 +410,7 @@ impl Simulation<'_> {
             };
             let mut usable = vec![false; naz];
             for (a, u) in usable.iter_mut().enumerate() {
-                *u = self.az_down[a] == 0
+                *u = !self.faults.az_is_out(a)
                     && (fargate
                         || self.cluster.instances.iter().any(|i| {
                             i.az.0 as usize == a
@@ -538,7 +511,7 @@ impl Simulation<'_> {
         // Only place if the AZ has room; otherwise give up quietly (ECS reports
         // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
         let fits = match target {
-            Target::Fargate { .. } => self.az_no_fargate[az] == 0,
+            Target::Fargate { .. } => !self.faults.fargate_capacity_missing(az),
             Target::Ec2 { scope, .. } => self.cluster.instances.iter().any(|i| {
                 i.az.0 as usize == az
                     && i.accepts_tasks()

@@ -41,6 +41,7 @@ use crate::aws::ecs::placement::{
     BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy,
 };
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime, StreamRng};
+use crate::faults::FaultInjector;
 use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{
@@ -237,17 +238,10 @@ pub struct Simulation<'a> {
     rng_lifecycle: StreamRng,
     rng_durations: StreamRng,
     ec2: Ec2AutoScaling<'a>,
-    rng_faults: StreamRng,
-    /// Per AZ: out (instances lost, no launches, no Fargate); no EC2 launches; no Fargate.
-    az_down: Vec<u32>,
-    az_no_ec2: Vec<u32>,
-    az_no_fargate: Vec<u32>,
-    /// Product of the active slow-image-pull factors.
-    pull_factor: f64,
+    faults: FaultInjector,
     /// Per instance: a drain that ends in termination (managed draining, Spot) rather than a
     /// manual drain that waits for reactivation.
     terminate_when_drained: Vec<bool>,
-    faults_active: u32,
     /// Demand index of each task definition.
     definition_demand: Vec<u32>,
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
@@ -294,13 +288,8 @@ impl<'a> Simulation<'a> {
             rng_lifecycle: streams.stream("lifecycle"),
             rng_durations: streams.stream("task-durations"),
             ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
-            rng_faults: streams.stream("faults"),
-            az_down: vec![0; sc.availability_zones.len()],
-            az_no_ec2: vec![0; sc.availability_zones.len()],
-            az_no_fargate: vec![0; sc.availability_zones.len()],
-            pull_factor: 1.0,
+            faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
             terminate_when_drained: Vec::new(),
-            faults_active: 0,
             definition_demand: Vec::new(),
             forced_az: None,
             explanations: Default::default(),

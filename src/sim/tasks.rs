@@ -184,7 +184,7 @@ impl Simulation<'_> {
     fn try_start_fargate(&mut self, task: TaskId, spot: bool) -> Result<bool, SimError> {
         let now = self.now();
         let down: Vec<bool> = (0..self.sc.availability_zones.len())
-            .map(|a| self.az_down[a] > 0 || self.az_no_fargate[a] > 0)
+            .map(|a| self.faults.fargate_blocked(a))
             .collect();
         if down.iter().all(|d| *d) {
             return Ok(false);
@@ -282,7 +282,7 @@ impl Simulation<'_> {
             self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
         };
         // A slow image pull (a fault) stretches PENDING.
-        let delay = (delay as f64 * self.pull_factor).round() as u64;
+        let delay = (delay as f64 * self.faults.pull_factor()).round() as u64;
         self.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskStarted(task));
         Ok(())
@@ -299,7 +299,7 @@ impl Simulation<'_> {
             // The image cannot be pulled: PENDING -> STOPPED, which the service throttles.
             return self.task_failed_to_start(task);
         }
-        let crash = behaviour.crash_after.as_ref().map(|d| d.sample(&mut self.rng_faults));
+        let crash = behaviour.crash_after.as_ref().map(|d| self.faults.sample(d));
         let t = &mut self.tasks[task.0 as usize];
         t.state = TaskState::Running;
         t.running_at = Some(now);

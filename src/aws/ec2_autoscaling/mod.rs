@@ -16,8 +16,8 @@ use crate::engine::StreamRng;
 use crate::scenario::InstanceGroupSpec;
 use rand::Rng;
 
-/// The warning EC2 gives before it reclaims a Spot instance (ecs-semantics §5.2: "a
-/// two-minute warning").
+/// The warning EC2 gives before it reclaims a Spot instance (ecs-semantics §0 rule 15:
+/// "Both EC2 Spot and Fargate Spot give a 2-minute warning").
 pub const SPOT_WARNING_MS: u64 = 120_000;
 
 /// The service: one Auto Scaling group per instance group of the scenario.
