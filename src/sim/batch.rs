@@ -4,7 +4,7 @@
 use super::*;
 
 impl Simulation<'_> {
-    pub(super) fn setup_jobs(&mut self, streams: &RngStreams) {
+    pub(super) fn setup_jobs(&mut self) {
         let sc = self.sc;
         for (ji, j) in sc.batch_jobs.iter().enumerate() {
             let td = &sc.task_definitions[j.task_definition];
@@ -19,7 +19,7 @@ impl Simulation<'_> {
                 Launch::Strategy(items) => items.len(),
                 _ => 0,
             };
-            let mut state = JobState {
+            self.jobs.push(JobState {
                 name: j.name.clone(),
                 group,
                 demand,
@@ -27,28 +27,14 @@ impl Simulation<'_> {
                 constraints: Self::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
                 launch: j.launch.clone(),
                 item_counts: vec![0; items],
-                rng: streams.stream(&format!("workload/{}", j.name)),
-                next_row: 0,
                 queue: VecDeque::new(),
                 starting: 0,
                 running: 0,
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
-            };
-            let first = match &j.arrivals {
-                Arrivals::Poisson { rate_per_hour } => {
-                    poisson_gap(&mut state.rng, *rate_per_hour).map(|g| SimTime(j.start_ms).saturating_add(g))
-                }
-                Arrivals::Trace { rows, .. } => rows.first().map(|r| SimTime(j.start_ms + r.arrival_ms)),
-                Arrivals::Schedule(s) => s
-                    .next_after(Some(j.start_ms).filter(|s| *s > 0), sc.start_epoch_ms)
-                    .map(SimTime),
-            };
-            self.jobs.push(state);
-            if let Some(t) = first {
-                if j.stop_ms.is_none_or(|s| t.as_ms() < s) {
-                    self.queue
-                        .schedule(t, LANE_ARRIVAL, Event::JobArrival(JobId(ji as u16)));
-                }
+            });
+            if let Some(t) = self.workload.first_arrival(ji) {
+                self.queue
+                    .schedule(t, LANE_ARRIVAL, Event::JobArrival(JobId(ji as u16)));
             }
         }
     }
@@ -56,48 +42,22 @@ impl Simulation<'_> {
     pub(super) fn on_job_arrival(&mut self, j: JobId) -> Result<(), SimError> {
         let spec = &self.sc.batch_jobs[j.0 as usize];
         let now = self.now();
-        // Tasks of this submission: (demand, run time).
-        let mut batch: Vec<(u32, Option<u64>)> = Vec::new();
-        let next_at: Option<SimTime> = match &spec.arrivals {
-            Arrivals::Poisson { rate_per_hour } => {
-                for _ in 0..spec.count {
-                    let run = spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations));
-                    batch.push((self.jobs[j.0 as usize].demand, run));
-                }
-                poisson_gap(&mut self.jobs[j.0 as usize].rng, *rate_per_hour).map(|g| now + g)
-            }
-            Arrivals::Schedule(s) => {
-                for _ in 0..spec.count {
-                    let run = spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations));
-                    batch.push((self.jobs[j.0 as usize].demand, run));
-                }
-                s.next_after(Some(now.as_ms()), self.sc.start_epoch_ms).map(SimTime)
-            }
-            Arrivals::Trace { rows, .. } => {
-                let rows = rows.clone();
-                let row_idx = self.jobs[j.0 as usize].next_row;
-                let row = &rows[row_idx];
-                let base = self.sc.task_definitions[spec.task_definition].demand.clone();
-                let demand = self.intern_demand(TaskDemand {
-                    cpu_units: row.cpu_units.unwrap_or(base.cpu_units),
-                    memory_mib: row.memory_mib.unwrap_or(base.memory_mib),
-                    ..base
-                });
-                for _ in 0..row.count {
-                    let run = row
-                        .duration_ms
-                        .or_else(|| spec.task_duration.as_ref().map(|d| d.sample(&mut self.rng_durations)));
-                    batch.push((demand, run));
-                }
-                self.jobs[j.0 as usize].next_row = row_idx + 1;
-                rows.get(row_idx + 1).map(|r| SimTime(spec.start_ms + r.arrival_ms))
-            }
-        };
-        if let Some(t) = next_at {
-            if spec.stop_ms.is_none_or(|s| t.as_ms() < s) {
-                self.queue.schedule(t, LANE_ARRIVAL, Event::JobArrival(j));
-            }
+        let sub = self.workload.submission(j.0 as usize, now);
+        if let Some(t) = sub.next_at {
+            self.queue.schedule(t, LANE_ARRIVAL, Event::JobArrival(j));
         }
+        // A trace row may override the task definition's CPU and memory.
+        let demand = if sub.cpu_units.is_some() || sub.memory_mib.is_some() {
+            let base = self.sc.task_definitions[spec.task_definition].demand.clone();
+            self.intern_demand(TaskDemand {
+                cpu_units: sub.cpu_units.unwrap_or(base.cpu_units),
+                memory_mib: sub.memory_mib.unwrap_or(base.memory_mib),
+                ..base
+            })
+        } else {
+            self.jobs[j.0 as usize].demand
+        };
+        let batch = sub.run_ms.into_iter().map(|run| (demand, run));
         let group = self.jobs[j.0 as usize].group;
         let on_no_capacity = spec.on_no_capacity.clone();
         for (demand, run) in batch {
@@ -219,15 +179,4 @@ impl Simulation<'_> {
         self.observer.task_failed();
         self.log("TASK_FAILED", Some(task), None, reason.to_string())
     }
-}
-
-/// Time to the next Poisson arrival in ms, or `None` for a zero rate.
-fn poisson_gap(rng: &mut StreamRng, rate_per_hour: f64) -> Option<u64> {
-    if rate_per_hour <= 0.0 {
-        return None;
-    }
-    let mean_ms = 3_600_000.0 / rate_per_hour;
-    let e = Exp::new(1.0 / mean_ms).expect("positive rate");
-    let gap: f64 = e.sample(rng);
-    Some(gap.round() as u64)
 }

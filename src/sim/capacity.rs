@@ -41,7 +41,7 @@ impl Simulation<'_> {
     pub(super) fn needs_control_tick(&self) -> bool {
         self.has_stochastic_faults()
             || !self.sc.deployments.is_empty()
-            || self.services.iter().any(|s| s.load.is_some())
+            || (0..self.services.len()).any(|s| self.workload.has_load(s))
             || (0..self.services.len()).any(|s| self.autoscaling.has_target(ServiceId(s as u16)))
             || self.asgs.iter().any(|a| a.managed.is_some())
             || self.services.iter().any(|s| !s.unplaced.is_empty())

@@ -334,7 +334,9 @@ impl Simulation<'_> {
         // OOM: memory use from the load model above the task's hard limit.
         if f.oom_kills {
             for s in 0..self.services.len() {
-                let Some(l) = self.services[s].last_load else { continue };
+                let Some(l) = self.workload.last_minute(s) else {
+                    continue;
+                };
                 let Some(mem_pct) = l.memory_pct else { continue };
                 let victims: Vec<TaskId> = self
                     .service_tasks(ServiceId(s as u16))
@@ -507,7 +509,7 @@ impl Simulation<'_> {
         let def = self.definition_of(TaskOwner::Service(s)) as usize;
         let demand = self.definition_demand[def];
         let group = st.group;
-        let run = st.run_time.clone().map(|d| d.sample(&mut self.rng_durations));
+        let run = self.workload.service_task_run_time(s.0 as usize);
         // Only place if the AZ has room; otherwise give up quietly (ECS reports
         // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
         let fits = match target {

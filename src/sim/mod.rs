@@ -45,12 +45,10 @@ use crate::faults::FaultInjector;
 use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{
-    default_service_strategy, Arrivals, ConstraintSpec, DurationDist, OnNoCapacity, Scenario, SchedulingStrategy,
-    StrategySpec,
+    default_service_strategy, ConstraintSpec, OnNoCapacity, Scenario, SchedulingStrategy, StrategySpec,
 };
-use crate::workload::load::{LoadModel, MinuteLoad};
+use crate::workload::Workload;
 use observer::{Levels, Observer};
-use rand_distr::{Distribution, Exp};
 use std::collections::{HashMap, VecDeque};
 
 const LANE_STOP: Lane = 0;
@@ -151,7 +149,6 @@ struct ServiceState {
     demand: u32,
     strategies: Vec<Strategy>,
     constraints: Vec<Constraint>,
-    run_time: Option<DurationDist>,
     launch: Launch,
     /// Active tasks (unplaced, starting or running) per capacity-provider strategy item.
     item_counts: Vec<u32>,
@@ -164,8 +161,6 @@ struct ServiceState {
     steady: bool,
     /// The per-service launch rate (500 tasks per minute).
     launch_bucket: crate::aws::ecs::fargate::RateWindow,
-    load: Option<LoadModel>,
-    last_load: Option<MinuteLoad>,
     fargate_az_counts: Vec<u32>,
     /// The task definition new tasks use (the primary deployment's).
     definition: usize,
@@ -200,8 +195,6 @@ struct JobState {
     constraints: Vec<Constraint>,
     launch: Launch,
     item_counts: Vec<u32>,
-    rng: StreamRng,
-    next_row: usize,
     /// Tasks waiting for capacity, FIFO with head-of-line blocking within the job.
     queue: VecDeque<TaskId>,
     starting: u32,
@@ -236,7 +229,7 @@ pub struct Simulation<'a> {
     autoscaling: ApplicationAutoScaling,
     rng_placement: StreamRng,
     rng_lifecycle: StreamRng,
-    rng_durations: StreamRng,
+    workload: Workload<'a>,
     ec2: Ec2AutoScaling<'a>,
     faults: FaultInjector,
     /// Per instance: a drain that ends in termination (managed draining, Spot) rather than a
@@ -286,7 +279,7 @@ impl<'a> Simulation<'a> {
             autoscaling: ApplicationAutoScaling::default(),
             rng_placement: streams.stream("placement"),
             rng_lifecycle: streams.stream("lifecycle"),
-            rng_durations: streams.stream("task-durations"),
+            workload: Workload::new(sc, &streams),
             ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
             faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
             terminate_when_drained: Vec::new(),
@@ -325,7 +318,7 @@ impl<'a> Simulation<'a> {
         sim.setup_capacity();
         sim.setup_services();
         sim.setup_faults();
-        sim.setup_jobs(&streams);
+        sim.setup_jobs();
         sim.metrics.columns = sim.metric_columns();
         sim.queue.schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
         if sim.needs_control_tick() {

@@ -45,7 +45,7 @@ impl Simulation<'_> {
             for m in ["desired", "running", "pending"] {
                 c.push(format!("service.{}.{m}", s.name));
             }
-            if s.load.is_some() {
+            if self.workload.has_load(si) {
                 for m in [
                     "cpu_utilization_pct",
                     "memory_utilization_pct",
@@ -137,8 +137,8 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(desired));
             row.push(MetricValue::Count(u64::from(s.running)));
             row.push(MetricValue::Count(u64::from(s.starting) + s.unplaced.len() as u64));
-            if s.load.is_some() {
-                let l = s.last_load;
+            if self.workload.has_load(si) {
+                let l = self.workload.last_minute(si);
                 row.push(MetricValue::OptPct(l.and_then(|l| l.cpu_pct)));
                 row.push(MetricValue::OptPct(l.and_then(|l| l.memory_pct)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.requests)));

@@ -67,12 +67,10 @@ impl Simulation<'_> {
         for s in 0..self.services.len() {
             let service = ServiceId(s as u16);
             // 1. The minute's load and its datapoints.
-            let st = &mut self.services[s];
-            if let Some(load) = &st.load {
-                let m = load.minute(minute, st.running);
+            let running = self.services[s].running;
+            if let Some(m) = self.workload.minute(s, minute, running) {
                 self.observer
                     .minute_requests(service, m.requests, m.served, m.over_capacity);
-                st.last_load = Some(m);
                 let cw = &mut self.cloudwatch;
                 cw.put_metric_data(MetricKey::Service(service, MetricName::CpuUtilization), m.cpu_pct);
                 cw.put_metric_data(MetricKey::Service(service, MetricName::MemoryUtilization), m.memory_pct);

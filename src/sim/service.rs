@@ -34,7 +34,6 @@ impl Simulation<'_> {
                 demand,
                 strategies,
                 constraints: Self::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
-                run_time: s.task_run_time.clone(),
                 launch: s.launch.clone(),
                 item_counts: vec![0; items],
                 unplaced: VecDeque::new(),
@@ -43,8 +42,6 @@ impl Simulation<'_> {
                 reconcile_scheduled: false,
                 steady: false,
                 launch_bucket: crate::aws::ecs::fargate::RateWindow::new(rate as usize, MINUTE_MS),
-                load: s.load.clone(),
-                last_load: None,
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
                 definition: s.task_definition,
                 stable_definition: s.task_definition,
@@ -129,13 +126,10 @@ impl Simulation<'_> {
             self.schedule_reconcile(s, at);
             return Ok(false);
         }
-        let (group, run) = {
-            let st = &self.services[s.0 as usize];
-            (st.group, st.run_time.clone())
-        };
+        let group = self.services[s.0 as usize].group;
         let def = self.definition_of(TaskOwner::Service(s)) as usize;
         let demand = self.definition_demand[def];
-        let run = run.map(|d| d.sample(&mut self.rng_durations));
+        let run = self.workload.service_task_run_time(s.0 as usize);
         let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
         self.services[s.0 as usize].unplaced.push_back(task);
         if managed {
@@ -310,10 +304,7 @@ impl Simulation<'_> {
                 .place(&self.cluster, &req, &mut self.rng_placement)
                 .is_some()
             {
-                let run = self.services[s.0 as usize]
-                    .run_time
-                    .clone()
-                    .map(|d| d.sample(&mut self.rng_durations));
+                let run = self.workload.service_task_run_time(s.0 as usize);
                 let target = Target::Ec2 {
                     provider: None,
                     scope: None,
