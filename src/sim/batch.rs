@@ -14,12 +14,12 @@ impl Simulation<'_> {
                 .clone()
                 .unwrap_or_else(|| vec![StrategySpec::Random]);
             let strategies = self.resolve_strategies(&spec);
-            let group = self.cluster.intern_group(&j.group);
+            let group = self.ecs.cluster.intern_group(&j.group);
             let items = match &j.launch {
                 Launch::Strategy(items) => items.len(),
                 _ => 0,
             };
-            self.jobs.push(JobState {
+            self.ecs.jobs.push(JobState {
                 name: j.name.clone(),
                 group,
                 demand,
@@ -55,25 +55,25 @@ impl Simulation<'_> {
                 ..base
             })
         } else {
-            self.jobs[j.0 as usize].demand
+            self.ecs.jobs[j.0 as usize].demand
         };
         let batch = sub.run_ms.into_iter().map(|run| (demand, run));
-        let group = self.jobs[j.0 as usize].group;
+        let group = self.ecs.jobs[j.0 as usize].group;
         let on_no_capacity = spec.on_no_capacity.clone();
         for (demand, run) in batch {
-            let js = &self.jobs[j.0 as usize];
+            let js = &self.ecs.jobs[j.0 as usize];
             let Some((target, item)) = self.choose_target(&js.launch, &js.item_counts) else {
                 continue;
             };
             let task = self.new_task(TaskOwner::Job(j), group, demand, run, target, item);
             if let Target::Ec2 { scope, .. } = target {
-                if !self.demand_fits_somewhere(&self.demands[demand as usize].clone(), scope) {
+                if !self.demand_fits_somewhere(&self.ecs.demands[demand as usize].clone(), scope) {
                     // No instance could ever hold it: fail now rather than block the queue forever.
                     self.fail_task(task, "the task is larger than every instance it may run on")?;
                     continue;
                 }
             }
-            let queue_empty = self.jobs[j.0 as usize].queue.is_empty();
+            let queue_empty = self.ecs.jobs[j.0 as usize].queue.is_empty();
             if queue_empty && self.try_place(task)? {
                 continue;
             }
@@ -99,7 +99,7 @@ impl Simulation<'_> {
                 self.fail_task(task, "no capacity (on_no_capacity = \"fail\")")?;
                 continue;
             }
-            self.jobs[j.0 as usize].queue.push_back(task);
+            self.ecs.jobs[j.0 as usize].queue.push_back(task);
 
             if fargate {
                 self.retry_fargate_later(target);
@@ -112,18 +112,18 @@ impl Simulation<'_> {
     /// FIFO with head-of-line blocking (a job whose head does not fit waits for the next
     /// release); one job's blocked head does not block another job.
     pub(super) fn drain_wait_queue(&mut self) -> Result<(), SimError> {
-        if self.jobs.iter().all(|j| j.queue.is_empty()) {
+        if self.ecs.jobs.iter().all(|j| j.queue.is_empty()) {
             return Ok(());
         }
-        let mut blocked = vec![false; self.jobs.len()];
+        let mut blocked = vec![false; self.ecs.jobs.len()];
         loop {
             let mut best: Option<(SimTime, TaskId, usize)> = None;
-            for (j, job) in self.jobs.iter().enumerate() {
+            for (j, job) in self.ecs.jobs.iter().enumerate() {
                 if blocked[j] {
                     continue;
                 }
                 if let Some(&head) = job.queue.front() {
-                    let key = (self.tasks[head.0 as usize].submitted_at, head, j);
+                    let key = (self.ecs.tasks[head.0 as usize].submitted_at, head, j);
                     if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
                         best = Some(key);
                     }
@@ -133,7 +133,7 @@ impl Simulation<'_> {
                 return Ok(());
             };
             if self.try_place(head)? {
-                self.jobs[j].queue.pop_front();
+                self.ecs.jobs[j].queue.pop_front();
             } else {
                 blocked[j] = true;
                 let target = self.target_of(head);
@@ -148,7 +148,7 @@ impl Simulation<'_> {
     pub(super) fn retry_fargate_later(&mut self, target: Target) {
         if let Target::Fargate { spot, .. } = target {
             let now = self.now().as_ms();
-            let mut probe = self.fargate_buckets[usize::from(spot)].clone();
+            let mut probe = self.ecs.fargate.buckets[usize::from(spot)].clone();
             // A token is free, so Fargate itself is unavailable (an AZ fault): try again at the
             // scheduler's pace rather than at once.
             let at = match probe.take(now) {
@@ -156,25 +156,25 @@ impl Simulation<'_> {
                 Err(at) => at,
             };
             // One pending retry is enough; an earlier one covers a later one.
-            if self.retry_at.is_some_and(|t| t >= now && t <= at) {
+            if self.ecs.fargate.retry_at.is_some_and(|t| t >= now && t <= at) {
                 return;
             }
-            self.retry_at = Some(at);
+            self.ecs.fargate.retry_at = Some(at);
             self.queue.schedule(SimTime(at), LANE_ARRIVAL, Event::RetryWaiting);
         }
     }
 
     pub(super) fn tasks_waiting(&self) -> u64 {
-        self.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
-            + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
+        self.ecs.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
+            + self.ecs.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
     }
 
     /// Gives up a batch task that never got an instance.
     pub(super) fn fail_task(&mut self, task: TaskId, reason: &str) -> Result<(), SimError> {
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.ecs.tasks[task.0 as usize];
         t.state = TaskState::Stopped;
         if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {
-            self.jobs[j.0 as usize].item_counts[k as usize] -= 1;
+            self.ecs.jobs[j.0 as usize].item_counts[k as usize] -= 1;
         }
         self.observer.task_failed();
         self.log("TASK_FAILED", Some(task), None, reason.to_string())

@@ -26,7 +26,7 @@ impl Simulation<'_> {
                 managed_draining,
             } = &cp.kind
             {
-                self.asgs.push(AsgState {
+                self.ecs.providers.push(AsgProvider {
                     provider: p,
                     group: GroupIdx(*group as u16),
                     managed: managed_scaling.clone(),
@@ -41,10 +41,10 @@ impl Simulation<'_> {
     pub(super) fn needs_control_tick(&self) -> bool {
         self.has_stochastic_faults()
             || !self.sc.deployments.is_empty()
-            || (0..self.services.len()).any(|s| self.workload.has_load(s))
-            || (0..self.services.len()).any(|s| self.autoscaling.has_target(ServiceId(s as u16)))
-            || self.asgs.iter().any(|a| a.managed.is_some())
-            || self.services.iter().any(|s| !s.unplaced.is_empty())
+            || (0..self.ecs.services.len()).any(|s| self.workload.has_load(s))
+            || (0..self.ecs.services.len()).any(|s| self.autoscaling.has_target(ServiceId(s as u16)))
+            || self.ecs.providers.iter().any(|a| a.managed.is_some())
+            || self.ecs.services.iter().any(|s| !s.unplaced.is_empty())
     }
 
     /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
@@ -60,19 +60,19 @@ impl Simulation<'_> {
         let spec = &sc.instance_groups[g.0 as usize];
         let ty = &sc.instance_types[spec.instance_type];
         let mut per_az = vec![0u32; sc.availability_zones.len()];
-        for i in &self.cluster.instances {
+        for i in &self.ecs.cluster.instances {
             if i.group == g && i.status != InstanceStatus::Inactive {
                 per_az[i.az.0 as usize] += 1;
             }
         }
         let blocked = |a: usize| self.faults.ec2_blocked(a);
         let az = self.ec2.launch_zone(g, &per_az, blocked);
-        let id = InstanceId(self.cluster.instances.len() as u32);
+        let id = InstanceId(self.ecs.cluster.instances.len() as u32);
         let cpu = ty.cpu_units();
         let mem = ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib);
         let eni = ty.eni_task_slots(spec.trunking);
         let now = self.now();
-        self.cluster.instances.push(Instance {
+        self.ecs.cluster.instances.push(Instance {
             id,
             group: g,
             az: AzIdx(az as u16),
@@ -94,16 +94,19 @@ impl Simulation<'_> {
             tasks: Vec::new(),
             group_counts: Vec::new(),
         });
-        self.cluster
+        self.ecs
+            .cluster
             .set_attr(id, "ecs.availability-zone", &sc.availability_zones[az]);
-        self.cluster.set_attr(id, "ecs.instance-type", &ty.name);
-        self.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
-        self.cluster.set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
+        self.ecs.cluster.set_attr(id, "ecs.instance-type", &ty.name);
+        self.ecs.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
+        self.ecs
+            .cluster
+            .set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
         for (k, v) in &spec.attributes {
-            self.cluster.set_attr(id, k, v);
+            self.ecs.cluster.set_attr(id, k, v);
         }
-        self.placer.instances_added(&self.cluster);
-        self.terminate_when_drained.push(false);
+        self.ecs.placer.instances_added(&self.ecs.cluster);
+        self.ecs.terminate_when_drained.push(false);
         self.ec2.instance_launched(id);
         self.billing.instance_launched(spec.price_per_hour_usd);
         self.observer.instance_launched();
@@ -112,16 +115,16 @@ impl Simulation<'_> {
 
     fn register(&mut self, id: InstanceId) {
         let now = self.now();
-        let i = &mut self.cluster.instances[id.index()];
+        let i = &mut self.ecs.cluster.instances[id.index()];
         i.status = InstanceStatus::Active;
         i.registered_at = now;
-        self.cpu_registered += u64::from(i.cpu_total);
-        self.mem_registered += u64::from(i.memory_total_mib);
-        self.placer.instance_changed(&self.cluster, id);
+        self.ecs.cpu_registered += u64::from(i.cpu_total);
+        self.ecs.mem_registered += u64::from(i.memory_total_mib);
+        self.ecs.placer.instance_changed(&self.ecs.cluster, id);
     }
 
     pub(super) fn on_instance_registered(&mut self, id: InstanceId) -> Result<(), SimError> {
-        if self.cluster.instances[id.index()].status != InstanceStatus::Launching {
+        if self.ecs.cluster.instances[id.index()].status != InstanceStatus::Launching {
             return Ok(());
         }
         self.register(id);
@@ -133,8 +136,8 @@ impl Simulation<'_> {
         )?;
         // New capacity: daemons first, then services and queues that wait for it.
         let now = self.now();
-        for s in 0..self.services.len() {
-            let st = &self.services[s];
+        for s in 0..self.ecs.services.len() {
+            let st = &self.ecs.services[s];
             if st.daemon || !st.unplaced.is_empty() {
                 self.schedule_reconcile(ServiceId(s as u16), now);
             }
@@ -145,24 +148,24 @@ impl Simulation<'_> {
     /// Terminates an instance: it goes INACTIVE and every task on it stops.
     pub(super) fn terminate(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
         let now = self.now();
-        let status = self.cluster.instances[id.index()].status;
+        let status = self.ecs.cluster.instances[id.index()].status;
         if status == InstanceStatus::Inactive {
             return Ok(());
         }
-        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        let tasks = self.ecs.cluster.instances[id.index()].tasks.clone();
         for t in tasks {
             self.stop_task(t, "Host EC2 instance terminated")?;
         }
-        let i = &mut self.cluster.instances[id.index()];
+        let i = &mut self.ecs.cluster.instances[id.index()];
         if matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) {
-            self.cpu_registered -= u64::from(i.cpu_total);
-            self.mem_registered -= u64::from(i.memory_total_mib);
+            self.ecs.cpu_registered -= u64::from(i.cpu_total);
+            self.ecs.mem_registered -= u64::from(i.memory_total_mib);
         }
         i.status = InstanceStatus::Inactive;
         i.terminated_at = Some(now);
         let ran = now - i.launched_at;
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
-        self.placer.instance_changed(&self.cluster, id);
+        self.ecs.placer.instance_changed(&self.ecs.cluster, id);
         self.billing.instance_terminated(price, ran);
         self.observer.instance_terminated();
         self.log("INSTANCE_TERMINATED", None, Some(id), reason.to_string())
@@ -172,13 +175,13 @@ impl Simulation<'_> {
     /// tasks finish. With `terminate` (managed draining, Spot) the instance terminates once no
     /// non-daemon task is left; otherwise it stays DRAINING until reactivated.
     pub(super) fn drain(&mut self, id: InstanceId, terminate: bool) -> Result<(), SimError> {
-        let i = &mut self.cluster.instances[id.index()];
+        let i = &mut self.ecs.cluster.instances[id.index()];
         if i.status != InstanceStatus::Active {
             return Ok(());
         }
         i.status = InstanceStatus::Draining;
-        self.terminate_when_drained[id.index()] = terminate;
-        self.placer.instance_changed(&self.cluster, id);
+        self.ecs.terminate_when_drained[id.index()] = terminate;
+        self.ecs.placer.instance_changed(&self.ecs.cluster, id);
         let why = if terminate {
             "draining before termination"
         } else {
@@ -189,13 +192,13 @@ impl Simulation<'_> {
             let at = self.now() + self.sc.elastic.managed_draining_timeout_ms;
             self.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
         }
-        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        let tasks = self.ecs.cluster.instances[id.index()].tasks.clone();
         for t in tasks {
-            let owner = self.tasks[t.0 as usize].owner;
+            let owner = self.ecs.tasks[t.0 as usize].owner;
             if let TaskOwner::Service(s) = owner {
                 // Daemon tasks stop when an instance is set to DRAINING; when it drains for
                 // termination they are the last to stop, with the instance.
-                if !self.services[s.0 as usize].daemon || !terminate {
+                if !self.ecs.services[s.0 as usize].daemon || !terminate {
                     self.stop_task(t, "Container instance is draining")?;
                 }
             }
@@ -204,11 +207,11 @@ impl Simulation<'_> {
     }
 
     fn non_daemon_tasks(&self, id: InstanceId) -> usize {
-        self.cluster.instances[id.index()]
+        self.ecs.cluster.instances[id.index()]
             .tasks
             .iter()
-            .filter(|t| match self.tasks[t.0 as usize].owner {
-                TaskOwner::Service(s) => !self.services[s.0 as usize].daemon,
+            .filter(|t| match self.ecs.tasks[t.0 as usize].owner {
+                TaskOwner::Service(s) => !self.ecs.services[s.0 as usize].daemon,
                 TaskOwner::Job(_) => true,
             })
             .count()
@@ -217,8 +220,8 @@ impl Simulation<'_> {
     /// Called when a task leaves an instance: a draining instance with no non-daemon task
     /// left terminates.
     pub(super) fn instance_may_be_drained(&mut self, id: InstanceId) -> Result<(), SimError> {
-        if self.cluster.instances[id.index()].status == InstanceStatus::Draining
-            && self.terminate_when_drained[id.index()]
+        if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Draining
+            && self.ecs.terminate_when_drained[id.index()]
             && self.non_daemon_tasks(id) == 0
         {
             self.terminate(id, "drained; Auto Scaling group scale-in")?;
@@ -227,7 +230,7 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_drain_timeout(&mut self, id: InstanceId) -> Result<(), SimError> {
-        if self.cluster.instances[id.index()].status == InstanceStatus::Draining {
+        if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Draining {
             self.terminate(id, "managed draining timed out; Auto Scaling group scale-in")?;
         }
         Ok(())
@@ -235,7 +238,8 @@ impl Simulation<'_> {
 
     /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
     fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
-        self.cluster
+        self.ecs
+            .cluster
             .instances
             .iter()
             .filter(|i| i.group == g && matches!(i.status, InstanceStatus::Launching | InstanceStatus::Active))
@@ -245,29 +249,30 @@ impl Simulation<'_> {
 
     /// One minute of cluster auto scaling for every managed ASG provider.
     pub(super) fn cas_tick(&mut self) -> Result<(), SimError> {
-        for a in 0..self.asgs.len() {
-            let Some(ms) = self.asgs[a].managed.clone() else {
+        for a in 0..self.ecs.providers.len() {
+            let Some(ms) = self.ecs.providers[a].managed.clone() else {
                 continue;
             };
-            let g = self.asgs[a].group;
-            let provider = self.asgs[a].provider as u16;
+            let g = self.ecs.providers[a].group;
+            let provider = self.ecs.providers[a].provider as u16;
             let members = self.group_instances(g);
             let n = members.len() as u32;
             let empty = members
                 .iter()
                 .filter(|i| {
-                    self.cluster.instances[i.index()].status == InstanceStatus::Active
+                    self.ecs.cluster.instances[i.index()].status == InstanceStatus::Active
                         && self.non_daemon_tasks(**i) == 0
                 })
                 .count() as u32;
             let waiting: Vec<(u32, u32, bool)> = self
+                .ecs
                 .services
                 .iter()
                 .flat_map(|s| s.unplaced.iter())
-                .chain(self.jobs.iter().flat_map(|j| j.queue.iter()))
-                .filter(|t| self.tasks[t.0 as usize].provider == Some(provider))
+                .chain(self.ecs.jobs.iter().flat_map(|j| j.queue.iter()))
+                .filter(|t| self.ecs.tasks[t.0 as usize].provider == Some(provider))
                 .map(|t| {
-                    let d = &self.demands[self.tasks[t.0 as usize].demand as usize];
+                    let d = &self.ecs.demands[self.ecs.tasks[t.0 as usize].demand as usize];
                     (d.cpu_units, d.memory_mib, d.uses_eni)
                 })
                 .collect();
@@ -289,14 +294,14 @@ impl Simulation<'_> {
             let (m, cpr) = capacity_provider_reservation(&ms, &inputs);
             let cpr_key = MetricKey::CapacityProviderReservation(provider);
             self.cloudwatch.put_metric_data(cpr_key, Some(cpr));
-            self.asgs[a].last_m = m;
+            self.ecs.providers[a].last_m = m;
             let target = ms.target_capacity;
             let now = self.now();
             let warming = members
                 .iter()
-                .any(|i| now - self.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
+                .any(|i| now - self.ecs.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
             let current = self.ec2.desired_capacity(g);
-            let name = self.sc.capacity_providers[self.asgs[a].provider].name.clone();
+            let name = self.sc.capacity_providers[self.ecs.providers[a].provider].name.clone();
             if self.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {
                 // High alarm: one datapoint. Blocked while any instance is warming up.
                 if warming {
@@ -340,24 +345,24 @@ impl Simulation<'_> {
     /// Removes `k` instances: with managed termination protection only empty ones; the Auto
     /// Scaling group's termination policy chooses among the candidates.
     fn scale_in_group(&mut self, a: usize, members: Vec<InstanceId>, k: u32, why: &str) -> Result<(), SimError> {
-        let protect = self.asgs[a].termination_protection;
+        let protect = self.ecs.providers[a].termination_protection;
         let candidates: Vec<(InstanceId, AzIdx)> = members
             .into_iter()
             .filter(|i| !protect || self.non_daemon_tasks(*i) == 0)
-            .map(|i| (i, self.cluster.instances[i.index()].az))
+            .map(|i| (i, self.ecs.cluster.instances[i.index()].az))
             .collect();
         let zones = self.sc.availability_zones.len();
         let chosen = self.ec2.choose_instances_to_terminate(candidates, k, zones);
         if chosen.is_empty() {
             return Ok(());
         }
-        let g = self.asgs[a].group;
+        let g = self.ecs.providers[a].group;
         let desired = self.ec2.desired_capacity(g).saturating_sub(chosen.len() as u32);
         self.ec2.set_desired_capacity(g, desired);
         self.log("CAPACITY_PROVIDER_SCALE_IN", None, None, why.to_string())?;
-        let draining = self.asgs[a].draining;
+        let draining = self.ecs.providers[a].draining;
         for id in chosen {
-            if self.cluster.instances[id.index()].status == InstanceStatus::Launching || !draining {
+            if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Launching || !draining {
                 self.terminate(id, "Auto Scaling group scale-in")?;
             } else {
                 self.drain(id, true)?;
@@ -390,7 +395,7 @@ impl Simulation<'_> {
     /// The group's instances the Auto Scaling group counts as in service.
     fn asg_in_service(&self, g: GroupIdx) -> Vec<InstanceId> {
         self.live_instances_of(|i| {
-            i.group == g && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
+            i.group == g && !(i.status == InstanceStatus::Draining && self.ecs.terminate_when_drained[i.id.index()])
         })
     }
 
@@ -414,14 +419,14 @@ impl Simulation<'_> {
         let members = self.asg_in_service(gi);
         let mut counts = vec![0usize; self.sc.availability_zones.len()];
         for i in &members {
-            counts[self.cluster.instances[i.index()].az.0 as usize] += 1;
+            counts[self.ecs.cluster.instances[i.index()].az.0 as usize] += 1;
         }
         let Some((low, high)) = self.ec2.rebalancing_move(&zones, &counts) else {
             return Ok(());
         };
         let launching = members
             .iter()
-            .any(|i| self.cluster.instances[i.index()].status == InstanceStatus::Launching);
+            .any(|i| self.ecs.cluster.instances[i.index()].status == InstanceStatus::Launching);
         if launching {
             return Ok(());
         }
@@ -429,10 +434,10 @@ impl Simulation<'_> {
             .iter()
             .copied()
             .filter(|i| {
-                let inst = &self.cluster.instances[i.index()];
+                let inst = &self.ecs.cluster.instances[i.index()];
                 inst.az.0 as usize == high && inst.status == InstanceStatus::Active
             })
-            .min_by_key(|i| (self.cluster.instances[i.index()].tasks.len(), *i));
+            .min_by_key(|i| (self.ecs.cluster.instances[i.index()].tasks.len(), *i));
         if let Some(v) = victim {
             let id = self.launch_instance(gi);
             let azs = &self.sc.availability_zones;

@@ -31,7 +31,7 @@ impl Simulation<'_> {
     pub(super) fn service_task_running(&mut self, s: ServiceId, task: TaskId) {
         let now = self.now();
         let healthy_after = self.healthy_after(s);
-        let st = &mut self.services[s.0 as usize];
+        let st = &mut self.ecs.services[s.0 as usize];
         st.start_failures = 0;
         self.observer.service_task_running(now, s);
         if st.deployment.is_some() {
@@ -43,12 +43,12 @@ impl Simulation<'_> {
     /// Counts a task lost to a failure (for harm measures and replacement latency).
     pub(super) fn record_loss(&mut self, task: TaskId) {
         let now = self.now();
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         if t.state == TaskState::Stopped {
             return;
         }
         let service = match t.owner {
-            TaskOwner::Service(s) => Some((s, self.services[s.0 as usize].daemon)),
+            TaskOwner::Service(s) => Some((s, self.ecs.services[s.0 as usize].daemon)),
             TaskOwner::Job(_) => None,
         };
         self.observer.task_lost(now, service);
@@ -57,12 +57,12 @@ impl Simulation<'_> {
     /// PENDING -> STOPPED: the service throttles further launches exponentially.
     pub(super) fn task_failed_to_start(&mut self, task: TaskId) -> Result<(), SimError> {
         let now = self.now();
-        let owner = self.tasks[task.0 as usize].owner;
+        let owner = self.ecs.tasks[task.0 as usize].owner;
         self.new_task_unhealthy_stop(task);
         self.stop_task(task, "CannotPullContainerError: the image could not be pulled")?;
         if let TaskOwner::Service(s) = owner {
             let f = &self.sc.failures;
-            let st = &mut self.services[s.0 as usize];
+            let st = &mut self.ecs.services[s.0 as usize];
             st.start_failures += 1;
             let delay = backoff_delay(st.start_failures, f.backoff_base_ms, f.backoff_max_ms);
             st.next_launch_at = now + delay;
@@ -85,12 +85,12 @@ impl Simulation<'_> {
     /// A task of the deployment's new revision stopped before it became healthy.
     pub(super) fn new_task_unhealthy_stop(&mut self, task: TaskId) {
         let now = self.now();
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         let TaskOwner::Service(s) = t.owner else { return };
         let healthy_after = self.healthy_after(s);
         let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
         let def = t.definition as usize;
-        let st = &mut self.services[s.0 as usize];
+        let st = &mut self.ecs.services[s.0 as usize];
         if !st.deploy_cfg.circuit_breaker {
             return;
         }
@@ -109,7 +109,7 @@ impl Simulation<'_> {
 
     fn start_deployment(&mut self, s: ServiceId, definition: usize, why: &str) -> Result<(), SimError> {
         let now = self.now();
-        let st = &mut self.services[s.0 as usize];
+        let st = &mut self.ecs.services[s.0 as usize];
         st.deployment = Some(DeploymentState {
             new_definition: definition,
             failures: 0,
@@ -133,8 +133,8 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_task_healthy(&mut self, task: TaskId) -> Result<(), SimError> {
-        if let TaskOwner::Service(s) = self.tasks[task.0 as usize].owner {
-            if self.tasks[task.0 as usize].state == TaskState::Running {
+        if let TaskOwner::Service(s) = self.ecs.tasks[task.0 as usize].owner {
+            if self.ecs.tasks[task.0 as usize].state == TaskState::Running {
                 self.schedule_reconcile(s, self.now());
             }
         }
@@ -144,7 +144,7 @@ impl Simulation<'_> {
     /// How long after RUNNING a service's task counts as healthy: 40 s without a load balancer
     /// or health check, or the health-check grace period when that is longer (I).
     pub(super) fn healthy_after(&self, s: ServiceId) -> u64 {
-        let grace = self.services[s.0 as usize].deploy_cfg.health_check_grace_period_ms;
+        let grace = self.ecs.services[s.0 as usize].deploy_cfg.health_check_grace_period_ms;
         self.sc.failures.healthy_after_ms.max(grace)
     }
 
@@ -158,11 +158,11 @@ impl Simulation<'_> {
     /// Returns false when no deployment is in progress.
     pub(super) fn reconcile_deployment(&mut self, s: ServiceId) -> Result<bool, SimError> {
         let now = self.now();
-        let Some(d) = &self.services[s.0 as usize].deployment else {
+        let Some(d) = &self.ecs.services[s.0 as usize].deployment else {
             return Ok(false);
         };
         let (new_def, failures, threshold, started_at) = (d.new_definition, d.failures, d.threshold, d.started_at);
-        let st = &self.services[s.0 as usize];
+        let st = &self.ecs.services[s.0 as usize];
         let cfg = st.deploy_cfg.clone();
         if cfg.circuit_breaker && failures >= threshold {
             return self.trip_circuit_breaker(s, failures).map(|_| true);
@@ -183,7 +183,7 @@ impl Simulation<'_> {
             .map(|t| (self.is_healthy(t), t.id))
             .collect();
         if old.is_empty() && new_healthy >= desired {
-            let st = &mut self.services[s.0 as usize];
+            let st = &mut self.ecs.services[s.0 as usize];
             st.deployment = None;
             st.definition = new_def;
             st.stable_definition = new_def;
@@ -203,14 +203,14 @@ impl Simulation<'_> {
         }
         // Start new tasks within maximumPercent (and the throttle).
         let can_start = max_tasks.saturating_sub(total).min(desired.saturating_sub(new_active));
-        if now >= self.services[s.0 as usize].next_launch_at {
+        if now >= self.ecs.services[s.0 as usize].next_launch_at {
             for _ in 0..can_start {
                 if !self.launch_service_task(s)? {
                     break;
                 }
             }
         } else {
-            let at = self.services[s.0 as usize].next_launch_at;
+            let at = self.ecs.services[s.0 as usize].next_launch_at;
             self.schedule_reconcile(s, at);
         }
         // Stop old tasks while keeping minimumHealthyPercent: unhealthy old tasks first.
@@ -222,7 +222,8 @@ impl Simulation<'_> {
                     break;
                 }
                 budget -= 1;
-            } else if self.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && min_healthy >= desired {
+            } else if self.ecs.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && min_healthy >= desired
+            {
                 // With no headroom at all, the deployment cannot progress (min = max = 100).
                 break;
             }
@@ -234,7 +235,7 @@ impl Simulation<'_> {
 
     fn trip_circuit_breaker(&mut self, s: ServiceId, failures: u32) -> Result<(), SimError> {
         let now = self.now();
-        let st = &mut self.services[s.0 as usize];
+        let st = &mut self.ecs.services[s.0 as usize];
         let failed = st.deployment.take().expect("deployment in progress");
         self.observer.deployment_failed();
         let name = st.name.clone();
@@ -255,7 +256,7 @@ impl Simulation<'_> {
             self.start_deployment(s, stable, "rollback")?;
         } else {
             // No new tasks are launched for the failed revision.
-            self.services[s.0 as usize].next_launch_at = SimTime::MAX;
+            self.ecs.services[s.0 as usize].next_launch_at = SimTime::MAX;
         }
         self.schedule_reconcile(s, now);
         Ok(())

@@ -37,7 +37,8 @@ impl Simulation<'_> {
     }
 
     pub(super) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
-        self.cluster
+        self.ecs
+            .cluster
             .instances
             .iter()
             .filter(|i| {
@@ -53,7 +54,7 @@ impl Simulation<'_> {
 
     /// Stops every task on the instance as lost, then terminates it.
     pub(super) fn lose_instance(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
-        for t in self.cluster.instances[id.index()].tasks.clone() {
+        for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
             self.record_loss(t);
         }
         self.terminate(id, reason)
@@ -98,6 +99,7 @@ impl Simulation<'_> {
                 }
                 // Fargate tasks in the zone are lost too.
                 let fargate: Vec<TaskId> = self
+                    .ecs
                     .tasks
                     .iter()
                     .filter(|t| t.state != TaskState::Stopped && t.fargate.is_some_and(|s| s.az == a))
@@ -119,8 +121,8 @@ impl Simulation<'_> {
                     self.live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
                 let n = count.of(live.len());
                 for id in self.faults.pick(live, n) {
-                    self.cluster.instances[id.index()].agent_connected = false;
-                    self.placer.instance_changed(&self.cluster, id);
+                    self.ecs.cluster.instances[id.index()].agent_connected = false;
+                    self.ecs.placer.instance_changed(&self.ecs.cluster, id);
                     self.log(
                         "AGENT_DISCONNECTED",
                         None,
@@ -184,17 +186,17 @@ impl Simulation<'_> {
             FaultKind::AgentDisconnect { group, .. } => {
                 let g = GroupIdx(*group as u16);
                 for id in self.live_instances_of(|i| i.group == g && !i.agent_connected) {
-                    self.cluster.instances[id.index()].agent_connected = true;
-                    self.placer.instance_changed(&self.cluster, id);
+                    self.ecs.cluster.instances[id.index()].agent_connected = true;
+                    self.ecs.placer.instance_changed(&self.ecs.cluster, id);
                 }
                 "agents reconnected".to_string()
             }
             FaultKind::DrainInstances { group } => {
                 let g = GroupIdx(*group as u16);
                 for id in self.live_instances_of(|i| i.group == g && i.status == InstanceStatus::Draining) {
-                    if !self.terminate_when_drained[id.index()] {
-                        self.cluster.instances[id.index()].status = InstanceStatus::Active;
-                        self.placer.instance_changed(&self.cluster, id);
+                    if !self.ecs.terminate_when_drained[id.index()] {
+                        self.ecs.cluster.instances[id.index()].status = InstanceStatus::Active;
+                        self.ecs.placer.instance_changed(&self.ecs.cluster, id);
                     }
                 }
                 "instances reactivated".to_string()
@@ -211,7 +213,7 @@ impl Simulation<'_> {
         };
         self.log("FAULT_ENDED", None, None, what)?;
         let now = self.now();
-        for s in 0..self.services.len() {
+        for s in 0..self.ecs.services.len() {
             self.schedule_reconcile(ServiceId(s as u16), now);
         }
         self.drain_wait_queue()
@@ -219,7 +221,7 @@ impl Simulation<'_> {
 
     /// The end of a Spot warning: the instance is reclaimed.
     pub(super) fn on_spot_reclaim(&mut self, id: InstanceId) -> Result<(), SimError> {
-        if self.cluster.instances[id.index()].status == InstanceStatus::Inactive {
+        if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Inactive {
             return Ok(());
         }
         self.lose_instance(id, "Spot instance reclaimed")
@@ -276,8 +278,8 @@ impl Simulation<'_> {
                         )?;
                         if f.spot_instance_draining {
                             // The service tasks drained away are losses too (replaced early).
-                            for t in self.cluster.instances[id.index()].tasks.clone() {
-                                if matches!(self.tasks[t.0 as usize].owner, TaskOwner::Service(s) if !self.services[s.0 as usize].daemon)
+                            for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
+                                if matches!(self.ecs.tasks[t.0 as usize].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
                                 {
                                     self.record_loss(t);
                                 }
@@ -293,6 +295,7 @@ impl Simulation<'_> {
         // Fargate Spot interruptions: SIGTERM now, stopped after stopTimeout.
         if f.fargate_spot_interruptions_per_task_hour > 0.0 {
             let spot: Vec<TaskId> = self
+                .ecs
                 .tasks
                 .iter()
                 .filter(|t| t.state == TaskState::Running && t.fargate.is_some_and(|s| s.spot) && !t.crashing)
@@ -303,7 +306,7 @@ impl Simulation<'_> {
                 .poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
             for t in self.faults.pick(spot, n) {
                 self.begin_incident();
-                self.tasks[t.0 as usize].crashing = true;
+                self.ecs.tasks[t.0 as usize].crashing = true;
                 self.log(
                     "SPOT_INTERRUPTION_WARNING",
                     Some(t),
@@ -317,6 +320,7 @@ impl Simulation<'_> {
         // Task crashes after RUNNING (replaced at once, no throttle).
         if f.task_crashes_per_task_hour > 0.0 {
             let running: Vec<TaskId> = self
+                .ecs
                 .tasks
                 .iter()
                 .filter(|t| t.state == TaskState::Running && !t.crashing)
@@ -333,7 +337,7 @@ impl Simulation<'_> {
         }
         // OOM: memory use from the load model above the task's hard limit.
         if f.oom_kills {
-            for s in 0..self.services.len() {
+            for s in 0..self.ecs.services.len() {
                 let Some(l) = self.workload.last_minute(s) else {
                     continue;
                 };
@@ -343,7 +347,7 @@ impl Simulation<'_> {
                     .filter(|t| t.state == TaskState::Running)
                     .filter(|t| {
                         let td = &self.sc.task_definitions[t.definition as usize];
-                        let used = mem_pct / 100.0 * f64::from(self.demands[t.demand as usize].memory_mib);
+                        let used = mem_pct / 100.0 * f64::from(self.ecs.demands[t.demand as usize].memory_mib);
                         td.hard_memory_limit_mib.is_some_and(|h| used > f64::from(h))
                     })
                     .map(|t| t.id)
@@ -361,7 +365,7 @@ impl Simulation<'_> {
         self.asg_replace_lost()?;
         self.rebalance_azs()?;
         if self.observer.incident.active && self.faults.none_active() {
-            let recovered = self.services.iter().all(|s| s.daemon || s.running >= s.desired);
+            let recovered = self.ecs.services.iter().all(|s| s.daemon || s.running >= s.desired);
             if recovered {
                 self.observer.incident_ends();
             }
@@ -374,22 +378,22 @@ impl Simulation<'_> {
     /// task in the emptiest AZ, then stops one in the fullest; one move per minute (I).
     fn rebalance_azs(&mut self) -> Result<(), SimError> {
         let naz = self.sc.availability_zones.len();
-        for s in 0..self.services.len() {
+        for s in 0..self.ecs.services.len() {
             // A started rebalancing task: once it runs, stop one in the fullest AZ.
-            if let Some(t) = self.services[s].rebalance_task {
-                match self.tasks[t.0 as usize].state {
+            if let Some(t) = self.ecs.services[s].rebalance_task {
+                match self.ecs.tasks[t.0 as usize].state {
                     TaskState::Running => {
-                        self.services[s].rebalance_task = None;
+                        self.ecs.services[s].rebalance_task = None;
                         if let Some(v) = self.rebalance_victim(s) {
                             self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
                         }
                     }
-                    TaskState::Stopped => self.services[s].rebalance_task = None,
+                    TaskState::Stopped => self.ecs.services[s].rebalance_task = None,
                     _ => {}
                 }
                 continue;
             }
-            let st = &self.services[s];
+            let st = &self.ecs.services[s];
             if st.daemon || !st.deploy_cfg.az_rebalancing || st.deployment.is_some() {
                 continue;
             }
@@ -414,7 +418,7 @@ impl Simulation<'_> {
             for (a, u) in usable.iter_mut().enumerate() {
                 *u = !self.faults.az_is_out(a)
                     && (fargate
-                        || self.cluster.instances.iter().any(|i| {
+                        || self.ecs.cluster.instances.iter().any(|i| {
                             i.az.0 as usize == a
                                 && i.accepts_tasks()
                                 && (scopes.is_empty() || scopes.contains(&i.group))
@@ -426,7 +430,7 @@ impl Simulation<'_> {
             {
                 let a = t
                     .instance
-                    .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                    .map(|i| self.ecs.cluster.instances[i.index()].az.0 as usize)
                     .or(t.fargate.map(|f| f.az.0 as usize));
                 if let Some(a) = a {
                     per_az[a] += 1;
@@ -440,9 +444,9 @@ impl Simulation<'_> {
                 continue;
             };
             if per_az[high] <= per_az[low] + 1 {
-                if self.services[s].rebalancing {
-                    self.services[s].rebalancing = false;
-                    let name = self.services[s].name.clone();
+                if self.ecs.services[s].rebalancing {
+                    self.ecs.services[s].rebalancing = false;
+                    let name = self.ecs.services[s].name.clone();
                     self.log(
                         "SERVICE_REBALANCING_COMPLETED",
                         None,
@@ -452,9 +456,9 @@ impl Simulation<'_> {
                 }
                 continue;
             }
-            let name = self.services[s].name.clone();
-            if !self.services[s].rebalancing {
-                self.services[s].rebalancing = true;
+            let name = self.ecs.services[s].name.clone();
+            if !self.ecs.services[s].rebalancing {
+                self.ecs.services[s].rebalancing = true;
                 let counts: Vec<String> = zones
                     .iter()
                     .map(|a| format!("{}={}", self.sc.availability_zones[*a], per_az[*a]))
@@ -482,7 +486,7 @@ impl Simulation<'_> {
         let sid = ServiceId(s as u16);
         let az_of = |t: &Task| {
             t.instance
-                .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                .map(|i| self.ecs.cluster.instances[i.index()].az.0 as usize)
                 .or(t.fargate.map(|f| f.az.0 as usize))
         };
         let mut per_az = vec![0u32; self.sc.availability_zones.len()];
@@ -502,34 +506,34 @@ impl Simulation<'_> {
     }
 
     fn place_rebalancing_task(&mut self, s: ServiceId, az: usize) -> Result<bool, SimError> {
-        let st = &self.services[s.0 as usize];
+        let st = &self.ecs.services[s.0 as usize];
         let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
             return Ok(false);
         };
         let def = self.definition_of(TaskOwner::Service(s)) as usize;
-        let demand = self.definition_demand[def];
+        let demand = self.ecs.definition_demand[def];
         let group = st.group;
         let run = self.workload.service_task_run_time(s.0 as usize);
         // Only place if the AZ has room; otherwise give up quietly (ECS reports
         // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
         let fits = match target {
             Target::Fargate { .. } => !self.faults.fargate_capacity_missing(az),
-            Target::Ec2 { scope, .. } => self.cluster.instances.iter().any(|i| {
+            Target::Ec2 { scope, .. } => self.ecs.cluster.instances.iter().any(|i| {
                 i.az.0 as usize == az
                     && i.accepts_tasks()
                     && scope.is_none_or(|g| g == i.group)
-                    && i.fits(&self.demands[demand as usize])
+                    && i.fits(&self.ecs.demands[demand as usize])
             }),
         };
         if !fits {
             return Ok(false);
         }
         let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
-        self.forced_az = Some(AzIdx(az as u16));
+        self.ecs.forced_az = Some(AzIdx(az as u16));
         let placed = self.try_place(task)?;
-        self.forced_az = None;
+        self.ecs.forced_az = None;
         if placed {
-            self.services[s.0 as usize].rebalance_task = Some(task);
+            self.ecs.services[s.0 as usize].rebalance_task = Some(task);
         } else {
             self.stop_task(task, "AZ rebalancing: no room in the target availability zone")?;
         }

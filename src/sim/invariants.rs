@@ -8,15 +8,15 @@ use crate::aws::ecs::model::{TaskOwner, TaskState};
 impl Simulation<'_> {
     /// Returns the first broken invariant, if any.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let n = self.cluster.instances.len();
+        let n = self.ecs.cluster.instances.len();
         let mut cpu = vec![0u64; n];
         let mut mem = vec![0u64; n];
         let mut eni = vec![0u32; n];
         let mut on_instance = vec![0usize; n];
-        let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
-        let mut job_counts = vec![(0u32, 0u32); self.jobs.len()];
+        let mut svc_counts = vec![(0u32, 0u32); self.ecs.services.len()];
+        let mut job_counts = vec![(0u32, 0u32); self.ecs.jobs.len()];
         let mut fargate = 0u64;
-        for t in &self.tasks {
+        for t in &self.ecs.tasks {
             let placed = (t.instance.is_some() || t.fargate.is_some()) && t.state != TaskState::Stopped;
             if t.instance.is_some() && t.fargate.is_some() {
                 return Err(format!("{} is both on an instance and on Fargate", t.id));
@@ -25,12 +25,12 @@ impl Simulation<'_> {
                 fargate += 1;
             }
             if let Some(i) = t.instance.filter(|_| placed) {
-                let d = &self.demands[t.demand as usize];
+                let d = &self.ecs.demands[t.demand as usize];
                 cpu[i.index()] += u64::from(d.cpu_units);
                 mem[i.index()] += u64::from(d.memory_mib);
                 eni[i.index()] += u32::from(d.uses_eni);
                 on_instance[i.index()] += 1;
-                if !self.cluster.instances[i.index()].tasks.contains(&t.id) {
+                if !self.ecs.cluster.instances[i.index()].tasks.contains(&t.id) {
                     return Err(format!(
                         "{} is {} on {i} but the instance does not list it",
                         t.id,
@@ -50,7 +50,7 @@ impl Simulation<'_> {
             c.0 += u32::from(starting);
             c.1 += u32::from(running);
         }
-        for (k, i) in self.cluster.instances.iter().enumerate() {
+        for (k, i) in self.ecs.cluster.instances.iter().enumerate() {
             if i.cpu_free > i.cpu_total || i.memory_free_mib > i.memory_total_mib || i.eni_free > i.eni_total {
                 return Err(format!("{} has more free than registered resources", i.id));
             }
@@ -90,7 +90,7 @@ impl Simulation<'_> {
                 return Err(format!("{} has a host port used twice", i.id));
             }
         }
-        for (s, (starting, running)) in self.services.iter().zip(&svc_counts) {
+        for (s, (starting, running)) in self.ecs.services.iter().zip(&svc_counts) {
             if s.starting != *starting || s.running != *running {
                 return Err(format!(
                     "service {} counts {} starting / {} running, recount gives {starting} / {running}",
@@ -98,10 +98,11 @@ impl Simulation<'_> {
                 ));
             }
             let live = self
+                .ecs
                 .tasks
                 .iter()
                 .filter(|t| {
-                    matches!(t.owner, TaskOwner::Service(x) if self.services[x.0 as usize].name == s.name)
+                    matches!(t.owner, TaskOwner::Service(x) if self.ecs.services[x.0 as usize].name == s.name)
                         && t.state != TaskState::Stopped
                 })
                 .count();
@@ -112,11 +113,14 @@ impl Simulation<'_> {
                     s.live.len()
                 ));
             }
-            if s.unplaced.iter().any(|t| self.tasks[t.0 as usize].instance.is_some()) {
+            if s.unplaced
+                .iter()
+                .any(|t| self.ecs.tasks[t.0 as usize].instance.is_some())
+            {
                 return Err(format!("service {} lists a placed task as unplaced", s.name));
             }
         }
-        for (j, (starting, running)) in self.jobs.iter().zip(&job_counts) {
+        for (j, (starting, running)) in self.ecs.jobs.iter().zip(&job_counts) {
             if j.starting != *starting || j.running != *running {
                 return Err(format!(
                     "job {} counts {} starting / {} running, recount gives {starting} / {running}",
@@ -124,13 +128,13 @@ impl Simulation<'_> {
                 ));
             }
         }
-        if fargate != self.fargate_running {
+        if fargate != self.ecs.fargate.running {
             return Err(format!(
                 "{} Fargate tasks counted, {fargate} found",
-                self.fargate_running
+                self.ecs.fargate.running
             ));
         }
-        for i in &self.cluster.instances {
+        for i in &self.ecs.cluster.instances {
             if i.status == crate::aws::ecs::model::InstanceStatus::Inactive && !i.tasks.is_empty() {
                 return Err(format!("{} is INACTIVE but still lists tasks", i.id));
             }
@@ -145,23 +149,24 @@ impl Simulation<'_> {
             )
         };
         let registered: u64 = self
+            .ecs
             .cluster
             .instances
             .iter()
             .filter(live)
             .map(|i| u64::from(i.cpu_total))
             .sum();
-        if registered != self.cpu_registered {
+        if registered != self.ecs.cpu_registered {
             return Err(format!(
                 "{} CPU units counted as registered, {registered} found",
-                self.cpu_registered
+                self.ecs.cpu_registered
             ));
         }
         let total_cpu: u64 = cpu.iter().sum();
-        if total_cpu != self.cluster.cpu_reserved {
+        if total_cpu != self.ecs.cluster.cpu_reserved {
             return Err(format!(
                 "cluster reserves {} CPU units, tasks need {total_cpu}",
-                self.cluster.cpu_reserved
+                self.ecs.cluster.cpu_reserved
             ));
         }
         Ok(())

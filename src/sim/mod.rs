@@ -31,7 +31,8 @@ use crate::aws::application_autoscaling::ApplicationAutoScaling;
 use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ec2_autoscaling::Ec2AutoScaling;
-use crate::aws::ecs::capacity_provider::{ManagedScaling, StrategyItem};
+use crate::aws::ecs::capacity_provider::StrategyItem;
+use crate::aws::ecs::capacity_provider::{AsgProvider, Target};
 use crate::aws::ecs::fargate::TokenBucket;
 use crate::aws::ecs::model::{
     AzIdx, Cluster, FargateSlot, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task,
@@ -40,7 +41,10 @@ use crate::aws::ecs::model::{
 use crate::aws::ecs::placement::{
     BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy,
 };
-use crate::engine::{EventQueue, Lane, RngStreams, SimTime, StreamRng};
+use crate::aws::ecs::run_task::JobState;
+use crate::aws::ecs::service::{DeploymentState, ServiceState};
+use crate::aws::ecs::{Ecs, FargateCapacity};
+use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
 use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::elastic::{Launch, ProviderKind};
@@ -126,133 +130,32 @@ pub struct RunResult {
     pub explanations: crate::explain::Explanations,
 }
 
-/// Where a new task of a service or job goes.
-#[derive(Copy, Clone, Debug, PartialEq)]
-enum Target {
-    /// Any container instance (launch type EC2), or those of one Auto Scaling group provider.
-    Ec2 {
-        provider: Option<u16>,
-        scope: Option<GroupIdx>,
-        managed: bool,
-    },
-    Fargate {
-        provider: Option<u16>,
-        spot: bool,
-    },
-}
-
-struct ServiceState {
-    name: String,
-    group: GroupId,
-    daemon: bool,
-    desired: u32,
-    demand: u32,
-    strategies: Vec<Strategy>,
-    constraints: Vec<Constraint>,
-    launch: Launch,
-    /// Active tasks (unplaced, starting or running) per capacity-provider strategy item.
-    item_counts: Vec<u32>,
-    /// Tasks created but not yet placed (waiting for capacity), oldest first.
-    unplaced: VecDeque<TaskId>,
-    /// Placed, not yet RUNNING.
-    starting: u32,
-    running: u32,
-    reconcile_scheduled: bool,
-    steady: bool,
-    /// The per-service launch rate (500 tasks per minute).
-    launch_bucket: crate::aws::ecs::fargate::RateWindow,
-    fargate_az_counts: Vec<u32>,
-    /// The task definition new tasks use (the primary deployment's).
-    definition: usize,
-    /// The last task definition whose deployment completed (the rollback target).
-    stable_definition: usize,
-    deploy_cfg: crate::scenario::faults::DeploymentConfig,
-    deployment: Option<DeploymentState>,
-    /// Tasks that stopped before RUNNING in a row, and when the throttle lets the next launch.
-    start_failures: u32,
-    next_launch_at: SimTime,
-    rebalancing: bool,
-    /// A task AZ rebalancing started; the surplus task is stopped once it runs.
-    rebalance_task: Option<TaskId>,
-    /// Every task of the service not yet STOPPED (waiting, starting or running), so per-service
-    /// decisions never scan the whole task table.
-    live: Vec<TaskId>,
-}
-
-/// A rolling deployment in progress (ecs-semantics §2.4-2.5).
-struct DeploymentState {
-    new_definition: usize,
-    failures: u32,
-    threshold: u32,
-    started_at: SimTime,
-}
-
-struct JobState {
-    name: String,
-    group: GroupId,
-    demand: u32,
-    strategies: Vec<Strategy>,
-    constraints: Vec<Constraint>,
-    launch: Launch,
-    item_counts: Vec<u32>,
-    /// Tasks waiting for capacity, FIFO with head-of-line blocking within the job.
-    queue: VecDeque<TaskId>,
-    starting: u32,
-    running: u32,
-    fargate_az_counts: Vec<u32>,
-}
-
-/// An Auto Scaling group capacity provider.
-struct AsgState {
-    provider: usize,
-    group: GroupIdx,
-    managed: Option<ManagedScaling>,
-    termination_protection: bool,
-    draining: bool,
-    last_m: u32,
-}
-
-/// One simulation run of one scenario.
+/// The world of one run: one of each AWS component, the workload and the fault injector,
+/// the event queue and the event sink. It routes each event to the components it concerns and
+/// is the only place that knows them all.
 pub struct Simulation<'a> {
     sc: &'a Scenario,
     opts: RunOptions,
     queue: EventQueue<Event>,
-    cluster: Cluster,
-    placer: Placer,
-    tasks: Vec<Task>,
-    demands: Vec<TaskDemand>,
-    demand_ids: HashMap<TaskDemand, u32>,
-    services: Vec<ServiceState>,
-    jobs: Vec<JobState>,
-    asgs: Vec<AsgState>,
+    sink: &'a mut dyn EventSink,
+    ecs: Ecs,
+    ec2: Ec2AutoScaling<'a>,
     cloudwatch: CloudWatch,
     autoscaling: ApplicationAutoScaling,
-    rng_placement: StreamRng,
-    rng_lifecycle: StreamRng,
-    workload: Workload<'a>,
-    ec2: Ec2AutoScaling<'a>,
-    faults: FaultInjector,
-    /// Per instance: a drain that ends in termination (managed draining, Spot) rather than a
-    /// manual drain that waits for reactivation.
-    terminate_when_drained: Vec<bool>,
-    /// Demand index of each task definition.
-    definition_demand: Vec<u32>,
-    /// Set while AZ rebalancing places a task: placement is restricted to this zone.
-    forced_az: Option<AzIdx>,
-    explanations: crate::explain::Explanations,
-    /// When the pending `RetryWaiting` fires, if one is pending.
-    retry_at: Option<u64>,
-    fargate_buckets: [TokenBucket; 2],
-    sink: &'a mut dyn EventSink,
-    metrics: MetricsTable,
-    group_cpu_reserved: Vec<u64>,
-    group_mem_reserved: Vec<u64>,
-    cpu_registered: u64,
-    mem_registered: u64,
-    fargate_running: u64,
     billing: Billing,
-    last_sample_cost: f64,
+    workload: Workload<'a>,
+    faults: FaultInjector,
     observer: Observer,
+    report: Report,
+}
+
+/// What the run reports as it goes: the metrics table, the explanations asked for, and the
+/// cost at the last sample.
+#[derive(Default)]
+struct Report {
+    metrics: MetricsTable,
+    explanations: crate::explain::Explanations,
+    last_sample_cost: f64,
 }
 
 impl<'a> Simulation<'a> {
@@ -267,40 +170,42 @@ impl<'a> Simulation<'a> {
             sc,
             opts,
             queue: EventQueue::new(),
-            cluster: Cluster::new(),
-            placer: Placer::new(ctx, sc.placement.max_indexes),
-            tasks: Vec::new(),
-            demands: Vec::new(),
-            demand_ids: HashMap::new(),
-            services: Vec::new(),
-            jobs: Vec::new(),
-            asgs: Vec::new(),
+            sink,
+            ecs: Ecs {
+                cluster: Cluster::new(),
+                placer: Placer::new(ctx, sc.placement.max_indexes),
+                tasks: Vec::new(),
+                demands: Vec::new(),
+                demand_ids: HashMap::new(),
+                definition_demand: Vec::new(),
+                services: Vec::new(),
+                jobs: Vec::new(),
+                providers: Vec::new(),
+                rng_placement: streams.stream("placement"),
+                rng_lifecycle: streams.stream("lifecycle"),
+                terminate_when_drained: Vec::new(),
+                forced_az: None,
+                fargate: FargateCapacity {
+                    buckets: [
+                        TokenBucket::new(e.fargate_burst, e.fargate_per_second),
+                        TokenBucket::new(e.fargate_burst, e.fargate_per_second),
+                    ],
+                    retry_at: None,
+                    running: 0,
+                },
+                group_cpu_reserved: vec![0; sc.instance_groups.len()],
+                group_mem_reserved: vec![0; sc.instance_groups.len()],
+                cpu_registered: 0,
+                mem_registered: 0,
+            },
+            ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
             cloudwatch: CloudWatch::new(sc.elastic.metric_delay_minutes as usize),
             autoscaling: ApplicationAutoScaling::default(),
-            rng_placement: streams.stream("placement"),
-            rng_lifecycle: streams.stream("lifecycle"),
-            workload: Workload::new(sc, &streams),
-            ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
-            faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
-            terminate_when_drained: Vec::new(),
-            definition_demand: Vec::new(),
-            forced_az: None,
-            explanations: Default::default(),
-            retry_at: None,
-            fargate_buckets: [
-                TokenBucket::new(e.fargate_burst, e.fargate_per_second),
-                TokenBucket::new(e.fargate_burst, e.fargate_per_second),
-            ],
-            sink,
-            metrics: MetricsTable::default(),
-            group_cpu_reserved: vec![0; sc.instance_groups.len()],
-            group_mem_reserved: vec![0; sc.instance_groups.len()],
-            cpu_registered: 0,
-            mem_registered: 0,
-            fargate_running: 0,
             billing: Billing::new(sc.elastic.pricing.clone()),
+            workload: Workload::new(sc, &streams),
+            faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
             observer: Observer::new(sc.services.len()),
-            last_sample_cost: 0.0,
+            report: Report::default(),
         };
         // Built-in attributes first, so their ids are stable.
         for a in [
@@ -309,17 +214,17 @@ impl<'a> Simulation<'a> {
             "ecs.os-type",
             "ecs.cpu-architecture",
         ] {
-            sim.cluster.intern_attr(a);
+            sim.ecs.cluster.intern_attr(a);
         }
         for td in &sc.task_definitions {
             let d = sim.intern_demand(td.demand.clone());
-            sim.definition_demand.push(d);
+            sim.ecs.definition_demand.push(d);
         }
         sim.setup_capacity();
         sim.setup_services();
         sim.setup_faults();
         sim.setup_jobs();
-        sim.metrics.columns = sim.metric_columns();
+        sim.report.metrics.columns = sim.metric_columns();
         sim.queue.schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
         if sim.needs_control_tick() {
             sim.queue.schedule(SimTime(MINUTE_MS), LANE_SCALING, Event::ControlTick);
@@ -328,12 +233,12 @@ impl<'a> Simulation<'a> {
     }
 
     fn intern_demand(&mut self, d: TaskDemand) -> u32 {
-        if let Some(id) = self.demand_ids.get(&d) {
+        if let Some(id) = self.ecs.demand_ids.get(&d) {
             return *id;
         }
-        let id = self.demands.len() as u32;
-        self.demands.push(d.clone());
-        self.demand_ids.insert(d, id);
+        let id = self.ecs.demands.len() as u32;
+        self.ecs.demands.push(d.clone());
+        self.ecs.demand_ids.insert(d, id);
         id
     }
 
@@ -360,8 +265,8 @@ impl<'a> Simulation<'a> {
                 StrategySpec::SpreadInstanceId => Strategy::Spread(SpreadField::InstanceId),
                 StrategySpec::Random => Strategy::Random,
                 StrategySpec::SpreadAttribute(name) => {
-                    let attr = self.cluster.intern_attr(name);
-                    self.cluster.track_spread_attr(attr);
+                    let attr = self.ecs.cluster.intern_attr(name);
+                    self.ecs.cluster.track_spread_attr(attr);
                     Strategy::Spread(SpreadField::Attribute {
                         attr,
                         name: name.clone(),
@@ -460,9 +365,9 @@ impl<'a> Simulation<'a> {
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
         let summary = self.summary();
         Ok(RunResult {
-            metrics: std::mem::take(&mut self.metrics),
+            metrics: std::mem::take(&mut self.report.metrics),
             summary,
-            explanations: std::mem::take(&mut self.explanations),
+            explanations: std::mem::take(&mut self.report.explanations),
         })
     }
 
@@ -475,13 +380,13 @@ impl<'a> Simulation<'a> {
         let accrued = self.billing.accrue(dt_ms);
         let (cpu, mem) = self.registered_totals();
         let levels = Levels {
-            cpu_reserved: self.cluster.cpu_reserved,
-            memory_reserved: self.cluster.memory_reserved_mib,
+            cpu_reserved: self.ecs.cluster.cpu_reserved,
+            memory_reserved: self.ecs.cluster.memory_reserved_mib,
             cpu_registered: cpu,
             memory_registered: mem,
         };
         self.observer.integrate(now, dt_ms, &levels, accrued);
-        for (k, s) in self.services.iter().enumerate() {
+        for (k, s) in self.ecs.services.iter().enumerate() {
             if s.daemon {
                 continue;
             }
@@ -494,7 +399,7 @@ impl<'a> Simulation<'a> {
     /// CPU units and MiB registered by ACTIVE and DRAINING instances (kept up to date on
     /// registration and termination, so this is O(1)).
     fn registered_totals(&self) -> (u64, u64) {
-        (self.cpu_registered, self.mem_registered)
+        (self.ecs.cpu_registered, self.ecs.mem_registered)
     }
 
     fn now(&self) -> SimTime {
@@ -510,12 +415,12 @@ impl<'a> Simulation<'a> {
             Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
             Event::ServiceReconcile(s) => self.on_reconcile(s),
             Event::RetryWaiting => {
-                if self.retry_at.is_some_and(|t| t <= self.now().as_ms()) {
-                    self.retry_at = None;
+                if self.ecs.fargate.retry_at.is_some_and(|t| t <= self.now().as_ms()) {
+                    self.ecs.fargate.retry_at = None;
                 }
                 self.drain_wait_queue()?;
-                for s in 0..self.services.len() {
-                    if !self.services[s].unplaced.is_empty() {
+                for s in 0..self.ecs.services.len() {
+                    if !self.ecs.services[s].unplaced.is_empty() {
                         self.schedule_reconcile(ServiceId(s as u16), self.now());
                     }
                 }
@@ -560,21 +465,24 @@ impl<'a> Simulation<'a> {
         }
         let (group, task_s) = match task {
             Some(t) => (
-                self.cluster.group_name(self.tasks[t.0 as usize].group).to_string(),
+                self.ecs
+                    .cluster
+                    .group_name(self.ecs.tasks[t.0 as usize].group)
+                    .to_string(),
                 t.to_string(),
             ),
             None => (String::new(), String::new()),
         };
         let (inst_s, ty, az) = match instance {
             Some(i) => {
-                let inst = &self.cluster.instances[i.index()];
+                let inst = &self.ecs.cluster.instances[i.index()];
                 (
                     i.to_string(),
                     self.sc.instance_types[inst.instance_type as usize].name.clone(),
                     self.sc.availability_zones[inst.az.0 as usize].clone(),
                 )
             }
-            None => match task.and_then(|t| self.tasks[t.0 as usize].fargate) {
+            None => match task.and_then(|t| self.ecs.tasks[t.0 as usize].fargate) {
                 Some(slot) => (
                     String::new(),
                     if slot.spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string(),
@@ -599,15 +507,15 @@ impl<'a> Simulation<'a> {
 
     /// The service's tasks that are not STOPPED, in creation order.
     fn service_tasks(&self, s: ServiceId) -> impl Iterator<Item = &Task> + use<'_, 'a> {
-        self.services[s.0 as usize]
+        self.ecs.services[s.0 as usize]
             .live
             .iter()
-            .map(|t| &self.tasks[t.0 as usize])
+            .map(|t| &self.ecs.tasks[t.0 as usize])
     }
 
     /// Read access for tests and tools.
     pub fn cluster(&self) -> &Cluster {
-        &self.cluster
+        &self.ecs.cluster
     }
 }
 

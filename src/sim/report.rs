@@ -33,7 +33,7 @@ impl Simulation<'_> {
                 c.push(format!("group.{}.{m}", g.name));
             }
         }
-        for a in &self.asgs {
+        for a in &self.ecs.providers {
             if a.managed.is_some() {
                 let name = &self.sc.capacity_providers[a.provider].name;
                 for m in ["capacity_provider_reservation", "desired"] {
@@ -41,7 +41,7 @@ impl Simulation<'_> {
                 }
             }
         }
-        for (si, s) in self.services.iter().enumerate() {
+        for (si, s) in self.ecs.services.iter().enumerate() {
             for m in ["desired", "running", "pending"] {
                 c.push(format!("service.{}.{m}", s.name));
             }
@@ -59,7 +59,7 @@ impl Simulation<'_> {
                 c.push(format!("service.{}.cpu_target_pct", s.name));
             }
         }
-        for j in &self.jobs {
+        for j in &self.ecs.jobs {
             for m in ["waiting", "starting", "running"] {
                 c.push(format!("job.{}.{m}", j.name));
             }
@@ -82,20 +82,20 @@ impl Simulation<'_> {
         let waiting = self.tasks_waiting();
         let (cpu_total, mem_total) = self.registered_totals();
         let cost = self.total_cost();
-        let interval_cost = cost - self.last_sample_cost;
-        self.last_sample_cost = cost;
+        let interval_cost = cost - self.report.last_sample_cost;
+        self.report.last_sample_cost = cost;
         let live = |i: &Instance| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining);
         let mut row = vec![
             MetricValue::Time(self.now()),
-            MetricValue::Count(self.cluster.instances.iter().filter(|i| live(i)).count() as u64),
+            MetricValue::Count(self.ecs.cluster.instances.iter().filter(|i| live(i)).count() as u64),
             MetricValue::Count(cpu_total),
-            MetricValue::Count(self.cluster.cpu_reserved),
-            MetricValue::Pct(pct(self.cluster.cpu_reserved, cpu_total)),
+            MetricValue::Count(self.ecs.cluster.cpu_reserved),
+            MetricValue::Pct(pct(self.ecs.cluster.cpu_reserved, cpu_total)),
             MetricValue::Count(mem_total),
-            MetricValue::Count(self.cluster.memory_reserved_mib),
-            MetricValue::Pct(pct(self.cluster.memory_reserved_mib, mem_total)),
+            MetricValue::Count(self.ecs.cluster.memory_reserved_mib),
+            MetricValue::Pct(pct(self.ecs.cluster.memory_reserved_mib, mem_total)),
             MetricValue::Count(waiting),
-            MetricValue::Count(self.fargate_running),
+            MetricValue::Count(self.ecs.fargate.running),
             MetricValue::Count(self.observer.counts.tasks_lost),
             MetricValue::Count(u64::from(self.observer.incident.active)),
             MetricValue::Usd(interval_cost),
@@ -106,7 +106,7 @@ impl Simulation<'_> {
         let mut count = vec![0u64; groups];
         let mut cpu_tot = vec![0u64; groups];
         let mut mem_tot = vec![0u64; groups];
-        for i in self.cluster.instances.iter().filter(|i| live(i)) {
+        for i in self.ecs.cluster.instances.iter().filter(|i| live(i)) {
             let g = i.group.0 as usize;
             count[g] += 1;
             cpu_tot[g] += u64::from(i.cpu_total);
@@ -118,17 +118,17 @@ impl Simulation<'_> {
         for g in 0..groups {
             row.push(MetricValue::Count(count[g]));
             row.push(MetricValue::Count(in_use[g]));
-            row.push(MetricValue::Pct(pct(self.group_cpu_reserved[g], cpu_tot[g])));
-            row.push(MetricValue::Pct(pct(self.group_mem_reserved[g], mem_tot[g])));
+            row.push(MetricValue::Pct(pct(self.ecs.group_cpu_reserved[g], cpu_tot[g])));
+            row.push(MetricValue::Pct(pct(self.ecs.group_mem_reserved[g], mem_tot[g])));
         }
-        for a in &self.asgs {
+        for a in &self.ecs.providers {
             if a.managed.is_some() {
                 let cpr = MetricKey::CapacityProviderReservation(a.provider as u16);
                 row.push(MetricValue::Pct(self.cloudwatch.latest(cpr).unwrap_or(100.0)));
                 row.push(MetricValue::Count(u64::from(self.ec2.desired_capacity(a.group))));
             }
         }
-        for (si, s) in self.services.iter().enumerate() {
+        for (si, s) in self.ecs.services.iter().enumerate() {
             let desired = if s.daemon {
                 u64::from(s.running + s.starting)
             } else {
@@ -148,12 +148,12 @@ impl Simulation<'_> {
                 row.push(MetricValue::Pct(t));
             }
         }
-        for j in &self.jobs {
+        for j in &self.ecs.jobs {
             row.push(MetricValue::Count(j.queue.len() as u64));
             row.push(MetricValue::Count(u64::from(j.starting)));
             row.push(MetricValue::Count(u64::from(j.running)));
         }
-        self.metrics.rows.push(row);
+        self.report.metrics.rows.push(row);
     }
 
     pub(super) fn summary(&mut self) -> Summary {
@@ -169,13 +169,14 @@ impl Simulation<'_> {
         };
         let p = |q: f64| percentile(w, q) as f64 / 1000.0;
         let mut hours = 0.0;
-        for i in &self.cluster.instances {
+        for i in &self.ecs.cluster.instances {
             let stop = i.terminated_at.unwrap_or(end);
             hours += (stop - i.launched_at) as f64 / 3_600_000.0;
         }
         // Instances and Fargate tasks still running at the end are billed to the end, with
         // their minimums.
         let open_instances = self
+            .ecs
             .cluster
             .instances
             .iter()
@@ -186,9 +187,9 @@ impl Simulation<'_> {
                     end - i.launched_at,
                 )
             });
-        let open_fargate = self.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
+        let open_fargate = self.ecs.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
             (Some(slot), Some(from)) if t.state != TaskState::Stopped => {
-                let d = &self.demands[t.demand as usize];
+                let d = &self.ecs.demands[t.demand as usize];
                 Some((
                     self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
                     end - from,
@@ -198,7 +199,7 @@ impl Simulation<'_> {
         });
         let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
         let areas = self.observer.areas.clone();
-        let running_at_end = self.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
+        let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.observer.services();
         let requests: f64 = stats.iter().map(|s| s.requests).sum();
         let mut replacement: Vec<u64> = stats.iter().flat_map(|s| s.replacement_ms.iter().copied()).collect();
@@ -236,7 +237,7 @@ impl Simulation<'_> {
             requests_over_capacity: over,
             requests_over_capacity_pct: if requests > 0.0 { over * 100.0 / requests } else { 0.0 },
             scaling_actions: stats.iter().map(|s| s.scaling_actions).sum(),
-            instances: self.cluster.instances.len() as u64,
+            instances: self.ecs.cluster.instances.len() as u64,
             instances_launched: self.observer.counts.instances_launched,
             instances_terminated: self.observer.counts.instances_terminated,
             instance_hours: hours,
@@ -255,6 +256,7 @@ impl Simulation<'_> {
             deployments_completed: self.observer.counts.deployments_completed,
             deployments_failed: self.observer.counts.deployments_failed,
             services: self
+                .ecs
                 .services
                 .iter()
                 .zip(stats)

@@ -8,7 +8,7 @@ use crate::aws::application_autoscaling::TargetView;
 
 impl Simulation<'_> {
     pub(super) fn schedule_scheduled_actions(&mut self) {
-        for s in 0..self.services.len() {
+        for s in 0..self.ecs.services.len() {
             let service = ServiceId(s as u16);
             for (k, a) in self.autoscaling.scheduled_actions(service).iter().enumerate() {
                 if let Some(t) = a.schedule.next_after(None, self.sc.start_epoch_ms) {
@@ -29,12 +29,12 @@ impl Simulation<'_> {
     /// apply.
     pub(super) fn on_scheduled_action(&mut self, s: ServiceId, k: u16) -> Result<(), SimError> {
         let now = self.now();
-        let old = self.services[s.0 as usize].desired;
+        let old = self.ecs.services[s.0 as usize].desired;
         let Some(outcome) = self.autoscaling.run_scheduled_action(s, k as usize, old) else {
             return Ok(());
         };
         let new = outcome.new_desired;
-        self.services[s.0 as usize].desired = new;
+        self.ecs.services[s.0 as usize].desired = new;
         let schedule = &self.autoscaling.scheduled_actions(s)[k as usize].schedule;
         if let Some(t) = schedule.next_after(Some(now.as_ms()), self.sc.start_epoch_ms) {
             self.queue.schedule(
@@ -46,7 +46,7 @@ impl Simulation<'_> {
         if new != old {
             self.observer.scaling_action(s);
         }
-        let name = self.services[s.0 as usize].name.clone();
+        let name = self.ecs.services[s.0 as usize].name.clone();
         let (mn, mx) = (outcome.min_capacity, outcome.max_capacity);
         self.log(
             "SCHEDULED_ACTION",
@@ -64,10 +64,10 @@ impl Simulation<'_> {
     pub(super) fn on_control_tick(&mut self) -> Result<(), SimError> {
         let now = self.now();
         let minute = now.as_ms() / MINUTE_MS - 1;
-        for s in 0..self.services.len() {
+        for s in 0..self.ecs.services.len() {
             let service = ServiceId(s as u16);
             // 1. The minute's load and its datapoints.
-            let running = self.services[s].running;
+            let running = self.ecs.services[s].running;
             if let Some(m) = self.workload.minute(s, minute, running) {
                 self.observer
                     .minute_requests(service, m.requests, m.served, m.over_capacity);
@@ -80,7 +80,7 @@ impl Simulation<'_> {
                 );
             }
             // 2. Service auto scaling on the visible datapoints.
-            let st = &self.services[s];
+            let st = &self.ecs.services[s];
             if !self.autoscaling.has_target(service) {
                 if !st.unplaced.is_empty() {
                     self.schedule_reconcile(service, now);
@@ -96,9 +96,9 @@ impl Simulation<'_> {
             let explaining = matches!(&self.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
             let (decision, evaluation) = self.autoscaling.evaluate(service, &self.cloudwatch, &view, explaining);
             if let Some(e) = evaluation {
-                self.explanations.scaling.push(e);
+                self.report.explanations.scaling.push(e);
             }
-            let st = &mut self.services[s];
+            let st = &mut self.ecs.services[s];
             if let Some(d) = decision {
                 st.desired = d.new_desired;
                 st.steady = false;
@@ -111,7 +111,7 @@ impl Simulation<'_> {
                     format!("service {name}: {}", d.explanation),
                 )?;
                 self.schedule_reconcile(service, now);
-            } else if !self.services[s].unplaced.is_empty() {
+            } else if !self.ecs.services[s].unplaced.is_empty() {
                 self.schedule_reconcile(service, now);
             }
         }

@@ -13,7 +13,7 @@ impl Simulation<'_> {
             let demand = self.intern_demand(td.demand.clone());
             let spec = s.placement_strategy.clone().unwrap_or_else(default_service_strategy);
             let strategies = self.resolve_strategies(&spec);
-            let group = self.cluster.intern_group(&format!("service:{}", s.name));
+            let group = self.ecs.cluster.intern_group(&format!("service:{}", s.name));
             let (daemon, desired) = match s.scheduling {
                 SchedulingStrategy::Replica { desired_count } => (false, desired_count),
                 SchedulingStrategy::Daemon => (true, 0),
@@ -23,10 +23,10 @@ impl Simulation<'_> {
                 _ => 0,
             };
             let rate = f64::from(sc.elastic.service_launch_rate_per_minute);
-            let id = ServiceId(self.services.len() as u16);
+            let id = ServiceId(self.ecs.services.len() as u16);
             self.autoscaling.register(s.auto_scaling.clone());
             let desired = self.autoscaling.clamp_at_registration(id, desired);
-            self.services.push(ServiceState {
+            self.ecs.services.push(ServiceState {
                 name: s.name.clone(),
                 group,
                 daemon,
@@ -56,7 +56,7 @@ impl Simulation<'_> {
         }
         // Daemons first: ECS starts the daemon task first on an instance.
         let mut order: Vec<usize> = (0..sc.services.len()).collect();
-        order.sort_by_key(|i| !self.services[*i].daemon);
+        order.sort_by_key(|i| !self.ecs.services[*i].daemon);
         for si in order {
             self.schedule_reconcile(ServiceId(si as u16), SimTime::ZERO);
         }
@@ -64,7 +64,7 @@ impl Simulation<'_> {
     }
 
     pub(super) fn schedule_reconcile(&mut self, s: ServiceId, at: SimTime) {
-        let st = &mut self.services[s.0 as usize];
+        let st = &mut self.ecs.services[s.0 as usize];
         if !st.reconcile_scheduled {
             st.reconcile_scheduled = true;
             self.queue.schedule(at, LANE_SCHEDULER, Event::ServiceReconcile(s));
@@ -72,8 +72,8 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_reconcile(&mut self, s: ServiceId) -> Result<(), SimError> {
-        self.services[s.0 as usize].reconcile_scheduled = false;
-        if self.services[s.0 as usize].daemon {
+        self.ecs.services[s.0 as usize].reconcile_scheduled = false;
+        if self.ecs.services[s.0 as usize].daemon {
             return self.reconcile_daemon(s);
         }
         if self.reconcile_deployment(s)? {
@@ -81,7 +81,7 @@ impl Simulation<'_> {
         }
         let now = self.now();
         let (desired, active) = {
-            let st = &self.services[s.0 as usize];
+            let st = &self.ecs.services[s.0 as usize];
             // A task started by AZ rebalancing runs beside the one it will replace.
             let extra = u32::from(st.rebalance_task.is_some());
             (st.desired + extra, st.unplaced.len() as u32 + st.starting + st.running)
@@ -89,7 +89,7 @@ impl Simulation<'_> {
         if active > desired {
             self.stop_surplus(s, active - desired)?;
         }
-        let next_launch_at = self.services[s.0 as usize].next_launch_at;
+        let next_launch_at = self.ecs.services[s.0 as usize].next_launch_at;
         if active < desired && now < next_launch_at {
             // The throttle for tasks that keep failing to start holds launches back.
             if next_launch_at != SimTime::MAX {
@@ -111,11 +111,11 @@ impl Simulation<'_> {
     /// scheduled).
     pub(super) fn launch_service_task(&mut self, s: ServiceId) -> Result<bool, SimError> {
         let now = self.now();
-        if let Err(at) = self.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
+        if let Err(at) = self.ecs.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
             self.schedule_reconcile(s, SimTime(at));
             return Ok(false);
         }
-        let st = &self.services[s.0 as usize];
+        let st = &self.ecs.services[s.0 as usize];
         let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
             return Ok(false);
         };
@@ -126,12 +126,12 @@ impl Simulation<'_> {
             self.schedule_reconcile(s, at);
             return Ok(false);
         }
-        let group = self.services[s.0 as usize].group;
+        let group = self.ecs.services[s.0 as usize].group;
         let def = self.definition_of(TaskOwner::Service(s)) as usize;
-        let demand = self.definition_demand[def];
+        let demand = self.ecs.definition_demand[def];
         let run = self.workload.service_task_run_time(s.0 as usize);
         let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
-        self.services[s.0 as usize].unplaced.push_back(task);
+        self.ecs.services[s.0 as usize].unplaced.push_back(task);
         if managed {
             let at = now + self.sc.elastic.provisioning_timeout_ms;
             self.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
@@ -145,10 +145,10 @@ impl Simulation<'_> {
         let now = self.now();
         let mut k = 0;
         let mut reported = false;
-        while k < self.services[s.0 as usize].unplaced.len() {
-            let task = self.services[s.0 as usize].unplaced[k];
+        while k < self.ecs.services[s.0 as usize].unplaced.len() {
+            let task = self.ecs.services[s.0 as usize].unplaced[k];
             if self.try_place(task)? {
-                self.services[s.0 as usize].unplaced.remove(k);
+                self.ecs.services[s.0 as usize].unplaced.remove(k);
                 continue;
             }
             k += 1;
@@ -161,7 +161,7 @@ impl Simulation<'_> {
                 reported = true;
                 let failure = self.diagnose(task);
                 self.observer.placement_failed(Some(s));
-                let name = self.services[s.0 as usize].name.clone();
+                let name = self.ecs.services[s.0 as usize].name.clone();
                 self.log(
                     "SERVICE_TASK_PLACEMENT_FAILURE",
                     Some(task),
@@ -173,7 +173,7 @@ impl Simulation<'_> {
                 )?;
             }
         }
-        let waiting_ec2 = self.services[s.0 as usize]
+        let waiting_ec2 = self.ecs.services[s.0 as usize]
             .unplaced
             .iter()
             .any(|t| matches!(self.target_of(*t), Target::Ec2 { managed: false, .. }));
@@ -190,7 +190,7 @@ impl Simulation<'_> {
     /// with a capacity provider strategy, from the provider most over its share first.
     fn stop_surplus(&mut self, s: ServiceId, n: u32) -> Result<(), SimError> {
         for _ in 0..n {
-            let st = &self.services[s.0 as usize];
+            let st = &self.ecs.services[s.0 as usize];
             let victim = if let Some(t) = st.unplaced.back() {
                 Some(*t)
             } else {
@@ -207,8 +207,8 @@ impl Simulation<'_> {
     /// it, under `binpack` the task whose instance keeps the most of the field free, under the
     /// default the instance with the most of the service's tasks, under `spread` at random.
     fn choose_scale_in_victim(&mut self, s: ServiceId) -> Option<TaskId> {
-        let draw: u64 = rand::Rng::random(&mut self.rng_placement);
-        let st = &self.services[s.0 as usize];
+        let draw: u64 = rand::Rng::random(&mut self.ecs.rng_placement);
+        let st = &self.ecs.services[s.0 as usize];
         let items: Option<&Vec<StrategyItem>> = match &st.launch {
             Launch::Strategy(items) => Some(items),
             _ => None,
@@ -225,7 +225,7 @@ impl Simulation<'_> {
         let mut az_counts = vec![0u32; self.sc.availability_zones.len()];
         let az_of = |t: &Task| -> Option<usize> {
             t.instance
-                .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                .map(|i| self.ecs.cluster.instances[i.index()].az.0 as usize)
                 .or(t.fargate.map(|f| f.az.0 as usize))
         };
         let active: Vec<&Task> = self
@@ -240,8 +240,8 @@ impl Simulation<'_> {
         let first = st.strategies.first();
         let by_strategy = |t: &Task| -> u64 {
             let Some(i) = t.instance else { return 0 };
-            let inst = &self.cluster.instances[i.index()];
-            let d = &self.demands[t.demand as usize];
+            let inst = &self.ecs.cluster.instances[i.index()];
+            let d = &self.ecs.demands[t.demand as usize];
             match first {
                 Some(Strategy::Binpack(BinpackField::Memory)) => u64::from(inst.memory_free_mib + d.memory_mib),
                 Some(Strategy::Binpack(BinpackField::Cpu)) => u64::from(inst.cpu_free + d.cpu_units),
@@ -268,21 +268,21 @@ impl Simulation<'_> {
     }
 
     pub(super) fn reconcile_daemon(&mut self, s: ServiceId) -> Result<(), SimError> {
-        let n = self.cluster.instances.len();
+        let n = self.ecs.cluster.instances.len();
         let mut retry = false;
         for i in 0..n {
             let inst = InstanceId(i as u32);
             let (group, demand) = {
-                let st = &self.services[s.0 as usize];
+                let st = &self.ecs.services[s.0 as usize];
                 (st.group, st.demand)
             };
-            let ci = &self.cluster.instances[i];
+            let ci = &self.ecs.cluster.instances[i];
             if !ci.accepts_tasks() || ci.group_count(group) > 0 {
                 continue;
             }
-            let st = &self.services[s.0 as usize];
+            let st = &self.ecs.services[s.0 as usize];
             let req = PlacementRequest {
-                demand: &self.demands[demand as usize],
+                demand: &self.ecs.demands[demand as usize],
                 group,
                 constraints: &st.constraints,
                 strategies: &[],
@@ -292,7 +292,7 @@ impl Simulation<'_> {
             // Instances that do not satisfy memberOf are not meant to run the daemon.
             let member = st.constraints.iter().all(|c| match c {
                 Constraint::MemberOf { expr, .. } => {
-                    crate::aws::ecs::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
+                    crate::aws::ecs::placement::query_matches(&self.ecs.cluster, inst, expr, &self.ecs.placer.context())
                 }
                 Constraint::DistinctInstance => true,
             });
@@ -300,8 +300,9 @@ impl Simulation<'_> {
                 continue;
             }
             if self
+                .ecs
                 .placer
-                .place(&self.cluster, &req, &mut self.rng_placement)
+                .place(&self.ecs.cluster, &req, &mut self.ecs.rng_placement)
                 .is_some()
             {
                 let run = self.workload.service_task_run_time(s.0 as usize);
@@ -313,9 +314,9 @@ impl Simulation<'_> {
                 let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, None);
                 self.commit_placement(task, inst, "daemon: one task per instance".to_string())?;
             } else {
-                let failure = self.placer.diagnose(&self.cluster, &req);
+                let failure = self.ecs.placer.diagnose(&self.ecs.cluster, &req);
                 self.observer.placement_failed(Some(s));
-                let name = self.services[s.0 as usize].name.clone();
+                let name = self.ecs.services[s.0 as usize].name.clone();
                 self.log(
                     "SERVICE_TASK_PLACEMENT_FAILURE",
                     None,
@@ -336,14 +337,14 @@ impl Simulation<'_> {
     }
 
     pub(super) fn check_steady(&mut self, s: ServiceId) -> Result<(), SimError> {
-        let st = &self.services[s.0 as usize];
+        let st = &self.ecs.services[s.0 as usize];
         if st.daemon {
             return Ok(());
         }
         let steady = st.running == st.desired && st.starting == 0 && st.unplaced.is_empty();
         if steady && !st.steady {
             let name = st.name.clone();
-            self.services[s.0 as usize].steady = true;
+            self.ecs.services[s.0 as usize].steady = true;
             self.log(
                 "SERVICE_STEADY_STATE",
                 None,

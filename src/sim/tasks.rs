@@ -13,11 +13,11 @@ impl Simulation<'_> {
         target: Target,
         item: Option<usize>,
     ) -> TaskId {
-        let id = TaskId(self.tasks.len() as u32);
+        let id = TaskId(self.ecs.tasks.len() as u32);
         let provider = match target {
             Target::Ec2 { provider, .. } | Target::Fargate { provider, .. } => provider,
         };
-        self.tasks.push(Task {
+        self.ecs.tasks.push(Task {
             id,
             owner,
             group,
@@ -37,12 +37,12 @@ impl Simulation<'_> {
         });
         if let Some(k) = item {
             match owner {
-                TaskOwner::Service(s) => self.services[s.0 as usize].item_counts[k] += 1,
-                TaskOwner::Job(j) => self.jobs[j.0 as usize].item_counts[k] += 1,
+                TaskOwner::Service(s) => self.ecs.services[s.0 as usize].item_counts[k] += 1,
+                TaskOwner::Job(j) => self.ecs.jobs[j.0 as usize].item_counts[k] += 1,
             }
         }
         if let TaskOwner::Service(s) = owner {
-            self.services[s.0 as usize].live.push(id);
+            self.ecs.services[s.0 as usize].live.push(id);
         }
         self.observer.task_submitted();
         id
@@ -50,7 +50,7 @@ impl Simulation<'_> {
 
     /// The target a task was created for.
     pub(super) fn target_of(&self, task: TaskId) -> Target {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         match t.provider.map(|p| &self.sc.capacity_providers[p as usize].kind) {
             None if self.is_fargate_launch(t.owner) => Target::Fargate {
                 provider: None,
@@ -79,7 +79,7 @@ impl Simulation<'_> {
     pub(super) fn definition_of(&self, owner: TaskOwner) -> u16 {
         match owner {
             TaskOwner::Service(s) => {
-                let st = &self.services[s.0 as usize];
+                let st = &self.ecs.services[s.0 as usize];
                 st.deployment.as_ref().map_or(st.definition, |d| d.new_definition) as u16
             }
             TaskOwner::Job(j) => self.sc.batch_jobs[j.0 as usize].task_definition as u16,
@@ -88,20 +88,20 @@ impl Simulation<'_> {
 
     fn is_fargate_launch(&self, owner: TaskOwner) -> bool {
         let launch = match owner {
-            TaskOwner::Service(s) => &self.services[s.0 as usize].launch,
-            TaskOwner::Job(j) => &self.jobs[j.0 as usize].launch,
+            TaskOwner::Service(s) => &self.ecs.services[s.0 as usize].launch,
+            TaskOwner::Job(j) => &self.ecs.jobs[j.0 as usize].launch,
         };
         *launch == Launch::Fargate
     }
 
     fn request_parts(&self, task: TaskId) -> (&[Strategy], &[Constraint]) {
-        match self.tasks[task.0 as usize].owner {
+        match self.ecs.tasks[task.0 as usize].owner {
             TaskOwner::Service(s) => {
-                let s = &self.services[s.0 as usize];
+                let s = &self.ecs.services[s.0 as usize];
                 (&s.strategies, &s.constraints)
             }
             TaskOwner::Job(j) => {
-                let j = &self.jobs[j.0 as usize];
+                let j = &self.ecs.jobs[j.0 as usize];
                 (&j.strategies, &j.constraints)
             }
         }
@@ -113,20 +113,20 @@ impl Simulation<'_> {
         match self.target_of(task) {
             Target::Fargate { spot, .. } => self.try_start_fargate(task, spot),
             Target::Ec2 { scope, .. } => {
-                let t = &self.tasks[task.0 as usize];
+                let t = &self.ecs.tasks[task.0 as usize];
                 let (strategies, constraints) = match t.owner {
                     TaskOwner::Service(s) => {
-                        let s = &self.services[s.0 as usize];
+                        let s = &self.ecs.services[s.0 as usize];
                         (&s.strategies, &s.constraints)
                     }
                     TaskOwner::Job(j) => {
-                        let j = &self.jobs[j.0 as usize];
+                        let j = &self.ecs.jobs[j.0 as usize];
                         (&j.strategies, &j.constraints)
                     }
                 };
                 // AZ rebalancing restricts the placement to one zone with a memberOf.
                 let with_az: Vec<Constraint>;
-                let constraints: &[Constraint] = match self.forced_az {
+                let constraints: &[Constraint] = match self.ecs.forced_az {
                     None => constraints,
                     Some(a) => {
                         let expression = format!(
@@ -147,7 +147,7 @@ impl Simulation<'_> {
                     }
                 };
                 let req = PlacementRequest {
-                    demand: &self.demands[t.demand as usize],
+                    demand: &self.ecs.demands[t.demand as usize],
                     group: t.group,
                     constraints,
                     strategies,
@@ -158,18 +158,21 @@ impl Simulation<'_> {
                     crate::explain::ExplainRequest::Task(id) => *id == task.0,
                     crate::explain::ExplainRequest::At(ms) => self.now().as_ms() >= *ms,
                     _ => false,
-                } && self.explanations.placement.is_none();
-                let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
-                let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
+                } && self.report.explanations.placement.is_none();
+                let trace = explain.then(|| self.ecs.placer.explain(&self.ecs.cluster, &req));
+                let chosen = self
+                    .ecs
+                    .placer
+                    .place(&self.ecs.cluster, &req, &mut self.ecs.rng_placement);
                 if let Some(trace) = trace {
                     let e = self.placement_explanation(task, &req, trace, chosen);
-                    self.explanations.placement = Some(e);
+                    self.report.explanations.placement = Some(e);
                 }
                 let Some(inst) = chosen else {
                     return Ok(false);
                 };
                 let detail = if self.sink.enabled() {
-                    self.placer.describe_choice(&self.cluster, &req, inst)
+                    self.ecs.placer.describe_choice(&self.ecs.cluster, &req, inst)
                 } else {
                     String::new()
                 };
@@ -189,14 +192,14 @@ impl Simulation<'_> {
         if down.iter().all(|d| *d) {
             return Ok(false);
         }
-        if self.fargate_buckets[usize::from(spot)].take(now.as_ms()).is_err() {
+        if self.ecs.fargate.buckets[usize::from(spot)].take(now.as_ms()).is_err() {
             return Ok(false);
         }
-        let owner = self.tasks[task.0 as usize].owner;
-        let forced = self.forced_az;
+        let owner = self.ecs.tasks[task.0 as usize].owner;
+        let forced = self.ecs.forced_az;
         let counts = match owner {
-            TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
-            TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
+            TaskOwner::Service(s) => &mut self.ecs.services[s.0 as usize].fargate_az_counts,
+            TaskOwner::Job(j) => &mut self.ecs.jobs[j.0 as usize].fargate_az_counts,
         };
         let az = match forced {
             Some(a) => a.0 as usize,
@@ -206,16 +209,20 @@ impl Simulation<'_> {
             },
         };
         counts[az] += 1;
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.ecs.tasks[task.0 as usize];
         t.fargate = Some(FargateSlot {
             az: AzIdx(az as u16),
             spot,
         });
         t.placed_at = Some(now);
         self.observer.task_placed(now - t.submitted_at);
-        self.fargate_running += 1;
+        self.ecs.fargate.running += 1;
         self.owner_started_placement(owner);
-        let delay = self.sc.lifecycle.awsvpc_provisioning.sample(&mut self.rng_lifecycle);
+        let delay = self
+            .sc
+            .lifecycle
+            .awsvpc_provisioning
+            .sample(&mut self.ecs.rng_lifecycle);
         self.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskProvisioned(task));
         let what = if spot { "FARGATE_SPOT" } else { "FARGATE" };
@@ -230,24 +237,26 @@ impl Simulation<'_> {
 
     fn owner_started_placement(&mut self, owner: TaskOwner) {
         match owner {
-            TaskOwner::Service(s) => self.services[s.0 as usize].starting += 1,
-            TaskOwner::Job(j) => self.jobs[j.0 as usize].starting += 1,
+            TaskOwner::Service(s) => self.ecs.services[s.0 as usize].starting += 1,
+            TaskOwner::Job(j) => self.ecs.jobs[j.0 as usize].starting += 1,
         }
     }
 
     pub(super) fn commit_placement(&mut self, task: TaskId, inst: InstanceId, detail: String) -> Result<(), SimError> {
         let now = self.now();
         let (group, demand_idx, owner) = {
-            let t = &self.tasks[task.0 as usize];
+            let t = &self.ecs.tasks[task.0 as usize];
             (t.group, t.demand, t.owner)
         };
-        let demand = &self.demands[demand_idx as usize];
-        self.placer.reserve(&mut self.cluster, inst, task, group, demand);
-        let gi = self.cluster.instances[inst.index()].group.0 as usize;
-        self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
-        self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
+        let demand = &self.ecs.demands[demand_idx as usize];
+        self.ecs
+            .placer
+            .reserve(&mut self.ecs.cluster, inst, task, group, demand);
+        let gi = self.ecs.cluster.instances[inst.index()].group.0 as usize;
+        self.ecs.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
+        self.ecs.group_mem_reserved[gi] += u64::from(demand.memory_mib);
         let uses_eni = demand.uses_eni;
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.ecs.tasks[task.0 as usize];
         t.instance = Some(inst);
         t.placed_at = Some(now);
         self.observer.task_placed(now - t.submitted_at);
@@ -258,7 +267,7 @@ impl Simulation<'_> {
         } else {
             &lc.provisioning
         };
-        let delay = dist.sample(&mut self.rng_lifecycle);
+        let delay = dist.sample(&mut self.ecs.rng_lifecycle);
         self.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskProvisioned(task));
         self.log("TASK_PLACED", Some(task), Some(inst), detail)
@@ -266,7 +275,7 @@ impl Simulation<'_> {
 
     pub(super) fn on_provisioned(&mut self, task: TaskId) -> Result<(), SimError> {
         let now = self.now();
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.ecs.tasks[task.0 as usize];
         if t.state != TaskState::Provisioning || (t.instance.is_none() && t.fargate.is_none()) {
             return Ok(());
         }
@@ -274,12 +283,12 @@ impl Simulation<'_> {
         let delay = if let Some(slot) = t.fargate {
             // Fargate bills from the start of the image pull.
             t.billing_from = Some(now);
-            let d = &self.demands[t.demand as usize];
+            let d = &self.ecs.demands[t.demand as usize];
             let hourly = self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
             self.billing.fargate_task_started(hourly);
-            self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
+            self.sc.elastic.fargate_pending.sample(&mut self.ecs.rng_lifecycle)
         } else {
-            self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
+            self.sc.lifecycle.pending.sample(&mut self.ecs.rng_lifecycle)
         };
         // A slow image pull (a fault) stretches PENDING.
         let delay = (delay as f64 * self.faults.pull_factor()).round() as u64;
@@ -290,7 +299,7 @@ impl Simulation<'_> {
 
     pub(super) fn on_started(&mut self, task: TaskId) -> Result<(), SimError> {
         let now = self.now();
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         if t.state != TaskState::Pending {
             return Ok(());
         }
@@ -300,7 +309,7 @@ impl Simulation<'_> {
             return self.task_failed_to_start(task);
         }
         let crash = behaviour.crash_after.as_ref().map(|d| self.faults.sample(d));
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.ecs.tasks[task.0 as usize];
         t.state = TaskState::Running;
         t.running_at = Some(now);
         let (owner, run_for, inst) = (t.owner, t.run_for_ms, t.instance);
@@ -323,12 +332,12 @@ impl Simulation<'_> {
         }
         match owner {
             TaskOwner::Service(s) => {
-                let st = &mut self.services[s.0 as usize];
+                let st = &mut self.ecs.services[s.0 as usize];
                 st.starting -= 1;
                 st.running += 1;
             }
             TaskOwner::Job(j) => {
-                let js = &mut self.jobs[j.0 as usize];
+                let js = &mut self.ecs.jobs[j.0 as usize];
                 js.starting -= 1;
                 js.running += 1;
             }
@@ -341,7 +350,7 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_exited(&mut self, task: TaskId) -> Result<(), SimError> {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         if t.state != TaskState::Running {
             return Ok(());
         }
@@ -355,7 +364,7 @@ impl Simulation<'_> {
     }
 
     pub(super) fn on_provisioning_timeout(&mut self, task: TaskId) -> Result<(), SimError> {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
             return Ok(());
         }
@@ -371,7 +380,7 @@ impl Simulation<'_> {
     pub(super) fn stop_task(&mut self, task: TaskId, reason: &str) -> Result<(), SimError> {
         let now = self.now();
         let (owner, group, demand_idx, inst, fargate, state, item) = {
-            let t = &self.tasks[task.0 as usize];
+            let t = &self.ecs.tasks[task.0 as usize];
             (
                 t.owner,
                 t.group,
@@ -387,29 +396,29 @@ impl Simulation<'_> {
         }
         let placed = inst.is_some() || fargate.is_some();
         if let Some(i) = inst {
-            let demand = &self.demands[demand_idx as usize];
-            self.placer.release(&mut self.cluster, i, task, group, demand);
-            let gi = self.cluster.instances[i.index()].group.0 as usize;
-            self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
-            self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
+            let demand = &self.ecs.demands[demand_idx as usize];
+            self.ecs.placer.release(&mut self.ecs.cluster, i, task, group, demand);
+            let gi = self.ecs.cluster.instances[i.index()].group.0 as usize;
+            self.ecs.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
+            self.ecs.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
         }
         if let Some(slot) = fargate {
-            self.fargate_running -= 1;
-            if let Some(from) = self.tasks[task.0 as usize].billing_from {
-                let d = &self.demands[demand_idx as usize];
+            self.ecs.fargate.running -= 1;
+            if let Some(from) = self.ecs.tasks[task.0 as usize].billing_from {
+                let d = &self.ecs.demands[demand_idx as usize];
                 let hourly = self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
                 self.billing.fargate_task_stopped(hourly, now - from);
             }
             let counts = match owner {
-                TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
-                TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
+                TaskOwner::Service(s) => &mut self.ecs.services[s.0 as usize].fargate_az_counts,
+                TaskOwner::Job(j) => &mut self.ecs.jobs[j.0 as usize].fargate_az_counts,
             };
             counts[slot.az.0 as usize] -= 1;
         }
-        self.tasks[task.0 as usize].state = TaskState::Stopped;
+        self.ecs.tasks[task.0 as usize].state = TaskState::Stopped;
         match owner {
             TaskOwner::Service(s) => {
-                let st = &mut self.services[s.0 as usize];
+                let st = &mut self.ecs.services[s.0 as usize];
                 match state {
                     TaskState::Running => st.running -= 1,
                     _ if placed => st.starting -= 1,
@@ -429,7 +438,7 @@ impl Simulation<'_> {
                 self.schedule_reconcile(s, now);
             }
             TaskOwner::Job(j) => {
-                let js = &mut self.jobs[j.0 as usize];
+                let js = &mut self.ecs.jobs[j.0 as usize];
                 match state {
                     TaskState::Running => js.running -= 1,
                     _ if placed => js.starting -= 1,
@@ -463,7 +472,7 @@ impl Simulation<'_> {
         trace: crate::aws::ecs::placement::ChainTrace,
         chosen: Option<InstanceId>,
     ) -> crate::explain::PlacementExplanation {
-        let inst = |id: InstanceId| &self.cluster.instances[id.index()];
+        let inst = |id: InstanceId| &self.ecs.cluster.instances[id.index()];
         let candidates = trace
             .instances
             .iter()
@@ -490,11 +499,11 @@ impl Simulation<'_> {
             (Some(_), 1) => "the only instance left after the chain".to_string(),
             (Some(_), n) => format!("chosen uniformly at random among the {n} instances left after the chain"),
         };
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         crate::explain::PlacementExplanation {
             time_s: self.now().to_string(),
             task: task.to_string(),
-            task_group: self.cluster.group_name(t.group).to_string(),
+            task_group: self.ecs.cluster.group_name(t.group).to_string(),
             cpu_units: req.demand.cpu_units,
             memory_mib: req.demand.memory_mib,
             candidates,
@@ -505,32 +514,34 @@ impl Simulation<'_> {
     }
 
     pub(super) fn diagnose(&self, task: TaskId) -> crate::aws::ecs::placement::PlacementFailure {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.ecs.tasks[task.0 as usize];
         let (strategies, constraints) = self.request_parts(task);
         let scope = match self.target_of(task) {
             Target::Ec2 { scope, .. } => scope,
             Target::Fargate { .. } => None,
         };
         let req = PlacementRequest {
-            demand: &self.demands[t.demand as usize],
+            demand: &self.ecs.demands[t.demand as usize],
             group: t.group,
             constraints,
             strategies,
             only_instance: None,
             scope,
         };
-        self.placer.diagnose(&self.cluster, &req)
+        self.ecs.placer.diagnose(&self.ecs.cluster, &req)
     }
 
     /// Tasks waiting for managed-scaling capacity, cluster-wide (capped by quota).
     pub(super) fn provisioning_waiting(&self) -> u32 {
         let managed = |t: &TaskId| matches!(self.target_of(*t), Target::Ec2 { managed: true, .. });
         let s: usize = self
+            .ecs
             .services
             .iter()
             .map(|s| s.unplaced.iter().filter(|t| managed(t)).count())
             .sum();
         let j: usize = self
+            .ecs
             .jobs
             .iter()
             .map(|j| j.queue.iter().filter(|t| managed(t)).count())

@@ -161,6 +161,31 @@ pub fn instances_needed(tasks: &[(u32, u32, bool)], capacity: (u32, u32, u32)) -
     bins.len() as u32
 }
 
+/// Where a new task of a service or job goes.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub(crate) enum Target {
+    /// Any container instance (launch type EC2), or those of one Auto Scaling group provider.
+    Ec2 {
+        provider: Option<u16>,
+        scope: Option<crate::aws::ecs::model::GroupIdx>,
+        managed: bool,
+    },
+    Fargate {
+        provider: Option<u16>,
+        spot: bool,
+    },
+}
+
+/// An Auto Scaling group capacity provider.
+pub(crate) struct AsgProvider {
+    pub(crate) provider: usize,
+    pub(crate) group: crate::aws::ecs::model::GroupIdx,
+    pub(crate) managed: Option<ManagedScaling>,
+    pub(crate) termination_protection: bool,
+    pub(crate) draining: bool,
+    pub(crate) last_m: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
