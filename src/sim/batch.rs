@@ -8,12 +8,12 @@ impl Simulation<'_> {
         let sc = self.sc;
         for (ji, j) in sc.batch_jobs.iter().enumerate() {
             let td = &sc.task_definitions[j.task_definition];
-            let demand = self.intern_demand(td.demand.clone());
+            let demand = self.ecs.intern_demand(td.demand.clone());
             let spec = j
                 .placement_strategy
                 .clone()
                 .unwrap_or_else(|| vec![StrategySpec::Random]);
-            let strategies = self.resolve_strategies(&spec);
+            let strategies = self.ecs.resolve_strategies(&spec);
             let group = self.ecs.cluster.intern_group(&j.group);
             let items = match &j.launch {
                 Launch::Strategy(items) => items.len(),
@@ -24,7 +24,7 @@ impl Simulation<'_> {
                 group,
                 demand,
                 strategies,
-                constraints: Self::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
+                constraints: Ecs::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
                 launch: j.launch.clone(),
                 item_counts: vec![0; items],
                 queue: VecDeque::new(),
@@ -49,7 +49,7 @@ impl Simulation<'_> {
         // A trace row may override the task definition's CPU and memory.
         let demand = if sub.cpu_units.is_some() || sub.memory_mib.is_some() {
             let base = self.sc.task_definitions[spec.task_definition].demand.clone();
-            self.intern_demand(TaskDemand {
+            self.ecs.intern_demand(TaskDemand {
                 cpu_units: sub.cpu_units.unwrap_or(base.cpu_units),
                 memory_mib: sub.memory_mib.unwrap_or(base.memory_mib),
                 ..base
@@ -62,12 +62,15 @@ impl Simulation<'_> {
         let on_no_capacity = spec.on_no_capacity.clone();
         for (demand, run) in batch {
             let js = &self.ecs.jobs[j.0 as usize];
-            let Some((target, item)) = self.choose_target(&js.launch, &js.item_counts) else {
+            let Some((target, item)) = self.ecs.choose_target(&js.launch, &js.item_counts) else {
                 continue;
             };
             let task = self.new_task(TaskOwner::Job(j), group, demand, run, target, item);
             if let Target::Ec2 { scope, .. } = target {
-                if !self.demand_fits_somewhere(&self.ecs.demands[demand as usize].clone(), scope) {
+                if !self
+                    .ecs
+                    .demand_fits_somewhere(&self.ecs.demands[demand as usize].clone(), scope)
+                {
                     // No instance could ever hold it: fail now rather than block the queue forever.
                     self.fail_task(task, "the task is larger than every instance it may run on")?;
                     continue;
@@ -81,7 +84,7 @@ impl Simulation<'_> {
             let fargate = matches!(target, Target::Fargate { .. });
             if (queue_empty || on_no_capacity == OnNoCapacity::Fail) && !fargate && !managed {
                 // This task itself failed to place: record why, as RunTask's failures[] would.
-                let failure = self.diagnose(task);
+                let failure = self.ecs.diagnose(task);
                 self.observer.placement_failed(None);
                 let detail = format!("RunTask failure reason \"{}\"; {failure}", failure.reason.code());
                 self.log("TASK_PLACEMENT_FAILED", Some(task), failure.closest, detail)?;
@@ -89,7 +92,7 @@ impl Simulation<'_> {
             if managed {
                 // With managed scaling the task waits in PROVISIONING for capacity, up to the
                 // cluster quota, then times out.
-                if self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
+                if self.ecs.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
                     self.fail_task(task, "too many tasks in PROVISIONING in the cluster (quota)")?;
                     continue;
                 }
@@ -136,7 +139,7 @@ impl Simulation<'_> {
                 self.ecs.jobs[j].queue.pop_front();
             } else {
                 blocked[j] = true;
-                let target = self.target_of(head);
+                let target = self.ecs.target_of(head);
                 if matches!(target, Target::Fargate { .. }) {
                     self.retry_fargate_later(target);
                 }
@@ -162,11 +165,6 @@ impl Simulation<'_> {
             self.ecs.fargate.retry_at = Some(at);
             self.queue.schedule(SimTime(at), LANE_ARRIVAL, Event::RetryWaiting);
         }
-    }
-
-    pub(super) fn tasks_waiting(&self) -> u64 {
-        self.ecs.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
-            + self.ecs.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
     }
 
     /// Gives up a batch task that never got an instance.

@@ -206,23 +206,12 @@ impl Simulation<'_> {
         self.instance_may_be_drained(id)
     }
 
-    fn non_daemon_tasks(&self, id: InstanceId) -> usize {
-        self.ecs.cluster.instances[id.index()]
-            .tasks
-            .iter()
-            .filter(|t| match self.ecs.tasks[t.0 as usize].owner {
-                TaskOwner::Service(s) => !self.ecs.services[s.0 as usize].daemon,
-                TaskOwner::Job(_) => true,
-            })
-            .count()
-    }
-
     /// Called when a task leaves an instance: a draining instance with no non-daemon task
     /// left terminates.
     pub(super) fn instance_may_be_drained(&mut self, id: InstanceId) -> Result<(), SimError> {
         if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Draining
             && self.ecs.terminate_when_drained[id.index()]
-            && self.non_daemon_tasks(id) == 0
+            && self.ecs.non_daemon_tasks(id) == 0
         {
             self.terminate(id, "drained; Auto Scaling group scale-in")?;
         }
@@ -236,17 +225,6 @@ impl Simulation<'_> {
         Ok(())
     }
 
-    /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
-    fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
-        self.ecs
-            .cluster
-            .instances
-            .iter()
-            .filter(|i| i.group == g && matches!(i.status, InstanceStatus::Launching | InstanceStatus::Active))
-            .map(|i| i.id)
-            .collect()
-    }
-
     /// One minute of cluster auto scaling for every managed ASG provider.
     pub(super) fn cas_tick(&mut self) -> Result<(), SimError> {
         for a in 0..self.ecs.providers.len() {
@@ -255,13 +233,13 @@ impl Simulation<'_> {
             };
             let g = self.ecs.providers[a].group;
             let provider = self.ecs.providers[a].provider as u16;
-            let members = self.group_instances(g);
+            let members = self.ecs.group_instances(g);
             let n = members.len() as u32;
             let empty = members
                 .iter()
                 .filter(|i| {
                     self.ecs.cluster.instances[i.index()].status == InstanceStatus::Active
-                        && self.non_daemon_tasks(**i) == 0
+                        && self.ecs.non_daemon_tasks(**i) == 0
                 })
                 .count() as u32;
             let waiting: Vec<(u32, u32, bool)> = self
@@ -348,7 +326,7 @@ impl Simulation<'_> {
         let protect = self.ecs.providers[a].termination_protection;
         let candidates: Vec<(InstanceId, AzIdx)> = members
             .into_iter()
-            .filter(|i| !protect || self.non_daemon_tasks(*i) == 0)
+            .filter(|i| !protect || self.ecs.non_daemon_tasks(*i) == 0)
             .map(|i| (i, self.ecs.cluster.instances[i.index()].az))
             .collect();
         let zones = self.sc.availability_zones.len();
@@ -383,20 +361,13 @@ impl Simulation<'_> {
             let gi = GroupIdx(g as u16);
             // The ASG sees a manually drained instance as in service; not one ECS is draining
             // away for termination.
-            let live = self.asg_in_service(gi).len() as u32;
+            let live = self.ecs.asg_in_service(gi).len() as u32;
             for _ in 0..self.ec2.replacements_needed(gi, live) {
                 let Some(id) = self.try_launch_instance(gi) else { break };
                 self.instance_launch_started(gi, id, "Auto Scaling group replaces a lost instance".into())?;
             }
         }
         Ok(())
-    }
-
-    /// The group's instances the Auto Scaling group counts as in service.
-    fn asg_in_service(&self, g: GroupIdx) -> Vec<InstanceId> {
-        self.live_instances_of(|i| {
-            i.group == g && !(i.status == InstanceStatus::Draining && self.ecs.terminate_when_drained[i.id.index()])
-        })
     }
 
     /// Schedules a launched instance's registration and logs the launch.
@@ -416,7 +387,7 @@ impl Simulation<'_> {
             .copied()
             .filter(|a| !self.faults.ec2_blocked(*a))
             .collect();
-        let members = self.asg_in_service(gi);
+        let members = self.ecs.asg_in_service(gi);
         let mut counts = vec![0usize; self.sc.availability_zones.len()];
         for i in &members {
             counts[self.ecs.cluster.instances[i.index()].az.0 as usize] += 1;

@@ -169,7 +169,7 @@ impl Simulation<'_> {
         }
         let desired = st.desired;
         let (min_healthy, max_tasks) = deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent);
-        let mine: Vec<&Task> = self.service_tasks(s).collect();
+        let mine: Vec<&Task> = self.ecs.service_tasks(s).collect();
         let total = mine.len() as u32;
         let new_active = mine.iter().filter(|t| t.definition as usize == new_def).count() as u32;
         let new_healthy = mine

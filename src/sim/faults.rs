@@ -36,22 +36,6 @@ impl Simulation<'_> {
             || !self.sc.faults.is_empty()
     }
 
-    pub(super) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
-        self.ecs
-            .cluster
-            .instances
-            .iter()
-            .filter(|i| {
-                matches!(
-                    i.status,
-                    InstanceStatus::Active | InstanceStatus::Draining | InstanceStatus::Launching
-                )
-            })
-            .filter(|i| pred(i))
-            .map(|i| i.id)
-            .collect()
-    }
-
     /// Stops every task on the instance as lost, then terminates it.
     pub(super) fn lose_instance(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
         for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
@@ -72,7 +56,7 @@ impl Simulation<'_> {
         let what = match &f.kind {
             FaultKind::TerminateInstances { group, count } => {
                 let g = GroupIdx(*group as u16);
-                let live = self.live_instances_of(|i| i.group == g);
+                let live = self.ecs.live_instances_of(|i| i.group == g);
                 let chosen = match count {
                     Selection::Ids(ids) => live.into_iter().filter(|i| ids.contains(&i.0)).collect(),
                     _ => {
@@ -92,7 +76,7 @@ impl Simulation<'_> {
             FaultKind::AzOutage { az } => {
                 self.faults.zone_out(*az, true);
                 let a = AzIdx(*az as u16);
-                let lost = self.live_instances_of(|i| i.az == a);
+                let lost = self.ecs.live_instances_of(|i| i.az == a);
                 let n = lost.len();
                 for id in lost {
                     self.lose_instance(id, "availability zone outage")?;
@@ -117,8 +101,9 @@ impl Simulation<'_> {
             }
             FaultKind::AgentDisconnect { group, count } => {
                 let g = GroupIdx(*group as u16);
-                let live =
-                    self.live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
+                let live = self
+                    .ecs
+                    .live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
                 let n = count.of(live.len());
                 for id in self.faults.pick(live, n) {
                     self.ecs.cluster.instances[id.index()].agent_connected = false;
@@ -134,7 +119,9 @@ impl Simulation<'_> {
             }
             FaultKind::DrainInstances { group } => {
                 let g = GroupIdx(*group as u16);
-                let live = self.live_instances_of(|i| i.group == g && i.status == InstanceStatus::Active);
+                let live = self
+                    .ecs
+                    .live_instances_of(|i| i.group == g && i.status == InstanceStatus::Active);
                 let n = live.len();
                 for id in live {
                     self.drain(id, false)?;
@@ -147,6 +134,7 @@ impl Simulation<'_> {
             FaultKind::StopTasks { service, count } => {
                 let s = ServiceId(*service as u16);
                 let running: Vec<TaskId> = self
+                    .ecs
                     .service_tasks(s)
                     .filter(|t| t.state == TaskState::Running)
                     .map(|t| t.id)
@@ -185,7 +173,7 @@ impl Simulation<'_> {
             }
             FaultKind::AgentDisconnect { group, .. } => {
                 let g = GroupIdx(*group as u16);
-                for id in self.live_instances_of(|i| i.group == g && !i.agent_connected) {
+                for id in self.ecs.live_instances_of(|i| i.group == g && !i.agent_connected) {
                     self.ecs.cluster.instances[id.index()].agent_connected = true;
                     self.ecs.placer.instance_changed(&self.ecs.cluster, id);
                 }
@@ -193,7 +181,10 @@ impl Simulation<'_> {
             }
             FaultKind::DrainInstances { group } => {
                 let g = GroupIdx(*group as u16);
-                for id in self.live_instances_of(|i| i.group == g && i.status == InstanceStatus::Draining) {
+                for id in self
+                    .ecs
+                    .live_instances_of(|i| i.group == g && i.status == InstanceStatus::Draining)
+                {
                     if !self.ecs.terminate_when_drained[id.index()] {
                         self.ecs.cluster.instances[id.index()].status = InstanceStatus::Active;
                         self.ecs.placer.instance_changed(&self.ecs.cluster, id);
@@ -235,7 +226,7 @@ impl Simulation<'_> {
         let hours = MINUTE_MS as f64 / 3_600_000.0;
         // Instance failures: Poisson(n / MTBF) per instance type in the minute.
         for (ty, mtbf) in &f.instance_mtbf_ms {
-            let live = self.live_instances_of(|i| {
+            let live = self.ecs.live_instances_of(|i| {
                 i.status == InstanceStatus::Active && self.sc.instance_types[i.instance_type as usize].name == *ty
             });
             let n = self.faults.poisson(live.len() as f64 * MINUTE_MS as f64 / *mtbf as f64);
@@ -254,6 +245,7 @@ impl Simulation<'_> {
                 }
                 let gi = GroupIdx(g as u16);
                 let pool: Vec<InstanceId> = self
+                    .ecs
                     .live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Launching)
                     .into_iter()
                     .filter(|i| !self.ec2.interruption_noticed(*i))
@@ -343,6 +335,7 @@ impl Simulation<'_> {
                 };
                 let Some(mem_pct) = l.memory_pct else { continue };
                 let victims: Vec<TaskId> = self
+                    .ecs
                     .service_tasks(ServiceId(s as u16))
                     .filter(|t| t.state == TaskState::Running)
                     .filter(|t| {
@@ -425,6 +418,7 @@ impl Simulation<'_> {
                         }));
             }
             for t in self
+                .ecs
                 .service_tasks(ServiceId(s as u16))
                 .filter(|t| t.state == TaskState::Running)
             {
@@ -491,6 +485,7 @@ impl Simulation<'_> {
         };
         let mut per_az = vec![0u32; self.sc.availability_zones.len()];
         let running: Vec<&Task> = self
+            .ecs
             .service_tasks(sid)
             .filter(|t| t.state == TaskState::Running)
             .collect();
@@ -507,10 +502,10 @@ impl Simulation<'_> {
 
     fn place_rebalancing_task(&mut self, s: ServiceId, az: usize) -> Result<bool, SimError> {
         let st = &self.ecs.services[s.0 as usize];
-        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+        let Some((target, item)) = self.ecs.choose_target(&st.launch, &st.item_counts) else {
             return Ok(false);
         };
-        let def = self.definition_of(TaskOwner::Service(s)) as usize;
+        let def = self.ecs.definition_of(TaskOwner::Service(s)) as usize;
         let demand = self.ecs.definition_demand[def];
         let group = st.group;
         let run = self.workload.service_task_run_time(s.0 as usize);

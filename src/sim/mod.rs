@@ -20,7 +20,6 @@ mod batch;
 mod capacity;
 mod deploy;
 mod faults;
-mod invariants;
 mod observer;
 mod report;
 mod scaling;
@@ -38,9 +37,7 @@ use crate::aws::ecs::model::{
     AzIdx, Cluster, FargateSlot, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task,
     TaskDemand, TaskId, TaskOwner, TaskState,
 };
-use crate::aws::ecs::placement::{
-    BinpackField, Constraint, PlacementRequest, Placer, QueryContext, SpreadField, Strategy,
-};
+use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, Placer, QueryContext, Strategy};
 use crate::aws::ecs::run_task::JobState;
 use crate::aws::ecs::service::{DeploymentState, ServiceState};
 use crate::aws::ecs::{Ecs, FargateCapacity};
@@ -48,9 +45,7 @@ use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
 use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::elastic::{Launch, ProviderKind};
-use crate::scenario::{
-    default_service_strategy, ConstraintSpec, OnNoCapacity, Scenario, SchedulingStrategy, StrategySpec,
-};
+use crate::scenario::{default_service_strategy, OnNoCapacity, Scenario, SchedulingStrategy, StrategySpec};
 use crate::workload::Workload;
 use observer::{Levels, Observer};
 use std::collections::{HashMap, VecDeque};
@@ -138,7 +133,7 @@ pub struct Simulation<'a> {
     opts: RunOptions,
     queue: EventQueue<Event>,
     sink: &'a mut dyn EventSink,
-    ecs: Ecs,
+    ecs: Ecs<'a>,
     ec2: Ec2AutoScaling<'a>,
     cloudwatch: CloudWatch,
     autoscaling: ApplicationAutoScaling,
@@ -172,6 +167,7 @@ impl<'a> Simulation<'a> {
             queue: EventQueue::new(),
             sink,
             ecs: Ecs {
+                sc,
                 cluster: Cluster::new(),
                 placer: Placer::new(ctx, sc.placement.max_indexes),
                 tasks: Vec::new(),
@@ -217,7 +213,7 @@ impl<'a> Simulation<'a> {
             sim.ecs.cluster.intern_attr(a);
         }
         for td in &sc.task_definitions {
-            let d = sim.intern_demand(td.demand.clone());
+            let d = sim.ecs.intern_demand(td.demand.clone());
             sim.ecs.definition_demand.push(d);
         }
         sim.setup_capacity();
@@ -230,103 +226,6 @@ impl<'a> Simulation<'a> {
             sim.queue.schedule(SimTime(MINUTE_MS), LANE_SCALING, Event::ControlTick);
         }
         sim
-    }
-
-    fn intern_demand(&mut self, d: TaskDemand) -> u32 {
-        if let Some(id) = self.ecs.demand_ids.get(&d) {
-            return *id;
-        }
-        let id = self.ecs.demands.len() as u32;
-        self.ecs.demands.push(d.clone());
-        self.ecs.demand_ids.insert(d, id);
-        id
-    }
-
-    /// Whether a demand could ever fit an instance of the scenario (at its registered size).
-    fn demand_fits_somewhere(&self, d: &TaskDemand, scope: Option<GroupIdx>) -> bool {
-        let sc = self.sc;
-        sc.instance_groups.iter().enumerate().any(|(gi, g)| {
-            if scope.is_some_and(|s| s.0 as usize != gi) || g.max_size.max(g.count) == 0 {
-                return false;
-            }
-            let ty = &sc.instance_types[g.instance_type];
-            ty.cpu_units() >= d.cpu_units
-                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
-                && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
-                && d.host_ports.iter().all(|p| !sc.reserved_ports.contains(p))
-        })
-    }
-
-    fn resolve_strategies(&mut self, spec: &[StrategySpec]) -> Vec<Strategy> {
-        spec.iter()
-            .map(|s| match s {
-                StrategySpec::BinpackCpu => Strategy::Binpack(BinpackField::Cpu),
-                StrategySpec::BinpackMemory => Strategy::Binpack(BinpackField::Memory),
-                StrategySpec::SpreadInstanceId => Strategy::Spread(SpreadField::InstanceId),
-                StrategySpec::Random => Strategy::Random,
-                StrategySpec::SpreadAttribute(name) => {
-                    let attr = self.ecs.cluster.intern_attr(name);
-                    self.ecs.cluster.track_spread_attr(attr);
-                    Strategy::Spread(SpreadField::Attribute {
-                        attr,
-                        name: name.clone(),
-                    })
-                }
-            })
-            .collect()
-    }
-
-    fn resolve_constraints(specs: &[&[ConstraintSpec]]) -> Vec<Constraint> {
-        specs
-            .iter()
-            .flat_map(|s| s.iter())
-            .map(|c| match c {
-                ConstraintSpec::DistinctInstance => Constraint::DistinctInstance,
-                ConstraintSpec::MemberOf { expression, expr } => Constraint::MemberOf {
-                    expression: expression.clone(),
-                    expr: expr.clone(),
-                },
-            })
-            .collect()
-    }
-
-    /// Where the next task goes, given a launch and the owner's per-item counts.
-    fn choose_target(&self, launch: &Launch, counts: &[u32]) -> Option<(Target, Option<usize>)> {
-        match launch {
-            Launch::Ec2 => Some((
-                Target::Ec2 {
-                    provider: None,
-                    scope: None,
-                    managed: false,
-                },
-                None,
-            )),
-            Launch::Fargate => Some((
-                Target::Fargate {
-                    provider: None,
-                    spot: false,
-                },
-                None,
-            )),
-            Launch::Strategy(items) => {
-                let k = crate::aws::ecs::capacity_provider::choose_provider(items, counts)?;
-                let p = items[k].provider;
-                let t = match &self.sc.capacity_providers[p].kind {
-                    ProviderKind::Asg {
-                        group, managed_scaling, ..
-                    } => Target::Ec2 {
-                        provider: Some(p as u16),
-                        scope: Some(GroupIdx(*group as u16)),
-                        managed: managed_scaling.is_some(),
-                    },
-                    ProviderKind::Fargate { spot } => Target::Fargate {
-                        provider: Some(p as u16),
-                        spot: *spot,
-                    },
-                };
-                Some((t, Some(k)))
-            }
-        }
     }
 
     // ------------------------------------------------------------------ the run
@@ -356,12 +255,14 @@ impl<'a> Simulation<'a> {
             self.accumulate(ev.time);
             self.handle(ev.event)?;
             if self.opts.check_invariants_every_event {
-                self.check_invariants()
+                self.ecs
+                    .check_invariants()
                     .map_err(|what| SimError::InvariantViolated { at: last, what })?;
             }
         }
         self.accumulate(end);
-        self.check_invariants()
+        self.ecs
+            .check_invariants()
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
         let summary = self.summary();
         Ok(RunResult {
@@ -378,7 +279,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         let accrued = self.billing.accrue(dt_ms);
-        let (cpu, mem) = self.registered_totals();
+        let (cpu, mem) = self.ecs.registered_totals();
         let levels = Levels {
             cpu_reserved: self.ecs.cluster.cpu_reserved,
             memory_reserved: self.ecs.cluster.memory_reserved_mib,
@@ -394,12 +295,6 @@ impl<'a> Simulation<'a> {
             self.observer
                 .service_level(ServiceId(k as u16), dt_ms, s.running, s.desired, min_healthy);
         }
-    }
-
-    /// CPU units and MiB registered by ACTIVE and DRAINING instances (kept up to date on
-    /// registration and termination, so this is O(1)).
-    fn registered_totals(&self) -> (u64, u64) {
-        (self.ecs.cpu_registered, self.ecs.mem_registered)
     }
 
     fn now(&self) -> SimTime {
@@ -503,14 +398,6 @@ impl<'a> Simulation<'a> {
                 detail,
             })
             .map_err(SimError::Io)
-    }
-
-    /// The service's tasks that are not STOPPED, in creation order.
-    fn service_tasks(&self, s: ServiceId) -> impl Iterator<Item = &Task> + use<'_, 'a> {
-        self.ecs.services[s.0 as usize]
-            .live
-            .iter()
-            .map(|t| &self.ecs.tasks[t.0 as usize])
     }
 
     /// Read access for tests and tools.

@@ -79,8 +79,8 @@ impl Simulation<'_> {
 
     pub(super) fn sample_metrics(&mut self) {
         let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
-        let waiting = self.tasks_waiting();
-        let (cpu_total, mem_total) = self.registered_totals();
+        let waiting = self.ecs.tasks_waiting();
+        let (cpu_total, mem_total) = self.ecs.registered_totals();
         let cost = self.total_cost();
         let interval_cost = cost - self.report.last_sample_cost;
         self.report.last_sample_cost = cost;
@@ -214,7 +214,7 @@ impl Simulation<'_> {
             tasks_placed: self.observer.counts.placed,
             tasks_completed: self.observer.counts.completed,
             tasks_failed: self.observer.counts.failed,
-            tasks_waiting_at_end: self.tasks_waiting(),
+            tasks_waiting_at_end: self.ecs.tasks_waiting(),
             tasks_running_at_end: running_at_end,
             placement_failures: self.observer.counts.placement_failures,
             task_wait_mean_s: mean,

@@ -10,9 +10,9 @@ impl Simulation<'_> {
         let sc = self.sc;
         for s in sc.services.iter() {
             let td = &sc.task_definitions[s.task_definition];
-            let demand = self.intern_demand(td.demand.clone());
+            let demand = self.ecs.intern_demand(td.demand.clone());
             let spec = s.placement_strategy.clone().unwrap_or_else(default_service_strategy);
-            let strategies = self.resolve_strategies(&spec);
+            let strategies = self.ecs.resolve_strategies(&spec);
             let group = self.ecs.cluster.intern_group(&format!("service:{}", s.name));
             let (daemon, desired) = match s.scheduling {
                 SchedulingStrategy::Replica { desired_count } => (false, desired_count),
@@ -33,7 +33,7 @@ impl Simulation<'_> {
                 desired,
                 demand,
                 strategies,
-                constraints: Self::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
+                constraints: Ecs::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
                 launch: s.launch.clone(),
                 item_counts: vec![0; items],
                 unplaced: VecDeque::new(),
@@ -116,18 +116,18 @@ impl Simulation<'_> {
             return Ok(false);
         }
         let st = &self.ecs.services[s.0 as usize];
-        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+        let Some((target, item)) = self.ecs.choose_target(&st.launch, &st.item_counts) else {
             return Ok(false);
         };
         let managed = matches!(target, Target::Ec2 { managed: true, .. });
-        if managed && self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
+        if managed && self.ecs.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
             // The cluster's PROVISIONING quota is full: launches are throttled.
             let at = now + self.sc.lifecycle.reconcile_interval_ms;
             self.schedule_reconcile(s, at);
             return Ok(false);
         }
         let group = self.ecs.services[s.0 as usize].group;
-        let def = self.definition_of(TaskOwner::Service(s)) as usize;
+        let def = self.ecs.definition_of(TaskOwner::Service(s)) as usize;
         let demand = self.ecs.definition_demand[def];
         let run = self.workload.service_task_run_time(s.0 as usize);
         let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
@@ -152,14 +152,14 @@ impl Simulation<'_> {
                 continue;
             }
             k += 1;
-            let target = self.target_of(task);
+            let target = self.ecs.target_of(task);
             if let Target::Fargate { .. } = target {
                 self.retry_fargate_later(target);
                 continue;
             }
             if !reported && !matches!(target, Target::Ec2 { managed: true, .. }) {
                 reported = true;
-                let failure = self.diagnose(task);
+                let failure = self.ecs.diagnose(task);
                 self.observer.placement_failed(Some(s));
                 let name = self.ecs.services[s.0 as usize].name.clone();
                 self.log(
@@ -176,7 +176,7 @@ impl Simulation<'_> {
         let waiting_ec2 = self.ecs.services[s.0 as usize]
             .unplaced
             .iter()
-            .any(|t| matches!(self.target_of(*t), Target::Ec2 { managed: false, .. }));
+            .any(|t| matches!(self.ecs.target_of(*t), Target::Ec2 { managed: false, .. }));
         if waiting_ec2 {
             let retry = now + self.sc.lifecycle.reconcile_interval_ms;
             self.schedule_reconcile(s, retry);
@@ -229,6 +229,7 @@ impl Simulation<'_> {
                 .or(t.fargate.map(|f| f.az.0 as usize))
         };
         let active: Vec<&Task> = self
+            .ecs
             .service_tasks(s)
             .filter(|t| t.instance.is_some() || t.fargate.is_some())
             .collect();

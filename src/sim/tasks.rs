@@ -31,7 +31,7 @@ impl Simulation<'_> {
             strategy_item: item.map(|k| k as u8),
             fargate: None,
             billing_from: None,
-            definition: self.definition_of(owner),
+            definition: self.ecs.definition_of(owner),
             running_at: None,
             crashing: false,
         });
@@ -48,69 +48,10 @@ impl Simulation<'_> {
         id
     }
 
-    /// The target a task was created for.
-    pub(super) fn target_of(&self, task: TaskId) -> Target {
-        let t = &self.ecs.tasks[task.0 as usize];
-        match t.provider.map(|p| &self.sc.capacity_providers[p as usize].kind) {
-            None if self.is_fargate_launch(t.owner) => Target::Fargate {
-                provider: None,
-                spot: false,
-            },
-            None => Target::Ec2 {
-                provider: None,
-                scope: None,
-                managed: false,
-            },
-            Some(ProviderKind::Fargate { spot }) => Target::Fargate {
-                provider: t.provider,
-                spot: *spot,
-            },
-            Some(ProviderKind::Asg {
-                group, managed_scaling, ..
-            }) => Target::Ec2 {
-                provider: t.provider,
-                scope: Some(GroupIdx(*group as u16)),
-                managed: managed_scaling.is_some(),
-            },
-        }
-    }
-
-    /// The task definition a new task of this owner runs.
-    pub(super) fn definition_of(&self, owner: TaskOwner) -> u16 {
-        match owner {
-            TaskOwner::Service(s) => {
-                let st = &self.ecs.services[s.0 as usize];
-                st.deployment.as_ref().map_or(st.definition, |d| d.new_definition) as u16
-            }
-            TaskOwner::Job(j) => self.sc.batch_jobs[j.0 as usize].task_definition as u16,
-        }
-    }
-
-    fn is_fargate_launch(&self, owner: TaskOwner) -> bool {
-        let launch = match owner {
-            TaskOwner::Service(s) => &self.ecs.services[s.0 as usize].launch,
-            TaskOwner::Job(j) => &self.ecs.jobs[j.0 as usize].launch,
-        };
-        *launch == Launch::Fargate
-    }
-
-    fn request_parts(&self, task: TaskId) -> (&[Strategy], &[Constraint]) {
-        match self.ecs.tasks[task.0 as usize].owner {
-            TaskOwner::Service(s) => {
-                let s = &self.ecs.services[s.0 as usize];
-                (&s.strategies, &s.constraints)
-            }
-            TaskOwner::Job(j) => {
-                let j = &self.ecs.jobs[j.0 as usize];
-                (&j.strategies, &j.constraints)
-            }
-        }
-    }
-
     /// Tries to place `task` (on an instance, or on Fargate when a launch token is free); on
     /// success reserves, logs and schedules its lifecycle.
     pub(super) fn try_place(&mut self, task: TaskId) -> Result<bool, SimError> {
-        match self.target_of(task) {
+        match self.ecs.target_of(task) {
             Target::Fargate { spot, .. } => self.try_start_fargate(task, spot),
             Target::Ec2 { scope, .. } => {
                 let t = &self.ecs.tasks[task.0 as usize];
@@ -165,7 +106,9 @@ impl Simulation<'_> {
                     .placer
                     .place(&self.ecs.cluster, &req, &mut self.ecs.rng_placement);
                 if let Some(trace) = trace {
-                    let e = self.placement_explanation(task, &req, trace, chosen);
+                    let e = self
+                        .ecs
+                        .placement_explanation(self.queue.now(), task, &req, trace, chosen);
                     self.report.explanations.placement = Some(e);
                 }
                 let Some(inst) = chosen else {
@@ -463,89 +406,5 @@ impl Simulation<'_> {
             self.drain_wait_queue()?;
         }
         Ok(())
-    }
-
-    fn placement_explanation(
-        &self,
-        task: TaskId,
-        req: &PlacementRequest<'_>,
-        trace: crate::aws::ecs::placement::ChainTrace,
-        chosen: Option<InstanceId>,
-    ) -> crate::explain::PlacementExplanation {
-        let inst = |id: InstanceId| &self.ecs.cluster.instances[id.index()];
-        let candidates = trace
-            .instances
-            .iter()
-            .map(|(id, r)| crate::explain::Candidate {
-                instance: id.to_string(),
-                instance_type: self.sc.instance_types[inst(*id).instance_type as usize].name.clone(),
-                availability_zone: self.sc.availability_zones[inst(*id).az.0 as usize].clone(),
-                cpu_free_units: inst(*id).cpu_free,
-                memory_free_mib: inst(*id).memory_free_mib,
-                filtered_out: r.map(|r| r.code().to_string()),
-            })
-            .collect();
-        let steps = trace
-            .steps
-            .iter()
-            .map(|(s, m, kept)| crate::explain::StrategyStep {
-                strategy: s.clone(),
-                measures: m.iter().map(|(i, v)| (i.to_string(), v.clone())).collect(),
-                kept: kept.iter().map(|i| i.to_string()).collect(),
-            })
-            .collect();
-        let note = match (chosen, trace.best.len()) {
-            (None, _) => "no instance passed the filters and constraints".to_string(),
-            (Some(_), 1) => "the only instance left after the chain".to_string(),
-            (Some(_), n) => format!("chosen uniformly at random among the {n} instances left after the chain"),
-        };
-        let t = &self.ecs.tasks[task.0 as usize];
-        crate::explain::PlacementExplanation {
-            time_s: self.now().to_string(),
-            task: task.to_string(),
-            task_group: self.ecs.cluster.group_name(t.group).to_string(),
-            cpu_units: req.demand.cpu_units,
-            memory_mib: req.demand.memory_mib,
-            candidates,
-            steps,
-            chosen: chosen.map(|i| i.to_string()),
-            note,
-        }
-    }
-
-    pub(super) fn diagnose(&self, task: TaskId) -> crate::aws::ecs::placement::PlacementFailure {
-        let t = &self.ecs.tasks[task.0 as usize];
-        let (strategies, constraints) = self.request_parts(task);
-        let scope = match self.target_of(task) {
-            Target::Ec2 { scope, .. } => scope,
-            Target::Fargate { .. } => None,
-        };
-        let req = PlacementRequest {
-            demand: &self.ecs.demands[t.demand as usize],
-            group: t.group,
-            constraints,
-            strategies,
-            only_instance: None,
-            scope,
-        };
-        self.ecs.placer.diagnose(&self.ecs.cluster, &req)
-    }
-
-    /// Tasks waiting for managed-scaling capacity, cluster-wide (capped by quota).
-    pub(super) fn provisioning_waiting(&self) -> u32 {
-        let managed = |t: &TaskId| matches!(self.target_of(*t), Target::Ec2 { managed: true, .. });
-        let s: usize = self
-            .ecs
-            .services
-            .iter()
-            .map(|s| s.unplaced.iter().filter(|t| managed(t)).count())
-            .sum();
-        let j: usize = self
-            .ecs
-            .jobs
-            .iter()
-            .map(|j| j.queue.iter().filter(|t| managed(t)).count())
-            .sum();
-        (s + j) as u32
     }
 }

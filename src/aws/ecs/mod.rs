@@ -8,6 +8,7 @@
 
 pub mod capacity_provider;
 pub mod fargate;
+mod invariants;
 pub mod model;
 pub mod placement;
 pub mod run_task;
@@ -21,7 +22,12 @@ use run_task::JobState;
 use service::ServiceState;
 use std::collections::HashMap;
 
-use crate::engine::StreamRng;
+use crate::aws::ecs::model::{GroupIdx, Instance, InstanceId, InstanceStatus, ServiceId, TaskId, TaskOwner};
+use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
+use crate::engine::{SimTime, StreamRng};
+use crate::scenario::elastic::{Launch, ProviderKind};
+use crate::scenario::{ConstraintSpec, Scenario, StrategySpec};
+use capacity_provider::Target;
 
 /// Fargate as ECS sees it: the launch-rate token buckets (on-demand, Spot), the pending retry
 /// of waiting tasks, and how many Fargate tasks are placed.
@@ -33,7 +39,8 @@ pub(crate) struct FargateCapacity {
 }
 
 /// The state of one ECS cluster.
-pub(crate) struct Ecs {
+pub(crate) struct Ecs<'a> {
+    pub(crate) sc: &'a Scenario,
     pub(crate) cluster: Cluster,
     pub(crate) placer: Placer,
     pub(crate) tasks: Vec<Task>,
@@ -61,4 +68,307 @@ pub(crate) struct Ecs {
     /// CPU units and MiB registered by ACTIVE and DRAINING instances.
     pub(crate) cpu_registered: u64,
     pub(crate) mem_registered: u64,
+}
+
+impl<'a> Ecs<'a> {
+    pub(crate) fn intern_demand(&mut self, d: TaskDemand) -> u32 {
+        if let Some(id) = self.demand_ids.get(&d) {
+            return *id;
+        }
+        let id = self.demands.len() as u32;
+        self.demands.push(d.clone());
+        self.demand_ids.insert(d, id);
+        id
+    }
+
+    /// Whether a demand could ever fit an instance of the scenario (at its registered size).
+    pub(crate) fn demand_fits_somewhere(&self, d: &TaskDemand, scope: Option<GroupIdx>) -> bool {
+        let sc = self.sc;
+        sc.instance_groups.iter().enumerate().any(|(gi, g)| {
+            if scope.is_some_and(|s| s.0 as usize != gi) || g.max_size.max(g.count) == 0 {
+                return false;
+            }
+            let ty = &sc.instance_types[g.instance_type];
+            ty.cpu_units() >= d.cpu_units
+                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
+                && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
+                && d.host_ports.iter().all(|p| !sc.reserved_ports.contains(p))
+        })
+    }
+
+    pub(crate) fn resolve_strategies(&mut self, spec: &[StrategySpec]) -> Vec<Strategy> {
+        spec.iter()
+            .map(|s| match s {
+                StrategySpec::BinpackCpu => Strategy::Binpack(BinpackField::Cpu),
+                StrategySpec::BinpackMemory => Strategy::Binpack(BinpackField::Memory),
+                StrategySpec::SpreadInstanceId => Strategy::Spread(SpreadField::InstanceId),
+                StrategySpec::Random => Strategy::Random,
+                StrategySpec::SpreadAttribute(name) => {
+                    let attr = self.cluster.intern_attr(name);
+                    self.cluster.track_spread_attr(attr);
+                    Strategy::Spread(SpreadField::Attribute {
+                        attr,
+                        name: name.clone(),
+                    })
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) fn resolve_constraints(specs: &[&[ConstraintSpec]]) -> Vec<Constraint> {
+        specs
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(|c| match c {
+                ConstraintSpec::DistinctInstance => Constraint::DistinctInstance,
+                ConstraintSpec::MemberOf { expression, expr } => Constraint::MemberOf {
+                    expression: expression.clone(),
+                    expr: expr.clone(),
+                },
+            })
+            .collect()
+    }
+
+    /// Where the next task goes, given a launch and the owner's per-item counts.
+    pub(crate) fn choose_target(&self, launch: &Launch, counts: &[u32]) -> Option<(Target, Option<usize>)> {
+        match launch {
+            Launch::Ec2 => Some((
+                Target::Ec2 {
+                    provider: None,
+                    scope: None,
+                    managed: false,
+                },
+                None,
+            )),
+            Launch::Fargate => Some((
+                Target::Fargate {
+                    provider: None,
+                    spot: false,
+                },
+                None,
+            )),
+            Launch::Strategy(items) => {
+                let k = crate::aws::ecs::capacity_provider::choose_provider(items, counts)?;
+                let p = items[k].provider;
+                let t = match &self.sc.capacity_providers[p].kind {
+                    ProviderKind::Asg {
+                        group, managed_scaling, ..
+                    } => Target::Ec2 {
+                        provider: Some(p as u16),
+                        scope: Some(GroupIdx(*group as u16)),
+                        managed: managed_scaling.is_some(),
+                    },
+                    ProviderKind::Fargate { spot } => Target::Fargate {
+                        provider: Some(p as u16),
+                        spot: *spot,
+                    },
+                };
+                Some((t, Some(k)))
+            }
+        }
+    }
+
+    /// CPU units and MiB registered by ACTIVE and DRAINING instances (kept up to date on
+    /// registration and termination, so this is O(1)).
+    pub(crate) fn registered_totals(&self) -> (u64, u64) {
+        (self.cpu_registered, self.mem_registered)
+    }
+
+    /// The service's tasks that are not STOPPED, in creation order.
+    pub(crate) fn service_tasks(&self, s: ServiceId) -> impl Iterator<Item = &Task> + use<'_, 'a> {
+        self.services[s.0 as usize]
+            .live
+            .iter()
+            .map(|t| &self.tasks[t.0 as usize])
+    }
+
+    /// The target a task was created for.
+    pub(crate) fn target_of(&self, task: TaskId) -> Target {
+        let t = &self.tasks[task.0 as usize];
+        match t.provider.map(|p| &self.sc.capacity_providers[p as usize].kind) {
+            None if self.is_fargate_launch(t.owner) => Target::Fargate {
+                provider: None,
+                spot: false,
+            },
+            None => Target::Ec2 {
+                provider: None,
+                scope: None,
+                managed: false,
+            },
+            Some(ProviderKind::Fargate { spot }) => Target::Fargate {
+                provider: t.provider,
+                spot: *spot,
+            },
+            Some(ProviderKind::Asg {
+                group, managed_scaling, ..
+            }) => Target::Ec2 {
+                provider: t.provider,
+                scope: Some(GroupIdx(*group as u16)),
+                managed: managed_scaling.is_some(),
+            },
+        }
+    }
+
+    /// The task definition a new task of this owner runs.
+    pub(crate) fn definition_of(&self, owner: TaskOwner) -> u16 {
+        match owner {
+            TaskOwner::Service(s) => {
+                let st = &self.services[s.0 as usize];
+                st.deployment.as_ref().map_or(st.definition, |d| d.new_definition) as u16
+            }
+            TaskOwner::Job(j) => self.sc.batch_jobs[j.0 as usize].task_definition as u16,
+        }
+    }
+
+    pub(crate) fn is_fargate_launch(&self, owner: TaskOwner) -> bool {
+        let launch = match owner {
+            TaskOwner::Service(s) => &self.services[s.0 as usize].launch,
+            TaskOwner::Job(j) => &self.jobs[j.0 as usize].launch,
+        };
+        *launch == Launch::Fargate
+    }
+
+    pub(crate) fn request_parts(&self, task: TaskId) -> (&[Strategy], &[Constraint]) {
+        match self.tasks[task.0 as usize].owner {
+            TaskOwner::Service(s) => {
+                let s = &self.services[s.0 as usize];
+                (&s.strategies, &s.constraints)
+            }
+            TaskOwner::Job(j) => {
+                let j = &self.jobs[j.0 as usize];
+                (&j.strategies, &j.constraints)
+            }
+        }
+    }
+
+    pub(crate) fn diagnose(&self, task: TaskId) -> crate::aws::ecs::placement::PlacementFailure {
+        let t = &self.tasks[task.0 as usize];
+        let (strategies, constraints) = self.request_parts(task);
+        let scope = match self.target_of(task) {
+            Target::Ec2 { scope, .. } => scope,
+            Target::Fargate { .. } => None,
+        };
+        let req = PlacementRequest {
+            demand: &self.demands[t.demand as usize],
+            group: t.group,
+            constraints,
+            strategies,
+            only_instance: None,
+            scope,
+        };
+        self.placer.diagnose(&self.cluster, &req)
+    }
+
+    /// Tasks waiting for managed-scaling capacity, cluster-wide (capped by quota).
+    pub(crate) fn provisioning_waiting(&self) -> u32 {
+        let managed = |t: &TaskId| matches!(self.target_of(*t), Target::Ec2 { managed: true, .. });
+        let s: usize = self
+            .services
+            .iter()
+            .map(|s| s.unplaced.iter().filter(|t| managed(t)).count())
+            .sum();
+        let j: usize = self
+            .jobs
+            .iter()
+            .map(|j| j.queue.iter().filter(|t| managed(t)).count())
+            .sum();
+        (s + j) as u32
+    }
+
+    pub(crate) fn placement_explanation(
+        &self,
+        now: SimTime,
+        task: TaskId,
+        req: &PlacementRequest<'_>,
+        trace: crate::aws::ecs::placement::ChainTrace,
+        chosen: Option<InstanceId>,
+    ) -> crate::explain::PlacementExplanation {
+        let inst = |id: InstanceId| &self.cluster.instances[id.index()];
+        let candidates = trace
+            .instances
+            .iter()
+            .map(|(id, r)| crate::explain::Candidate {
+                instance: id.to_string(),
+                instance_type: self.sc.instance_types[inst(*id).instance_type as usize].name.clone(),
+                availability_zone: self.sc.availability_zones[inst(*id).az.0 as usize].clone(),
+                cpu_free_units: inst(*id).cpu_free,
+                memory_free_mib: inst(*id).memory_free_mib,
+                filtered_out: r.map(|r| r.code().to_string()),
+            })
+            .collect();
+        let steps = trace
+            .steps
+            .iter()
+            .map(|(s, m, kept)| crate::explain::StrategyStep {
+                strategy: s.clone(),
+                measures: m.iter().map(|(i, v)| (i.to_string(), v.clone())).collect(),
+                kept: kept.iter().map(|i| i.to_string()).collect(),
+            })
+            .collect();
+        let note = match (chosen, trace.best.len()) {
+            (None, _) => "no instance passed the filters and constraints".to_string(),
+            (Some(_), 1) => "the only instance left after the chain".to_string(),
+            (Some(_), n) => format!("chosen uniformly at random among the {n} instances left after the chain"),
+        };
+        let t = &self.tasks[task.0 as usize];
+        crate::explain::PlacementExplanation {
+            time_s: now.to_string(),
+            task: task.to_string(),
+            task_group: self.cluster.group_name(t.group).to_string(),
+            cpu_units: req.demand.cpu_units,
+            memory_mib: req.demand.memory_mib,
+            candidates,
+            steps,
+            chosen: chosen.map(|i| i.to_string()),
+            note,
+        }
+    }
+
+    pub(crate) fn tasks_waiting(&self) -> u64 {
+        self.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
+            + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
+    }
+
+    pub(crate) fn non_daemon_tasks(&self, id: InstanceId) -> usize {
+        self.cluster.instances[id.index()]
+            .tasks
+            .iter()
+            .filter(|t| match self.tasks[t.0 as usize].owner {
+                TaskOwner::Service(s) => !self.services[s.0 as usize].daemon,
+                TaskOwner::Job(_) => true,
+            })
+            .count()
+    }
+
+    /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
+    pub(crate) fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
+        self.cluster
+            .instances
+            .iter()
+            .filter(|i| i.group == g && matches!(i.status, InstanceStatus::Launching | InstanceStatus::Active))
+            .map(|i| i.id)
+            .collect()
+    }
+
+    /// The group's instances the Auto Scaling group counts as in service.
+    pub(crate) fn asg_in_service(&self, g: GroupIdx) -> Vec<InstanceId> {
+        self.live_instances_of(|i| {
+            i.group == g && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
+        })
+    }
+
+    pub(crate) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
+        self.cluster
+            .instances
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.status,
+                    InstanceStatus::Active | InstanceStatus::Draining | InstanceStatus::Launching
+                )
+            })
+            .filter(|i| pred(i))
+            .map(|i| i.id)
+            .collect()
+    }
 }

@@ -1,22 +1,30 @@
-//! Invariants of the simulated cluster, checked at the end of every run and, in tests, after
-//! every event: no instance over-committed or under-counted, every task in exactly one state
+//! Invariants of ECS's state, checked at the end of every run and, in tests, after every
+//! event: no instance over-committed or under-counted, every task in exactly one state
 //! and on the instance it claims, and per-owner counters equal to a recount.
 
-use super::Simulation;
+use super::Ecs;
 use crate::aws::ecs::model::{TaskOwner, TaskState};
 
-impl Simulation<'_> {
+impl Ecs<'_> {
     /// Returns the first broken invariant, if any.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let n = self.ecs.cluster.instances.len();
+        let recount = self.recount()?;
+        self.check_instances(&recount)?;
+        self.check_owners(&recount)?;
+        self.check_totals(&recount)
+    }
+
+    /// What the task table says each instance and owner holds.
+    fn recount(&self) -> Result<Recount, String> {
+        let n = self.cluster.instances.len();
         let mut cpu = vec![0u64; n];
         let mut mem = vec![0u64; n];
         let mut eni = vec![0u32; n];
         let mut on_instance = vec![0usize; n];
-        let mut svc_counts = vec![(0u32, 0u32); self.ecs.services.len()];
-        let mut job_counts = vec![(0u32, 0u32); self.ecs.jobs.len()];
+        let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
+        let mut job_counts = vec![(0u32, 0u32); self.jobs.len()];
         let mut fargate = 0u64;
-        for t in &self.ecs.tasks {
+        for t in &self.tasks {
             let placed = (t.instance.is_some() || t.fargate.is_some()) && t.state != TaskState::Stopped;
             if t.instance.is_some() && t.fargate.is_some() {
                 return Err(format!("{} is both on an instance and on Fargate", t.id));
@@ -25,12 +33,12 @@ impl Simulation<'_> {
                 fargate += 1;
             }
             if let Some(i) = t.instance.filter(|_| placed) {
-                let d = &self.ecs.demands[t.demand as usize];
+                let d = &self.demands[t.demand as usize];
                 cpu[i.index()] += u64::from(d.cpu_units);
                 mem[i.index()] += u64::from(d.memory_mib);
                 eni[i.index()] += u32::from(d.uses_eni);
                 on_instance[i.index()] += 1;
-                if !self.ecs.cluster.instances[i.index()].tasks.contains(&t.id) {
+                if !self.cluster.instances[i.index()].tasks.contains(&t.id) {
                     return Err(format!(
                         "{} is {} on {i} but the instance does not list it",
                         t.id,
@@ -50,7 +58,21 @@ impl Simulation<'_> {
             c.0 += u32::from(starting);
             c.1 += u32::from(running);
         }
-        for (k, i) in self.ecs.cluster.instances.iter().enumerate() {
+        Ok(Recount {
+            cpu,
+            mem,
+            eni,
+            on_instance,
+            svc_counts,
+            job_counts,
+            fargate,
+        })
+    }
+
+    /// Each instance's reservations equal what its tasks need.
+    fn check_instances(&self, r: &Recount) -> Result<(), String> {
+        let (cpu, mem, eni, on_instance) = (&r.cpu, &r.mem, &r.eni, &r.on_instance);
+        for (k, i) in self.cluster.instances.iter().enumerate() {
             if i.cpu_free > i.cpu_total || i.memory_free_mib > i.memory_total_mib || i.eni_free > i.eni_total {
                 return Err(format!("{} has more free than registered resources", i.id));
             }
@@ -90,7 +112,13 @@ impl Simulation<'_> {
                 return Err(format!("{} has a host port used twice", i.id));
             }
         }
-        for (s, (starting, running)) in self.ecs.services.iter().zip(&svc_counts) {
+        Ok(())
+    }
+
+    /// Each service's and job's counters equal a recount.
+    fn check_owners(&self, r: &Recount) -> Result<(), String> {
+        let (svc_counts, job_counts) = (&r.svc_counts, &r.job_counts);
+        for (s, (starting, running)) in self.services.iter().zip(svc_counts) {
             if s.starting != *starting || s.running != *running {
                 return Err(format!(
                     "service {} counts {} starting / {} running, recount gives {starting} / {running}",
@@ -98,11 +126,10 @@ impl Simulation<'_> {
                 ));
             }
             let live = self
-                .ecs
                 .tasks
                 .iter()
                 .filter(|t| {
-                    matches!(t.owner, TaskOwner::Service(x) if self.ecs.services[x.0 as usize].name == s.name)
+                    matches!(t.owner, TaskOwner::Service(x) if self.services[x.0 as usize].name == s.name)
                         && t.state != TaskState::Stopped
                 })
                 .count();
@@ -113,14 +140,11 @@ impl Simulation<'_> {
                     s.live.len()
                 ));
             }
-            if s.unplaced
-                .iter()
-                .any(|t| self.ecs.tasks[t.0 as usize].instance.is_some())
-            {
+            if s.unplaced.iter().any(|t| self.tasks[t.0 as usize].instance.is_some()) {
                 return Err(format!("service {} lists a placed task as unplaced", s.name));
             }
         }
-        for (j, (starting, running)) in self.ecs.jobs.iter().zip(&job_counts) {
+        for (j, (starting, running)) in self.jobs.iter().zip(job_counts) {
             if j.starting != *starting || j.running != *running {
                 return Err(format!(
                     "job {} counts {} starting / {} running, recount gives {starting} / {running}",
@@ -128,13 +152,19 @@ impl Simulation<'_> {
                 ));
             }
         }
-        if fargate != self.ecs.fargate.running {
+        Ok(())
+    }
+
+    /// Fargate, instance states and the cluster-wide totals.
+    fn check_totals(&self, r: &Recount) -> Result<(), String> {
+        let (fargate, cpu) = (r.fargate, &r.cpu);
+        if fargate != self.fargate.running {
             return Err(format!(
                 "{} Fargate tasks counted, {fargate} found",
-                self.ecs.fargate.running
+                self.fargate.running
             ));
         }
-        for i in &self.ecs.cluster.instances {
+        for i in &self.cluster.instances {
             if i.status == crate::aws::ecs::model::InstanceStatus::Inactive && !i.tasks.is_empty() {
                 return Err(format!("{} is INACTIVE but still lists tasks", i.id));
             }
@@ -149,26 +179,36 @@ impl Simulation<'_> {
             )
         };
         let registered: u64 = self
-            .ecs
             .cluster
             .instances
             .iter()
             .filter(live)
             .map(|i| u64::from(i.cpu_total))
             .sum();
-        if registered != self.ecs.cpu_registered {
+        if registered != self.cpu_registered {
             return Err(format!(
                 "{} CPU units counted as registered, {registered} found",
-                self.ecs.cpu_registered
+                self.cpu_registered
             ));
         }
         let total_cpu: u64 = cpu.iter().sum();
-        if total_cpu != self.ecs.cluster.cpu_reserved {
+        if total_cpu != self.cluster.cpu_reserved {
             return Err(format!(
                 "cluster reserves {} CPU units, tasks need {total_cpu}",
-                self.ecs.cluster.cpu_reserved
+                self.cluster.cpu_reserved
             ));
         }
         Ok(())
     }
+}
+
+/// Per-instance and per-owner sums over the task table.
+struct Recount {
+    cpu: Vec<u64>,
+    mem: Vec<u64>,
+    eni: Vec<u32>,
+    on_instance: Vec<usize>,
+    svc_counts: Vec<(u32, u32)>,
+    job_counts: Vec<(u32, u32)>,
+    fargate: u64,
 }
