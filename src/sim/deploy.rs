@@ -5,32 +5,13 @@
 
 use super::*;
 
-/// `ceil(desired x minimumHealthyPercent / 100)` and `floor(desired x maximumPercent / 100)`.
-pub fn deployment_bounds(desired: u32, min_pct: u32, max_pct: u32) -> (u32, u32) {
-    let min_healthy = (u64::from(desired) * u64::from(min_pct)).div_ceil(100) as u32;
-    let max_tasks = (u64::from(desired) * u64::from(max_pct) / 100) as u32;
-    (min_healthy, max_tasks)
-}
-
-/// The circuit breaker's failure threshold: `clamp(ceil(0.5 x desired), 3, 200)` (current
-/// API documentation; the 2023 guide used a minimum of 10).
-pub fn circuit_breaker_threshold(desired: u32) -> u32 {
-    desired.div_ceil(2).clamp(3, 200)
-}
-
-/// The throttle's delay after `k` consecutive failures to start: `min(max, base x 2^(k-1))` (I).
-pub fn backoff_delay(k: u32, base_ms: u64, max_ms: u64) -> u64 {
-    if k == 0 {
-        return 0;
-    }
-    base_ms.saturating_mul(1u64 << (k - 1).min(40)).min(max_ms)
-}
+use crate::aws::ecs::deployment::{backoff_delay, circuit_breaker_threshold, deployment_bounds};
 
 impl Simulation<'_> {
     /// A service task reached RUNNING: the throttle resets and a waiting loss is replaced.
     pub(super) fn service_task_running(&mut self, s: ServiceId, task: TaskId) {
         let now = self.now();
-        let healthy_after = self.healthy_after(s);
+        let healthy_after = self.ecs.healthy_after(s);
         let st = &mut self.ecs.services[s.0 as usize];
         st.start_failures = 0;
         self.observer.service_task_running(now, s);
@@ -87,7 +68,7 @@ impl Simulation<'_> {
         let now = self.now();
         let t = &self.ecs.tasks[task.0 as usize];
         let TaskOwner::Service(s) = t.owner else { return };
-        let healthy_after = self.healthy_after(s);
+        let healthy_after = self.ecs.healthy_after(s);
         let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
         let def = t.definition as usize;
         let st = &mut self.ecs.services[s.0 as usize];
@@ -141,18 +122,6 @@ impl Simulation<'_> {
         Ok(())
     }
 
-    /// How long after RUNNING a service's task counts as healthy: 40 s without a load balancer
-    /// or health check, or the health-check grace period when that is longer (I).
-    pub(super) fn healthy_after(&self, s: ServiceId) -> u64 {
-        let grace = self.ecs.services[s.0 as usize].deploy_cfg.health_check_grace_period_ms;
-        self.sc.failures.healthy_after_ms.max(grace)
-    }
-
-    fn is_healthy(&self, t: &Task) -> bool {
-        let TaskOwner::Service(s) = t.owner else { return false };
-        t.state == TaskState::Running && t.running_at.is_some_and(|r| self.now() - r >= self.healthy_after(s))
-    }
-
     /// One step of a rolling deployment: start new tasks within maximumPercent, stop old ones
     /// while keeping minimumHealthyPercent, trip the circuit breaker on repeated failures.
     /// Returns false when no deployment is in progress.
@@ -174,13 +143,13 @@ impl Simulation<'_> {
         let new_active = mine.iter().filter(|t| t.definition as usize == new_def).count() as u32;
         let new_healthy = mine
             .iter()
-            .filter(|t| t.definition as usize == new_def && self.is_healthy(t))
+            .filter(|t| t.definition as usize == new_def && self.ecs.is_healthy(t, now))
             .count() as u32;
-        let healthy_total = mine.iter().filter(|t| self.is_healthy(t)).count() as u32;
+        let healthy_total = mine.iter().filter(|t| self.ecs.is_healthy(t, now)).count() as u32;
         let mut old: Vec<(bool, TaskId)> = mine
             .iter()
             .filter(|t| t.definition as usize != new_def)
-            .map(|t| (self.is_healthy(t), t.id))
+            .map(|t| (self.ecs.is_healthy(t, now), t.id))
             .collect();
         if old.is_empty() && new_healthy >= desired {
             let st = &mut self.ecs.services[s.0 as usize];
@@ -260,37 +229,5 @@ impl Simulation<'_> {
         }
         self.schedule_reconcile(s, now);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounds_match_the_documented_edges() {
-        // min 50 % with desired 4 lets 2 stop first; min 75 % with desired 2 lets none stop.
-        assert_eq!(deployment_bounds(4, 50, 200).0, 2);
-        assert_eq!(2 - deployment_bounds(2, 75, 200).0, 0);
-        // max 200 % with desired 4 lets 4 start first; max 125 % with desired 3 lets none.
-        assert_eq!(deployment_bounds(4, 100, 200).1 - 4, 4);
-        assert_eq!(deployment_bounds(3, 100, 125).1 - 3, 0);
-    }
-
-    #[test]
-    fn circuit_breaker_threshold_is_clamped() {
-        assert_eq!(circuit_breaker_threshold(1), 3);
-        assert_eq!(circuit_breaker_threshold(25), 13);
-        assert_eq!(circuit_breaker_threshold(400), 200);
-        assert_eq!(circuit_breaker_threshold(800), 200);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_fifteen_minutes() {
-        let d: Vec<u64> = (1..=9).map(|k| backoff_delay(k, 10_000, 900_000)).collect();
-        assert_eq!(
-            d,
-            vec![10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 640_000, 900_000, 900_000]
-        );
     }
 }

@@ -377,7 +377,7 @@ impl Simulation<'_> {
                 match self.ecs.tasks[t.0 as usize].state {
                     TaskState::Running => {
                         self.ecs.services[s].rebalance_task = None;
-                        if let Some(v) = self.rebalance_victim(s) {
+                        if let Some(v) = self.ecs.rebalance_victim(s) {
                             self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
                         }
                     }
@@ -473,31 +473,6 @@ impl Simulation<'_> {
             self.place_rebalancing_task(ServiceId(s as u16), low)?;
         }
         Ok(())
-    }
-
-    /// The newest RUNNING task in the AZ with the most of the service's tasks.
-    fn rebalance_victim(&self, s: usize) -> Option<TaskId> {
-        let sid = ServiceId(s as u16);
-        let az_of = |t: &Task| {
-            t.instance
-                .map(|i| self.ecs.cluster.instances[i.index()].az.0 as usize)
-                .or(t.fargate.map(|f| f.az.0 as usize))
-        };
-        let mut per_az = vec![0u32; self.sc.availability_zones.len()];
-        let running: Vec<&Task> = self
-            .ecs
-            .service_tasks(sid)
-            .filter(|t| t.state == TaskState::Running)
-            .collect();
-        for t in &running {
-            if let Some(a) = az_of(t) {
-                per_az[a] += 1;
-            }
-        }
-        running
-            .iter()
-            .max_by_key(|t| (az_of(t).map_or(0, |a| per_az[a]), t.id))
-            .map(|t| t.id)
     }
 
     fn place_rebalancing_task(&mut self, s: ServiceId, az: usize) -> Result<bool, SimError> {

@@ -30,16 +30,17 @@ use crate::aws::application_autoscaling::ApplicationAutoScaling;
 use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ec2_autoscaling::Ec2AutoScaling;
-use crate::aws::ecs::capacity_provider::StrategyItem;
+
 use crate::aws::ecs::capacity_provider::{AsgProvider, Target};
+use crate::aws::ecs::deployment::DeploymentState;
 use crate::aws::ecs::fargate::TokenBucket;
 use crate::aws::ecs::model::{
     AzIdx, Cluster, FargateSlot, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task,
     TaskDemand, TaskId, TaskOwner, TaskState,
 };
-use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, Placer, QueryContext, Strategy};
+use crate::aws::ecs::placement::{Constraint, PlacementRequest, Placer, QueryContext};
 use crate::aws::ecs::run_task::JobState;
-use crate::aws::ecs::service::{DeploymentState, ServiceState};
+use crate::aws::ecs::service::ServiceState;
 use crate::aws::ecs::{Ecs, FargateCapacity};
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;

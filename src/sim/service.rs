@@ -194,78 +194,12 @@ impl Simulation<'_> {
             let victim = if let Some(t) = st.unplaced.back() {
                 Some(*t)
             } else {
-                self.choose_scale_in_victim(s)
+                self.ecs.choose_scale_in_victim(s)
             };
             let Some(v) = victim else { break };
             self.stop_task(v, "Scaling activity initiated by deployment (desired count reduced)")?;
         }
         Ok(())
-    }
-
-    /// The task a scale-in stops (ecs-semantics §0.5, §1.7): the provider most over its share,
-    /// then tasks not yet RUNNING, then the AZ with the most of the service's tasks; within
-    /// it, under `binpack` the task whose instance keeps the most of the field free, under the
-    /// default the instance with the most of the service's tasks, under `spread` at random.
-    fn choose_scale_in_victim(&mut self, s: ServiceId) -> Option<TaskId> {
-        let draw: u64 = rand::Rng::random(&mut self.ecs.rng_placement);
-        let st = &self.ecs.services[s.0 as usize];
-        let items: Option<&Vec<StrategyItem>> = match &st.launch {
-            Launch::Strategy(items) => Some(items),
-            _ => None,
-        };
-        let over_share = |t: &Task| -> f64 {
-            match (items, t.strategy_item) {
-                (Some(items), Some(k)) => {
-                    let it = &items[k as usize];
-                    (f64::from(st.item_counts[k as usize]) - f64::from(it.base)) / f64::from(it.weight.max(1))
-                }
-                _ => 0.0,
-            }
-        };
-        let mut az_counts = vec![0u32; self.sc.availability_zones.len()];
-        let az_of = |t: &Task| -> Option<usize> {
-            t.instance
-                .map(|i| self.ecs.cluster.instances[i.index()].az.0 as usize)
-                .or(t.fargate.map(|f| f.az.0 as usize))
-        };
-        let active: Vec<&Task> = self
-            .ecs
-            .service_tasks(s)
-            .filter(|t| t.instance.is_some() || t.fargate.is_some())
-            .collect();
-        for t in &active {
-            if let Some(a) = az_of(t) {
-                az_counts[a] += 1;
-            }
-        }
-        let first = st.strategies.first();
-        let by_strategy = |t: &Task| -> u64 {
-            let Some(i) = t.instance else { return 0 };
-            let inst = &self.ecs.cluster.instances[i.index()];
-            let d = &self.ecs.demands[t.demand as usize];
-            match first {
-                Some(Strategy::Binpack(BinpackField::Memory)) => u64::from(inst.memory_free_mib + d.memory_mib),
-                Some(Strategy::Binpack(BinpackField::Cpu)) => u64::from(inst.cpu_free + d.cpu_units),
-                Some(Strategy::Spread(_)) if st.strategies.len() == 1 => 0,
-                Some(Strategy::Random) => 0,
-                _ => u64::from(inst.group_count(st.group)),
-            }
-        };
-        // Ties are broken by a per-decision random draw mixed with the task id.
-        let tie = |t: &Task| (u64::from(t.id.0)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ draw;
-        active
-            .iter()
-            .max_by(|a, b| {
-                let key = |t: &Task| {
-                    let not_running = t.state != TaskState::Running;
-                    let az = az_of(t).map_or(0, |a| az_counts[a]);
-                    (not_running, az, by_strategy(t), tie(t))
-                };
-                over_share(a)
-                    .total_cmp(&over_share(b))
-                    .then_with(|| key(a).cmp(&key(b)))
-            })
-            .map(|t| t.id)
     }
 
     pub(super) fn reconcile_daemon(&mut self, s: ServiceId) -> Result<(), SimError> {

@@ -7,6 +7,7 @@
 //! in `sim/`; the decisions that need only ECS's own state are methods here.
 
 pub mod capacity_provider;
+pub mod deployment;
 pub mod fargate;
 mod invariants;
 pub mod model;

@@ -1,9 +1,14 @@
 //! The service scheduler's state of one service: its desired count, placement, tasks by
 //! state, launch pacing, the throttle for tasks that fail to start, the deployment in
-//! progress and AZ rebalancing.
+//! progress and AZ rebalancing; and the scheduler's choices that need only ECS's state:
+//! which task a scale-in stops, which one AZ rebalancing moves, when a task counts as healthy.
 
-use super::model::{GroupId, TaskId};
+use super::capacity_provider::StrategyItem;
+use super::deployment::DeploymentState;
+use super::model::{GroupId, ServiceId, Task, TaskId, TaskOwner, TaskState};
+use super::placement::BinpackField;
 use super::placement::{Constraint, Strategy};
+use super::Ecs;
 use crate::engine::SimTime;
 use crate::scenario::elastic::Launch;
 use std::collections::VecDeque;
@@ -46,10 +51,109 @@ pub(crate) struct ServiceState {
     pub(crate) live: Vec<TaskId>,
 }
 
-/// A rolling deployment in progress (ecs-semantics §2.4-2.5).
-pub(crate) struct DeploymentState {
-    pub(crate) new_definition: usize,
-    pub(crate) failures: u32,
-    pub(crate) threshold: u32,
-    pub(crate) started_at: SimTime,
+/// Mixes a task id with a per-decision random draw so that scale-in ties break at random but
+/// reproducibly: 2^64 divided by the golden ratio (Fibonacci hashing).
+const TIE_HASH_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Ecs<'_> {
+    /// The task a scale-in stops (ecs-semantics §0.5, §1.7): the provider most over its share,
+    /// then tasks not yet RUNNING, then the AZ with the most of the service's tasks; within
+    /// it, under `binpack` the task whose instance keeps the most of the field free, under the
+    /// default the instance with the most of the service's tasks, under `spread` at random.
+    pub(crate) fn choose_scale_in_victim(&mut self, s: ServiceId) -> Option<TaskId> {
+        let draw: u64 = rand::Rng::random(&mut self.rng_placement);
+        let st = &self.services[s.0 as usize];
+        let items: Option<&Vec<StrategyItem>> = match &st.launch {
+            Launch::Strategy(items) => Some(items),
+            _ => None,
+        };
+        let over_share = |t: &Task| -> f64 {
+            match (items, t.strategy_item) {
+                (Some(items), Some(k)) => {
+                    let it = &items[k as usize];
+                    (f64::from(st.item_counts[k as usize]) - f64::from(it.base)) / f64::from(it.weight.max(1))
+                }
+                _ => 0.0,
+            }
+        };
+        let mut az_counts = vec![0u32; self.sc.availability_zones.len()];
+        let az_of = |t: &Task| -> Option<usize> {
+            t.instance
+                .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                .or(t.fargate.map(|f| f.az.0 as usize))
+        };
+        let active: Vec<&Task> = self
+            .service_tasks(s)
+            .filter(|t| t.instance.is_some() || t.fargate.is_some())
+            .collect();
+        for t in &active {
+            if let Some(a) = az_of(t) {
+                az_counts[a] += 1;
+            }
+        }
+        let first = st.strategies.first();
+        let by_strategy = |t: &Task| -> u64 {
+            let Some(i) = t.instance else { return 0 };
+            let inst = &self.cluster.instances[i.index()];
+            let d = &self.demands[t.demand as usize];
+            match first {
+                Some(Strategy::Binpack(BinpackField::Memory)) => u64::from(inst.memory_free_mib + d.memory_mib),
+                Some(Strategy::Binpack(BinpackField::Cpu)) => u64::from(inst.cpu_free + d.cpu_units),
+                Some(Strategy::Spread(_)) if st.strategies.len() == 1 => 0,
+                Some(Strategy::Random) => 0,
+                _ => u64::from(inst.group_count(st.group)),
+            }
+        };
+        // Ties are broken by a per-decision random draw mixed with the task id.
+        let tie = |t: &Task| (u64::from(t.id.0)).wrapping_mul(TIE_HASH_MULTIPLIER) ^ draw;
+        active
+            .iter()
+            .max_by(|a, b| {
+                let key = |t: &Task| {
+                    let not_running = t.state != TaskState::Running;
+                    let az = az_of(t).map_or(0, |a| az_counts[a]);
+                    (not_running, az, by_strategy(t), tie(t))
+                };
+                over_share(a)
+                    .total_cmp(&over_share(b))
+                    .then_with(|| key(a).cmp(&key(b)))
+            })
+            .map(|t| t.id)
+    }
+
+    /// The newest RUNNING task in the AZ with the most of the service's tasks.
+    pub(crate) fn rebalance_victim(&self, s: usize) -> Option<TaskId> {
+        let sid = ServiceId(s as u16);
+        let az_of = |t: &Task| {
+            t.instance
+                .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                .or(t.fargate.map(|f| f.az.0 as usize))
+        };
+        let mut per_az = vec![0u32; self.sc.availability_zones.len()];
+        let running: Vec<&Task> = self
+            .service_tasks(sid)
+            .filter(|t| t.state == TaskState::Running)
+            .collect();
+        for t in &running {
+            if let Some(a) = az_of(t) {
+                per_az[a] += 1;
+            }
+        }
+        running
+            .iter()
+            .max_by_key(|t| (az_of(t).map_or(0, |a| per_az[a]), t.id))
+            .map(|t| t.id)
+    }
+
+    /// How long after RUNNING a service's task counts as healthy: 40 s without a load balancer
+    /// or health check, or the health-check grace period when that is longer (I).
+    pub(crate) fn healthy_after(&self, s: ServiceId) -> u64 {
+        let grace = self.services[s.0 as usize].deploy_cfg.health_check_grace_period_ms;
+        self.sc.failures.healthy_after_ms.max(grace)
+    }
+
+    pub(crate) fn is_healthy(&self, t: &Task, now: SimTime) -> bool {
+        let TaskOwner::Service(s) = t.owner else { return false };
+        t.state == TaskState::Running && t.running_at.is_some_and(|r| now - r >= self.healthy_after(s))
+    }
 }
