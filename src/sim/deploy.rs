@@ -13,7 +13,7 @@ impl Simulation<'_> {
         let now = self.now();
         let healthy_after = self.ecs.healthy_after(s);
         let st = &mut self.ecs.services[s.0 as usize];
-        st.start_failures = 0;
+        st.throttle.start_failures = 0;
         self.observer.service_task_running(now, s);
         if st.deployment.is_some() {
             self.queue
@@ -44,11 +44,11 @@ impl Simulation<'_> {
         if let TaskOwner::Service(s) = owner {
             let f = &self.sc.failures;
             let st = &mut self.ecs.services[s.0 as usize];
-            st.start_failures += 1;
-            let delay = backoff_delay(st.start_failures, f.backoff_base_ms, f.backoff_max_ms);
-            st.next_launch_at = now + delay;
+            st.throttle.start_failures += 1;
+            let delay = backoff_delay(st.throttle.start_failures, f.backoff_base_ms, f.backoff_max_ms);
+            st.throttle.next_launch_at = now + delay;
             let name = st.name.clone();
-            if st.start_failures >= 2 {
+            if st.throttle.start_failures >= 2 {
                 self.log(
                     "SERVICE_THROTTLED",
                     Some(task),
@@ -98,8 +98,8 @@ impl Simulation<'_> {
             started_at: now,
         });
         // A new task definition returns the service to normal scheduling at once.
-        st.start_failures = 0;
-        st.next_launch_at = now;
+        st.throttle.start_failures = 0;
+        st.throttle.next_launch_at = now;
         st.steady = false;
         let name = st.name.clone();
         let family = self.sc.task_definitions[definition].family.clone();
@@ -172,14 +172,14 @@ impl Simulation<'_> {
         }
         // Start new tasks within maximumPercent (and the throttle).
         let can_start = max_tasks.saturating_sub(total).min(desired.saturating_sub(new_active));
-        if now >= self.ecs.services[s.0 as usize].next_launch_at {
+        if now >= self.ecs.services[s.0 as usize].throttle.next_launch_at {
             for _ in 0..can_start {
                 if !self.launch_service_task(s)? {
                     break;
                 }
             }
         } else {
-            let at = self.ecs.services[s.0 as usize].next_launch_at;
+            let at = self.ecs.services[s.0 as usize].throttle.next_launch_at;
             self.schedule_reconcile(s, at);
         }
         // Stop old tasks while keeping minimumHealthyPercent: unhealthy old tasks first.
@@ -225,7 +225,7 @@ impl Simulation<'_> {
             self.start_deployment(s, stable, "rollback")?;
         } else {
             // No new tasks are launched for the failed revision.
-            self.ecs.services[s.0 as usize].next_launch_at = SimTime::MAX;
+            self.ecs.services[s.0 as usize].throttle.next_launch_at = SimTime::MAX;
         }
         self.schedule_reconcile(s, now);
         Ok(())

@@ -373,15 +373,15 @@ impl Simulation<'_> {
         let naz = self.sc.availability_zones.len();
         for s in 0..self.ecs.services.len() {
             // A started rebalancing task: once it runs, stop one in the fullest AZ.
-            if let Some(t) = self.ecs.services[s].rebalance_task {
+            if let Some(t) = self.ecs.services[s].rebalance.task {
                 match self.ecs.tasks[t.0 as usize].state {
                     TaskState::Running => {
-                        self.ecs.services[s].rebalance_task = None;
+                        self.ecs.services[s].rebalance.task = None;
                         if let Some(v) = self.ecs.rebalance_victim(s) {
                             self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
                         }
                     }
-                    TaskState::Stopped => self.ecs.services[s].rebalance_task = None,
+                    TaskState::Stopped => self.ecs.services[s].rebalance.task = None,
                     _ => {}
                 }
                 continue;
@@ -438,8 +438,8 @@ impl Simulation<'_> {
                 continue;
             };
             if per_az[high] <= per_az[low] + 1 {
-                if self.ecs.services[s].rebalancing {
-                    self.ecs.services[s].rebalancing = false;
+                if self.ecs.services[s].rebalance.active {
+                    self.ecs.services[s].rebalance.active = false;
                     let name = self.ecs.services[s].name.clone();
                     self.log(
                         "SERVICE_REBALANCING_COMPLETED",
@@ -451,8 +451,8 @@ impl Simulation<'_> {
                 continue;
             }
             let name = self.ecs.services[s].name.clone();
-            if !self.ecs.services[s].rebalancing {
-                self.ecs.services[s].rebalancing = true;
+            if !self.ecs.services[s].rebalance.active {
+                self.ecs.services[s].rebalance.active = true;
                 let counts: Vec<String> = zones
                     .iter()
                     .map(|a| format!("{}={}", self.sc.availability_zones[*a], per_az[*a]))
@@ -503,7 +503,7 @@ impl Simulation<'_> {
         let placed = self.try_place(task)?;
         self.ecs.forced_az = None;
         if placed {
-            self.ecs.services[s.0 as usize].rebalance_task = Some(task);
+            self.ecs.services[s.0 as usize].rebalance.task = Some(task);
         } else {
             self.stop_task(task, "AZ rebalancing: no room in the target availability zone")?;
         }

@@ -47,10 +47,8 @@ impl Simulation<'_> {
                 stable_definition: s.task_definition,
                 deploy_cfg: s.deployment.clone(),
                 deployment: None,
-                start_failures: 0,
-                next_launch_at: SimTime::ZERO,
-                rebalancing: false,
-                rebalance_task: None,
+                throttle: Default::default(),
+                rebalance: Default::default(),
                 live: Vec::new(),
             });
         }
@@ -83,13 +81,13 @@ impl Simulation<'_> {
         let (desired, active) = {
             let st = &self.ecs.services[s.0 as usize];
             // A task started by AZ rebalancing runs beside the one it will replace.
-            let extra = u32::from(st.rebalance_task.is_some());
+            let extra = u32::from(st.rebalance.task.is_some());
             (st.desired + extra, st.unplaced.len() as u32 + st.starting + st.running)
         };
         if active > desired {
             self.stop_surplus(s, active - desired)?;
         }
-        let next_launch_at = self.ecs.services[s.0 as usize].next_launch_at;
+        let next_launch_at = self.ecs.services[s.0 as usize].throttle.next_launch_at;
         if active < desired && now < next_launch_at {
             // The throttle for tasks that keep failing to start holds launches back.
             if next_launch_at != SimTime::MAX {

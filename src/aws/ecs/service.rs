@@ -13,6 +13,25 @@ use crate::engine::SimTime;
 use crate::scenario::elastic::Launch;
 use std::collections::VecDeque;
 
+/// The throttle for tasks that keep failing to start (ecs-semantics §2.3).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Throttle {
+    /// Tasks that stopped before RUNNING in a row.
+    pub(crate) start_failures: u32,
+    /// When the throttle lets the next launch.
+    pub(crate) next_launch_at: SimTime,
+}
+
+/// AZ rebalancing of a service (ecs-semantics §2.7).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Rebalance {
+    /// The service is moving tasks between zones.
+    pub(crate) active: bool,
+    /// A task AZ rebalancing started; the surplus task is stopped once it runs.
+    pub(crate) task: Option<TaskId>,
+}
+
+/// The service scheduler's state of one service.
 pub(crate) struct ServiceState {
     pub(crate) name: String,
     pub(crate) group: GroupId,
@@ -40,12 +59,8 @@ pub(crate) struct ServiceState {
     pub(crate) stable_definition: usize,
     pub(crate) deploy_cfg: crate::scenario::faults::DeploymentConfig,
     pub(crate) deployment: Option<DeploymentState>,
-    /// Tasks that stopped before RUNNING in a row, and when the throttle lets the next launch.
-    pub(crate) start_failures: u32,
-    pub(crate) next_launch_at: SimTime,
-    pub(crate) rebalancing: bool,
-    /// A task AZ rebalancing started; the surplus task is stopped once it runs.
-    pub(crate) rebalance_task: Option<TaskId>,
+    pub(crate) throttle: Throttle,
+    pub(crate) rebalance: Rebalance,
     /// Every task of the service not yet STOPPED (waiting, starting or running), so per-service
     /// decisions never scan the whole task table.
     pub(crate) live: Vec<TaskId>,
