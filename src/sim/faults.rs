@@ -12,38 +12,6 @@ use crate::aws::ec2_autoscaling::SPOT_WARNING_MS;
 use crate::faults::STOP_TIMEOUT_MS;
 
 impl Simulation<'_> {
-    pub(super) fn setup_faults(&mut self) {
-        for (k, f) in self.sc.faults.iter().enumerate() {
-            self.queue
-                .schedule(SimTime(f.at_ms), LANE_STOP, Event::FaultStart(k as u16));
-            if let Some(d) = f.duration_ms {
-                self.queue
-                    .schedule(SimTime(f.at_ms + d), LANE_STOP, Event::FaultEnd(k as u16));
-            }
-        }
-        for (k, d) in self.sc.deployments.iter().enumerate() {
-            self.queue
-                .schedule(SimTime(d.at_ms), LANE_SCALING, Event::DeploymentStart(k as u16));
-        }
-    }
-
-    pub(super) fn has_stochastic_faults(&self) -> bool {
-        let f = &self.sc.failures;
-        !f.instance_mtbf_ms.is_empty()
-            || f.spot_interruptions_per_instance_hour > 0.0
-            || f.fargate_spot_interruptions_per_task_hour > 0.0
-            || f.task_crashes_per_task_hour > 0.0
-            || !self.sc.faults.is_empty()
-    }
-
-    /// Stops every task on the instance as lost, then terminates it.
-    pub(super) fn lose_instance(&mut self, id: InstanceId, reason: &str) -> Result<(), SimError> {
-        for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
-            self.record_loss(t);
-        }
-        self.terminate(id, reason)
-    }
-
     fn begin_incident(&mut self) {
         self.observer.incident_begins();
     }
@@ -66,7 +34,8 @@ impl Simulation<'_> {
                 };
                 let n = chosen.len();
                 for id in chosen {
-                    self.lose_instance(id, "EC2 instance terminated (fault)")?;
+                    self.ecs
+                        .lose_instance(&mut env!(self), id, "EC2 instance terminated (fault)")?;
                 }
                 format!(
                     "{n} instance(s) of group {} terminated",
@@ -79,7 +48,8 @@ impl Simulation<'_> {
                 let lost = self.ecs.live_instances_of(|i| i.az == a);
                 let n = lost.len();
                 for id in lost {
-                    self.lose_instance(id, "availability zone outage")?;
+                    self.ecs
+                        .lose_instance(&mut env!(self), id, "availability zone outage")?;
                 }
                 // Fargate tasks in the zone are lost too.
                 let fargate: Vec<TaskId> = self
@@ -90,8 +60,8 @@ impl Simulation<'_> {
                     .map(|t| t.id)
                     .collect();
                 for t in &fargate {
-                    self.record_loss(*t);
-                    self.stop_task(*t, "availability zone outage")?;
+                    self.ecs.record_loss(&mut env!(self), *t);
+                    self.ecs.stop_task(&mut env!(self), *t, "availability zone outage")?;
                 }
                 format!(
                     "availability zone {} is out: {n} instance(s) and {} Fargate task(s) lost",
@@ -124,7 +94,7 @@ impl Simulation<'_> {
                     .live_instances_of(|i| i.group == g && i.status == InstanceStatus::Active);
                 let n = live.len();
                 for id in live {
-                    self.drain(id, false)?;
+                    self.ecs.drain(&mut env!(self), id, false)?;
                 }
                 format!(
                     "{n} instance(s) of group {} set to DRAINING",
@@ -141,8 +111,8 @@ impl Simulation<'_> {
                     .collect();
                 let n = count.of(running.len());
                 for t in self.faults.pick(running, n) {
-                    self.record_loss(t);
-                    self.stop_task(t, "Task stopped by user (fault)")?;
+                    self.ecs.record_loss(&mut env!(self), t);
+                    self.ecs.stop_task(&mut env!(self), t, "Task stopped by user (fault)")?;
                 }
                 format!("{n} task(s) of service {} stopped", sc.services[*service].name)
             }
@@ -205,9 +175,9 @@ impl Simulation<'_> {
         self.log("FAULT_ENDED", None, None, what)?;
         let now = self.now();
         for s in 0..self.ecs.services.len() {
-            self.schedule_reconcile(ServiceId(s as u16), now);
+            self.ecs.schedule_reconcile(&mut env!(self), ServiceId(s as u16), now);
         }
-        self.drain_wait_queue()
+        self.ecs.drain_wait_queue(&mut env!(self))
     }
 
     /// The end of a Spot warning: the instance is reclaimed.
@@ -215,7 +185,7 @@ impl Simulation<'_> {
         if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Inactive {
             return Ok(());
         }
-        self.lose_instance(id, "Spot instance reclaimed")
+        self.ecs.lose_instance(&mut env!(self), id, "Spot instance reclaimed")
     }
 
     /// Once a minute: stochastic failures, OOM kills, the ASG replacing lost instances, AZ
@@ -233,7 +203,8 @@ impl Simulation<'_> {
             if n > 0 {
                 self.begin_incident();
                 for id in self.faults.pick(live, n) {
-                    self.lose_instance(id, "EC2 instance failed (mean time between failures)")?;
+                    self.ecs
+                        .lose_instance(&mut env!(self), id, "EC2 instance failed (mean time between failures)")?;
                 }
             }
         }
@@ -273,10 +244,10 @@ impl Simulation<'_> {
                             for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
                                 if matches!(self.ecs.tasks[t.0 as usize].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
                                 {
-                                    self.record_loss(t);
+                                    self.ecs.record_loss(&mut env!(self), t);
                                 }
                             }
-                            self.drain(*id, true)?;
+                            self.ecs.drain(&mut env!(self), *id, true)?;
                         }
                         self.queue
                             .schedule(now + SPOT_WARNING_MS, LANE_STOP, Event::SpotReclaim(*id));
@@ -323,8 +294,12 @@ impl Simulation<'_> {
                 .poisson(running.len() as f64 * f.task_crashes_per_task_hour * hours);
             for t in self.faults.pick(running, n) {
                 self.begin_incident();
-                self.record_loss(t);
-                self.stop_task(t, "Essential container in task exited (exit code 139, crash)")?;
+                self.ecs.record_loss(&mut env!(self), t);
+                self.ecs.stop_task(
+                    &mut env!(self),
+                    t,
+                    "Essential container in task exited (exit code 139, crash)",
+                )?;
             }
         }
         // OOM: memory use from the load model above the task's hard limit.
@@ -347,8 +322,9 @@ impl Simulation<'_> {
                     .collect();
                 for t in victims {
                     self.begin_incident();
-                    self.record_loss(t);
-                    self.stop_task(
+                    self.ecs.record_loss(&mut env!(self), t);
+                    self.ecs.stop_task(
+                        &mut env!(self),
                         t,
                         "OutOfMemoryError: Container killed due to memory usage (exit code 137)",
                     )?;
@@ -356,7 +332,7 @@ impl Simulation<'_> {
             }
         }
         self.asg_replace_lost()?;
-        self.rebalance_azs()?;
+        self.ecs.rebalance_azs(&mut env!(self))?;
         if self.observer.incident.active && self.faults.none_active() {
             let recovered = self.ecs.services.iter().all(|s| s.daemon || s.running >= s.desired);
             if recovered {
@@ -364,149 +340,5 @@ impl Simulation<'_> {
             }
         }
         Ok(())
-    }
-
-    /// AZ rebalancing (ecs-semantics §2.7): a steady service whose first strategy is AZ spread
-    /// (or the default, or Fargate) with more than one task of difference between AZs starts a
-    /// task in the emptiest AZ, then stops one in the fullest; one move per minute (I).
-    fn rebalance_azs(&mut self) -> Result<(), SimError> {
-        let naz = self.sc.availability_zones.len();
-        for s in 0..self.ecs.services.len() {
-            // A started rebalancing task: once it runs, stop one in the fullest AZ.
-            if let Some(t) = self.ecs.services[s].rebalance.task {
-                match self.ecs.tasks[t.0 as usize].state {
-                    TaskState::Running => {
-                        self.ecs.services[s].rebalance.task = None;
-                        if let Some(v) = self.ecs.rebalance_victim(s) {
-                            self.stop_task(v, "AZ rebalancing: moved to a less loaded availability zone")?;
-                        }
-                    }
-                    TaskState::Stopped => self.ecs.services[s].rebalance.task = None,
-                    _ => {}
-                }
-                continue;
-            }
-            let st = &self.ecs.services[s];
-            if st.daemon || !st.deploy_cfg.az_rebalancing || st.deployment.is_some() {
-                continue;
-            }
-            if st.running != st.desired || st.starting > 0 || !st.unplaced.is_empty() {
-                continue;
-            }
-            let mut per_az = vec![0u32; naz];
-            // AZs the service can place in: not out, and (on EC2) with an instance in scope.
-            let fargate = self.sc.services[s].launch == Launch::Fargate
-                || matches!(&self.sc.services[s].launch, Launch::Strategy(items) if items.iter().any(|i| matches!(self.sc.capacity_providers[i.provider].kind, ProviderKind::Fargate { .. })));
-            let scopes: Vec<GroupIdx> = match &self.sc.services[s].launch {
-                Launch::Strategy(items) => items
-                    .iter()
-                    .filter_map(|i| match self.sc.capacity_providers[i.provider].kind {
-                        ProviderKind::Asg { group, .. } => Some(GroupIdx(group as u16)),
-                        ProviderKind::Fargate { .. } => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let mut usable = vec![false; naz];
-            for (a, u) in usable.iter_mut().enumerate() {
-                *u = !self.faults.az_is_out(a)
-                    && (fargate
-                        || self.ecs.cluster.instances.iter().any(|i| {
-                            i.az.0 as usize == a
-                                && i.accepts_tasks()
-                                && (scopes.is_empty() || scopes.contains(&i.group))
-                        }));
-            }
-            for t in self
-                .ecs
-                .service_tasks(ServiceId(s as u16))
-                .filter(|t| t.state == TaskState::Running)
-            {
-                let a = t
-                    .instance
-                    .map(|i| self.ecs.cluster.instances[i.index()].az.0 as usize)
-                    .or(t.fargate.map(|f| f.az.0 as usize));
-                if let Some(a) = a {
-                    per_az[a] += 1;
-                }
-            }
-            let zones: Vec<usize> = (0..naz).filter(|a| usable[*a]).collect();
-            let Some(&low) = zones.iter().min_by_key(|a| (per_az[**a], **a)) else {
-                continue;
-            };
-            let Some(&high) = zones.iter().max_by_key(|a| (per_az[**a], std::cmp::Reverse(**a))) else {
-                continue;
-            };
-            if per_az[high] <= per_az[low] + 1 {
-                if self.ecs.services[s].rebalance.active {
-                    self.ecs.services[s].rebalance.active = false;
-                    let name = self.ecs.services[s].name.clone();
-                    self.log(
-                        "SERVICE_REBALANCING_COMPLETED",
-                        None,
-                        None,
-                        format!("service {name} is AZ balanced"),
-                    )?;
-                }
-                continue;
-            }
-            let name = self.ecs.services[s].name.clone();
-            if !self.ecs.services[s].rebalance.active {
-                self.ecs.services[s].rebalance.active = true;
-                let counts: Vec<String> = zones
-                    .iter()
-                    .map(|a| format!("{}={}", self.sc.availability_zones[*a], per_az[*a]))
-                    .collect();
-                self.log(
-                    "SERVICE_REBALANCING_STARTED",
-                    None,
-                    None,
-                    format!(
-                        "service {name} is not AZ balanced with {}; AZ Rebalancing in progress",
-                        counts.join(", ")
-                    ),
-                )?;
-            }
-            // Start one task in the emptiest AZ (placement restricted to it); the task in the
-            // fullest AZ is stopped once the new one runs (start first, then stop).
-            let _ = high;
-            self.place_rebalancing_task(ServiceId(s as u16), low)?;
-        }
-        Ok(())
-    }
-
-    fn place_rebalancing_task(&mut self, s: ServiceId, az: usize) -> Result<bool, SimError> {
-        let st = &self.ecs.services[s.0 as usize];
-        let Some((target, item)) = self.ecs.choose_target(&st.launch, &st.item_counts) else {
-            return Ok(false);
-        };
-        let def = self.ecs.definition_of(TaskOwner::Service(s)) as usize;
-        let demand = self.ecs.definition_demand[def];
-        let group = st.group;
-        let run = self.workload.service_task_run_time(s.0 as usize);
-        // Only place if the AZ has room; otherwise give up quietly (ECS reports
-        // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
-        let fits = match target {
-            Target::Fargate { .. } => !self.faults.fargate_capacity_missing(az),
-            Target::Ec2 { scope, .. } => self.ecs.cluster.instances.iter().any(|i| {
-                i.az.0 as usize == az
-                    && i.accepts_tasks()
-                    && scope.is_none_or(|g| g == i.group)
-                    && i.fits(&self.ecs.demands[demand as usize])
-            }),
-        };
-        if !fits {
-            return Ok(false);
-        }
-        let task = self.new_task(TaskOwner::Service(s), group, demand, run, target, item);
-        self.ecs.forced_az = Some(AzIdx(az as u16));
-        let placed = self.try_place(task)?;
-        self.ecs.forced_az = None;
-        if placed {
-            self.ecs.services[s.0 as usize].rebalance.task = Some(task);
-        } else {
-            self.stop_task(task, "AZ rebalancing: no room in the target availability zone")?;
-        }
-        Ok(placed)
     }
 }

@@ -16,54 +16,68 @@
 //! Architecture invariant: all randomness comes from named sub-streams of the scenario seed;
 //! nothing iterates a hash map to produce output.
 
-mod batch;
-mod capacity;
-mod deploy;
+/// The rest of the world as ECS sees it while it handles an event (see [`Env`]), borrowed
+/// field by field from the world so that `self.ecs` stays free.
+macro_rules! env {
+    ($w:expr) => {
+        $crate::sim::Env {
+            queue: &mut $w.queue,
+            sink: &mut *$w.sink,
+            opts: &$w.opts,
+            ec2: &mut $w.ec2,
+            cloudwatch: &mut $w.cloudwatch,
+            billing: &mut $w.billing,
+            workload: &mut $w.workload,
+            faults: &mut $w.faults,
+            observer: &mut $w.observer,
+            report: &mut $w.report,
+        }
+    };
+}
+
+mod auto_scaling_groups;
+mod control_tick;
 mod faults;
-mod observer;
+pub(crate) mod observer;
 mod report;
-mod scaling;
-mod service;
-mod tasks;
+mod setup;
 
 use crate::aws::application_autoscaling::ApplicationAutoScaling;
 use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ec2_autoscaling::Ec2AutoScaling;
 
-use crate::aws::ecs::capacity_provider::{AsgProvider, Target};
-use crate::aws::ecs::deployment::DeploymentState;
+use crate::aws::ecs::capacity_provider::AsgProvider;
 use crate::aws::ecs::fargate::TokenBucket;
 use crate::aws::ecs::model::{
-    AzIdx, Cluster, FargateSlot, GroupId, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, Task,
-    TaskDemand, TaskId, TaskOwner, TaskState,
+    AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskOwner, TaskState,
 };
-use crate::aws::ecs::placement::{Constraint, PlacementRequest, Placer, QueryContext};
+use crate::aws::ecs::placement::{Placer, QueryContext};
 use crate::aws::ecs::run_task::JobState;
 use crate::aws::ecs::service::ServiceState;
 use crate::aws::ecs::{Ecs, FargateCapacity};
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
-use crate::metrics::{percentile, EventSink, LogEvent, MetricValue, MetricsTable, ServiceSummary, Summary};
+use crate::metrics::{percentile, EventSink, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::elastic::{Launch, ProviderKind};
-use crate::scenario::{default_service_strategy, OnNoCapacity, Scenario, SchedulingStrategy, StrategySpec};
+use crate::scenario::{default_service_strategy, Scenario, SchedulingStrategy, StrategySpec};
 use crate::workload::Workload;
 use observer::{Levels, Observer};
 use std::collections::{HashMap, VecDeque};
 
-const LANE_STOP: Lane = 0;
-const LANE_LIFECYCLE: Lane = 1;
-const LANE_ARRIVAL: Lane = 2;
-const LANE_SCALING: Lane = 3;
-const LANE_SCHEDULER: Lane = 4;
-const LANE_METRICS: Lane = 5;
+pub(crate) const LANE_STOP: Lane = 0;
+pub(crate) const LANE_LIFECYCLE: Lane = 1;
+pub(crate) const LANE_ARRIVAL: Lane = 2;
+pub(crate) const LANE_SCALING: Lane = 3;
+pub(crate) const LANE_SCHEDULER: Lane = 4;
+pub(crate) const LANE_METRICS: Lane = 5;
 
 /// One minute: the period of CloudWatch datapoints and of the control tick.
-const MINUTE_MS: u64 = 60_000;
+pub(crate) const MINUTE_MS: u64 = 60_000;
 
 /// The model's events.
 #[derive(Clone, Debug)]
-enum Event {
+pub(crate) enum Event {
     JobArrival(JobId),
     TaskProvisioned(TaskId),
     TaskStarted(TaskId),
@@ -145,13 +159,35 @@ pub struct Simulation<'a> {
     report: Report,
 }
 
+/// What ECS reaches of the rest of the world while it handles an event: the queue (to
+/// schedule its own events and read the clock), the event sink, and the components it tells
+/// or asks, through their methods only.
+pub(crate) struct Env<'w, 'a> {
+    pub(crate) queue: &'w mut EventQueue<Event>,
+    pub(crate) sink: &'w mut dyn EventSink,
+    pub(crate) opts: &'w RunOptions,
+    pub(crate) ec2: &'w mut Ec2AutoScaling<'a>,
+    pub(crate) cloudwatch: &'w mut CloudWatch,
+    pub(crate) billing: &'w mut Billing,
+    pub(crate) workload: &'w mut Workload<'a>,
+    pub(crate) faults: &'w mut FaultInjector,
+    pub(crate) observer: &'w mut Observer,
+    pub(crate) report: &'w mut Report,
+}
+
+impl Env<'_, '_> {
+    pub(crate) fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+}
+
 /// What the run reports as it goes: the metrics table, the explanations asked for, and the
 /// cost at the last sample.
 #[derive(Default)]
-struct Report {
-    metrics: MetricsTable,
-    explanations: crate::explain::Explanations,
-    last_sample_cost: f64,
+pub(crate) struct Report {
+    pub(crate) metrics: MetricsTable,
+    pub(crate) explanations: crate::explain::Explanations,
+    pub(crate) last_sample_cost: f64,
 }
 
 impl<'a> Simulation<'a> {
@@ -304,32 +340,21 @@ impl<'a> Simulation<'a> {
 
     fn handle(&mut self, ev: Event) -> Result<(), SimError> {
         match ev {
-            Event::JobArrival(j) => self.on_job_arrival(j),
-            Event::TaskProvisioned(t) => self.on_provisioned(t),
-            Event::TaskStarted(t) => self.on_started(t),
-            Event::TaskExited(t) => self.on_exited(t),
-            Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
-            Event::ServiceReconcile(s) => self.on_reconcile(s),
-            Event::RetryWaiting => {
-                if self.ecs.fargate.retry_at.is_some_and(|t| t <= self.now().as_ms()) {
-                    self.ecs.fargate.retry_at = None;
-                }
-                self.drain_wait_queue()?;
-                for s in 0..self.ecs.services.len() {
-                    if !self.ecs.services[s].unplaced.is_empty() {
-                        self.schedule_reconcile(ServiceId(s as u16), self.now());
-                    }
-                }
-                Ok(())
-            }
-            Event::InstanceRegistered(i) => self.on_instance_registered(i),
-            Event::DrainTimeout(i) => self.on_drain_timeout(i),
+            Event::JobArrival(j) => self.ecs.on_job_arrival(&mut env!(self), j),
+            Event::TaskProvisioned(t) => self.ecs.on_provisioned(&mut env!(self), t),
+            Event::TaskStarted(t) => self.ecs.on_started(&mut env!(self), t),
+            Event::TaskExited(t) => self.ecs.on_exited(&mut env!(self), t),
+            Event::ProvisioningTimeout(t) => self.ecs.on_provisioning_timeout(&mut env!(self), t),
+            Event::ServiceReconcile(s) => self.ecs.on_reconcile(&mut env!(self), s),
+            Event::RetryWaiting => self.ecs.on_retry_waiting(&mut env!(self)),
+            Event::InstanceRegistered(i) => self.ecs.on_instance_registered(&mut env!(self), i),
+            Event::DrainTimeout(i) => self.ecs.on_drain_timeout(&mut env!(self), i),
             Event::ScheduledAction { service, action } => self.on_scheduled_action(service, action),
             Event::FaultStart(k) => self.on_fault_start(k as usize),
             Event::FaultEnd(k) => self.on_fault_end(k as usize),
             Event::SpotReclaim(i) => self.on_spot_reclaim(i),
-            Event::DeploymentStart(k) => self.on_deployment_start(k as usize),
-            Event::TaskHealthy(t) => self.on_task_healthy(t),
+            Event::DeploymentStart(k) => self.ecs.on_deployment_start(&mut env!(self), k as usize),
+            Event::TaskHealthy(t) => self.ecs.on_task_healthy(&mut env!(self), t),
             Event::ControlTick => {
                 self.on_control_tick()?;
                 let next = self.now() + MINUTE_MS;
@@ -356,49 +381,7 @@ impl<'a> Simulation<'a> {
         instance: Option<InstanceId>,
         detail: String,
     ) -> Result<(), SimError> {
-        if !self.sink.enabled() {
-            return Ok(());
-        }
-        let (group, task_s) = match task {
-            Some(t) => (
-                self.ecs
-                    .cluster
-                    .group_name(self.ecs.tasks[t.0 as usize].group)
-                    .to_string(),
-                t.to_string(),
-            ),
-            None => (String::new(), String::new()),
-        };
-        let (inst_s, ty, az) = match instance {
-            Some(i) => {
-                let inst = &self.ecs.cluster.instances[i.index()];
-                (
-                    i.to_string(),
-                    self.sc.instance_types[inst.instance_type as usize].name.clone(),
-                    self.sc.availability_zones[inst.az.0 as usize].clone(),
-                )
-            }
-            None => match task.and_then(|t| self.ecs.tasks[t.0 as usize].fargate) {
-                Some(slot) => (
-                    String::new(),
-                    if slot.spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string(),
-                    self.sc.availability_zones[slot.az.0 as usize].clone(),
-                ),
-                None => (String::new(), String::new(), String::new()),
-            },
-        };
-        self.sink
-            .record(LogEvent {
-                time: self.now(),
-                kind,
-                task: task_s,
-                group,
-                instance: inst_s,
-                instance_type: ty,
-                availability_zone: az,
-                detail,
-            })
-            .map_err(SimError::Io)
+        self.ecs.log(&mut env!(self), kind, task, instance, detail)
     }
 
     /// Read access for tests and tools.

@@ -2,7 +2,7 @@
 //! minimumHealthyPercent / maximumPercent bounds, the circuit breaker's threshold, and the
 //! throttle's back-off for tasks that keep failing to start.
 
-use crate::engine::SimTime;
+use super::*;
 
 /// A rolling deployment in progress (ecs-semantics §2.4-2.5).
 pub(crate) struct DeploymentState {
@@ -31,6 +31,244 @@ pub fn backoff_delay(k: u32, base_ms: u64, max_ms: u64) -> u64 {
         return 0;
     }
     base_ms.saturating_mul(1u64 << (k - 1).min(40)).min(max_ms)
+}
+
+impl<'a> Ecs<'a> {
+    /// A service task reached RUNNING: the throttle resets and a waiting loss is replaced.
+    pub(crate) fn service_task_running(&mut self, env: &mut Env<'_, 'a>, s: ServiceId, task: TaskId) {
+        let now = env.now();
+        let healthy_after = self.healthy_after(s);
+        let st = &mut self.services[s.0 as usize];
+        st.throttle.start_failures = 0;
+        env.observer.service_task_running(now, s);
+        if st.deployment.is_some() {
+            env.queue
+                .schedule(now + healthy_after, LANE_LIFECYCLE, Event::TaskHealthy(task));
+        }
+    }
+
+    /// Counts a task lost to a failure (for harm measures and replacement latency).
+    pub(crate) fn record_loss(&mut self, env: &mut Env<'_, 'a>, task: TaskId) {
+        let now = env.now();
+        let t = &self.tasks[task.0 as usize];
+        if t.state == TaskState::Stopped {
+            return;
+        }
+        let service = match t.owner {
+            TaskOwner::Service(s) => Some((s, self.services[s.0 as usize].daemon)),
+            TaskOwner::Job(_) => None,
+        };
+        env.observer.task_lost(now, service);
+    }
+
+    /// PENDING -> STOPPED: the service throttles further launches exponentially.
+    pub(crate) fn task_failed_to_start(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+        let now = env.now();
+        let owner = self.tasks[task.0 as usize].owner;
+        self.new_task_unhealthy_stop(env, task);
+        self.stop_task(env, task, "CannotPullContainerError: the image could not be pulled")?;
+        if let TaskOwner::Service(s) = owner {
+            let f = &self.sc.failures;
+            let st = &mut self.services[s.0 as usize];
+            st.throttle.start_failures += 1;
+            let delay = backoff_delay(st.throttle.start_failures, f.backoff_base_ms, f.backoff_max_ms);
+            st.throttle.next_launch_at = now + delay;
+            let name = st.name.clone();
+            if st.throttle.start_failures >= 2 {
+                self.log(
+                    env,
+                    "SERVICE_THROTTLED",
+                    Some(task),
+                    None,
+                    format!(
+                        "service {name} is unable to consistently start tasks successfully. Next attempt in {} s.",
+                        delay / 1000
+                    ),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A task of the deployment's new revision stopped before it became healthy.
+    pub(crate) fn new_task_unhealthy_stop(&mut self, env: &mut Env<'_, 'a>, task: TaskId) {
+        let now = env.now();
+        let t = &self.tasks[task.0 as usize];
+        let TaskOwner::Service(s) = t.owner else { return };
+        let healthy_after = self.healthy_after(s);
+        let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
+        let def = t.definition as usize;
+        let st = &mut self.services[s.0 as usize];
+        if !st.deploy_cfg.circuit_breaker {
+            return;
+        }
+        if let Some(d) = &mut st.deployment {
+            if d.new_definition == def && !healthy {
+                d.failures += 1;
+            }
+        }
+    }
+
+    pub(crate) fn on_deployment_start(&mut self, env: &mut Env<'_, 'a>, k: usize) -> Result<(), SimError> {
+        let spec = self.sc.deployments[k].clone();
+        let s = ServiceId(spec.service as u16);
+        self.start_deployment(env, s, spec.task_definition, "scripted deployment")
+    }
+
+    pub(crate) fn start_deployment(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        s: ServiceId,
+        definition: usize,
+        why: &str,
+    ) -> Result<(), SimError> {
+        let now = env.now();
+        let st = &mut self.services[s.0 as usize];
+        st.deployment = Some(DeploymentState {
+            new_definition: definition,
+            failures: 0,
+            threshold: circuit_breaker_threshold(st.desired),
+            started_at: now,
+        });
+        // A new task definition returns the service to normal scheduling at once.
+        st.throttle.start_failures = 0;
+        st.throttle.next_launch_at = now;
+        st.steady = false;
+        let name = st.name.clone();
+        let family = self.sc.task_definitions[definition].family.clone();
+        self.log(
+            env,
+            "DEPLOYMENT_STARTED",
+            None,
+            None,
+            format!("service {name}: {why} of task definition {family}"),
+        )?;
+        self.schedule_reconcile(env, s, now);
+        Ok(())
+    }
+
+    pub(crate) fn on_task_healthy(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+        if let TaskOwner::Service(s) = self.tasks[task.0 as usize].owner {
+            if self.tasks[task.0 as usize].state == TaskState::Running {
+                self.schedule_reconcile(env, s, env.now());
+            }
+        }
+        Ok(())
+    }
+
+    /// One step of a rolling deployment: start new tasks within maximumPercent, stop old ones
+    /// while keeping minimumHealthyPercent, trip the circuit breaker on repeated failures.
+    /// Returns false when no deployment is in progress.
+    pub(crate) fn reconcile_deployment(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<bool, SimError> {
+        let now = env.now();
+        let Some(d) = &self.services[s.0 as usize].deployment else {
+            return Ok(false);
+        };
+        let (new_def, failures, threshold, started_at) = (d.new_definition, d.failures, d.threshold, d.started_at);
+        let st = &self.services[s.0 as usize];
+        let cfg = st.deploy_cfg.clone();
+        if cfg.circuit_breaker && failures >= threshold {
+            return self.trip_circuit_breaker(env, s, failures).map(|_| true);
+        }
+        let desired = st.desired;
+        let (min_healthy, max_tasks) = deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent);
+        let mine: Vec<&Task> = self.service_tasks(s).collect();
+        let total = mine.len() as u32;
+        let new_active = mine.iter().filter(|t| t.definition as usize == new_def).count() as u32;
+        let new_healthy = mine
+            .iter()
+            .filter(|t| t.definition as usize == new_def && self.is_healthy(t, now))
+            .count() as u32;
+        let healthy_total = mine.iter().filter(|t| self.is_healthy(t, now)).count() as u32;
+        let mut old: Vec<(bool, TaskId)> = mine
+            .iter()
+            .filter(|t| t.definition as usize != new_def)
+            .map(|t| (self.is_healthy(t, now), t.id))
+            .collect();
+        if old.is_empty() && new_healthy >= desired {
+            let st = &mut self.services[s.0 as usize];
+            st.deployment = None;
+            st.definition = new_def;
+            st.stable_definition = new_def;
+            env.observer.deployment_completed();
+            let name = st.name.clone();
+            self.log(
+                env,
+                "DEPLOYMENT_COMPLETED",
+                None,
+                None,
+                format!(
+                    "service {name}: deployment completed after {} s",
+                    (now - started_at) / 1000
+                ),
+            )?;
+            self.schedule_reconcile(env, s, now);
+            return Ok(true);
+        }
+        // Start new tasks within maximumPercent (and the throttle).
+        let can_start = max_tasks.saturating_sub(total).min(desired.saturating_sub(new_active));
+        if now >= self.services[s.0 as usize].throttle.next_launch_at {
+            for _ in 0..can_start {
+                if !self.launch_service_task(env, s)? {
+                    break;
+                }
+            }
+        } else {
+            let at = self.services[s.0 as usize].throttle.next_launch_at;
+            self.schedule_reconcile(env, s, at);
+        }
+        // Stop old tasks while keeping minimumHealthyPercent: unhealthy old tasks first.
+        old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(*id)));
+        let mut budget = healthy_total.saturating_sub(min_healthy);
+        for (healthy, id) in old {
+            if healthy {
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
+            } else if self.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && min_healthy >= desired {
+                // With no headroom at all, the deployment cannot progress (min = max = 100).
+                break;
+            }
+            self.stop_task(env, id, "Deployment: replaced by a task of the new task definition")?;
+        }
+        self.place_unplaced(env, s)?;
+        Ok(true)
+    }
+
+    pub(crate) fn trip_circuit_breaker(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        s: ServiceId,
+        failures: u32,
+    ) -> Result<(), SimError> {
+        let now = env.now();
+        let st = &mut self.services[s.0 as usize];
+        let failed = st.deployment.take().expect("deployment in progress");
+        env.observer.deployment_failed();
+        let name = st.name.clone();
+        let rollback = st.deploy_cfg.rollback;
+        let stable = st.stable_definition;
+        st.definition = if rollback { stable } else { failed.new_definition };
+        self.log(env,
+            "DEPLOYMENT_FAILED",
+            None,
+            None,
+            format!(
+                "service {name}: deployment circuit breaker tripped after {failures} failed tasks (threshold {}); rollout FAILED{}",
+                failed.threshold,
+                if rollback { ", rolling back" } else { "" }
+            ),
+        )?;
+        if rollback {
+            self.start_deployment(env, s, stable, "rollback")?;
+        } else {
+            // No new tasks are launched for the failed revision.
+            self.services[s.0 as usize].throttle.next_launch_at = SimTime::MAX;
+        }
+        self.schedule_reconcile(env, s, now);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

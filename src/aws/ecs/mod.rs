@@ -6,14 +6,20 @@
 //! starting or stopping, an instance registering or draining) are the world's event handlers
 //! in `sim/`; the decisions that need only ECS's own state are methods here.
 
+mod az_rebalancing;
 pub mod capacity_provider;
+mod container_instances;
 pub mod deployment;
 pub mod fargate;
 mod invariants;
+mod lost_capacity;
+mod managed_scaling;
 pub mod model;
 pub mod placement;
 pub mod run_task;
 pub mod service;
+mod service_scheduler;
+mod task_lifecycle;
 
 use capacity_provider::AsgProvider;
 use fargate::TokenBucket;
@@ -23,11 +29,15 @@ use run_task::JobState;
 use service::ServiceState;
 use std::collections::HashMap;
 
-use crate::aws::ecs::model::{GroupIdx, Instance, InstanceId, InstanceStatus, ServiceId, TaskId, TaskOwner};
+use crate::aws::ecs::model::{
+    FargateSlot, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskOwner, TaskState,
+};
 use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
 use crate::engine::{SimTime, StreamRng};
+use crate::metrics::LogEvent;
 use crate::scenario::elastic::{Launch, ProviderKind};
-use crate::scenario::{ConstraintSpec, Scenario, StrategySpec};
+use crate::scenario::{ConstraintSpec, OnNoCapacity, Scenario, StrategySpec};
+use crate::sim::{Env, Event, SimError, LANE_ARRIVAL, LANE_LIFECYCLE, LANE_SCHEDULER, LANE_STOP};
 use capacity_provider::Target;
 
 /// Fargate as ECS sees it: the launch-rate token buckets (on-demand, Spot), the pending retry
@@ -72,6 +82,57 @@ pub(crate) struct Ecs<'a> {
 }
 
 impl<'a> Ecs<'a> {
+    /// Writes one event of the event log (when the sink records anything).
+    pub(crate) fn log(
+        &self,
+        env: &mut Env<'_, '_>,
+        kind: &'static str,
+        task: Option<TaskId>,
+        instance: Option<InstanceId>,
+        detail: String,
+    ) -> Result<(), SimError> {
+        if !env.sink.enabled() {
+            return Ok(());
+        }
+        let (group, task_s) = match task {
+            Some(t) => (
+                self.cluster.group_name(self.tasks[t.0 as usize].group).to_string(),
+                t.to_string(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let (inst_s, ty, az) = match instance {
+            Some(i) => {
+                let inst = &self.cluster.instances[i.index()];
+                (
+                    i.to_string(),
+                    self.sc.instance_types[inst.instance_type as usize].name.clone(),
+                    self.sc.availability_zones[inst.az.0 as usize].clone(),
+                )
+            }
+            None => match task.and_then(|t| self.tasks[t.0 as usize].fargate) {
+                Some(slot) => (
+                    String::new(),
+                    if slot.spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string(),
+                    self.sc.availability_zones[slot.az.0 as usize].clone(),
+                ),
+                None => (String::new(), String::new(), String::new()),
+            },
+        };
+        env.sink
+            .record(LogEvent {
+                time: env.now(),
+                kind,
+                task: task_s,
+                group,
+                instance: inst_s,
+                instance_type: ty,
+                availability_zone: az,
+                detail,
+            })
+            .map_err(SimError::Io)
+    }
+
     pub(crate) fn intern_demand(&mut self, d: TaskDemand) -> u32 {
         if let Some(id) = self.demand_ids.get(&d) {
             return *id;

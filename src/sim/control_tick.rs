@@ -7,24 +7,6 @@ use super::*;
 use crate::aws::application_autoscaling::TargetView;
 
 impl Simulation<'_> {
-    pub(super) fn schedule_scheduled_actions(&mut self) {
-        for s in 0..self.ecs.services.len() {
-            let service = ServiceId(s as u16);
-            for (k, a) in self.autoscaling.scheduled_actions(service).iter().enumerate() {
-                if let Some(t) = a.schedule.next_after(None, self.sc.start_epoch_ms) {
-                    self.queue.schedule(
-                        SimTime(t),
-                        LANE_SCALING,
-                        Event::ScheduledAction {
-                            service,
-                            action: k as u16,
-                        },
-                    );
-                }
-            }
-        }
-    }
-
     /// A scheduled action sets min and/or max and clamps the desired count; cooldowns do not
     /// apply.
     pub(super) fn on_scheduled_action(&mut self, s: ServiceId, k: u16) -> Result<(), SimError> {
@@ -57,7 +39,7 @@ impl Simulation<'_> {
                 outcome.name
             ),
         )?;
-        self.schedule_reconcile(s, now);
+        self.ecs.schedule_reconcile(&mut env!(self), s, now);
         Ok(())
     }
 
@@ -83,7 +65,7 @@ impl Simulation<'_> {
             let st = &self.ecs.services[s];
             if !self.autoscaling.has_target(service) {
                 if !st.unplaced.is_empty() {
-                    self.schedule_reconcile(service, now);
+                    self.ecs.schedule_reconcile(&mut env!(self), service, now);
                 }
                 continue;
             }
@@ -110,13 +92,13 @@ impl Simulation<'_> {
                     None,
                     format!("service {name}: {}", d.explanation),
                 )?;
-                self.schedule_reconcile(service, now);
+                self.ecs.schedule_reconcile(&mut env!(self), service, now);
             } else if !self.ecs.services[s].unplaced.is_empty() {
-                self.schedule_reconcile(service, now);
+                self.ecs.schedule_reconcile(&mut env!(self), service, now);
             }
         }
         // 3. Cluster auto scaling, then failures and recovery.
-        self.cas_tick()?;
+        self.ecs.cas_tick(&mut env!(self))?;
         self.faults_tick()
     }
 }

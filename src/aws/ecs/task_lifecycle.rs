@@ -1,73 +1,78 @@
 //! The task lifecycle: placement on a container instance or on Fargate, PROVISIONING ->
-//! PENDING -> RUNNING -> STOPPED, and what each transition does to counters and cost.
+//! PENDING -> RUNNING -> STOPPED, and what each transition tells Billing and the observer.
 
 use super::*;
 
-impl Simulation<'_> {
-    pub(super) fn new_task(
+impl<'a> Ecs<'a> {
+    /// Creates a task of `owner` (in its task group) in PROVISIONING, not yet placed.
+    pub(crate) fn new_task(
         &mut self,
+        env: &mut Env<'_, 'a>,
         owner: TaskOwner,
-        group: GroupId,
         demand: u32,
         run_for_ms: Option<u64>,
         target: Target,
         item: Option<usize>,
     ) -> TaskId {
-        let id = TaskId(self.ecs.tasks.len() as u32);
+        let id = TaskId(self.tasks.len() as u32);
+        let group = match owner {
+            TaskOwner::Service(s) => self.services[s.0 as usize].group,
+            TaskOwner::Job(j) => self.jobs[j.0 as usize].group,
+        };
         let provider = match target {
             Target::Ec2 { provider, .. } | Target::Fargate { provider, .. } => provider,
         };
-        self.ecs.tasks.push(Task {
+        self.tasks.push(Task {
             id,
             owner,
             group,
             demand,
             state: TaskState::Provisioning,
             instance: None,
-            submitted_at: self.now(),
+            submitted_at: env.now(),
             placed_at: None,
             run_for_ms,
             provider,
             strategy_item: item.map(|k| k as u8),
             fargate: None,
             billing_from: None,
-            definition: self.ecs.definition_of(owner),
+            definition: self.definition_of(owner),
             running_at: None,
             crashing: false,
         });
         if let Some(k) = item {
             match owner {
-                TaskOwner::Service(s) => self.ecs.services[s.0 as usize].item_counts[k] += 1,
-                TaskOwner::Job(j) => self.ecs.jobs[j.0 as usize].item_counts[k] += 1,
+                TaskOwner::Service(s) => self.services[s.0 as usize].item_counts[k] += 1,
+                TaskOwner::Job(j) => self.jobs[j.0 as usize].item_counts[k] += 1,
             }
         }
         if let TaskOwner::Service(s) = owner {
-            self.ecs.services[s.0 as usize].live.push(id);
+            self.services[s.0 as usize].live.push(id);
         }
-        self.observer.task_submitted();
+        env.observer.task_submitted();
         id
     }
 
     /// Tries to place `task` (on an instance, or on Fargate when a launch token is free); on
     /// success reserves, logs and schedules its lifecycle.
-    pub(super) fn try_place(&mut self, task: TaskId) -> Result<bool, SimError> {
-        match self.ecs.target_of(task) {
-            Target::Fargate { spot, .. } => self.try_start_fargate(task, spot),
+    pub(crate) fn try_place(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<bool, SimError> {
+        match self.target_of(task) {
+            Target::Fargate { spot, .. } => self.try_start_fargate(env, task, spot),
             Target::Ec2 { scope, .. } => {
-                let t = &self.ecs.tasks[task.0 as usize];
+                let t = &self.tasks[task.0 as usize];
                 let (strategies, constraints) = match t.owner {
                     TaskOwner::Service(s) => {
-                        let s = &self.ecs.services[s.0 as usize];
+                        let s = &self.services[s.0 as usize];
                         (&s.strategies, &s.constraints)
                     }
                     TaskOwner::Job(j) => {
-                        let j = &self.ecs.jobs[j.0 as usize];
+                        let j = &self.jobs[j.0 as usize];
                         (&j.strategies, &j.constraints)
                     }
                 };
                 // AZ rebalancing restricts the placement to one zone with a memberOf.
                 let with_az: Vec<Constraint>;
-                let constraints: &[Constraint] = match self.ecs.forced_az {
+                let constraints: &[Constraint] = match self.forced_az {
                     None => constraints,
                     Some(a) => {
                         let expression = format!(
@@ -88,38 +93,33 @@ impl Simulation<'_> {
                     }
                 };
                 let req = PlacementRequest {
-                    demand: &self.ecs.demands[t.demand as usize],
+                    demand: &self.demands[t.demand as usize],
                     group: t.group,
                     constraints,
                     strategies,
                     only_instance: None,
                     scope,
                 };
-                let explain = match &self.opts.explain {
+                let explain = match &env.opts.explain {
                     crate::explain::ExplainRequest::Task(id) => *id == task.0,
-                    crate::explain::ExplainRequest::At(ms) => self.now().as_ms() >= *ms,
+                    crate::explain::ExplainRequest::At(ms) => env.now().as_ms() >= *ms,
                     _ => false,
-                } && self.report.explanations.placement.is_none();
-                let trace = explain.then(|| self.ecs.placer.explain(&self.ecs.cluster, &req));
-                let chosen = self
-                    .ecs
-                    .placer
-                    .place(&self.ecs.cluster, &req, &mut self.ecs.rng_placement);
+                } && env.report.explanations.placement.is_none();
+                let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
+                let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
                 if let Some(trace) = trace {
-                    let e = self
-                        .ecs
-                        .placement_explanation(self.queue.now(), task, &req, trace, chosen);
-                    self.report.explanations.placement = Some(e);
+                    let e = self.placement_explanation(env.queue.now(), task, &req, trace, chosen);
+                    env.report.explanations.placement = Some(e);
                 }
                 let Some(inst) = chosen else {
                     return Ok(false);
                 };
-                let detail = if self.sink.enabled() {
-                    self.ecs.placer.describe_choice(&self.ecs.cluster, &req, inst)
+                let detail = if env.sink.enabled() {
+                    self.placer.describe_choice(&self.cluster, &req, inst)
                 } else {
                     String::new()
                 };
-                self.commit_placement(task, inst, detail)?;
+                self.commit_placement(env, task, inst, detail)?;
                 Ok(true)
             }
         }
@@ -127,22 +127,27 @@ impl Simulation<'_> {
 
     /// A Fargate task needs a launch token; it goes to the AZ with the fewest of its owner's
     /// Fargate tasks (Fargate spreads over AZs and ignores placement strategies).
-    fn try_start_fargate(&mut self, task: TaskId, spot: bool) -> Result<bool, SimError> {
-        let now = self.now();
+    pub(crate) fn try_start_fargate(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        task: TaskId,
+        spot: bool,
+    ) -> Result<bool, SimError> {
+        let now = env.now();
         let down: Vec<bool> = (0..self.sc.availability_zones.len())
-            .map(|a| self.faults.fargate_blocked(a))
+            .map(|a| env.faults.fargate_blocked(a))
             .collect();
         if down.iter().all(|d| *d) {
             return Ok(false);
         }
-        if self.ecs.fargate.buckets[usize::from(spot)].take(now.as_ms()).is_err() {
+        if self.fargate.buckets[usize::from(spot)].take(now.as_ms()).is_err() {
             return Ok(false);
         }
-        let owner = self.ecs.tasks[task.0 as usize].owner;
-        let forced = self.ecs.forced_az;
+        let owner = self.tasks[task.0 as usize].owner;
+        let forced = self.forced_az;
         let counts = match owner {
-            TaskOwner::Service(s) => &mut self.ecs.services[s.0 as usize].fargate_az_counts,
-            TaskOwner::Job(j) => &mut self.ecs.jobs[j.0 as usize].fargate_az_counts,
+            TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
+            TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
         };
         let az = match forced {
             Some(a) => a.0 as usize,
@@ -152,24 +157,21 @@ impl Simulation<'_> {
             },
         };
         counts[az] += 1;
-        let t = &mut self.ecs.tasks[task.0 as usize];
+        let t = &mut self.tasks[task.0 as usize];
         t.fargate = Some(FargateSlot {
             az: AzIdx(az as u16),
             spot,
         });
         t.placed_at = Some(now);
-        self.observer.task_placed(now - t.submitted_at);
-        self.ecs.fargate.running += 1;
+        env.observer.task_placed(now - t.submitted_at);
+        self.fargate.running += 1;
         self.owner_started_placement(owner);
-        let delay = self
-            .sc
-            .lifecycle
-            .awsvpc_provisioning
-            .sample(&mut self.ecs.rng_lifecycle);
-        self.queue
+        let delay = self.sc.lifecycle.awsvpc_provisioning.sample(&mut self.rng_lifecycle);
+        env.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskProvisioned(task));
         let what = if spot { "FARGATE_SPOT" } else { "FARGATE" };
         self.log(
+            env,
             "TASK_PLACED",
             Some(task),
             None,
@@ -178,31 +180,35 @@ impl Simulation<'_> {
         Ok(true)
     }
 
-    fn owner_started_placement(&mut self, owner: TaskOwner) {
+    pub(crate) fn owner_started_placement(&mut self, owner: TaskOwner) {
         match owner {
-            TaskOwner::Service(s) => self.ecs.services[s.0 as usize].starting += 1,
-            TaskOwner::Job(j) => self.ecs.jobs[j.0 as usize].starting += 1,
+            TaskOwner::Service(s) => self.services[s.0 as usize].starting += 1,
+            TaskOwner::Job(j) => self.jobs[j.0 as usize].starting += 1,
         }
     }
 
-    pub(super) fn commit_placement(&mut self, task: TaskId, inst: InstanceId, detail: String) -> Result<(), SimError> {
-        let now = self.now();
+    pub(crate) fn commit_placement(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        task: TaskId,
+        inst: InstanceId,
+        detail: String,
+    ) -> Result<(), SimError> {
+        let now = env.now();
         let (group, demand_idx, owner) = {
-            let t = &self.ecs.tasks[task.0 as usize];
+            let t = &self.tasks[task.0 as usize];
             (t.group, t.demand, t.owner)
         };
-        let demand = &self.ecs.demands[demand_idx as usize];
-        self.ecs
-            .placer
-            .reserve(&mut self.ecs.cluster, inst, task, group, demand);
-        let gi = self.ecs.cluster.instances[inst.index()].group.0 as usize;
-        self.ecs.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
-        self.ecs.group_mem_reserved[gi] += u64::from(demand.memory_mib);
+        let demand = &self.demands[demand_idx as usize];
+        self.placer.reserve(&mut self.cluster, inst, task, group, demand);
+        let gi = self.cluster.instances[inst.index()].group.0 as usize;
+        self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
+        self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
         let uses_eni = demand.uses_eni;
-        let t = &mut self.ecs.tasks[task.0 as usize];
+        let t = &mut self.tasks[task.0 as usize];
         t.instance = Some(inst);
         t.placed_at = Some(now);
-        self.observer.task_placed(now - t.submitted_at);
+        env.observer.task_placed(now - t.submitted_at);
         self.owner_started_placement(owner);
         let lc = &self.sc.lifecycle;
         let dist = if uses_eni {
@@ -210,15 +216,15 @@ impl Simulation<'_> {
         } else {
             &lc.provisioning
         };
-        let delay = dist.sample(&mut self.ecs.rng_lifecycle);
-        self.queue
+        let delay = dist.sample(&mut self.rng_lifecycle);
+        env.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskProvisioned(task));
-        self.log("TASK_PLACED", Some(task), Some(inst), detail)
+        self.log(env, "TASK_PLACED", Some(task), Some(inst), detail)
     }
 
-    pub(super) fn on_provisioned(&mut self, task: TaskId) -> Result<(), SimError> {
-        let now = self.now();
-        let t = &mut self.ecs.tasks[task.0 as usize];
+    pub(crate) fn on_provisioned(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+        let now = env.now();
+        let t = &mut self.tasks[task.0 as usize];
         if t.state != TaskState::Provisioning || (t.instance.is_none() && t.fargate.is_none()) {
             return Ok(());
         }
@@ -226,33 +232,33 @@ impl Simulation<'_> {
         let delay = if let Some(slot) = t.fargate {
             // Fargate bills from the start of the image pull.
             t.billing_from = Some(now);
-            let d = &self.ecs.demands[t.demand as usize];
-            let hourly = self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
-            self.billing.fargate_task_started(hourly);
-            self.sc.elastic.fargate_pending.sample(&mut self.ecs.rng_lifecycle)
+            let d = &self.demands[t.demand as usize];
+            let hourly = env.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+            env.billing.fargate_task_started(hourly);
+            self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
         } else {
-            self.sc.lifecycle.pending.sample(&mut self.ecs.rng_lifecycle)
+            self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
         };
         // A slow image pull (a fault) stretches PENDING.
-        let delay = (delay as f64 * self.faults.pull_factor()).round() as u64;
-        self.queue
+        let delay = (delay as f64 * env.faults.pull_factor()).round() as u64;
+        env.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskStarted(task));
         Ok(())
     }
 
-    pub(super) fn on_started(&mut self, task: TaskId) -> Result<(), SimError> {
-        let now = self.now();
-        let t = &self.ecs.tasks[task.0 as usize];
+    pub(crate) fn on_started(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+        let now = env.now();
+        let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Pending {
             return Ok(());
         }
         let behaviour = &self.sc.task_definitions[t.definition as usize].behaviour;
         if behaviour.fails_to_start {
             // The image cannot be pulled: PENDING -> STOPPED, which the service throttles.
-            return self.task_failed_to_start(task);
+            return self.task_failed_to_start(env, task);
         }
-        let crash = behaviour.crash_after.as_ref().map(|d| self.faults.sample(d));
-        let t = &mut self.ecs.tasks[task.0 as usize];
+        let crash = behaviour.crash_after.as_ref().map(|d| env.faults.sample(d));
+        let t = &mut self.tasks[task.0 as usize];
         t.state = TaskState::Running;
         t.running_at = Some(now);
         let (owner, run_for, inst) = (t.owner, t.run_for_ms, t.instance);
@@ -268,51 +274,52 @@ impl Simulation<'_> {
             (r, _) => r,
         };
         if let Some(ms) = exit {
-            self.queue.schedule(now + ms, LANE_STOP, Event::TaskExited(task));
+            env.queue.schedule(now + ms, LANE_STOP, Event::TaskExited(task));
         }
         if let TaskOwner::Service(s) = owner {
-            self.service_task_running(s, task);
+            self.service_task_running(env, s, task);
         }
         match owner {
             TaskOwner::Service(s) => {
-                let st = &mut self.ecs.services[s.0 as usize];
+                let st = &mut self.services[s.0 as usize];
                 st.starting -= 1;
                 st.running += 1;
             }
             TaskOwner::Job(j) => {
-                let js = &mut self.ecs.jobs[j.0 as usize];
+                let js = &mut self.jobs[j.0 as usize];
                 js.starting -= 1;
                 js.running += 1;
             }
         }
-        self.log("TASK_RUNNING", Some(task), inst, String::new())?;
+        self.log(env, "TASK_RUNNING", Some(task), inst, String::new())?;
         if let TaskOwner::Service(s) = owner {
-            self.check_steady(s)?;
+            self.check_steady(env, s)?;
         }
         Ok(())
     }
 
-    pub(super) fn on_exited(&mut self, task: TaskId) -> Result<(), SimError> {
-        let t = &self.ecs.tasks[task.0 as usize];
+    pub(crate) fn on_exited(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+        let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Running {
             return Ok(());
         }
         if t.crashing {
-            self.record_loss(task);
-            self.new_task_unhealthy_stop(task);
-            return self.stop_task(task, "Essential container in task exited (exit code 1)");
+            self.record_loss(env, task);
+            self.new_task_unhealthy_stop(env, task);
+            return self.stop_task(env, task, "Essential container in task exited (exit code 1)");
         }
-        self.observer.task_completed();
-        self.stop_task(task, "Essential container in task exited")
+        env.observer.task_completed();
+        self.stop_task(env, task, "Essential container in task exited")
     }
 
-    pub(super) fn on_provisioning_timeout(&mut self, task: TaskId) -> Result<(), SimError> {
-        let t = &self.ecs.tasks[task.0 as usize];
+    pub(crate) fn on_provisioning_timeout(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+        let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
             return Ok(());
         }
-        self.observer.task_failed();
+        env.observer.task_failed();
         self.stop_task(
+            env,
             task,
             "Capacity is unavailable: the task timed out in PROVISIONING waiting for instances",
         )
@@ -320,10 +327,10 @@ impl Simulation<'_> {
 
     /// Stops a task in any state: removes it from its wait list, releases what it holds,
     /// closes its billing, updates its owner and lets the service scheduler react.
-    pub(super) fn stop_task(&mut self, task: TaskId, reason: &str) -> Result<(), SimError> {
-        let now = self.now();
+    pub(crate) fn stop_task(&mut self, env: &mut Env<'_, 'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
+        let now = env.now();
         let (owner, group, demand_idx, inst, fargate, state, item) = {
-            let t = &self.ecs.tasks[task.0 as usize];
+            let t = &self.tasks[task.0 as usize];
             (
                 t.owner,
                 t.group,
@@ -339,29 +346,29 @@ impl Simulation<'_> {
         }
         let placed = inst.is_some() || fargate.is_some();
         if let Some(i) = inst {
-            let demand = &self.ecs.demands[demand_idx as usize];
-            self.ecs.placer.release(&mut self.ecs.cluster, i, task, group, demand);
-            let gi = self.ecs.cluster.instances[i.index()].group.0 as usize;
-            self.ecs.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
-            self.ecs.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
+            let demand = &self.demands[demand_idx as usize];
+            self.placer.release(&mut self.cluster, i, task, group, demand);
+            let gi = self.cluster.instances[i.index()].group.0 as usize;
+            self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
+            self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
         }
         if let Some(slot) = fargate {
-            self.ecs.fargate.running -= 1;
-            if let Some(from) = self.ecs.tasks[task.0 as usize].billing_from {
-                let d = &self.ecs.demands[demand_idx as usize];
-                let hourly = self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
-                self.billing.fargate_task_stopped(hourly, now - from);
+            self.fargate.running -= 1;
+            if let Some(from) = self.tasks[task.0 as usize].billing_from {
+                let d = &self.demands[demand_idx as usize];
+                let hourly = env.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+                env.billing.fargate_task_stopped(hourly, now - from);
             }
             let counts = match owner {
-                TaskOwner::Service(s) => &mut self.ecs.services[s.0 as usize].fargate_az_counts,
-                TaskOwner::Job(j) => &mut self.ecs.jobs[j.0 as usize].fargate_az_counts,
+                TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
+                TaskOwner::Job(j) => &mut self.jobs[j.0 as usize].fargate_az_counts,
             };
             counts[slot.az.0 as usize] -= 1;
         }
-        self.ecs.tasks[task.0 as usize].state = TaskState::Stopped;
+        self.tasks[task.0 as usize].state = TaskState::Stopped;
         match owner {
             TaskOwner::Service(s) => {
-                let st = &mut self.ecs.services[s.0 as usize];
+                let st = &mut self.services[s.0 as usize];
                 match state {
                     TaskState::Running => st.running -= 1,
                     _ if placed => st.starting -= 1,
@@ -378,10 +385,10 @@ impl Simulation<'_> {
                     st.live.remove(pos);
                 }
                 st.steady = false;
-                self.schedule_reconcile(s, now);
+                self.schedule_reconcile(env, s, now);
             }
             TaskOwner::Job(j) => {
-                let js = &mut self.ecs.jobs[j.0 as usize];
+                let js = &mut self.jobs[j.0 as usize];
                 match state {
                     TaskState::Running => js.running -= 1,
                     _ if placed => js.starting -= 1,
@@ -396,14 +403,14 @@ impl Simulation<'_> {
                 }
             }
         }
-        if self.sink.enabled() {
-            self.log("TASK_STOPPED", Some(task), inst, reason.to_string())?;
+        if env.sink.enabled() {
+            self.log(env, "TASK_STOPPED", Some(task), inst, reason.to_string())?;
         }
         if let Some(i) = inst {
-            self.instance_may_be_drained(i)?;
+            self.instance_may_be_drained(env, i)?;
         }
         if placed {
-            self.drain_wait_queue()?;
+            self.drain_wait_queue(env)?;
         }
         Ok(())
     }

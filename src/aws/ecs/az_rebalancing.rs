@@ -1,0 +1,156 @@
+//! AZ rebalancing of services (ecs-semantics §2.7): a steady service whose tasks are
+//! unbalanced over its zones starts a task in the emptiest zone, then stops one in the
+//! fullest.
+
+use super::*;
+
+impl<'a> Ecs<'a> {
+    /// AZ rebalancing (ecs-semantics §2.7): a steady service whose first strategy is AZ spread
+    /// (or the default, or Fargate) with more than one task of difference between AZs starts a
+    /// task in the emptiest AZ, then stops one in the fullest; one move per minute (I).
+    pub(crate) fn rebalance_azs(&mut self, env: &mut Env<'_, 'a>) -> Result<(), SimError> {
+        let naz = self.sc.availability_zones.len();
+        for s in 0..self.services.len() {
+            // A started rebalancing task: once it runs, stop one in the fullest AZ.
+            if let Some(t) = self.services[s].rebalance.task {
+                match self.tasks[t.0 as usize].state {
+                    TaskState::Running => {
+                        self.services[s].rebalance.task = None;
+                        if let Some(v) = self.rebalance_victim(s) {
+                            self.stop_task(env, v, "AZ rebalancing: moved to a less loaded availability zone")?;
+                        }
+                    }
+                    TaskState::Stopped => self.services[s].rebalance.task = None,
+                    _ => {}
+                }
+                continue;
+            }
+            let st = &self.services[s];
+            if st.daemon || !st.deploy_cfg.az_rebalancing || st.deployment.is_some() {
+                continue;
+            }
+            if st.running != st.desired || st.starting > 0 || !st.unplaced.is_empty() {
+                continue;
+            }
+            let mut per_az = vec![0u32; naz];
+            // AZs the service can place in: not out, and (on EC2) with an instance in scope.
+            let fargate = self.sc.services[s].launch == Launch::Fargate
+                || matches!(&self.sc.services[s].launch, Launch::Strategy(items) if items.iter().any(|i| matches!(self.sc.capacity_providers[i.provider].kind, ProviderKind::Fargate { .. })));
+            let scopes: Vec<GroupIdx> = match &self.sc.services[s].launch {
+                Launch::Strategy(items) => items
+                    .iter()
+                    .filter_map(|i| match self.sc.capacity_providers[i.provider].kind {
+                        ProviderKind::Asg { group, .. } => Some(GroupIdx(group as u16)),
+                        ProviderKind::Fargate { .. } => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut usable = vec![false; naz];
+            for (a, u) in usable.iter_mut().enumerate() {
+                *u = !env.faults.az_is_out(a)
+                    && (fargate
+                        || self.cluster.instances.iter().any(|i| {
+                            i.az.0 as usize == a
+                                && i.accepts_tasks()
+                                && (scopes.is_empty() || scopes.contains(&i.group))
+                        }));
+            }
+            for t in self
+                .service_tasks(ServiceId(s as u16))
+                .filter(|t| t.state == TaskState::Running)
+            {
+                let a = t
+                    .instance
+                    .map(|i| self.cluster.instances[i.index()].az.0 as usize)
+                    .or(t.fargate.map(|f| f.az.0 as usize));
+                if let Some(a) = a {
+                    per_az[a] += 1;
+                }
+            }
+            let zones: Vec<usize> = (0..naz).filter(|a| usable[*a]).collect();
+            let Some(&low) = zones.iter().min_by_key(|a| (per_az[**a], **a)) else {
+                continue;
+            };
+            let Some(&high) = zones.iter().max_by_key(|a| (per_az[**a], std::cmp::Reverse(**a))) else {
+                continue;
+            };
+            if per_az[high] <= per_az[low] + 1 {
+                if self.services[s].rebalance.active {
+                    self.services[s].rebalance.active = false;
+                    let name = self.services[s].name.clone();
+                    self.log(
+                        env,
+                        "SERVICE_REBALANCING_COMPLETED",
+                        None,
+                        None,
+                        format!("service {name} is AZ balanced"),
+                    )?;
+                }
+                continue;
+            }
+            let name = self.services[s].name.clone();
+            if !self.services[s].rebalance.active {
+                self.services[s].rebalance.active = true;
+                let counts: Vec<String> = zones
+                    .iter()
+                    .map(|a| format!("{}={}", self.sc.availability_zones[*a], per_az[*a]))
+                    .collect();
+                self.log(
+                    env,
+                    "SERVICE_REBALANCING_STARTED",
+                    None,
+                    None,
+                    format!(
+                        "service {name} is not AZ balanced with {}; AZ Rebalancing in progress",
+                        counts.join(", ")
+                    ),
+                )?;
+            }
+            // Start one task in the emptiest AZ (placement restricted to it); the task in the
+            // fullest AZ is stopped once the new one runs (start first, then stop).
+            let _ = high;
+            self.place_rebalancing_task(env, ServiceId(s as u16), low)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn place_rebalancing_task(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        s: ServiceId,
+        az: usize,
+    ) -> Result<bool, SimError> {
+        let st = &self.services[s.0 as usize];
+        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+            return Ok(false);
+        };
+        let def = self.definition_of(TaskOwner::Service(s)) as usize;
+        let demand = self.definition_demand[def];
+        let run = env.workload.service_task_run_time(s.0 as usize);
+        // Only place if the AZ has room; otherwise give up quietly (ECS reports
+        // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
+        let fits = match target {
+            Target::Fargate { .. } => !env.faults.fargate_capacity_missing(az),
+            Target::Ec2 { scope, .. } => self.cluster.instances.iter().any(|i| {
+                i.az.0 as usize == az
+                    && i.accepts_tasks()
+                    && scope.is_none_or(|g| g == i.group)
+                    && i.fits(&self.demands[demand as usize])
+            }),
+        };
+        if !fits {
+            return Ok(false);
+        }
+        let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, item);
+        self.forced_az = Some(AzIdx(az as u16));
+        let placed = self.try_place(env, task)?;
+        self.forced_az = None;
+        if placed {
+            self.services[s.0 as usize].rebalance.task = Some(task);
+        } else {
+            self.stop_task(env, task, "AZ rebalancing: no room in the target availability zone")?;
+        }
+        Ok(placed)
+    }
+}

@@ -1,0 +1,198 @@
+//! Container instances: an EC2 instance of an Auto Scaling group becomes a container instance
+//! when it registers; DRAINING (manual, managed draining, Spot) and termination, with what
+//! that does to the tasks on it.
+
+use super::*;
+
+impl<'a> Ecs<'a> {
+    /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
+    /// instances, or `None` when every AZ of the group is out or has no EC2 capacity.
+    pub(crate) fn try_launch_instance(&mut self, env: &mut Env<'_, 'a>, g: GroupIdx) -> Option<InstanceId> {
+        let blocked = |a: usize| env.faults.ec2_blocked(a);
+        env.ec2.can_launch(g, blocked).then(|| self.launch_instance(env, g))
+    }
+
+    /// Starts an EC2 instance of group `g` in the AZ with the fewest of the group's instances.
+    pub(crate) fn launch_instance(&mut self, env: &mut Env<'_, 'a>, g: GroupIdx) -> InstanceId {
+        let sc = self.sc;
+        let spec = &sc.instance_groups[g.0 as usize];
+        let ty = &sc.instance_types[spec.instance_type];
+        let mut per_az = vec![0u32; sc.availability_zones.len()];
+        for i in &self.cluster.instances {
+            if i.group == g && i.status != InstanceStatus::Inactive {
+                per_az[i.az.0 as usize] += 1;
+            }
+        }
+        let blocked = |a: usize| env.faults.ec2_blocked(a);
+        let az = env.ec2.launch_zone(g, &per_az, blocked);
+        let id = InstanceId(self.cluster.instances.len() as u32);
+        let cpu = ty.cpu_units();
+        let mem = ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib);
+        let eni = ty.eni_task_slots(spec.trunking);
+        let now = env.now();
+        self.cluster.instances.push(Instance {
+            id,
+            group: g,
+            az: AzIdx(az as u16),
+            instance_type: spec.instance_type as u16,
+            status: InstanceStatus::Launching,
+            agent_connected: true,
+            agent_version: spec.agent_version.clone(),
+            registered_at: now,
+            launched_at: now,
+            terminated_at: None,
+            cpu_total: cpu,
+            memory_total_mib: mem,
+            eni_total: eni,
+            cpu_free: cpu,
+            memory_free_mib: mem,
+            eni_free: eni,
+            ports_used: sc.reserved_ports.clone(),
+            attrs: Vec::new(),
+            tasks: Vec::new(),
+            group_counts: Vec::new(),
+        });
+        self.cluster
+            .set_attr(id, "ecs.availability-zone", &sc.availability_zones[az]);
+        self.cluster.set_attr(id, "ecs.instance-type", &ty.name);
+        self.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
+        self.cluster.set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
+        for (k, v) in &spec.attributes {
+            self.cluster.set_attr(id, k, v);
+        }
+        self.placer.instances_added(&self.cluster);
+        self.terminate_when_drained.push(false);
+        env.ec2.instance_launched(id);
+        env.billing.instance_launched(spec.price_per_hour_usd);
+        env.observer.instance_launched();
+        id
+    }
+
+    pub(crate) fn register(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) {
+        let now = env.now();
+        let i = &mut self.cluster.instances[id.index()];
+        i.status = InstanceStatus::Active;
+        i.registered_at = now;
+        self.cpu_registered += u64::from(i.cpu_total);
+        self.mem_registered += u64::from(i.memory_total_mib);
+        self.placer.instance_changed(&self.cluster, id);
+    }
+
+    pub(crate) fn on_instance_registered(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status != InstanceStatus::Launching {
+            return Ok(());
+        }
+        self.register(env, id);
+        self.log(
+            env,
+            "INSTANCE_REGISTERED",
+            None,
+            Some(id),
+            "container instance ACTIVE".to_string(),
+        )?;
+        // New capacity: daemons first, then services and queues that wait for it.
+        let now = env.now();
+        for s in 0..self.services.len() {
+            let st = &self.services[s];
+            if st.daemon || !st.unplaced.is_empty() {
+                self.schedule_reconcile(env, ServiceId(s as u16), now);
+            }
+        }
+        self.drain_wait_queue(env)
+    }
+
+    /// Terminates an instance: it goes INACTIVE and every task on it stops.
+    pub(crate) fn terminate(&mut self, env: &mut Env<'_, 'a>, id: InstanceId, reason: &str) -> Result<(), SimError> {
+        let now = env.now();
+        let status = self.cluster.instances[id.index()].status;
+        if status == InstanceStatus::Inactive {
+            return Ok(());
+        }
+        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        for t in tasks {
+            self.stop_task(env, t, "Host EC2 instance terminated")?;
+        }
+        let i = &mut self.cluster.instances[id.index()];
+        if matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) {
+            self.cpu_registered -= u64::from(i.cpu_total);
+            self.mem_registered -= u64::from(i.memory_total_mib);
+        }
+        i.status = InstanceStatus::Inactive;
+        i.terminated_at = Some(now);
+        let ran = now - i.launched_at;
+        let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
+        self.placer.instance_changed(&self.cluster, id);
+        env.billing.instance_terminated(price, ran);
+        env.observer.instance_terminated();
+        self.log(env, "INSTANCE_TERMINATED", None, Some(id), reason.to_string())
+    }
+
+    /// Draining: no new tasks, service tasks are stopped (and replaced elsewhere), standalone
+    /// tasks finish. With `terminate` (managed draining, Spot) the instance terminates once no
+    /// non-daemon task is left; otherwise it stays DRAINING until reactivated.
+    pub(crate) fn drain(&mut self, env: &mut Env<'_, 'a>, id: InstanceId, terminate: bool) -> Result<(), SimError> {
+        let i = &mut self.cluster.instances[id.index()];
+        if i.status != InstanceStatus::Active {
+            return Ok(());
+        }
+        i.status = InstanceStatus::Draining;
+        self.terminate_when_drained[id.index()] = terminate;
+        self.placer.instance_changed(&self.cluster, id);
+        let why = if terminate {
+            "draining before termination"
+        } else {
+            "set to DRAINING"
+        };
+        self.log(env, "INSTANCE_DRAINING", None, Some(id), why.to_string())?;
+        if terminate {
+            let at = env.now() + self.sc.elastic.managed_draining_timeout_ms;
+            env.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
+        }
+        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        for t in tasks {
+            let owner = self.tasks[t.0 as usize].owner;
+            if let TaskOwner::Service(s) = owner {
+                // Daemon tasks stop when an instance is set to DRAINING; when it drains for
+                // termination they are the last to stop, with the instance.
+                if !self.services[s.0 as usize].daemon || !terminate {
+                    self.stop_task(env, t, "Container instance is draining")?;
+                }
+            }
+        }
+        self.instance_may_be_drained(env, id)
+    }
+
+    /// Called when a task leaves an instance: a draining instance with no non-daemon task
+    /// left terminates.
+    pub(crate) fn instance_may_be_drained(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status == InstanceStatus::Draining
+            && self.terminate_when_drained[id.index()]
+            && self.non_daemon_tasks(id) == 0
+        {
+            self.terminate(env, id, "drained; Auto Scaling group scale-in")?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn on_drain_timeout(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) -> Result<(), SimError> {
+        if self.cluster.instances[id.index()].status == InstanceStatus::Draining {
+            self.terminate(env, id, "managed draining timed out; Auto Scaling group scale-in")?;
+        }
+        Ok(())
+    }
+
+    /// Schedules a launched instance's registration and logs the launch.
+    pub(crate) fn instance_launch_started(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        g: GroupIdx,
+        id: InstanceId,
+        why: String,
+    ) -> Result<(), SimError> {
+        let latency = env.ec2.launch_latency(g);
+        let now = env.now();
+        env.queue
+            .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
+        self.log(env, "INSTANCE_LAUNCHED", None, Some(id), why)
+    }
+}

@@ -1,0 +1,247 @@
+//! The service scheduler: REPLICA services keep their desired count (replacing stopped tasks,
+//! retrying unplaced ones, stopping the surplus after a scale-in); DAEMON services run one task
+//! per instance. Launches go through the capacity provider strategy and the per-service
+//! launch rate.
+
+use super::*;
+
+impl<'a> Ecs<'a> {
+    pub(crate) fn schedule_reconcile(&mut self, env: &mut Env<'_, 'a>, s: ServiceId, at: SimTime) {
+        let st = &mut self.services[s.0 as usize];
+        if !st.reconcile_scheduled {
+            st.reconcile_scheduled = true;
+            env.queue.schedule(at, LANE_SCHEDULER, Event::ServiceReconcile(s));
+        }
+    }
+
+    pub(crate) fn on_reconcile(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+        self.services[s.0 as usize].reconcile_scheduled = false;
+        if self.services[s.0 as usize].daemon {
+            return self.reconcile_daemon(env, s);
+        }
+        if self.reconcile_deployment(env, s)? {
+            return self.check_steady(env, s);
+        }
+        let now = env.now();
+        let (desired, active) = {
+            let st = &self.services[s.0 as usize];
+            // A task started by AZ rebalancing runs beside the one it will replace.
+            let extra = u32::from(st.rebalance.task.is_some());
+            (st.desired + extra, st.unplaced.len() as u32 + st.starting + st.running)
+        };
+        if active > desired {
+            self.stop_surplus(env, s, active - desired)?;
+        }
+        let next_launch_at = self.services[s.0 as usize].throttle.next_launch_at;
+        if active < desired && now < next_launch_at {
+            // The throttle for tasks that keep failing to start holds launches back.
+            if next_launch_at != SimTime::MAX {
+                self.schedule_reconcile(env, s, next_launch_at);
+            }
+        } else {
+            for _ in active..desired {
+                if !self.launch_service_task(env, s)? {
+                    break;
+                }
+            }
+        }
+        self.place_unplaced(env, s)?;
+        self.check_steady(env, s)
+    }
+
+    /// Creates one task for the service (capacity provider strategy, per-service launch rate,
+    /// the cluster's PROVISIONING quota); false when a limit holds it back (a retry is
+    /// scheduled).
+    pub(crate) fn launch_service_task(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<bool, SimError> {
+        let now = env.now();
+        if let Err(at) = self.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
+            self.schedule_reconcile(env, s, SimTime(at));
+            return Ok(false);
+        }
+        let st = &self.services[s.0 as usize];
+        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+            return Ok(false);
+        };
+        let managed = matches!(target, Target::Ec2 { managed: true, .. });
+        if managed && self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
+            // The cluster's PROVISIONING quota is full: launches are throttled.
+            let at = now + self.sc.lifecycle.reconcile_interval_ms;
+            self.schedule_reconcile(env, s, at);
+            return Ok(false);
+        }
+        let def = self.definition_of(TaskOwner::Service(s)) as usize;
+        let demand = self.definition_demand[def];
+        let run = env.workload.service_task_run_time(s.0 as usize);
+        let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, item);
+        self.services[s.0 as usize].unplaced.push_back(task);
+        if managed {
+            let at = now + self.sc.elastic.provisioning_timeout_ms;
+            env.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
+        }
+        Ok(true)
+    }
+
+    /// Places the service's waiting tasks in order; a task that does not fit is reported once
+    /// per pass (with managed scaling it waits quietly in PROVISIONING instead).
+    pub(crate) fn place_unplaced(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+        let now = env.now();
+        let mut k = 0;
+        let mut reported = false;
+        while k < self.services[s.0 as usize].unplaced.len() {
+            let task = self.services[s.0 as usize].unplaced[k];
+            if self.try_place(env, task)? {
+                self.services[s.0 as usize].unplaced.remove(k);
+                continue;
+            }
+            k += 1;
+            let target = self.target_of(task);
+            if let Target::Fargate { .. } = target {
+                self.retry_fargate_later(env, target);
+                continue;
+            }
+            if !reported && !matches!(target, Target::Ec2 { managed: true, .. }) {
+                reported = true;
+                let failure = self.diagnose(task);
+                env.observer.placement_failed(Some(s));
+                let name = self.services[s.0 as usize].name.clone();
+                self.log(env,
+                    "SERVICE_TASK_PLACEMENT_FAILURE",
+                    Some(task),
+                    failure.closest,
+                    format!(
+                        "service {name} was unable to place a task because no container instance met all of its requirements. {}.",
+                        capitalise(&failure.to_string())
+                    ),
+                )?;
+            }
+        }
+        let waiting_ec2 = self.services[s.0 as usize]
+            .unplaced
+            .iter()
+            .any(|t| matches!(self.target_of(*t), Target::Ec2 { managed: false, .. }));
+        if waiting_ec2 {
+            let retry = now + self.sc.lifecycle.reconcile_interval_ms;
+            self.schedule_reconcile(env, s, retry);
+        }
+        Ok(())
+    }
+
+    /// Stops `n` tasks after a scale-in: unplaced tasks first, then tasks not yet RUNNING,
+    /// then RUNNING ones from the AZ with the most of the service's tasks, then the instance
+    /// with the most, newest task first (ecs-semantics §1.7 default scale-in, I for ties);
+    /// with a capacity provider strategy, from the provider most over its share first.
+    pub(crate) fn stop_surplus(&mut self, env: &mut Env<'_, 'a>, s: ServiceId, n: u32) -> Result<(), SimError> {
+        for _ in 0..n {
+            let st = &self.services[s.0 as usize];
+            let victim = if let Some(t) = st.unplaced.back() {
+                Some(*t)
+            } else {
+                self.choose_scale_in_victim(s)
+            };
+            let Some(v) = victim else { break };
+            self.stop_task(
+                env,
+                v,
+                "Scaling activity initiated by deployment (desired count reduced)",
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn reconcile_daemon(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+        let n = self.cluster.instances.len();
+        let mut retry = false;
+        for i in 0..n {
+            let inst = InstanceId(i as u32);
+            let (group, demand) = {
+                let st = &self.services[s.0 as usize];
+                (st.group, st.demand)
+            };
+            let ci = &self.cluster.instances[i];
+            if !ci.accepts_tasks() || ci.group_count(group) > 0 {
+                continue;
+            }
+            let st = &self.services[s.0 as usize];
+            let req = PlacementRequest {
+                demand: &self.demands[demand as usize],
+                group,
+                constraints: &st.constraints,
+                strategies: &[],
+                only_instance: Some(inst),
+                scope: None,
+            };
+            // Instances that do not satisfy memberOf are not meant to run the daemon.
+            let member = st.constraints.iter().all(|c| match c {
+                Constraint::MemberOf { expr, .. } => {
+                    crate::aws::ecs::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
+                }
+                Constraint::DistinctInstance => true,
+            });
+            if !member {
+                continue;
+            }
+            if self
+                .placer
+                .place(&self.cluster, &req, &mut self.rng_placement)
+                .is_some()
+            {
+                let run = env.workload.service_task_run_time(s.0 as usize);
+                let target = Target::Ec2 {
+                    provider: None,
+                    scope: None,
+                    managed: false,
+                };
+                let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, None);
+                self.commit_placement(env, task, inst, "daemon: one task per instance".to_string())?;
+            } else {
+                let failure = self.placer.diagnose(&self.cluster, &req);
+                env.observer.placement_failed(Some(s));
+                let name = self.services[s.0 as usize].name.clone();
+                self.log(
+                    env,
+                    "SERVICE_TASK_PLACEMENT_FAILURE",
+                    None,
+                    Some(inst),
+                    format!(
+                        "daemon service {name} could not place its task on {inst}: {}",
+                        failure.reason.code()
+                    ),
+                )?;
+                retry = true;
+            }
+        }
+        if retry {
+            let at = env.now() + self.sc.lifecycle.reconcile_interval_ms;
+            self.schedule_reconcile(env, s, at);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_steady(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+        let st = &self.services[s.0 as usize];
+        if st.daemon {
+            return Ok(());
+        }
+        let steady = st.running == st.desired && st.starting == 0 && st.unplaced.is_empty();
+        if steady && !st.steady {
+            let name = st.name.clone();
+            self.services[s.0 as usize].steady = true;
+            self.log(
+                env,
+                "SERVICE_STEADY_STATE",
+                None,
+                None,
+                format!("service {name} has reached a steady state."),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
