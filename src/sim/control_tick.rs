@@ -16,7 +16,7 @@ impl Simulation<'_> {
             return Ok(());
         };
         let new = outcome.new_desired;
-        self.ecs.services[s.0 as usize].desired = new;
+        self.ecs.set_desired_count(s, new, false);
         let schedule = &self.autoscaling.scheduled_actions(s)[k as usize].schedule;
         if let Some(t) = schedule.next_after(Some(now.as_ms()), self.sc.start_epoch_ms) {
             self.queue.schedule(
@@ -80,12 +80,10 @@ impl Simulation<'_> {
             if let Some(e) = evaluation {
                 self.report.explanations.scaling.push(e);
             }
-            let st = &mut self.ecs.services[s];
             if let Some(d) = decision {
-                st.desired = d.new_desired;
-                st.steady = false;
+                self.ecs.set_desired_count(service, d.new_desired, true);
                 self.observer.scaling_action(service);
-                let name = st.name.clone();
+                let name = self.ecs.services[s].name.clone();
                 self.log(
                     "SERVICE_SCALING",
                     None,

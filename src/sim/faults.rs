@@ -76,8 +76,7 @@ impl Simulation<'_> {
                     .live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
                 let n = count.of(live.len());
                 for id in self.faults.pick(live, n) {
-                    self.ecs.cluster.instances[id.index()].agent_connected = false;
-                    self.ecs.placer.instance_changed(&self.ecs.cluster, id);
+                    self.ecs.set_agent_connected(id, false);
                     self.log(
                         "AGENT_DISCONNECTED",
                         None,
@@ -144,8 +143,7 @@ impl Simulation<'_> {
             FaultKind::AgentDisconnect { group, .. } => {
                 let g = GroupIdx(*group as u16);
                 for id in self.ecs.live_instances_of(|i| i.group == g && !i.agent_connected) {
-                    self.ecs.cluster.instances[id.index()].agent_connected = true;
-                    self.ecs.placer.instance_changed(&self.ecs.cluster, id);
+                    self.ecs.set_agent_connected(id, true);
                 }
                 "agents reconnected".to_string()
             }
@@ -155,10 +153,7 @@ impl Simulation<'_> {
                     .ecs
                     .live_instances_of(|i| i.group == g && i.status == InstanceStatus::Draining)
                 {
-                    if !self.ecs.terminate_when_drained[id.index()] {
-                        self.ecs.cluster.instances[id.index()].status = InstanceStatus::Active;
-                        self.ecs.placer.instance_changed(&self.ecs.cluster, id);
-                    }
+                    self.ecs.reactivate(id);
                 }
                 "instances reactivated".to_string()
             }
@@ -269,15 +264,8 @@ impl Simulation<'_> {
                 .poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
             for t in self.faults.pick(spot, n) {
                 self.begin_incident();
-                self.ecs.tasks[t.0 as usize].crashing = true;
-                self.log(
-                    "SPOT_INTERRUPTION_WARNING",
-                    Some(t),
-                    None,
-                    "Your Spot Task was interrupted.".into(),
-                )?;
-                self.queue
-                    .schedule(now + STOP_TIMEOUT_MS, LANE_STOP, Event::TaskExited(t));
+                self.ecs
+                    .interrupt_fargate_spot_task(&mut env!(self), t, STOP_TIMEOUT_MS)?;
             }
         }
         // Task crashes after RUNNING (replaced at once, no throttle).
@@ -333,7 +321,7 @@ impl Simulation<'_> {
         }
         self.asg_replace_lost()?;
         self.ecs.rebalance_azs(&mut env!(self))?;
-        if self.observer.incident.active && self.faults.none_active() {
+        if self.observer.incident().active && self.faults.none_active() {
             let recovered = self.ecs.services.iter().all(|s| s.daemon || s.running >= s.desired);
             if recovered {
                 self.observer.incident_ends();

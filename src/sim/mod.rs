@@ -185,9 +185,26 @@ impl Env<'_, '_> {
 /// cost at the last sample.
 #[derive(Default)]
 pub(crate) struct Report {
-    pub(crate) metrics: MetricsTable,
-    pub(crate) explanations: crate::explain::Explanations,
-    pub(crate) last_sample_cost: f64,
+    metrics: MetricsTable,
+    explanations: crate::explain::Explanations,
+    last_sample_cost: f64,
+}
+
+impl Report {
+    /// Whether the placement of `task` at `now` is the one `ecsim explain` asked about (only
+    /// the first such placement is recorded).
+    pub(crate) fn wants_placement(&self, opts: &RunOptions, task: TaskId, now: SimTime) -> bool {
+        let asked = match &opts.explain {
+            crate::explain::ExplainRequest::Task(id) => *id == task.0,
+            crate::explain::ExplainRequest::At(ms) => now.as_ms() >= *ms,
+            _ => false,
+        };
+        asked && self.explanations.placement.is_none()
+    }
+
+    pub(crate) fn record_placement(&mut self, e: crate::explain::PlacementExplanation) {
+        self.explanations.placement = Some(e);
+    }
 }
 
 impl<'a> Simulation<'a> {

@@ -68,9 +68,9 @@ pub struct ServiceStats {
 #[derive(Clone, Debug, Default)]
 pub struct Observer {
     last: SimTime,
-    pub counts: Counts,
-    pub areas: Areas,
-    pub incident: Incident,
+    counts: Counts,
+    areas: Areas,
+    incident: Incident,
     /// Every wait from submission to placement, in ms (sorted by `finish`).
     waits_ms: Vec<u64>,
     services: Vec<ServiceStats>,
@@ -199,6 +199,18 @@ impl Observer {
 
     pub fn incident_ends(&mut self) {
         self.incident.active = false;
+    }
+
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    pub fn areas(&self) -> &Areas {
+        &self.areas
+    }
+
+    pub fn incident(&self) -> &Incident {
+        &self.incident
     }
 
     pub fn services(&self) -> &[ServiceStats] {

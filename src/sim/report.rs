@@ -96,8 +96,8 @@ impl Simulation<'_> {
             MetricValue::Pct(pct(self.ecs.cluster.memory_reserved_mib, mem_total)),
             MetricValue::Count(waiting),
             MetricValue::Count(self.ecs.fargate.running),
-            MetricValue::Count(self.observer.counts.tasks_lost),
-            MetricValue::Count(u64::from(self.observer.incident.active)),
+            MetricValue::Count(self.observer.counts().tasks_lost),
+            MetricValue::Count(u64::from(self.observer.incident().active)),
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
         ];
@@ -198,7 +198,7 @@ impl Simulation<'_> {
             _ => None,
         });
         let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
-        let areas = self.observer.areas.clone();
+        let areas = self.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.observer.services();
         let requests: f64 = stats.iter().map(|s| s.requests).sum();
@@ -210,13 +210,13 @@ impl Simulation<'_> {
             seed: sc.seed,
             duration_s: dur_ms / 1000.0,
             events_processed: self.queue.popped(),
-            tasks_submitted: self.observer.counts.submitted,
-            tasks_placed: self.observer.counts.placed,
-            tasks_completed: self.observer.counts.completed,
-            tasks_failed: self.observer.counts.failed,
+            tasks_submitted: self.observer.counts().submitted,
+            tasks_placed: self.observer.counts().placed,
+            tasks_completed: self.observer.counts().completed,
+            tasks_failed: self.observer.counts().failed,
             tasks_waiting_at_end: self.ecs.tasks_waiting(),
             tasks_running_at_end: running_at_end,
-            placement_failures: self.observer.counts.placement_failures,
+            placement_failures: self.observer.counts().placement_failures,
             task_wait_mean_s: mean,
             task_wait_p50_s: p(50.0),
             task_wait_p90_s: p(90.0),
@@ -238,23 +238,23 @@ impl Simulation<'_> {
             requests_over_capacity_pct: if requests > 0.0 { over * 100.0 / requests } else { 0.0 },
             scaling_actions: stats.iter().map(|s| s.scaling_actions).sum(),
             instances: self.ecs.cluster.instances.len() as u64,
-            instances_launched: self.observer.counts.instances_launched,
-            instances_terminated: self.observer.counts.instances_terminated,
+            instances_launched: self.observer.counts().instances_launched,
+            instances_terminated: self.observer.counts().instances_terminated,
             instance_hours: hours,
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
-            tasks_lost: self.observer.counts.tasks_lost,
+            tasks_lost: self.observer.counts().tasks_lost,
             replacement_latency_p50_s: percentile(&replacement, 50.0) as f64 / 1000.0,
             replacement_latency_p95_s: percentile(&replacement, 95.0) as f64 / 1000.0,
             replacement_latency_max_s: replacement.last().map_or(0.0, |x| *x as f64 / 1000.0),
             below_desired_s: stats.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
             below_min_healthy_s: stats.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
-            incident_s: self.observer.incident.ms as f64 / 1000.0,
-            incident_requests_over_capacity: self.observer.incident.requests_over_capacity,
-            incident_cost_usd: self.observer.incident.cost_usd,
-            deployments_completed: self.observer.counts.deployments_completed,
-            deployments_failed: self.observer.counts.deployments_failed,
+            incident_s: self.observer.incident().ms as f64 / 1000.0,
+            incident_requests_over_capacity: self.observer.incident().requests_over_capacity,
+            incident_cost_usd: self.observer.incident().cost_usd,
+            deployments_completed: self.observer.counts().deployments_completed,
+            deployments_failed: self.observer.counts().deployments_failed,
             services: self
                 .ecs
                 .services

@@ -195,4 +195,21 @@ impl<'a> Ecs<'a> {
             .schedule(now + latency, LANE_LIFECYCLE, Event::InstanceRegistered(id));
         self.log(env, "INSTANCE_LAUNCHED", None, Some(id), why)
     }
+
+    /// The container agent of an instance disconnects or reconnects: a disconnected instance
+    /// takes no new tasks; its tasks keep running.
+    pub(crate) fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
+        self.cluster.instances[id.index()].agent_connected = connected;
+        self.placer.instance_changed(&self.cluster, id);
+    }
+
+    /// A manually drained instance is set back to ACTIVE (one draining for termination stays
+    /// DRAINING).
+    pub(crate) fn reactivate(&mut self, id: InstanceId) {
+        let i = &mut self.cluster.instances[id.index()];
+        if i.status == InstanceStatus::Draining && !self.terminate_when_drained[id.index()] {
+            i.status = InstanceStatus::Active;
+            self.placer.instance_changed(&self.cluster, id);
+        }
+    }
 }

@@ -236,6 +236,17 @@ impl<'a> Ecs<'a> {
         }
         Ok(())
     }
+
+    /// UpdateService with a new desired count (from Application Auto Scaling). A change from
+    /// a scaling policy also ends the service's steady state; one from a scheduled action
+    /// does not (I: as ecsim has always done; the next reconcile says whether it is steady).
+    pub(crate) fn set_desired_count(&mut self, s: ServiceId, desired: u32, ends_steady_state: bool) {
+        let st = &mut self.services[s.0 as usize];
+        st.desired = desired;
+        if ends_steady_state {
+            st.steady = false;
+        }
+    }
 }
 
 fn capitalise(s: &str) -> String {

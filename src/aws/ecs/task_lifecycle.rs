@@ -100,16 +100,12 @@ impl<'a> Ecs<'a> {
                     only_instance: None,
                     scope,
                 };
-                let explain = match &env.opts.explain {
-                    crate::explain::ExplainRequest::Task(id) => *id == task.0,
-                    crate::explain::ExplainRequest::At(ms) => env.now().as_ms() >= *ms,
-                    _ => false,
-                } && env.report.explanations.placement.is_none();
+                let explain = env.report.wants_placement(env.opts, task, env.now());
                 let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
                 let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
                 if let Some(trace) = trace {
                     let e = self.placement_explanation(env.queue.now(), task, &req, trace, chosen);
-                    env.report.explanations.placement = Some(e);
+                    env.report.record_placement(e);
                 }
                 let Some(inst) = chosen else {
                     return Ok(false);
@@ -412,6 +408,27 @@ impl<'a> Ecs<'a> {
         if placed {
             self.drain_wait_queue(env)?;
         }
+        Ok(())
+    }
+
+    /// Fargate reclaims a Fargate Spot task: SIGTERM now (the warning is logged), the task
+    /// stops after `stop_timeout_ms`.
+    pub(crate) fn interrupt_fargate_spot_task(
+        &mut self,
+        env: &mut Env<'_, 'a>,
+        task: TaskId,
+        stop_timeout_ms: u64,
+    ) -> Result<(), SimError> {
+        self.tasks[task.0 as usize].crashing = true;
+        self.log(
+            env,
+            "SPOT_INTERRUPTION_WARNING",
+            Some(task),
+            None,
+            "Your Spot Task was interrupted.".into(),
+        )?;
+        let at = env.now() + stop_timeout_ms;
+        env.queue.schedule(at, LANE_STOP, Event::TaskExited(task));
         Ok(())
     }
 }
