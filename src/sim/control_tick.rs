@@ -73,7 +73,7 @@ impl Simulation<'_> {
                 now,
                 running: st.running,
                 desired: st.desired,
-                deployment_in_progress: st.deployment.is_some(),
+                deployment_in_progress: st.rollout.current.is_some(),
             };
             let explaining = matches!(&self.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
             let (decision, evaluation) = self.autoscaling.evaluate(service, &self.cloudwatch, &view, explaining);

@@ -345,7 +345,8 @@ impl<'a> Simulation<'a> {
             if s.daemon {
                 continue;
             }
-            let min_healthy = (u64::from(s.desired) * u64::from(s.deploy_cfg.minimum_healthy_percent)).div_ceil(100);
+            let min_healthy =
+                (u64::from(s.desired) * u64::from(s.rollout.config.minimum_healthy_percent)).div_ceil(100);
             self.observer
                 .service_level(ServiceId(k as u16), dt_ms, s.running, s.desired, min_healthy);
         }

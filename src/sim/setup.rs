@@ -3,6 +3,8 @@
 //! the capacity providers, the scripted faults and deployments, and the first events.
 
 use super::*;
+use crate::aws::ecs::service::Rollout;
+use crate::aws::ecs::TaskPlacement;
 
 impl Simulation<'_> {
     pub(super) fn setup_services(&mut self) {
@@ -31,9 +33,11 @@ impl Simulation<'_> {
                 daemon,
                 desired,
                 demand,
-                strategies,
-                constraints: Ecs::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
-                launch: s.launch.clone(),
+                placement: TaskPlacement {
+                    strategies,
+                    constraints: Ecs::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
+                    launch: s.launch.clone(),
+                },
                 item_counts: vec![0; items],
                 unplaced: VecDeque::new(),
                 starting: 0,
@@ -43,9 +47,11 @@ impl Simulation<'_> {
                 launch_bucket: crate::aws::ecs::fargate::RateWindow::new(rate as usize, MINUTE_MS),
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
                 definition: s.task_definition,
-                stable_definition: s.task_definition,
-                deploy_cfg: s.deployment.clone(),
-                deployment: None,
+                rollout: Rollout {
+                    config: s.deployment.clone(),
+                    current: None,
+                    stable_definition: s.task_definition,
+                },
                 throttle: Default::default(),
                 rebalance: Default::default(),
                 live: Vec::new(),
@@ -80,9 +86,11 @@ impl Simulation<'_> {
                 name: j.name.clone(),
                 group,
                 demand,
-                strategies,
-                constraints: Ecs::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
-                launch: j.launch.clone(),
+                placement: TaskPlacement {
+                    strategies,
+                    constraints: Ecs::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
+                    launch: j.launch.clone(),
+                },
                 item_counts: vec![0; items],
                 queue: VecDeque::new(),
                 starting: 0,

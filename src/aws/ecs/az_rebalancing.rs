@@ -26,7 +26,7 @@ impl<'a> Ecs<'a> {
                 continue;
             }
             let st = &self.services[s];
-            if st.daemon || !st.deploy_cfg.az_rebalancing || st.deployment.is_some() {
+            if st.daemon || !st.rollout.config.az_rebalancing || st.rollout.current.is_some() {
                 continue;
             }
             if st.running != st.desired || st.starting > 0 || !st.unplaced.is_empty() {
@@ -122,7 +122,7 @@ impl<'a> Ecs<'a> {
         az: usize,
     ) -> Result<bool, SimError> {
         let st = &self.services[s.0 as usize];
-        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+        let Some((target, item)) = self.choose_target(&st.placement.launch, &st.item_counts) else {
             return Ok(false);
         };
         let def = self.definition_of(TaskOwner::Service(s)) as usize;

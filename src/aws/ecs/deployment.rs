@@ -41,7 +41,7 @@ impl<'a> Ecs<'a> {
         let st = &mut self.services[s.0 as usize];
         st.throttle.start_failures = 0;
         env.observer.service_task_running(now, s);
-        if st.deployment.is_some() {
+        if st.rollout.current.is_some() {
             env.queue
                 .schedule(now + healthy_after, LANE_LIFECYCLE, Event::TaskHealthy(task));
         }
@@ -99,10 +99,10 @@ impl<'a> Ecs<'a> {
         let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
         let def = t.definition as usize;
         let st = &mut self.services[s.0 as usize];
-        if !st.deploy_cfg.circuit_breaker {
+        if !st.rollout.config.circuit_breaker {
             return;
         }
-        if let Some(d) = &mut st.deployment {
+        if let Some(d) = &mut st.rollout.current {
             if d.new_definition == def && !healthy {
                 d.failures += 1;
             }
@@ -124,7 +124,7 @@ impl<'a> Ecs<'a> {
     ) -> Result<(), SimError> {
         let now = env.now();
         let st = &mut self.services[s.0 as usize];
-        st.deployment = Some(DeploymentState {
+        st.rollout.current = Some(DeploymentState {
             new_definition: definition,
             failures: 0,
             threshold: circuit_breaker_threshold(st.desired),
@@ -161,12 +161,12 @@ impl<'a> Ecs<'a> {
     /// Returns false when no deployment is in progress.
     pub(crate) fn reconcile_deployment(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<bool, SimError> {
         let now = env.now();
-        let Some(d) = &self.services[s.0 as usize].deployment else {
+        let Some(d) = &self.services[s.0 as usize].rollout.current else {
             return Ok(false);
         };
         let (new_def, failures, threshold, started_at) = (d.new_definition, d.failures, d.threshold, d.started_at);
         let st = &self.services[s.0 as usize];
-        let cfg = st.deploy_cfg.clone();
+        let cfg = st.rollout.config.clone();
         if cfg.circuit_breaker && failures >= threshold {
             return self.trip_circuit_breaker(env, s, failures).map(|_| true);
         }
@@ -187,9 +187,9 @@ impl<'a> Ecs<'a> {
             .collect();
         if old.is_empty() && new_healthy >= desired {
             let st = &mut self.services[s.0 as usize];
-            st.deployment = None;
+            st.rollout.current = None;
             st.definition = new_def;
-            st.stable_definition = new_def;
+            st.rollout.stable_definition = new_def;
             env.observer.deployment_completed();
             let name = st.name.clone();
             self.log(
@@ -244,11 +244,11 @@ impl<'a> Ecs<'a> {
     ) -> Result<(), SimError> {
         let now = env.now();
         let st = &mut self.services[s.0 as usize];
-        let failed = st.deployment.take().expect("deployment in progress");
+        let failed = st.rollout.current.take().expect("deployment in progress");
         env.observer.deployment_failed();
         let name = st.name.clone();
-        let rollback = st.deploy_cfg.rollback;
-        let stable = st.stable_definition;
+        let rollback = st.rollout.config.rollback;
+        let stable = st.rollout.stable_definition;
         st.definition = if rollback { stable } else { failed.new_definition };
         self.log(env,
             "DEPLOYMENT_FAILED",

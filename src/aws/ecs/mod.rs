@@ -49,6 +49,15 @@ pub(crate) struct FargateCapacity {
     pub(crate) running: u64,
 }
 
+/// How an owner's (a service's or a job's) tasks are placed: its strategy chain, its
+/// constraints (task definition's and its own) and its launch type or capacity provider
+/// strategy.
+pub(crate) struct TaskPlacement {
+    pub(crate) strategies: Vec<Strategy>,
+    pub(crate) constraints: Vec<Constraint>,
+    pub(crate) launch: Launch,
+}
+
 /// The state of one ECS cluster.
 pub(crate) struct Ecs<'a> {
     pub(crate) sc: &'a Scenario,
@@ -276,7 +285,7 @@ impl<'a> Ecs<'a> {
         match owner {
             TaskOwner::Service(s) => {
                 let st = &self.services[s.0 as usize];
-                st.deployment.as_ref().map_or(st.definition, |d| d.new_definition) as u16
+                st.rollout.current.as_ref().map_or(st.definition, |d| d.new_definition) as u16
             }
             TaskOwner::Job(j) => self.sc.batch_jobs[j.0 as usize].task_definition as u16,
         }
@@ -284,8 +293,8 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn is_fargate_launch(&self, owner: TaskOwner) -> bool {
         let launch = match owner {
-            TaskOwner::Service(s) => &self.services[s.0 as usize].launch,
-            TaskOwner::Job(j) => &self.jobs[j.0 as usize].launch,
+            TaskOwner::Service(s) => &self.services[s.0 as usize].placement.launch,
+            TaskOwner::Job(j) => &self.jobs[j.0 as usize].placement.launch,
         };
         *launch == Launch::Fargate
     }
@@ -294,11 +303,11 @@ impl<'a> Ecs<'a> {
         match self.tasks[task.0 as usize].owner {
             TaskOwner::Service(s) => {
                 let s = &self.services[s.0 as usize];
-                (&s.strategies, &s.constraints)
+                (&s.placement.strategies, &s.placement.constraints)
             }
             TaskOwner::Job(j) => {
                 let j = &self.jobs[j.0 as usize];
-                (&j.strategies, &j.constraints)
+                (&j.placement.strategies, &j.placement.constraints)
             }
         }
     }

@@ -2,18 +2,15 @@
 //! waiting for capacity; RunTask submissions, the queues and RunTask-style failures.
 
 use super::model::{GroupId, TaskId};
-use super::placement::{Constraint, Strategy};
+use super::TaskPlacement;
 use super::*;
-use crate::scenario::elastic::Launch;
 use std::collections::VecDeque;
 
 pub(crate) struct JobState {
     pub(crate) name: String,
     pub(crate) group: GroupId,
     pub(crate) demand: u32,
-    pub(crate) strategies: Vec<Strategy>,
-    pub(crate) constraints: Vec<Constraint>,
-    pub(crate) launch: Launch,
+    pub(crate) placement: TaskPlacement,
     pub(crate) item_counts: Vec<u32>,
     /// Tasks waiting for capacity, FIFO with head-of-line blocking within the job.
     pub(crate) queue: VecDeque<TaskId>,
@@ -60,7 +57,7 @@ impl<'a> Ecs<'a> {
         let on_no_capacity = spec.on_no_capacity.clone();
         for (demand, run) in batch {
             let js = &self.jobs[j.0 as usize];
-            let Some((target, item)) = self.choose_target(&js.launch, &js.item_counts) else {
+            let Some((target, item)) = self.choose_target(&js.placement.launch, &js.item_counts) else {
                 continue;
             };
             let task = self.new_task(env, TaskOwner::Job(j), demand, run, target, item);

@@ -7,8 +7,9 @@ use super::capacity_provider::StrategyItem;
 use super::deployment::DeploymentState;
 use super::model::{GroupId, ServiceId, Task, TaskId, TaskOwner, TaskState};
 use super::placement::BinpackField;
-use super::placement::{Constraint, Strategy};
+use super::placement::Strategy;
 use super::Ecs;
+use super::TaskPlacement;
 use crate::engine::SimTime;
 use crate::scenario::elastic::Launch;
 use std::collections::VecDeque;
@@ -31,6 +32,15 @@ pub(crate) struct Rebalance {
     pub(crate) task: Option<TaskId>,
 }
 
+/// A service's deployments: its configuration, the deployment in progress and the rollback
+/// target.
+pub(crate) struct Rollout {
+    pub(crate) config: crate::scenario::faults::DeploymentConfig,
+    pub(crate) current: Option<DeploymentState>,
+    /// The last task definition whose deployment completed (the rollback target).
+    pub(crate) stable_definition: usize,
+}
+
 /// The service scheduler's state of one service.
 pub(crate) struct ServiceState {
     pub(crate) name: String,
@@ -38,9 +48,7 @@ pub(crate) struct ServiceState {
     pub(crate) daemon: bool,
     pub(crate) desired: u32,
     pub(crate) demand: u32,
-    pub(crate) strategies: Vec<Strategy>,
-    pub(crate) constraints: Vec<Constraint>,
-    pub(crate) launch: Launch,
+    pub(crate) placement: TaskPlacement,
     /// Active tasks (unplaced, starting or running) per capacity-provider strategy item.
     pub(crate) item_counts: Vec<u32>,
     /// Tasks created but not yet placed (waiting for capacity), oldest first.
@@ -55,10 +63,7 @@ pub(crate) struct ServiceState {
     pub(crate) fargate_az_counts: Vec<u32>,
     /// The task definition new tasks use (the primary deployment's).
     pub(crate) definition: usize,
-    /// The last task definition whose deployment completed (the rollback target).
-    pub(crate) stable_definition: usize,
-    pub(crate) deploy_cfg: crate::scenario::faults::DeploymentConfig,
-    pub(crate) deployment: Option<DeploymentState>,
+    pub(crate) rollout: Rollout,
     pub(crate) throttle: Throttle,
     pub(crate) rebalance: Rebalance,
     /// Every task of the service not yet STOPPED (waiting, starting or running), so per-service
@@ -78,7 +83,7 @@ impl Ecs<'_> {
     pub(crate) fn choose_scale_in_victim(&mut self, s: ServiceId) -> Option<TaskId> {
         let draw: u64 = rand::Rng::random(&mut self.rng_placement);
         let st = &self.services[s.0 as usize];
-        let items: Option<&Vec<StrategyItem>> = match &st.launch {
+        let items: Option<&Vec<StrategyItem>> = match &st.placement.launch {
             Launch::Strategy(items) => Some(items),
             _ => None,
         };
@@ -106,7 +111,7 @@ impl Ecs<'_> {
                 az_counts[a] += 1;
             }
         }
-        let first = st.strategies.first();
+        let first = st.placement.strategies.first();
         let by_strategy = |t: &Task| -> u64 {
             let Some(i) = t.instance else { return 0 };
             let inst = &self.cluster.instances[i.index()];
@@ -114,7 +119,7 @@ impl Ecs<'_> {
             match first {
                 Some(Strategy::Binpack(BinpackField::Memory)) => u64::from(inst.memory_free_mib + d.memory_mib),
                 Some(Strategy::Binpack(BinpackField::Cpu)) => u64::from(inst.cpu_free + d.cpu_units),
-                Some(Strategy::Spread(_)) if st.strategies.len() == 1 => 0,
+                Some(Strategy::Spread(_)) if st.placement.strategies.len() == 1 => 0,
                 Some(Strategy::Random) => 0,
                 _ => u64::from(inst.group_count(st.group)),
             }
@@ -163,7 +168,7 @@ impl Ecs<'_> {
     /// How long after RUNNING a service's task counts as healthy: 40 s without a load balancer
     /// or health check, or the health-check grace period when that is longer (I).
     pub(crate) fn healthy_after(&self, s: ServiceId) -> u64 {
-        let grace = self.services[s.0 as usize].deploy_cfg.health_check_grace_period_ms;
+        let grace = self.services[s.0 as usize].rollout.config.health_check_grace_period_ms;
         self.sc.failures.healthy_after_ms.max(grace)
     }
 

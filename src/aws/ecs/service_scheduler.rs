@@ -59,7 +59,7 @@ impl<'a> Ecs<'a> {
             return Ok(false);
         }
         let st = &self.services[s.0 as usize];
-        let Some((target, item)) = self.choose_target(&st.launch, &st.item_counts) else {
+        let Some((target, item)) = self.choose_target(&st.placement.launch, &st.item_counts) else {
             return Ok(false);
         };
         let managed = matches!(target, Target::Ec2 { managed: true, .. });
@@ -165,13 +165,13 @@ impl<'a> Ecs<'a> {
             let req = PlacementRequest {
                 demand: &self.demands[demand as usize],
                 group,
-                constraints: &st.constraints,
+                constraints: &st.placement.constraints,
                 strategies: &[],
                 only_instance: Some(inst),
                 scope: None,
             };
             // Instances that do not satisfy memberOf are not meant to run the daemon.
-            let member = st.constraints.iter().all(|c| match c {
+            let member = st.placement.constraints.iter().all(|c| match c {
                 Constraint::MemberOf { expr, .. } => {
                     crate::aws::ecs::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
                 }

@@ -63,11 +63,11 @@ impl<'a> Ecs<'a> {
                 let (strategies, constraints) = match t.owner {
                     TaskOwner::Service(s) => {
                         let s = &self.services[s.0 as usize];
-                        (&s.strategies, &s.constraints)
+                        (&s.placement.strategies, &s.placement.constraints)
                     }
                     TaskOwner::Job(j) => {
                         let j = &self.jobs[j.0 as usize];
-                        (&j.strategies, &j.constraints)
+                        (&j.placement.strategies, &j.placement.constraints)
                     }
                 };
                 // AZ rebalancing restricts the placement to one zone with a memberOf.
