@@ -11,6 +11,9 @@ use crate::scenario::faults::{FaultKind, Selection};
 use crate::aws::ec2_autoscaling::SPOT_WARNING_MS;
 use crate::faults::STOP_TIMEOUT_MS;
 
+/// One minute in hours: stochastic rates are per hour, drawn once a minute.
+const MINUTE_HOURS: f64 = MINUTE_MS as f64 / 3_600_000.0;
+
 impl Simulation<'_> {
     fn begin_incident(&mut self) {
         self.observer.incident_begins();
@@ -22,53 +25,8 @@ impl Simulation<'_> {
         self.begin_incident();
         let sc = self.sc;
         let what = match &f.kind {
-            FaultKind::TerminateInstances { group, count } => {
-                let g = GroupIdx(*group as u16);
-                let live = self.ecs.live_instances_of(|i| i.group == g);
-                let chosen = match count {
-                    Selection::Ids(ids) => live.into_iter().filter(|i| ids.contains(&i.0)).collect(),
-                    _ => {
-                        let n = count.of(live.len());
-                        self.faults.pick(live, n)
-                    }
-                };
-                let n = chosen.len();
-                for id in chosen {
-                    self.ecs
-                        .lose_instance(&mut env!(self), id, "EC2 instance terminated (fault)")?;
-                }
-                format!(
-                    "{n} instance(s) of group {} terminated",
-                    sc.instance_groups[*group].name
-                )
-            }
-            FaultKind::AzOutage { az } => {
-                self.faults.zone_out(*az, true);
-                let a = AzIdx(*az as u16);
-                let lost = self.ecs.live_instances_of(|i| i.az == a);
-                let n = lost.len();
-                for id in lost {
-                    self.ecs
-                        .lose_instance(&mut env!(self), id, "availability zone outage")?;
-                }
-                // Fargate tasks in the zone are lost too.
-                let fargate: Vec<TaskId> = self
-                    .ecs
-                    .tasks
-                    .iter()
-                    .filter(|t| t.state != TaskState::Stopped && t.fargate.is_some_and(|s| s.az == a))
-                    .map(|t| t.id)
-                    .collect();
-                for t in &fargate {
-                    self.ecs.record_loss(&mut env!(self), *t);
-                    self.ecs.stop_task(&mut env!(self), *t, "availability zone outage")?;
-                }
-                format!(
-                    "availability zone {} is out: {n} instance(s) and {} Fargate task(s) lost",
-                    sc.availability_zones[*az],
-                    fargate.len()
-                )
-            }
+            FaultKind::TerminateInstances { group, count } => self.terminate_instances_fault(group, count)?,
+            FaultKind::AzOutage { az } => self.az_outage_fault(az)?,
             FaultKind::AgentDisconnect { group, count } => {
                 let g = GroupIdx(*group as u16);
                 let live = self
@@ -132,6 +90,59 @@ impl Simulation<'_> {
         Ok(())
     }
 
+    /// Terminates `count` instances of group `group` (their tasks are lost).
+    fn terminate_instances_fault(&mut self, group: &usize, count: &Selection) -> Result<String, SimError> {
+        let sc = self.sc;
+        let g = GroupIdx(*group as u16);
+        let live = self.ecs.live_instances_of(|i| i.group == g);
+        let chosen = match count {
+            Selection::Ids(ids) => live.into_iter().filter(|i| ids.contains(&i.0)).collect(),
+            _ => {
+                let n = count.of(live.len());
+                self.faults.pick(live, n)
+            }
+        };
+        let n = chosen.len();
+        for id in chosen {
+            self.ecs
+                .lose_instance(&mut env!(self), id, "EC2 instance terminated (fault)")?;
+        }
+        Ok(format!(
+            "{n} instance(s) of group {} terminated",
+            sc.instance_groups[*group].name
+        ))
+    }
+
+    /// An AZ goes out: its instances and its Fargate tasks are lost.
+    fn az_outage_fault(&mut self, az: &usize) -> Result<String, SimError> {
+        let sc = self.sc;
+        self.faults.zone_out(*az, true);
+        let a = AzIdx(*az as u16);
+        let lost = self.ecs.live_instances_of(|i| i.az == a);
+        let n = lost.len();
+        for id in lost {
+            self.ecs
+                .lose_instance(&mut env!(self), id, "availability zone outage")?;
+        }
+        // Fargate tasks in the zone are lost too.
+        let fargate: Vec<TaskId> = self
+            .ecs
+            .tasks
+            .iter()
+            .filter(|t| t.state != TaskState::Stopped && t.fargate.is_some_and(|s| s.az == a))
+            .map(|t| t.id)
+            .collect();
+        for t in &fargate {
+            self.ecs.record_loss(&mut env!(self), *t);
+            self.ecs.stop_task(&mut env!(self), *t, "availability zone outage")?;
+        }
+        Ok(format!(
+            "availability zone {} is out: {n} instance(s) and {} Fargate task(s) lost",
+            sc.availability_zones[*az],
+            fargate.len()
+        ))
+    }
+
     pub(super) fn on_fault_end(&mut self, k: usize) -> Result<(), SimError> {
         let f = self.sc.faults[k].clone();
         self.faults.fault_ended();
@@ -186,9 +197,25 @@ impl Simulation<'_> {
     /// Once a minute: stochastic failures, OOM kills, the ASG replacing lost instances, AZ
     /// rebalancing, and the incident window.
     pub(super) fn faults_tick(&mut self) -> Result<(), SimError> {
-        let now = self.now();
-        let f = self.sc.failures.clone();
-        let hours = MINUTE_MS as f64 / 3_600_000.0;
+        self.instance_failures()?;
+        self.spot_interruptions()?;
+        self.fargate_spot_interruptions()?;
+        self.task_crashes()?;
+        self.oom_kills()?;
+        self.asg_replace_lost()?;
+        self.ecs.rebalance_azs(&mut env!(self))?;
+        if self.observer.incident().active && self.faults.none_active() {
+            let recovered = self.ecs.services.iter().all(|s| s.daemon || s.running >= s.desired);
+            if recovered {
+                self.observer.incident_ends();
+            }
+        }
+        Ok(())
+    }
+
+    /// Instances fail at random: Poisson(n / MTBF) per instance type in the minute.
+    fn instance_failures(&mut self) -> Result<(), SimError> {
+        let f = &self.sc.failures;
         // Instance failures: Poisson(n / MTBF) per instance type in the minute.
         for (ty, mtbf) in &f.instance_mtbf_ms {
             let live = self.ecs.live_instances_of(|i| {
@@ -203,6 +230,14 @@ impl Simulation<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// EC2 Spot interruptions, per Spot group, in bursts with a 2-minute warning.
+    fn spot_interruptions(&mut self) -> Result<(), SimError> {
+        let f = &self.sc.failures;
+        let now = self.now();
+        let hours = MINUTE_HOURS;
         // Spot interruptions, per Spot group, in bursts with a 2-minute warning.
         if f.spot_interruptions_per_instance_hour > 0.0 {
             for g in 0..self.sc.instance_groups.len() {
@@ -250,6 +285,13 @@ impl Simulation<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Fargate Spot interruptions: SIGTERM now, stopped after stopTimeout.
+    fn fargate_spot_interruptions(&mut self) -> Result<(), SimError> {
+        let f = &self.sc.failures;
+        let hours = MINUTE_HOURS;
         // Fargate Spot interruptions: SIGTERM now, stopped after stopTimeout.
         if f.fargate_spot_interruptions_per_task_hour > 0.0 {
             let spot: Vec<TaskId> = self
@@ -268,6 +310,13 @@ impl Simulation<'_> {
                     .interrupt_fargate_spot_task(&mut env!(self), t, STOP_TIMEOUT_MS)?;
             }
         }
+        Ok(())
+    }
+
+    /// Task crashes after RUNNING (replaced at once, no throttle).
+    fn task_crashes(&mut self) -> Result<(), SimError> {
+        let f = &self.sc.failures;
+        let hours = MINUTE_HOURS;
         // Task crashes after RUNNING (replaced at once, no throttle).
         if f.task_crashes_per_task_hour > 0.0 {
             let running: Vec<TaskId> = self
@@ -290,6 +339,12 @@ impl Simulation<'_> {
                 )?;
             }
         }
+        Ok(())
+    }
+
+    /// OOM kills: memory use from the load model above the task's hard limit.
+    fn oom_kills(&mut self) -> Result<(), SimError> {
+        let f = &self.sc.failures;
         // OOM: memory use from the load model above the task's hard limit.
         if f.oom_kills {
             for s in 0..self.ecs.services.len() {
@@ -317,14 +372,6 @@ impl Simulation<'_> {
                         "OutOfMemoryError: Container killed due to memory usage (exit code 137)",
                     )?;
                 }
-            }
-        }
-        self.asg_replace_lost()?;
-        self.ecs.rebalance_azs(&mut env!(self))?;
-        if self.observer.incident().active && self.faults.none_active() {
-            let recovered = self.ecs.services.iter().all(|s| s.daemon || s.running >= s.desired);
-            if recovered {
-                self.observer.incident_ends();
             }
         }
         Ok(())

@@ -158,7 +158,6 @@ impl Simulation<'_> {
 
     pub(super) fn summary(&mut self) -> Summary {
         let sc = self.sc;
-        let end = SimTime(sc.duration_ms);
         let dur_ms = sc.duration_ms as f64;
         let w = self.observer.sorted_waits().to_vec();
         let w = &w;
@@ -168,36 +167,7 @@ impl Simulation<'_> {
             w.iter().map(|x| *x as f64).sum::<f64>() / w.len() as f64 / 1000.0
         };
         let p = |q: f64| percentile(w, q) as f64 / 1000.0;
-        let mut hours = 0.0;
-        for i in &self.ecs.cluster.instances {
-            let stop = i.terminated_at.unwrap_or(end);
-            hours += (stop - i.launched_at) as f64 / 3_600_000.0;
-        }
-        // Instances and Fargate tasks still running at the end are billed to the end, with
-        // their minimums.
-        let open_instances = self
-            .ecs
-            .cluster
-            .instances
-            .iter()
-            .filter(|i| i.terminated_at.is_none())
-            .map(|i| {
-                (
-                    sc.instance_groups[i.group.0 as usize].price_per_hour_usd,
-                    end - i.launched_at,
-                )
-            });
-        let open_fargate = self.ecs.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
-            (Some(slot), Some(from)) if t.state != TaskState::Stopped => {
-                let d = &self.ecs.demands[t.demand as usize];
-                Some((
-                    self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
-                    end - from,
-                ))
-            }
-            _ => None,
-        });
-        let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
+        let (hours, ec2, fargate) = self.final_costs();
         let areas = self.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.observer.services();
@@ -255,29 +225,70 @@ impl Simulation<'_> {
             incident_cost_usd: self.observer.incident().cost_usd,
             deployments_completed: self.observer.counts().deployments_completed,
             deployments_failed: self.observer.counts().deployments_failed,
-            services: self
-                .ecs
-                .services
-                .iter()
-                .zip(stats)
-                .map(|(s, o)| ServiceSummary {
-                    name: s.name.clone(),
-                    desired_count: if s.daemon {
-                        u64::from(s.running + s.starting)
-                    } else {
-                        u64::from(s.desired)
-                    },
-                    running_at_end: u64::from(s.running),
-                    tasks_started: o.tasks_started,
-                    placement_failures: o.placement_failures,
-                    requests_total: o.requests,
-                    requests_over_capacity: o.over_capacity,
-                    scaling_actions: o.scaling_actions,
-                    tasks_lost: o.tasks_lost,
-                    below_desired_s: o.below_desired_ms as f64 / 1000.0,
-                    below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
-                })
-                .collect(),
+            services: self.service_summaries(),
         }
+    }
+
+    /// Instance hours, and the final EC2 and Fargate bill: what still runs at the end is
+    /// billed to the end, with its minimum.
+    fn final_costs(&self) -> (f64, f64, f64) {
+        let sc = self.sc;
+        let end = SimTime(sc.duration_ms);
+        let mut hours = 0.0;
+        for i in &self.ecs.cluster.instances {
+            let stop = i.terminated_at.unwrap_or(end);
+            hours += (stop - i.launched_at) as f64 / 3_600_000.0;
+        }
+        let open_instances = self
+            .ecs
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| i.terminated_at.is_none())
+            .map(|i| {
+                (
+                    sc.instance_groups[i.group.0 as usize].price_per_hour_usd,
+                    end - i.launched_at,
+                )
+            });
+        let open_fargate = self.ecs.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
+            (Some(slot), Some(from)) if t.state != TaskState::Stopped => {
+                let d = &self.ecs.demands[t.demand as usize];
+                Some((
+                    self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
+                    end - from,
+                ))
+            }
+            _ => None,
+        });
+        let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
+        (hours, ec2, fargate)
+    }
+
+    /// One summary row per service.
+    fn service_summaries(&self) -> Vec<ServiceSummary> {
+        let stats = self.observer.services();
+        self.ecs
+            .services
+            .iter()
+            .zip(stats)
+            .map(|(s, o)| ServiceSummary {
+                name: s.name.clone(),
+                desired_count: if s.daemon {
+                    u64::from(s.running + s.starting)
+                } else {
+                    u64::from(s.desired)
+                },
+                running_at_end: u64::from(s.running),
+                tasks_started: o.tasks_started,
+                placement_failures: o.placement_failures,
+                requests_total: o.requests,
+                requests_over_capacity: o.over_capacity,
+                scaling_actions: o.scaling_actions,
+                tasks_lost: o.tasks_lost,
+                below_desired_s: o.below_desired_ms as f64 / 1000.0,
+                below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
+            })
+            .collect()
     }
 }

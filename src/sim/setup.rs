@@ -126,7 +126,6 @@ impl Simulation<'_> {
                     managed: managed_scaling.clone(),
                     termination_protection: *managed_termination_protection,
                     draining: *managed_draining,
-                    last_m: 0,
                 });
             }
         }

@@ -183,7 +183,6 @@ pub(crate) struct AsgProvider {
     pub(crate) managed: Option<ManagedScaling>,
     pub(crate) termination_protection: bool,
     pub(crate) draining: bool,
-    pub(crate) last_m: u32,
 }
 
 #[cfg(test)]

@@ -7,102 +7,110 @@
 use super::*;
 use crate::aws::cloudwatch::MetricKey;
 use capacity_provider::{
-    capacity_provider_reservation, instances_needed, scale_in_desired, scale_out_desired, CprInputs,
+    capacity_provider_reservation, instances_needed, scale_in_desired, scale_out_desired, CprInputs, ManagedScaling,
+    CPR_SCALE_IN_DATAPOINTS,
 };
 
 impl<'a> Ecs<'a> {
-    /// One minute of cluster auto scaling for every managed ASG provider.
+    /// One minute of managed scaling for every Auto Scaling group provider that has it.
     pub(crate) fn cas_tick(&mut self, env: &mut Env<'_, 'a>) -> Result<(), SimError> {
         for a in 0..self.providers.len() {
-            let Some(ms) = self.providers[a].managed.clone() else {
-                continue;
-            };
-            let g = self.providers[a].group;
-            let provider = self.providers[a].provider as u16;
-            let members = self.group_instances(g);
-            let n = members.len() as u32;
-            let empty = members
-                .iter()
-                .filter(|i| {
-                    self.cluster.instances[i.index()].status == InstanceStatus::Active
-                        && self.non_daemon_tasks(**i) == 0
-                })
-                .count() as u32;
-            let waiting: Vec<(u32, u32, bool)> = self
-                .services
-                .iter()
-                .flat_map(|s| s.unplaced.iter())
-                .chain(self.jobs.iter().flat_map(|j| j.queue.iter()))
-                .filter(|t| self.tasks[t.0 as usize].provider == Some(provider))
-                .map(|t| {
-                    let d = &self.demands[self.tasks[t.0 as usize].demand as usize];
-                    (d.cpu_units, d.memory_mib, d.uses_eni)
-                })
-                .collect();
-            let spec = &self.sc.instance_groups[g.0 as usize];
-            let ty = &self.sc.instance_types[spec.instance_type];
-            let cap = (
-                ty.cpu_units(),
-                ty.registered_memory(self.sc.registered_memory_fraction, spec.reserved_memory_mib),
-                ty.eni_task_slots(spec.trunking),
-            );
-            let needed = instances_needed(&waiting, cap);
-            let inputs = CprInputs {
-                instances: n,
-                empty,
-                needed_for_provisioning: needed,
-                legacy_min_step: self.sc.elastic.legacy_multi_az_min_step && spec.availability_zones.len() > 1,
-                scale_in_mode: self.sc.elastic.cpr_scale_in,
-            };
-            let (m, cpr) = capacity_provider_reservation(&ms, &inputs);
-            let cpr_key = MetricKey::CapacityProviderReservation(provider);
-            env.cloudwatch.put_metric_data(cpr_key, Some(cpr));
-            self.providers[a].last_m = m;
-            let target = ms.target_capacity;
-            let now = env.now();
-            let warming = members
-                .iter()
-                .any(|i| now - self.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
-            let current = env.ec2.desired_capacity(g);
-            let name = self.sc.capacity_providers[self.providers[a].provider].name.clone();
-            if env.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {
-                // High alarm: one datapoint. Blocked while any instance is warming up.
-                if warming {
-                    continue;
-                }
-                let want = env.ec2.clamp_to_size(g, scale_out_desired(n, cpr, target));
-                if want > n {
-                    env.ec2.set_desired_capacity(g, want);
-                    self.log(env,
-                        "CAPACITY_PROVIDER_SCALE_OUT",
-                        None,
-                        None,
-                        format!(
-                            "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
-                        ),
-                    )?;
-                    for _ in n..want {
-                        let Some(id) = self.try_launch_instance(env, g) else {
-                            let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
-                            self.log(env, "INSTANCE_LAUNCH_FAILED", None, None, why)?;
-                            break;
-                        };
-                        self.instance_launch_started(env, g, id, format!("Auto Scaling group of {name}"))?;
-                    }
-                }
-                continue;
+            if let Some(ms) = self.providers[a].managed.clone() {
+                self.managed_scaling_minute(env, a, &ms)?;
             }
-            let low = env.cloudwatch.in_alarm(cpr_key, &ms.low_alarm());
-            if !low {
-                continue;
-            }
-            let want = env.ec2.clamp_to_size(g, scale_in_desired(n, m, target));
-            if want >= n {
-                continue;
-            }
-            self.scale_in_group(env, a, members, n - want, &format!("{name}: 15 datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"))?;
         }
         Ok(())
+    }
+
+    /// What the CapacityProviderReservation of provider `a` is computed from this minute:
+    /// the group's instances (launching or ACTIVE), the empty ones, and the instances a
+    /// binpack of the provider's waiting tasks needs.
+    fn cpr_inputs(&self, a: usize, members: &[InstanceId]) -> CprInputs {
+        let g = self.providers[a].group;
+        let provider = self.providers[a].provider as u16;
+        let empty = members
+            .iter()
+            .filter(|i| {
+                self.cluster.instances[i.index()].status == InstanceStatus::Active && self.non_daemon_tasks(**i) == 0
+            })
+            .count() as u32;
+        let waiting: Vec<(u32, u32, bool)> = self
+            .services
+            .iter()
+            .flat_map(|s| s.unplaced.iter())
+            .chain(self.jobs.iter().flat_map(|j| j.queue.iter()))
+            .filter(|t| self.tasks[t.0 as usize].provider == Some(provider))
+            .map(|t| {
+                let d = &self.demands[self.tasks[t.0 as usize].demand as usize];
+                (d.cpu_units, d.memory_mib, d.uses_eni)
+            })
+            .collect();
+        let spec = &self.sc.instance_groups[g.0 as usize];
+        let ty = &self.sc.instance_types[spec.instance_type];
+        let cap = (
+            ty.cpu_units(),
+            ty.registered_memory(self.sc.registered_memory_fraction, spec.reserved_memory_mib),
+            ty.eni_task_slots(spec.trunking),
+        );
+        CprInputs {
+            instances: members.len() as u32,
+            empty,
+            needed_for_provisioning: instances_needed(&waiting, cap),
+            legacy_min_step: self.sc.elastic.legacy_multi_az_min_step && spec.availability_zones.len() > 1,
+            scale_in_mode: self.sc.elastic.cpr_scale_in,
+        }
+    }
+
+    /// Provider `a`'s minute: publish CPR to CloudWatch, then act on its alarms. Scale-out
+    /// (one datapoint above target) waits while any instance is warming up; scale-in needs
+    /// fifteen datapoints below target.
+    fn managed_scaling_minute(&mut self, env: &mut Env<'_, 'a>, a: usize, ms: &ManagedScaling) -> Result<(), SimError> {
+        let g = self.providers[a].group;
+        let members = self.group_instances(g);
+        let n = members.len() as u32;
+        let (m, cpr) = capacity_provider_reservation(ms, &self.cpr_inputs(a, &members));
+        let cpr_key = MetricKey::CapacityProviderReservation(self.providers[a].provider as u16);
+        env.cloudwatch.put_metric_data(cpr_key, Some(cpr));
+        let target = ms.target_capacity;
+        let now = env.now();
+        let warming = members
+            .iter()
+            .any(|i| now - self.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
+        let current = env.ec2.desired_capacity(g);
+        let name = self.sc.capacity_providers[self.providers[a].provider].name.clone();
+        if env.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {
+            if warming {
+                return Ok(());
+            }
+            let want = env.ec2.clamp_to_size(g, scale_out_desired(n, cpr, target));
+            if want > n {
+                env.ec2.set_desired_capacity(g, want);
+                let why = format!(
+                    "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
+                );
+                self.log(env, "CAPACITY_PROVIDER_SCALE_OUT", None, None, why)?;
+                for _ in n..want {
+                    let Some(id) = self.try_launch_instance(env, g) else {
+                        let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
+                        self.log(env, "INSTANCE_LAUNCH_FAILED", None, None, why)?;
+                        break;
+                    };
+                    self.instance_launch_started(env, g, id, format!("Auto Scaling group of {name}"))?;
+                }
+            }
+            return Ok(());
+        }
+        if !env.cloudwatch.in_alarm(cpr_key, &ms.low_alarm()) {
+            return Ok(());
+        }
+        let want = env.ec2.clamp_to_size(g, scale_in_desired(n, m, target));
+        if want >= n {
+            return Ok(());
+        }
+        let why = format!(
+            "{name}: {CPR_SCALE_IN_DATAPOINTS} datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"
+        );
+        self.scale_in_group(env, a, members, n - want, &why)
     }
 
     /// Removes `k` instances: with managed termination protection only empty ones; the Auto

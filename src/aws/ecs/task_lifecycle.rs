@@ -325,17 +325,9 @@ impl<'a> Ecs<'a> {
     /// closes its billing, updates its owner and lets the service scheduler react.
     pub(crate) fn stop_task(&mut self, env: &mut Env<'_, 'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
         let now = env.now();
-        let (owner, group, demand_idx, inst, fargate, state, item) = {
+        let (owner, group, demand_idx, inst, fargate, state) = {
             let t = &self.tasks[task.0 as usize];
-            (
-                t.owner,
-                t.group,
-                t.demand,
-                t.instance,
-                t.fargate,
-                t.state,
-                t.strategy_item,
-            )
+            (t.owner, t.group, t.demand, t.instance, t.fargate, t.state)
         };
         if state == TaskState::Stopped {
             return Ok(());
@@ -362,6 +354,27 @@ impl<'a> Ecs<'a> {
             counts[slot.az.0 as usize] -= 1;
         }
         self.tasks[task.0 as usize].state = TaskState::Stopped;
+        self.owner_task_stopped(env, task, state, placed);
+        if env.sink.enabled() {
+            self.log(env, "TASK_STOPPED", Some(task), inst, reason.to_string())?;
+        }
+        if let Some(i) = inst {
+            self.instance_may_be_drained(env, i)?;
+        }
+        if placed {
+            self.drain_wait_queue(env)?;
+        }
+        Ok(())
+    }
+
+    /// The owner of a task that just stopped (from `state`; `placed` if it had a place) stops
+    /// counting it; a service reconciles.
+    fn owner_task_stopped(&mut self, env: &mut Env<'_, 'a>, task: TaskId, state: TaskState, placed: bool) {
+        let now = env.now();
+        let (owner, item) = {
+            let t = &self.tasks[task.0 as usize];
+            (t.owner, t.strategy_item)
+        };
         match owner {
             TaskOwner::Service(s) => {
                 let st = &mut self.services[s.0 as usize];
@@ -399,16 +412,6 @@ impl<'a> Ecs<'a> {
                 }
             }
         }
-        if env.sink.enabled() {
-            self.log(env, "TASK_STOPPED", Some(task), inst, reason.to_string())?;
-        }
-        if let Some(i) = inst {
-            self.instance_may_be_drained(env, i)?;
-        }
-        if placed {
-            self.drain_wait_queue(env)?;
-        }
-        Ok(())
     }
 
     /// Fargate reclaims a Fargate Spot task: SIGTERM now (the warning is logged), the task
