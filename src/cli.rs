@@ -181,6 +181,7 @@ fn load_with(f: &Path, set: &[String]) -> Result<Scenario, String> {
     doc.scenario().map_err(|d| d.to_string())
 }
 
+// Long: reads every `run` option in order and reports each problem with the file it belongs to
 fn run(
     files: &[PathBuf],
     out: Option<&Path>,

@@ -132,6 +132,8 @@ fn plan_json(plan: &SweepPlan, scenario: &str) -> String {
 }
 
 /// Runs the sweep (or this shard of it) into `out`.
+// Long: the sweep's steps in order (plan, resume, run on rayon, write by run index); each is a
+// few lines
 pub fn run_sweep(
     doc: &Document,
     out: &Path,

@@ -28,6 +28,7 @@ pub struct ServiceSummary {
 }
 
 /// Per-run totals. Field order is the column order of `summary.csv`.
+// Long: one field per column of summary.csv / summary.json, in output order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
     pub scenario: String,

@@ -135,6 +135,7 @@ fn draw_panel<DB: DrawingBackend>(
 /// The panels, the shaded incident spans (hours) and the last time (hours).
 type Dashboard = (Vec<Panel>, Vec<(f64, f64)>, f64);
 
+// Long: one block per dashboard panel, in the order they are drawn
 fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     let time = t.col("time_s").ok_or("metrics.csv has no time_s column")?;
     let hours: Vec<f64> = t.nums(time).iter().map(|s| s / 3600.0).collect();
@@ -483,6 +484,7 @@ where
 /// Draws the sweep charts of `dir` (from its sweep.csv) into `dir/plots/`: each summary
 /// figure that varies, against each axis; and cost against service level with the Pareto
 /// front.
+// Long: one block per sweep chart, in the order they are written
 pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     register_font();
     let t = Table::read(&dir.join("sweep.csv"))?;

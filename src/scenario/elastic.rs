@@ -111,6 +111,8 @@ fn dur_field(dec: &mut Decoder, t: &mut Fields<'_>, key: &str) -> Option<u64> {
 
 /// Decodes the `[[capacity_providers]]` list (ASG providers; FARGATE and FARGATE_SPOT are
 /// built in and appended after them).
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode_capacity_providers(
     dec: &mut Decoder,
     node: Option<&Node>,
@@ -262,6 +264,8 @@ pub fn decode_capacity_providers(
 }
 
 /// Decodes a `capacity_provider_strategy` list.
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode_strategy_items(
     dec: &mut Decoder,
     node: &Node,
@@ -375,6 +379,8 @@ pub fn decode_launch(dec: &mut Decoder, t: &mut Fields<'_>, providers: &[Capacit
     }
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> Option<RateCurve> {
     let mut t = dec.table(node, path)?;
     let kind = t.req(dec, "type").and_then(|n| {
@@ -622,6 +628,8 @@ pub fn decode_schedule_arrivals(dec: &mut Decoder, mut t: Fields<'_>) -> Option<
 }
 
 /// Decodes a service's `auto_scaling` table.
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option<ScalingConfig> {
     let mut t = dec.table(node, path)?;
     let min = t
@@ -911,6 +919,8 @@ fn decode_steps(dec: &mut Decoder, node: &Node, path: &str) -> Vec<StepAdjustmen
 
 /// Decodes the top-level `[autoscaling]`, `[pricing]` and `[fargate]` tables and the
 /// elastic keys of `[cluster]` into `settings`.
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode_settings(
     dec: &mut Decoder,
     pricing: Option<&Node>,

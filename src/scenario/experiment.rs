@@ -374,6 +374,9 @@ impl Document {
         }
     }
 
+    // Long: a flat sequence of field reads, one per scenario field, so every problem is
+    // reported with its position; a declarative schema replacing it is the scenario-schema
+    // issue's work
     fn decode_sweep(&self, dec: &mut Decoder) -> Option<SweepPlan> {
         let node = self.top("sweep")?;
         let mut t = dec.table(node, "sweep")?;

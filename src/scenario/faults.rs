@@ -152,6 +152,8 @@ fn name_ref(dec: &mut Decoder, t: &mut Fields<'_>, key: &str, what: &str, names:
 }
 
 /// Decodes `[[faults]]`.
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode_faults(
     dec: &mut Decoder,
     node: &Node,
@@ -247,6 +249,8 @@ pub fn decode_faults(
 }
 
 /// Decodes `[failures]`.
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode_failures(dec: &mut Decoder, node: &Node, type_names: &[String]) -> FailureRates {
     let mut r = FailureRates::default();
     let Some(mut t) = dec.table(node, "failures") else {

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// A complete, validated scenario.
+// Long: one field per section of a scenario file; the scenario-schema issue restructures it.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub name: String,
@@ -223,6 +224,8 @@ const TOP: &[&str] = &[
 
 /// Decodes and validates a scenario tree. `base_dir` resolves relative trace paths;
 /// `default_name` is used when `scenario.name` is absent.
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &str) -> Option<Scenario> {
     let mut top = dec.table(root, "")?;
     let mut sc = Scenario {
@@ -377,6 +380,8 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     Some(sc)
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     let Some(mut t) = dec.table(node, "scenario") else {
         return;
@@ -542,6 +547,8 @@ fn decode_cluster<'n>(dec: &mut Decoder, node: &'n Node, sc: &mut Scenario) -> O
     default_strategy
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "instance_types") else {
         return;
@@ -628,6 +635,8 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     }
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "instance_groups") else {
         return;
@@ -887,6 +896,8 @@ fn decode_constraints(dec: &mut Decoder, node: &Node, path: &str) -> Vec<Constra
     out
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<StrategySpec>> {
     let items = dec.array(node, path)?;
     if items.len() > 5 {
@@ -976,6 +987,8 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
     ok.then_some(out)
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "task_definitions") else {
         return;
@@ -1206,6 +1219,8 @@ fn task_definition_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> 
     )
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "services") else {
         return;
@@ -1360,6 +1375,8 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
     }
 }
 
+// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
+// with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "batch_jobs") else {
         return;

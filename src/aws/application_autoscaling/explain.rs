@@ -67,17 +67,51 @@ pub(super) fn scaling_evaluation(
     if !any_alarm && decision.is_none() {
         return None;
     }
-    let text = match decision {
+    let votes = Votes {
+        low: low_votes,
+        voters,
+        blocked_in,
+    };
+    let text = decision_text(cfg, before, inp, decision, &votes);
+    Some(crate::explain::ScalingEvaluation {
+        time_s: now.to_string(),
+        running: inp.running,
+        desired: inp.desired,
+        policies,
+        decision: text,
+    })
+}
+
+/// How the target-tracking policies voted on scale-in this minute.
+struct Votes {
+    /// Policies with scale-in enabled whose low alarm is in ALARM.
+    low: usize,
+    /// Policies with scale-in enabled.
+    voters: usize,
+    /// The end of the latest scale-in cooldown still running, if any.
+    blocked_in: Option<u64>,
+}
+
+/// Why the desired count changed, or why it did not.
+fn decision_text(
+    cfg: &ScalingConfig,
+    before: &ScalingState,
+    inp: &Inputs<'_>,
+    decision: Option<&Decision>,
+    votes: &Votes,
+) -> String {
+    match decision {
         Some(d) => d.explanation.clone(),
-        None if inp.deployment_in_progress && low_votes > 0 => "no action: scale-in is suspended during a deployment".into(),
-        None if low_votes > 0 && low_votes < voters => format!(
-            "no action: scale-in needs all {voters} target-tracking policies with scale-in enabled to agree ({low_votes} do)"
+        None if inp.deployment_in_progress && votes.low > 0 => "no action: scale-in is suspended during a deployment".into(),
+        None if votes.low > 0 && votes.low < votes.voters => format!(
+            "no action: scale-in needs all {} target-tracking policies with scale-in enabled to agree ({} do)",
+            votes.voters, votes.low
         ),
-        None if low_votes > 0 && blocked_in.is_some() => format!(
+        None if votes.low > 0 && votes.blocked_in.is_some() => format!(
             "no action: held back by the scale-in cooldown until t = {} s",
-            SimTime(blocked_in.unwrap_or(0))
+            SimTime(votes.blocked_in.unwrap_or(0))
         ),
-        None if low_votes > 0 => {
+        None if votes.low > 0 => {
             let proposals: Vec<u32> = cfg
                 .target_tracking
                 .iter()
@@ -101,12 +135,5 @@ pub(super) fn scaling_evaluation(
             "no action: the computed capacity does not exceed the desired count {} (capacity already added counts, or max capacity {} reached)",
             inp.desired, before.max_capacity
         ),
-    };
-    Some(crate::explain::ScalingEvaluation {
-        time_s: now.to_string(),
-        running: inp.running,
-        desired: inp.desired,
-        policies,
-        decision: text,
-    })
+    }
 }

@@ -36,6 +36,14 @@ pub struct ScalingState {
     pub last_scale_in: Vec<Option<u64>>,
 }
 
+/// Proposals of one minute, by kind: (capacity, policy index, why).
+struct Proposals {
+    outs: Vec<(i64, usize, String)>,
+    tt_ins: Vec<(i64, usize, String)>,
+    tt_in_voters: usize,
+    step_ins: Vec<(i64, usize, String)>,
+}
+
 /// What one evaluation decided.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
@@ -88,47 +96,12 @@ impl ScalingState {
     /// asks for it (largest resulting capacity wins), or a step policy asks for it.
     pub fn evaluate(&mut self, cfg: &ScalingConfig, inp: &Inputs<'_>) -> Option<Decision> {
         let tt_n = cfg.target_tracking.len();
-        let mut outs: Vec<(i64, usize, String)> = Vec::new();
-        let mut tt_ins: Vec<(i64, usize, String)> = Vec::new();
-        let mut tt_in_voters = 0;
-        let mut step_ins: Vec<(i64, usize, String)> = Vec::new();
-        for (k, p) in cfg.target_tracking.iter().enumerate() {
-            let dps = &inp.datapoints[k];
-            let e = p.evaluate(dps, inp.running, inp.desired);
-            if !p.disable_scale_in {
-                tt_in_voters += 1;
-            }
-            if let Some((n, why)) = e.scale_out {
-                outs.push((i64::from(n), k, why));
-            }
-            if let Some((n, why)) = e.scale_in {
-                tt_ins.push((i64::from(n), k, why));
-            }
-        }
-        for (j, p) in cfg.step.iter().enumerate() {
-            let k = tt_n + j;
-            let dps = &inp.datapoints[k];
-            // During a step policy's scale-out cooldown, the capacity it already added counts
-            // towards the next one: compute from the running count the cooldown started at.
-            let base = match self.last_scale_out[k] {
-                Some((at, base)) if inp.now_ms < at + p.cooldown_ms => base,
-                _ => inp.running,
-            };
-            if let Some((n, why)) = p.evaluate(dps, base) {
-                // The step's direction decides: a scale-out step never removes capacity, and
-                // a scale-in step never adds it.
-                let reference = match p.adjustment_type {
-                    AdjustmentType::ExactCapacity => i64::from(inp.desired),
-                    _ => i64::from(base),
-                };
-                if n > reference && n > i64::from(inp.desired) {
-                    outs.push((n, k, why));
-                } else if n < reference && n < i64::from(inp.desired) {
-                    step_ins.push((n, k, why));
-                }
-            }
-        }
-
+        let Proposals {
+            outs,
+            tt_ins,
+            tt_in_voters,
+            step_ins,
+        } = self.proposals(cfg, inp);
         // Scale out: below min jumps to min first; the largest proposal wins.
         if let Some((n, k, why)) = outs.into_iter().max_by_key(|(n, k, _)| (*n, std::cmp::Reverse(*k))) {
             let start = i64::from(inp.desired.max(self.min_capacity));
@@ -176,5 +149,58 @@ impl ScalingState {
             });
         }
         None
+    }
+
+    /// What each policy proposes this minute: scale-outs, target-tracking scale-ins (with the
+    /// number of policies whose vote counts) and step scale-ins, each as (capacity, policy
+    /// index, why).
+    fn proposals(&self, cfg: &ScalingConfig, inp: &Inputs<'_>) -> Proposals {
+        let tt_n = cfg.target_tracking.len();
+        let mut outs: Vec<(i64, usize, String)> = Vec::new();
+        let mut tt_ins: Vec<(i64, usize, String)> = Vec::new();
+        let mut tt_in_voters = 0;
+        let mut step_ins: Vec<(i64, usize, String)> = Vec::new();
+        for (k, p) in cfg.target_tracking.iter().enumerate() {
+            let dps = &inp.datapoints[k];
+            let e = p.evaluate(dps, inp.running, inp.desired);
+            if !p.disable_scale_in {
+                tt_in_voters += 1;
+            }
+            if let Some((n, why)) = e.scale_out {
+                outs.push((i64::from(n), k, why));
+            }
+            if let Some((n, why)) = e.scale_in {
+                tt_ins.push((i64::from(n), k, why));
+            }
+        }
+        for (j, p) in cfg.step.iter().enumerate() {
+            let k = tt_n + j;
+            let dps = &inp.datapoints[k];
+            // During a step policy's scale-out cooldown, the capacity it already added counts
+            // towards the next one: compute from the running count the cooldown started at.
+            let base = match self.last_scale_out[k] {
+                Some((at, base)) if inp.now_ms < at + p.cooldown_ms => base,
+                _ => inp.running,
+            };
+            if let Some((n, why)) = p.evaluate(dps, base) {
+                // The step's direction decides: a scale-out step never removes capacity, and
+                // a scale-in step never adds it.
+                let reference = match p.adjustment_type {
+                    AdjustmentType::ExactCapacity => i64::from(inp.desired),
+                    _ => i64::from(base),
+                };
+                if n > reference && n > i64::from(inp.desired) {
+                    outs.push((n, k, why));
+                } else if n < reference && n < i64::from(inp.desired) {
+                    step_ins.push((n, k, why));
+                }
+            }
+        }
+        Proposals {
+            outs,
+            tt_ins,
+            tt_in_voters,
+            step_ins,
+        }
     }
 }
