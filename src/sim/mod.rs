@@ -412,3 +412,33 @@ impl<'a> Simulation<'a> {
 pub fn run(sc: &Scenario, sink: &mut dyn EventSink, opts: RunOptions) -> Result<RunResult, SimError> {
     Simulation::new(sc, sink, opts).run()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::NullSink;
+
+    /// The invariant checker is what tests rely on to catch bookkeeping bugs, so it must
+    /// itself notice a broken state: a sound run passes, a corrupted one fails.
+    #[test]
+    fn the_invariant_checker_catches_a_corrupted_cluster() {
+        let sc = crate::scenario::load(std::path::Path::new("scenarios/binpack-vs-spread.toml")).unwrap();
+        let mut sink = NullSink;
+        let mut sim = Simulation::new(&sc, &mut sink, RunOptions::default());
+        // Run the first events so that tasks are placed.
+        for _ in 0..200 {
+            let Some(ev) = sim.queue.pop() else { break };
+            sim.accumulate(ev.time);
+            sim.handle(ev.event).unwrap();
+        }
+        assert!(sim.ecs.check_invariants().is_ok());
+        let busy = sim.ecs.cluster.instances.iter().position(|i| !i.tasks.is_empty()).unwrap();
+        sim.ecs.cluster.instances[busy].cpu_free += 1;
+        let err = sim.ecs.check_invariants().unwrap_err();
+        assert!(err.contains("reserves"), "{err}");
+        sim.ecs.cluster.instances[busy].cpu_free -= 1;
+        sim.ecs.services[0].running += 1;
+        let err = sim.ecs.check_invariants().unwrap_err();
+        assert!(err.contains("recount"), "{err}");
+    }
+}
