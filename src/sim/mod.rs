@@ -432,7 +432,13 @@ mod tests {
             sim.handle(ev.event).unwrap();
         }
         assert!(sim.ecs.check_invariants().is_ok());
-        let busy = sim.ecs.cluster.instances.iter().position(|i| !i.tasks.is_empty()).unwrap();
+        let busy = sim
+            .ecs
+            .cluster
+            .instances
+            .iter()
+            .position(|i| !i.tasks.is_empty())
+            .unwrap();
         sim.ecs.cluster.instances[busy].cpu_free += 1;
         let err = sim.ecs.check_invariants().unwrap_err();
         assert!(err.contains("reserves"), "{err}");

@@ -129,9 +129,15 @@ pub fn scale_out_desired(instances: u32, cpr: f64, target: u32) -> u32 {
 
 /// The desired capacity on scale-in, one minute's step: towards `ceil(M x 100 / T)`,
 /// removing at most `max(1, floor(N / 2))` instances per minute (I).
+/// Managed scaling's scale-in pace: at most `1 / SCALE_IN_PACE_DIVISOR` of the group (and at
+/// least one instance) per alarm minute. ecs-semantics §3.4: the ASG sets the desired
+/// capacity "greater than one instance and less than 50% each minute" (D 2023, ambiguous);
+/// the model `max(1, min(E, floor(0.5 x N)))` is inferred (I).
+pub const SCALE_IN_PACE_DIVISOR: u32 = 2;
+
 pub fn scale_in_desired(instances: u32, m: u32, target: u32) -> u32 {
     let goal = (f64::from(m) * 100.0 / f64::from(target)).ceil() as u32;
-    let floor = instances.saturating_sub((instances / 2).max(1));
+    let floor = instances.saturating_sub((instances / SCALE_IN_PACE_DIVISOR).max(1));
     goal.max(floor)
 }
 
@@ -240,6 +246,31 @@ mod tests {
         assert_eq!(scale_out_desired(8, cpr, 80), 10);
         // Min step raises a small need.
         assert_eq!(capacity_provider_reservation(&ms(3, 10), &inp(4, 0, 1)).0, 7);
+    }
+
+    #[test]
+    fn desired_capacity_over_a_table_of_m_n_and_target() {
+        // ecs-semantics §3.4: "desired = ceil(N x CPR / T) = ceil(M x 100 / T); at T=100,
+        // desired = M", with CPR = M / N x 100 (§3.3). Columns: M, N, T, desired.
+        let table = [
+            (4, 2, 100, 4),  // the workshop's example: N=2, M=4, CPR 200, +2 instances
+            (3, 2, 100, 3),  // §3.5 #2
+            (6, 4, 100, 6),  // §3.5 #3
+            (8, 8, 80, 10),  // §3.5 #6: two idle instances kept at T=80
+            (9, 9, 90, 10),  // §3.3: T=90 and 9 busy instances grow to 10
+            (9, 10, 90, 10), // ... where M=9, N=10, CPR=90 is stable
+            (12, 10, 100, 12),
+            (5, 4, 50, 10),
+        ];
+        for (m, n, t, want) in table {
+            let cpr = f64::from(m) * 100.0 / f64::from(n);
+            assert_eq!(scale_out_desired(n, cpr, t), want, "M={m} N={n} T={t}");
+            assert_eq!(
+                (f64::from(m) * 100.0 / f64::from(t)).ceil() as u32,
+                want,
+                "the two forms agree for M={m} N={n} T={t}"
+            );
+        }
     }
 
     #[test]
