@@ -4,19 +4,17 @@
 //!
 //! * **engine**: integer simulated time (milliseconds), a future-event list with a total
 //!   order `(time, lane, sequence)`, and named random sub-streams of one master seed.
-//! * **model**: container instances, tasks, task groups and their resources.
-//! * **capacity**: the EC2 instance-type catalog and what an instance registers with ECS,
-//!   capacity-provider arithmetic (strategy split, CapacityProviderReservation), Fargate sizes
-//!   and launch limits, prices.
-//! * **load**: request-rate curves and how load becomes CPU, memory and unserved requests.
-//! * **autoscaling**: CloudWatch-style alarms, target tracking, step scaling, schedules.
-//! * **placement**: ECS's placement pipeline (filters, constraints with the cluster query
-//!   language, binpack / spread / random chains) with ordered indexes for speed.
+//! * **aws**: one component per AWS service, each owning its state: **ecs** (cluster, tasks,
+//!   placement, service scheduler, RunTask, capacity providers, Fargate), **ec2_autoscaling**
+//!   (groups, launches, termination policy, the instance catalog), **cloudwatch** (metric
+//!   series, alarms), **application_autoscaling** (scalable targets and policies),
+//!   **billing** (prices, what ran and what it cost).
+//! * **workload**: load curves, RunTask submissions, task run times.
+//! * **faults**: the fault injector (zones out, capacity missing, slow pulls, random draws).
+//! * **sim**: the world: one of each component, the event queue and sink; routes each event
+//!   to the component it concerns; the observer keeps the run's statistics.
 //! * **scenario**: scenario files (TOML or JSON) parsed with positions, validated into typed
 //!   values, every problem reported at once with file:line:col and field path.
-//! * **sim**: the ECS control plane over the engine: batch arrivals, the service scheduler,
-//!   the task lifecycle, Auto Scaling groups and Fargate, service auto scaling, cost,
-//!   failures, deployments and the scheduler's reactions to them.
 //! * **metrics**: time series, event log and summary, written atomically.
 //! * **runner**: one scenario run into its results directory.
 //! * **sweep**, **check**, **explain**, **report**: experiments over many runs, CI

@@ -2,7 +2,9 @@
 //! CapacityProviderReservation metric, and the managed-scaling decisions of an Auto Scaling
 //! group provider.
 //!
-//! Architecture invariant: pure arithmetic over counts; the simulator owns the instances.
+//! Also the state ECS keeps per Auto Scaling group provider (`AsgProvider`) and where a
+//! new task goes (`Target`). The arithmetic is pure, over counts; managed scaling's minute
+//! is in `managed_scaling.rs`.
 
 /// One item of a capacity provider strategy.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,9 +2,17 @@
 //! table, placement, the service scheduler's per-service state, RunTask's job queues,
 //! capacity providers and Fargate.
 //!
-//! [`Ecs`] owns that state. The scheduler's reactions to events (placing a task, a task
-//! starting or stopping, an instance registering or draining) are the world's event handlers
-//! in `sim/`; the decisions that need only ECS's own state are methods here.
+//! `Ecs` owns that state and its behaviour: `task_lifecycle.rs` (placement, PROVISIONING ->
+//! PENDING -> RUNNING -> STOPPED), `service_scheduler.rs` (REPLICA and DAEMON), `run_task.rs`
+//! (submissions and queues), `deployment.rs` (rolling deployments, the circuit breaker, the
+//! throttle), `container_instances.rs` (registration, draining, termination),
+//! `managed_scaling.rs` (CapacityProviderReservation and the ASG's desired capacity),
+//! `az_rebalancing.rs`, `service.rs` (scale-in victims, health), `invariants.rs`.
+//!
+//! Every method that acts takes an `Env`: the event queue, the event sink, and the other
+//! components, reachable only through their own methods. ECS's fields are never touched
+//! from outside `aws/ecs` except by the world when it builds the cluster and reads figures
+//! for metrics.
 
 mod az_rebalancing;
 pub mod capacity_provider;

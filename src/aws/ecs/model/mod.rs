@@ -1,7 +1,8 @@
 //! ECS state: typed ids, task demands, container instances and the cluster that holds them.
 //!
 //! Architecture invariant: state and bookkeeping only. Which instance a task goes to is decided
-//! in `placement`; when things happen is decided in `sim`.
+//! in `placement`; when things happen, by the scheduler and lifecycle code beside it in
+//! `aws/ecs`.
 
 mod cluster;
 mod task;
