@@ -1,15 +1,18 @@
-//! The ECS control plane over the engine: RunTask submissions, the service scheduler (REPLICA
-//! and DAEMON), the task lifecycle, capacity providers (Auto Scaling groups with managed
-//! scaling, Fargate), service auto scaling, cost, and the bookkeeping for metrics and summary.
+//! The world of one run: it owns one of each component (ECS, EC2 Auto Scaling, CloudWatch,
+//! Application Auto Scaling, Billing, the workload, the fault injector), the event queue and
+//! the event sink, routes each event to the component it concerns, and is the only place that
+//! knows them all. The observer (`observer.rs`) keeps the run's statistics from what happens.
 //!
 //! ## Same-instant order (the `lane` of each event)
 //! At one instant, events run in this order, then in the order they were scheduled:
-//! 1. stops (`TaskExited`, `ProvisioningTimeout`, `DrainTimeout`): capacity freed at `t` is
-//!    visible to anything placed at `t`;
-//! 2. lifecycle progress (`TaskProvisioned`, `TaskStarted`, `InstanceRegistered`);
-//! 3. `JobArrival` and `RetryWaiting`: new RunTask submissions and retries;
-//! 4. scaling (`ScheduledAction`, `ControlTick`): the minute's metrics, alarms and scaling
-//!    decisions, so the scheduler acts on a new desired count at the same instant;
+//! 1. stops and losses (`TaskExited`, `ProvisioningTimeout`, `DrainTimeout`, `SpotReclaim`,
+//!    `FaultStart`, `FaultEnd`): capacity freed at `t` is visible to anything placed at `t`;
+//! 2. lifecycle progress (`TaskProvisioned`, `TaskStarted`, `TaskHealthy`,
+//!    `InstanceRegistered`);
+//! 3. arrivals (`JobArrival`, `RetryWaiting`): new RunTask submissions and retries;
+//! 4. scaling (`ScheduledAction`, `DeploymentStart`, `ControlTick`): the minute's metrics,
+//!    alarms and scaling decisions, so the scheduler acts on a new desired count at the same
+//!    instant;
 //! 5. `ServiceReconcile`: the service scheduler;
 //! 6. `MetricsSample`: last, so a sample at `t` sees everything that happened at `t`.
 //!

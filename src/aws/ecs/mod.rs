@@ -66,6 +66,19 @@ pub(crate) struct TaskPlacement {
     pub(crate) launch: Launch,
 }
 
+/// How `owner`'s tasks are placed (a free function so that callers can borrow the placement
+/// and other fields of `Ecs` at once).
+pub(crate) fn owner_placement<'s>(
+    services: &'s [ServiceState],
+    jobs: &'s [JobState],
+    owner: TaskOwner,
+) -> &'s TaskPlacement {
+    match owner {
+        TaskOwner::Service(s) => &services[s.0 as usize].placement,
+        TaskOwner::Job(j) => &jobs[j.0 as usize].placement,
+    }
+}
+
 /// The state of one ECS cluster.
 pub(crate) struct Ecs<'a> {
     pub(crate) sc: &'a Scenario,
@@ -300,24 +313,12 @@ impl<'a> Ecs<'a> {
     }
 
     pub(crate) fn is_fargate_launch(&self, owner: TaskOwner) -> bool {
-        let launch = match owner {
-            TaskOwner::Service(s) => &self.services[s.0 as usize].placement.launch,
-            TaskOwner::Job(j) => &self.jobs[j.0 as usize].placement.launch,
-        };
-        *launch == Launch::Fargate
+        owner_placement(&self.services, &self.jobs, owner).launch == Launch::Fargate
     }
 
     pub(crate) fn request_parts(&self, task: TaskId) -> (&[Strategy], &[Constraint]) {
-        match self.tasks[task.0 as usize].owner {
-            TaskOwner::Service(s) => {
-                let s = &self.services[s.0 as usize];
-                (&s.placement.strategies, &s.placement.constraints)
-            }
-            TaskOwner::Job(j) => {
-                let j = &self.jobs[j.0 as usize];
-                (&j.placement.strategies, &j.placement.constraints)
-            }
-        }
+        let p = owner_placement(&self.services, &self.jobs, self.tasks[task.0 as usize].owner);
+        (&p.strategies, &p.constraints)
     }
 
     pub(crate) fn diagnose(&self, task: TaskId) -> crate::aws::ecs::placement::PlacementFailure {

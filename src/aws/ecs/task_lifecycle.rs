@@ -60,16 +60,8 @@ impl<'a> Ecs<'a> {
             Target::Fargate { spot, .. } => self.try_start_fargate(env, task, spot),
             Target::Ec2 { scope, .. } => {
                 let t = &self.tasks[task.0 as usize];
-                let (strategies, constraints) = match t.owner {
-                    TaskOwner::Service(s) => {
-                        let s = &self.services[s.0 as usize];
-                        (&s.placement.strategies, &s.placement.constraints)
-                    }
-                    TaskOwner::Job(j) => {
-                        let j = &self.jobs[j.0 as usize];
-                        (&j.placement.strategies, &j.placement.constraints)
-                    }
-                };
+                let p = owner_placement(&self.services, &self.jobs, t.owner);
+                let (strategies, constraints) = (&p.strategies, &p.constraints);
                 // AZ rebalancing restricts the placement to one zone with a memberOf.
                 let with_az: Vec<Constraint>;
                 let constraints: &[Constraint] = match self.forced_az {
