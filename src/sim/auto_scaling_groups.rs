@@ -18,12 +18,12 @@ impl Simulation<'_> {
             // The ASG sees a manually drained instance as in service; not one ECS is draining
             // away for termination.
             let live = self.ecs.asg_in_service(gi).len() as u32;
-            for _ in 0..self.ec2.replacements_needed(gi, live) {
-                let Some(id) = self.ecs.try_launch_instance(&mut env!(self), gi) else {
+            for _ in 0..self.env.ec2.replacements_needed(gi, live) {
+                let Some(id) = self.ecs.try_launch_instance(&mut self.env, gi) else {
                     break;
                 };
                 self.ecs.instance_launch_started(
-                    &mut env!(self),
+                    &mut self.env,
                     gi,
                     id,
                     "Auto Scaling group replaces a lost instance".into(),
@@ -39,14 +39,14 @@ impl Simulation<'_> {
             .availability_zones
             .iter()
             .copied()
-            .filter(|a| !self.faults.ec2_blocked(*a))
+            .filter(|a| !self.env.faults.ec2_blocked(*a))
             .collect();
         let members = self.ecs.asg_in_service(gi);
         let mut counts = vec![0usize; self.sc.availability_zones.len()];
         for i in &members {
             counts[self.ecs.cluster.instances[i.index()].az.0 as usize] += 1;
         }
-        let Some((low, high)) = self.ec2.rebalancing_move(&zones, &counts) else {
+        let Some((low, high)) = self.env.ec2.rebalancing_move(&zones, &counts) else {
             return Ok(());
         };
         let launching = members
@@ -64,14 +64,14 @@ impl Simulation<'_> {
             })
             .min_by_key(|i| (self.ecs.cluster.instances[i.index()].tasks.len(), *i));
         if let Some(v) = victim {
-            let id = self.ecs.launch_instance(&mut env!(self), gi);
+            let id = self.ecs.launch_instance(&mut self.env, gi);
             let azs = &self.sc.availability_zones;
             let why = format!(
                 "Auto Scaling group AZ rebalancing: {} has {}, {} has {}",
                 azs[low], counts[low], azs[high], counts[high]
             );
-            self.ecs.instance_launch_started(&mut env!(self), gi, id, why)?;
-            self.ecs.drain(&mut env!(self), v, true)?;
+            self.ecs.instance_launch_started(&mut self.env, gi, id, why)?;
+            self.ecs.drain(&mut self.env, v, true)?;
         }
         Ok(())
     }

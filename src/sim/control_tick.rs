@@ -19,14 +19,14 @@ impl Simulation<'_> {
         self.ecs.set_desired_count(s, new, false);
         let schedule = &self.autoscaling.scheduled_actions(s)[k as usize].schedule;
         if let Some(t) = schedule.next_after(Some(now.as_ms()), self.sc.start_epoch_ms) {
-            self.queue.schedule(
+            self.env.queue.schedule(
                 SimTime(t),
                 LANE_SCALING,
                 Event::ScheduledAction { service: s, action: k },
             );
         }
         if new != old {
-            self.observer.scaling_action(s);
+            self.env.observer.scaling_action(s);
         }
         let name = self.ecs.services[s.0 as usize].name.clone();
         let (mn, mx) = (outcome.min_capacity, outcome.max_capacity);
@@ -39,7 +39,7 @@ impl Simulation<'_> {
                 outcome.name
             ),
         )?;
-        self.ecs.schedule_reconcile(&mut env!(self), s, now);
+        self.ecs.schedule_reconcile(&mut self.env, s, now);
         Ok(())
     }
 
@@ -50,10 +50,11 @@ impl Simulation<'_> {
             let service = ServiceId(s as u16);
             // 1. The minute's load and its datapoints.
             let running = self.ecs.services[s].running;
-            if let Some(m) = self.workload.minute(s, minute, running) {
-                self.observer
+            if let Some(m) = self.env.workload.minute(s, minute, running) {
+                self.env
+                    .observer
                     .minute_requests(service, m.requests, m.served, m.over_capacity);
-                let cw = &mut self.cloudwatch;
+                let cw = &mut self.env.cloudwatch;
                 cw.put_metric_data(MetricKey::Service(service, MetricName::CpuUtilization), m.cpu_pct);
                 cw.put_metric_data(MetricKey::Service(service, MetricName::MemoryUtilization), m.memory_pct);
                 cw.put_metric_data(
@@ -65,7 +66,7 @@ impl Simulation<'_> {
             let st = &self.ecs.services[s];
             if !self.autoscaling.has_target(service) {
                 if !st.unplaced.is_empty() {
-                    self.ecs.schedule_reconcile(&mut env!(self), service, now);
+                    self.ecs.schedule_reconcile(&mut self.env, service, now);
                 }
                 continue;
             }
@@ -75,14 +76,17 @@ impl Simulation<'_> {
                 desired: st.desired,
                 deployment_in_progress: st.rollout.current.is_some(),
             };
-            let explaining = matches!(&self.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
-            let (decision, evaluation) = self.autoscaling.evaluate(service, &self.cloudwatch, &view, explaining);
+            let explaining =
+                matches!(&self.env.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
+            let (decision, evaluation) = self
+                .autoscaling
+                .evaluate(service, &self.env.cloudwatch, &view, explaining);
             if let Some(e) = evaluation {
-                self.report.explanations.scaling.push(e);
+                self.env.report.explanations.scaling.push(e);
             }
             if let Some(d) = decision {
                 self.ecs.set_desired_count(service, d.new_desired, true);
-                self.observer.scaling_action(service);
+                self.env.observer.scaling_action(service);
                 let name = self.ecs.services[s].name.clone();
                 self.log(
                     "SERVICE_SCALING",
@@ -90,13 +94,13 @@ impl Simulation<'_> {
                     None,
                     format!("service {name}: {}", d.explanation),
                 )?;
-                self.ecs.schedule_reconcile(&mut env!(self), service, now);
+                self.ecs.schedule_reconcile(&mut self.env, service, now);
             } else if !self.ecs.services[s].unplaced.is_empty() {
-                self.ecs.schedule_reconcile(&mut env!(self), service, now);
+                self.ecs.schedule_reconcile(&mut self.env, service, now);
             }
         }
         // 3. Cluster auto scaling, then failures and recovery.
-        self.ecs.cas_tick(&mut env!(self))?;
+        self.ecs.cas_tick(&mut self.env)?;
         self.faults_tick()
     }
 }

@@ -16,12 +16,12 @@ const MINUTE_HOURS: f64 = MINUTE_MS as f64 / 3_600_000.0;
 
 impl Simulation<'_> {
     fn begin_incident(&mut self) {
-        self.observer.incident_begins();
+        self.env.observer.incident_begins();
     }
 
     pub(super) fn on_fault_start(&mut self, k: usize) -> Result<(), SimError> {
         let f = self.sc.faults[k].clone();
-        self.faults.fault_started(f.duration_ms.is_some());
+        self.env.faults.fault_started(f.duration_ms.is_some());
         self.begin_incident();
         let sc = self.sc;
         let what = match &f.kind {
@@ -33,7 +33,7 @@ impl Simulation<'_> {
                     .ecs
                     .live_instances_of(|i| i.group == g && i.agent_connected && i.status == InstanceStatus::Active);
                 let n = count.of(live.len());
-                for id in self.faults.pick(live, n) {
+                for id in self.env.faults.pick(live, n) {
                     self.ecs.set_agent_connected(id, false);
                     self.log(
                         "AGENT_DISCONNECTED",
@@ -51,7 +51,7 @@ impl Simulation<'_> {
                     .live_instances_of(|i| i.group == g && i.status == InstanceStatus::Active);
                 let n = live.len();
                 for id in live {
-                    self.ecs.drain(&mut env!(self), id, false)?;
+                    self.ecs.drain(&mut self.env, id, false)?;
                 }
                 format!(
                     "{n} instance(s) of group {} set to DRAINING",
@@ -67,14 +67,14 @@ impl Simulation<'_> {
                     .map(|t| t.id)
                     .collect();
                 let n = count.of(running.len());
-                for t in self.faults.pick(running, n) {
-                    self.ecs.record_loss(&mut env!(self), t);
-                    self.ecs.stop_task(&mut env!(self), t, "Task stopped by user (fault)")?;
+                for t in self.env.faults.pick(running, n) {
+                    self.ecs.record_loss(&mut self.env, t);
+                    self.ecs.stop_task(&mut self.env, t, "Task stopped by user (fault)")?;
                 }
                 format!("{n} task(s) of service {} stopped", sc.services[*service].name)
             }
             FaultKind::CapacityUnavailable { az, fargate } => {
-                self.faults.capacity_unavailable(*az, *fargate, true);
+                self.env.faults.capacity_unavailable(*az, *fargate, true);
                 format!(
                     "{} capacity unavailable in {}",
                     if *fargate { "Fargate" } else { "EC2" },
@@ -82,7 +82,7 @@ impl Simulation<'_> {
                 )
             }
             FaultKind::SlowImagePull { factor } => {
-                self.faults.slow_pulls(*factor, true);
+                self.env.faults.slow_pulls(*factor, true);
                 format!("image pulls {factor}x slower")
             }
         };
@@ -99,13 +99,13 @@ impl Simulation<'_> {
             Selection::Ids(ids) => live.into_iter().filter(|i| ids.contains(&i.0)).collect(),
             _ => {
                 let n = count.of(live.len());
-                self.faults.pick(live, n)
+                self.env.faults.pick(live, n)
             }
         };
         let n = chosen.len();
         for id in chosen {
             self.ecs
-                .lose_instance(&mut env!(self), id, "EC2 instance terminated (fault)")?;
+                .lose_instance(&mut self.env, id, "EC2 instance terminated (fault)")?;
         }
         Ok(format!(
             "{n} instance(s) of group {} terminated",
@@ -116,13 +116,12 @@ impl Simulation<'_> {
     /// An AZ goes out: its instances and its Fargate tasks are lost.
     fn az_outage_fault(&mut self, az: &usize) -> Result<String, SimError> {
         let sc = self.sc;
-        self.faults.zone_out(*az, true);
+        self.env.faults.zone_out(*az, true);
         let a = AzIdx(*az as u16);
         let lost = self.ecs.live_instances_of(|i| i.az == a);
         let n = lost.len();
         for id in lost {
-            self.ecs
-                .lose_instance(&mut env!(self), id, "availability zone outage")?;
+            self.ecs.lose_instance(&mut self.env, id, "availability zone outage")?;
         }
         // Fargate tasks in the zone are lost too.
         let fargate: Vec<TaskId> = self
@@ -133,8 +132,8 @@ impl Simulation<'_> {
             .map(|t| t.id)
             .collect();
         for t in &fargate {
-            self.ecs.record_loss(&mut env!(self), *t);
-            self.ecs.stop_task(&mut env!(self), *t, "availability zone outage")?;
+            self.ecs.record_loss(&mut self.env, *t);
+            self.ecs.stop_task(&mut self.env, *t, "availability zone outage")?;
         }
         Ok(format!(
             "availability zone {} is out: {n} instance(s) and {} Fargate task(s) lost",
@@ -145,10 +144,10 @@ impl Simulation<'_> {
 
     pub(super) fn on_fault_end(&mut self, k: usize) -> Result<(), SimError> {
         let f = self.sc.faults[k].clone();
-        self.faults.fault_ended();
+        self.env.faults.fault_ended();
         let what = match &f.kind {
             FaultKind::AzOutage { az } => {
-                self.faults.zone_out(*az, false);
+                self.env.faults.zone_out(*az, false);
                 format!("availability zone {} is back", self.sc.availability_zones[*az])
             }
             FaultKind::AgentDisconnect { group, .. } => {
@@ -169,11 +168,11 @@ impl Simulation<'_> {
                 "instances reactivated".to_string()
             }
             FaultKind::CapacityUnavailable { az, fargate } => {
-                self.faults.capacity_unavailable(*az, *fargate, false);
+                self.env.faults.capacity_unavailable(*az, *fargate, false);
                 "capacity available again".to_string()
             }
             FaultKind::SlowImagePull { factor } => {
-                self.faults.slow_pulls(*factor, false);
+                self.env.faults.slow_pulls(*factor, false);
                 "image pulls back to normal".to_string()
             }
             FaultKind::TerminateInstances { .. } | FaultKind::StopTasks { .. } => "fault over".to_string(),
@@ -181,9 +180,9 @@ impl Simulation<'_> {
         self.log("FAULT_ENDED", None, None, what)?;
         let now = self.now();
         for s in 0..self.ecs.services.len() {
-            self.ecs.schedule_reconcile(&mut env!(self), ServiceId(s as u16), now);
+            self.ecs.schedule_reconcile(&mut self.env, ServiceId(s as u16), now);
         }
-        self.ecs.drain_wait_queue(&mut env!(self))
+        self.ecs.drain_wait_queue(&mut self.env)
     }
 
     /// The end of a Spot warning: the instance is reclaimed.
@@ -191,7 +190,7 @@ impl Simulation<'_> {
         if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Inactive {
             return Ok(());
         }
-        self.ecs.lose_instance(&mut env!(self), id, "Spot instance reclaimed")
+        self.ecs.lose_instance(&mut self.env, id, "Spot instance reclaimed")
     }
 
     /// Once a minute: stochastic failures, OOM kills, the ASG replacing lost instances, AZ
@@ -203,11 +202,11 @@ impl Simulation<'_> {
         self.task_crashes()?;
         self.oom_kills()?;
         self.asg_replace_lost()?;
-        self.ecs.rebalance_azs(&mut env!(self))?;
-        if self.observer.incident().active && self.faults.none_active() {
+        self.ecs.rebalance_azs(&mut self.env)?;
+        if self.env.observer.incident().active && self.env.faults.none_active() {
             let recovered = self.ecs.services.iter().all(|s| s.daemon || s.running >= s.desired);
             if recovered {
-                self.observer.incident_ends();
+                self.env.observer.incident_ends();
             }
         }
         Ok(())
@@ -221,12 +220,15 @@ impl Simulation<'_> {
             let live = self.ecs.live_instances_of(|i| {
                 i.status == InstanceStatus::Active && self.sc.instance_types[i.instance_type as usize].name == *ty
             });
-            let n = self.faults.poisson(live.len() as f64 * MINUTE_MS as f64 / *mtbf as f64);
+            let n = self
+                .env
+                .faults
+                .poisson(live.len() as f64 * MINUTE_MS as f64 / *mtbf as f64);
             if n > 0 {
                 self.begin_incident();
-                for id in self.faults.pick(live, n) {
+                for id in self.env.faults.pick(live, n) {
                     self.ecs
-                        .lose_instance(&mut env!(self), id, "EC2 instance failed (mean time between failures)")?;
+                        .lose_instance(&mut self.env, id, "EC2 instance failed (mean time between failures)")?;
                 }
             }
         }
@@ -249,20 +251,21 @@ impl Simulation<'_> {
                     .ecs
                     .live_instances_of(|i| i.group == gi && i.status != InstanceStatus::Launching)
                     .into_iter()
-                    .filter(|i| !self.ec2.interruption_noticed(*i))
+                    .filter(|i| !self.env.ec2.interruption_noticed(*i))
                     .collect();
                 let events = self
+                    .env
                     .faults
                     .poisson(pool.len() as f64 * f.spot_interruptions_per_instance_hour * hours);
                 let mut pool = pool;
                 for _ in 0..events {
                     // Burst size: geometric with the configured mean, at least 1.
-                    let size = self.faults.burst_size(f.spot_burst_mean, pool.len());
-                    let burst = self.faults.pick(pool.clone(), size);
+                    let size = self.env.faults.burst_size(f.spot_burst_mean, pool.len());
+                    let burst = self.env.faults.pick(pool.clone(), size);
                     pool.retain(|i| !burst.contains(i));
                     self.begin_incident();
                     for id in &burst {
-                        self.ec2.notice_interruption(*id);
+                        self.env.ec2.notice_interruption(*id);
                         self.log(
                             "SPOT_INTERRUPTION_WARNING",
                             None,
@@ -274,12 +277,13 @@ impl Simulation<'_> {
                             for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
                                 if matches!(self.ecs.tasks[t.0 as usize].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
                                 {
-                                    self.ecs.record_loss(&mut env!(self), t);
+                                    self.ecs.record_loss(&mut self.env, t);
                                 }
                             }
-                            self.ecs.drain(&mut env!(self), *id, true)?;
+                            self.ecs.drain(&mut self.env, *id, true)?;
                         }
-                        self.queue
+                        self.env
+                            .queue
                             .schedule(now + SPOT_WARNING_MS, LANE_STOP, Event::SpotReclaim(*id));
                     }
                 }
@@ -302,12 +306,13 @@ impl Simulation<'_> {
                 .map(|t| t.id)
                 .collect();
             let n = self
+                .env
                 .faults
                 .poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
-            for t in self.faults.pick(spot, n) {
+            for t in self.env.faults.pick(spot, n) {
                 self.begin_incident();
                 self.ecs
-                    .interrupt_fargate_spot_task(&mut env!(self), t, STOP_TIMEOUT_MS)?;
+                    .interrupt_fargate_spot_task(&mut self.env, t, STOP_TIMEOUT_MS)?;
             }
         }
         Ok(())
@@ -327,13 +332,14 @@ impl Simulation<'_> {
                 .map(|t| t.id)
                 .collect();
             let n = self
+                .env
                 .faults
                 .poisson(running.len() as f64 * f.task_crashes_per_task_hour * hours);
-            for t in self.faults.pick(running, n) {
+            for t in self.env.faults.pick(running, n) {
                 self.begin_incident();
-                self.ecs.record_loss(&mut env!(self), t);
+                self.ecs.record_loss(&mut self.env, t);
                 self.ecs.stop_task(
-                    &mut env!(self),
+                    &mut self.env,
                     t,
                     "Essential container in task exited (exit code 139, crash)",
                 )?;
@@ -348,7 +354,7 @@ impl Simulation<'_> {
         // OOM: memory use from the load model above the task's hard limit.
         if f.oom_kills {
             for s in 0..self.ecs.services.len() {
-                let Some(l) = self.workload.last_minute(s) else {
+                let Some(l) = self.env.workload.last_minute(s) else {
                     continue;
                 };
                 let Some(mem_pct) = l.memory_pct else { continue };
@@ -365,9 +371,9 @@ impl Simulation<'_> {
                     .collect();
                 for t in victims {
                     self.begin_incident();
-                    self.ecs.record_loss(&mut env!(self), t);
+                    self.ecs.record_loss(&mut self.env, t);
                     self.ecs.stop_task(
-                        &mut env!(self),
+                        &mut self.env,
                         t,
                         "OutOfMemoryError: Container killed due to memory usage (exit code 137)",
                     )?;

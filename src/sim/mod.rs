@@ -19,25 +19,6 @@
 //! Architecture invariant: all randomness comes from named sub-streams of the scenario seed;
 //! nothing iterates a hash map to produce output.
 
-/// The rest of the world as ECS sees it while it handles an event (see [`Env`]), borrowed
-/// field by field from the world so that `self.ecs` stays free.
-macro_rules! env {
-    ($w:expr) => {
-        $crate::sim::Env {
-            queue: &mut $w.queue,
-            sink: &mut *$w.sink,
-            opts: &$w.opts,
-            ec2: &mut $w.ec2,
-            cloudwatch: &mut $w.cloudwatch,
-            billing: &mut $w.billing,
-            workload: &mut $w.workload,
-            faults: &mut $w.faults,
-            observer: &mut $w.observer,
-            report: &mut $w.report,
-        }
-    };
-}
-
 mod auto_scaling_groups;
 mod control_tick;
 mod faults;
@@ -148,37 +129,30 @@ pub struct RunResult {
 /// is the only place that knows them all.
 pub struct Simulation<'a> {
     sc: &'a Scenario,
-    opts: RunOptions,
-    queue: EventQueue<Event>,
-    sink: &'a mut dyn EventSink,
     ecs: Ecs<'a>,
-    ec2: Ec2AutoScaling<'a>,
-    cloudwatch: CloudWatch,
     autoscaling: ApplicationAutoScaling,
-    billing: Billing,
-    workload: Workload<'a>,
-    faults: FaultInjector,
-    observer: Observer,
-    report: Report,
+    /// Everything else: the queue, the sink and the components ECS may call.
+    env: Env<'a>,
 }
 
 /// What ECS reaches of the rest of the world while it handles an event: the queue (to
 /// schedule its own events and read the clock), the event sink, and the components it tells
 /// or asks, through their methods only.
-pub(crate) struct Env<'w, 'a> {
-    pub(crate) queue: &'w mut EventQueue<Event>,
-    pub(crate) sink: &'w mut dyn EventSink,
-    pub(crate) opts: &'w RunOptions,
-    pub(crate) ec2: &'w mut Ec2AutoScaling<'a>,
-    pub(crate) cloudwatch: &'w mut CloudWatch,
-    pub(crate) billing: &'w mut Billing,
-    pub(crate) workload: &'w mut Workload<'a>,
-    pub(crate) faults: &'w mut FaultInjector,
-    pub(crate) observer: &'w mut Observer,
-    pub(crate) report: &'w mut Report,
+pub(crate) struct Env<'a> {
+    pub(crate) opts: RunOptions,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) sink: &'a mut dyn EventSink,
+    pub(crate) ec2: Ec2AutoScaling<'a>,
+    pub(crate) cloudwatch: CloudWatch,
+    pub(crate) billing: Billing,
+    pub(crate) workload: Workload<'a>,
+    pub(crate) faults: FaultInjector,
+    pub(crate) observer: Observer,
+    pub(crate) report: Report,
 }
 
-impl Env<'_, '_> {
+impl Env<'_> {
+    #[inline]
     pub(crate) fn now(&self) -> SimTime {
         self.queue.now()
     }
@@ -220,9 +194,6 @@ impl<'a> Simulation<'a> {
         let e = &sc.elastic;
         let mut sim = Simulation {
             sc,
-            opts,
-            queue: EventQueue::new(),
-            sink,
             ecs: Ecs {
                 sc,
                 cluster: Cluster::new(),
@@ -251,14 +222,19 @@ impl<'a> Simulation<'a> {
                 cpu_registered: 0,
                 mem_registered: 0,
             },
-            ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
-            cloudwatch: CloudWatch::new(sc.elastic.metric_delay_minutes as usize),
             autoscaling: ApplicationAutoScaling::default(),
-            billing: Billing::new(sc.elastic.pricing.clone()),
-            workload: Workload::new(sc, &streams),
-            faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
-            observer: Observer::new(sc.services.len()),
-            report: Report::default(),
+            env: Env {
+                opts,
+                queue: EventQueue::new(),
+                sink,
+                ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
+                cloudwatch: CloudWatch::new(sc.elastic.metric_delay_minutes as usize),
+                billing: Billing::new(sc.elastic.pricing.clone()),
+                workload: Workload::new(sc, &streams),
+                faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
+                observer: Observer::new(sc.services.len()),
+                report: Report::default(),
+            },
         };
         // Built-in attributes first, so their ids are stable.
         for a in [
@@ -277,10 +253,14 @@ impl<'a> Simulation<'a> {
         sim.setup_services();
         sim.setup_faults();
         sim.setup_jobs();
-        sim.report.metrics.columns = sim.metric_columns();
-        sim.queue.schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
+        sim.env.report.metrics.columns = sim.metric_columns();
+        sim.env
+            .queue
+            .schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
         if sim.needs_control_tick() {
-            sim.queue.schedule(SimTime(MINUTE_MS), LANE_SCALING, Event::ControlTick);
+            sim.env
+                .queue
+                .schedule(SimTime(MINUTE_MS), LANE_SCALING, Event::ControlTick);
         }
         sim
     }
@@ -291,17 +271,17 @@ impl<'a> Simulation<'a> {
     pub fn run(mut self) -> Result<RunResult, SimError> {
         let end = SimTime(self.sc.duration_ms);
         let mut last = SimTime::ZERO;
-        while let Some(t) = self.queue.peek_time() {
+        while let Some(t) = self.env.queue.peek_time() {
             if t > end {
                 break;
             }
-            if self.queue.popped() >= self.sc.max_events {
+            if self.env.queue.popped() >= self.sc.max_events {
                 return Err(SimError::EventBudgetExceeded {
                     max_events: self.sc.max_events,
                     at: t,
                 });
             }
-            let ev = self.queue.pop().expect("peeked");
+            let ev = self.env.queue.pop().expect("peeked");
             if ev.time < last {
                 return Err(SimError::InvariantViolated {
                     at: ev.time,
@@ -311,7 +291,7 @@ impl<'a> Simulation<'a> {
             last = ev.time;
             self.accumulate(ev.time);
             self.handle(ev.event)?;
-            if self.opts.check_invariants_every_event {
+            if self.env.opts.check_invariants_every_event {
                 self.ecs
                     .check_invariants()
                     .map_err(|what| SimError::InvariantViolated { at: last, what })?;
@@ -323,19 +303,19 @@ impl<'a> Simulation<'a> {
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
         let summary = self.summary();
         Ok(RunResult {
-            metrics: std::mem::take(&mut self.report.metrics),
+            metrics: std::mem::take(&mut self.env.report.metrics),
             summary,
-            explanations: std::mem::take(&mut self.report.explanations),
+            explanations: std::mem::take(&mut self.env.report.explanations),
         })
     }
 
     /// Integrates reservations, registered capacity and cost up to `now`.
     fn accumulate(&mut self, now: SimTime) {
-        let dt_ms = self.observer.elapsed(now);
+        let dt_ms = self.env.observer.elapsed(now);
         if dt_ms == 0 {
             return;
         }
-        let accrued = self.billing.accrue(dt_ms);
+        let accrued = self.env.billing.accrue(dt_ms);
         let (cpu, mem) = self.ecs.registered_totals();
         let levels = Levels {
             cpu_reserved: self.ecs.cluster.cpu_reserved,
@@ -343,44 +323,45 @@ impl<'a> Simulation<'a> {
             cpu_registered: cpu,
             memory_registered: mem,
         };
-        self.observer.integrate(now, dt_ms, &levels, accrued);
+        self.env.observer.integrate(now, dt_ms, &levels, accrued);
         for (k, s) in self.ecs.services.iter().enumerate() {
             if s.daemon {
                 continue;
             }
             let min_healthy =
                 (u64::from(s.desired) * u64::from(s.rollout.config.minimum_healthy_percent)).div_ceil(100);
-            self.observer
+            self.env
+                .observer
                 .service_level(ServiceId(k as u16), dt_ms, s.running, s.desired, min_healthy);
         }
     }
 
     fn now(&self) -> SimTime {
-        self.queue.now()
+        self.env.queue.now()
     }
 
     fn handle(&mut self, ev: Event) -> Result<(), SimError> {
         match ev {
-            Event::JobArrival(j) => self.ecs.on_job_arrival(&mut env!(self), j),
-            Event::TaskProvisioned(t) => self.ecs.on_provisioned(&mut env!(self), t),
-            Event::TaskStarted(t) => self.ecs.on_started(&mut env!(self), t),
-            Event::TaskExited(t) => self.ecs.on_exited(&mut env!(self), t),
-            Event::ProvisioningTimeout(t) => self.ecs.on_provisioning_timeout(&mut env!(self), t),
-            Event::ServiceReconcile(s) => self.ecs.on_reconcile(&mut env!(self), s),
-            Event::RetryWaiting => self.ecs.on_retry_waiting(&mut env!(self)),
-            Event::InstanceRegistered(i) => self.ecs.on_instance_registered(&mut env!(self), i),
-            Event::DrainTimeout(i) => self.ecs.on_drain_timeout(&mut env!(self), i),
+            Event::JobArrival(j) => self.ecs.on_job_arrival(&mut self.env, j),
+            Event::TaskProvisioned(t) => self.ecs.on_provisioned(&mut self.env, t),
+            Event::TaskStarted(t) => self.ecs.on_started(&mut self.env, t),
+            Event::TaskExited(t) => self.ecs.on_exited(&mut self.env, t),
+            Event::ProvisioningTimeout(t) => self.ecs.on_provisioning_timeout(&mut self.env, t),
+            Event::ServiceReconcile(s) => self.ecs.on_reconcile(&mut self.env, s),
+            Event::RetryWaiting => self.ecs.on_retry_waiting(&mut self.env),
+            Event::InstanceRegistered(i) => self.ecs.on_instance_registered(&mut self.env, i),
+            Event::DrainTimeout(i) => self.ecs.on_drain_timeout(&mut self.env, i),
             Event::ScheduledAction { service, action } => self.on_scheduled_action(service, action),
             Event::FaultStart(k) => self.on_fault_start(k as usize),
             Event::FaultEnd(k) => self.on_fault_end(k as usize),
             Event::SpotReclaim(i) => self.on_spot_reclaim(i),
-            Event::DeploymentStart(k) => self.ecs.on_deployment_start(&mut env!(self), k as usize),
-            Event::TaskHealthy(t) => self.ecs.on_task_healthy(&mut env!(self), t),
+            Event::DeploymentStart(k) => self.ecs.on_deployment_start(&mut self.env, k as usize),
+            Event::TaskHealthy(t) => self.ecs.on_task_healthy(&mut self.env, t),
             Event::ControlTick => {
                 self.on_control_tick()?;
                 let next = self.now() + MINUTE_MS;
                 if next.as_ms() <= self.sc.duration_ms {
-                    self.queue.schedule(next, LANE_SCALING, Event::ControlTick);
+                    self.env.queue.schedule(next, LANE_SCALING, Event::ControlTick);
                 }
                 Ok(())
             }
@@ -388,7 +369,7 @@ impl<'a> Simulation<'a> {
                 self.sample_metrics();
                 let next = self.now() + self.sc.metrics_interval_ms;
                 if next.as_ms() <= self.sc.duration_ms {
-                    self.queue.schedule(next, LANE_METRICS, Event::MetricsSample);
+                    self.env.queue.schedule(next, LANE_METRICS, Event::MetricsSample);
                 }
                 Ok(())
             }
@@ -402,7 +383,7 @@ impl<'a> Simulation<'a> {
         instance: Option<InstanceId>,
         detail: String,
     ) -> Result<(), SimError> {
-        self.ecs.log(&mut env!(self), kind, task, instance, detail)
+        self.ecs.log(&mut self.env, kind, task, instance, detail)
     }
 
     /// Read access for tests and tools.
@@ -430,7 +411,7 @@ mod tests {
         let mut sim = Simulation::new(&sc, &mut sink, RunOptions::default());
         // Run the first events so that tasks are placed.
         for _ in 0..200 {
-            let Some(ev) = sim.queue.pop() else { break };
+            let Some(ev) = sim.env.queue.pop() else { break };
             sim.accumulate(ev.time);
             sim.handle(ev.event).unwrap();
         }

@@ -45,7 +45,7 @@ impl Simulation<'_> {
             for m in ["desired", "running", "pending"] {
                 c.push(format!("service.{}.{m}", s.name));
             }
-            if self.workload.has_load(si) {
+            if self.env.workload.has_load(si) {
                 for m in [
                     "cpu_utilization_pct",
                     "memory_utilization_pct",
@@ -74,7 +74,7 @@ impl Simulation<'_> {
     }
 
     fn total_cost(&self) -> f64 {
-        self.billing.total_accrued()
+        self.env.billing.total_accrued()
     }
 
     pub(super) fn sample_metrics(&mut self) {
@@ -82,8 +82,8 @@ impl Simulation<'_> {
         let waiting = self.ecs.tasks_waiting();
         let (cpu_total, mem_total) = self.ecs.registered_totals();
         let cost = self.total_cost();
-        let interval_cost = cost - self.report.last_sample_cost;
-        self.report.last_sample_cost = cost;
+        let interval_cost = cost - self.env.report.last_sample_cost;
+        self.env.report.last_sample_cost = cost;
         let live = |i: &Instance| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining);
         let mut row = vec![
             MetricValue::Time(self.now()),
@@ -96,8 +96,8 @@ impl Simulation<'_> {
             MetricValue::Pct(pct(self.ecs.cluster.memory_reserved_mib, mem_total)),
             MetricValue::Count(waiting),
             MetricValue::Count(self.ecs.fargate.running),
-            MetricValue::Count(self.observer.counts().tasks_lost),
-            MetricValue::Count(u64::from(self.observer.incident().active)),
+            MetricValue::Count(self.env.observer.counts().tasks_lost),
+            MetricValue::Count(u64::from(self.env.observer.incident().active)),
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
         ];
@@ -124,8 +124,8 @@ impl Simulation<'_> {
         for a in &self.ecs.providers {
             if a.managed.is_some() {
                 let cpr = MetricKey::CapacityProviderReservation(a.provider as u16);
-                row.push(MetricValue::Pct(self.cloudwatch.latest(cpr).unwrap_or(100.0)));
-                row.push(MetricValue::Count(u64::from(self.ec2.desired_capacity(a.group))));
+                row.push(MetricValue::Pct(self.env.cloudwatch.latest(cpr).unwrap_or(100.0)));
+                row.push(MetricValue::Count(u64::from(self.env.ec2.desired_capacity(a.group))));
             }
         }
         for (si, s) in self.ecs.services.iter().enumerate() {
@@ -137,8 +137,8 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(desired));
             row.push(MetricValue::Count(u64::from(s.running)));
             row.push(MetricValue::Count(u64::from(s.starting) + s.unplaced.len() as u64));
-            if self.workload.has_load(si) {
-                let l = self.workload.last_minute(si);
+            if self.env.workload.has_load(si) {
+                let l = self.env.workload.last_minute(si);
                 row.push(MetricValue::OptPct(l.and_then(|l| l.cpu_pct)));
                 row.push(MetricValue::OptPct(l.and_then(|l| l.memory_pct)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.requests)));
@@ -153,13 +153,13 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(u64::from(j.starting)));
             row.push(MetricValue::Count(u64::from(j.running)));
         }
-        self.report.metrics.rows.push(row);
+        self.env.report.metrics.rows.push(row);
     }
 
     pub(super) fn summary(&mut self) -> Summary {
         let sc = self.sc;
         let dur_ms = sc.duration_ms as f64;
-        let w = self.observer.sorted_waits().to_vec();
+        let w = self.env.observer.sorted_waits().to_vec();
         let w = &w;
         let mean = if w.is_empty() {
             0.0
@@ -168,9 +168,9 @@ impl Simulation<'_> {
         };
         let p = |q: f64| percentile(w, q) as f64 / 1000.0;
         let (hours, ec2, fargate) = self.final_costs();
-        let areas = self.observer.areas().clone();
+        let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
-        let stats = self.observer.services();
+        let stats = self.env.observer.services();
         let requests: f64 = stats.iter().map(|s| s.requests).sum();
         let mut replacement: Vec<u64> = stats.iter().flat_map(|s| s.replacement_ms.iter().copied()).collect();
         replacement.sort_unstable();
@@ -179,14 +179,14 @@ impl Simulation<'_> {
             scenario: sc.name.clone(),
             seed: sc.seed,
             duration_s: dur_ms / 1000.0,
-            events_processed: self.queue.popped(),
-            tasks_submitted: self.observer.counts().submitted,
-            tasks_placed: self.observer.counts().placed,
-            tasks_completed: self.observer.counts().completed,
-            tasks_failed: self.observer.counts().failed,
+            events_processed: self.env.queue.popped(),
+            tasks_submitted: self.env.observer.counts().submitted,
+            tasks_placed: self.env.observer.counts().placed,
+            tasks_completed: self.env.observer.counts().completed,
+            tasks_failed: self.env.observer.counts().failed,
             tasks_waiting_at_end: self.ecs.tasks_waiting(),
             tasks_running_at_end: running_at_end,
-            placement_failures: self.observer.counts().placement_failures,
+            placement_failures: self.env.observer.counts().placement_failures,
             task_wait_mean_s: mean,
             task_wait_p50_s: p(50.0),
             task_wait_p90_s: p(90.0),
@@ -208,23 +208,23 @@ impl Simulation<'_> {
             requests_over_capacity_pct: if requests > 0.0 { over * 100.0 / requests } else { 0.0 },
             scaling_actions: stats.iter().map(|s| s.scaling_actions).sum(),
             instances: self.ecs.cluster.instances.len() as u64,
-            instances_launched: self.observer.counts().instances_launched,
-            instances_terminated: self.observer.counts().instances_terminated,
+            instances_launched: self.env.observer.counts().instances_launched,
+            instances_terminated: self.env.observer.counts().instances_terminated,
             instance_hours: hours,
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
-            tasks_lost: self.observer.counts().tasks_lost,
+            tasks_lost: self.env.observer.counts().tasks_lost,
             replacement_latency_p50_s: percentile(&replacement, 50.0) as f64 / 1000.0,
             replacement_latency_p95_s: percentile(&replacement, 95.0) as f64 / 1000.0,
             replacement_latency_max_s: replacement.last().map_or(0.0, |x| *x as f64 / 1000.0),
             below_desired_s: stats.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
             below_min_healthy_s: stats.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
-            incident_s: self.observer.incident().ms as f64 / 1000.0,
-            incident_requests_over_capacity: self.observer.incident().requests_over_capacity,
-            incident_cost_usd: self.observer.incident().cost_usd,
-            deployments_completed: self.observer.counts().deployments_completed,
-            deployments_failed: self.observer.counts().deployments_failed,
+            incident_s: self.env.observer.incident().ms as f64 / 1000.0,
+            incident_requests_over_capacity: self.env.observer.incident().requests_over_capacity,
+            incident_cost_usd: self.env.observer.incident().cost_usd,
+            deployments_completed: self.env.observer.counts().deployments_completed,
+            deployments_failed: self.env.observer.counts().deployments_failed,
             services: self.service_summaries(),
         }
     }
@@ -255,19 +255,19 @@ impl Simulation<'_> {
             (Some(slot), Some(from)) if t.state != TaskState::Stopped => {
                 let d = &self.ecs.demands[t.demand as usize];
                 Some((
-                    self.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
+                    self.env.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
                     end - from,
                 ))
             }
             _ => None,
         });
-        let (ec2, fargate) = self.billing.settle(open_instances, open_fargate);
+        let (ec2, fargate) = self.env.billing.settle(open_instances, open_fargate);
         (hours, ec2, fargate)
     }
 
     /// One summary row per service.
     fn service_summaries(&self) -> Vec<ServiceSummary> {
-        let stats = self.observer.services();
+        let stats = self.env.observer.services();
         self.ecs
             .services
             .iter()

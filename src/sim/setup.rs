@@ -62,7 +62,7 @@ impl Simulation<'_> {
         order.sort_by_key(|i| !self.ecs.services[*i].daemon);
         for si in order {
             self.ecs
-                .schedule_reconcile(&mut env!(self), ServiceId(si as u16), SimTime::ZERO);
+                .schedule_reconcile(&mut self.env, ServiceId(si as u16), SimTime::ZERO);
         }
         self.schedule_scheduled_actions();
     }
@@ -97,8 +97,9 @@ impl Simulation<'_> {
                 running: 0,
                 fargate_az_counts: vec![0; sc.availability_zones.len()],
             });
-            if let Some(t) = self.workload.first_arrival(ji) {
-                self.queue
+            if let Some(t) = self.env.workload.first_arrival(ji) {
+                self.env
+                    .queue
                     .schedule(t, LANE_ARRIVAL, Event::JobArrival(JobId(ji as u16)));
             }
         }
@@ -108,8 +109,8 @@ impl Simulation<'_> {
         let sc = self.sc;
         for (gi, g) in sc.instance_groups.iter().enumerate() {
             for _ in 0..g.count {
-                let id = self.ecs.launch_instance(&mut env!(self), GroupIdx(gi as u16));
-                self.ecs.register(&mut env!(self), id);
+                let id = self.ecs.launch_instance(&mut self.env, GroupIdx(gi as u16));
+                self.ecs.register(&mut self.env, id);
             }
         }
         for (p, cp) in sc.capacity_providers.iter().enumerate() {
@@ -133,15 +134,18 @@ impl Simulation<'_> {
 
     pub(super) fn setup_faults(&mut self) {
         for (k, f) in self.sc.faults.iter().enumerate() {
-            self.queue
+            self.env
+                .queue
                 .schedule(SimTime(f.at_ms), LANE_STOP, Event::FaultStart(k as u16));
             if let Some(d) = f.duration_ms {
-                self.queue
+                self.env
+                    .queue
                     .schedule(SimTime(f.at_ms + d), LANE_STOP, Event::FaultEnd(k as u16));
             }
         }
         for (k, d) in self.sc.deployments.iter().enumerate() {
-            self.queue
+            self.env
+                .queue
                 .schedule(SimTime(d.at_ms), LANE_SCALING, Event::DeploymentStart(k as u16));
         }
     }
@@ -149,7 +153,7 @@ impl Simulation<'_> {
     pub(super) fn needs_control_tick(&self) -> bool {
         self.has_stochastic_faults()
             || !self.sc.deployments.is_empty()
-            || (0..self.ecs.services.len()).any(|s| self.workload.has_load(s))
+            || (0..self.ecs.services.len()).any(|s| self.env.workload.has_load(s))
             || (0..self.ecs.services.len()).any(|s| self.autoscaling.has_target(ServiceId(s as u16)))
             || self.ecs.providers.iter().any(|a| a.managed.is_some())
             || self.ecs.services.iter().any(|s| !s.unplaced.is_empty())
@@ -169,7 +173,7 @@ impl Simulation<'_> {
             let service = ServiceId(s as u16);
             for (k, a) in self.autoscaling.scheduled_actions(service).iter().enumerate() {
                 if let Some(t) = a.schedule.next_after(None, self.sc.start_epoch_ms) {
-                    self.queue.schedule(
+                    self.env.queue.schedule(
                         SimTime(t),
                         LANE_SCALING,
                         Event::ScheduledAction {

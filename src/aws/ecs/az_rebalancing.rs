@@ -8,7 +8,7 @@ impl<'a> Ecs<'a> {
     /// AZ rebalancing (ecs-semantics §2.7): a steady service whose first strategy is AZ spread
     /// (or the default, or Fargate) with more than one task of difference between AZs starts a
     /// task in the emptiest AZ, then stops one in the fullest; one move per minute (I).
-    pub(crate) fn rebalance_azs(&mut self, env: &mut Env<'_, 'a>) -> Result<(), SimError> {
+    pub(crate) fn rebalance_azs(&mut self, env: &mut Env<'a>) -> Result<(), SimError> {
         for s in 0..self.services.len() {
             self.rebalance_service(env, s)?;
         }
@@ -16,7 +16,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// One minute of AZ rebalancing for service `s`.
-    fn rebalance_service(&mut self, env: &mut Env<'_, 'a>, s: usize) -> Result<(), SimError> {
+    fn rebalance_service(&mut self, env: &mut Env<'a>, s: usize) -> Result<(), SimError> {
         // A started rebalancing task: once it runs, stop one in the fullest AZ.
         if let Some(t) = self.services[s].rebalance.task {
             match self.tasks[t.0 as usize].state {
@@ -86,7 +86,7 @@ impl<'a> Ecs<'a> {
 
     /// The zones service `s` can place in (not out and, on EC2, with an instance in scope),
     /// and its RUNNING tasks per zone.
-    fn rebalancing_zones(&self, env: &Env<'_, 'a>, s: usize) -> (Vec<usize>, Vec<u32>) {
+    fn rebalancing_zones(&self, env: &Env<'a>, s: usize) -> (Vec<usize>, Vec<u32>) {
         let naz = self.sc.availability_zones.len();
         let mut per_az = vec![0u32; naz];
         // AZs the service can place in: not out, and (on EC2) with an instance in scope.
@@ -128,7 +128,7 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn place_rebalancing_task(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         s: ServiceId,
         az: usize,
     ) -> Result<bool, SimError> {

@@ -7,13 +7,13 @@ use super::*;
 impl<'a> Ecs<'a> {
     /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
     /// instances, or `None` when every AZ of the group is out or has no EC2 capacity.
-    pub(crate) fn try_launch_instance(&mut self, env: &mut Env<'_, 'a>, g: GroupIdx) -> Option<InstanceId> {
+    pub(crate) fn try_launch_instance(&mut self, env: &mut Env<'a>, g: GroupIdx) -> Option<InstanceId> {
         let blocked = |a: usize| env.faults.ec2_blocked(a);
         env.ec2.can_launch(g, blocked).then(|| self.launch_instance(env, g))
     }
 
     /// Starts an EC2 instance of group `g` in the AZ with the fewest of the group's instances.
-    pub(crate) fn launch_instance(&mut self, env: &mut Env<'_, 'a>, g: GroupIdx) -> InstanceId {
+    pub(crate) fn launch_instance(&mut self, env: &mut Env<'a>, g: GroupIdx) -> InstanceId {
         let sc = self.sc;
         let spec = &sc.instance_groups[g.0 as usize];
         let ty = &sc.instance_types[spec.instance_type];
@@ -68,7 +68,7 @@ impl<'a> Ecs<'a> {
         id
     }
 
-    pub(crate) fn register(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) {
+    pub(crate) fn register(&mut self, env: &mut Env<'a>, id: InstanceId) {
         let now = env.now();
         let i = &mut self.cluster.instances[id.index()];
         i.status = InstanceStatus::Active;
@@ -78,7 +78,7 @@ impl<'a> Ecs<'a> {
         self.placer.instance_changed(&self.cluster, id);
     }
 
-    pub(crate) fn on_instance_registered(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) -> Result<(), SimError> {
+    pub(crate) fn on_instance_registered(&mut self, env: &mut Env<'a>, id: InstanceId) -> Result<(), SimError> {
         if self.cluster.instances[id.index()].status != InstanceStatus::Launching {
             return Ok(());
         }
@@ -102,7 +102,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// Terminates an instance: it goes INACTIVE and every task on it stops.
-    pub(crate) fn terminate(&mut self, env: &mut Env<'_, 'a>, id: InstanceId, reason: &str) -> Result<(), SimError> {
+    pub(crate) fn terminate(&mut self, env: &mut Env<'a>, id: InstanceId, reason: &str) -> Result<(), SimError> {
         let now = env.now();
         let status = self.cluster.instances[id.index()].status;
         if status == InstanceStatus::Inactive {
@@ -130,7 +130,7 @@ impl<'a> Ecs<'a> {
     /// Draining: no new tasks, service tasks are stopped (and replaced elsewhere), standalone
     /// tasks finish. With `terminate` (managed draining, Spot) the instance terminates once no
     /// non-daemon task is left; otherwise it stays DRAINING until reactivated.
-    pub(crate) fn drain(&mut self, env: &mut Env<'_, 'a>, id: InstanceId, terminate: bool) -> Result<(), SimError> {
+    pub(crate) fn drain(&mut self, env: &mut Env<'a>, id: InstanceId, terminate: bool) -> Result<(), SimError> {
         let i = &mut self.cluster.instances[id.index()];
         if i.status != InstanceStatus::Active {
             return Ok(());
@@ -164,7 +164,7 @@ impl<'a> Ecs<'a> {
 
     /// Called when a task leaves an instance: a draining instance with no non-daemon task
     /// left terminates.
-    pub(crate) fn instance_may_be_drained(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) -> Result<(), SimError> {
+    pub(crate) fn instance_may_be_drained(&mut self, env: &mut Env<'a>, id: InstanceId) -> Result<(), SimError> {
         if self.cluster.instances[id.index()].status == InstanceStatus::Draining
             && self.terminate_when_drained[id.index()]
             && self.non_daemon_tasks(id) == 0
@@ -174,7 +174,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn on_drain_timeout(&mut self, env: &mut Env<'_, 'a>, id: InstanceId) -> Result<(), SimError> {
+    pub(crate) fn on_drain_timeout(&mut self, env: &mut Env<'a>, id: InstanceId) -> Result<(), SimError> {
         if self.cluster.instances[id.index()].status == InstanceStatus::Draining {
             self.terminate(env, id, "managed draining timed out; Auto Scaling group scale-in")?;
         }
@@ -184,7 +184,7 @@ impl<'a> Ecs<'a> {
     /// Schedules a launched instance's registration and logs the launch.
     pub(crate) fn instance_launch_started(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         g: GroupIdx,
         id: InstanceId,
         why: String,

@@ -35,7 +35,7 @@ pub fn backoff_delay(k: u32, base_ms: u64, max_ms: u64) -> u64 {
 
 impl<'a> Ecs<'a> {
     /// A service task reached RUNNING: the throttle resets and a waiting loss is replaced.
-    pub(crate) fn service_task_running(&mut self, env: &mut Env<'_, 'a>, s: ServiceId, task: TaskId) {
+    pub(crate) fn service_task_running(&mut self, env: &mut Env<'a>, s: ServiceId, task: TaskId) {
         let now = env.now();
         let healthy_after = self.healthy_after(s);
         let st = &mut self.services[s.0 as usize];
@@ -48,7 +48,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// Counts a task lost to a failure (for harm measures and replacement latency).
-    pub(crate) fn record_loss(&mut self, env: &mut Env<'_, 'a>, task: TaskId) {
+    pub(crate) fn record_loss(&mut self, env: &mut Env<'a>, task: TaskId) {
         let now = env.now();
         let t = &self.tasks[task.0 as usize];
         if t.state == TaskState::Stopped {
@@ -62,7 +62,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// PENDING -> STOPPED: the service throttles further launches exponentially.
-    pub(crate) fn task_failed_to_start(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+    pub(crate) fn task_failed_to_start(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
         let owner = self.tasks[task.0 as usize].owner;
         self.new_task_unhealthy_stop(env, task);
@@ -91,7 +91,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// A task of the deployment's new revision stopped before it became healthy.
-    pub(crate) fn new_task_unhealthy_stop(&mut self, env: &mut Env<'_, 'a>, task: TaskId) {
+    pub(crate) fn new_task_unhealthy_stop(&mut self, env: &mut Env<'a>, task: TaskId) {
         let now = env.now();
         let t = &self.tasks[task.0 as usize];
         let TaskOwner::Service(s) = t.owner else { return };
@@ -109,7 +109,7 @@ impl<'a> Ecs<'a> {
         }
     }
 
-    pub(crate) fn on_deployment_start(&mut self, env: &mut Env<'_, 'a>, k: usize) -> Result<(), SimError> {
+    pub(crate) fn on_deployment_start(&mut self, env: &mut Env<'a>, k: usize) -> Result<(), SimError> {
         let spec = self.sc.deployments[k].clone();
         let s = ServiceId(spec.service as u16);
         self.start_deployment(env, s, spec.task_definition, "scripted deployment")
@@ -117,7 +117,7 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn start_deployment(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         s: ServiceId,
         definition: usize,
         why: &str,
@@ -147,7 +147,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn on_task_healthy(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+    pub(crate) fn on_task_healthy(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         if let TaskOwner::Service(s) = self.tasks[task.0 as usize].owner {
             if self.tasks[task.0 as usize].state == TaskState::Running {
                 self.schedule_reconcile(env, s, env.now());
@@ -159,7 +159,7 @@ impl<'a> Ecs<'a> {
     /// One step of a rolling deployment: start new tasks within maximumPercent, stop old ones
     /// while keeping minimumHealthyPercent, trip the circuit breaker on repeated failures.
     /// Returns false when no deployment is in progress.
-    pub(crate) fn reconcile_deployment(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<bool, SimError> {
+    pub(crate) fn reconcile_deployment(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<bool, SimError> {
         let now = env.now();
         let Some(d) = &self.services[s.0 as usize].rollout.current else {
             return Ok(false);
@@ -238,7 +238,7 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn trip_circuit_breaker(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         s: ServiceId,
         failures: u32,
     ) -> Result<(), SimError> {

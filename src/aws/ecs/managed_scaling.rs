@@ -13,7 +13,7 @@ use capacity_provider::{
 
 impl<'a> Ecs<'a> {
     /// One minute of managed scaling for every Auto Scaling group provider that has it.
-    pub(crate) fn cas_tick(&mut self, env: &mut Env<'_, 'a>) -> Result<(), SimError> {
+    pub(crate) fn cas_tick(&mut self, env: &mut Env<'a>) -> Result<(), SimError> {
         for a in 0..self.providers.len() {
             if let Some(ms) = self.providers[a].managed.clone() {
                 self.managed_scaling_minute(env, a, &ms)?;
@@ -64,7 +64,7 @@ impl<'a> Ecs<'a> {
     /// Provider `a`'s minute: publish CPR to CloudWatch, then act on its alarms. Scale-out
     /// (one datapoint above target) waits while any instance is warming up; scale-in needs
     /// fifteen datapoints below target.
-    fn managed_scaling_minute(&mut self, env: &mut Env<'_, 'a>, a: usize, ms: &ManagedScaling) -> Result<(), SimError> {
+    fn managed_scaling_minute(&mut self, env: &mut Env<'a>, a: usize, ms: &ManagedScaling) -> Result<(), SimError> {
         let g = self.providers[a].group;
         let members = self.group_instances(g);
         let n = members.len() as u32;
@@ -117,7 +117,7 @@ impl<'a> Ecs<'a> {
     /// Scaling group's termination policy chooses among the candidates.
     pub(crate) fn scale_in_group(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         a: usize,
         members: Vec<InstanceId>,
         k: u32,

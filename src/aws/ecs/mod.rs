@@ -115,7 +115,7 @@ impl<'a> Ecs<'a> {
     /// Writes one event of the event log (when the sink records anything).
     pub(crate) fn log(
         &self,
-        env: &mut Env<'_, '_>,
+        env: &mut Env<'_>,
         kind: &'static str,
         task: Option<TaskId>,
         instance: Option<InstanceId>,

@@ -21,7 +21,7 @@ pub(crate) struct JobState {
 
 impl<'a> Ecs<'a> {
     /// A Fargate launch token is due: retry the waiting tasks of jobs and services.
-    pub(crate) fn on_retry_waiting(&mut self, env: &mut Env<'_, 'a>) -> Result<(), SimError> {
+    pub(crate) fn on_retry_waiting(&mut self, env: &mut Env<'a>) -> Result<(), SimError> {
         let now = env.now();
         if self.fargate.retry_at.is_some_and(|t| t <= now.as_ms()) {
             self.fargate.retry_at = None;
@@ -35,7 +35,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn on_job_arrival(&mut self, env: &mut Env<'_, 'a>, j: JobId) -> Result<(), SimError> {
+    pub(crate) fn on_job_arrival(&mut self, env: &mut Env<'a>, j: JobId) -> Result<(), SimError> {
         let spec = &self.sc.batch_jobs[j.0 as usize];
         let now = env.now();
         let sub = env.workload.submission(j.0 as usize, now);
@@ -106,7 +106,7 @@ impl<'a> Ecs<'a> {
     /// Places waiting batch tasks, oldest head first across jobs. Within a job the queue is
     /// FIFO with head-of-line blocking (a job whose head does not fit waits for the next
     /// release); one job's blocked head does not block another job.
-    pub(crate) fn drain_wait_queue(&mut self, env: &mut Env<'_, 'a>) -> Result<(), SimError> {
+    pub(crate) fn drain_wait_queue(&mut self, env: &mut Env<'a>) -> Result<(), SimError> {
         if self.jobs.iter().all(|j| j.queue.is_empty()) {
             return Ok(());
         }
@@ -140,7 +140,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// When Fargate launch tokens run out, retry the queues when the next token is due.
-    pub(crate) fn retry_fargate_later(&mut self, env: &mut Env<'_, 'a>, target: Target) {
+    pub(crate) fn retry_fargate_later(&mut self, env: &mut Env<'a>, target: Target) {
         if let Target::Fargate { spot, .. } = target {
             let now = env.now().as_ms();
             let mut probe = self.fargate.buckets[usize::from(spot)].clone();
@@ -160,7 +160,7 @@ impl<'a> Ecs<'a> {
     }
 
     /// Gives up a batch task that never got an instance.
-    pub(crate) fn fail_task(&mut self, env: &mut Env<'_, 'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
+    pub(crate) fn fail_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
         let t = &mut self.tasks[task.0 as usize];
         t.state = TaskState::Stopped;
         if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {

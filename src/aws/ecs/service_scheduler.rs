@@ -6,7 +6,7 @@
 use super::*;
 
 impl<'a> Ecs<'a> {
-    pub(crate) fn schedule_reconcile(&mut self, env: &mut Env<'_, 'a>, s: ServiceId, at: SimTime) {
+    pub(crate) fn schedule_reconcile(&mut self, env: &mut Env<'a>, s: ServiceId, at: SimTime) {
         let st = &mut self.services[s.0 as usize];
         if !st.reconcile_scheduled {
             st.reconcile_scheduled = true;
@@ -14,7 +14,7 @@ impl<'a> Ecs<'a> {
         }
     }
 
-    pub(crate) fn on_reconcile(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+    pub(crate) fn on_reconcile(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
         self.services[s.0 as usize].reconcile_scheduled = false;
         if self.services[s.0 as usize].daemon {
             return self.reconcile_daemon(env, s);
@@ -52,7 +52,7 @@ impl<'a> Ecs<'a> {
     /// Creates one task for the service (capacity provider strategy, per-service launch rate,
     /// the cluster's PROVISIONING quota); false when a limit holds it back (a retry is
     /// scheduled).
-    pub(crate) fn launch_service_task(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<bool, SimError> {
+    pub(crate) fn launch_service_task(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<bool, SimError> {
         let now = env.now();
         if let Err(at) = self.services[s.0 as usize].launch_bucket.take(now.as_ms()) {
             self.schedule_reconcile(env, s, SimTime(at));
@@ -83,7 +83,7 @@ impl<'a> Ecs<'a> {
 
     /// Places the service's waiting tasks in order; a task that does not fit is reported once
     /// per pass (with managed scaling it waits quietly in PROVISIONING instead).
-    pub(crate) fn place_unplaced(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+    pub(crate) fn place_unplaced(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
         let now = env.now();
         let mut k = 0;
         let mut reported = false;
@@ -130,7 +130,7 @@ impl<'a> Ecs<'a> {
     /// then RUNNING ones from the AZ with the most of the service's tasks, then the instance
     /// with the most, newest task first (ecs-semantics §1.7 default scale-in, I for ties);
     /// with a capacity provider strategy, from the provider most over its share first.
-    pub(crate) fn stop_surplus(&mut self, env: &mut Env<'_, 'a>, s: ServiceId, n: u32) -> Result<(), SimError> {
+    pub(crate) fn stop_surplus(&mut self, env: &mut Env<'a>, s: ServiceId, n: u32) -> Result<(), SimError> {
         for _ in 0..n {
             let st = &self.services[s.0 as usize];
             let victim = if let Some(t) = st.unplaced.back() {
@@ -148,7 +148,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn reconcile_daemon(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+    pub(crate) fn reconcile_daemon(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
         let n = self.cluster.instances.len();
         let mut retry = false;
         for i in 0..n {
@@ -217,7 +217,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn check_steady(&mut self, env: &mut Env<'_, 'a>, s: ServiceId) -> Result<(), SimError> {
+    pub(crate) fn check_steady(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
         let st = &self.services[s.0 as usize];
         if st.daemon {
             return Ok(());

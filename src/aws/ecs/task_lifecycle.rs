@@ -7,7 +7,7 @@ impl<'a> Ecs<'a> {
     /// Creates a task of `owner` (in its task group) in PROVISIONING, not yet placed.
     pub(crate) fn new_task(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         owner: TaskOwner,
         demand: u32,
         run_for_ms: Option<u64>,
@@ -55,7 +55,7 @@ impl<'a> Ecs<'a> {
 
     /// Tries to place `task` (on an instance, or on Fargate when a launch token is free); on
     /// success reserves, logs and schedules its lifecycle.
-    pub(crate) fn try_place(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<bool, SimError> {
+    pub(crate) fn try_place(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<bool, SimError> {
         match self.target_of(task) {
             Target::Fargate { spot, .. } => self.try_start_fargate(env, task, spot),
             Target::Ec2 { scope, .. } => {
@@ -92,7 +92,7 @@ impl<'a> Ecs<'a> {
                     only_instance: None,
                     scope,
                 };
-                let explain = env.report.wants_placement(env.opts, task, env.now());
+                let explain = env.report.wants_placement(&env.opts, task, env.now());
                 let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
                 let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
                 if let Some(trace) = trace {
@@ -115,12 +115,7 @@ impl<'a> Ecs<'a> {
 
     /// A Fargate task needs a launch token; it goes to the AZ with the fewest of its owner's
     /// Fargate tasks (Fargate spreads over AZs and ignores placement strategies).
-    pub(crate) fn try_start_fargate(
-        &mut self,
-        env: &mut Env<'_, 'a>,
-        task: TaskId,
-        spot: bool,
-    ) -> Result<bool, SimError> {
+    pub(crate) fn try_start_fargate(&mut self, env: &mut Env<'a>, task: TaskId, spot: bool) -> Result<bool, SimError> {
         let now = env.now();
         let down: Vec<bool> = (0..self.sc.availability_zones.len())
             .map(|a| env.faults.fargate_blocked(a))
@@ -177,7 +172,7 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn commit_placement(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         task: TaskId,
         inst: InstanceId,
         detail: String,
@@ -210,7 +205,7 @@ impl<'a> Ecs<'a> {
         self.log(env, "TASK_PLACED", Some(task), Some(inst), detail)
     }
 
-    pub(crate) fn on_provisioned(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+    pub(crate) fn on_provisioned(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
         let t = &mut self.tasks[task.0 as usize];
         if t.state != TaskState::Provisioning || (t.instance.is_none() && t.fargate.is_none()) {
@@ -234,7 +229,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn on_started(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+    pub(crate) fn on_started(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
         let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Pending {
@@ -286,7 +281,7 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    pub(crate) fn on_exited(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+    pub(crate) fn on_exited(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Running {
             return Ok(());
@@ -300,7 +295,7 @@ impl<'a> Ecs<'a> {
         self.stop_task(env, task, "Essential container in task exited")
     }
 
-    pub(crate) fn on_provisioning_timeout(&mut self, env: &mut Env<'_, 'a>, task: TaskId) -> Result<(), SimError> {
+    pub(crate) fn on_provisioning_timeout(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let t = &self.tasks[task.0 as usize];
         if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
             return Ok(());
@@ -315,7 +310,7 @@ impl<'a> Ecs<'a> {
 
     /// Stops a task in any state: removes it from its wait list, releases what it holds,
     /// closes its billing, updates its owner and lets the service scheduler react.
-    pub(crate) fn stop_task(&mut self, env: &mut Env<'_, 'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
+    pub(crate) fn stop_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
         let now = env.now();
         let (owner, group, demand_idx, inst, fargate, state) = {
             let t = &self.tasks[task.0 as usize];
@@ -361,7 +356,7 @@ impl<'a> Ecs<'a> {
 
     /// The owner of a task that just stopped (from `state`; `placed` if it had a place) stops
     /// counting it; a service reconciles.
-    fn owner_task_stopped(&mut self, env: &mut Env<'_, 'a>, task: TaskId, state: TaskState, placed: bool) {
+    fn owner_task_stopped(&mut self, env: &mut Env<'a>, task: TaskId, state: TaskState, placed: bool) {
         let now = env.now();
         let (owner, item) = {
             let t = &self.tasks[task.0 as usize];
@@ -410,7 +405,7 @@ impl<'a> Ecs<'a> {
     /// stops after `stop_timeout_ms`.
     pub(crate) fn interrupt_fargate_spot_task(
         &mut self,
-        env: &mut Env<'_, 'a>,
+        env: &mut Env<'a>,
         task: TaskId,
         stop_timeout_ms: u64,
     ) -> Result<(), SimError> {
