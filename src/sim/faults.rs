@@ -1,9 +1,10 @@
-//! Failures in the run: scripted faults (instances terminated, AZ outages, agent
-//! disconnects, drains, stopped tasks, unavailable capacity, slow image pulls), stochastic
-//! failures drawn once a minute from the `faults` stream (instance MTBF, Spot interruptions
-//! in correlated bursts with a 2-minute warning, Fargate Spot interruptions, task crashes,
-//! OOM kills), the Auto Scaling group replacing lost instances, AZ rebalancing of services,
-//! and the incident window for harm measures.
+//! Failures applied to the world: the fault injector says what breaks; this code tells the
+//! components it hits. Scripted faults (instances terminated, AZ outages, agent disconnects,
+//! drains, stopped tasks, unavailable capacity, slow image pulls) and stochastic failures
+//! drawn once a minute (instance MTBF, EC2 Spot interruptions in correlated bursts with a
+//! 2-minute warning, Fargate Spot interruptions, task crashes, OOM kills); then, in the same
+//! minute, the Auto Scaling groups' replacements, ECS's AZ rebalancing, and the end of the
+//! incident window.
 
 use super::*;
 use crate::scenario::faults::{FaultKind, Selection};
