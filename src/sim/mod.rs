@@ -31,23 +31,16 @@ use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ec2_autoscaling::Ec2AutoScaling;
 
-use crate::aws::ecs::capacity_provider::AsgProvider;
-use crate::aws::ecs::fargate::TokenBucket;
 use crate::aws::ecs::model::{
     AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskOwner, TaskState,
 };
-use crate::aws::ecs::placement::{Placer, QueryContext};
-use crate::aws::ecs::run_task::JobState;
-use crate::aws::ecs::service::ServiceState;
-use crate::aws::ecs::{Ecs, FargateCapacity};
+use crate::aws::ecs::Ecs;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
 use crate::metrics::{percentile, EventSink, MetricValue, MetricsTable, ServiceSummary, Summary};
-use crate::scenario::elastic::{Launch, ProviderKind};
-use crate::scenario::{default_service_strategy, Scenario, SchedulingStrategy, StrategySpec};
+use crate::scenario::Scenario;
 use crate::workload::Workload;
 use observer::{Levels, Observer};
-use std::collections::{HashMap, VecDeque};
 
 pub(crate) const LANE_STOP: Lane = 0;
 pub(crate) const LANE_LIFECYCLE: Lane = 1;
@@ -188,40 +181,9 @@ impl<'a> Simulation<'a> {
     /// Builds the cluster and schedules the first events.
     pub fn new(sc: &'a Scenario, sink: &'a mut dyn EventSink, opts: RunOptions) -> Self {
         let streams = RngStreams::new(sc.seed);
-        let ctx = QueryContext {
-            start_epoch_ms: sc.start_epoch_ms,
-        };
-        let e = &sc.elastic;
         let mut sim = Simulation {
             sc,
-            ecs: Ecs {
-                sc,
-                cluster: Cluster::new(),
-                placer: Placer::new(ctx, sc.placement.max_indexes),
-                tasks: Vec::new(),
-                demands: Vec::new(),
-                demand_ids: HashMap::new(),
-                definition_demand: Vec::new(),
-                services: Vec::new(),
-                jobs: Vec::new(),
-                providers: Vec::new(),
-                rng_placement: streams.stream("placement"),
-                rng_lifecycle: streams.stream("lifecycle"),
-                terminate_when_drained: Vec::new(),
-                forced_az: None,
-                fargate: FargateCapacity {
-                    buckets: [
-                        TokenBucket::new(e.fargate_burst, e.fargate_per_second),
-                        TokenBucket::new(e.fargate_burst, e.fargate_per_second),
-                    ],
-                    retry_at: None,
-                    running: 0,
-                },
-                group_cpu_reserved: vec![0; sc.instance_groups.len()],
-                group_mem_reserved: vec![0; sc.instance_groups.len()],
-                cpu_registered: 0,
-                mem_registered: 0,
-            },
+            ecs: Ecs::new(sc, &streams),
             autoscaling: ApplicationAutoScaling::default(),
             env: Env {
                 opts,
@@ -236,19 +198,6 @@ impl<'a> Simulation<'a> {
                 report: Report::default(),
             },
         };
-        // Built-in attributes first, so their ids are stable.
-        for a in [
-            "ecs.availability-zone",
-            "ecs.instance-type",
-            "ecs.os-type",
-            "ecs.cpu-architecture",
-        ] {
-            sim.ecs.cluster.intern_attr(a);
-        }
-        for td in &sc.task_definitions {
-            let d = sim.ecs.intern_demand(td.demand.clone());
-            sim.ecs.definition_demand.push(d);
-        }
         sim.setup_capacity();
         sim.setup_services();
         sim.setup_faults();

@@ -3,59 +3,18 @@
 //! the capacity providers, the scripted faults and deployments, and the first events.
 
 use super::*;
-use crate::aws::ecs::service::Rollout;
-use crate::aws::ecs::TaskPlacement;
 
 impl Simulation<'_> {
     pub(super) fn setup_services(&mut self) {
         let sc = self.sc;
-        for s in sc.services.iter() {
-            let td = &sc.task_definitions[s.task_definition];
-            let demand = self.ecs.intern_demand(td.demand.clone());
-            let spec = s.placement_strategy.clone().unwrap_or_else(default_service_strategy);
-            let strategies = self.ecs.resolve_strategies(&spec);
-            let group = self.ecs.cluster.intern_group(&format!("service:{}", s.name));
-            let (daemon, desired) = match s.scheduling {
-                SchedulingStrategy::Replica { desired_count } => (false, desired_count),
-                SchedulingStrategy::Daemon => (true, 0),
-            };
-            let items = match &s.launch {
-                Launch::Strategy(items) => items.len(),
-                _ => 0,
-            };
-            let rate = f64::from(sc.elastic.service_launch_rate_per_minute);
-            let id = ServiceId(self.ecs.services.len() as u16);
-            self.autoscaling.register(s.auto_scaling.clone());
-            let desired = self.autoscaling.clamp_at_registration(id, desired);
-            self.ecs.services.push(ServiceState {
-                name: s.name.clone(),
-                group,
-                daemon,
-                desired,
-                demand,
-                placement: TaskPlacement {
-                    strategies,
-                    constraints: Ecs::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
-                    launch: s.launch.clone(),
-                },
-                item_counts: vec![0; items],
-                unplaced: VecDeque::new(),
-                starting: 0,
-                running: 0,
-                reconcile_scheduled: false,
-                steady: false,
-                launch_bucket: crate::aws::ecs::fargate::RateWindow::new(rate as usize, MINUTE_MS),
-                fargate_az_counts: vec![0; sc.availability_zones.len()],
-                definition: s.task_definition,
-                rollout: Rollout {
-                    config: s.deployment.clone(),
-                    current: None,
-                    stable_definition: s.task_definition,
-                },
-                throttle: Default::default(),
-                rebalance: Default::default(),
-                live: Vec::new(),
-            });
+        for spec in sc.services.iter() {
+            let id = self.ecs.create_service(spec);
+            self.autoscaling.register(spec.auto_scaling.clone());
+            // Registering a scalable target clamps the desired count into [min, max].
+            let desired = self
+                .autoscaling
+                .clamp_at_registration(id, self.ecs.services[id.0 as usize].desired);
+            self.ecs.set_desired_count(id, desired, false);
         }
         // Daemons first: ECS starts the daemon task first on an instance.
         let mut order: Vec<usize> = (0..sc.services.len()).collect();
@@ -70,33 +29,7 @@ impl Simulation<'_> {
     pub(super) fn setup_jobs(&mut self) {
         let sc = self.sc;
         for (ji, j) in sc.batch_jobs.iter().enumerate() {
-            let td = &sc.task_definitions[j.task_definition];
-            let demand = self.ecs.intern_demand(td.demand.clone());
-            let spec = j
-                .placement_strategy
-                .clone()
-                .unwrap_or_else(|| vec![StrategySpec::Random]);
-            let strategies = self.ecs.resolve_strategies(&spec);
-            let group = self.ecs.cluster.intern_group(&j.group);
-            let items = match &j.launch {
-                Launch::Strategy(items) => items.len(),
-                _ => 0,
-            };
-            self.ecs.jobs.push(JobState {
-                name: j.name.clone(),
-                group,
-                demand,
-                placement: TaskPlacement {
-                    strategies,
-                    constraints: Ecs::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
-                    launch: j.launch.clone(),
-                },
-                item_counts: vec![0; items],
-                queue: VecDeque::new(),
-                starting: 0,
-                running: 0,
-                fargate_az_counts: vec![0; sc.availability_zones.len()],
-            });
+            self.ecs.register_job(j);
             if let Some(t) = self.env.workload.first_arrival(ji) {
                 self.env
                     .queue
@@ -113,23 +46,7 @@ impl Simulation<'_> {
                 self.ecs.register(&mut self.env, id);
             }
         }
-        for (p, cp) in sc.capacity_providers.iter().enumerate() {
-            if let ProviderKind::Asg {
-                group,
-                managed_scaling,
-                managed_termination_protection,
-                managed_draining,
-            } = &cp.kind
-            {
-                self.ecs.providers.push(AsgProvider {
-                    provider: p,
-                    group: GroupIdx(*group as u16),
-                    managed: managed_scaling.clone(),
-                    termination_protection: *managed_termination_protection,
-                    draining: *managed_draining,
-                });
-            }
-        }
+        self.ecs.add_capacity_providers();
     }
 
     pub(super) fn setup_faults(&mut self) {

@@ -12,6 +12,29 @@ use capacity_provider::{
 };
 
 impl<'a> Ecs<'a> {
+    /// The scenario's Auto Scaling group capacity providers, with their managed scaling,
+    /// managed termination protection and managed draining settings.
+    pub(crate) fn add_capacity_providers(&mut self) {
+        let sc = self.sc;
+        for (p, cp) in sc.capacity_providers.iter().enumerate() {
+            if let ProviderKind::Asg {
+                group,
+                managed_scaling,
+                managed_termination_protection,
+                managed_draining,
+            } = &cp.kind
+            {
+                self.providers.push(AsgProvider {
+                    provider: p,
+                    group: GroupIdx(*group as u16),
+                    managed: managed_scaling.clone(),
+                    termination_protection: *managed_termination_protection,
+                    draining: *managed_draining,
+                });
+            }
+        }
+    }
+
     /// One minute of managed scaling for every Auto Scaling group provider that has it.
     pub(crate) fn cas_tick(&mut self, env: &mut Env<'a>) -> Result<(), SimError> {
         for a in 0..self.providers.len() {

@@ -41,12 +41,14 @@ use crate::aws::ecs::model::{
     FargateSlot, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskOwner, TaskState,
 };
 use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
-use crate::engine::{SimTime, StreamRng};
+use crate::engine::{RngStreams, SimTime, StreamRng};
 use crate::metrics::LogEvent;
 use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{ConstraintSpec, OnNoCapacity, Scenario, StrategySpec};
-use crate::sim::{Env, Event, SimError, LANE_ARRIVAL, LANE_LIFECYCLE, LANE_SCHEDULER, LANE_STOP};
+use crate::sim::{Env, Event, SimError, LANE_ARRIVAL, LANE_LIFECYCLE, LANE_SCHEDULER, LANE_STOP, MINUTE_MS};
 use capacity_provider::Target;
+use placement::QueryContext;
+use std::collections::VecDeque;
 
 /// Fargate as ECS sees it: the launch-rate token buckets (on-demand, Spot), the pending retry
 /// of waiting tasks, and how many Fargate tasks are placed.
@@ -112,6 +114,56 @@ pub(crate) struct Ecs<'a> {
 }
 
 impl<'a> Ecs<'a> {
+    /// An empty cluster for the scenario: no instance yet, the built-in attributes interned
+    /// first (so their ids are stable), one demand per task definition.
+    pub(crate) fn new(sc: &'a Scenario, streams: &RngStreams) -> Self {
+        let ctx = QueryContext {
+            start_epoch_ms: sc.start_epoch_ms,
+        };
+        let e = &sc.elastic;
+        let mut ecs = Ecs {
+            sc,
+            cluster: Cluster::new(),
+            placer: Placer::new(ctx, sc.placement.max_indexes),
+            tasks: Vec::new(),
+            demands: Vec::new(),
+            demand_ids: HashMap::new(),
+            definition_demand: Vec::new(),
+            services: Vec::new(),
+            jobs: Vec::new(),
+            providers: Vec::new(),
+            rng_placement: streams.stream("placement"),
+            rng_lifecycle: streams.stream("lifecycle"),
+            terminate_when_drained: Vec::new(),
+            forced_az: None,
+            fargate: FargateCapacity {
+                buckets: [
+                    TokenBucket::new(e.fargate_burst, e.fargate_per_second),
+                    TokenBucket::new(e.fargate_burst, e.fargate_per_second),
+                ],
+                retry_at: None,
+                running: 0,
+            },
+            group_cpu_reserved: vec![0; sc.instance_groups.len()],
+            group_mem_reserved: vec![0; sc.instance_groups.len()],
+            cpu_registered: 0,
+            mem_registered: 0,
+        };
+        for a in [
+            "ecs.availability-zone",
+            "ecs.instance-type",
+            "ecs.os-type",
+            "ecs.cpu-architecture",
+        ] {
+            ecs.cluster.intern_attr(a);
+        }
+        for td in &sc.task_definitions {
+            let d = ecs.intern_demand(td.demand.clone());
+            ecs.definition_demand.push(d);
+        }
+        ecs
+    }
+
     /// Writes one event of the event log (when the sink records anything).
     pub(crate) fn log(
         &self,

@@ -4,6 +4,7 @@
 use super::model::{GroupId, TaskId};
 use super::TaskPlacement;
 use super::*;
+use crate::scenario::BatchJobSpec;
 use std::collections::VecDeque;
 
 pub(crate) struct JobState {
@@ -20,6 +21,38 @@ pub(crate) struct JobState {
 }
 
 impl<'a> Ecs<'a> {
+    /// A batch job's RunTask state: how its tasks are placed and its wait queue.
+    pub(crate) fn register_job(&mut self, j: &BatchJobSpec) {
+        let sc = self.sc;
+        let td = &sc.task_definitions[j.task_definition];
+        let demand = self.intern_demand(td.demand.clone());
+        let spec = j
+            .placement_strategy
+            .clone()
+            .unwrap_or_else(|| vec![StrategySpec::Random]);
+        let strategies = self.resolve_strategies(&spec);
+        let group = self.cluster.intern_group(&j.group);
+        let items = match &j.launch {
+            Launch::Strategy(items) => items.len(),
+            _ => 0,
+        };
+        self.jobs.push(JobState {
+            name: j.name.clone(),
+            group,
+            demand,
+            placement: TaskPlacement {
+                strategies,
+                constraints: Ecs::resolve_constraints(&[&td.constraints, &j.placement_constraints]),
+                launch: j.launch.clone(),
+            },
+            item_counts: vec![0; items],
+            queue: VecDeque::new(),
+            starting: 0,
+            running: 0,
+            fargate_az_counts: vec![0; sc.availability_zones.len()],
+        });
+    }
+
     /// A Fargate launch token is due: retry the waiting tasks of jobs and services.
     pub(crate) fn on_retry_waiting(&mut self, env: &mut Env<'a>) -> Result<(), SimError> {
         let now = env.now();

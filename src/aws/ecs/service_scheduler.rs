@@ -4,8 +4,62 @@
 //! launch rate.
 
 use super::*;
+use crate::aws::ecs::fargate::RateWindow;
+use crate::scenario::{default_service_strategy, SchedulingStrategy, ServiceSpec};
+use service::Rollout;
 
 impl<'a> Ecs<'a> {
+    /// CreateService: the service's scheduler state, with its desired count (a DAEMON
+    /// service's is 0; it runs one task per instance).
+    pub(crate) fn create_service(&mut self, s: &ServiceSpec) -> ServiceId {
+        let sc = self.sc;
+        let td = &sc.task_definitions[s.task_definition];
+        let demand = self.intern_demand(td.demand.clone());
+        let spec = s.placement_strategy.clone().unwrap_or_else(default_service_strategy);
+        let strategies = self.resolve_strategies(&spec);
+        let group = self.cluster.intern_group(&format!("service:{}", s.name));
+        let (daemon, desired) = match s.scheduling {
+            SchedulingStrategy::Replica { desired_count } => (false, desired_count),
+            SchedulingStrategy::Daemon => (true, 0),
+        };
+        let items = match &s.launch {
+            Launch::Strategy(items) => items.len(),
+            _ => 0,
+        };
+        let rate = f64::from(sc.elastic.service_launch_rate_per_minute);
+        let id = ServiceId(self.services.len() as u16);
+        self.services.push(ServiceState {
+            name: s.name.clone(),
+            group,
+            daemon,
+            desired,
+            demand,
+            placement: TaskPlacement {
+                strategies,
+                constraints: Ecs::resolve_constraints(&[&td.constraints, &s.placement_constraints]),
+                launch: s.launch.clone(),
+            },
+            item_counts: vec![0; items],
+            unplaced: VecDeque::new(),
+            starting: 0,
+            running: 0,
+            reconcile_scheduled: false,
+            steady: false,
+            launch_bucket: RateWindow::new(rate as usize, MINUTE_MS),
+            fargate_az_counts: vec![0; sc.availability_zones.len()],
+            definition: s.task_definition,
+            rollout: Rollout {
+                config: s.deployment.clone(),
+                current: None,
+                stable_definition: s.task_definition,
+            },
+            throttle: Default::default(),
+            rebalance: Default::default(),
+            live: Vec::new(),
+        });
+        id
+    }
+
     pub(crate) fn schedule_reconcile(&mut self, env: &mut Env<'a>, s: ServiceId, at: SimTime) {
         let st = &mut self.services[s.0 as usize];
         if !st.reconcile_scheduled {
