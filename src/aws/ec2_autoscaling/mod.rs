@@ -85,9 +85,13 @@ impl<'a> Ec2AutoScaling<'a> {
 
     /// The default termination policy for a scale-in of `k` (ecs-semantics §3.4: "balance AZs
     /// first, then oldest launch template/configuration, then closest to the next billing
-    /// hour, then random"): each pick comes from the zone with the most candidates left, then
-    /// at random. ecsim has one launch template per group and bills per second, so the two
-    /// middle steps never separate instances.
+    /// hour, then random"; the EC2 Auto Scaling user guide, "How the default termination
+    /// policy works", as read on 2026-12-01: the zone with the most instances first, then
+    /// instances with an outdated configuration, then the one closest to the next billing
+    /// hour, "if multiple instances are equally close, terminate one at random"): each pick
+    /// comes from the zone with the most candidates left, then at random. ecsim has one launch
+    /// template per group and bills per second, so the two middle steps never separate
+    /// instances.
     pub fn choose_instances_to_terminate(
         &mut self,
         mut candidates: Vec<(InstanceId, AzIdx)>,
