@@ -71,7 +71,7 @@ pub struct Observer {
     counts: Counts,
     areas: Areas,
     incident: Incident,
-    /// Every wait from submission to placement, in ms (sorted by `finish`).
+    /// Every wait from submission to placement, in ms.
     waits_ms: Vec<u64>,
     services: Vec<ServiceStats>,
 }
@@ -217,9 +217,10 @@ impl Observer {
         &self.services
     }
 
-    /// The waits, sorted (call once, at the end of the run).
-    pub fn sorted_waits(&mut self) -> &[u64] {
-        self.waits_ms.sort_unstable();
-        &self.waits_ms
+    /// The waits, sorted, handed over at the end of the run.
+    pub fn take_sorted_waits(&mut self) -> Vec<u64> {
+        let mut w = std::mem::take(&mut self.waits_ms);
+        w.sort_unstable();
+        w
     }
 }

@@ -159,7 +159,7 @@ impl Simulation<'_> {
     pub(super) fn summary(&mut self) -> Summary {
         let sc = self.sc;
         let dur_ms = sc.duration_ms as f64;
-        let w = self.env.observer.sorted_waits().to_vec();
+        let w = self.env.observer.take_sorted_waits();
         let w = &w;
         let mean = if w.is_empty() {
             0.0
