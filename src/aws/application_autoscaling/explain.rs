@@ -18,6 +18,7 @@ pub(super) fn scaling_evaluation(
     let mut any_alarm = false;
     let mut low_votes = 0;
     let mut voters = 0;
+    let mut disabled_low = 0;
     let mut blocked_in: Option<u64> = None;
     for (k, p) in cfg.target_tracking.iter().enumerate() {
         let dps = &inp.datapoints[k];
@@ -27,6 +28,8 @@ pub(super) fn scaling_evaluation(
         if !p.disable_scale_in {
             voters += 1;
             low_votes += usize::from(low);
+        } else {
+            disabled_low += usize::from(low);
         }
         if let Some(at) = before.last_scale_in[k] {
             if inp.now_ms < at + p.scale_in_cooldown_ms {
@@ -70,6 +73,7 @@ pub(super) fn scaling_evaluation(
     let votes = Votes {
         low: low_votes,
         voters,
+        disabled_low,
         blocked_in,
     };
     let text = decision_text(cfg, before, inp, decision, &votes);
@@ -88,6 +92,8 @@ struct Votes {
     low: usize,
     /// Policies with scale-in enabled.
     voters: usize,
+    /// Policies with scale-in disabled whose low alarm is in ALARM: they never scale in.
+    disabled_low: usize,
     /// The end of the latest scale-in cooldown still running, if any.
     blocked_in: Option<u64>,
 }
@@ -103,6 +109,11 @@ fn decision_text(
     match decision {
         Some(d) => d.explanation.clone(),
         None if inp.deployment_in_progress && votes.low > 0 => "no action: scale-in is suspended during a deployment".into(),
+        None if votes.low == 0 && votes.disabled_low > 0 => format!(
+            "no action: {} target-tracking {} in low alarm but with scale-in disabled, which never removes capacity",
+            votes.disabled_low,
+            if votes.disabled_low == 1 { "policy is" } else { "policies are" }
+        ),
         None if votes.low > 0 && votes.low < votes.voters => format!(
             "no action: scale-in needs all {} target-tracking policies with scale-in enabled to agree ({} do)",
             votes.voters, votes.low
@@ -116,6 +127,7 @@ fn decision_text(
                 .target_tracking
                 .iter()
                 .enumerate()
+                .filter(|(_, p)| !p.disable_scale_in)
                 .filter_map(|(k, p)| {
                     let latest = inp.datapoints[k].last().copied().flatten()?;
                     Some((f64::from(inp.running) * latest / p.target).ceil() as u32)

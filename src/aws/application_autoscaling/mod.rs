@@ -241,6 +241,60 @@ mod tests {
         assert_eq!(out.first(), Some(&(30, 5)));
     }
 
+    /// A CPU policy and a memory policy on one service; `memory_scale_in` false disables
+    /// the memory policy's scale-in.
+    fn cpu_and_memory(memory_scale_in: bool) -> ScalingConfig {
+        let mut cfg = target_tracking(50.0, 0);
+        cfg.target_tracking.push(TargetTrackingPolicy {
+            metric: MetricName::MemoryUtilization,
+            target: 50.0,
+            scale_out_cooldown_ms: 300_000,
+            scale_in_cooldown_ms: 0,
+            disable_scale_in: !memory_scale_in,
+        });
+        cfg
+    }
+
+    const MEMORY: MetricKey = MetricKey::Service(SVC, MetricName::MemoryUtilization);
+
+    #[test]
+    fn a_policy_with_scale_in_disabled_neither_blocks_nor_performs_scale_in() {
+        // ecs-semantics §0 rule 13: "It scales in only if *all* target-tracking policies that
+        // have scale-in enabled agree." AAS API TargetTrackingScalingPolicyConfiguration,
+        // DisableScaleIn: "If the value is true, scale in is disabled and the target tracking
+        // policy won't remove capacity from the scalable target."
+        //
+        // Both low: only the CPU policy has scale-in enabled, so its vote alone decides:
+        // ceil(8 x 10 / 50) = 2 after 15 of 15 datapoints below 45.
+        let (mut aas, mut cw) = service(cpu_and_memory(false));
+        for _ in 0..15 {
+            cw.put_metric_data(CPU, Some(10.0));
+            cw.put_metric_data(MEMORY, Some(10.0));
+        }
+        let d = aas.evaluate(SVC, &cw, &view(15, 8, 8), false).0;
+        assert_eq!(d.map(|d| d.new_desired), Some(2));
+
+        // Only the disabled policy low (CPU at its target): the disabled one "won't remove
+        // capacity", and the enabled one does not ask: no scale-in, and explain says why.
+        let (mut aas, mut cw) = service(cpu_and_memory(false));
+        for _ in 0..15 {
+            cw.put_metric_data(CPU, Some(50.0));
+            cw.put_metric_data(MEMORY, Some(10.0));
+        }
+        let (d, why) = aas.evaluate(SVC, &cw, &view(15, 8, 8), true);
+        assert!(d.is_none(), "{d:?}");
+        let why = why.expect("a policy is in alarm").decision;
+        assert!(why.contains("scale-in disabled"), "{why}");
+
+        // Both enabled, only one low: no scale-in (all enabled policies must agree).
+        let (mut aas, mut cw) = service(cpu_and_memory(true));
+        for _ in 0..15 {
+            cw.put_metric_data(CPU, Some(50.0));
+            cw.put_metric_data(MEMORY, Some(10.0));
+        }
+        assert!(aas.evaluate(SVC, &cw, &view(15, 8, 8), false).0.is_none());
+    }
+
     #[test]
     fn insufficient_data_never_scales() {
         // ecs-semantics §6.2: "Insufficient data: no scaling in either direction."

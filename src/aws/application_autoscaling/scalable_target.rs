@@ -163,12 +163,15 @@ impl ScalingState {
         for (k, p) in cfg.target_tracking.iter().enumerate() {
             let dps = &inp.datapoints[k];
             let e = p.evaluate(dps, inp.running, inp.desired);
-            if !p.disable_scale_in {
-                tt_in_voters += 1;
-            }
             if let Some((n, why)) = e.scale_out {
                 outs.push((i64::from(n), k, why));
             }
+            // "If the value is true, scale in is disabled and the target tracking policy won't
+            // remove capacity": such a policy neither votes on scale-in nor proposes one.
+            if p.disable_scale_in {
+                continue;
+            }
+            tt_in_voters += 1;
             if let Some((n, why)) = e.scale_in {
                 tt_ins.push((i64::from(n), k, why));
             }
