@@ -188,7 +188,10 @@ fn cooldowns_are_asymmetric() {
         Some(4),
         "the scale-in cooldown was cancelled"
     );
-    // During a scale-out cooldown only a larger scale-out acts (the capacity added counts).
+    // During a scale-out cooldown only a larger scale-out acts: "While the cooldown period
+    // is in effect, the capacity added by the initiating scale-out activity is calculated as
+    // part of the desired capacity for the next scale-out activity" (AAS API,
+    // TargetTrackingScalingPolicyConfiguration). The base stays the 4 running at the start.
     let mut s = ScalingState::new(&c);
     assert_eq!(eval(&mut s, &c, 0, 4, 4, &high), Some(8));
     assert_eq!(
@@ -198,8 +201,19 @@ fn cooldowns_are_asymmetric() {
     );
     assert_eq!(
         eval(&mut s, &c, 120, 6, 8, &high),
+        None,
+        "6 running but the same 100 %: 4 x 100 / 50 = 8, not larger"
+    );
+    let higher = vec![vec![Some(150.0); 15]];
+    assert_eq!(
+        eval(&mut s, &c, 180, 6, 8, &higher),
         Some(12),
-        "a larger scale-out goes ahead"
+        "a larger scale-out goes ahead: ceil(4 x 150 / 50) = 12"
+    );
+    assert_eq!(
+        eval(&mut s, &c, 181 + 300, 12, 12, &high),
+        Some(24),
+        "after the cooldown: from the running count again"
     );
 }
 

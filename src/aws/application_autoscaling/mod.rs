@@ -296,6 +296,44 @@ mod tests {
     }
 
     #[test]
+    fn during_the_scale_out_cooldown_the_capacity_already_added_counts() {
+        // AAS API TargetTrackingScalingPolicyConfiguration, ScaleOutCooldown: "The scaling
+        // policy won't increase the desired capacity again unless either a larger scale out
+        // is triggered or the cooldown period ends. While the cooldown period is in effect,
+        // the capacity added by the initiating scale-out activity is calculated as part of
+        // the desired capacity for the next scale-out activity."
+        //
+        // Target 50, 3 tasks at 100 %: ceil(3 x 100 / 50) = 6. The next datapoints still show
+        // 100 % (measured before the new tasks took load) while 6 run.
+        let run = |cooldown_ms: u64, later: &[f64]| {
+            let mut cfg = target_tracking(50.0, 300_000);
+            cfg.target_tracking[0].scale_out_cooldown_ms = cooldown_ms;
+            let (mut aas, mut cw) = service(cfg);
+            let mut desired = 3;
+            let mut out = Vec::new();
+            for (k, v) in [100.0, 100.0, 100.0].iter().chain(later).enumerate() {
+                let minute = k as u64 + 1;
+                cw.put_metric_data(CPU, Some(*v));
+                let running = if minute <= 3 { 3 } else { desired };
+                if let (Some(d), _) = aas.evaluate(SVC, &cw, &view(minute, running, desired), false) {
+                    desired = d.new_desired;
+                    out.push((minute, desired));
+                }
+            }
+            out
+        };
+        // Default 300 s: the same 100 % computed from the 3 the cooldown began with is 6
+        // again, not larger: no second scale-out inside the cooldown.
+        assert_eq!(run(300_000, &[100.0, 100.0, 100.0]), vec![(3, 6)]);
+        // "unless a larger scale out is triggered": 150 % gives ceil(3 x 150 / 50) = 9, an
+        // increase of 3 over the 6 already set, not 6 x 3 = 18.
+        assert_eq!(run(300_000, &[100.0, 150.0]), vec![(3, 6), (5, 9)]);
+        // "or the cooldown period ends": with no cooldown each minute computes from the
+        // tasks running (6 x 100 / 50 = 12, then 24), so the three cooldowns differ.
+        assert_eq!(run(0, &[100.0, 100.0]), vec![(3, 6), (4, 12), (5, 24)]);
+    }
+
+    #[test]
     fn insufficient_data_never_scales() {
         // ecs-semantics §6.2: "Insufficient data: no scaling in either direction."
         let (mut aas, mut cw) = service(target_tracking(50.0, 0));

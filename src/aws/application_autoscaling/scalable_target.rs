@@ -107,7 +107,10 @@ impl ScalingState {
             let start = i64::from(inp.desired.max(self.min_capacity));
             let new = self.clamp(n.max(start));
             if new > inp.desired {
-                self.last_scale_out[k] = Some((inp.now_ms, inp.running));
+                // A scale-out inside the policy's cooldown restarts it but keeps its base: the
+                // capacity added since counts towards the next scale-out as well (I).
+                let base = self.cooldown_base(cfg, k, inp.now_ms).unwrap_or(inp.running);
+                self.last_scale_out[k] = Some((inp.now_ms, base));
                 // A scale-out cancels every scale-in cooldown.
                 self.last_scale_in.iter_mut().for_each(|c| *c = None);
                 return Some(Decision {
@@ -151,6 +154,22 @@ impl ScalingState {
         None
     }
 
+    /// Policy `k`'s scale-out cooldown (target tracking first, then step policies).
+    fn scale_out_cooldown_ms(cfg: &ScalingConfig, k: usize) -> u64 {
+        match cfg.target_tracking.get(k) {
+            Some(p) => p.scale_out_cooldown_ms,
+            None => cfg.step[k - cfg.target_tracking.len()].cooldown_ms,
+        }
+    }
+
+    /// While policy `k`'s scale-out cooldown runs, the running count it started from.
+    fn cooldown_base(&self, cfg: &ScalingConfig, k: usize, now_ms: u64) -> Option<u32> {
+        match self.last_scale_out[k] {
+            Some((at, base)) if now_ms < at + Self::scale_out_cooldown_ms(cfg, k) => Some(base),
+            _ => None,
+        }
+    }
+
     /// What each policy proposes this minute: scale-outs, target-tracking scale-ins (with the
     /// number of policies whose vote counts) and step scale-ins, each as (capacity, policy
     /// index, why).
@@ -162,7 +181,7 @@ impl ScalingState {
         let mut step_ins: Vec<(i64, usize, String)> = Vec::new();
         for (k, p) in cfg.target_tracking.iter().enumerate() {
             let dps = &inp.datapoints[k];
-            let e = p.evaluate(dps, inp.running, inp.desired);
+            let e = p.evaluate(dps, inp.running, inp.desired, self.cooldown_base(cfg, k, inp.now_ms));
             if let Some((n, why)) = e.scale_out {
                 outs.push((i64::from(n), k, why));
             }
@@ -181,10 +200,7 @@ impl ScalingState {
             let dps = &inp.datapoints[k];
             // During a step policy's scale-out cooldown, the capacity it already added counts
             // towards the next one: compute from the running count the cooldown started at.
-            let base = match self.last_scale_out[k] {
-                Some((at, base)) if inp.now_ms < at + p.cooldown_ms => base,
-                _ => inp.running,
-            };
+            let base = self.cooldown_base(cfg, k, inp.now_ms).unwrap_or(inp.running);
             if let Some((n, why)) = p.evaluate(dps, base) {
                 // The step's direction decides: a scale-out step never removes capacity, and
                 // a scale-in step never adds it.

@@ -48,7 +48,16 @@ impl TargetTrackingPolicy {
     }
 
     /// `recent`: the visible datapoints, oldest first (at least the last 15 when available).
-    pub fn evaluate(&self, recent: &[Option<f64>], running: u32, desired: u32) -> Evaluation {
+    /// `cooldown_base`: during this policy's scale-out cooldown, the running count when the
+    /// cooldown began; a scale-out is then computed from it, so the capacity already added
+    /// counts towards the next scale-out and only a larger one goes through.
+    pub fn evaluate(
+        &self,
+        recent: &[Option<f64>],
+        running: u32,
+        desired: u32,
+        cooldown_base: Option<u32>,
+    ) -> Evaluation {
         let mut e = Evaluation::default();
         let Some(Some(latest)) = recent.last().copied() else {
             return e;
@@ -64,13 +73,16 @@ impl TargetTrackingPolicy {
         }
         let proposed = (f64::from(running) * latest / self.target).ceil().max(0.0) as u32;
         if self.high_alarm().in_alarm(recent) {
+            let (base, base_is) = match cooldown_base {
+                Some(b) => (b, "running when the scale-out cooldown began"),
+                None => (running, "running"),
+            };
+            let exact = f64::from(base) * latest / self.target;
             e.scale_out = Some((
-                proposed,
+                exact.ceil().max(0.0) as u32,
                 format!(
-                    "target tracking {name}: 3 of 3 datapoints > {}; running {running} x {latest:.2} / {} = {:.2}, rounded up",
-                    self.target,
-                    self.target,
-                    f64::from(running) * latest / self.target
+                    "target tracking {name}: 3 of 3 datapoints > {}; {base_is} {base} x {latest:.2} / {} = {exact:.2}, rounded up",
+                    self.target, self.target,
                 ),
             ));
         } else if self.low_alarm().in_alarm(recent) {
