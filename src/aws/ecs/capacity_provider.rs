@@ -99,8 +99,43 @@ pub struct CprInputs {
     pub scale_in_mode: ScaleInCpr,
 }
 
-/// `(M, CPR)` for one provider.
-pub fn capacity_provider_reservation(ms: &ManagedScaling, inp: &CprInputs) -> (u32, f64) {
+/// One minute's CapacityProviderReservation of a provider: M, and CPR kept as the exact
+/// fraction `numerator / denominator` percent, so the desired capacity derived from it is
+/// integer arithmetic (through a float ratio, M = 16, N = 11 at target 100 gave 17).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// The instances needed, M.
+    pub m: u32,
+    numerator: u64,
+    denominator: u64,
+}
+
+impl Reservation {
+    fn exact(m: u32, numerator: u64, denominator: u64) -> Self {
+        Reservation {
+            m,
+            numerator,
+            denominator,
+        }
+    }
+
+    /// CPR in percent, as published to CloudWatch.
+    pub fn percent(&self) -> f64 {
+        self.numerator as f64 / self.denominator as f64
+    }
+
+    /// The desired capacity the ASG's target-tracking policy sets on scale-out:
+    /// `ceil(N x CPR / T)`, which for CPR = M / N x 100 is `ceil(M x 100 / T)` (ecs-semantics
+    /// §3.4), with N taken as 1 when the group is empty (so CPR 200 launches 2 instances).
+    pub fn scale_out_desired(&self, instances: u32, target: u32) -> u32 {
+        let top = u64::from(instances.max(1)) * self.numerator;
+        let bottom = self.denominator * u64::from(target.max(1));
+        u32::try_from(top.div_ceil(bottom)).unwrap_or(u32::MAX)
+    }
+}
+
+/// M and CPR for one provider.
+pub fn capacity_provider_reservation(ms: &ManagedScaling, inp: &CprInputs) -> Reservation {
     let n = inp.instances;
     let m = if inp.needed_for_provisioning > 0 {
         let step = if inp.legacy_min_step || inp.needed_for_provisioning < ms.minimum_scaling_step_size {
@@ -112,21 +147,14 @@ pub fn capacity_provider_reservation(ms: &ManagedScaling, inp: &CprInputs) -> (u
     } else {
         n - inp.empty.min(n)
     };
-    let cpr = match (m, n) {
-        (0, 0) => 100.0,
-        (_, 0) => 200.0,
+    match (m, n) {
+        (0, 0) => Reservation::exact(m, 100, 1),
+        (_, 0) => Reservation::exact(m, 200, 1),
         _ if inp.needed_for_provisioning == 0 && inp.scale_in_mode == ScaleInCpr::HundredMinusEmpty => {
-            100.0 - f64::from(inp.empty)
+            Reservation::exact(m, 100u64.saturating_sub(u64::from(inp.empty)), 1)
         }
-        _ => f64::from(m) * 100.0 / f64::from(n),
-    };
-    (m, cpr)
-}
-
-/// The desired capacity the ASG's target-tracking policy sets on scale-out: N x CPR / T,
-/// with N taken as 1 when the group is empty (so CPR 200 launches 2 instances).
-pub fn scale_out_desired(instances: u32, cpr: f64, target: u32) -> u32 {
-    (f64::from(instances.max(1)) * cpr / f64::from(target)).ceil() as u32
+        _ => Reservation::exact(m, u64::from(m) * 100, u64::from(n)),
+    }
 }
 
 /// The desired capacity on scale-in, one minute's step: towards `ceil(M x 100 / T)`,
@@ -138,7 +166,7 @@ pub fn scale_out_desired(instances: u32, cpr: f64, target: u32) -> u32 {
 pub const SCALE_IN_PACE_DIVISOR: u32 = 2;
 
 pub fn scale_in_desired(instances: u32, m: u32, target: u32) -> u32 {
-    let goal = (f64::from(m) * 100.0 / f64::from(target)).ceil() as u32;
+    let goal = u32::try_from((u64::from(m) * 100).div_ceil(u64::from(target.max(1)))).unwrap_or(u32::MAX);
     let floor = instances.saturating_sub((instances / SCALE_IN_PACE_DIVISOR).max(1));
     goal.max(floor)
 }
@@ -218,43 +246,46 @@ mod tests {
 
     #[test]
     fn special_cases_and_scale_out_from_zero() {
-        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &inp(0, 0, 0)), (0, 100.0));
-        let (m, cpr) = capacity_provider_reservation(&ms(1, 10000), &inp(0, 0, 3));
-        assert_eq!((m, cpr), (3, 200.0));
-        assert_eq!(scale_out_desired(0, cpr, 100), 2, "ECS launches 2 instances from zero");
+        let r = capacity_provider_reservation(&ms(1, 10000), &inp(0, 0, 0));
+        assert_eq!((r.m, r.percent()), (0, 100.0));
+        let r = capacity_provider_reservation(&ms(1, 10000), &inp(0, 0, 3));
+        assert_eq!((r.m, r.percent()), (3, 200.0));
+        assert_eq!(r.scale_out_desired(0, 100), 2, "ECS launches 2 instances from zero");
     }
 
     #[test]
     fn worked_examples_of_the_spec() {
         // #2: N=2, one task needs one more instance: M=3, CPR=150, desired 3.
-        let (m, cpr) = capacity_provider_reservation(&ms(1, 10000), &inp(2, 0, 1));
-        assert_eq!((m, cpr), (3, 150.0));
-        assert_eq!(scale_out_desired(2, cpr, 100), 3);
+        let r = capacity_provider_reservation(&ms(1, 10000), &inp(2, 0, 1));
+        assert_eq!((r.m, r.percent()), (3, 150.0));
+        assert_eq!(r.scale_out_desired(2, 100), 3);
         // #3: N=4, 3 instances needed, max step 2: M=6, CPR=150, desired 6.
-        let (m, cpr) = capacity_provider_reservation(&ms(1, 2), &inp(4, 0, 3));
-        assert_eq!((m, cpr), (6, 150.0));
-        assert_eq!(scale_out_desired(4, cpr, 100), 6);
+        let r = capacity_provider_reservation(&ms(1, 2), &inp(4, 0, 3));
+        assert_eq!((r.m, r.percent()), (6, 150.0));
+        assert_eq!(r.scale_out_desired(4, 100), 6);
         // #4: the same under the legacy multi-AZ rule: M = N + min step = 5, CPR 125.
         let mut legacy = inp(4, 0, 3);
         legacy.legacy_min_step = true;
-        assert_eq!(capacity_provider_reservation(&ms(1, 2), &legacy), (5, 125.0));
+        let r = capacity_provider_reservation(&ms(1, 2), &legacy);
+        assert_eq!((r.m, r.percent()), (5, 125.0));
         // #5: N=10, 3 empty: M=7, CPR=70; the 2023 guide's variant says 97.
-        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &inp(10, 3, 0)), (7, 70.0));
+        let r = capacity_provider_reservation(&ms(1, 10000), &inp(10, 3, 0));
+        assert_eq!((r.m, r.percent()), (7, 70.0));
         let mut variant = inp(10, 3, 0);
         variant.scale_in_mode = ScaleInCpr::HundredMinusEmpty;
-        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &variant).1, 97.0);
+        assert_eq!(capacity_provider_reservation(&ms(1, 10000), &variant).percent(), 97.0);
         // #6: T=80, 8 busy instances: CPR=100, desired ceil(8 x 100 / 80) = 10.
-        let (_, cpr) = capacity_provider_reservation(&ms(1, 10000), &inp(8, 0, 0));
-        assert_eq!(scale_out_desired(8, cpr, 80), 10);
+        let r = capacity_provider_reservation(&ms(1, 10000), &inp(8, 0, 0));
+        assert_eq!(r.scale_out_desired(8, 80), 10);
         // Min step raises a small need.
-        assert_eq!(capacity_provider_reservation(&ms(3, 10), &inp(4, 0, 1)).0, 7);
+        assert_eq!(capacity_provider_reservation(&ms(3, 10), &inp(4, 0, 1)).m, 7);
     }
 
     #[test]
     fn desired_capacity_over_a_table_of_m_n_and_target() {
         // ecs-semantics §3.4: "desired = ceil(N x CPR / T) = ceil(M x 100 / T); at T=100,
         // desired = M", with CPR = M / N x 100 (§3.3). Columns: M, N, T, desired.
-        let table = [
+        let table: &[(u32, u32, u32, u32)] = &[
             (4, 2, 100, 4),  // the workshop's example: N=2, M=4, CPR 200, +2 instances
             (3, 2, 100, 3),  // §3.5 #2
             (6, 4, 100, 6),  // §3.5 #3
@@ -263,10 +294,16 @@ mod tests {
             (9, 10, 90, 10), // ... where M=9, N=10, CPR=90 is stable
             (12, 10, 100, 12),
             (5, 4, 50, 10),
+            // Pairs where N x (M x 100 / N) / T in floating point lands just above M x 100 / T
+            // and a float ceil gave M + 1 (issue 9: "M = 16, N = 11 at target 100 gives 17").
+            (16, 11, 100, 16),
+            (7, 3, 100, 7),
+            (29, 7, 100, 29),
         ];
-        for (m, n, t, want) in table {
-            let cpr = f64::from(m) * 100.0 / f64::from(n);
-            assert_eq!(scale_out_desired(n, cpr, t), want, "M={m} N={n} T={t}");
+        for &(m, n, t, want) in table {
+            let r = capacity_provider_reservation(&ms(1, 10000), &inp(n, n.saturating_sub(m), m.saturating_sub(n)));
+            assert_eq!(r.m, m);
+            assert_eq!(r.scale_out_desired(n, t), want, "M={m} N={n} T={t}");
             assert_eq!(
                 (f64::from(m) * 100.0 / f64::from(t)).ceil() as u32,
                 want,

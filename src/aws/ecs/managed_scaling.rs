@@ -7,7 +7,7 @@
 use super::*;
 use crate::aws::cloudwatch::MetricKey;
 use capacity_provider::{
-    capacity_provider_reservation, instances_needed, scale_in_desired, scale_out_desired, CprInputs, ManagedScaling,
+    capacity_provider_reservation, instances_needed, scale_in_desired, CprInputs, ManagedScaling,
     CPR_SCALE_IN_DATAPOINTS,
 };
 
@@ -91,7 +91,8 @@ impl<'a> Ecs<'a> {
         let g = self.providers[a].group;
         let members = self.group_instances(g);
         let n = members.len() as u32;
-        let (m, cpr) = capacity_provider_reservation(ms, &self.cpr_inputs(a, &members));
+        let reservation = capacity_provider_reservation(ms, &self.cpr_inputs(a, &members));
+        let (m, cpr) = (reservation.m, reservation.percent());
         let cpr_key = MetricKey::CapacityProviderReservation(self.providers[a].provider as u16);
         env.cloudwatch.put_metric_data(cpr_key, Some(cpr));
         let target = ms.target_capacity;
@@ -105,7 +106,7 @@ impl<'a> Ecs<'a> {
             if warming {
                 return Ok(());
             }
-            let want = env.ec2.clamp_to_size(g, scale_out_desired(n, cpr, target));
+            let want = env.ec2.clamp_to_size(g, reservation.scale_out_desired(n, target));
             if want > n {
                 env.ec2.set_desired_capacity(g, want);
                 let why = format!(
