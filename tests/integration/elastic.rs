@@ -711,3 +711,76 @@ capacity_provider_strategy = [{ capacity_provider = "asg", weight = 1 }]
         .all(|row| row[col].render().parse::<u32>().unwrap() <= 5));
     assert_eq!(r.summary.tasks_waiting_at_end, 5);
 }
+
+/// One m5.large behind a managed-scaling provider, a service of 8 small tasks whose
+/// definition and constraints are `extra` (TOML lines of the task definition and service).
+fn one_task_per_instance_scenario(definition_extra: &str, service_extra: &str) -> ecsim::scenario::Scenario {
+    scenario(&format!(
+        r#"
+[scenario]
+duration = "40m"
+metrics_interval = "1m"
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 1
+min_size = 1
+max_size = 10
+launch_latency = "90s"
+[[capacity_providers]]
+name = "asg"
+instance_group = "asg"
+managed_scaling = {{ target_capacity = 100 }}
+managed_termination_protection = true
+[cluster]
+default_capacity_provider_strategy = [{{ capacity_provider = "asg", weight = 1 }}]
+[[task_definitions]]
+family = "w"
+cpu = 256
+memory = 512
+{definition_extra}
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 8
+{service_extra}
+"#
+    ))
+}
+
+#[test]
+fn managed_scaling_binpack_counts_host_ports_and_distinct_instance() {
+    // ecs-semantics §3.3 step 4: "compute the instances needed with a binpack simulation
+    // (vCPU, memory, ENI, ports, GPU)", and step 5: M = N + min(maximumScalingStepSize,
+    // maxCalc). Eight tasks that need an instance each, one already placed: maxCalc = 7,
+    // M = 8, CPR = 800 and the desired capacity ceil(8 x 100 / 100) = 8 in one step.
+    let port = "network_mode = \"bridge\"\ncontainer_definitions = [{ name = \"app\", port_mappings = [{ container_port = 80, host_port = 80 }] }]";
+    let distinct = "placement_constraints = [{ type = \"distinctInstance\" }]";
+    for (what, sc) in [
+        ("static host port", one_task_per_instance_scenario(port, "")),
+        ("distinctInstance", one_task_per_instance_scenario("", distinct)),
+    ] {
+        let (r, ev) = run_checked(&sc);
+        let first = events_of(&ev, "CAPACITY_PROVIDER_SCALE_OUT")[0];
+        assert!(first.detail.contains("desired 1 -> 8"), "{what}: {}", first.detail);
+        // After the initial instance's 300 s warm-up (instances present at t = 0 warm up too).
+        assert!(first.time <= SimTime::from_secs(360), "{what}: {}", first.time);
+        assert_eq!(r.summary.services[0].running_at_end, 8, "{what}");
+        assert_eq!(r.summary.instances, 8, "{what}");
+    }
+}
+
+#[test]
+fn managed_scaling_ignores_tasks_no_instance_of_the_group_can_host() {
+    // ecs-semantics §3.3 step 3: a task group that cannot run on the group's instances is
+    // "not compatible" and is excluded: "It stays PROVISIONING and causes no scale-out." An
+    // m5.large group never satisfies a memberOf on r5 instance types.
+    let sc = one_task_per_instance_scenario(
+        "",
+        "placement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type =~ r5.*\" }]",
+    );
+    let (r, ev) = run_checked(&sc);
+    assert!(events_of(&ev, "CAPACITY_PROVIDER_SCALE_OUT").is_empty());
+    assert_eq!(r.summary.instances, 1);
+    assert_eq!(r.summary.services[0].running_at_end, 0);
+}

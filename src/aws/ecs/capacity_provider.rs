@@ -171,27 +171,86 @@ pub fn scale_in_desired(instances: u32, m: u32, target: u32) -> u32 {
     goal.max(floor)
 }
 
-/// How many empty instances of capacity `(cpu, mem, eni)` a first-fit-decreasing binpack of
-/// `tasks` (cpu, mem, uses_eni) needs. Tasks that fit no empty instance are not counted
-/// (ECS calls them "not compatible" and does not scale out for them).
-pub fn instances_needed(tasks: &[(u32, u32, bool)], capacity: (u32, u32, u32)) -> u32 {
-    let (cap_cpu, cap_mem, cap_eni) = capacity;
-    let mut sorted: Vec<(u32, u32, bool)> = tasks
-        .iter()
-        .copied()
-        .filter(|(c, m, e)| *c <= cap_cpu && *m <= cap_mem && (!*e || cap_eni >= 1))
-        .collect();
-    sorted.sort_by_key(|t| std::cmp::Reverse((t.1, t.0)));
-    let mut bins: Vec<(u32, u32, u32)> = Vec::new();
-    for (c, m, e) in sorted {
-        let need_eni = u32::from(e);
-        match bins.iter_mut().find(|b| b.0 >= c && b.1 >= m && b.2 >= need_eni) {
-            Some(b) => {
-                b.0 -= c;
-                b.1 -= m;
-                b.2 -= need_eni;
+/// One waiting task as managed scaling's binpack sees it (ecs-semantics §3.3 step 4: "vCPU,
+/// memory, ENI, ports, GPU").
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct WaitingTask<'t> {
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    pub uses_eni: bool,
+    /// Static host ports: two tasks sharing one cannot share an instance.
+    pub host_ports: &'t [u16],
+    /// The task's group when it has a `distinctInstance` constraint: at most one task of that
+    /// group per instance.
+    pub distinct_group: Option<u32>,
+}
+
+/// What a new instance of the group offers the waiting tasks: its registered resources less
+/// what the daemon tasks ECS starts on it first reserve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptyInstance {
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    pub eni_slots: u32,
+    /// Host ports taken before any waiting task arrives (the agent's, the daemons'), sorted.
+    pub ports_used: Vec<u16>,
+}
+
+/// One new instance of the binpack as it fills.
+struct Bin {
+    cpu: u32,
+    mem: u32,
+    eni: u32,
+    ports: Vec<u16>,
+    distinct_groups: Vec<u32>,
+}
+
+impl Bin {
+    fn takes(&self, t: &WaitingTask<'_>) -> bool {
+        self.cpu >= t.cpu_units
+            && self.mem >= t.memory_mib
+            && (!t.uses_eni || self.eni >= 1)
+            && t.host_ports.iter().all(|p| !self.ports.contains(p))
+            && t.distinct_group.is_none_or(|g| !self.distinct_groups.contains(&g))
+    }
+
+    fn add(&mut self, t: &WaitingTask<'_>) {
+        self.cpu -= t.cpu_units;
+        self.mem -= t.memory_mib;
+        self.eni -= u32::from(t.uses_eni);
+        self.ports.extend_from_slice(t.host_ports);
+        if let Some(g) = t.distinct_group {
+            self.distinct_groups.push(g);
+        }
+    }
+}
+
+/// How many new instances a first-fit-decreasing binpack of `tasks` needs. Tasks that fit no
+/// empty instance are not counted (ECS calls them "not compatible" and does not scale out for
+/// them); so are tasks the caller found no instance of the group can ever satisfy.
+pub fn instances_needed(tasks: &[WaitingTask<'_>], empty: &EmptyInstance) -> u32 {
+    let fresh = Bin {
+        cpu: empty.cpu_units,
+        mem: empty.memory_mib,
+        eni: empty.eni_slots,
+        ports: empty.ports_used.clone(),
+        distinct_groups: Vec::new(),
+    };
+    let mut sorted: Vec<&WaitingTask<'_>> = tasks.iter().filter(|t| fresh.takes(t)).collect();
+    sorted.sort_by_key(|t| std::cmp::Reverse((t.memory_mib, t.cpu_units)));
+    let mut bins: Vec<Bin> = Vec::new();
+    for t in sorted {
+        match bins.iter_mut().find(|b| b.takes(t)) {
+            Some(b) => b.add(t),
+            None => {
+                let mut b = Bin {
+                    ports: fresh.ports.clone(),
+                    distinct_groups: Vec::new(),
+                    ..fresh
+                };
+                b.add(t);
+                bins.push(b);
             }
-            None => bins.push((cap_cpu - c, cap_mem - m, cap_eni - need_eni)),
         }
     }
     bins.len() as u32
@@ -320,21 +379,72 @@ mod tests {
         assert_eq!(scale_in_desired(10, 9, 90), 10, "T=90 keeps an idle instance");
     }
 
+    fn task(cpu: u32, mem: u32, eni: bool) -> WaitingTask<'static> {
+        WaitingTask {
+            cpu_units: cpu,
+            memory_mib: mem,
+            uses_eni: eni,
+            host_ports: &[],
+            distinct_group: None,
+        }
+    }
+
+    fn m5_large() -> EmptyInstance {
+        EmptyInstance {
+            cpu_units: 2048,
+            memory_mib: 7987,
+            eni_slots: 2,
+            ports_used: vec![22, 2375, 2376, 51678, 51679],
+        }
+    }
+
     #[test]
     fn binpack_of_provisioning_tasks() {
-        // Example #1: 5 tasks of 1 vCPU / 2 GiB on m5.large (2048 units, 7987 MiB): 3 instances.
-        let tasks = vec![(1024, 2048, false); 5];
-        assert_eq!(instances_needed(&tasks, (2048, 7987, 2)), 3);
+        // ecs-semantics §3.5 #1: 5 tasks of 1 vCPU / 2 GiB on m5.large ("2 tasks each").
+        assert_eq!(instances_needed(&[task(1024, 2048, false); 5], &m5_large()), 3);
+        // §3.3 step 3: a task that does not fit the type is "not compatible" and excluded.
         assert_eq!(
-            instances_needed(&[(4096, 512, false)], (2048, 7987, 2)),
+            instances_needed(&[task(4096, 512, false)], &m5_large()),
             0,
             "not compatible"
         );
+        // §0 rule 3: "a c5.large or m5.large holds 2 such [awsvpc] tasks without trunking".
         assert_eq!(
-            instances_needed(&[(64, 64, true); 5], (2048, 7987, 2)),
+            instances_needed(&[task(64, 64, true); 5], &m5_large()),
             3,
             "ENI slots bind"
         );
+    }
+
+    #[test]
+    fn binpack_counts_ports_distinct_instance_and_daemon_reservations() {
+        // ecs-semantics §3.3 step 4: the binpack simulation covers "vCPU, memory, ENI, ports,
+        // GPU". Eight small tasks with static host port 80 need one instance each.
+        let port80 = WaitingTask {
+            host_ports: &[80],
+            ..task(256, 512, false)
+        };
+        assert_eq!(instances_needed(&[port80; 8], &m5_large()), 8);
+        // distinctInstance: "Place each task in the group on a different container instance"
+        // (DG task-placement-constraints); other groups may share.
+        let distinct = |g| WaitingTask {
+            distinct_group: Some(g),
+            ..task(256, 512, false)
+        };
+        let tasks: Vec<_> = (0..8).map(|_| distinct(1)).chain((0..8).map(|_| distinct(2))).collect();
+        assert_eq!(instances_needed(&tasks, &m5_large()), 8);
+        // A host port the agent reserves (22) fits no instance: not compatible.
+        let ssh = WaitingTask {
+            host_ports: &[22],
+            ..task(256, 512, false)
+        };
+        assert_eq!(instances_needed(&[ssh], &m5_large()), 0);
+        // What a daemon reserves first is not available: 1 vCPU left gives one task each.
+        let after_daemon = EmptyInstance {
+            cpu_units: 2048 - 512,
+            ..m5_large()
+        };
+        assert_eq!(instances_needed(&[task(1024, 1024, false); 4], &after_daemon), 4);
     }
 
     #[test]

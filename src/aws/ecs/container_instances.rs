@@ -4,6 +4,21 @@
 
 use super::*;
 
+/// The attributes an instance of group `g` in AZ `az` registers with: ECS's built-in
+/// `ecs.*` attributes, then the group's custom ones.
+pub(crate) fn registration_attributes(sc: &Scenario, g: GroupIdx, az: usize) -> Vec<(&str, &str)> {
+    let spec = &sc.instance_groups[g.0 as usize];
+    let ty = &sc.instance_types[spec.instance_type];
+    let mut attrs = vec![
+        ("ecs.availability-zone", sc.availability_zones[az].as_str()),
+        ("ecs.instance-type", ty.name.as_str()),
+        ("ecs.os-type", ty.os_type.as_str()),
+        ("ecs.cpu-architecture", ty.cpu_architecture.as_str()),
+    ];
+    attrs.extend(spec.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    attrs
+}
+
 impl<'a> Ecs<'a> {
     /// Starts an EC2 instance of group `g` in the usable AZ with the fewest of the group's
     /// instances, or `None` when every AZ of the group is out or has no EC2 capacity.
@@ -52,12 +67,7 @@ impl<'a> Ecs<'a> {
             tasks: Vec::new(),
             group_counts: Vec::new(),
         });
-        self.cluster
-            .set_attr(id, "ecs.availability-zone", &sc.availability_zones[az]);
-        self.cluster.set_attr(id, "ecs.instance-type", &ty.name);
-        self.cluster.set_attr(id, "ecs.os-type", &ty.os_type);
-        self.cluster.set_attr(id, "ecs.cpu-architecture", &ty.cpu_architecture);
-        for (k, v) in &spec.attributes {
+        for (k, v) in registration_attributes(sc, g, az) {
             self.cluster.set_attr(id, k, v);
         }
         self.placer.instances_added(&self.cluster);

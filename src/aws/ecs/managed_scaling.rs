@@ -6,9 +6,10 @@
 
 use super::*;
 use crate::aws::cloudwatch::MetricKey;
+use crate::aws::ecs::placement::{new_instance_satisfies, NewInstance};
 use capacity_provider::{
-    capacity_provider_reservation, instances_needed, scale_in_desired, CprInputs, ManagedScaling,
-    CPR_SCALE_IN_DATAPOINTS,
+    capacity_provider_reservation, instances_needed, scale_in_desired, CprInputs, EmptyInstance, ManagedScaling,
+    WaitingTask, CPR_SCALE_IN_DATAPOINTS,
 };
 
 impl<'a> Ecs<'a> {
@@ -48,7 +49,7 @@ impl<'a> Ecs<'a> {
     /// What the CapacityProviderReservation of provider `a` is computed from this minute:
     /// the group's instances (launching or ACTIVE), the empty ones, and the instances a
     /// binpack of the provider's waiting tasks needs.
-    fn cpr_inputs(&self, a: usize, members: &[InstanceId]) -> CprInputs {
+    fn cpr_inputs(&self, a: usize, members: &[InstanceId], now: SimTime) -> CprInputs {
         let g = self.providers[a].group;
         let provider = self.providers[a].provider as u16;
         let empty = members
@@ -57,31 +58,93 @@ impl<'a> Ecs<'a> {
                 self.cluster.instances[i.index()].status == InstanceStatus::Active && self.non_daemon_tasks(**i) == 0
             })
             .count() as u32;
-        let waiting: Vec<(u32, u32, bool)> = self
+        let spec = &self.sc.instance_groups[g.0 as usize];
+        // The new instances the group could launch, one per AZ, as memberOf sees them.
+        let epoch = self.placer.context().start_epoch_ms + now.as_ms() as i64;
+        let prototypes: Vec<NewInstance<'_>> = spec
+            .availability_zones
+            .iter()
+            .map(|&az| NewInstance {
+                attributes: container_instances::registration_attributes(self.sc, g, az),
+                agent_version: &spec.agent_version,
+                registered_at_epoch_ms: epoch,
+            })
+            .collect();
+        let could_run = |constraints: &[Constraint]| prototypes.iter().any(|p| new_instance_satisfies(constraints, p));
+        // Owners whose tasks some new instance could host, decided once per owner.
+        let mut compatible: Vec<(TaskOwner, bool)> = Vec::new();
+        let mut waiting: Vec<WaitingTask<'_>> = Vec::new();
+        let queued = self
             .services
             .iter()
             .flat_map(|s| s.unplaced.iter())
-            .chain(self.jobs.iter().flat_map(|j| j.queue.iter()))
-            .filter(|t| self.tasks[t.0 as usize].provider == Some(provider))
-            .map(|t| {
-                let d = &self.demands[self.tasks[t.0 as usize].demand as usize];
-                (d.cpu_units, d.memory_mib, d.uses_eni)
-            })
-            .collect();
-        let spec = &self.sc.instance_groups[g.0 as usize];
-        let ty = &self.sc.instance_types[spec.instance_type];
-        let cap = (
-            ty.cpu_units(),
-            ty.registered_memory(self.sc.registered_memory_fraction, spec.reserved_memory_mib),
-            ty.eni_task_slots(spec.trunking),
-        );
+            .chain(self.jobs.iter().flat_map(|j| j.queue.iter()));
+        for t in queued {
+            let task = &self.tasks[t.0 as usize];
+            if task.provider != Some(provider) {
+                continue;
+            }
+            let placement = owner_placement(&self.services, &self.jobs, task.owner);
+            let ok = match compatible.iter().find(|(o, _)| *o == task.owner) {
+                Some(&(_, ok)) => ok,
+                None => {
+                    let ok = could_run(&placement.constraints);
+                    compatible.push((task.owner, ok));
+                    ok
+                }
+            };
+            if !ok {
+                continue;
+            }
+            let d = &self.demands[task.demand as usize];
+            let distinct = placement
+                .constraints
+                .iter()
+                .any(|c| matches!(c, Constraint::DistinctInstance));
+            waiting.push(WaitingTask {
+                cpu_units: d.cpu_units,
+                memory_mib: d.memory_mib,
+                uses_eni: d.uses_eni,
+                host_ports: &d.host_ports,
+                distinct_group: distinct.then_some(task.group.0),
+            });
+        }
         CprInputs {
             instances: members.len() as u32,
             empty,
-            needed_for_provisioning: instances_needed(&waiting, cap),
+            needed_for_provisioning: instances_needed(&waiting, &self.empty_instance_of(g, &prototypes)),
             legacy_min_step: self.sc.elastic.legacy_multi_az_min_step && spec.availability_zones.len() > 1,
             scale_in_mode: self.sc.elastic.cpr_scale_in,
         }
+    }
+
+    /// What a new instance of group `g` offers waiting tasks: its registered resources less
+    /// the reservations of the DAEMON services that would start on it first (those whose
+    /// memberOf a new instance of the group satisfies), ecs-semantics §2.8.
+    fn empty_instance_of(&self, g: GroupIdx, prototypes: &[NewInstance<'_>]) -> EmptyInstance {
+        let spec = &self.sc.instance_groups[g.0 as usize];
+        let ty = &self.sc.instance_types[spec.instance_type];
+        let mut empty = EmptyInstance {
+            cpu_units: ty.cpu_units(),
+            memory_mib: ty.registered_memory(self.sc.registered_memory_fraction, spec.reserved_memory_mib),
+            eni_slots: ty.eni_task_slots(spec.trunking),
+            ports_used: self.sc.reserved_ports.clone(),
+        };
+        for st in self.services.iter().filter(|st| st.daemon) {
+            if !prototypes
+                .iter()
+                .any(|p| new_instance_satisfies(&st.placement.constraints, p))
+            {
+                continue;
+            }
+            let d = &self.demands[st.demand as usize];
+            empty.cpu_units = empty.cpu_units.saturating_sub(d.cpu_units);
+            empty.memory_mib = empty.memory_mib.saturating_sub(d.memory_mib);
+            empty.eni_slots = empty.eni_slots.saturating_sub(u32::from(d.uses_eni));
+            empty.ports_used.extend_from_slice(&d.host_ports);
+        }
+        empty.ports_used.sort_unstable();
+        empty
     }
 
     /// Provider `a`'s minute: publish CPR to CloudWatch, then act on its alarms. Scale-out
@@ -91,7 +154,7 @@ impl<'a> Ecs<'a> {
         let g = self.providers[a].group;
         let members = self.group_instances(g);
         let n = members.len() as u32;
-        let reservation = capacity_provider_reservation(ms, &self.cpr_inputs(a, &members));
+        let reservation = capacity_provider_reservation(ms, &self.cpr_inputs(a, &members, env.now()));
         let (m, cpr) = (reservation.m, reservation.percent());
         let cpr_key = MetricKey::CapacityProviderReservation(self.providers[a].provider as u16);
         env.cloudwatch.put_metric_data(cpr_key, Some(cpr));

@@ -82,3 +82,45 @@ pub fn instance_matches(cluster: &Cluster, id: InstanceId, expr: &Expr, ctx: &Qu
     let inst = &cluster.instances[id.index()];
     expr.eval(&Facts { cluster, inst, ctx })
 }
+
+/// A container instance the Auto Scaling group has not launched yet, as a memberOf
+/// expression sees it: the attributes it will register with, no tasks, agent connected.
+/// Managed scaling asks whether a waiting task could ever be placed on such an instance.
+pub struct NewInstance<'a> {
+    pub attributes: Vec<(&'a str, &'a str)>,
+    pub agent_version: &'a str,
+    pub registered_at_epoch_ms: i64,
+}
+
+impl InstanceFacts for NewInstance<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+    }
+    fn task_groups(&self) -> Vec<&str> {
+        Vec::new()
+    }
+    fn agent_connected(&self) -> bool {
+        true
+    }
+    fn agent_version(&self) -> &str {
+        self.agent_version
+    }
+    fn ec2_instance_id(&self) -> String {
+        // Not known before launch: no expression naming an instance ID matches it.
+        String::new()
+    }
+    fn registered_at_epoch_ms(&self) -> i64 {
+        self.registered_at_epoch_ms
+    }
+    fn running_tasks_count(&self) -> u32 {
+        0
+    }
+}
+
+/// Does a new instance satisfy every memberOf constraint of `constraints`?
+pub fn new_instance_satisfies(constraints: &[Constraint], facts: &NewInstance<'_>) -> bool {
+    constraints.iter().all(|c| match c {
+        Constraint::MemberOf { expr, .. } => expr.eval(facts),
+        Constraint::DistinctInstance => true,
+    })
+}

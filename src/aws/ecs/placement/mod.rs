@@ -13,7 +13,7 @@ mod index;
 pub mod query;
 pub mod strategy;
 
-pub use constraint::{instance_matches as query_matches, Constraint};
+pub use constraint::{instance_matches as query_matches, new_instance_satisfies, Constraint, NewInstance};
 pub use strategy::{BinpackField, SpreadField, Strategy};
 
 use crate::aws::ecs::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, TaskId};
