@@ -31,6 +31,7 @@ fn cluster(n: u32) -> Cluster {
             agent_version: "1.90.0".into(),
             registered_at: SimTime::ZERO,
             launched_at: SimTime::ZERO,
+            present_at_start: false,
             terminated_at: None,
             cpu_total: 4096,
             memory_total_mib: 16384,

@@ -43,6 +43,7 @@ impl Simulation<'_> {
         for (gi, g) in sc.instance_groups.iter().enumerate() {
             for _ in 0..g.count {
                 let id = self.ecs.launch_instance(&mut self.env, GroupIdx(gi as u16));
+                self.ecs.cluster.instances[id.index()].present_at_start = true;
                 self.ecs.register(&mut self.env, id);
             }
         }

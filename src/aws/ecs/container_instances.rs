@@ -55,6 +55,7 @@ impl<'a> Ecs<'a> {
             agent_version: spec.agent_version.clone(),
             registered_at: now,
             launched_at: now,
+            present_at_start: false,
             terminated_at: None,
             cpu_total: cpu,
             memory_total_mib: mem,

@@ -162,7 +162,8 @@ impl<'a> Ecs<'a> {
         let now = env.now();
         let warming = members
             .iter()
-            .any(|i| now - self.cluster.instances[i.index()].launched_at < ms.instance_warmup_period_ms);
+            .map(|i| &self.cluster.instances[i.index()])
+            .any(|i| !i.present_at_start && now - i.launched_at < ms.instance_warmup_period_ms);
         let current = env.ec2.desired_capacity(g);
         let name = self.sc.capacity_providers[self.providers[a].provider].name.clone();
         if env.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {

@@ -50,6 +50,7 @@ pub fn cluster(specs: &[Spec]) -> Cluster {
             agent_version: "1.90.0".into(),
             registered_at: SimTime::ZERO,
             launched_at: SimTime::ZERO,
+            present_at_start: false,
             terminated_at: None,
             cpu_total: s.cpu,
             memory_total_mib: s.mem,

@@ -42,6 +42,8 @@ pub struct Instance {
     pub registered_at: SimTime,
     /// When EC2 started the instance (billing starts here).
     pub launched_at: SimTime,
+    /// The instance was in service when the run began, so it is past any warm-up period.
+    pub present_at_start: bool,
     pub terminated_at: Option<SimTime>,
     pub cpu_total: u32,
     pub memory_total_mib: u32,
