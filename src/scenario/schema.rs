@@ -1279,7 +1279,11 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
             }
         };
         let strategy = t.opt("placement_strategy");
-        let placement_strategy = strategy.and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
+        // An empty list is "no strategy given": the service gets ECS's default AZ-balanced
+        // spread, as DescribeServices shows `placementStrategy: []` for such services.
+        let placement_strategy = strategy
+            .and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")))
+            .filter(|v| !v.is_empty());
         if daemon {
             if let Some(s) = strategy {
                 dec.error_hint(

@@ -169,3 +169,52 @@ fn failure_names_the_requirement_the_closest_instance_missed() {
     let req = PlacementRequest { demand: &d, ..req };
     assert_eq!(p.diagnose(&c, &req).reason, FailureReason::Cpu);
 }
+
+#[test]
+fn an_empty_placement_strategy_list_is_the_default_az_balanced_spread() {
+    // ecs-semantics §1.7: a REPLICA service with no strategy gets "Built-in AZ balancing ...
+    // effectively spread(attribute:ecs.availability-zone), then the fewest-tasks instance";
+    // DescribeServices reports `"placementStrategy": []` for such a service, so `[]` written
+    // in a scenario means "no strategy given", not random. §2.7: such services are
+    // AZ-rebalanced by default.
+    let text = |strategy: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "10m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 6
+[[task_definitions]]
+family = "w"
+cpu = 256
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 9
+{strategy}
+"#
+        )
+    };
+    let empty = scenario(&text("placement_strategy = []"));
+    let default = scenario(&text(""));
+    assert_eq!(empty.services[0].placement_strategy, None);
+    assert!(empty.services[0].deployment.az_rebalancing);
+    let (_, ev_empty) = run_checked(&empty);
+    let (_, ev_default) = run_checked(&default);
+    let placed = |ev: &[ecsim::metrics::LogEvent]| {
+        ev.iter()
+            .filter(|e| e.kind == "TASK_PLACED")
+            .map(|e| e.detail.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(placed(&ev_empty), placed(&ev_default));
+    // And the default balances: 9 tasks over 3 AZs of 2 instances each is 3 per AZ.
+    let per_az = |zone: &str| placed(&ev_empty).iter().filter(|d| d.contains(zone)).count();
+    assert_eq!(
+        (per_az("us-east-1a"), per_az("us-east-1b"), per_az("us-east-1c")),
+        (3, 3, 3)
+    );
+}
