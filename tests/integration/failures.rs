@@ -67,6 +67,42 @@ fn an_az_outage_under_spread_loses_exactly_that_zones_tasks_and_recovers_elsewhe
 }
 
 #[test]
+fn az_rebalancing_counts_only_the_zones_memberof_allows() {
+    // ecs-semantics §2.7: "balanced" means `max_AZ - min_AZ <= 1` "over the AZs where the
+    // service can place tasks"; a memberOf constraint is binding (§1.4), so a service confined
+    // to two of three AZs with 2 + 2 tasks is balanced and nothing is moved.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 3
+[[task_definitions]]
+family = "w"
+cpu = 256
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availability-zone in [us-east-1a, us-east-1b]" }]
+load = { requests = { type = "constant", rps = 100 }, task_capacity_rps = 50 }
+"#,
+    );
+    assert!(
+        sc.services[0].deployment.az_rebalancing,
+        "the default strategy is AZ spread"
+    );
+    let (r, ev) = run_checked(&sc);
+    assert!(of(&ev, "SERVICE_REBALANCING_STARTED").is_empty());
+    assert_eq!(of(&ev, "TASK_PLACED").len(), 4, "no task started to rebalance");
+    assert!(of(&ev, "TASK_STOPPED").is_empty());
+    assert_eq!(r.summary.services[0].running_at_end, 4);
+}
+
+#[test]
 fn the_az_outage_teaching_pair_shows_binpack_losing_more() {
     let spread = ecsim::scenario::load(std::path::Path::new("scenarios/az-outage-spread.toml")).unwrap();
     let binpack = ecsim::scenario::load(std::path::Path::new("scenarios/az-outage-binpack.toml")).unwrap();

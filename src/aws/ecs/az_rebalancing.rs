@@ -102,12 +102,17 @@ impl<'a> Ecs<'a> {
                 .collect(),
             _ => Vec::new(),
         };
+        // On EC2 only instances that satisfy the service's memberOf constraints count: a
+        // service confined to some AZs is balanced over those.
         let mut usable = vec![false; naz];
         for (a, u) in usable.iter_mut().enumerate() {
             *u = !env.faults.az_is_out(a)
                 && (fargate
                     || self.cluster.instances.iter().any(|i| {
-                        i.az.0 as usize == a && i.accepts_tasks() && (scopes.is_empty() || scopes.contains(&i.group))
+                        i.az.0 as usize == a
+                            && i.accepts_tasks()
+                            && (scopes.is_empty() || scopes.contains(&i.group))
+                            && self.satisfies_member_of(ServiceId(s as u16), i.id)
                     }));
         }
         for t in self
@@ -148,6 +153,7 @@ impl<'a> Ecs<'a> {
                     && i.accepts_tasks()
                     && scope.is_none_or(|g| g == i.group)
                     && i.fits(&self.demands[demand as usize])
+                    && self.satisfies_member_of(s, i.id)
             }),
         };
         if !fits {

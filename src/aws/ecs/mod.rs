@@ -472,6 +472,21 @@ impl<'a> Ecs<'a> {
             .count()
     }
 
+    /// Does instance `id` satisfy every memberOf constraint of service `s`?
+    pub(crate) fn satisfies_member_of(&self, s: ServiceId, id: InstanceId) -> bool {
+        let ctx = self.placer.context();
+        self.services[s.0 as usize]
+            .placement
+            .constraints
+            .iter()
+            .all(|c| match c {
+                Constraint::MemberOf { expr, .. } => {
+                    crate::aws::ecs::placement::query_matches(&self.cluster, id, expr, &ctx)
+                }
+                Constraint::DistinctInstance => true,
+            })
+    }
+
     /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
     pub(crate) fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
         self.cluster

@@ -225,13 +225,7 @@ impl<'a> Ecs<'a> {
                 scope: None,
             };
             // Instances that do not satisfy memberOf are not meant to run the daemon.
-            let member = st.placement.constraints.iter().all(|c| match c {
-                Constraint::MemberOf { expr, .. } => {
-                    crate::aws::ecs::placement::query_matches(&self.cluster, inst, expr, &self.placer.context())
-                }
-                Constraint::DistinctInstance => true,
-            });
-            if !member {
+            if !self.satisfies_member_of(s, inst) {
                 continue;
             }
             if self
