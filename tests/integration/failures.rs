@@ -316,6 +316,48 @@ scheduled_actions = [{{ schedule = "at(2024-01-01T00:10:00)", max_capacity = 4 }
 }
 
 #[test]
+fn binpack_scale_in_empties_an_instance_with_no_az_balance_step() {
+    // ecs-semantics §1.6, binpack's scale-in rule: "Stop the task on the instance that will
+    // have the most resources left after the stop" (DG task-placement-strategies); §0 rule
+    // 5: AZ balance first applies to the default and spread, not to binpack. Two m5.xlarge in
+    // two AZs hold 4 tasks of 1 vCPU each; 8 -> 4 stops all 4 on one instance (4 + 0), not
+    // 2 + 2, so cluster auto scaling could remove the empty instance.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "20m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 2
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[task_definitions]]
+family = "w"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 8
+placement_strategy = [{ type = "binpack", field = "memory" }]
+[services.auto_scaling]
+min_capacity = 1
+max_capacity = 8
+scheduled_actions = [{ schedule = "at(2024-01-01T00:10:00)", max_capacity = 4 }]
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let stopped = of(&ev, "TASK_STOPPED");
+    assert_eq!(stopped.len(), 4);
+    assert!(
+        stopped.iter().all(|e| e.instance == stopped[0].instance),
+        "all four from one instance: {:?}",
+        stopped.iter().map(|e| &e.instance).collect::<Vec<_>>()
+    );
+    assert_eq!(r.summary.services[0].running_at_end, 4);
+}
+
+#[test]
 fn stochastic_faults_are_deterministic_and_keep_the_invariants() {
     let mut sc = ecsim::scenario::load(std::path::Path::new("scenarios/spot-reclaim-storm.toml")).unwrap();
     sc.failures.task_crashes_per_task_hour = 0.2;

@@ -124,6 +124,10 @@ impl Ecs<'_> {
                 _ => u64::from(inst.group_count(st.group)),
             }
         };
+        // Under binpack there is no AZ-balance step: "stop the task on the instance that
+        // will have the most resources left after the stop" (ecs-semantics §1.6), so that
+        // the emptied instance can be scaled in.
+        let balance_azs = !matches!(first, Some(Strategy::Binpack(_)));
         // Ties are broken by a per-decision random draw mixed with the task id.
         let tie = |t: &Task| (u64::from(t.id.0)).wrapping_mul(TIE_HASH_MULTIPLIER) ^ draw;
         active
@@ -131,7 +135,11 @@ impl Ecs<'_> {
             .max_by(|a, b| {
                 let key = |t: &Task| {
                     let not_running = t.state != TaskState::Running;
-                    let az = az_of(t).map_or(0, |a| az_counts[a]);
+                    let az = if balance_azs {
+                        az_of(t).map_or(0, |a| az_counts[a])
+                    } else {
+                        0
+                    };
                     (not_running, az, by_strategy(t), tie(t))
                 };
                 over_share(a)
