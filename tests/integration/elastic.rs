@@ -787,3 +787,73 @@ fn managed_scaling_ignores_tasks_no_instance_of_the_group_can_host() {
     assert_eq!(r.summary.instances, 1);
     assert_eq!(r.summary.services[0].running_at_end, 0);
 }
+
+#[test]
+fn the_daemon_task_starts_first_on_every_instance_scale_out_adds() {
+    // ecs-semantics §2.8 (DG ecs_services): "ECS reserves the daemon's CPU, memory and ENI on
+    // every qualifying instance. The daemon task is the first to start and the last to stop
+    // on an instance ... When new instances join, a daemon task is added." A replica service
+    // and a batch queue both wait for capacity; each new m5.large must get its daemon task at
+    // the instant it registers, before either of them fills it.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 0
+min_size = 0
+max_size = 6
+launch_latency = "90s"
+[[capacity_providers]]
+name = "asg"
+instance_group = "asg"
+managed_scaling = { target_capacity = 100, maximum_scaling_step_size = 6 }
+managed_termination_protection = true
+[cluster]
+default_capacity_provider_strategy = [{ capacity_provider = "asg", weight = 1 }]
+[[task_definitions]]
+family = "w"
+cpu = 1024
+memory = 1024
+[[task_definitions]]
+family = "agent"
+cpu = 512
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+[[batch_jobs]]
+name = "b"
+task_definition = "w"
+arrivals = { type = "schedule", schedule = "rate(10 minutes)" }
+count = 4
+task_duration = { type = "constant", value = "30m" }
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+launch_type = "EC2"
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let registered = events_of(&ev, "INSTANCE_REGISTERED");
+    assert!(registered.len() >= 2, "the cluster scaled out");
+    for r in &registered {
+        // The first placement on the instance is the daemon's, at registration.
+        let first = ev
+            .iter()
+            .find(|e| e.kind == "TASK_PLACED" && e.instance == r.instance)
+            .expect("something is placed on a new instance");
+        assert_eq!(first.group, "service:agent", "{}: {}", r.instance, first.detail);
+        assert_eq!(first.time, r.time);
+    }
+    assert!(
+        events_of(&ev, "SERVICE_TASK_PLACEMENT_FAILURE")
+            .iter()
+            .all(|e| !e.detail.contains("daemon")),
+        "the daemon always found room"
+    );
+}

@@ -101,11 +101,18 @@ impl<'a> Ecs<'a> {
             Some(id),
             "container instance ACTIVE".to_string(),
         )?;
-        // New capacity: daemons first, then services and queues that wait for it.
+        // New capacity: the daemon tasks start first, at once ("the daemon task is the first
+        // to start and the last to stop on an instance", ecs-semantics §2.8); then services
+        // and queues that wait for capacity.
+        for s in 0..self.services.len() {
+            if self.services[s].daemon {
+                self.reconcile_daemon(env, ServiceId(s as u16))?;
+            }
+        }
         let now = env.now();
         for s in 0..self.services.len() {
             let st = &self.services[s];
-            if st.daemon || !st.unplaced.is_empty() {
+            if !st.daemon && !st.unplaced.is_empty() {
                 self.schedule_reconcile(env, ServiceId(s as u16), now);
             }
         }
