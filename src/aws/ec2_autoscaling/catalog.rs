@@ -1,4 +1,5 @@
-//! Built-in instance types (us-east-1, Linux on-demand), from `ecs-semantics.md` §5.3.
+//! Built-in instance types (us-east-1, Linux on-demand), from `ecs-semantics.md` §5.3, and the
+//! two older types whose registered memory AWS documents (§1.3).
 //!
 //! Prices and ENI limits are defaults that a scenario may override or extend with custom types.
 
@@ -47,24 +48,32 @@ impl InstanceType {
     }
 }
 
-struct Row(&'static str, u32, u32, f64, u32, Option<u32>);
+/// One built-in type: name, vCPU, nominal memory (MiB), on-demand $/h, max ENIs, awsvpc tasks
+/// with trunking, and the registered memory where AWS documents it.
+struct Row(&'static str, u32, u32, f64, u32, Option<u32>, Option<u32>);
 
 const BUILTIN: &[Row] = &[
-    Row("m5.large", 2, 8, 0.096, 3, Some(10)),
-    Row("m5.xlarge", 4, 16, 0.192, 4, Some(20)),
-    Row("m5.2xlarge", 8, 32, 0.384, 4, Some(40)),
-    Row("m5.4xlarge", 16, 64, 0.768, 8, Some(60)),
-    Row("c5.large", 2, 4, 0.085, 3, Some(10)),
-    Row("c5.xlarge", 4, 8, 0.170, 4, Some(20)),
-    Row("c5.2xlarge", 8, 16, 0.340, 4, Some(40)),
-    Row("c5.4xlarge", 16, 32, 0.680, 8, Some(60)),
-    Row("r5.large", 2, 16, 0.126, 3, Some(10)),
-    Row("r5.xlarge", 4, 32, 0.252, 4, Some(20)),
-    Row("r5.2xlarge", 8, 64, 0.504, 4, Some(40)),
-    Row("r5.4xlarge", 16, 128, 1.008, 8, Some(60)),
-    Row("t3.large", 2, 8, 0.0832, 3, None),
-    Row("t3.xlarge", 4, 16, 0.1664, 4, None),
-    Row("t3.2xlarge", 8, 32, 0.3328, 4, None),
+    Row("m5.large", 2, 8192, 0.096, 3, Some(10), None),
+    Row("m5.xlarge", 4, 16384, 0.192, 4, Some(20), None),
+    Row("m5.2xlarge", 8, 32768, 0.384, 4, Some(40), None),
+    Row("m5.4xlarge", 16, 65536, 0.768, 8, Some(60), None),
+    Row("c5.large", 2, 4096, 0.085, 3, Some(10), None),
+    Row("c5.xlarge", 4, 8192, 0.170, 4, Some(20), None),
+    Row("c5.2xlarge", 8, 16384, 0.340, 4, Some(40), None),
+    Row("c5.4xlarge", 16, 32768, 0.680, 8, Some(60), None),
+    Row("r5.large", 2, 16384, 0.126, 3, Some(10), None),
+    Row("r5.xlarge", 4, 32768, 0.252, 4, Some(20), None),
+    Row("r5.2xlarge", 8, 65536, 0.504, 4, Some(40), None),
+    Row("r5.4xlarge", 16, 131072, 1.008, 8, Some(60), None),
+    Row("t3.large", 2, 8192, 0.0832, 3, None, None),
+    Row("t3.xlarge", 4, 16384, 0.1664, 4, None, None),
+    Row("t3.2xlarge", 8, 32768, 0.3328, 4, None, None),
+    // The two types whose registered memory AWS documents (ecs-semantics §1.3, D): "m4.large
+    // (8 GiB) registers 7985 MiB" (DG memory-management) and "c4.large (3.75 GiB) registers
+    // 3768 MiB and 2048 CPU units" (DG cloudwatch-metrics). ENIs and prices from the EC2
+    // catalog in ../shared/data/ec2-catalog (us-east-1; neither supports trunking).
+    Row("m4.large", 2, 8192, 0.100, 2, None, Some(7985)),
+    Row("c4.large", 2, 3840, 0.100, 3, None, Some(3768)),
 ];
 
 /// The built-in catalog, in a fixed order.
@@ -74,8 +83,8 @@ pub fn builtin_catalog() -> Vec<InstanceType> {
         .map(|r| InstanceType {
             name: r.0.to_string(),
             vcpu: r.1,
-            memory_mib: r.2 * 1024,
-            registered_memory_mib: None,
+            memory_mib: r.2,
+            registered_memory_mib: r.6,
             max_eni: r.4,
             trunk_eni_tasks: r.5,
             price_per_hour_usd: r.3,
@@ -121,5 +130,18 @@ mod tests {
         assert_eq!(m5l.eni_task_slots(true), 10);
         let t3 = catalog_lookup(&cat, "t3.large").unwrap();
         assert_eq!(t3.eni_task_slots(true), 2, "t3 has no trunking");
+    }
+
+    #[test]
+    fn documented_registered_memory_is_used_exactly() {
+        // ecs-semantics §1.3 (D): "m4.large (8 GiB) registers 7985 MiB" (DG memory-management);
+        // "c4.large (3.75 GiB) registers 3768 MiB and 2048 CPU units" (DG cloudwatch-metrics).
+        // The fraction does not apply to them, and ECS_RESERVED_MEMORY still comes off.
+        let cat = builtin_catalog();
+        let m4 = catalog_lookup(&cat, "m4.large").unwrap();
+        assert_eq!(m4.registered_memory(0.5, 0), 7985);
+        assert_eq!(m4.registered_memory(0.975, 256), 7985 - 256);
+        let c4 = catalog_lookup(&cat, "c4.large").unwrap();
+        assert_eq!((c4.cpu_units(), c4.registered_memory(0.975, 0)), (2048, 3768));
     }
 }
