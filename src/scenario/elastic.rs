@@ -949,6 +949,9 @@ pub fn decode_settings(
             if let Some(v) = dur_field(dec, &mut t, "fargate_minimum") {
                 p.fargate_minimum_ms = v;
             }
+            if let Some(v) = f64_field(dec, &mut t, "fargate_storage_gb_hour_usd", 0.0, 100.0) {
+                p.fargate_storage_gb_hour_usd = v;
+            }
             t.finish(
                 dec,
                 &[
@@ -958,6 +961,7 @@ pub fn decode_settings(
                     "ec2_spot_factor",
                     "ec2_minimum",
                     "fargate_minimum",
+                    "fargate_storage_gb_hour_usd",
                 ],
             );
         }

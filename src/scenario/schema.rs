@@ -91,6 +91,9 @@ pub struct TaskDefinitionSpec {
     /// The memory above which the task is OOM-killed: task-level memory, or the sum of the
     /// containers' hard limits when every container has one.
     pub hard_memory_limit_mib: Option<u32>,
+    /// Fargate ephemeral storage, GiB (`ephemeral_storage = { size_in_gib = N }`, 20 free by
+    /// default, 21 to 200 when set); what exceeds 20 GiB is billed.
+    pub ephemeral_storage_gib: u32,
     pub behaviour: TaskBehaviour,
 }
 
@@ -1177,6 +1180,10 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 .opt("crash_after")
                 .and_then(|n| duration_dist(dec, n, &format!("{path}.crash_after"))),
         };
+        let ephemeral_storage_gib = t
+            .opt("ephemeral_storage")
+            .and_then(|n| ephemeral_storage(dec, n, &format!("{path}.ephemeral_storage")))
+            .unwrap_or(crate::aws::billing::prices::FARGATE_FREE_STORAGE_GIB);
         t.finish(
             dec,
             &[
@@ -1188,6 +1195,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "container_definitions",
                 "fails_to_start",
                 "crash_after",
+                "ephemeral_storage",
             ],
         );
         if let Some(family) = family {
@@ -1203,10 +1211,22 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 constraints,
                 task_level_size: task_cpu.is_some() && task_mem.is_some(),
                 hard_memory_limit_mib: task_mem.or((all_hard && containers.is_some()).then_some(sum_hard)),
+                ephemeral_storage_gib,
                 behaviour,
             });
         }
     }
+}
+
+/// `ephemeral_storage = { size_in_gib = N }` as the ECS API's `ephemeralStorage.sizeInGiB`:
+/// "The minimum supported value is 21 GiB and the maximum supported value is 200 GiB."
+fn ephemeral_storage(dec: &mut Decoder, n: &Node, path: &str) -> Option<u32> {
+    let mut t = dec.table(n, path)?;
+    let size = t
+        .req(dec, "size_in_gib")
+        .and_then(|v| dec.int(v, &format!("{path}.size_in_gib"), 21, 200));
+    t.finish(dec, &["size_in_gib"]);
+    size.map(|v| v as u32)
 }
 
 fn task_definition_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> Option<usize> {

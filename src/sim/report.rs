@@ -252,12 +252,8 @@ impl Simulation<'_> {
                 )
             });
         let open_fargate = self.ecs.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
-            (Some(slot), Some(from)) if t.state != TaskState::Stopped => {
-                let d = &self.ecs.demands[t.demand as usize];
-                Some((
-                    self.env.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot),
-                    end - from,
-                ))
+            (Some(_), Some(from)) if t.state != TaskState::Stopped => {
+                Some((self.ecs.fargate_hourly(&self.env.billing, t.id), end - from))
             }
             _ => None,
         });

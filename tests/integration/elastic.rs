@@ -547,6 +547,53 @@ task_duration = "10m"
 }
 
 #[test]
+fn fargate_bills_whole_seconds_and_ephemeral_storage_above_twenty_gib() {
+    // ecs-semantics §4.3: Fargate is "billed per second with a 1-minute minimum", from the
+    // image download until the task terminates, "rounded up to the nearest second" (Fargate
+    // pricing page); §4.2: ephemeral storage is "configurable up to 200 GiB ... Storage above
+    // 20 GB is billed" at $0.000111 per GB-hour. A 90.5 s task (0.5 s image pull included)
+    // of 1 vCPU / 2 GB with 60 GiB pays 91 s of compute plus 40 GB of storage.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+[fargate]
+pending = "500ms"
+[lifecycle]
+awsvpc_provisioning = "0s"
+[[task_definitions]]
+family = "big-disk"
+network_mode = "awsvpc"
+cpu = 1024
+memory = 2048
+ephemeral_storage = { size_in_gib = 60 }
+[[batch_jobs]]
+name = "j"
+task_definition = "big-disk"
+launch_type = "FARGATE"
+arrivals = { type = "schedule", schedule = "at(2024-01-01T00:10:00)" }
+task_duration = "90s"
+"#,
+    );
+    assert_eq!(sc.task_definitions[0].ephemeral_storage_gib, 60);
+    let (r, _) = run_checked(&sc);
+    let hourly = 0.04048 + 2.0 * 0.004445 + 40.0 * 0.000111;
+    let expected = hourly * 91.0 / 3600.0;
+    assert!(
+        (r.summary.cost_fargate_usd - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        r.summary.cost_fargate_usd
+    );
+    // The API's range: "The minimum supported value is 21 GiB and the maximum supported
+    // value is 200 GiB" (ECS API EphemeralStorage).
+    let e = errors(
+        "t.toml",
+        "[[task_definitions]]\nfamily = \"x\"\nmemory = 512\nephemeral_storage = { size_in_gib = 300 }\n",
+    );
+    assert!(e.contains("task_definitions[0].ephemeral_storage.size_in_gib"), "{e}");
+}
+
+#[test]
 fn ec2_bills_each_instance_from_launch_with_a_sixty_second_minimum() {
     let sc = scenario(
         r#"

@@ -1,15 +1,15 @@
 //! Billing: what is running and at what hourly price, accrued per millisecond as the run
 //! goes, with the billing minimum added when something stops (or at the end of the run for
 //! what is still running). EC2 instances are billed from launch to termination (per second,
-//! 60-second minimum); Fargate tasks from the start of the image pull to stop (one-minute
-//! minimum) (ecs-semantics §4.3, §5.3).
+//! 60-second minimum); Fargate tasks from the start of the image pull to stop (rounded up to
+//! the second, one-minute minimum, ephemeral storage above 20 GiB) (ecs-semantics §4.3, §5.3).
 //!
 //! The other components tell Billing when something starts and stops being billed; Billing
 //! knows nothing about why.
 
 pub mod prices;
 
-use prices::{billed, Pricing};
+use prices::{billed, billed_ms, Pricing, FARGATE_BILLING_INCREMENT_MS};
 
 /// Dollars per millisecond for an hourly price.
 fn per_ms(hourly: f64) -> f64 {
@@ -19,6 +19,13 @@ fn per_ms(hourly: f64) -> f64 {
 /// The remainder a billing minimum adds for something that ran `ran_ms`.
 fn minimum_top_up(hourly: f64, ran_ms: u64, minimum_ms: u64) -> f64 {
     billed(hourly, ran_ms, minimum_ms) - hourly * ran_ms as f64 / 3_600_000.0
+}
+
+/// What Fargate adds when a task stops after `ran_ms`: the rest of its last second, or of
+/// the one-minute minimum.
+fn fargate_top_up(hourly: f64, ran_ms: u64, minimum_ms: u64) -> f64 {
+    let billed = billed_ms(ran_ms, minimum_ms, FARGATE_BILLING_INCREMENT_MS);
+    hourly * (billed - ran_ms) as f64 / 3_600_000.0
 }
 
 /// One kind of charge: dollars accrued so far and the current rate.
@@ -68,9 +75,9 @@ impl Billing {
         self.ec2.accrued_usd += minimum_top_up(hourly_usd, ran_ms, self.pricing.ec2_minimum_ms);
     }
 
-    /// The hourly price of a Fargate task of this size.
-    pub fn fargate_hourly(&self, cpu_units: u32, memory_mib: u32, spot: bool) -> f64 {
-        self.pricing.fargate_hourly(cpu_units, memory_mib, spot)
+    /// The hourly price of a Fargate task of this size and ephemeral storage.
+    pub fn fargate_hourly(&self, cpu_units: u32, memory_mib: u32, storage_gib: u32, spot: bool) -> f64 {
+        self.pricing.fargate_hourly(cpu_units, memory_mib, storage_gib, spot)
     }
 
     /// A Fargate task starts being billed (at the start of its image pull).
@@ -81,7 +88,7 @@ impl Billing {
     /// A Fargate task stops being billed after `ran_ms`.
     pub fn fargate_task_stopped(&mut self, hourly_usd: f64, ran_ms: u64) {
         self.fargate.usd_per_ms -= per_ms(hourly_usd);
-        self.fargate.accrued_usd += minimum_top_up(hourly_usd, ran_ms, self.pricing.fargate_minimum_ms);
+        self.fargate.accrued_usd += fargate_top_up(hourly_usd, ran_ms, self.pricing.fargate_minimum_ms);
     }
 
     /// EC2 and Fargate dollars accrued so far (without the minimums of what still runs).
@@ -106,7 +113,7 @@ impl Billing {
         }
         let mut fargate = self.fargate.accrued_usd;
         for (hourly, ran) in open_fargate_tasks {
-            fargate += minimum_top_up(hourly, ran, self.pricing.fargate_minimum_ms);
+            fargate += fargate_top_up(hourly, ran, self.pricing.fargate_minimum_ms);
         }
         (ec2, fargate)
     }
@@ -135,7 +142,7 @@ mod tests {
     fn fargate_is_priced_per_vcpu_and_gb_hour() {
         // ecs-semantics §4.3: $0.04048 per vCPU-hour and $0.004445 per GB-hour (us-east-1).
         let mut b = Billing::new(Pricing::default());
-        let hourly = b.fargate_hourly(1024, 2048, false);
+        let hourly = b.fargate_hourly(1024, 2048, 20, false);
         assert!((hourly - (0.04048 + 2.0 * 0.004445)).abs() < 1e-12);
         b.fargate_task_started(hourly);
         assert!((b.accrue(3_600_000) - hourly).abs() < 1e-12);

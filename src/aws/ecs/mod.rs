@@ -487,6 +487,15 @@ impl<'a> Ecs<'a> {
             })
     }
 
+    /// What Fargate task `task` costs an hour: its size, its ephemeral storage, Spot or not.
+    pub(crate) fn fargate_hourly(&self, billing: &crate::aws::billing::Billing, task: TaskId) -> f64 {
+        let t = &self.tasks[task.0 as usize];
+        let d = &self.demands[t.demand as usize];
+        let storage = self.sc.task_definitions[t.definition as usize].ephemeral_storage_gib;
+        let spot = t.fargate.is_some_and(|f| f.spot);
+        billing.fargate_hourly(d.cpu_units, d.memory_mib, storage, spot)
+    }
+
     /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
     pub(crate) fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
         self.cluster

@@ -212,11 +212,10 @@ impl<'a> Ecs<'a> {
             return Ok(());
         }
         t.state = TaskState::Pending;
-        let delay = if let Some(slot) = t.fargate {
+        let delay = if t.fargate.is_some() {
             // Fargate bills from the start of the image pull.
             t.billing_from = Some(now);
-            let d = &self.demands[t.demand as usize];
-            let hourly = env.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+            let hourly = self.fargate_hourly(&env.billing, task);
             env.billing.fargate_task_started(hourly);
             self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
         } else {
@@ -330,8 +329,7 @@ impl<'a> Ecs<'a> {
         if let Some(slot) = fargate {
             self.fargate.running -= 1;
             if let Some(from) = self.tasks[task.0 as usize].billing_from {
-                let d = &self.demands[demand_idx as usize];
-                let hourly = env.billing.fargate_hourly(d.cpu_units, d.memory_mib, slot.spot);
+                let hourly = self.fargate_hourly(&env.billing, task);
                 env.billing.fargate_task_stopped(hourly, now - from);
             }
             let counts = match owner {
