@@ -69,6 +69,8 @@ pub struct FailureRates {
     pub oom_kills: bool,
     /// The scheduler's throttle for tasks that stop before RUNNING: base delay (I).
     pub backoff_base_ms: u64,
+    /// The throttle's longest delay: "incrementally increased up to a maximum of 27 minutes"
+    /// (ECS developer guide, service throttle logic, current; it said 15 minutes before).
     pub backoff_max_ms: u64,
     /// When a task counts as healthy without a load balancer or health check (40 s).
     pub healthy_after_ms: u64,
@@ -85,7 +87,7 @@ impl Default for FailureRates {
             spot_instance_draining: false,
             oom_kills: true,
             backoff_base_ms: 10_000,
-            backoff_max_ms: 15 * 60_000,
+            backoff_max_ms: 27 * 60_000,
             healthy_after_ms: 40_000,
         }
     }
