@@ -156,6 +156,47 @@ desired_count = 1
 }
 
 #[test]
+fn a_new_task_definition_lifts_the_throttle_at_once() {
+    // ECS developer guide, service throttle logic: "If you update your service to use a new
+    // task definition, your service returns to a normal, non-throttled state immediately."
+    // At 30 minutes the throttled service's next attempt is queued for 2630 s (the 8th
+    // failure's back-off); the deployment's first task must be placed at 1800 s, not then.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "1h"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "bad"
+memory = 256
+fails_to_start = true
+[[task_definitions]]
+family = "good"
+memory = 256
+[[services]]
+name = "s"
+task_definition = "bad"
+desired_count = 1
+[[deployments]]
+at = "30m"
+service = "s"
+task_definition = "good"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let after: Vec<_> = of(&ev, "TASK_PLACED")
+        .into_iter()
+        .filter(|e| e.time >= SimTime::from_secs(1800))
+        .collect();
+    assert_eq!(after[0].time, SimTime::from_secs(1800), "{}", after[0].detail);
+    assert_eq!(r.summary.services[0].running_at_end, 1);
+    assert_eq!(r.summary.deployments_completed, 1);
+}
+
+#[test]
 fn a_task_that_crashes_after_running_is_replaced_at_once() {
     let sc = scenario(
         r#"

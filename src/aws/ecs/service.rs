@@ -56,7 +56,9 @@ pub(crate) struct ServiceState {
     /// Placed, not yet RUNNING.
     pub(crate) starting: u32,
     pub(crate) running: u32,
-    pub(crate) reconcile_scheduled: bool,
+    /// When the next reconcile is queued; an earlier request replaces it (the later event
+    /// then finds it stale), so an "at once" reaction is never held back.
+    pub(crate) reconcile_at: Option<SimTime>,
     pub(crate) steady: bool,
     /// The per-service launch rate (500 tasks per minute).
     pub(crate) launch_bucket: crate::aws::ecs::fargate::RateWindow,

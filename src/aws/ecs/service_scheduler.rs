@@ -43,7 +43,7 @@ impl<'a> Ecs<'a> {
             unplaced: VecDeque::new(),
             starting: 0,
             running: 0,
-            reconcile_scheduled: false,
+            reconcile_at: None,
             steady: false,
             launch_bucket: RateWindow::new(rate as usize, MINUTE_MS),
             fargate_az_counts: vec![0; sc.availability_zones.len()],
@@ -60,16 +60,23 @@ impl<'a> Ecs<'a> {
         id
     }
 
+    /// Asks for a reconcile of service `s` at `at`. One is kept per service: a request
+    /// earlier than the queued one replaces it, a later one is covered by it (the reconcile
+    /// re-schedules whatever must wait, such as the throttle's next attempt).
     pub(crate) fn schedule_reconcile(&mut self, env: &mut Env<'a>, s: ServiceId, at: SimTime) {
         let st = &mut self.services[s.0 as usize];
-        if !st.reconcile_scheduled {
-            st.reconcile_scheduled = true;
+        if st.reconcile_at.is_none_or(|queued| at < queued) {
+            st.reconcile_at = Some(at);
             env.queue.schedule(at, LANE_SCHEDULER, Event::ServiceReconcile(s));
         }
     }
 
     pub(crate) fn on_reconcile(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
-        self.services[s.0 as usize].reconcile_scheduled = false;
+        // A reconcile replaced by an earlier one (which already ran) is stale.
+        if self.services[s.0 as usize].reconcile_at != Some(env.now()) {
+            return Ok(());
+        }
+        self.services[s.0 as usize].reconcile_at = None;
         if self.services[s.0 as usize].daemon {
             return self.reconcile_daemon(env, s);
         }
