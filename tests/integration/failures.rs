@@ -197,6 +197,86 @@ task_definition = "good"
 }
 
 #[test]
+fn a_launch_batch_that_fails_together_is_one_step_of_the_back_off() {
+    // ecs-semantics §2.3: "the time between restart attempts is incrementally increased";
+    // the model doubles per failed *attempt* (I). Three tasks launched together that fail
+    // together are one attempt, so the gaps between attempts are those of a one-task
+    // service (20, 30, 50 s: 10 s of PENDING plus 10, 20, 40 s), not 10 s x 2^2 after the
+    // first batch.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "10m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "bad"
+memory = 256
+fails_to_start = true
+[[services]]
+name = "s"
+task_definition = "bad"
+desired_count = 3
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let mut batches: Vec<u64> = of(&ev, "TASK_PLACED").iter().map(|e| e.time.as_ms() / 1000).collect();
+    batches.dedup();
+    let gaps: Vec<u64> = batches.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(&gaps[..3], &[20, 30, 50], "{gaps:?}");
+    assert_eq!(of(&ev, "TASK_PLACED").iter().filter(|e| e.time.as_ms() == 0).count(), 3);
+}
+
+#[test]
+fn the_circuit_breaker_trips_when_the_failure_count_reaches_the_threshold() {
+    // ecs-semantics §2.5: "When failureCount == threshold, rolloutState becomes FAILED and no
+    // new tasks are launched"; threshold = clamp(ceil(0.5 x 3), 3, 200) = 3. Three tasks of
+    // the new revision start together (maximum 200 %) and fail to start at different
+    // instants (PENDING lasts 5 to 15 s); the first failure queues the throttled retry 10 s
+    // later. The rollout must fail at the instant of the third failure, not at that retry.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "2h"
+[lifecycle]
+pending = { type = "uniform", min = "5s", max = "15s" }
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 2
+[[task_definitions]]
+family = "v1"
+memory = 256
+[[task_definitions]]
+family = "v2"
+memory = 256
+fails_to_start = true
+[[services]]
+name = "s"
+task_definition = "v1"
+desired_count = 3
+deployment_configuration = { deployment_circuit_breaker = { enable = true, rollback = true } }
+[[deployments]]
+at = "10m"
+service = "s"
+task_definition = "v2"
+"#,
+    );
+    let (_, ev) = run_checked(&sc);
+    let failed = of(&ev, "DEPLOYMENT_FAILED");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let v2_stops: Vec<_> = of(&ev, "TASK_STOPPED")
+        .into_iter()
+        .filter(|e| e.detail.contains("CannotPullContainerError"))
+        .collect();
+    assert_eq!(v2_stops.len(), 3, "{v2_stops:?}");
+    assert!(v2_stops[0].time < v2_stops[2].time, "the failures are spread out");
+    assert_eq!(failed[0].time, v2_stops[2].time);
+}
+
+#[test]
 fn a_task_that_crashes_after_running_is_replaced_at_once() {
     let sc = scenario(
         r#"

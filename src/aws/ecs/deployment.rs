@@ -64,12 +64,21 @@ impl<'a> Ecs<'a> {
     /// PENDING -> STOPPED: the service throttles further launches exponentially.
     pub(crate) fn task_failed_to_start(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
-        let owner = self.tasks[task.0 as usize].owner;
+        let (owner, batch) = {
+            let t = &self.tasks[task.0 as usize];
+            (t.owner, t.submitted_at)
+        };
         self.new_task_unhealthy_stop(env, task);
         self.stop_task(env, task, "CannotPullContainerError: the image could not be pulled")?;
         if let TaskOwner::Service(s) = owner {
             let f = &self.sc.failures;
             let st = &mut self.services[s.0 as usize];
+            // Tasks launched together that fail together are one failed attempt: one step of
+            // the back-off, not one doubling each (I).
+            if st.throttle.counted_batch.is_some_and(|b| batch <= b) {
+                return Ok(());
+            }
+            st.throttle.counted_batch = Some(batch);
             st.throttle.start_failures += 1;
             let delay = backoff_delay(st.throttle.start_failures, f.backoff_base_ms, f.backoff_max_ms);
             st.throttle.next_launch_at = now + delay;

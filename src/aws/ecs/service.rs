@@ -21,6 +21,9 @@ pub(crate) struct Throttle {
     pub(crate) start_failures: u32,
     /// When the throttle lets the next launch.
     pub(crate) next_launch_at: SimTime,
+    /// When the launch batch that last added a back-off step was submitted: its other tasks
+    /// failing add no further step.
+    pub(crate) counted_batch: Option<SimTime>,
 }
 
 /// AZ rebalancing of a service (ecs-semantics §2.7).
