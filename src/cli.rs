@@ -1,6 +1,7 @@
 //! The `ecsim` command line. clap types stay in this module; everything else receives plain
 //! values. Exit codes: 0 success, 1 a run failed, 2 usage or input error.
 
+use crate::aws::ecs::model::TaskId;
 use crate::runner::run_to_dir;
 use crate::scenario::experiment::{value_from_text, Document};
 use crate::scenario::{self, Scenario};
@@ -153,11 +154,21 @@ pub fn main_with(cli: Cli) -> i32 {
     }
 }
 
+/// Prints a scenario's warnings (legal but probably unintended settings) on standard error.
+fn print_warnings(sc: &Scenario) {
+    for w in &sc.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn validate(files: &[PathBuf]) -> i32 {
     let mut code = EXIT_OK;
     for f in files {
         match scenario::load(f) {
-            Ok(sc) => write_out(&format!("ok: {} (scenario \"{}\")\n", f.display(), sc.name)),
+            Ok(sc) => {
+                print_warnings(&sc);
+                write_out(&format!("ok: {} (scenario \"{}\")\n", f.display(), sc.name));
+            }
             Err(d) => {
                 eprintln!("{d}");
                 code = EXIT_INPUT;
@@ -178,7 +189,9 @@ fn load_with(f: &Path, set: &[String]) -> Result<Scenario, String> {
             .with_override(path.trim(), value_from_text(value.trim()))
             .map_err(|e| format!("error: --set {s}: {e}"))?;
     }
-    doc.scenario().map_err(|d| d.to_string())
+    let sc = doc.scenario().map_err(|d| d.to_string())?;
+    print_warnings(&sc);
+    Ok(sc)
 }
 
 // Long: reads every `run` option in order and reports each problem with the file it belongs to
@@ -283,7 +296,10 @@ fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&st
         }
     };
     let name = match doc.scenario() {
-        Ok(sc) => sc.name,
+        Ok(sc) => {
+            print_warnings(&sc);
+            sc.name
+        }
         Err(d) => {
             eprintln!("{d}");
             return EXIT_INPUT;
@@ -356,7 +372,10 @@ fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
     for f in files {
         let loaded = Document::load(f).and_then(|d| Ok((d.scenario()?, d.expectations()?)));
         let (sc, expectations) = match loaded {
-            Ok(x) => x,
+            Ok(x) => {
+                print_warnings(&x.0);
+                x
+            }
             Err(d) => {
                 eprintln!("{d}");
                 input_error = true;
@@ -435,6 +454,7 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
             return EXIT_INPUT;
         }
     };
+    print_warnings(&sc);
     if let ExplainRequest::Service(name) = &request {
         if !sc.services.iter().any(|s| &s.name == name) {
             let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
@@ -445,12 +465,26 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
             return EXIT_INPUT;
         }
     }
+    let asked_task = match request {
+        ExplainRequest::Task(id) => Some(id),
+        _ => None,
+    };
     let opts = RunOptions {
         explain: request,
         ..RunOptions::default()
     };
     match crate::sim::run(&sc, &mut crate::metrics::NullSink, opts) {
         Ok(r) => {
+            if let Some(id) = asked_task.filter(|id| u64::from(*id) >= r.summary.tasks_submitted) {
+                let n = r.summary.tasks_submitted;
+                let range = match n {
+                    0 => "the run starts no task".to_string(),
+                    1 => "the run's only task is t-00000000".to_string(),
+                    _ => format!("the run's tasks are t-00000000 to {}", TaskId((n - 1) as u32)),
+                };
+                eprintln!("error: --task {}: no such task; {range} (see events.csv)", TaskId(id));
+                return EXIT_INPUT;
+            }
             if format == "json" {
                 write_out(&r.explanations.to_json());
             } else {

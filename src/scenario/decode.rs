@@ -13,6 +13,8 @@ use crate::aws::ecs::placement::query::suggest;
 pub struct Decoder {
     pub file: String,
     pub diags: Vec<Diagnostic>,
+    /// Problems that do not stop the file from being valid (legal but probably unintended).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Decoder {
@@ -20,7 +22,14 @@ impl Decoder {
         Decoder {
             file: file.to_string(),
             diags: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    pub fn warn(&mut self, pos: Pos, path: &str, message: impl Into<String>, hint: Option<String>) {
+        let mut d = Diagnostic::new(&self.file, pos, path, message.into());
+        d.hint = hint;
+        self.warnings.push(d);
     }
 
     pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {

@@ -334,9 +334,10 @@ impl Document {
         let mut dec = Decoder::new(&self.file);
         let sc = super::schema::decode(&mut dec, &self.root, &self.base_dir, &self.default_name);
         self.decode_sweep(&mut dec);
-        self.decode_expectations(&mut dec);
+        self.decode_expectations(&mut dec, sc.as_ref());
         if dec.diags.is_empty() {
-            if let Some(sc) = sc {
+            if let Some(mut sc) = sc {
+                sc.warnings = std::mem::take(&mut dec.warnings);
                 return Ok(sc);
             }
         }
@@ -351,7 +352,10 @@ impl Document {
         let mut dec = Decoder::new(&self.file);
         let sc = super::schema::decode(&mut dec, &self.root, &self.base_dir, &self.default_name);
         match sc {
-            Some(sc) if dec.diags.is_empty() => Ok(sc),
+            Some(mut sc) if dec.diags.is_empty() => {
+                sc.warnings = dec.warnings;
+                Ok(sc)
+            }
             _ => {
                 let mut diags = dec.diags;
                 diags.sort_by_key(|d| d.pos);
@@ -474,7 +478,9 @@ impl Document {
         }
     }
 
-    fn decode_expectations(&self, dec: &mut Decoder) -> Vec<Expectation> {
+    /// The `[[expect]]` entries; with `sc`, a `service` must name one of its services (not a
+    /// batch job, whose figures are not per-service).
+    fn decode_expectations(&self, dec: &mut Decoder, sc: Option<&super::Scenario>) -> Vec<Expectation> {
         let mut out = Vec::new();
         let Some(node) = self.top("expect") else { return out };
         let Some(items) = dec.array(node, "expect") else {
@@ -488,7 +494,32 @@ impl Document {
         for (i, item) in items.iter().enumerate() {
             let p = format!("expect[{i}]");
             let Some(mut t) = dec.table(item, &p) else { continue };
-            let service = t.opt("service").and_then(|n| dec.string(n, &format!("{p}.service")));
+            let service_node = t.opt("service");
+            let service = service_node.and_then(|n| dec.string(n, &format!("{p}.service")));
+            if let (Some(sc), Some(name), Some(n)) = (sc, &service, service_node) {
+                if !sc.services.iter().any(|s| &s.name == name) {
+                    let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
+                    let is_job = sc.batch_jobs.iter().any(|j| &j.name == name);
+                    let hint = if is_job {
+                        Some(format!(
+                            "\"{name}\" is a batch job; per-service figures exist only for services ({})",
+                            if names.is_empty() {
+                                "none here".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        ))
+                    } else {
+                        suggest(name, names.iter().copied()).or_else(|| Some(format!("services: {}", names.join(", "))))
+                    };
+                    dec.error_hint(
+                        n.pos,
+                        &format!("{p}.service"),
+                        format!("no service \"{name}\" in the scenario"),
+                        hint,
+                    );
+                }
+            }
             let metric = t.req(dec, "metric").and_then(|n| {
                 let s = dec.string(n, &format!("{p}.metric"))?;
                 let allowed: &[&str] = if service.is_some() { &SERVICE_FIGURES } else { &figures };
@@ -550,7 +581,8 @@ impl Document {
     /// The `[[expect]]` entries, validated.
     pub fn expectations(&self) -> Result<Vec<Expectation>, Diagnostics> {
         let mut dec = Decoder::new(&self.file);
-        let e = self.decode_expectations(&mut dec);
+        // `scenario()` has checked the service names against the scenario already.
+        let e = self.decode_expectations(&mut dec, None);
         if dec.diags.is_empty() {
             Ok(e)
         } else {

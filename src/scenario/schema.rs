@@ -48,6 +48,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     pub failures: FailureRates,
     pub deployments: Vec<DeploymentSpec>,
+    /// Legal but probably unintended settings found while decoding (printed as warnings).
+    pub warnings: Vec<super::Diagnostic>,
 }
 
 #[derive(Clone, Debug)]
@@ -260,6 +262,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         elastic: ElasticSettings::default(),
         faults: Vec::new(),
         failures: FailureRates::default(),
+        warnings: Vec::new(),
         deployments: Vec::new(),
     };
     let mut default_strategy_node = None;
@@ -659,13 +662,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 );
             }
         }
-        let ty = t.name_ref(
-            dec,
-            "instance_type",
-            "instance type",
-            sc.instance_types.iter().map(|t| t.name.as_str()),
-            Some("define it under [[instance_types]] or use a built-in type such as m5.large"),
-        );
+        let ty = instance_type_ref(dec, &mut t, sc);
         let count = t
             .req(dec, "count")
             .and_then(|n| dec.int(n, &format!("{path}.count"), 0, 1_000_000));
@@ -760,8 +757,20 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let min_size = min_node.and_then(|n| dec.int(n, &format!("{path}.min_size"), 0, 1_000_000));
         let max_node = t.opt("max_size");
         let max_size = max_node.and_then(|n| dec.int(n, &format!("{path}.max_size"), 0, 1_000_000));
+        if let (Some(lo), Some(hi)) = (min_size, max_size) {
+            if lo > hi {
+                dec.error_hint(
+                    max_node.map_or(t.pos, |n| n.pos),
+                    &format!("{path}.max_size"),
+                    format!("min_size ({lo}) is greater than max_size ({hi})"),
+                    Some("an Auto Scaling group needs min_size <= count <= max_size".into()),
+                );
+            }
+        }
         if let Some(c) = count {
-            if min_size.is_some_and(|m| m > c) || max_size.is_some_and(|m| m < c) {
+            if min_size.zip(max_size).is_some_and(|(lo, hi)| lo > hi) {
+                // Reported above; the count cannot lie between them.
+            } else if min_size.is_some_and(|m| m > c) || max_size.is_some_and(|m| m < c) {
                 dec.error_hint(
                     t.pos,
                     &format!("{path}.count"),
@@ -1031,11 +1040,15 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let task_cpu = t.opt("cpu").and_then(|n| cpu_units(dec, n, &format!("{path}.cpu")));
         let task_mem = t
             .opt("memory")
-            .and_then(|n| memory_mib(dec, n, &format!("{path}.memory")));
-        let constraints = t
-            .opt("placement_constraints")
+            .and_then(|n| task_memory_mib(dec, n, &format!("{path}.memory")));
+        let constraints_node = t.opt("placement_constraints");
+        let constraints = constraints_node
             .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
             .unwrap_or_default();
+        if let Some(n) = constraints_node {
+            let names = referenced_attributes(&[], &constraints);
+            warn_unknown_attributes(dec, sc, n.pos, &format!("{path}.placement_constraints"), names);
+        }
         // Containers: CPU sums (missing counts 0, I); memory is memoryReservation if set,
         // else memory (ecs-semantics §1.3); static host ports collected.
         let mut sum_cpu = 0u32;
@@ -1062,9 +1075,9 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                     }
                     let hard = ct
                         .opt("memory")
-                        .and_then(|n| memory_mib(dec, n, &format!("{p}.memory")));
+                        .and_then(|n| task_memory_mib(dec, n, &format!("{p}.memory")));
                     let soft_node = ct.opt("memory_reservation");
-                    let soft = soft_node.and_then(|n| memory_mib(dec, n, &format!("{p}.memory_reservation")));
+                    let soft = soft_node.and_then(|n| task_memory_mib(dec, n, &format!("{p}.memory_reservation")));
                     if let (Some(h), Some(s), Some(sn)) = (hard, soft, soft_node) {
                         if h <= s {
                             dec.error_hint(
@@ -1218,6 +1231,117 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     }
 }
 
+/// Is `name` shaped like a real EC2 type, `family.size` with a size such as `large`,
+/// `3xlarge` or `metal`? Such a name is a machine the catalog lacks, not a typo.
+fn looks_like_instance_type(name: &str) -> bool {
+    let Some((family, size)) = name.split_once('.') else {
+        return false;
+    };
+    let sizes = ["nano", "micro", "small", "medium", "large", "xlarge", "metal"];
+    let multiple = size
+        .strip_suffix("xlarge")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    !family.is_empty() && (sizes.contains(&size) || multiple || size.starts_with("metal-"))
+}
+
+/// The group's `instance_type`. A well-formed type the catalog lacks gets a hint on how to
+/// define it under `[[instance_types]]` (a near name would be a different machine); a typo
+/// gets the nearest built-in name.
+fn instance_type_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> Option<usize> {
+    let n = t.req(dec, "instance_type")?;
+    let p = t.path_of("instance_type");
+    let name = dec.string(n, &p)?;
+    let found = sc.instance_types.iter().position(|ty| ty.name == name);
+    if found.is_none() {
+        let names = || sc.instance_types.iter().map(|ty| ty.name.as_str());
+        let define = format!(
+            "define it: [[instance_types]] name = \"{name}\", vcpu = ..., memory_mib = ..., max_eni = ..., price_per_hour_usd = ... (built in: {})",
+            names().collect::<Vec<_>>().join(", ")
+        );
+        let hint = if looks_like_instance_type(&name) {
+            define
+        } else {
+            suggest(&name, names()).unwrap_or(define)
+        };
+        dec.error_hint(n.pos, &p, format!("unknown instance type \"{name}\""), Some(hint));
+    }
+    found
+}
+
+/// The smallest container or task memory ECS accepts: "The Docker 20.10.0 or later daemon
+/// reserves a minimum of 6 MiB of memory for a container, so don't specify fewer than 6 MiB"
+/// (ECS task definition parameters).
+const MIN_MEMORY_MIB: u32 = 6;
+
+/// A task or container memory amount (`memory`, `memory_reservation`): at least 6 MiB.
+fn task_memory_mib(dec: &mut Decoder, n: &Node, path: &str) -> Option<u32> {
+    let v = memory_mib(dec, n, path)?;
+    if v < MIN_MEMORY_MIB {
+        dec.error_hint(
+            n.pos,
+            path,
+            format!("memory of {v} MiB is below the {MIN_MEMORY_MIB} MiB Docker reserves for a container"),
+            Some("give at least 6 MiB (ECS rejects less)".into()),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+/// Warns when a placement strategy or memberOf expression names an attribute that no
+/// instance of the scenario has (custom attributes are legal, so not an error): spread then
+/// treats every instance alike and memberOf matches nothing.
+fn warn_unknown_attributes<'n>(
+    dec: &mut Decoder,
+    sc: &Scenario,
+    pos: Pos,
+    path: &str,
+    names: impl IntoIterator<Item = &'n str>,
+) {
+    let mut known: Vec<&str> = vec![
+        "ecs.availability-zone",
+        "ecs.instance-type",
+        "ecs.os-type",
+        "ecs.cpu-architecture",
+    ];
+    for g in &sc.instance_groups {
+        known.extend(g.attributes.iter().map(|(k, _)| k.as_str()));
+    }
+    if sc.instance_groups.is_empty() {
+        return;
+    }
+    for name in names {
+        if known.contains(&name) {
+            continue;
+        }
+        let hint = crate::aws::ecs::placement::query::suggest(&name.replace('_', "-"), known.iter().copied())
+            .or_else(|| crate::aws::ecs::placement::query::suggest(name, known.iter().copied()));
+        dec.warn(
+            pos,
+            path,
+            format!("no instance has the attribute `{name}`"),
+            hint.or_else(|| Some(format!("attributes instances have: {}", known.join(", ")))),
+        );
+    }
+}
+
+/// The attribute names a strategy list and a constraint list refer to.
+fn referenced_attributes<'s>(strategies: &'s [StrategySpec], constraints: &'s [ConstraintSpec]) -> Vec<&'s str> {
+    let mut names: Vec<&str> = strategies
+        .iter()
+        .filter_map(|s| match s {
+            StrategySpec::SpreadAttribute(a) => Some(a.as_str()),
+            _ => None,
+        })
+        .collect();
+    for c in constraints {
+        if let ConstraintSpec::MemberOf { expr, .. } = c {
+            names.extend(expr.attribute_names());
+        }
+    }
+    names
+}
+
 /// `ephemeral_storage = { size_in_gib = N }` as the ECS API's `ephemeralStorage.sizeInGiB`:
 /// "The minimum supported value is 21 GiB and the maximum supported value is 200 GiB."
 fn ephemeral_storage(dec: &mut Decoder, n: &Node, path: &str) -> Option<u32> {
@@ -1314,10 +1438,13 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 );
             }
         }
-        let constraints = t
-            .opt("placement_constraints")
+        let constraints_node = t.opt("placement_constraints");
+        let constraints = constraints_node
             .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
             .unwrap_or_default();
+        let names = referenced_attributes(placement_strategy.as_deref().unwrap_or(&[]), &constraints);
+        let at = strategy.or(constraints_node).map_or(t.pos, |n| n.pos);
+        warn_unknown_attributes(dec, sc, at, &format!("{path}.placement"), names);
         let run_time = t
             .opt("task_run_time")
             .and_then(|n| duration_dist(dec, n, &format!("{path}.task_run_time")));
@@ -1438,13 +1565,16 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
                 Some("add task_duration = { type = \"exponential\", mean = \"10m\" }".into()),
             );
         }
-        let placement_strategy = t
-            .opt("placement_strategy")
-            .and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
-        let constraints = t
-            .opt("placement_constraints")
+        let strategy_node = t.opt("placement_strategy");
+        let placement_strategy =
+            strategy_node.and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
+        let constraints_node = t.opt("placement_constraints");
+        let constraints = constraints_node
             .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
             .unwrap_or_default();
+        let names = referenced_attributes(placement_strategy.as_deref().unwrap_or(&[]), &constraints);
+        let at = strategy_node.or(constraints_node).map_or(t.pos, |n| n.pos);
+        warn_unknown_attributes(dec, sc, at, &format!("{path}.placement"), names);
         let group = t.opt("group").and_then(|n| dec.string(n, &format!("{path}.group")));
         let on_no_capacity = t
             .opt("on_no_capacity")

@@ -132,6 +132,17 @@ fn sweep_explain_and_plot_from_the_command_line() {
         "{text}"
     );
     assert!(text.contains("4. Choice: none"), "{text}");
+    // A task the run never created: exit 2 with the valid range (the example has 8 tasks).
+    let missing = ecsim()
+        .args(["explain", "scenarios/distinct-instance.toml", "--task", "t-00099999"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("no such task; the run's tasks are t-00000000 to t-"),
+        "{err}"
+    );
     let none = ecsim()
         .args(["explain", "scenarios/distinct-instance.toml"])
         .output()

@@ -34,6 +34,7 @@ fn there_are_at_least_four_examples_each_saying_what_it_teaches() {
 fn every_example_validates_and_runs_with_invariants_checked() {
     for f in example_files() {
         let mut sc = scenario::load(&f).unwrap_or_else(|d| panic!("{d}"));
+        assert!(sc.warnings.is_empty(), "{}: {:?}", f.display(), sc.warnings);
         for j in &mut sc.batch_jobs {
             if let Arrivals::Trace { rows, .. } = &mut j.arrivals {
                 *rows = Arc::new(rows.iter().take(40).cloned().collect());

@@ -256,3 +256,82 @@ fn garbage_never_panics() {
         let _ = ecsim::scenario::parse_str("p.toml", &text[..*cut], std::path::Path::new("scenarios"), "p");
     }
 }
+
+#[test]
+fn an_instance_type_missing_from_the_catalog_says_how_to_define_it() {
+    // m5.3xlarge is a real type the built-in catalog lacks: suggesting m5.xlarge would be a
+    // different machine, so the hint shows [[instance_types]]; a typo still gets the name.
+    let e = errors("t.toml", &BASE.replace("m5.large", "m5.3xlarge"));
+    assert!(e.contains("unknown instance type \"m5.3xlarge\""), "{e}");
+    assert!(e.contains("[[instance_types]] name = \"m5.3xlarge\""), "{e}");
+    assert!(!e.contains("did you mean"), "{e}");
+    let e = errors("t.toml", &BASE.replace("m5.large", "m5.lrage"));
+    assert!(e.contains("did you mean \"m5.large\"?"), "{e}");
+}
+
+#[test]
+fn min_size_above_max_size_names_both_fields() {
+    let text = BASE.replace("count = 2", "count = 2\nmin_size = 5\nmax_size = 3");
+    let e = errors("t.toml", &text);
+    assert!(
+        e.contains("instance_groups[0].max_size: min_size (5) is greater than max_size (3)"),
+        "{e}"
+    );
+    assert!(!e.contains("must lie between"), "one problem, reported once: {e}");
+}
+
+#[test]
+fn memory_below_the_docker_minimum_is_rejected() {
+    // ECS task definition parameters: "The Docker 20.10.0 or later daemon reserves a minimum
+    // of 6 MiB of memory for a container, so don't specify fewer than 6 MiB of memory".
+    let e = errors("t.toml", &BASE.replace("memory = 512", "memory = 0"));
+    assert!(
+        e.contains("task_definitions[0].memory: memory of 0 MiB is below the 6 MiB"),
+        "{e}"
+    );
+    let containers = BASE.replace(
+        "memory = 512",
+        "container_definitions = [{ name = \"a\", memory_reservation = 2 }]",
+    );
+    let e = errors("t.toml", &containers);
+    assert!(e.contains("container_definitions[0].memory_reservation"), "{e}");
+}
+
+#[test]
+fn an_expectation_must_name_a_service_of_the_scenario() {
+    let job = "\n[[batch_jobs]]\nname = \"nightly\"\ntask_definition = \"web\"\narrivals = { type = \"poisson\", rate_per_hour = 1 }\ntask_duration = \"1m\"\n";
+    let expect = |service: &str| {
+        format!(
+            "{BASE}{job}\n[[expect]]\nservice = \"{service}\"\nmetric = \"running_at_end\"\nop = \">=\"\nvalue = 1\n"
+        )
+    };
+    let e = errors("t.toml", &expect("wbe"));
+    assert!(
+        e.contains("expect[0].service: no service \"wbe\" in the scenario"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean \"web\"?"), "{e}");
+    let e = errors("t.toml", &expect("nightly"));
+    assert!(e.contains("\"nightly\" is a batch job"), "{e}");
+    assert_eq!(scenario(&expect("web")).services.len(), 1);
+}
+
+#[test]
+fn an_attribute_no_instance_has_is_a_warning_with_a_suggestion() {
+    // Custom attributes are legal (a warning, not an error), but `ecs.availability_zone` with
+    // an underscore matches no instance: spread then treats every instance alike.
+    let text = BASE.replace(
+        "desired_count = 2",
+        "desired_count = 2\nplacement_strategy = [{ type = \"spread\", field = \"attribute:ecs.availability_zone\" }]\nplacement_constraints = [{ type = \"memberOf\", expression = \"attribute:tier == web\" }]",
+    );
+    let sc = scenario(&text);
+    let w: Vec<String> = sc.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].contains("no instance has the attribute `ecs.availability_zone`"),
+        "{w:?}"
+    );
+    assert!(w[0].contains("did you mean \"ecs.availability-zone\"?"), "{w:?}");
+    assert!(w[1].contains("`tier`"), "{w:?}");
+    assert!(scenario(BASE).warnings.is_empty());
+}

@@ -175,6 +175,22 @@ pub trait InstanceFacts {
 }
 
 impl Expr {
+    /// The `attribute:` names the expression asks about, in order of appearance.
+    pub fn attribute_names(&self) -> Vec<&str> {
+        match self {
+            Expr::Cond(c) => match &c.subject {
+                Subject::Attribute(a) => vec![a.as_str()],
+                _ => Vec::new(),
+            },
+            Expr::Not(e) => e.attribute_names(),
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                let mut v = a.attribute_names();
+                v.extend(b.attribute_names());
+                v
+            }
+        }
+    }
+
     /// Evaluates the expression for one instance.
     pub fn eval(&self, f: &dyn InstanceFacts) -> bool {
         match self {
