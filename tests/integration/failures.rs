@@ -685,26 +685,82 @@ duration = "20m"
 "#,
     );
     let (r, ev) = run_checked(&sc);
-    // Draining stops the service's tasks on group a; they are replaced on group b, where
-    // PENDING now lasts 5 x 10 s.
-    let drained: Vec<_> = of(&ev, "TASK_STOPPED")
-        .into_iter()
-        .filter(|e| e.time == SimTime::from_secs(600))
-        .collect();
-    assert!(!drained.is_empty());
-    let placed_after: Vec<_> = of(&ev, "TASK_PLACED")
-        .into_iter()
-        .filter(|e| e.time == SimTime::from_secs(600))
-        .collect();
-    assert_eq!(placed_after.len(), drained.len());
+    // Draining: "RUNNING service tasks are replaced subject to min/max percent (start first
+    // if max > 100 ...)" (ecs-semantics §7, DG container-instance-draining). With the
+    // default 100 % / 200 %, replacements are placed on group b at 600 s while the drained
+    // tasks keep running; PENDING now lasts 5 x 10 s.
+    let at = |kind: &str, s: u64| -> Vec<&LogEvent> {
+        of(&ev, kind)
+            .into_iter()
+            .filter(|e| e.time == SimTime::from_secs(s))
+            .collect()
+    };
+    let placed_after = at("TASK_PLACED", 600);
+    assert!(!placed_after.is_empty());
     assert!(placed_after.iter().all(|e| e.availability_zone == "us-east-1b"));
+    assert!(
+        at("TASK_STOPPED", 600).is_empty(),
+        "nothing stops before its replacement"
+    );
     let running = of(&ev, "TASK_RUNNING")
         .into_iter()
         .find(|e| e.time > SimTime::from_secs(600))
         .unwrap();
     assert_eq!(running.time, SimTime::from_secs(650), "a 5x slower pull: 50 s");
+    // The old tasks stop once the replacements are healthy (40 s after RUNNING), one for
+    // one, so the service never runs below its 4 tasks.
+    let drained = at("TASK_STOPPED", 690);
+    assert_eq!(drained.len(), placed_after.len());
+    assert!(drained.iter().all(|e| e.detail.contains("draining")), "{drained:?}");
+    assert_eq!(r.summary.below_min_healthy_s, 10.0, "only the first 10 s of the run");
     // The drained instances come back ACTIVE (a manual drain ends; they are not terminated).
     assert!(of(&ev, "INSTANCE_TERMINATED").is_empty());
+    assert_eq!(r.summary.services[0].running_at_end, 4);
+}
+
+#[test]
+fn draining_with_no_headroom_stops_first_within_minimum_healthy() {
+    // ecs-semantics §7: draining replaces RUNNING service tasks "subject to min/max percent
+    // (start first if max > 100; stop first if min < 100)". With 50 % / 100 % there is no
+    // room to start first: ceil(4 x 50 / 100) = 2 may stop at once, and their replacements
+    // start in the same instant.
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "a"
+instance_type = "m5.large"
+count = 2
+[[instance_groups]]
+name = "b"
+instance_type = "m5.large"
+count = 2
+[[task_definitions]]
+family = "w"
+memory = 1024
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+placement_strategy = [{ type = "spread", field = "instanceId" }]
+deployment_configuration = { minimum_healthy_percent = 50, maximum_percent = 100 }
+[[faults]]
+type = "drain_instances"
+group = "a"
+at = "10m"
+duration = "10m"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let at = |kind: &str| {
+        of(&ev, kind)
+            .into_iter()
+            .filter(|e| e.time == SimTime::from_secs(600))
+            .count()
+    };
+    assert_eq!(at("TASK_STOPPED"), 2, "one task per instance of group a stops at once");
+    assert_eq!(at("TASK_PLACED"), 2, "their replacements start at once, on group b");
     assert_eq!(r.summary.services[0].running_at_end, 4);
 }
 

@@ -167,14 +167,30 @@ impl<'a> Ecs<'a> {
             env.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
         }
         let tasks = self.cluster.instances[id.index()].tasks.clone();
+        let now = env.now();
         for t in tasks {
-            let owner = self.tasks[t.0 as usize].owner;
-            if let TaskOwner::Service(s) = owner {
+            let (owner, state) = {
+                let task = &self.tasks[t.0 as usize];
+                (task.owner, task.state)
+            };
+            let TaskOwner::Service(s) = owner else {
+                continue; // standalone tasks are untouched
+            };
+            let st = &self.services[s.0 as usize];
+            if st.daemon {
                 // Daemon tasks stop when an instance is set to DRAINING; when it drains for
                 // termination they are the last to stop, with the instance.
-                if !self.services[s.0 as usize].daemon || !terminate {
+                if !terminate {
                     self.stop_task(env, t, "Container instance is draining")?;
                 }
+            } else if state == TaskState::Running && st.rollout.current.is_none() {
+                // RUNNING service tasks keep serving until the scheduler has replacements
+                // (start first when maximumPercent > 100).
+                self.schedule_reconcile(env, s, now);
+            } else {
+                // PENDING service tasks stop at once (and, during a deployment, the rollout
+                // replaces what it needs).
+                self.stop_task(env, t, "Container instance is draining")?;
             }
         }
         self.instance_may_be_drained(env, id)

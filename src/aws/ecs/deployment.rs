@@ -41,7 +41,8 @@ impl<'a> Ecs<'a> {
         let st = &mut self.services[s.0 as usize];
         st.throttle.start_failures = 0;
         env.observer.service_task_running(now, s);
-        if st.rollout.current.is_some() {
+        let deploying = st.rollout.current.is_some();
+        if deploying || !self.tasks_on_draining_instances(s).is_empty() {
             env.queue
                 .schedule(now + healthy_after, LANE_LIFECYCLE, Event::TaskHealthy(task));
         }

@@ -4,6 +4,7 @@
 //! launch rate.
 
 use super::*;
+use crate::aws::ecs::deployment::deployment_bounds;
 use crate::aws::ecs::fargate::RateWindow;
 use crate::scenario::{default_service_strategy, SchedulingStrategy, ServiceSpec};
 use service::Rollout;
@@ -84,15 +85,28 @@ impl<'a> Ecs<'a> {
             return self.check_steady(env, s);
         }
         let now = env.now();
-        let (desired, active) = {
+        let (desired, all) = {
             let st = &self.services[s.0 as usize];
             // A task started by AZ rebalancing runs beside the one it will replace.
             let extra = u32::from(st.rebalance.task.is_some());
             (st.desired + extra, st.unplaced.len() as u32 + st.starting + st.running)
         };
+        // RUNNING tasks on DRAINING instances keep running until their replacements are
+        // healthy; they do not count towards the desired count.
+        let draining = self.tasks_on_draining_instances(s);
+        let active = all - draining.len() as u32;
         if active > desired {
             self.stop_surplus(env, s, active - desired)?;
         }
+        // While tasks drain, replacements start within maximumPercent (ecs-semantics §7).
+        let room = if draining.is_empty() {
+            u32::MAX
+        } else {
+            let cfg = &self.services[s.0 as usize].rollout.config;
+            deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent)
+                .1
+                .saturating_sub(all)
+        };
         let next_launch_at = self.services[s.0 as usize].throttle.next_launch_at;
         if active < desired && now < next_launch_at {
             // The throttle for tasks that keep failing to start holds launches back.
@@ -100,14 +114,61 @@ impl<'a> Ecs<'a> {
                 self.schedule_reconcile(env, s, next_launch_at);
             }
         } else {
-            for _ in active..desired {
+            for _ in 0..desired.saturating_sub(active).min(room) {
                 if !self.launch_service_task(env, s)? {
                     break;
                 }
             }
         }
         self.place_unplaced(env, s)?;
+        self.stop_drained_tasks(env, s, desired, &draining)?;
         self.check_steady(env, s)
+    }
+
+    /// Service `s`'s RUNNING tasks on DRAINING instances, oldest first.
+    pub(crate) fn tasks_on_draining_instances(&self, s: ServiceId) -> Vec<TaskId> {
+        let mut v: Vec<TaskId> = self
+            .service_tasks(s)
+            .filter(|t| {
+                t.state == TaskState::Running
+                    && t.instance
+                        .is_some_and(|i| self.cluster.instances[i.index()].status == InstanceStatus::Draining)
+            })
+            .map(|t| t.id)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Stops tasks on DRAINING instances as far as minimumHealthyPercent allows: unhealthy
+    /// ones at once, healthy ones while `ceil(desired x min% / 100)` healthy tasks remain
+    /// ("RUNNING service tasks are replaced subject to min/max percent: start first if
+    /// max > 100; stop first if min < 100", ecs-semantics §7).
+    fn stop_drained_tasks(
+        &mut self,
+        env: &mut Env<'a>,
+        s: ServiceId,
+        desired: u32,
+        draining: &[TaskId],
+    ) -> Result<(), SimError> {
+        if draining.is_empty() {
+            return Ok(());
+        }
+        let now = env.now();
+        let cfg = &self.services[s.0 as usize].rollout.config;
+        let (min_healthy, _) = deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent);
+        let healthy_total = self.service_tasks(s).filter(|t| self.is_healthy(t, now)).count() as u32;
+        let mut budget = healthy_total.saturating_sub(min_healthy);
+        for &t in draining {
+            if self.is_healthy(&self.tasks[t.0 as usize], now) {
+                if budget == 0 {
+                    continue;
+                }
+                budget -= 1;
+            }
+            self.stop_task(env, t, "Container instance is draining")?;
+        }
+        Ok(())
     }
 
     /// Creates one task for the service (capacity provider strategy, per-service launch rate,
