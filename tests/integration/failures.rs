@@ -765,6 +765,64 @@ duration = "10m"
 }
 
 #[test]
+fn a_daemon_deployment_replaces_the_task_on_every_instance_and_completes() {
+    // ecs-semantics §2.8: DAEMON "Deployment defaults: max 100%, min 0%. Changing the task
+    // size starts a new deployment." With no room for a second task per instance and no
+    // healthy minimum, each instance's old task stops and the new revision starts in its
+    // place at once; the deployment completes when all are healthy: 10 s of PENDING plus the
+    // 40 s after which a task without a health check counts as healthy (§2.4).
+    let sc = scenario(
+        r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 3
+[[task_definitions]]
+family = "agent-v1"
+cpu = 128
+memory = 128
+[[task_definitions]]
+family = "agent-v2"
+cpu = 256
+memory = 256
+[[services]]
+name = "agent"
+task_definition = "agent-v1"
+scheduling_strategy = "DAEMON"
+[[deployments]]
+at = "10m"
+service = "agent"
+task_definition = "agent-v2"
+"#,
+    );
+    let (r, ev) = run_checked(&sc);
+    let at = |kind: &str, secs: u64| {
+        of(&ev, kind)
+            .into_iter()
+            .filter(|e| e.time == SimTime::from_secs(secs))
+            .count()
+    };
+    assert_eq!(at("TASK_STOPPED", 600), 3);
+    assert_eq!(at("TASK_PLACED", 600), 3);
+    let done = of(&ev, "DEPLOYMENT_COMPLETED");
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0].time, SimTime::from_secs(650));
+    assert_eq!(r.summary.deployments_completed, 1);
+    // Every instance runs exactly one daemon task at the end, of the new size.
+    assert_eq!(r.summary.tasks_running_at_end, 3);
+    let col = r
+        .metrics
+        .columns
+        .iter()
+        .position(|c| c == "cpu_reserved_units")
+        .unwrap();
+    let last = r.metrics.rows.last().unwrap()[col].render();
+    assert_eq!(last, "768", "3 x 256 CPU units of agent-v2");
+}
+
+#[test]
 fn oom_kills_tasks_whose_memory_use_exceeds_the_hard_limit() {
     // Memory use grows with load from 40 % to 150 % of the 1024 MiB reservation; the hard limit
     // is 1280 MiB (125 %), crossed above about 77 % of capacity.

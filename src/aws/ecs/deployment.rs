@@ -246,6 +246,63 @@ impl<'a> Ecs<'a> {
         Ok(true)
     }
 
+    /// One step of a DAEMON service's deployment (ecs-semantics §2.8: "Deployment defaults:
+    /// max 100%, min 0%"): with no room above one task per instance, old-revision tasks stop
+    /// as far as minimumHealthyPercent of the instances allows (unhealthy ones first), and
+    /// [`Ecs::reconcile_daemon`] then starts the new revision on each freed instance. The
+    /// deployment completes when every daemon task runs the new revision and is healthy.
+    pub(crate) fn reconcile_daemon_deployment(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
+        let now = env.now();
+        let Some(d) = &self.services[s.0 as usize].rollout.current else {
+            return Ok(());
+        };
+        let (new_def, failures, threshold, started_at) = (d.new_definition, d.failures, d.threshold, d.started_at);
+        let cfg = self.services[s.0 as usize].rollout.config.clone();
+        if cfg.circuit_breaker && failures >= threshold {
+            return self.trip_circuit_breaker(env, s, failures);
+        }
+        let mine: Vec<&Task> = self.service_tasks(s).collect();
+        let instances = mine.len() as u32;
+        let (min_healthy, _) = deployment_bounds(instances, cfg.minimum_healthy_percent, cfg.maximum_percent);
+        let healthy_total = mine.iter().filter(|t| self.is_healthy(t, now)).count() as u32;
+        let mut old: Vec<(bool, TaskId)> = mine
+            .iter()
+            .filter(|t| t.definition as usize != new_def)
+            .map(|t| (self.is_healthy(t, now), t.id))
+            .collect();
+        let all_new_healthy = mine.iter().all(|t| self.is_healthy(t, now));
+        if old.is_empty() && all_new_healthy {
+            let st = &mut self.services[s.0 as usize];
+            st.rollout.current = None;
+            st.definition = new_def;
+            st.rollout.stable_definition = new_def;
+            env.observer.deployment_completed();
+            let name = st.name.clone();
+            return self.log(
+                env,
+                "DEPLOYMENT_COMPLETED",
+                None,
+                None,
+                format!(
+                    "daemon service {name}: deployment completed after {} s",
+                    (now - started_at) / 1000
+                ),
+            );
+        }
+        old.sort_by_key(|(healthy, id)| (*healthy, *id));
+        let mut budget = healthy_total.saturating_sub(min_healthy);
+        for (healthy, id) in old {
+            if healthy {
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
+            }
+            self.stop_task(env, id, "Deployment: replaced by a task of the new task definition")?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn trip_circuit_breaker(
         &mut self,
         env: &mut Env<'a>,

@@ -79,6 +79,7 @@ impl<'a> Ecs<'a> {
         }
         self.services[s.0 as usize].reconcile_at = None;
         if self.services[s.0 as usize].daemon {
+            self.reconcile_daemon_deployment(env, s)?;
             return self.reconcile_daemon(env, s);
         }
         if self.reconcile_deployment(env, s)? {
@@ -275,10 +276,9 @@ impl<'a> Ecs<'a> {
         let mut retry = false;
         for i in 0..n {
             let inst = InstanceId(i as u32);
-            let (group, demand) = {
-                let st = &self.services[s.0 as usize];
-                (st.group, st.demand)
-            };
+            // The revision being deployed, if any, else the service's.
+            let group = self.services[s.0 as usize].group;
+            let demand = self.definition_demand[self.definition_of(TaskOwner::Service(s)) as usize];
             let ci = &self.cluster.instances[i];
             if !ci.accepts_tasks() || ci.group_count(group) > 0 {
                 continue;
