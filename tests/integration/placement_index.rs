@@ -84,3 +84,115 @@ fn fast_path_agrees_with_the_scan_on_random_histories() {
         }
     }
 }
+
+/// Issue 9's list for the fast path: histories that change instance status and agent state,
+/// add instances after the indexes are built, use capacity-provider scopes, ENI slots, static
+/// host ports, distinctInstance, instances lacking the spread attribute, and more task shapes
+/// than the index cap (4 here), so that some requests take the scan path. The fast path must
+/// always choose a member of the scan's best set (or nothing when that set is empty).
+#[test]
+fn fast_path_agrees_with_the_scan_through_status_changes_scopes_ports_and_new_instances() {
+    use ecsim::aws::ecs::model::{GroupIdx, InstanceStatus};
+    use ecsim::aws::ecs::placement::{Placer, QueryContext};
+    let mut rng = RngStreams::new(7).stream("test");
+    let zones = [Some("a"), Some("b"), Some("c"), None];
+    let mut rounds_at_the_cap = 0;
+    for round in 0..30u32 {
+        let mut c = ecsim::aws::ecs::model::Cluster::new();
+        let az = c.intern_attr("ecs.availability-zone");
+        c.track_spread_attr(az);
+        let add = |c: &mut ecsim::aws::ecs::model::Cluster, rng: &mut ecsim::engine::StreamRng| {
+            let zone = zones[rng.random_range(0..zones.len())];
+            let (cpu, mem) = (1024 * rng.random_range(1..5), 1024 * rng.random_range(1..9));
+            add_instance(c, zone, cpu, mem, rng.random_range(0..2), rng.random_range(0..3))
+        };
+        for _ in 0..rng.random_range(1..20) {
+            add(&mut c, &mut rng);
+        }
+        let spread = Strategy::Spread(SpreadField::Attribute {
+            attr: az,
+            name: "ecs.availability-zone".into(),
+        });
+        let chains: Vec<Vec<Strategy>> = vec![
+            vec![],
+            vec![Strategy::Binpack(BinpackField::Memory)],
+            vec![Strategy::Binpack(BinpackField::Cpu), spread.clone()],
+            vec![spread.clone()],
+            vec![spread.clone(), Strategy::Spread(SpreadField::InstanceId)],
+        ];
+        let distinct = vec![Constraint::DistinctInstance];
+        let mut p = Placer::new(QueryContext::default(), 4);
+        let mut placed: Vec<(
+            InstanceId,
+            TaskId,
+            ecsim::aws::ecs::model::GroupId,
+            ecsim::aws::ecs::model::TaskDemand,
+        )> = Vec::new();
+        let groups = [c.intern_group("g1"), c.intern_group("g2")];
+        for step in 0..200u32 {
+            let roll: f64 = rng.random();
+            if roll < 0.25 && !placed.is_empty() {
+                let k = rng.random_range(0..placed.len());
+                let (i, t, g, d) = placed.swap_remove(k);
+                p.release(&mut c, i, t, g, &d);
+                continue;
+            }
+            if roll < 0.32 {
+                // An instance changes status or agent state.
+                let i = rng.random_range(0..c.instances.len());
+                let inst = &mut c.instances[i];
+                match rng.random_range(0..3) {
+                    0 => inst.status = InstanceStatus::Draining,
+                    1 => inst.status = InstanceStatus::Active,
+                    _ => inst.agent_connected = !inst.agent_connected,
+                }
+                p.instance_changed(&c, InstanceId(i as u32));
+                continue;
+            }
+            if roll < 0.36 {
+                add(&mut c, &mut rng);
+                p.instances_added(&c);
+                continue;
+            }
+            // Many shapes (more than the 4 indexes), some with a host port or an ENI.
+            let mut d = demand(128 * rng.random_range(1..9), 256 * rng.random_range(1..9));
+            if rng.random_bool(0.2) {
+                d.host_ports = vec![[80, 8080][rng.random_range(0..2)]];
+            }
+            d.uses_eni = rng.random_bool(0.2);
+            let chain = &chains[rng.random_range(0..chains.len())];
+            let constraints: &[Constraint] = if rng.random_bool(0.2) { &distinct } else { &[] };
+            let scope = rng.random_bool(0.3).then(|| GroupIdx(rng.random_range(0..2)));
+            let g = groups[rng.random_range(0..2)];
+            let req = PlacementRequest {
+                demand: &d,
+                group: g,
+                constraints,
+                strategies: chain,
+                only_instance: None,
+                scope,
+            };
+            let best = p.best_set(&c, &req);
+            match p.place(&c, &req, &mut rng) {
+                None => assert!(
+                    best.is_empty(),
+                    "round {round} step {step}: fast found nothing, scan {best:?}"
+                ),
+                Some(i) => {
+                    assert!(
+                        best.contains(&i),
+                        "round {round} step {step} {chain:?} {scope:?}: fast chose {i}, best set {best:?}"
+                    );
+                    let t = TaskId(round * 1000 + step);
+                    p.reserve(&mut c, i, t, g, &d);
+                    placed.push((i, t, g, d));
+                }
+            }
+        }
+        rounds_at_the_cap += usize::from(p.index_count() == 4);
+    }
+    assert!(
+        rounds_at_the_cap > 20,
+        "most rounds ask for more shapes than the cap: {rounds_at_the_cap}"
+    );
+}

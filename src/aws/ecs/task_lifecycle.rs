@@ -95,6 +95,19 @@ impl<'a> Ecs<'a> {
                 let explain = env.report.wants_placement(&env.opts, task, env.now());
                 let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
                 let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
+                if env.opts.check_invariants_every_event {
+                    // Checked runs (tests) cross-check the indexed choice against the scan.
+                    let best = self.placer.best_set(&self.cluster, &req);
+                    let agrees = chosen.map_or(best.is_empty(), |i| best.contains(&i));
+                    if !agrees {
+                        return Err(SimError::InvariantViolated {
+                            at: env.now(),
+                            what: format!(
+                                "placement of {task}: the fast path chose {chosen:?}, the scan's best set is {best:?}"
+                            ),
+                        });
+                    }
+                }
                 if let Some(trace) = trace {
                     let e = self.placement_explanation(env.queue.now(), task, &req, trace, chosen);
                     env.report.record_placement(e);

@@ -119,3 +119,42 @@ pub fn run_checked(sc: &Scenario) -> (RunResult, Vec<LogEvent>) {
     .unwrap_or_else(|e| panic!("run failed: {e}"));
     (r, sink.0)
 }
+
+/// Adds one instance to a hand-made cluster: in `az` (`None`: without the
+/// `ecs.availability-zone` attribute), of group `group`, with `eni` awsvpc task slots.
+pub fn add_instance(c: &mut Cluster, az: Option<&'static str>, cpu: u32, mem: u32, group: u16, eni: u32) -> InstanceId {
+    let id = InstanceId(c.instances.len() as u32);
+    let az_index = match az {
+        Some("a") | None => 0,
+        Some("b") => 1,
+        _ => 2,
+    };
+    c.instances.push(Instance {
+        id,
+        group: GroupIdx(group),
+        az: AzIdx(az_index),
+        instance_type: 0,
+        status: InstanceStatus::Active,
+        agent_connected: true,
+        agent_version: "1.90.0".into(),
+        registered_at: SimTime::ZERO,
+        launched_at: SimTime::ZERO,
+        present_at_start: false,
+        terminated_at: None,
+        cpu_total: cpu,
+        memory_total_mib: mem,
+        eni_total: eni,
+        cpu_free: cpu,
+        memory_free_mib: mem,
+        eni_free: eni,
+        ports_used: vec![22, 2375, 2376, 51678, 51679],
+        attrs: Vec::new(),
+        tasks: Vec::new(),
+        group_counts: Vec::new(),
+    });
+    if let Some(a) = az {
+        c.set_attr(id, "ecs.availability-zone", a);
+    }
+    c.set_attr(id, "ecs.instance-type", "m5.xlarge");
+    id
+}

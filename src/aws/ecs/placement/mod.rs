@@ -172,6 +172,11 @@ impl Placer {
         scan_place(cluster, req, &self.ctx, rng)
     }
 
+    /// How many (task shape, chain) indexes exist; requests beyond `max_indexes` use the scan.
+    pub fn index_count(&self) -> usize {
+        self.indexes.len()
+    }
+
     /// The reference implementation: every instance, every filter, every strategy.
     pub fn place_by_scan(
         &self,
