@@ -4,6 +4,7 @@
 use super::decode::{Decoder, Fields};
 use super::node::{Node, NodeKind};
 use super::values::{duration, duration_dist, DurationDist};
+use crate::aws::application_autoscaling::target_tracking::{HIGH_RESOLUTION_PERIOD_MS, STANDARD_PERIOD_MS};
 use crate::aws::application_autoscaling::{
     AdjustmentType, Alarm, Comparison, MetricName, ScalingConfig, Schedule, ScheduledAction, StepAdjustment,
     StepPolicy, TargetTrackingPolicy,
@@ -588,6 +589,36 @@ pub fn decode_load(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
     })
 }
 
+/// A target-tracking policy's `metric_period`: "60s" (the default) or "20s", ECS's
+/// high-resolution CPU and memory metrics ("By default, Amazon ECS publishes CPUUtilization
+/// and MemoryUtilization metrics at 60-second resolution. You can configure 20-second
+/// resolution", ECS developer guide); request counts have no 20-second form.
+fn metric_period(dec: &mut Decoder, n: &Node, path: &str, metric: Option<MetricName>) -> Option<u64> {
+    let ms = duration(dec, n, path)?;
+    if ms != STANDARD_PERIOD_MS && ms != HIGH_RESOLUTION_PERIOD_MS {
+        dec.error_hint(
+            n.pos,
+            path,
+            format!("a metric period of {} s is not offered", ms as f64 / 1000.0),
+            Some("use \"60s\" or \"20s\"".into()),
+        );
+        return None;
+    }
+    if ms == HIGH_RESOLUTION_PERIOD_MS && metric == Some(MetricName::RequestCountPerTarget) {
+        dec.error_hint(
+            n.pos,
+            path,
+            "ALBRequestCountPerTarget has no 20-second resolution",
+            Some(
+                "20-second metrics exist for ECSServiceAverageCPUUtilization and ECSServiceAverageMemoryUtilization"
+                    .into(),
+            ),
+        );
+        return None;
+    }
+    Some(ms)
+}
+
 fn metric(dec: &mut Decoder, t: &mut Fields<'_>) -> Option<MetricName> {
     let p = t.path_of("metric");
     let n = t.req(dec, "metric")?;
@@ -666,6 +697,8 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                 .opt("disable_scale_in")
                 .and_then(|v| dec.boolean(v, &format!("{p}.disable_scale_in")))
                 .unwrap_or(false);
+            let period_node = pt.opt("metric_period");
+            let period = period_node.and_then(|v| metric_period(dec, v, &format!("{p}.metric_period"), m));
             pt.finish(
                 dec,
                 &[
@@ -674,8 +707,22 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                     "scale_out_cooldown",
                     "scale_in_cooldown",
                     "disable_scale_in",
+                    "metric_period",
                 ],
             );
+            let period = period.unwrap_or(STANDARD_PERIOD_MS);
+            if let Some(first) = cfg.target_tracking.first().filter(|f| f.metric_period_ms != period) {
+                dec.error_hint(
+                    period_node.map_or(item.pos, |n| n.pos),
+                    &format!("{p}.metric_period"),
+                    format!(
+                        "this policy's metric period ({} s) differs from the first policy's ({} s)",
+                        period / 1000,
+                        first.metric_period_ms / 1000
+                    ),
+                    Some("ecsim evaluates one scalable target at one period: give every target-tracking policy the same metric_period".into()),
+                );
+            }
             if let (Some(m), Some(target)) = (m, target) {
                 if cfg.target_tracking.iter().any(|x: &TargetTrackingPolicy| x.metric == m) {
                     dec.error_hint(
@@ -687,6 +734,7 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                 }
                 cfg.target_tracking.push(TargetTrackingPolicy {
                     metric: m,
+                    metric_period_ms: period,
                     target,
                     scale_out_cooldown_ms: out_cd,
                     scale_in_cooldown_ms: in_cd,
@@ -806,6 +854,14 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                 });
             }
         }
+    }
+    if cfg.evaluation_period_ms() == HIGH_RESOLUTION_PERIOD_MS && !cfg.step.is_empty() {
+        dec.error_hint(
+            t.pos,
+            &format!("{path}.step_scaling"),
+            "step scaling beside 20-second target tracking is not modelled",
+            Some("use metric_period = \"60s\" for the target-tracking policies, or remove the step policies".into()),
+        );
     }
     if let Some(n) = t.opt("scheduled_actions") {
         let p0 = format!("{path}.scheduled_actions");

@@ -4,6 +4,7 @@
 //! capacity at their times.
 
 use super::*;
+use crate::aws::application_autoscaling::target_tracking::HIGH_RESOLUTION_PERIOD_MS;
 use crate::aws::application_autoscaling::TargetView;
 
 impl Simulation<'_> {
@@ -43,6 +44,78 @@ impl Simulation<'_> {
         Ok(())
     }
 
+    /// The services whose scalable target is evaluated every 20 s.
+    pub(super) fn high_resolution_services(&self) -> Vec<ServiceId> {
+        (0..self.ecs.services.len())
+            .map(|s| ServiceId(s as u16))
+            .filter(|s| self.autoscaling.evaluation_period_ms(*s) == Some(HIGH_RESOLUTION_PERIOD_MS))
+            .collect()
+    }
+
+    /// Every 20 s: the window's high-resolution CPU and memory datapoints of the services on
+    /// 20-second metrics, then their scalable targets' evaluation.
+    pub(super) fn on_high_resolution_tick(&mut self) -> Result<(), SimError> {
+        let now = self.now();
+        let start = now.as_ms() - HIGH_RESOLUTION_PERIOD_MS;
+        for service in self.high_resolution_services() {
+            let running = self.ecs.services[service.0 as usize].running;
+            if let Some(w) = self
+                .env
+                .workload
+                .window(service.0 as usize, start, HIGH_RESOLUTION_PERIOD_MS, running)
+            {
+                let cw = &mut self.env.cloudwatch;
+                let key = |m| MetricKey::ServiceHighResolution(service, m);
+                cw.put_metric_data(key(MetricName::CpuUtilization), w.cpu_pct);
+                cw.put_metric_data(key(MetricName::MemoryUtilization), w.memory_pct);
+            }
+            self.evaluate_scaling(service)?;
+        }
+        Ok(())
+    }
+
+    /// Service auto scaling on what CloudWatch shows now: Application Auto Scaling evaluates
+    /// the service's scalable target and ECS takes the new desired count.
+    fn evaluate_scaling(&mut self, service: ServiceId) -> Result<(), SimError> {
+        let now = self.now();
+        let s = service.0 as usize;
+        let st = &self.ecs.services[s];
+        if !self.autoscaling.has_target(service) {
+            if !st.unplaced.is_empty() {
+                self.ecs.schedule_reconcile(&mut self.env, service, now);
+            }
+            return Ok(());
+        }
+        let view = TargetView {
+            now,
+            running: st.running,
+            desired: st.desired,
+            deployment_in_progress: st.rollout.current.is_some(),
+        };
+        let explaining = matches!(&self.env.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
+        let (decision, evaluation) = self
+            .autoscaling
+            .evaluate(service, &self.env.cloudwatch, &view, explaining);
+        if let Some(e) = evaluation {
+            self.env.report.explanations.scaling.push(e);
+        }
+        if let Some(d) = decision {
+            self.ecs.set_desired_count(service, d.new_desired, true);
+            self.env.observer.scaling_action(service);
+            let name = self.ecs.services[s].name.clone();
+            self.log(
+                "SERVICE_SCALING",
+                None,
+                None,
+                format!("service {name}: {}", d.explanation),
+            )?;
+            self.ecs.schedule_reconcile(&mut self.env, service, now);
+        } else if !self.ecs.services[s].unplaced.is_empty() {
+            self.ecs.schedule_reconcile(&mut self.env, service, now);
+        }
+        Ok(())
+    }
+
     pub(super) fn on_control_tick(&mut self) -> Result<(), SimError> {
         let now = self.now();
         let minute = now.as_ms() / MINUTE_MS - 1;
@@ -62,39 +135,10 @@ impl Simulation<'_> {
                     Some(m.requests_per_target),
                 );
             }
-            // 2. Service auto scaling on the visible datapoints.
-            let st = &self.ecs.services[s];
-            if !self.autoscaling.has_target(service) {
-                if !st.unplaced.is_empty() {
-                    self.ecs.schedule_reconcile(&mut self.env, service, now);
-                }
-                continue;
-            }
-            let view = TargetView {
-                now,
-                running: st.running,
-                desired: st.desired,
-                deployment_in_progress: st.rollout.current.is_some(),
-            };
-            let explaining =
-                matches!(&self.env.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
-            let (decision, evaluation) = self
-                .autoscaling
-                .evaluate(service, &self.env.cloudwatch, &view, explaining);
-            if let Some(e) = evaluation {
-                self.env.report.explanations.scaling.push(e);
-            }
-            if let Some(d) = decision {
-                self.ecs.set_desired_count(service, d.new_desired, true);
-                self.env.observer.scaling_action(service);
-                let name = self.ecs.services[s].name.clone();
-                self.log(
-                    "SERVICE_SCALING",
-                    None,
-                    None,
-                    format!("service {name}: {}", d.explanation),
-                )?;
-                self.ecs.schedule_reconcile(&mut self.env, service, now);
+            // 2. Service auto scaling on the visible datapoints (every 20 s instead for a
+            // target on 20-second metrics).
+            if self.autoscaling.evaluation_period_ms(service) == Some(MINUTE_MS) {
+                self.evaluate_scaling(service)?;
             } else if !self.ecs.services[s].unplaced.is_empty() {
                 self.ecs.schedule_reconcile(&mut self.env, service, now);
             }

@@ -10,7 +10,7 @@
 //! 2. lifecycle progress (`TaskProvisioned`, `TaskStarted`, `TaskHealthy`,
 //!    `InstanceRegistered`);
 //! 3. arrivals (`JobArrival`, `RetryWaiting`): new RunTask submissions and retries;
-//! 4. scaling (`ScheduledAction`, `DeploymentStart`, `ControlTick`): the minute's metrics,
+//! 4. scaling (`ScheduledAction`, `DeploymentStart`, `ControlTick`, `HighResolutionTick`): the minute's metrics,
 //!    alarms and scaling decisions, so the scheduler acts on a new desired count at the same
 //!    instant;
 //! 5. `ServiceReconcile`: the service scheduler;
@@ -51,6 +51,7 @@ pub(crate) const LANE_METRICS: Lane = 5;
 
 /// One minute: the period of CloudWatch datapoints and of the control tick.
 pub(crate) const MINUTE_MS: u64 = 60_000;
+use crate::aws::application_autoscaling::target_tracking::HIGH_RESOLUTION_PERIOD_MS;
 
 /// The model's events.
 #[derive(Clone, Debug)]
@@ -80,6 +81,9 @@ pub(crate) enum Event {
     TaskHealthy(TaskId),
     /// Once a minute: load, CloudWatch datapoints, service auto scaling, cluster auto scaling.
     ControlTick,
+    /// Every 20 s, for services whose target tracking uses 20-second metrics: their
+    /// high-resolution datapoints and the evaluation of their scalable target.
+    HighResolutionTick,
     /// Retry waiting tasks (a Fargate launch token is due).
     RetryWaiting,
     MetricsSample,
@@ -211,6 +215,13 @@ impl<'a> Simulation<'a> {
                 .queue
                 .schedule(SimTime(MINUTE_MS), LANE_SCALING, Event::ControlTick);
         }
+        if !sim.high_resolution_services().is_empty() {
+            sim.env.queue.schedule(
+                SimTime(HIGH_RESOLUTION_PERIOD_MS),
+                LANE_SCALING,
+                Event::HighResolutionTick,
+            );
+        }
         sim
     }
 
@@ -311,6 +322,14 @@ impl<'a> Simulation<'a> {
                 let next = self.now() + MINUTE_MS;
                 if next.as_ms() <= self.sc.duration_ms {
                     self.env.queue.schedule(next, LANE_SCALING, Event::ControlTick);
+                }
+                Ok(())
+            }
+            Event::HighResolutionTick => {
+                self.on_high_resolution_tick()?;
+                let next = self.now() + HIGH_RESOLUTION_PERIOD_MS;
+                if next.as_ms() <= self.sc.duration_ms {
+                    self.env.queue.schedule(next, LANE_SCALING, Event::HighResolutionTick);
                 }
                 Ok(())
             }

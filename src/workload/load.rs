@@ -36,20 +36,27 @@ pub enum RateCurve {
 impl RateCurve {
     /// Requests arriving in the minute `[minute*60s, (minute+1)*60s)`.
     pub fn requests_in_minute(&self, minute: u64) -> f64 {
+        self.requests_in_window(minute * 60_000, 60_000)
+    }
+
+    /// Requests in `[start_ms, start_ms + len_ms)`, a window inside one minute: a per-minute
+    /// count spread evenly over its minute; an analytic curve's rate at the window's middle,
+    /// times its length.
+    pub fn requests_in_window(&self, start_ms: u64, len_ms: u64) -> f64 {
         match self {
             RateCurve::PerMinute { counts, repeat } => {
                 if counts.is_empty() {
                     return 0.0;
                 }
+                let minute = start_ms / 60_000;
                 let i = if *repeat {
                     (minute as usize) % counts.len()
                 } else {
                     minute as usize
                 };
-                counts.get(i).copied().unwrap_or(0.0)
+                counts.get(i).copied().unwrap_or(0.0) * (len_ms as f64 / 60_000.0)
             }
-            // Analytic curves: the rate at the middle of the minute, times 60 s.
-            _ => self.rate_at_ms(minute * 60_000 + 30_000) * 60.0,
+            _ => self.rate_at_ms(start_ms + len_ms / 2) * (len_ms as f64 / 1000.0),
         }
     }
 
@@ -104,7 +111,7 @@ pub struct LoadModel {
     pub memory_at_capacity_pct: f64,
 }
 
-/// One minute of a service under load.
+/// One minute (or a shorter window) of a service under load.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MinuteLoad {
     pub requests: f64,
@@ -121,9 +128,14 @@ impl LoadModel {
     /// Spreads the minute's requests evenly over `running` tasks. Task-level CPU caps each
     /// task at 100 %; what exceeds the tasks' capacity is not served.
     pub fn minute(&self, minute: u64, running: u32) -> MinuteLoad {
-        let requests = self.curve.requests_in_minute(minute).max(0.0);
+        self.window(minute * 60_000, 60_000, running)
+    }
+
+    /// The same for the window `[start_ms, start_ms + len_ms)` (20-second metrics).
+    pub fn window(&self, start_ms: u64, len_ms: u64, running: u32) -> MinuteLoad {
+        let requests = self.curve.requests_in_window(start_ms, len_ms).max(0.0);
         let n = f64::from(running);
-        let capacity = n * self.task_capacity_rps * 60.0;
+        let capacity = n * self.task_capacity_rps * (len_ms as f64 / 1000.0);
         let served = requests.min(capacity);
         let (cpu, mem) = if running == 0 {
             (None, None)

@@ -75,6 +75,12 @@ impl<'a> Workload<'a> {
         Some(m)
     }
 
+    /// The 20-second window ending now of service `s`'s load, for high-resolution metrics
+    /// (`None` without a load curve); the minute's figures still come from [`Workload::minute`].
+    pub fn window(&self, s: usize, start_ms: u64, len_ms: u64, running: u32) -> Option<MinuteLoad> {
+        Some(self.services[s].load.as_ref()?.window(start_ms, len_ms, running))
+    }
+
     /// The latest minute of service `s`'s load.
     pub fn last_minute(&self, s: usize) -> Option<MinuteLoad> {
         self.services[s].last_minute

@@ -114,6 +114,7 @@ fn percent_rounding_adjustment_types_and_min_magnitude() {
 fn tt(metric: MetricName, target: f64, disable_scale_in: bool) -> TargetTrackingPolicy {
     TargetTrackingPolicy {
         metric,
+        metric_period_ms: 60_000,
         target,
         scale_out_cooldown_ms: 300_000,
         scale_in_cooldown_ms: 300_000,
@@ -903,4 +904,62 @@ launch_type = "EC2"
             .all(|e| !e.detail.contains("daemon")),
         "the daemon always found room"
     );
+}
+
+#[test]
+fn twenty_second_metrics_scale_out_in_eighty_seconds_instead_of_four_minutes() {
+    // ECS developer guide, faster auto scaling with high-resolution metrics: "By default,
+    // Amazon ECS publishes CPUUtilization and MemoryUtilization metrics at 60-second
+    // resolution. You can configure 20-second resolution to drive faster service auto
+    // scaling." ecs-semantics §6.2: scale-out on 3 of 3 datapoints above the target, seen
+    // after the metric delay (1 period, I). Load steps from 100 to 400 rps at 20 minutes:
+    // with 60-second datapoints the third one above the target closes at 23:00 and is seen
+    // at 24:00 (4 minutes); with 20-second datapoints at 21:00 and 21:20 (80 s).
+    let text = |period: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "40m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.4xlarge"
+count = 2
+[[task_definitions]]
+family = "w"
+cpu = 512
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 2
+load = {{ requests = {{ type = "steps", steps = [{{ at = "0s", rps = 100 }}, {{ at = "20m", rps = 400 }}] }}, task_capacity_rps = 100, cpu_idle_pct = 0 }}
+[services.auto_scaling]
+min_capacity = 2
+max_capacity = 20
+target_tracking = [{{ metric = "ECSServiceAverageCPUUtilization", target = 50, metric_period = "{period}" }}]
+"#
+        )
+    };
+    let first_scale_out = |period: &str| {
+        let (_, ev) = run_checked(&scenario(&text(period)));
+        let s = events_of(&ev, "SERVICE_SCALING");
+        assert!(s[0].detail.contains("scale out"), "{}", s[0].detail);
+        s[0].time
+    };
+    assert_eq!(first_scale_out("60s"), SimTime::from_secs(24 * 60));
+    assert_eq!(first_scale_out("20s"), SimTime::from_secs(20 * 60 + 80));
+    // Request counts have no 20-second form, and one target keeps one period.
+    let e = errors(
+        "t.toml",
+        &text("20s").replace("ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"),
+    );
+    assert!(
+        e.contains("ALBRequestCountPerTarget has no 20-second resolution"),
+        "{e}"
+    );
+    let mixed = text("20s").replace(
+        "metric_period = \"20s\" }]",
+        "metric_period = \"20s\" }, { metric = \"ECSServiceAverageMemoryUtilization\", target = 50 }]",
+    );
+    assert!(errors("t.toml", &mixed).contains("differs from the first policy's (20 s)"));
 }

@@ -68,6 +68,11 @@ impl ApplicationAutoScaling {
         self.target(s).is_some()
     }
 
+    /// How often the service's target is evaluated (`None` without a target).
+    pub fn evaluation_period_ms(&self, s: ServiceId) -> Option<u64> {
+        self.target(s).map(|t| t.config.evaluation_period_ms())
+    }
+
     /// Registering a scalable target clamps the desired count into [min, max].
     pub fn clamp_at_registration(&self, s: ServiceId, desired: u32) -> u32 {
         match self.target(s) {
@@ -120,7 +125,11 @@ impl ApplicationAutoScaling {
         let cfg = &t.config;
         let mut datapoints: Vec<Vec<Option<f64>>> = Vec::new();
         for p in &cfg.target_tracking {
-            let key = MetricKey::Service(s, p.metric);
+            let key = if p.metric_period_ms == target_tracking::HIGH_RESOLUTION_PERIOD_MS {
+                MetricKey::ServiceHighResolution(s, p.metric)
+            } else {
+                MetricKey::Service(s, p.metric)
+            };
             datapoints.push(
                 cloudwatch
                     .visible_datapoints(key, target_tracking::SCALE_IN_DATAPOINTS as usize)
@@ -165,6 +174,7 @@ mod tests {
             max_capacity: 100,
             target_tracking: vec![TargetTrackingPolicy {
                 metric: MetricName::CpuUtilization,
+                metric_period_ms: 60_000,
                 target,
                 scale_out_cooldown_ms: 300_000,
                 scale_in_cooldown_ms,
@@ -247,6 +257,7 @@ mod tests {
         let mut cfg = target_tracking(50.0, 0);
         cfg.target_tracking.push(TargetTrackingPolicy {
             metric: MetricName::MemoryUtilization,
+            metric_period_ms: 60_000,
             target: 50.0,
             scale_out_cooldown_ms: 300_000,
             scale_in_cooldown_ms: 0,

@@ -25,6 +25,19 @@ pub struct ScalingConfig {
     pub scheduled: Vec<ScheduledAction>,
 }
 
+impl ScalingConfig {
+    /// How often the target's dynamic policies are evaluated: every 20 s when its
+    /// target-tracking policies use 20-second metrics (validation keeps a target's policies
+    /// on one period), otherwise every minute.
+    pub fn evaluation_period_ms(&self) -> u64 {
+        self.target_tracking
+            .iter()
+            .map(|p| p.metric_period_ms)
+            .min()
+            .unwrap_or(super::target_tracking::STANDARD_PERIOD_MS)
+    }
+}
+
 /// Mutable state of one scalable target.
 #[derive(Clone, Debug, Default)]
 pub struct ScalingState {

@@ -9,12 +9,21 @@ pub use crate::aws::cloudwatch::MetricName;
 pub const SCALE_OUT_DATAPOINTS: u32 = 3;
 /// Datapoints the scale-in alarm needs (15 of 15).
 pub const SCALE_IN_DATAPOINTS: u32 = 15;
+/// The period of ECS's high-resolution service metrics ("You can configure 20-second
+/// resolution to drive faster service auto scaling", ECS developer guide).
+pub const HIGH_RESOLUTION_PERIOD_MS: u64 = 20_000;
+/// The standard period of ECS service metrics.
+pub const STANDARD_PERIOD_MS: u64 = 60_000;
 /// The scale-in alarm's threshold as a fraction of the target.
 pub const SCALE_IN_THRESHOLD_FRACTION: f64 = 0.9;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetTrackingPolicy {
     pub metric: MetricName,
+    /// The metric's period: 60 s, or 20 s for ECS's high-resolution CPU and memory metrics
+    /// (`ECSServiceAverageCPUUtilizationHighResolution`, ...). The alarms count datapoints of
+    /// this period (3 of 3 out, 15 of 15 in, I for 20 s).
+    pub metric_period_ms: u64,
     pub target: f64,
     pub scale_out_cooldown_ms: u64,
     pub scale_in_cooldown_ms: u64,

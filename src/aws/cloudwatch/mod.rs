@@ -1,5 +1,5 @@
-//! Amazon CloudWatch: metric series (one datapoint per minute, visible after a publication
-//! delay) and alarms over them (N of M datapoints, missing data). Other components put
+//! Amazon CloudWatch: metric series (one datapoint per period, a minute or 20 s, visible after
+//! a publication delay) and alarms over them (N of M datapoints, missing data). Other components put
 //! datapoints in and read what is visible; nothing here knows about tasks or instances.
 
 pub mod alarm;
@@ -23,6 +23,9 @@ pub enum MetricKey {
     /// A service metric (`AWS/ECS` CPU and memory utilisation, `AWS/ApplicationELB` requests
     /// per target), dimension `ServiceName`.
     Service(ServiceId, MetricName),
+    /// The same service metric at 20-second resolution (ECS's high-resolution CPU and memory
+    /// utilisation): one datapoint per 20 s.
+    ServiceHighResolution(ServiceId, MetricName),
     /// `AWS/ECS/ManagedScaling` CapacityProviderReservation, dimension the capacity provider
     /// (its index in the scenario).
     CapacityProviderReservation(u16),
@@ -50,7 +53,9 @@ impl CloudWatch {
 
     fn delay_of(&self, key: MetricKey) -> usize {
         match key {
-            MetricKey::Service(..) => self.service_delay_minutes,
+            // A high-resolution series is visible after as many of its (20-second) periods
+            // as a one-minute series is after minutes (I: AWS publishes no delay).
+            MetricKey::Service(..) | MetricKey::ServiceHighResolution(..) => self.service_delay_minutes,
             MetricKey::CapacityProviderReservation(_) => CPR_PUBLICATION_DELAY_MINUTES,
         }
     }
