@@ -286,10 +286,24 @@ fn embed_font(svg: &str, font_url: &str) -> String {
 pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
     register_font();
     let t = Table::read(&dir.join("metrics.csv"))?;
-    let title = format!(
-        "ecsim run: {}",
-        dir.file_name().and_then(|n| n.to_str()).unwrap_or("run")
-    );
+    // The title names the scenario and seed from the run's summary, so the picture does not
+    // depend on where the run was written.
+    let title = std::fs::read_to_string(dir.join("summary.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| {
+            Some(format!(
+                "ecsim run: {} (seed {})",
+                v["scenario"].as_str()?,
+                v["seed"].as_u64()?
+            ))
+        })
+        .unwrap_or_else(|| {
+            format!(
+                "ecsim run: {}",
+                dir.file_name().and_then(|n| n.to_str()).unwrap_or("run")
+            )
+        });
     render(
         &dir.join("dashboard"),
         (1200, 1500),

@@ -331,6 +331,13 @@ fn plots_render_valid_non_trivial_identical_files() {
     // Drawing again gives the same bytes (the font is bundled).
     ecsim::report::dashboard(dir.path()).unwrap();
     assert!(std::fs::read(dir.path().join("dashboard.png")).unwrap() == png);
+    // The same run written to another directory draws the same picture (the title comes
+    // from the summary, not the directory's name).
+    let elsewhere = dir.path().join("another-name");
+    ecsim::runner::run_to_dir(&sc, &elsewhere, ecsim::sim::RunOptions::default()).unwrap();
+    ecsim::report::dashboard(&elsewhere).unwrap();
+    assert!(std::fs::read(elsewhere.join("dashboard.png")).unwrap() == png);
+    assert!(std::fs::read_to_string(elsewhere.join("dashboard.svg")).unwrap() == svg);
     // Sweep charts: each varying figure against each axis, and the Pareto chart.
     let sweep = tempfile::tempdir().unwrap();
     run_sweep(&doc(), sweep.path(), None, None, false).unwrap();
