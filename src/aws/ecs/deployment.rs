@@ -190,29 +190,13 @@ impl<'a> Ecs<'a> {
             .filter(|t| t.definition as usize == new_def && self.is_healthy(t, now))
             .count() as u32;
         let healthy_total = mine.iter().filter(|t| self.is_healthy(t, now)).count() as u32;
-        let mut old: Vec<(bool, TaskId)> = mine
+        let old: Vec<(bool, TaskId)> = mine
             .iter()
             .filter(|t| t.definition as usize != new_def)
             .map(|t| (self.is_healthy(t, now), t.id))
             .collect();
         if old.is_empty() && new_healthy >= desired {
-            let st = &mut self.services[s.0 as usize];
-            st.rollout.current = None;
-            st.definition = new_def;
-            st.rollout.stable_definition = new_def;
-            env.observer.deployment_completed();
-            let name = st.name.clone();
-            self.log(
-                env,
-                "DEPLOYMENT_COMPLETED",
-                None,
-                None,
-                format!(
-                    "service {name}: deployment completed after {} s",
-                    (now - started_at) / 1000
-                ),
-            )?;
-            self.schedule_reconcile(env, s, now);
+            self.complete_deployment(env, s, new_def, started_at)?;
             return Ok(true);
         }
         // Start new tasks within maximumPercent (and the throttle).
@@ -227,21 +211,12 @@ impl<'a> Ecs<'a> {
             let at = self.services[s.0 as usize].throttle.next_launch_at;
             self.schedule_reconcile(env, s, at);
         }
-        // Stop old tasks while keeping minimumHealthyPercent: unhealthy old tasks first.
-        old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(*id)));
-        let mut budget = healthy_total.saturating_sub(min_healthy);
-        for (healthy, id) in old {
-            if healthy {
-                if budget == 0 {
-                    break;
-                }
-                budget -= 1;
-            } else if self.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && min_healthy >= desired {
-                // With no headroom at all, the deployment cannot progress (min = max = 100).
-                break;
-            }
-            self.stop_task(env, id, "Deployment: replaced by a task of the new task definition")?;
-        }
+        self.stop_old_tasks(
+            env,
+            old,
+            healthy_total.saturating_sub(min_healthy),
+            min_healthy >= desired,
+        )?;
         self.place_unplaced(env, s)?;
         Ok(true)
     }
@@ -265,38 +240,68 @@ impl<'a> Ecs<'a> {
         let instances = mine.len() as u32;
         let (min_healthy, _) = deployment_bounds(instances, cfg.minimum_healthy_percent, cfg.maximum_percent);
         let healthy_total = mine.iter().filter(|t| self.is_healthy(t, now)).count() as u32;
-        let mut old: Vec<(bool, TaskId)> = mine
+        let old: Vec<(bool, TaskId)> = mine
             .iter()
             .filter(|t| t.definition as usize != new_def)
             .map(|t| (self.is_healthy(t, now), t.id))
             .collect();
         let all_new_healthy = mine.iter().all(|t| self.is_healthy(t, now));
         if old.is_empty() && all_new_healthy {
-            let st = &mut self.services[s.0 as usize];
-            st.rollout.current = None;
-            st.definition = new_def;
-            st.rollout.stable_definition = new_def;
-            env.observer.deployment_completed();
-            let name = st.name.clone();
-            return self.log(
-                env,
-                "DEPLOYMENT_COMPLETED",
-                None,
-                None,
-                format!(
-                    "daemon service {name}: deployment completed after {} s",
-                    (now - started_at) / 1000
-                ),
-            );
+            return self.complete_deployment(env, s, new_def, started_at);
         }
-        old.sort_by_key(|(healthy, id)| (*healthy, *id));
-        let mut budget = healthy_total.saturating_sub(min_healthy);
+        let budget = healthy_total.saturating_sub(min_healthy);
+        self.stop_old_tasks(env, old, budget, min_healthy >= instances)
+    }
+
+    /// The deployment of `new_def` is done: it becomes the service's stable revision.
+    fn complete_deployment(
+        &mut self,
+        env: &mut Env<'a>,
+        s: ServiceId,
+        new_def: usize,
+        started_at: SimTime,
+    ) -> Result<(), SimError> {
+        let now = env.now();
+        let st = &mut self.services[s.0 as usize];
+        st.rollout.current = None;
+        st.definition = new_def;
+        st.rollout.stable_definition = new_def;
+        env.observer.deployment_completed();
+        let name = st.name.clone();
+        self.log(
+            env,
+            "DEPLOYMENT_COMPLETED",
+            None,
+            None,
+            format!(
+                "service {name}: deployment completed after {} s",
+                (now - started_at) / 1000
+            ),
+        )?;
+        self.schedule_reconcile(env, s, now);
+        Ok(())
+    }
+
+    /// Stops old-revision tasks (`(healthy, id)`) while keeping minimumHealthyPercent:
+    /// unhealthy ones first, then up to `budget` healthy ones. With `no_headroom` (the
+    /// minimum is the whole service, min = max = 100 %) a RUNNING task is never stopped.
+    fn stop_old_tasks(
+        &mut self,
+        env: &mut Env<'a>,
+        mut old: Vec<(bool, TaskId)>,
+        mut budget: u32,
+        no_headroom: bool,
+    ) -> Result<(), SimError> {
+        old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(*id)));
         for (healthy, id) in old {
             if healthy {
                 if budget == 0 {
                     break;
                 }
                 budget -= 1;
+            } else if self.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && no_headroom {
+                // With no headroom at all, the deployment cannot progress (min = max = 100).
+                break;
             }
             self.stop_task(env, id, "Deployment: replaced by a task of the new task definition")?;
         }

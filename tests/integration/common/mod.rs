@@ -31,7 +31,7 @@ pub fn spec(az: &'static str, cpu: u32, mem: u32) -> Spec {
 pub fn cluster(specs: &[Spec]) -> Cluster {
     let mut c = Cluster::new();
     let mut azs: Vec<&str> = Vec::new();
-    for (k, s) in specs.iter().enumerate() {
+    for s in specs {
         let az = match azs.iter().position(|a| *a == s.az) {
             Some(p) => p,
             None => {
@@ -39,31 +39,8 @@ pub fn cluster(specs: &[Spec]) -> Cluster {
                 azs.len() - 1
             }
         };
-        let id = InstanceId(k as u32);
-        c.instances.push(Instance {
-            id,
-            group: GroupIdx(0),
-            az: AzIdx(az as u16),
-            instance_type: 0,
-            status: InstanceStatus::Active,
-            agent_connected: true,
-            agent_version: "1.90.0".into(),
-            registered_at: SimTime::ZERO,
-            launched_at: SimTime::ZERO,
-            present_at_start: false,
-            terminated_at: None,
-            cpu_total: s.cpu,
-            memory_total_mib: s.mem,
-            eni_total: 2,
-            cpu_free: s.cpu,
-            memory_free_mib: s.mem,
-            eni_free: 2,
-            ports_used: vec![22, 2375, 2376, 51678, 51679],
-            attrs: Vec::new(),
-            tasks: Vec::new(),
-            group_counts: Vec::new(),
-        });
-        c.set_attr(id, "ecs.availability-zone", s.az);
+        let id = add_instance(&mut c, Some(s.az), s.cpu, s.mem, 0, 2);
+        c.instances[id.index()].az = AzIdx(az as u16);
         c.set_attr(id, "ecs.instance-type", s.instance_type);
     }
     c
