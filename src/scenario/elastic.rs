@@ -68,6 +68,9 @@ pub struct ElasticSettings {
     pub fargate_per_second: f64,
     /// Tasks a service may launch per minute (500).
     pub service_launch_rate_per_minute: u32,
+    /// Managed scaling removes at most `max(1, N / this)` instances per alarm minute (I: the
+    /// 2023 guide's "less than 50% each minute"; 2 by default).
+    pub managed_scale_in_pace_divisor: u32,
     pub fargate_pending: DurationDist,
     /// How long managed draining may hold an instance before termination (I).
     pub managed_draining_timeout_ms: u64,
@@ -86,6 +89,7 @@ impl Default for ElasticSettings {
             fargate_burst: 100.0,
             fargate_per_second: 20.0,
             service_launch_rate_per_minute: 500,
+            managed_scale_in_pace_divisor: crate::aws::ecs::capacity_provider::SCALE_IN_PACE_DIVISOR,
             fargate_pending: DurationDist::LogNormal {
                 median_ms: 30_000.0,
                 sigma: 0.3,
@@ -1059,7 +1063,19 @@ pub fn decode_settings(
                     s.service_launch_rate_per_minute = r as u32;
                 }
             }
-            t.finish(dec, &["metric_delay", "service_launch_rate_per_minute"]);
+            if let Some(v) = t.opt("managed_scale_in_pace_divisor") {
+                if let Some(r) = dec.int(v, "autoscaling.managed_scale_in_pace_divisor", 1, 1000) {
+                    s.managed_scale_in_pace_divisor = r as u32;
+                }
+            }
+            t.finish(
+                dec,
+                &[
+                    "metric_delay",
+                    "service_launch_rate_per_minute",
+                    "managed_scale_in_pace_divisor",
+                ],
+            );
         }
     }
 }

@@ -335,3 +335,20 @@ fn an_attribute_no_instance_has_is_a_warning_with_a_suggestion() {
     assert!(w[1].contains("`tier`"), "{w:?}");
     assert!(scenario(BASE).warnings.is_empty());
 }
+
+#[test]
+fn the_managed_scale_in_pace_is_a_parameter() {
+    // ecs-semantics §3.4 marks the pace "less than 50% each minute" as ambiguous (I): the
+    // default divisor is 2, and a scenario may set it (1000: one instance a minute, as
+    // observed in RM#1150).
+    assert_eq!(scenario(BASE).elastic.managed_scale_in_pace_divisor, 2);
+    let sc = scenario(&format!(
+        "{BASE}\n[autoscaling]\nmanaged_scale_in_pace_divisor = 1000\n"
+    ));
+    assert_eq!(sc.elastic.managed_scale_in_pace_divisor, 1000);
+    let e = errors(
+        "t.toml",
+        &format!("{BASE}\n[autoscaling]\nmanaged_scale_in_pace_divisor = 0\n"),
+    );
+    assert!(e.contains("autoscaling.managed_scale_in_pace_divisor"), "{e}");
+}

@@ -157,17 +157,18 @@ pub fn capacity_provider_reservation(ms: &ManagedScaling, inp: &CprInputs) -> Re
     }
 }
 
-/// The desired capacity on scale-in, one minute's step: towards `ceil(M x 100 / T)`,
-/// removing at most `max(1, floor(N / 2))` instances per minute (I).
-/// Managed scaling's scale-in pace: at most `1 / SCALE_IN_PACE_DIVISOR` of the group (and at
-/// least one instance) per alarm minute. ecs-semantics §3.4: the ASG sets the desired
+/// Managed scaling's default scale-in pace: at most `1 / SCALE_IN_PACE_DIVISOR` of the group
+/// (and at least one instance) per alarm minute. ecs-semantics §3.4: the ASG sets the desired
 /// capacity "greater than one instance and less than 50% each minute" (D 2023, ambiguous);
-/// the model `max(1, min(E, floor(0.5 x N)))` is inferred (I).
+/// the model `max(1, min(E, floor(0.5 x N)))` is inferred (I), so it is the default of the
+/// scenario parameter `autoscaling.managed_scale_in_pace_divisor`.
 pub const SCALE_IN_PACE_DIVISOR: u32 = 2;
 
-pub fn scale_in_desired(instances: u32, m: u32, target: u32) -> u32 {
+/// The desired capacity on scale-in, one minute's step: towards `ceil(M x 100 / T)`,
+/// removing at most `max(1, floor(N / pace_divisor))` instances per minute (I).
+pub fn scale_in_desired(instances: u32, m: u32, target: u32, pace_divisor: u32) -> u32 {
     let goal = u32::try_from((u64::from(m) * 100).div_ceil(u64::from(target.max(1)))).unwrap_or(u32::MAX);
-    let floor = instances.saturating_sub((instances / SCALE_IN_PACE_DIVISOR).max(1));
+    let floor = instances.saturating_sub((instances / pace_divisor.max(1)).max(1));
     goal.max(floor)
 }
 
@@ -373,10 +374,13 @@ mod tests {
 
     #[test]
     fn scale_in_is_paced() {
-        assert_eq!(scale_in_desired(10, 7, 100), 7);
-        assert_eq!(scale_in_desired(10, 2, 100), 5, "at most half per minute");
-        assert_eq!(scale_in_desired(1, 0, 100), 0);
-        assert_eq!(scale_in_desired(10, 9, 90), 10, "T=90 keeps an idle instance");
+        assert_eq!(scale_in_desired(10, 7, 100, 2), 7);
+        assert_eq!(scale_in_desired(10, 2, 100, 2), 5, "at most half per minute");
+        assert_eq!(scale_in_desired(1, 0, 100, 2), 0);
+        assert_eq!(scale_in_desired(10, 9, 90, 2), 10, "T=90 keeps an idle instance");
+        // The observed pace of one instance per alarm minute (ecs-semantics §3.4, O RM#1150)
+        // is a divisor at least as large as the group.
+        assert_eq!(scale_in_desired(10, 2, 100, 1000), 9);
     }
 
     fn task(cpu: u32, mem: u32, eni: bool) -> WaitingTask<'static> {

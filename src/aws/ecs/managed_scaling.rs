@@ -191,7 +191,10 @@ impl<'a> Ecs<'a> {
         if !env.cloudwatch.in_alarm(cpr_key, &ms.low_alarm()) {
             return Ok(());
         }
-        let want = env.ec2.clamp_to_size(g, scale_in_desired(n, m, target));
+        let want = env.ec2.clamp_to_size(
+            g,
+            scale_in_desired(n, m, target, self.sc.elastic.managed_scale_in_pace_divisor),
+        );
         if want >= n {
             return Ok(());
         }
