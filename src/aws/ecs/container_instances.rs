@@ -135,6 +135,9 @@ impl<'a> Ecs<'a> {
             self.cpu_registered -= u64::from(i.cpu_total);
             self.mem_registered -= u64::from(i.memory_total_mib);
         }
+        if i.status == InstanceStatus::Draining {
+            self.draining_instances -= 1;
+        }
         i.status = InstanceStatus::Inactive;
         i.terminated_at = Some(now);
         let ran = now - i.launched_at;
@@ -154,6 +157,7 @@ impl<'a> Ecs<'a> {
             return Ok(());
         }
         i.status = InstanceStatus::Draining;
+        self.draining_instances += 1;
         self.terminate_when_drained[id.index()] = terminate;
         self.placer.instance_changed(&self.cluster, id);
         let why = if terminate {
@@ -243,6 +247,7 @@ impl<'a> Ecs<'a> {
         let i = &mut self.cluster.instances[id.index()];
         if i.status == InstanceStatus::Draining && !self.terminate_when_drained[id.index()] {
             i.status = InstanceStatus::Active;
+            self.draining_instances -= 1;
             self.placer.instance_changed(&self.cluster, id);
         }
     }

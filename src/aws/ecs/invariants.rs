@@ -172,6 +172,18 @@ impl Ecs<'_> {
                 return Err(format!("{} has tasks before it registered", i.id));
             }
         }
+        let draining = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| i.status == crate::aws::ecs::model::InstanceStatus::Draining)
+            .count() as u32;
+        if draining != self.draining_instances {
+            return Err(format!(
+                "{} instances counted as DRAINING, {draining} found",
+                self.draining_instances
+            ));
+        }
         let live = |i: &&crate::aws::ecs::model::Instance| {
             matches!(
                 i.status,

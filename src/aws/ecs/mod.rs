@@ -102,6 +102,8 @@ pub(crate) struct Ecs<'a> {
     /// Per instance: a drain that ends in termination (managed draining, Spot) rather than a
     /// manual drain that waits for reactivation.
     pub(crate) terminate_when_drained: Vec<bool>,
+    /// How many instances are DRAINING (so the scheduler looks for draining tasks only then).
+    pub(crate) draining_instances: u32,
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
     pub(crate) forced_az: Option<AzIdx>,
     pub(crate) fargate: FargateCapacity,
@@ -135,6 +137,7 @@ impl<'a> Ecs<'a> {
             rng_placement: streams.stream("placement"),
             rng_lifecycle: streams.stream("lifecycle"),
             terminate_when_drained: Vec::new(),
+            draining_instances: 0,
             forced_az: None,
             fargate: FargateCapacity {
                 buckets: [

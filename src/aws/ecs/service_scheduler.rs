@@ -128,6 +128,9 @@ impl<'a> Ecs<'a> {
 
     /// Service `s`'s RUNNING tasks on DRAINING instances, oldest first.
     pub(crate) fn tasks_on_draining_instances(&self, s: ServiceId) -> Vec<TaskId> {
+        if self.draining_instances == 0 {
+            return Vec::new();
+        }
         let mut v: Vec<TaskId> = self
             .service_tasks(s)
             .filter(|t| {
