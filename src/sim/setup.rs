@@ -75,6 +75,8 @@ impl Simulation<'_> {
             || (0..self.ecs.services.len()).any(|s| self.autoscaling.has_target(ServiceId(s as u16)))
             || self.ecs.providers.iter().any(|a| a.managed.is_some())
             || self.ecs.services.iter().any(|s| !s.unplaced.is_empty())
+            // AZ rebalancing watches steady services every minute (ecs-semantics §2.7).
+            || self.ecs.services.iter().any(|s| s.rollout.config.az_rebalancing)
     }
 
     pub(super) fn has_stochastic_faults(&self) -> bool {

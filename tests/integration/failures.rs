@@ -88,7 +88,6 @@ name = "w"
 task_definition = "w"
 desired_count = 4
 placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availability-zone in [us-east-1a, us-east-1b]" }]
-load = { requests = { type = "constant", rps = 100 }, task_capacity_rps = 50 }
 "#,
     );
     assert!(
