@@ -17,7 +17,7 @@ impl Simulation<'_> {
             return Ok(());
         };
         let new = outcome.new_desired;
-        self.ecs.set_desired_count(s, new, false);
+        self.ecs.set_desired_count(s, new);
         let schedule = &self.autoscaling.scheduled_actions(s)[k as usize].schedule;
         if let Some(t) = schedule.next_after(Some(now.as_ms()), self.sc.start_epoch_ms) {
             self.env.queue.schedule(
@@ -100,7 +100,7 @@ impl Simulation<'_> {
             self.env.report.explanations.scaling.push(e);
         }
         if let Some(d) = decision {
-            self.ecs.set_desired_count(service, d.new_desired, true);
+            self.ecs.set_desired_count(service, d.new_desired);
             self.env.observer.scaling_action(service);
             let name = self.ecs.services[s].name.clone();
             self.log(

@@ -14,7 +14,7 @@ impl Simulation<'_> {
             let desired = self
                 .autoscaling
                 .clamp_at_registration(id, self.ecs.services[id.0 as usize].desired);
-            self.ecs.set_desired_count(id, desired, false);
+            self.ecs.set_desired_count(id, desired);
         }
         // Daemons first: ECS starts the daemon task first on an instance.
         let mut order: Vec<usize> = (0..sc.services.len()).collect();

@@ -963,3 +963,23 @@ target_tracking = [{{ metric = "ECSServiceAverageCPUUtilization", target = 50, m
     );
     assert!(errors("t.toml", &mixed).contains("differs from the first policy's (20 s)"));
 }
+
+#[test]
+fn a_scheduled_scale_out_is_followed_by_a_new_steady_state() {
+    // A scheduled action changes the desired count through UpdateService like a policy does;
+    // ECS reports "service X has reached a steady state" when the service "is healthy and at
+    // the desired number of tasks" (ECS service event messages), so after the morning action
+    // raises desired from 4 to 8 the service reports steady state again once 8 run.
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/scheduled-business-hours.toml")).unwrap();
+    let (_, ev) = run_checked(&sc);
+    let raised = events_of(&ev, "SCHEDULED_ACTION")
+        .into_iter()
+        .find(|e| e.detail.contains("desired 4 -> 8"))
+        .expect("the morning action raises desired");
+    let steady_after = ev
+        .iter()
+        .find(|e| e.kind == "SERVICE_STEADY_STATE" && e.time > raised.time)
+        .expect("a steady state after the scale-out");
+    // The new tasks take the 10 s of PENDING to run.
+    assert_eq!(steady_after.time, raised.time + 10_000);
+}

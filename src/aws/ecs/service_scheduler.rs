@@ -356,15 +356,16 @@ impl<'a> Ecs<'a> {
         Ok(())
     }
 
-    /// UpdateService with a new desired count (from Application Auto Scaling). A change from
-    /// a scaling policy also ends the service's steady state; one from a scheduled action
-    /// does not (I: as ecsim has always done; the next reconcile says whether it is steady).
-    pub(crate) fn set_desired_count(&mut self, s: ServiceId, desired: u32, ends_steady_state: bool) {
+    /// UpdateService with a new desired count (from Application Auto Scaling, by a policy or a
+    /// scheduled action alike). A change ends the service's steady state: "has reached a
+    /// steady state" is reported again once it is "healthy and at the desired number of
+    /// tasks" (ECS service event messages).
+    pub(crate) fn set_desired_count(&mut self, s: ServiceId, desired: u32) {
         let st = &mut self.services[s.0 as usize];
-        st.desired = desired;
-        if ends_steady_state {
+        if st.desired != desired {
             st.steady = false;
         }
+        st.desired = desired;
     }
 }
 
