@@ -255,6 +255,7 @@ impl<'a> Simulation<'a> {
                 self.ecs
                     .check_invariants()
                     .map_err(|what| SimError::InvariantViolated { at: last, what })?;
+                self.check_cheap_invariants()?;
             }
         }
         self.accumulate(end);
@@ -296,6 +297,31 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// ECS's cheap invariants, and Billing's EC2 meter against the instances still running
+    /// (each launch and termination billed exactly once).
+    fn check_cheap_invariants(&self) -> Result<(), SimError> {
+        let at = self.now();
+        self.ecs
+            .check_cheap_invariants()
+            .map_err(|what| SimError::InvariantViolated { at, what })?;
+        let running: f64 = self
+            .ecs
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| i.terminated_at.is_none())
+            .map(|i| self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd)
+            .sum();
+        let metered = self.env.billing.ec2_hourly_rate();
+        if (metered - running).abs() > 1e-6 * running.max(1.0) {
+            return Err(SimError::InvariantViolated {
+                at,
+                what: format!("EC2 is metered at {metered:.6} $/h, the running instances cost {running:.6} $/h"),
+            });
+        }
+        Ok(())
+    }
+
     fn now(&self) -> SimTime {
         self.env.queue.now()
     }
@@ -319,6 +345,9 @@ impl<'a> Simulation<'a> {
             Event::TaskHealthy(t) => self.ecs.on_task_healthy(&mut self.env, t),
             Event::ControlTick => {
                 self.on_control_tick()?;
+                // Release runs check the cheap invariants once a minute (tests check all of
+                // them after every event).
+                self.check_cheap_invariants()?;
                 let next = self.now() + MINUTE_MS;
                 if next.as_ms() <= self.sc.duration_ms {
                     self.env.queue.schedule(next, LANE_SCALING, Event::ControlTick);

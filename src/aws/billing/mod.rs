@@ -91,6 +91,12 @@ impl Billing {
         self.fargate.accrued_usd += fargate_top_up(hourly_usd, ran_ms, self.pricing.fargate_minimum_ms);
     }
 
+    /// The EC2 meter's current rate, dollars per hour (the sum of the running instances'
+    /// prices, if every launch and termination was reported once).
+    pub fn ec2_hourly_rate(&self) -> f64 {
+        self.ec2.usd_per_ms * 3_600_000.0
+    }
+
     /// EC2 and Fargate dollars accrued so far (without the minimums of what still runs).
     pub fn accrued(&self) -> (f64, f64) {
         (self.ec2.accrued_usd, self.fargate.accrued_usd)

@@ -126,10 +126,8 @@ impl<'a> Ecs<'a> {
         if status == InstanceStatus::Inactive {
             return Ok(());
         }
-        let tasks = self.cluster.instances[id.index()].tasks.clone();
-        for t in tasks {
-            self.stop_task(env, t, "Host EC2 instance terminated")?;
-        }
+        // INACTIVE first, so that the capacity its tasks free as they stop cannot be placed on
+        // again (a waiting task would otherwise "run" on the terminated instance).
         let i = &mut self.cluster.instances[id.index()];
         if matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) {
             self.cpu_registered -= u64::from(i.cpu_total);
@@ -143,6 +141,10 @@ impl<'a> Ecs<'a> {
         let ran = now - i.launched_at;
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
         self.placer.instance_changed(&self.cluster, id);
+        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        for t in tasks {
+            self.stop_task(env, t, "Host EC2 instance terminated")?;
+        }
         env.billing.instance_terminated(price, ran);
         env.observer.instance_terminated();
         self.log(env, "INSTANCE_TERMINATED", None, Some(id), reason.to_string())

@@ -8,10 +8,46 @@ use crate::aws::ecs::model::{TaskOwner, TaskState};
 impl Ecs<'_> {
     /// Returns the first broken invariant, if any.
     pub fn check_invariants(&self) -> Result<(), String> {
+        self.check_cheap_invariants()?;
         let recount = self.recount()?;
         self.check_instances(&recount)?;
         self.check_owners(&recount)?;
         self.check_totals(&recount)
+    }
+
+    /// The invariants that cost only a pass over the instances and the tasks they list, for
+    /// release runs (once a minute): no task on an instance that is not ACTIVE or DRAINING,
+    /// every listed task live and claiming that instance, no instance over-committed, and the
+    /// cluster's reserved totals equal to the instances' sum.
+    pub fn check_cheap_invariants(&self) -> Result<(), String> {
+        use crate::aws::ecs::model::InstanceStatus;
+        let (mut cpu, mut mem) = (0u64, 0u64);
+        for i in &self.cluster.instances {
+            if i.cpu_free > i.cpu_total || i.memory_free_mib > i.memory_total_mib || i.eni_free > i.eni_total {
+                return Err(format!("{} has more free than registered resources", i.id));
+            }
+            if matches!(i.status, InstanceStatus::Inactive | InstanceStatus::Launching) && !i.tasks.is_empty() {
+                return Err(format!("{} is {:?} but still lists tasks", i.id, i.status));
+            }
+            for t in &i.tasks {
+                let task = &self.tasks[t.0 as usize];
+                if task.instance != Some(i.id) || task.state == TaskState::Stopped {
+                    return Err(format!(
+                        "{} lists {t}, which is {:?} on {:?}",
+                        i.id, task.state, task.instance
+                    ));
+                }
+            }
+            cpu += u64::from(i.cpu_total - i.cpu_free);
+            mem += u64::from(i.memory_total_mib - i.memory_free_mib);
+        }
+        if cpu != self.cluster.cpu_reserved || mem != self.cluster.memory_reserved_mib {
+            return Err(format!(
+                "the cluster reserves {} CPU units / {} MiB, its instances {cpu} / {mem}",
+                self.cluster.cpu_reserved, self.cluster.memory_reserved_mib
+            ));
+        }
+        Ok(())
     }
 
     /// What the task table says each instance and owner holds.
