@@ -306,10 +306,9 @@ impl<'a> Simulation<'a> {
             .map_err(|what| SimError::InvariantViolated { at, what })?;
         let running: f64 = self
             .ecs
-            .cluster
-            .instances
+            .in_service
             .iter()
-            .filter(|i| i.terminated_at.is_none())
+            .map(|i| &self.ecs.cluster.instances[i.index()])
             .map(|i| self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd)
             .sum();
         let metered = self.env.billing.ec2_hourly_rate();

@@ -72,6 +72,7 @@ impl<'a> Ecs<'a> {
             self.cluster.set_attr(id, k, v);
         }
         self.placer.instances_added(&self.cluster);
+        self.in_service.push(id);
         self.terminate_when_drained.push(false);
         env.ec2.instance_launched(id);
         env.billing.instance_launched(spec.price_per_hour_usd);
@@ -138,12 +139,19 @@ impl<'a> Ecs<'a> {
         }
         i.status = InstanceStatus::Inactive;
         i.terminated_at = Some(now);
+        self.in_service.retain(|x| *x != id);
         let ran = now - i.launched_at;
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
         self.placer.instance_changed(&self.cluster, id);
         let tasks = self.cluster.instances[id.index()].tasks.clone();
         for t in tasks {
             self.stop_task(env, t, "Host EC2 instance terminated")?;
+        }
+        if !self.cluster.instances[id.index()].tasks.is_empty() {
+            return Err(SimError::InvariantViolated {
+                at: now,
+                what: format!("{id} was terminated but still lists tasks"),
+            });
         }
         env.billing.instance_terminated(price, ran);
         env.observer.instance_terminated();

@@ -104,6 +104,8 @@ pub(crate) struct Ecs<'a> {
     pub(crate) terminate_when_drained: Vec<bool>,
     /// How many instances are DRAINING (so the scheduler looks for draining tasks only then).
     pub(crate) draining_instances: u32,
+    /// The instances not yet terminated (launching, ACTIVE or DRAINING), in launch order.
+    pub(crate) in_service: Vec<InstanceId>,
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
     pub(crate) forced_az: Option<AzIdx>,
     pub(crate) fargate: FargateCapacity,
@@ -138,6 +140,7 @@ impl<'a> Ecs<'a> {
             rng_lifecycle: streams.stream("lifecycle"),
             terminate_when_drained: Vec::new(),
             draining_instances: 0,
+            in_service: Vec::new(),
             forced_az: None,
             fargate: FargateCapacity {
                 buckets: [
@@ -517,15 +520,9 @@ impl<'a> Ecs<'a> {
     }
 
     pub(crate) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
-        self.cluster
-            .instances
+        self.in_service
             .iter()
-            .filter(|i| {
-                matches!(
-                    i.status,
-                    InstanceStatus::Active | InstanceStatus::Draining | InstanceStatus::Launching
-                )
-            })
+            .map(|i| &self.cluster.instances[i.index()])
             .filter(|i| pred(i))
             .map(|i| i.id)
             .collect()
