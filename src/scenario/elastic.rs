@@ -502,6 +502,10 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
     out
 }
 
+/// The latest minute a request trace may describe: ten years, so that a trace's minute index
+/// bounds the memory its curve takes (one number per minute, 42 MB at the ceiling).
+pub const MAX_TRACE_MINUTES: u64 = 10 * 365 * 24 * 60;
+
 /// Reads `minute,requests` rows.
 fn read_per_minute(path: &Path) -> Result<Vec<f64>, String> {
     let mut rdr =
@@ -517,12 +521,19 @@ fn read_per_minute(path: &Path) -> Result<Vec<f64>, String> {
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         let rec = rec.map_err(|e| format!("{}:{line}: {e}", path.display()))?;
-        let m: usize = rec
+        let m: u64 = rec
             .get(mc)
             .unwrap_or("")
             .trim()
             .parse()
             .map_err(|_| format!("{}:{line}: column `minute` is not a whole number", path.display()))?;
+        if m >= MAX_TRACE_MINUTES {
+            return Err(format!(
+                "{}:{line}: column `minute`: {m} is beyond the ceiling of {MAX_TRACE_MINUTES} minutes (ten years)",
+                path.display()
+            ));
+        }
+        let m = m as usize;
         let r: f64 = rec
             .get(rc)
             .unwrap_or("")
@@ -555,6 +566,7 @@ fn read_requests(path: &Path) -> Result<Vec<f64>, String> {
     let rows = super::trace::load_trace(path, &window)?;
     let mut counts: Vec<f64> = Vec::new();
     for r in rows {
+        // The trace reader bounds arrivals to ten years, so this index stays bounded too.
         let m = (r.arrival_ms / 60_000) as usize;
         if counts.len() <= m {
             counts.resize(m + 1, 0.0);

@@ -27,6 +27,9 @@ pub struct Scenario {
     pub duration_ms: u64,
     pub metrics_interval_ms: u64,
     pub max_events: u64,
+    /// The most tasks that may wait for capacity at once (batch queues and unplaced service
+    /// tasks); beyond it the run stops with an error rather than exhaust memory.
+    pub max_waiting_tasks: u64,
     /// Wall-clock time of simulated time zero (for `registeredAt`), ms since the Unix epoch.
     pub start_epoch_ms: i64,
     pub availability_zones: Vec<String>,
@@ -240,6 +243,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         duration_ms: 3_600_000,
         metrics_interval_ms: 60_000,
         max_events: 50_000_000,
+        max_waiting_tasks: 1_000_000,
         start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
         availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         registered_memory_fraction: 0.975,
@@ -444,6 +448,11 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             sc.max_events = i as u64;
         }
     }
+    if let Some(v) = t.opt("max_waiting_tasks") {
+        if let Some(i) = dec.int(v, "scenario.max_waiting_tasks", 1, 100_000_000) {
+            sc.max_waiting_tasks = i as u64;
+        }
+    }
     if let Some(v) = t.opt("start_time") {
         let text = match &v.kind {
             NodeKind::Datetime(s) | NodeKind::Str(s) => Some(s.clone()),
@@ -468,6 +477,7 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             "duration",
             "metrics_interval",
             "max_events",
+            "max_waiting_tasks",
             "start_time",
         ],
     );

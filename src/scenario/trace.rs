@@ -3,6 +3,14 @@
 
 use std::path::Path;
 
+/// The latest arrival a trace may hold: ten years.
+pub const MAX_ARRIVAL_S: f64 = 10.0 * 365.0 * 86_400.0;
+/// The most tasks one row may submit (the Alibaba 2017 batch trace's largest is 64,486).
+pub const MAX_TASKS_PER_ROW: u32 = 100_000;
+/// The most tasks a replayed trace may submit in all (the whole Alibaba 2017 batch trace is
+/// about 10 million).
+pub const MAX_TASKS_PER_TRACE: u64 = 100_000_000;
+
 /// One trace row: `count` identical tasks submitted together.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceRow {
@@ -37,6 +45,7 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
     })?;
     let (cpu, mem, dur, count) = (col("cpu_vcpu"), col("memory_mib"), col("duration_s"), col("count"));
     let mut rows = Vec::new();
+    let mut total: u64 = 0;
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         let rec = rec.map_err(|e| format!("{}:{line}: {e}", path.display()))?;
@@ -59,6 +68,12 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
         };
         let t_s = num(Some(arrival), "arrival_s")?
             .ok_or_else(|| format!("{}:{line}: column `arrival_s` is empty", path.display()))?;
+        if t_s >= MAX_ARRIVAL_S {
+            return Err(format!(
+                "{}:{line}: column `arrival_s`: {t_s} is beyond the ceiling of {MAX_ARRIVAL_S} s (ten years)",
+                path.display()
+            ));
+        }
         let t_ms = (t_s * 1000.0).round() as u64;
         if t_ms < window.start_ms {
             continue;
@@ -70,6 +85,19 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
             break;
         }
         let n = num(count, "count")?.unwrap_or(1.0);
+        if n > f64::from(MAX_TASKS_PER_ROW) {
+            return Err(format!(
+                "{}:{line}: column `count`: {n} tasks in one row is beyond the ceiling of {MAX_TASKS_PER_ROW}",
+                path.display()
+            ));
+        }
+        total += n.round() as u64;
+        if total > MAX_TASKS_PER_TRACE {
+            return Err(format!(
+                "{}:{line}: the trace asks for more than {MAX_TASKS_PER_TRACE} tasks; replay a window of it (the arrivals' start, end or max_rows)",
+                path.display()
+            ));
+        }
         rows.push(TraceRow {
             arrival_ms: ((t_ms - window.start_ms) as f64 / window.speedup).round() as u64,
             cpu_units: num(cpu, "cpu_vcpu")?.map(|v| (v * 1024.0).round() as u32),

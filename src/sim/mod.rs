@@ -96,6 +96,10 @@ pub enum SimError {
     /// More than `max_events` events: almost always a scenario that loops.
     #[error("the run processed more than max_events = {max_events} events (stopped at t = {at} s); raise scenario.max_events if the scenario is meant to be this busy")]
     EventBudgetExceeded { max_events: u64, at: SimTime },
+    /// More tasks wait for capacity than `max_waiting_tasks`: the work submitted far exceeds
+    /// what the cluster can run.
+    #[error("more than max_waiting_tasks = {limit} tasks wait for capacity (at t = {at} s): the submissions far exceed what the cluster can run; add capacity, lower the arrival rate, or raise scenario.max_waiting_tasks")]
+    WaitingTasksExceeded { limit: u64, at: SimTime },
     /// An invariant broke (a bug in ecsim, not in the scenario).
     #[error("internal invariant violated at t = {at} s: {what} (please report this with the scenario and seed)")]
     InvariantViolated { at: SimTime, what: String },

@@ -352,3 +352,78 @@ fn the_managed_scale_in_pace_is_a_parameter() {
     );
     assert!(e.contains("autoscaling.managed_scale_in_pace_divisor"), "{e}");
 }
+
+/// A scenario in `dir` whose batch job replays `trace.csv` or whose service's load is the
+/// per-minute request trace `load.csv`, both written by the test.
+fn with_files(dir: &std::path::Path, trace: &str, load: &str) -> String {
+    std::fs::write(dir.join("trace.csv"), trace).unwrap();
+    std::fs::write(dir.join("load.csv"), load).unwrap();
+    let text = format!(
+        "{BASE}\nload = {{ requests = {{ type = \"trace_per_minute\", file = \"load.csv\" }}, task_capacity_rps = 10 }}\n[[batch_jobs]]\nname = \"replay\"\ntask_definition = \"web\"\narrivals = {{ type = \"trace\", file = \"trace.csv\" }}\n"
+    );
+    match ecsim::scenario::parse_str("t.toml", &text, dir, "t") {
+        Ok(_) => String::new(),
+        Err(d) => d.to_string(),
+    }
+}
+
+#[test]
+fn trace_files_that_would_exhaust_memory_are_rejected_with_their_line() {
+    // Issue 15: a `minute` of 2^64 - 1 panicked, 10^12 tried to allocate terabytes, and a row
+    // count of 10^18 validated and ran out of memory. Each is now an error naming the file,
+    // line and column, and the ceiling.
+    let dir = tempfile::tempdir().unwrap();
+    let ok_trace = "arrival_s,cpu_vcpu,memory_mib,duration_s,count\n0,0.25,256,60,1\n";
+    let ok_load = "minute,requests\n0,100\n";
+    assert_eq!(
+        with_files(dir.path(), ok_trace, ok_load),
+        "",
+        "the base files are valid"
+    );
+    let e = with_files(dir.path(), ok_trace, "minute,requests\n0,1\n18446744073709551615,5\n");
+    assert!(
+        e.contains("load.csv:3: column `minute`") && e.contains("ceiling"),
+        "{e}"
+    );
+    let e = with_files(dir.path(), ok_trace, "minute,requests\n1000000000000,5\n");
+    assert!(
+        e.contains("load.csv:2: column `minute`") && e.contains("ten years"),
+        "{e}"
+    );
+    let e = with_files(
+        dir.path(),
+        "arrival_s,cpu_vcpu,memory_mib,duration_s,count\n1000000000000,0.25,256,60,1\n",
+        ok_load,
+    );
+    assert!(
+        e.contains("trace.csv:2: column `arrival_s`") && e.contains("ceiling"),
+        "{e}"
+    );
+    let e = with_files(
+        dir.path(),
+        "arrival_s,cpu_vcpu,memory_mib,duration_s,count\n0,0.25,256,60,1000000000000000000\n",
+        ok_load,
+    );
+    assert!(e.contains("trace.csv:2: column `count`") && e.contains("100000"), "{e}");
+}
+
+#[test]
+fn a_queue_that_outgrows_max_waiting_tasks_stops_the_run_with_a_clear_error() {
+    // Issue 15: a Poisson job far above capacity filled the wait queue until memory ran out,
+    // and max_events did not fire (queued tasks are not events). The queue is bounded by
+    // scenario.max_waiting_tasks.
+    let text = format!(
+        "{BASE}\n[[batch_jobs]]\nname = \"flood\"\ntask_definition = \"web\"\narrivals = {{ type = \"poisson\", rate_per_hour = 100000 }}\ntask_duration = \"1h\"\n"
+    )
+    .replacen("duration = \"1h\"", "duration = \"1h\"\nmax_waiting_tasks = 500", 1);
+    let sc = scenario(&text);
+    assert_eq!(sc.max_waiting_tasks, 500);
+    let mut sink = ecsim::metrics::NullSink;
+    let err = ecsim::sim::run(&sc, &mut sink, ecsim::sim::RunOptions::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("more than max_waiting_tasks = 500 tasks wait for capacity"),
+        "{msg}"
+    );
+    assert!(msg.contains("raise scenario.max_waiting_tasks"), "{msg}");
+}

@@ -127,6 +127,12 @@ impl<'a> Ecs<'a> {
                 self.fail_task(env, task, "no capacity (on_no_capacity = \"fail\")")?;
                 continue;
             }
+            if self.tasks_waiting() >= self.sc.max_waiting_tasks {
+                return Err(SimError::WaitingTasksExceeded {
+                    limit: self.sc.max_waiting_tasks,
+                    at: now,
+                });
+            }
             self.jobs[j.0 as usize].queue.push_back(task);
 
             if fargate {
