@@ -122,7 +122,16 @@ pub const EXIT_RUN_FAILED: i32 = 1;
 pub const EXIT_INPUT: i32 = 2;
 
 /// Runs the parsed command line; returns the process exit code.
+/// The most worker threads `--jobs` may ask for (each is an OS thread).
+const MAX_JOBS: usize = 1024;
+
 pub fn main_with(cli: Cli) -> i32 {
+    if let Command::Run { jobs: Some(j), .. } | Command::Sweep { jobs: Some(j), .. } = &cli.command {
+        if *j == 0 || *j > MAX_JOBS {
+            eprintln!("error: --jobs {j}: expected 1 to {MAX_JOBS} worker threads (leave it out to use every core)");
+            return EXIT_INPUT;
+        }
+    }
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Run {

@@ -197,6 +197,10 @@ pub struct Axis {
     pub labels: Vec<String>,
 }
 
+/// The most runs a sweep may have (combinations x replications): its plan and its results
+/// table are built in memory.
+pub const MAX_SWEEP_RUNS: u64 = 100_000;
+
 /// A sweep: the cartesian product of the axes, each combination replicated.
 #[derive(Clone, Debug)]
 pub struct SweepPlan {
@@ -449,6 +453,21 @@ impl Document {
             }
         }
         t.finish(dec, &["replications", "axes"]);
+        let runs = axes
+            .iter()
+            .try_fold(replications as u64, |n, a| n.checked_mul(a.values.len() as u64))
+            .unwrap_or(u64::MAX);
+        if runs > MAX_SWEEP_RUNS {
+            dec.error_hint(
+                node.pos,
+                "sweep",
+                format!(
+                    "the sweep has {runs} runs (combinations x replications), beyond the ceiling of {MAX_SWEEP_RUNS}"
+                ),
+                Some("sweep fewer values per axis, or split the sweep into several files".into()),
+            );
+            return None;
+        }
         let base_seed = self
             .top("scenario")
             .and_then(|s| match &s.kind {

@@ -55,6 +55,10 @@ pub struct Scenario {
     pub warnings: Vec<super::Diagnostic>,
 }
 
+/// The most rows metrics.csv may have (`duration / metrics_interval`): the table is kept in
+/// memory until the run ends (a year at one row a minute is 525,600).
+pub const MAX_METRIC_ROWS: u64 = 1_000_000;
+
 #[derive(Clone, Debug)]
 pub struct InstanceGroupSpec {
     pub name: String,
@@ -442,6 +446,17 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 sc.metrics_interval_ms = ms;
             }
         }
+    }
+    let rows = sc.duration_ms / sc.metrics_interval_ms.max(1);
+    if rows > MAX_METRIC_ROWS {
+        let at = t.opt("metrics_interval").or(t.opt("duration")).map_or(t.pos, |n| n.pos);
+        let interval_s = sc.duration_ms.div_ceil(MAX_METRIC_ROWS) / 1000 + 1;
+        dec.error_hint(
+            at,
+            "scenario.metrics_interval",
+            format!("duration / metrics_interval gives {rows} metrics rows, beyond the ceiling of {MAX_METRIC_ROWS}"),
+            Some(format!("set metrics_interval = \"{interval_s}s\" or longer")),
+        );
     }
     if let Some(v) = t.opt("max_events") {
         if let Some(i) = dec.int(v, "scenario.max_events", 1, i64::MAX) {

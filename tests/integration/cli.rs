@@ -151,3 +151,18 @@ fn sweep_explain_and_plot_from_the_command_line() {
     let plot = ecsim().arg("plot").arg(dir.path()).output().unwrap();
     assert_eq!(plot.status.code(), Some(2), "a shard directory has no sweep.csv yet");
 }
+
+#[test]
+fn a_million_worker_threads_is_a_usage_error() {
+    // Issue 15: `--jobs 1000000` tried to start a million threads.
+    for jobs in ["1000000", "0"] {
+        let out = ecsim()
+            .args(["run", "scenarios/distinct-instance.toml", "--jobs", jobs, "--out"])
+            .arg(tempfile::tempdir().unwrap().path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("expected 1 to 1024 worker threads"), "{err}");
+    }
+}

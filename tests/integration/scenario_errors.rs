@@ -427,3 +427,26 @@ fn a_queue_that_outgrows_max_waiting_tasks_stops_the_run_with_a_clear_error() {
     );
     assert!(msg.contains("raise scenario.max_waiting_tasks"), "{msg}");
 }
+
+#[test]
+fn runs_and_sweeps_that_would_not_fit_in_memory_are_rejected() {
+    // Issue 15: `duration = "100000d"` validated and the run aborted at 5.8 GiB (every metrics
+    // row is kept until the end), and a sweep of 10^6 combinations built its plan in memory.
+    let e = errors("t.toml", &BASE.replace("duration = \"1h\"", "duration = \"100000d\""));
+    assert!(
+        e.contains("scenario.metrics_interval: duration / metrics_interval gives 144000000 metrics rows"),
+        "{e}"
+    );
+    assert!(e.contains("set metrics_interval = \""), "{e}");
+    // A year at one row a minute is within the ceiling.
+    scenario(&BASE.replace("duration = \"1h\"", "duration = \"365d\""));
+    let values: Vec<String> = (1..=100).map(|v| v.to_string()).collect();
+    let axis = |path: &str| format!("{{ path = \"{path}\", values = [{}] }}", values.join(", "));
+    let sweep = format!(
+        "{BASE}\n[sweep]\nreplications = 20\naxes = [{}, {}]\n",
+        axis("services[web].desired_count"),
+        axis("scenario.seed")
+    );
+    let e = errors("t.toml", &sweep);
+    assert!(e.contains("the sweep has 200000 runs"), "{e}");
+}
