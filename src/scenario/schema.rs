@@ -55,6 +55,13 @@ pub struct Scenario {
     pub warnings: Vec<super::Diagnostic>,
 }
 
+/// Ceilings on what a scenario lists: services (ECS's quota per cluster), batch jobs, task
+/// definitions and availability zones.
+pub const MAX_SERVICES: usize = 5_000;
+pub const MAX_BATCH_JOBS: usize = 5_000;
+pub const MAX_TASK_DEFINITIONS: usize = 10_000;
+pub const MAX_AVAILABILITY_ZONES: usize = 32;
+
 /// The most rows metrics.csv may have (`duration / metrics_interval`): the table is kept in
 /// memory until the run ends (a year at one row a minute is 525,600).
 pub const MAX_METRIC_ROWS: u64 = 1_000_000;
@@ -371,6 +378,44 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
             format!("the instance groups hold {total} container instances, more than the cluster limit of {}", sc.max_container_instances),
             Some("ECS allows 5,000 per cluster; to study a larger what-if cluster, raise cluster.max_container_instances".into()),
         );
+    }
+
+    // Everything else a scenario can multiply has a ceiling (ECS's quotas where it has one).
+    let ceilings: [(&str, usize, usize, &str); 4] = [
+        (
+            "services",
+            sc.services.len(),
+            MAX_SERVICES,
+            "ECS allows 5,000 services per cluster",
+        ),
+        (
+            "batch_jobs",
+            sc.batch_jobs.len(),
+            MAX_BATCH_JOBS,
+            "split the workload over several scenarios",
+        ),
+        (
+            "task_definitions",
+            sc.task_definitions.len(),
+            MAX_TASK_DEFINITIONS,
+            "split the workload over several scenarios",
+        ),
+        (
+            "cluster.availability_zones",
+            sc.availability_zones.len(),
+            MAX_AVAILABILITY_ZONES,
+            "AWS Regions have at most 6 availability zones",
+        ),
+    ];
+    for (field, n, max, hint) in ceilings {
+        if n > max {
+            dec.error_hint(
+                top_pos,
+                field,
+                format!("{n} entries, beyond the ceiling of {max}"),
+                Some(hint.into()),
+            );
+        }
     }
 
     let needs_ec2 = sc

@@ -450,3 +450,21 @@ fn runs_and_sweeps_that_would_not_fit_in_memory_are_rejected() {
     let e = errors("t.toml", &sweep);
     assert!(e.contains("the sweep has 200000 runs"), "{e}");
 }
+
+#[test]
+fn lists_beyond_their_ceilings_are_rejected() {
+    // Issue 15: "Set an explicit, documented ceiling for everything a scenario can multiply".
+    let azs: Vec<String> = (0..40).map(|k| format!("\"z{k}\"")).collect();
+    let text = format!("{BASE}\n[cluster]\navailability_zones = [{}]\n", azs.join(", "));
+    let e = errors("t.toml", &text);
+    assert!(
+        e.contains("cluster.availability_zones: 40 entries, beyond the ceiling of 32"),
+        "{e}"
+    );
+    let mut many = BASE.to_string();
+    for k in 0..5_001 {
+        many += &format!("[[services]]\nname = \"s{k}\"\ntask_definition = \"web\"\ndesired_count = 0\n");
+    }
+    let e = errors("t.toml", &many);
+    assert!(e.contains("services: 5002 entries, beyond the ceiling of 5000"), "{e}");
+}
