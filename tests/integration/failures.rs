@@ -1033,3 +1033,70 @@ at = "30m"
     let mut sink = ecsim::metrics::VecSink::default();
     ecsim::sim::run(&sc, &mut sink, ecsim::sim::RunOptions::default()).unwrap();
 }
+
+#[test]
+fn every_termination_path_keeps_queued_tasks_off_the_dying_instance() {
+    // Issue 15: terminate instances with a wait queue present through each path (scripted
+    // fault, AZ outage, MTBF failure, Spot reclaim, managed scale-in) and check after every
+    // event (run_checked) that no task is on an INACTIVE instance.
+    let base = |group_extra: &str, rest: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "2h"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 3
+{group_extra}
+[[task_definitions]]
+family = "b"
+cpu = 1024
+memory = 1024
+[[batch_jobs]]
+name = "j"
+task_definition = "b"
+arrivals = {{ type = "poisson", rate_per_hour = 600 }}
+task_duration = "10m"
+{rest}
+"#
+        )
+    };
+    let cases = [
+        ("fault", base("", "[[faults]]\ntype = \"terminate_instances\"\ngroup = \"g\"\ncount = 2\nat = \"30m\"")),
+        (
+            "AZ outage",
+            base(
+                "",
+                "[[faults]]\ntype = \"az_outage\"\navailability_zone = \"us-east-1a\"\nat = \"30m\"\nduration = \"20m\"",
+            ),
+        ),
+        ("MTBF", base("", "[failures]\ninstance_mtbf = { \"m5.large\" = \"2h\" }")),
+        ("Spot", base("spot = true", "[failures]\nspot_interruptions_per_instance_hour = 1.0")),
+        (
+            "scale-in",
+            base(
+                "min_size = 0\nmax_size = 6",
+                "[[capacity_providers]]\nname = \"cp\"\ninstance_group = \"g\"\nmanaged_scaling = { target_capacity = 100 }\n[cluster]\ndefault_capacity_provider_strategy = [{ capacity_provider = \"cp\", weight = 1 }]",
+            )
+            .replace("duration = \"2h\"", "duration = \"4h\"")
+            .replace("rate_per_hour = 600", "rate_per_hour = 60"),
+        ),
+    ];
+    for (what, text) in cases {
+        let (r, ev) = run_checked(&scenario(&text));
+        assert!(r.summary.instances_terminated > 0, "{what}: nothing was terminated");
+        let terminated: Vec<(&str, SimTime)> = of(&ev, "INSTANCE_TERMINATED")
+            .iter()
+            .map(|e| (e.instance.as_str(), e.time))
+            .collect();
+        for e in of(&ev, "TASK_PLACED") {
+            assert!(
+                terminated.iter().all(|(i, at)| *i != e.instance || e.time < *at),
+                "{what}: {} placed on {} after it terminated",
+                e.task,
+                e.instance
+            );
+        }
+    }
+}
