@@ -235,6 +235,9 @@ fn run(
     if bad {
         return EXIT_INPUT;
     }
+    if out_is_not_a_directory(out) {
+        return EXIT_INPUT;
+    }
     let dir_for = |sc: &Scenario| match out {
         Some(o) if files.len() == 1 => o.to_path_buf(),
         Some(o) => o.join(&sc.name),
@@ -288,7 +291,24 @@ fn run(
     code
 }
 
+/// `--out` names something that exists and is not a directory: a usage error (reported).
+fn out_is_not_a_directory(out: Option<&Path>) -> bool {
+    match out.filter(|o| o.exists() && !o.is_dir()) {
+        Some(o) => {
+            eprintln!(
+                "error: --out {}: is a file; give a directory (it is created if missing)",
+                o.display()
+            );
+            true
+        }
+        None => false,
+    }
+}
+
 fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&str>, no_events: bool) -> i32 {
+    if out_is_not_a_directory(out) {
+        return EXIT_INPUT;
+    }
     let doc = match Document::load(file) {
         Ok(d) => d,
         Err(d) => {

@@ -1750,10 +1750,17 @@ fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
             let (file, file_node) = (file?, file_node?);
             let full = base_dir.join(&file);
             if !full.is_file() {
+                let what = if full.is_dir() {
+                    "is a directory, not a file"
+                } else if full.exists() {
+                    "is not a regular file"
+                } else {
+                    "not found"
+                };
                 dec.error_hint(
                     file_node.pos,
                     &format!("{path}.file"),
-                    format!("trace file \"{file}\" not found (looked for {})", full.display()),
+                    format!("trace file \"{file}\" {what} (looked for {})", full.display()),
                     Some("paths are relative to the scenario file's directory".into()),
                 );
                 return None;

@@ -166,3 +166,23 @@ fn a_million_worker_threads_is_a_usage_error() {
         assert!(err.contains("expected 1 to 1024 worker threads"), "{err}");
     }
 }
+
+#[test]
+fn out_naming_a_file_is_a_usage_error() {
+    // Issue 15: `--out` pointing at a file gave exit 1 and a pointless "rerun with" hint.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for cmd in ["run", "sweep"] {
+        let scenario = if cmd == "run" {
+            "scenarios/distinct-instance.toml"
+        } else {
+            "scenarios/capacity-planning-sweep.toml"
+        };
+        let out = ecsim().args([cmd, scenario, "--out"]).arg(&file).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is a file; give a directory"), "{cmd}: {err}");
+        assert!(!err.contains("rerun with"), "{cmd}: {err}");
+    }
+}

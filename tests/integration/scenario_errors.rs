@@ -468,3 +468,17 @@ fn lists_beyond_their_ceilings_are_rejected() {
     let e = errors("t.toml", &many);
     assert!(e.contains("services: 5002 entries, beyond the ceiling of 5000"), "{e}");
 }
+
+#[test]
+fn a_trace_path_that_is_a_directory_says_so() {
+    // Issue 15: a trace "not found" when it is a directory.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("trace.csv")).unwrap();
+    let text = format!(
+        "{BASE}\n[[batch_jobs]]\nname = \"replay\"\ntask_definition = \"web\"\narrivals = {{ type = \"trace\", file = \"trace.csv\" }}\n"
+    );
+    let e = ecsim::scenario::parse_str("t.toml", &text, dir.path(), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("trace file \"trace.csv\" is a directory, not a file"), "{e}");
+}
