@@ -481,9 +481,20 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
             } else {
                 read_requests(&full)
             };
+            let counts = counts.and_then(|c| {
+                let scaled: Vec<f64> = c.into_iter().map(|v| v * scale).collect();
+                match scaled.iter().position(|v| *v > MAX_REQUESTS_PER_MINUTE) {
+                    Some(m) => Err(format!(
+                        "minute {m} of {} has {:e} requests after scale, beyond the ceiling of {MAX_REQUESTS_PER_MINUTE:e} a minute (10^9 per second, as for the analytic curves)",
+                        full.display(),
+                        scaled[m]
+                    )),
+                    None => Ok(scaled),
+                }
+            });
             match counts {
                 Ok(c) => Some(RateCurve::PerMinute {
-                    counts: Arc::new(c.into_iter().map(|v| v * scale).collect()),
+                    counts: Arc::new(c),
                     repeat,
                 }),
                 Err(e) => {
@@ -501,6 +512,10 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
     };
     out
 }
+
+/// The most requests a minute of a request trace may hold after scaling: the analytic curves'
+/// ceiling of 10^9 per second, so request totals stay finite over any run.
+pub const MAX_REQUESTS_PER_MINUTE: f64 = 6.0e10;
 
 /// The latest minute a request trace may describe: ten years, so that a trace's minute index
 /// bounds the memory its curve takes (one number per minute, 42 MB at the ceiling).

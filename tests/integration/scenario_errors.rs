@@ -482,3 +482,13 @@ fn a_trace_path_that_is_a_directory_says_so() {
         .to_string();
     assert!(e.contains("trace file \"trace.csv\" is a directory, not a file"), "{e}");
 }
+
+#[test]
+fn request_traces_whose_counts_would_overflow_are_rejected() {
+    // Issue 15: non-finite figures (inf, NaN) reached the summary when request counts
+    // overflowed. A trace minute is bounded like the analytic curves (10^9 requests a second).
+    let dir = tempfile::tempdir().unwrap();
+    let ok_trace = "arrival_s,cpu_vcpu,memory_mib,duration_s,count\n0,0.25,256,60,1\n";
+    let e = with_files(dir.path(), ok_trace, "minute,requests\n0,1e308\n");
+    assert!(e.contains("minute 0 of") && e.contains("beyond the ceiling"), "{e}");
+}
