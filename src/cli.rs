@@ -198,7 +198,21 @@ fn load_with(f: &Path, set: &[String]) -> Result<Scenario, String> {
             .with_override(path.trim(), value_from_text(value.trim()))
             .map_err(|e| format!("error: --set {s}: {e}"))?;
     }
-    let sc = doc.scenario().map_err(|d| d.to_string())?;
+    let sc = doc.scenario().map_err(|mut d| {
+        // A problem in an overridden value is the `--set` argument's, not the file's.
+        for diag in &mut d.0 {
+            let from_set = set.iter().find(|s| {
+                s.split_once('=').is_some_and(|(path, _)| {
+                    diag.path == path.trim() || diag.path.starts_with(&format!("{}.", path.trim()))
+                })
+            });
+            if let Some(s) = from_set {
+                diag.file = format!("--set {s}");
+                diag.pos = scenario::node::Pos { line: 0, col: 0 };
+            }
+        }
+        d.to_string()
+    })?;
     print_warnings(&sc);
     Ok(sc)
 }

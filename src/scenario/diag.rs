@@ -33,7 +33,13 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.col)?;
+        // Line 0: the problem is in a value given on the command line (`--set`), named by
+        // `file`, not in the file.
+        if self.pos.line == 0 {
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.col)?;
+        }
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }

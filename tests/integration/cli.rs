@@ -186,3 +186,25 @@ fn out_naming_a_file_is_a_usage_error() {
         assert!(!err.contains("rerun with"), "{cmd}: {err}");
     }
 }
+
+#[test]
+fn a_bad_set_value_names_the_set_argument() {
+    // Issue 15: `--set` value errors were located at an unrelated line of the file.
+    let out = ecsim()
+        .args([
+            "run",
+            "scenarios/distinct-instance.toml",
+            "--set",
+            "scenario.duration=-5",
+            "--out",
+        ])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: --set scenario.duration=-5: scenario.duration: expected a duration"),
+        "{err}"
+    );
+}
