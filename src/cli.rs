@@ -252,6 +252,20 @@ fn run(
     if out_is_not_a_directory(out) {
         return EXIT_INPUT;
     }
+    // Two scenarios of one name would write the same directory.
+    let mut names: Vec<(&str, &Path)> = Vec::new();
+    for (f, sc) in &scenarios {
+        if let Some((_, other)) = names.iter().find(|(n, _)| *n == sc.name) {
+            eprintln!(
+                "error: {} and {} are both named \"{}\" and would write the same results; give one a different scenario.name",
+                other.display(),
+                f.display(),
+                sc.name
+            );
+            return EXIT_INPUT;
+        }
+        names.push((&sc.name, f));
+    }
     let dir_for = |sc: &Scenario| match out {
         Some(o) if files.len() == 1 => o.to_path_buf(),
         Some(o) => o.join(&sc.name),

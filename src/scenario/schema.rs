@@ -361,6 +361,18 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         sc.deployments = faults::decode_deployments(dec, n, &service_names, &families);
     }
     let top_pos = top.pos;
+    if !is_valid_name(&sc.name) {
+        // No scenario.name, and the file's name does not make one (e.g. `...toml`).
+        dec.error_hint(
+            top_pos,
+            "scenario.name",
+            format!(
+                "the file name gives the scenario the name \"{}\", which cannot name a results directory",
+                sc.name
+            ),
+            Some("set scenario.name (letters, digits, '-', '_' and '.')".into()),
+        );
+    }
     // Read (and validated) by `experiment`, not part of one run.
     top.opt("sweep");
     top.opt("expect");
@@ -439,6 +451,12 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     Some(sc)
 }
 
+/// A scenario name names its results directory: letters, digits, '-', '_' and '.', and not
+/// only dots (`..` would write into the parent directory).
+pub fn is_valid_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && !s.chars().all(|c| c == '.')
+}
+
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
 // with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
@@ -447,12 +465,14 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     };
     if let Some(v) = t.opt("name") {
         if let Some(s) = dec.string(v, "scenario.name") {
-            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            if !is_valid_name(&s) {
                 dec.error_hint(
                     v.pos,
                     "scenario.name",
                     format!("\"{s}\" is not a valid scenario name"),
-                    Some("use letters, digits, '-', '_' and '.' (it names the results directory)".into()),
+                    Some(
+                        "use letters, digits, '-', '_' and '.', not only dots (it names the results directory)".into(),
+                    ),
                 );
             } else {
                 sc.name = s;

@@ -208,3 +208,29 @@ fn a_bad_set_value_names_the_set_argument() {
         "{err}"
     );
 }
+
+#[test]
+fn names_that_escape_or_share_a_results_directory_are_rejected() {
+    // Issue 15: `name = ".."` wrote into the parent of the results directory, and two
+    // scenarios of one name in one `run` overwrote each other silently.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/distinct-instance.toml").unwrap();
+    let dots = dir.path().join("dots.toml");
+    std::fs::write(&dots, text.replace("name = \"distinct-instance\"", "name = \"..\"")).unwrap();
+    let out = ecsim().arg("validate").arg(&dots).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"..\" is not a valid scenario name"));
+    let copy = dir.path().join("copy.toml");
+    std::fs::write(&copy, &text).unwrap();
+    let out = ecsim()
+        .args(["run", "scenarios/distinct-instance.toml"])
+        .arg(&copy)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("are both named \"distinct-instance\""), "{err}");
+    assert!(!dir.path().join("out").exists(), "nothing was written");
+}
