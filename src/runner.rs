@@ -1,10 +1,21 @@
 //! One run of one scenario into its results directory: `metrics.csv`, `events.csv`,
-//! `summary.csv` and `summary.json`, each written under a temporary name and renamed.
+//! `summary.csv` and `summary.json`, each written under a temporary name and renamed, after the
+//! previous run's outputs are removed.
 
 use crate::metrics::{write_atomically, CsvEventSink, NullSink, Summary};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, SimError};
 use std::path::{Path, PathBuf};
+
+/// Every file a run writes into its directory (the dashboard is drawn after the run).
+pub const RUN_OUTPUTS: [&str; 6] = [
+    "metrics.csv",
+    "events.csv",
+    "summary.csv",
+    "summary.json",
+    "dashboard.png",
+    "dashboard.svg",
+];
 
 /// Why a run did not produce its outputs.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +33,17 @@ pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Sum
         move |source| RunError::Io { path, source }
     };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    // A run's outputs are one set: the previous run's go first, so that a rerun with fewer
+    // outputs (--no-events, --no-plots) or one stopped midway never leaves files of two runs
+    // side by side (an interrupted run leaves a subset of its own files, each whole).
+    for name in RUN_OUTPUTS {
+        let path = out_dir.join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(RunError::Io { path, source: e }),
+        }
+    }
     let events_path = out_dir.join("events.csv");
     let result = if sc.outputs.events {
         let mut sink = CsvEventSink::create(&events_path).map_err(io(&events_path))?;
@@ -34,9 +56,10 @@ pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Sum
     };
     let metrics_path = out_dir.join("metrics.csv");
     write_atomically(&metrics_path, result.metrics.to_csv().as_bytes()).map_err(io(&metrics_path))?;
-    let csv_path = out_dir.join("summary.csv");
-    write_atomically(&csv_path, result.summary.to_csv().as_bytes()).map_err(io(&csv_path))?;
     let json_path = out_dir.join("summary.json");
     write_atomically(&json_path, result.summary.to_json().as_bytes()).map_err(io(&json_path))?;
+    // summary.csv comes last: its presence marks a complete run (sweeps resume on it).
+    let csv_path = out_dir.join("summary.csv");
+    write_atomically(&csv_path, result.summary.to_csv().as_bytes()).map_err(io(&csv_path))?;
     Ok(result.summary)
 }

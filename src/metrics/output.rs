@@ -1,33 +1,37 @@
-//! Atomic file output: everything is written to `<name>.tmp` and renamed into place, so an
-//! interrupted run leaves either the old file or the new one, never half of one.
+//! Atomic file output: everything is written to a uniquely named temporary file beside its
+//! destination and renamed into place, so an interrupted run leaves either the old file or the
+//! new one, never half of one, and two runs writing into one directory never share a
+//! temporary file (the `tempfile` crate makes the names).
 
 use super::{EventSink, LogEvent, EVENT_COLUMNS};
-use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// A file being written under a temporary name; [`AtomicFile::commit`] renames it into place.
 /// Dropping it uncommitted removes the temporary file.
 pub struct AtomicFile {
-    tmp: PathBuf,
     dest: PathBuf,
-    writer: Option<BufWriter<File>>,
+    writer: Option<BufWriter<tempfile::NamedTempFile>>,
 }
 
 impl AtomicFile {
     pub fn create(dest: &Path) -> io::Result<Self> {
-        let mut tmp = dest.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
-        let f = File::create(&tmp)?;
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
         Ok(AtomicFile {
-            tmp,
             dest: dest.to_path_buf(),
-            writer: Some(BufWriter::with_capacity(1 << 16, f)),
+            writer: Some(BufWriter::with_capacity(1 << 16, tmp)),
         })
     }
 
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
+    pub fn writer(&mut self) -> &mut BufWriter<tempfile::NamedTempFile> {
         self.writer.as_mut().expect("not yet committed")
     }
 
@@ -37,17 +41,8 @@ impl AtomicFile {
     /// spend its time waiting on the disk).
     pub fn commit(mut self) -> io::Result<()> {
         let w = self.writer.take().expect("commit once");
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        drop(f);
-        fs::rename(&self.tmp, &self.dest)
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.writer.is_some() {
-            let _ = fs::remove_file(&self.tmp);
-        }
+        let tmp = w.into_inner().map_err(|e| e.into_error())?;
+        tmp.persist(&self.dest).map(drop).map_err(|e| e.error)
     }
 }
 
@@ -97,5 +92,36 @@ impl EventSink for CsvEventSink {
             csv_field(&e.availability_zone),
             csv_field(&e.detail)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_writers_of_one_destination_do_not_share_a_temporary_file() {
+        // Issue 15: fixed `.tmp` names collided when two runs shared an output directory.
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("summary.csv");
+        let mut a = AtomicFile::create(&dest).unwrap();
+        let mut b = AtomicFile::create(&dest).unwrap();
+        a.writer().write_all(b"first").unwrap();
+        b.writer().write_all(b"second").unwrap();
+        a.commit().unwrap();
+        assert_eq!(fs_read(&dest), "first");
+        b.commit().unwrap();
+        assert_eq!(fs_read(&dest), "second", "each commit is whole");
+        // An uncommitted writer leaves nothing behind.
+        drop(AtomicFile::create(&dest).unwrap());
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["summary.csv".to_string()]);
+    }
+
+    fn fs_read(p: &Path) -> String {
+        std::fs::read_to_string(p).unwrap()
     }
 }

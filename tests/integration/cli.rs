@@ -234,3 +234,37 @@ fn names_that_escape_or_share_a_results_directory_are_rejected() {
     assert!(err.contains("are both named \"distinct-instance\""), "{err}");
     assert!(!dir.path().join("out").exists(), "nothing was written");
 }
+
+#[test]
+fn a_rerun_into_the_same_directory_leaves_only_its_own_files() {
+    // Issue 15: a rerun into a used directory with --no-events or --no-plots left files of two
+    // runs side by side. The previous run's outputs are removed first; summary.csv is written
+    // last (it marks a complete run), and temporary files have unique names.
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = ecsim()
+            .args(["run", "scenarios/distinct-instance.toml", "--out"])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[]);
+    assert!(dir.path().join("events.csv").is_file() && dir.path().join("dashboard.png").is_file());
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    run(&["--no-events", "--no-plots"]);
+    assert!(!dir.path().join("events.csv").exists(), "a stale events.csv was left");
+    assert!(!dir.path().join("dashboard.png").exists(), "a stale dashboard was left");
+    assert!(dir.path().join("summary.csv").is_file() && dir.path().join("summary.json").is_file());
+    assert!(
+        dir.path().join("notes.txt").is_file(),
+        "files that are not outputs stay"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
