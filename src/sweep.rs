@@ -105,7 +105,7 @@ pub fn run_scenario(doc: &Document, plan: &SweepPlan, run: &RunSpec) -> Result<c
 }
 
 /// The plan as JSON: what every shard and `merge` agree on.
-fn plan_json(plan: &SweepPlan, scenario: &str) -> String {
+fn plan_json(plan: &SweepPlan, scenario: &str, fingerprint: u64) -> String {
     let runs: Vec<serde_json::Value> = plan
         .runs()
         .iter()
@@ -121,6 +121,7 @@ fn plan_json(plan: &SweepPlan, scenario: &str) -> String {
         .collect();
     let v = serde_json::json!({
         "scenario": scenario,
+        "scenario_fingerprint": format!("{fingerprint:016x}"),
         "replications": plan.replications,
         "base_seed": plan.base_seed,
         "axes": plan.axes.iter().map(|a| serde_json::json!({"name": a.name, "path": a.path, "values": a.labels})).collect::<Vec<_>>(),
@@ -152,7 +153,18 @@ pub fn run_sweep(
     };
     std::fs::create_dir_all(out.join("runs")).map_err(io(out))?;
     let plan_path = out.join("sweep-plan.json");
-    write_atomically(&plan_path, plan_json(&plan, &base.name).as_bytes()).map_err(io(&plan_path))?;
+    let plan_text = plan_json(&plan, &base.name, doc.fingerprint());
+    // Resuming is only for the same plan: runs swept from another scenario or seed would be
+    // reused silently.
+    if let Ok(existing) = std::fs::read_to_string(&plan_path) {
+        if existing != plan_text {
+            return Err(SweepError::Plan(format!(
+                "{} holds a sweep of another plan (the scenario, its seed or its axes changed); sweep into a new --out directory, or delete this one",
+                out.display()
+            )));
+        }
+    }
+    write_atomically(&plan_path, plan_text.as_bytes()).map_err(io(&plan_path))?;
     let runs = plan.runs();
     let mine: Vec<&RunSpec> = runs
         .iter()
@@ -322,7 +334,7 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
         .map_err(SweepError::Input)?
         .ok_or_else(|| SweepError::Plan(format!("{}: the scenario has no [sweep] table", doc.file)))?;
     let base = doc.scenario().map_err(SweepError::Input)?;
-    let expected = plan_json(&plan, &base.name);
+    let expected = plan_json(&plan, &base.name, doc.fingerprint());
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SweepError::Io { path, source }

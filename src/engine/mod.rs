@@ -9,5 +9,5 @@ mod rng;
 mod time;
 
 pub use queue::{EventQueue, Lane, Scheduled};
-pub use rng::{RngStreams, StreamRng};
+pub use rng::{fnv1a64, RngStreams, StreamRng};
 pub use time::SimTime;

@@ -35,7 +35,7 @@ impl RngStreams {
 }
 
 /// FNV-1a, 64 bit: a fixed, documented hash (std's hashers are randomly keyed or unspecified).
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);

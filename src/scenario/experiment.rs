@@ -333,6 +333,13 @@ impl Document {
         })
     }
 
+    /// A fixed 64-bit fingerprint of the document's content (FNV-1a over its parsed tree):
+    /// a sweep's results directory records it, so resuming it from another scenario is
+    /// refused. Files the scenario reads (traces) are not included.
+    pub fn fingerprint(&self) -> u64 {
+        crate::engine::fnv1a64(format!("{:?}", self.root).as_bytes())
+    }
+
     /// Validates the document into a scenario (the sweep and expectations are checked too).
     pub fn scenario(&self) -> Result<Scenario, Diagnostics> {
         let mut dec = Decoder::new(&self.file);

@@ -358,3 +358,26 @@ fn pareto_front_of_a_sweep() {
     let pts = [(140.0, 11.5), (170.0, 9.6), (200.0, 7.8), (185.0, 10.5), (155.0, 17.0)];
     assert_eq!(pareto_front(&pts), vec![0, 1, 2]);
 }
+
+#[test]
+fn resuming_a_sweep_of_another_scenario_or_seed_is_refused() {
+    // Issue 15: resuming into a directory swept from a different scenario or seed reused the
+    // old runs silently. The plan (with the scenario's fingerprint) is recorded and compared.
+    let dir = tempfile::tempdir().unwrap();
+    run_sweep(&doc(), dir.path(), None, None, false).unwrap();
+    // The same sweep resumes (nothing to do).
+    let again = run_sweep(&doc(), dir.path(), None, None, false).unwrap();
+    assert_eq!(again.runs_done, 0);
+    let text = std::fs::read_to_string("scenarios/capacity-planning-sweep.toml").unwrap();
+    for (what, changed) in [
+        ("seed", text.replacen("seed = ", "seed = 1", 1)),
+        ("scenario", text.replacen("duration = \"", "duration = \"1", 1)),
+    ] {
+        assert_ne!(changed, text, "{what}: the edit applies");
+        let other = Document::parse("capacity-planning-sweep.toml", &changed, Path::new("scenarios"), "x").unwrap();
+        let err = run_sweep(&other, dir.path(), None, None, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("holds a sweep of another plan"), "{what}: {err}");
+    }
+}
