@@ -12,6 +12,17 @@ pub(crate) struct DeploymentState {
     pub(crate) started_at: SimTime,
 }
 
+/// A service's tasks during a rollout: all, of the new revision, healthy, and the old ones
+/// with whether each is healthy.
+#[derive(Default)]
+struct Census {
+    total: u32,
+    new_active: u32,
+    new_healthy: u32,
+    healthy_total: u32,
+    old: Vec<(bool, TaskId)>,
+}
+
 /// `ceil(desired x minimumHealthyPercent / 100)` and `floor(desired x maximumPercent / 100)`.
 pub fn deployment_bounds(desired: u32, min_pct: u32, max_pct: u32) -> (u32, u32) {
     let min_healthy = (u64::from(desired) * u64::from(min_pct)).div_ceil(100) as u32;
@@ -182,19 +193,13 @@ impl<'a> Ecs<'a> {
         }
         let desired = st.desired;
         let (min_healthy, max_tasks) = deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent);
-        let mine: Vec<&Task> = self.service_tasks(s).collect();
-        let total = mine.len() as u32;
-        let new_active = mine.iter().filter(|t| t.definition as usize == new_def).count() as u32;
-        let new_healthy = mine
-            .iter()
-            .filter(|t| t.definition as usize == new_def && self.is_healthy(t, now))
-            .count() as u32;
-        let healthy_total = mine.iter().filter(|t| self.is_healthy(t, now)).count() as u32;
-        let old: Vec<(bool, TaskId)> = mine
-            .iter()
-            .filter(|t| t.definition as usize != new_def)
-            .map(|t| (self.is_healthy(t, now), t.id))
-            .collect();
+        let Census {
+            total,
+            new_active,
+            new_healthy,
+            healthy_total,
+            old,
+        } = self.census(s, new_def, now);
         if old.is_empty() && new_healthy >= desired {
             self.complete_deployment(env, s, new_def, started_at)?;
             return Ok(true);
@@ -236,21 +241,35 @@ impl<'a> Ecs<'a> {
         if cfg.circuit_breaker && failures >= threshold {
             return self.trip_circuit_breaker(env, s, failures);
         }
-        let mine: Vec<&Task> = self.service_tasks(s).collect();
-        let instances = mine.len() as u32;
+        let Census {
+            total: instances,
+            healthy_total,
+            old,
+            ..
+        } = self.census(s, new_def, now);
         let (min_healthy, _) = deployment_bounds(instances, cfg.minimum_healthy_percent, cfg.maximum_percent);
-        let healthy_total = mine.iter().filter(|t| self.is_healthy(t, now)).count() as u32;
-        let old: Vec<(bool, TaskId)> = mine
-            .iter()
-            .filter(|t| t.definition as usize != new_def)
-            .map(|t| (self.is_healthy(t, now), t.id))
-            .collect();
-        let all_new_healthy = mine.iter().all(|t| self.is_healthy(t, now));
-        if old.is_empty() && all_new_healthy {
+        if old.is_empty() && healthy_total == instances {
             return self.complete_deployment(env, s, new_def, started_at);
         }
         let budget = healthy_total.saturating_sub(min_healthy);
         self.stop_old_tasks(env, old, budget, min_healthy >= instances)
+    }
+
+    /// Service `s`'s tasks as a rollout to `new_def` counts them.
+    fn census(&self, s: ServiceId, new_def: usize, now: SimTime) -> Census {
+        let mut c = Census::default();
+        for t in self.service_tasks(s) {
+            let healthy = self.is_healthy(t, now);
+            c.total += 1;
+            c.healthy_total += u32::from(healthy);
+            if t.definition as usize == new_def {
+                c.new_active += 1;
+                c.new_healthy += u32::from(healthy);
+            } else {
+                c.old.push((healthy, t.id));
+            }
+        }
+        c
     }
 
     /// The deployment of `new_def` is done: it becomes the service's stable revision.
