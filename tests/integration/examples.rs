@@ -91,3 +91,34 @@ fn memberof_example_keeps_each_job_on_its_instance_types() {
         .all(|e| e.instance_type.starts_with("c5.") && e.availability_zone != "us-east-1c"));
     assert_eq!(logs.len(), 10, "the daemon runs one task on each of the 10 instances");
 }
+
+#[test]
+fn the_high_resolution_example_scales_out_when_its_header_says() {
+    // The header's timeline, from the rules it names: 3 of 3 datapoints above the target
+    // (ecs-semantics §6.2), seen one period later, and a 300 s scale-out cooldown during which
+    // the computation starts from the running count when it began ("the capacity added by
+    // the initiating scale-out activity is calculated as part of the desired capacity for
+    // the next scale-out activity", AAS API). Load steps at 3600 s.
+    let path = std::path::Path::new("scenarios/high-resolution-target-tracking.toml");
+    let outs = |sc: &ecsim::scenario::Scenario| {
+        let (r, ev) = run_checked(sc);
+        let t: Vec<u64> = ev
+            .iter()
+            .filter(|e| e.kind == "SERVICE_SCALING" && e.detail.contains("scale out"))
+            .map(|e| e.time.as_ms() / 1000)
+            .collect();
+        (t, r.summary.requests_over_capacity)
+    };
+    let mut sc = scenario::load(path).unwrap();
+    let (fast, fast_over) = outs(&sc);
+    // 20 s: datapoints closing at 3620, 3640, 3660, seen at 3680; then 300 s of cooldown.
+    assert_eq!(fast, vec![3680, 3980]);
+    sc.services[0].auto_scaling.as_mut().unwrap().target_tracking[0].metric_period_ms = 60_000;
+    let (slow, slow_over) = outs(&sc);
+    // 60 s: datapoints closing at 3660, 3720, 3780, seen at 3840.
+    assert_eq!(slow, vec![3840, 4140]);
+    assert!(
+        slow_over >= 4.0 * fast_over && fast_over > 0.0,
+        "{slow_over} vs {fast_over}"
+    );
+}
