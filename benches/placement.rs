@@ -8,7 +8,9 @@
 //! Run: `cargo bench --bench placement`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ecsim::aws::ecs::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
+use ecsim::aws::ecs::model::{
+    AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, Resources, TaskDemand, TaskId,
+};
 use ecsim::aws::ecs::placement::{BinpackField, PlacementRequest, Placer, QueryContext, SpreadField, Strategy};
 use ecsim::engine::{RngStreams, SimTime};
 use rand::Rng;
@@ -21,28 +23,15 @@ fn cluster(n: u32) -> Cluster {
     let mut c = Cluster::new();
     for k in 0..n {
         let id = InstanceId(k);
+        let resources = Resources {
+            cpu_units: 4096,
+            memory_mib: 16384,
+            eni_slots: 3,
+        };
         c.instances.push(Instance {
-            id,
-            group: GroupIdx(0),
-            az: AzIdx((k % 3) as u16),
-            instance_type: 0,
             status: InstanceStatus::Active,
-            agent_connected: true,
-            agent_version: "1.90.0".into(),
-            registered_at: SimTime::ZERO,
-            launched_at: SimTime::ZERO,
-            present_at_start: false,
-            terminated_at: None,
-            cpu_total: 4096,
-            memory_total_mib: 16384,
-            eni_total: 3,
-            cpu_free: 4096,
-            memory_free_mib: 16384,
-            eni_free: 3,
             ports_used: Vec::new(),
-            attrs: Vec::new(),
-            tasks: Vec::new(),
-            group_counts: Vec::new(),
+            ..Instance::new(id, GroupIdx(0), AzIdx((k % 3) as u16), resources, SimTime::ZERO)
         });
         c.set_attr(id, "ecs.availability-zone", AZS[(k % 3) as usize]);
     }

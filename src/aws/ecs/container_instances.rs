@@ -3,6 +3,7 @@
 //! that does to the tasks on it.
 
 use super::*;
+use crate::aws::ecs::model::Resources;
 
 /// The attributes an instance of group `g` in AZ `az` registers with: ECS's built-in
 /// `ecs.*` attributes, then the group's custom ones.
@@ -41,32 +42,16 @@ impl<'a> Ecs<'a> {
         let blocked = |a: usize| env.faults.ec2_blocked(a);
         let az = env.ec2.launch_zone(g, &per_az, blocked);
         let id = InstanceId(self.cluster.instances.len() as u32);
-        let cpu = ty.cpu_units();
-        let mem = ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib);
-        let eni = ty.eni_task_slots(spec.trunking);
-        let now = env.now();
+        let resources = Resources {
+            cpu_units: ty.cpu_units(),
+            memory_mib: ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib),
+            eni_slots: ty.eni_task_slots(spec.trunking),
+        };
         self.cluster.instances.push(Instance {
-            id,
-            group: g,
-            az: AzIdx(az as u16),
             instance_type: spec.instance_type as u16,
-            status: InstanceStatus::Launching,
-            agent_connected: true,
             agent_version: spec.agent_version.clone(),
-            registered_at: now,
-            launched_at: now,
-            present_at_start: false,
-            terminated_at: None,
-            cpu_total: cpu,
-            memory_total_mib: mem,
-            eni_total: eni,
-            cpu_free: cpu,
-            memory_free_mib: mem,
-            eni_free: eni,
             ports_used: sc.reserved_ports.clone(),
-            attrs: Vec::new(),
-            tasks: Vec::new(),
-            group_counts: Vec::new(),
+            ..Instance::new(id, g, AzIdx(az as u16), resources, env.now())
         });
         for (k, v) in registration_attributes(sc, g, az) {
             self.cluster.set_attr(id, k, v);

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
-use ecsim::aws::ecs::model::{AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, TaskDemand, TaskId};
+use ecsim::aws::ecs::model::{
+    AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, Resources, TaskDemand, TaskId,
+};
 use ecsim::aws::ecs::placement::{Placer, QueryContext};
 use ecsim::engine::SimTime;
 use ecsim::metrics::{LogEvent, VecSink};
@@ -106,28 +108,14 @@ pub fn add_instance(c: &mut Cluster, az: Option<&'static str>, cpu: u32, mem: u3
         Some("b") => 1,
         _ => 2,
     };
+    let resources = Resources {
+        cpu_units: cpu,
+        memory_mib: mem,
+        eni_slots: eni,
+    };
     c.instances.push(Instance {
-        id,
-        group: GroupIdx(group),
-        az: AzIdx(az_index),
-        instance_type: 0,
         status: InstanceStatus::Active,
-        agent_connected: true,
-        agent_version: "1.90.0".into(),
-        registered_at: SimTime::ZERO,
-        launched_at: SimTime::ZERO,
-        present_at_start: false,
-        terminated_at: None,
-        cpu_total: cpu,
-        memory_total_mib: mem,
-        eni_total: eni,
-        cpu_free: cpu,
-        memory_free_mib: mem,
-        eni_free: eni,
-        ports_used: vec![22, 2375, 2376, 51678, 51679],
-        attrs: Vec::new(),
-        tasks: Vec::new(),
-        group_counts: Vec::new(),
+        ..Instance::new(id, GroupIdx(group), AzIdx(az_index), resources, SimTime::ZERO)
     });
     if let Some(a) = az {
         c.set_attr(id, "ecs.availability-zone", a);

@@ -61,7 +61,44 @@ pub struct Instance {
     pub group_counts: Vec<(GroupId, u32)>,
 }
 
+/// What an instance registers: CPU units, memory and awsvpc task slots.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    pub eni_slots: u32,
+}
+
 impl Instance {
+    /// A just-launched instance with nothing placed on it: LAUNCHING, agent connected, the
+    /// agent's reserved ports in use, no attributes yet. Callers change what differs (status,
+    /// instance type, agent version) with struct update syntax.
+    pub fn new(id: InstanceId, group: GroupIdx, az: AzIdx, resources: Resources, launched_at: SimTime) -> Self {
+        Instance {
+            id,
+            group,
+            az,
+            instance_type: 0,
+            status: InstanceStatus::Launching,
+            agent_connected: true,
+            agent_version: "1.90.0".into(),
+            registered_at: launched_at,
+            launched_at,
+            present_at_start: false,
+            terminated_at: None,
+            cpu_total: resources.cpu_units,
+            memory_total_mib: resources.memory_mib,
+            eni_total: resources.eni_slots,
+            cpu_free: resources.cpu_units,
+            memory_free_mib: resources.memory_mib,
+            eni_free: resources.eni_slots,
+            ports_used: super::cluster_reserved_ports(),
+            attrs: Vec::new(),
+            tasks: Vec::new(),
+            group_counts: Vec::new(),
+        }
+    }
+
     pub fn attr(&self, attr: AttrId) -> Option<ValueId> {
         self.attrs.get(attr.0 as usize).copied().flatten()
     }

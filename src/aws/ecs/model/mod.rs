@@ -7,7 +7,7 @@
 mod cluster;
 mod task;
 
-pub use cluster::{AttrId, Cluster, Instance, InstanceStatus, ValueId, DEFAULT_RESERVED_PORTS};
+pub use cluster::{AttrId, Cluster, Instance, InstanceStatus, Resources, ValueId, DEFAULT_RESERVED_PORTS};
 
 /// The agent's default reserved host ports, as a sorted list.
 pub fn cluster_reserved_ports() -> Vec<u16> {
