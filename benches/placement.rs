@@ -107,7 +107,7 @@ impl Bench {
         };
         match chosen {
             Some(i) => {
-                let t = TaskId(self.next_task);
+                let t = TaskId::first_generation(self.next_task);
                 self.next_task += 1;
                 self.placer.reserve(&mut self.cluster, i, t, group, &self.demands[k]);
                 self.placed.push((i, t, k));

@@ -1,7 +1,7 @@
 //! The `ecsim` command line. clap types stay in this module; everything else receives plain
 //! values. Exit codes: 0 success, 1 a run failed, 2 usage or input error.
 
-use crate::aws::ecs::model::TaskId;
+use crate::aws::ecs::model::TaskNumber;
 use crate::runner::run_to_dir;
 use crate::scenario::experiment::{value_from_text, Document};
 use crate::scenario::{self, Scenario};
@@ -537,9 +537,12 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
                 let range = match n {
                     0 => "the run starts no task".to_string(),
                     1 => "the run's only task is t-00000000".to_string(),
-                    _ => format!("the run's tasks are t-00000000 to {}", TaskId((n - 1) as u32)),
+                    _ => format!("the run's tasks are t-00000000 to {}", TaskNumber(n - 1)),
                 };
-                eprintln!("error: --task {}: no such task; {range} (see events.csv)", TaskId(id));
+                eprintln!(
+                    "error: --task {}: no such task; {range} (see events.csv)",
+                    TaskNumber(u64::from(id))
+                );
                 return EXIT_INPUT;
             }
             if format == "json" {

@@ -276,7 +276,7 @@ impl Simulation<'_> {
                         if f.spot_instance_draining {
                             // The service tasks drained away are losses too (replaced early).
                             for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
-                                if matches!(self.ecs.tasks[t.0 as usize].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
+                                if matches!(self.ecs.tasks[t].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
                                 {
                                     self.ecs.record_loss(&mut self.env, t);
                                 }

@@ -32,7 +32,8 @@ use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ec2_autoscaling::Ec2AutoScaling;
 
 use crate::aws::ecs::model::{
-    AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskOwner, TaskState,
+    AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskNumber, TaskOwner,
+    TaskState,
 };
 use crate::aws::ecs::Ecs;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
@@ -123,6 +124,9 @@ pub struct RunResult {
     pub metrics: MetricsTable,
     pub summary: Summary,
     pub explanations: crate::explain::Explanations,
+    /// The size the task table reached: the most tasks referenced at once (slots of STOPPED
+    /// tasks are reused), whatever the number of tasks the run started.
+    pub task_slots: usize,
 }
 
 /// The world of one run: one of each AWS component, the workload and the fault injector,
@@ -171,9 +175,9 @@ pub(crate) struct Report {
 impl Report {
     /// Whether the placement of `task` at `now` is the one `ecsim explain` asked about (only
     /// the first such placement is recorded).
-    pub(crate) fn wants_placement(&self, opts: &RunOptions, task: TaskId, now: SimTime) -> bool {
+    pub(crate) fn wants_placement(&self, opts: &RunOptions, number: TaskNumber, now: SimTime) -> bool {
         let asked = match &opts.explain {
-            crate::explain::ExplainRequest::Task(id) => *id == task.0,
+            crate::explain::ExplainRequest::Task(id) => u64::from(*id) == number.0,
             crate::explain::ExplainRequest::At(ms) => now.as_ms() >= *ms,
             _ => false,
         };
@@ -271,6 +275,7 @@ impl<'a> Simulation<'a> {
             metrics: std::mem::take(&mut self.env.report.metrics),
             summary,
             explanations: std::mem::take(&mut self.env.report.explanations),
+            task_slots: self.ecs.tasks.slots(),
         })
     }
 
@@ -332,6 +337,17 @@ impl<'a> Simulation<'a> {
     fn handle(&mut self, ev: Event) -> Result<(), SimError> {
         match ev {
             Event::JobArrival(j) => self.ecs.on_job_arrival(&mut self.env, j),
+            // A task's own events may outlive it (a task stopped by scale-in before it
+            // exited, placed before it timed out): its slot was released, the event is stale.
+            Event::TaskProvisioned(t)
+            | Event::TaskStarted(t)
+            | Event::TaskExited(t)
+            | Event::ProvisioningTimeout(t)
+            | Event::TaskHealthy(t)
+                if self.ecs.tasks.get(t).is_none() =>
+            {
+                Ok(())
+            }
             Event::TaskProvisioned(t) => self.ecs.on_provisioned(&mut self.env, t),
             Event::TaskStarted(t) => self.ecs.on_started(&mut self.env, t),
             Event::TaskExited(t) => self.ecs.on_exited(&mut self.env, t),

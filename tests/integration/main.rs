@@ -14,4 +14,5 @@ mod placement_choices;
 mod placement_index;
 mod query_language;
 mod resources;
+mod scale;
 mod scenario_errors;

@@ -76,7 +76,7 @@ fn fast_path_agrees_with_the_scan_on_random_histories() {
                         best.contains(&i),
                         "round {round} step {step} chain {chain:?}: fast chose {i}, best set {best:?}"
                     );
-                    let t = TaskId(round * 1000 + step);
+                    let t = TaskId::first_generation(round * 1000 + step);
                     p.reserve(&mut c, i, t, g, &d);
                     placed.push((i, t, g, d));
                 }
@@ -183,7 +183,7 @@ fn fast_path_agrees_with_the_scan_through_status_changes_scopes_ports_and_new_in
                         best.contains(&i),
                         "round {round} step {step} {chain:?} {scope:?}: fast chose {i}, best set {best:?}"
                     );
-                    let t = TaskId(round * 1000 + step);
+                    let t = TaskId::first_generation(round * 1000 + step);
                     p.reserve(&mut c, i, t, g, &d);
                     placed.push((i, t, g, d));
                 }

@@ -19,7 +19,8 @@ impl<'a> Ecs<'a> {
     fn rebalance_service(&mut self, env: &mut Env<'a>, s: usize) -> Result<(), SimError> {
         // A started rebalancing task: once it runs, stop one in the fullest AZ.
         if let Some(t) = self.services[s].rebalance.task {
-            match self.tasks[t.0 as usize].state {
+            // A stale handle: the task stopped (and its slot was released).
+            match self.tasks.get(t).map_or(TaskState::Stopped, |t| t.state) {
                 TaskState::Running => {
                     self.services[s].rebalance.task = None;
                     if let Some(v) = self.rebalance_victim(s) {

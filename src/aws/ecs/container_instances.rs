@@ -169,7 +169,7 @@ impl<'a> Ecs<'a> {
         let now = env.now();
         for t in tasks {
             let (owner, state) = {
-                let task = &self.tasks[t.0 as usize];
+                let task = &self.tasks[t];
                 (task.owner, task.state)
             };
             let TaskOwner::Service(s) = owner else {

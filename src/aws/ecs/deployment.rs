@@ -62,7 +62,7 @@ impl<'a> Ecs<'a> {
     /// Counts a task lost to a failure (for harm measures and replacement latency).
     pub(crate) fn record_loss(&mut self, env: &mut Env<'a>, task: TaskId) {
         let now = env.now();
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         if t.state == TaskState::Stopped {
             return;
         }
@@ -77,9 +77,10 @@ impl<'a> Ecs<'a> {
     pub(crate) fn task_failed_to_start(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
         let (owner, batch) = {
-            let t = &self.tasks[task.0 as usize];
+            let t = &self.tasks[task];
             (t.owner, t.submitted_at)
         };
+        let label = self.task_label(task);
         self.new_task_unhealthy_stop(env, task);
         self.stop_task(env, task, "CannotPullContainerError: the image could not be pulled")?;
         if let TaskOwner::Service(s) = owner {
@@ -96,10 +97,10 @@ impl<'a> Ecs<'a> {
             st.throttle.next_launch_at = now + delay;
             let name = st.name.clone();
             if st.throttle.start_failures >= 2 {
-                self.log(
+                self.log_labelled(
                     env,
                     "SERVICE_THROTTLED",
-                    Some(task),
+                    Some(label),
                     None,
                     format!(
                         "service {name} is unable to consistently start tasks successfully. Next attempt in {} s.",
@@ -114,7 +115,7 @@ impl<'a> Ecs<'a> {
     /// A task of the deployment's new revision stopped before it became healthy.
     pub(crate) fn new_task_unhealthy_stop(&mut self, env: &mut Env<'a>, task: TaskId) {
         let now = env.now();
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         let TaskOwner::Service(s) = t.owner else { return };
         let healthy_after = self.healthy_after(s);
         let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
@@ -169,8 +170,8 @@ impl<'a> Ecs<'a> {
     }
 
     pub(crate) fn on_task_healthy(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
-        if let TaskOwner::Service(s) = self.tasks[task.0 as usize].owner {
-            if self.tasks[task.0 as usize].state == TaskState::Running {
+        if let TaskOwner::Service(s) = self.tasks[task].owner {
+            if self.tasks[task].state == TaskState::Running {
                 self.schedule_reconcile(env, s, env.now());
             }
         }
@@ -311,14 +312,14 @@ impl<'a> Ecs<'a> {
         mut budget: u32,
         no_headroom: bool,
     ) -> Result<(), SimError> {
-        old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(*id)));
+        old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(self.tasks[*id].number)));
         for (healthy, id) in old {
             if healthy {
                 if budget == 0 {
                     break;
                 }
                 budget -= 1;
-            } else if self.tasks[id.0 as usize].state == TaskState::Running && budget == 0 && no_headroom {
+            } else if self.tasks[id].state == TaskState::Running && budget == 0 && no_headroom {
                 // With no headroom at all, the deployment cannot progress (min = max = 100).
                 break;
             }

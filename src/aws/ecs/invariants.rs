@@ -55,10 +55,10 @@ impl Ecs<'_> {
         let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
         let mut job_counts = vec![(0u32, 0u32); self.jobs.len()];
         let mut fargate = 0u64;
-        for t in &self.tasks {
+        for t in self.tasks.iter() {
             let placed = (t.instance.is_some() || t.fargate.is_some()) && t.state != TaskState::Stopped;
             if t.instance.is_some() && t.fargate.is_some() {
-                return Err(format!("{} is both on an instance and on Fargate", t.id));
+                return Err(format!("{} is both on an instance and on Fargate", t.number));
             }
             if placed && t.fargate.is_some() {
                 fargate += 1;
@@ -72,7 +72,7 @@ impl Ecs<'_> {
                 if !self.cluster.instances[i.index()].tasks.contains(&t.id) {
                     return Err(format!(
                         "{} is {} on {i} but the instance does not list it",
-                        t.id,
+                        t.number,
                         t.state.as_str()
                     ));
                 }
@@ -80,7 +80,7 @@ impl Ecs<'_> {
             let starting = placed && matches!(t.state, TaskState::Provisioning | TaskState::Pending);
             let running = placed && t.state == TaskState::Running;
             if t.state == TaskState::Running && t.instance.is_none() && t.fargate.is_none() {
-                return Err(format!("{} is RUNNING without an instance or a Fargate slot", t.id));
+                return Err(format!("{} is RUNNING without an instance or a Fargate slot", t.number));
             }
             let c = match t.owner {
                 TaskOwner::Service(s) => &mut svc_counts[s.0 as usize],
@@ -171,7 +171,7 @@ impl Ecs<'_> {
                     s.live.len()
                 ));
             }
-            if s.unplaced.iter().any(|t| self.tasks[t.0 as usize].instance.is_some()) {
+            if s.unplaced.iter().any(|t| self.tasks[*t].instance.is_some()) {
                 return Err(format!("service {} lists a placed task as unplaced", s.name));
             }
         }

@@ -80,7 +80,7 @@ impl<'a> Ecs<'a> {
             .flat_map(|s| s.unplaced.iter())
             .chain(self.jobs.iter().flat_map(|j| j.queue.iter()));
         for t in queued {
-            let task = &self.tasks[t.0 as usize];
+            let task = &self.tasks[*t];
             if task.provider != Some(provider) {
                 continue;
             }

@@ -31,14 +31,15 @@ mod task_lifecycle;
 
 use capacity_provider::AsgProvider;
 use fargate::TokenBucket;
-use model::{AzIdx, Cluster, Task, TaskDemand};
+use model::{AzIdx, Cluster, GroupId, Task, TaskDemand};
 use placement::Placer;
 use run_task::JobState;
 use service::ServiceState;
 use std::collections::HashMap;
 
 use crate::aws::ecs::model::{
-    FargateSlot, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskOwner, TaskState,
+    FargateSlot, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskNumber, TaskOwner,
+    TaskState, TaskTable,
 };
 use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
 use crate::engine::{RngStreams, SimTime, StreamRng};
@@ -81,12 +82,19 @@ pub(crate) fn owner_placement<'s>(
     }
 }
 
+/// What the event log shows of a task: its group, its number and where it runs on Fargate.
+pub(crate) struct TaskLabel {
+    group: GroupId,
+    number: TaskNumber,
+    fargate: Option<FargateSlot>,
+}
+
 /// The state of one ECS cluster.
 pub(crate) struct Ecs<'a> {
     pub(crate) sc: &'a Scenario,
     pub(crate) cluster: Cluster,
     pub(crate) placer: Placer,
-    pub(crate) tasks: Vec<Task>,
+    pub(crate) tasks: TaskTable,
     pub(crate) demands: Vec<TaskDemand>,
     pub(crate) demand_ids: HashMap<TaskDemand, u32>,
     /// Demand index of each task definition.
@@ -129,7 +137,7 @@ impl<'a> Ecs<'a> {
             sc,
             cluster: Cluster::new(),
             placer: Placer::new(ctx, sc.placement.max_indexes),
-            tasks: Vec::new(),
+            tasks: TaskTable::default(),
             demands: Vec::new(),
             demand_ids: HashMap::new(),
             definition_demand: Vec::new(),
@@ -182,11 +190,35 @@ impl<'a> Ecs<'a> {
         if !env.sink.enabled() {
             return Ok(());
         }
-        let (group, task_s) = match task {
-            Some(t) => (
-                self.cluster.group_name(self.tasks[t.0 as usize].group).to_string(),
-                t.to_string(),
-            ),
+        let label = task.map(|t| self.task_label(t));
+        self.log_labelled(env, kind, label, instance, detail)
+    }
+
+    /// What the event log says of a task; taken before a task stops when an event about it
+    /// is logged after (its slot is released at the stop).
+    pub(crate) fn task_label(&self, task: TaskId) -> TaskLabel {
+        let t = &self.tasks[task];
+        TaskLabel {
+            group: t.group,
+            number: t.number,
+            fargate: t.fargate,
+        }
+    }
+
+    /// [`Ecs::log`] with the task given by its label.
+    pub(crate) fn log_labelled(
+        &self,
+        env: &mut Env<'_>,
+        kind: &'static str,
+        task: Option<TaskLabel>,
+        instance: Option<InstanceId>,
+        detail: String,
+    ) -> Result<(), SimError> {
+        if !env.sink.enabled() {
+            return Ok(());
+        }
+        let (group, task_s) = match &task {
+            Some(t) => (self.cluster.group_name(t.group).to_string(), t.number.to_string()),
             None => (String::new(), String::new()),
         };
         let (inst_s, ty, az) = match instance {
@@ -198,7 +230,7 @@ impl<'a> Ecs<'a> {
                     self.sc.availability_zones[inst.az.0 as usize].clone(),
                 )
             }
-            None => match task.and_then(|t| self.tasks[t.0 as usize].fargate) {
+            None => match task.and_then(|t| t.fargate) {
                 Some(slot) => (
                     String::new(),
                     if slot.spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string(),
@@ -326,15 +358,12 @@ impl<'a> Ecs<'a> {
 
     /// The service's tasks that are not STOPPED, in creation order.
     pub(crate) fn service_tasks(&self, s: ServiceId) -> impl Iterator<Item = &Task> + use<'_, 'a> {
-        self.services[s.0 as usize]
-            .live
-            .iter()
-            .map(|t| &self.tasks[t.0 as usize])
+        self.services[s.0 as usize].live.iter().map(|t| &self.tasks[*t])
     }
 
     /// The target a task was created for.
     pub(crate) fn target_of(&self, task: TaskId) -> Target {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         match t.provider.map(|p| &self.sc.capacity_providers[p as usize].kind) {
             None if self.is_fargate_launch(t.owner) => Target::Fargate {
                 provider: None,
@@ -375,12 +404,12 @@ impl<'a> Ecs<'a> {
     }
 
     pub(crate) fn request_parts(&self, task: TaskId) -> (&[Strategy], &[Constraint]) {
-        let p = owner_placement(&self.services, &self.jobs, self.tasks[task.0 as usize].owner);
+        let p = owner_placement(&self.services, &self.jobs, self.tasks[task].owner);
         (&p.strategies, &p.constraints)
     }
 
     pub(crate) fn diagnose(&self, task: TaskId) -> crate::aws::ecs::placement::PlacementFailure {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         let (strategies, constraints) = self.request_parts(task);
         let scope = match self.target_of(task) {
             Target::Ec2 { scope, .. } => scope,
@@ -448,10 +477,10 @@ impl<'a> Ecs<'a> {
             (Some(_), 1) => "the only instance left after the chain".to_string(),
             (Some(_), n) => format!("chosen uniformly at random among the {n} instances left after the chain"),
         };
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         crate::explain::PlacementExplanation {
             time_s: now.to_string(),
-            task: task.to_string(),
+            task: t.number.to_string(),
             task_group: self.cluster.group_name(t.group).to_string(),
             cpu_units: req.demand.cpu_units,
             memory_mib: req.demand.memory_mib,
@@ -471,7 +500,7 @@ impl<'a> Ecs<'a> {
         self.cluster.instances[id.index()]
             .tasks
             .iter()
-            .filter(|t| match self.tasks[t.0 as usize].owner {
+            .filter(|t| match self.tasks[**t].owner {
                 TaskOwner::Service(s) => !self.services[s.0 as usize].daemon,
                 TaskOwner::Job(_) => true,
             })
@@ -495,7 +524,7 @@ impl<'a> Ecs<'a> {
 
     /// What Fargate task `task` costs an hour: its size, its ephemeral storage, Spot or not.
     pub(crate) fn fargate_hourly(&self, billing: &crate::aws::billing::Billing, task: TaskId) -> f64 {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         let d = &self.demands[t.demand as usize];
         let storage = self.sc.task_definitions[t.definition as usize].ephemeral_storage_gib;
         let spot = t.fargate.is_some_and(|f| f.spot);

@@ -1,7 +1,7 @@
 //! RunTask's state of one batch job: how its tasks are placed and the FIFO queue of those
 //! waiting for capacity; RunTask submissions, the queues and RunTask-style failures.
 
-use super::model::{GroupId, TaskId};
+use super::model::{GroupId, TaskId, TaskNumber};
 use super::TaskPlacement;
 use super::*;
 use crate::scenario::BatchJobSpec;
@@ -151,19 +151,21 @@ impl<'a> Ecs<'a> {
         }
         let mut blocked = vec![false; self.jobs.len()];
         loop {
-            let mut best: Option<(SimTime, TaskId, usize)> = None;
+            // The oldest head first; ties by submission order.
+            let mut best: Option<(SimTime, TaskNumber, TaskId, usize)> = None;
             for (j, job) in self.jobs.iter().enumerate() {
                 if blocked[j] {
                     continue;
                 }
                 if let Some(&head) = job.queue.front() {
-                    let key = (self.tasks[head.0 as usize].submitted_at, head, j);
+                    let t = &self.tasks[head];
+                    let key = (t.submitted_at, t.number, head, j);
                     if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
                         best = Some(key);
                     }
                 }
             }
-            let Some((_, head, j)) = best else {
+            let Some((_, _, head, j)) = best else {
                 return Ok(());
             };
             if self.try_place(env, head)? {
@@ -200,7 +202,7 @@ impl<'a> Ecs<'a> {
 
     /// Gives up a batch task that never got an instance.
     pub(crate) fn fail_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.tasks[task];
         t.state = TaskState::Stopped;
         if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {
             self.jobs[j.0 as usize].item_counts[k as usize] -= 1;

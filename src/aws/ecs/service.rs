@@ -133,8 +133,8 @@ impl Ecs<'_> {
         // will have the most resources left after the stop" (ecs-semantics §1.6), so that
         // the emptied instance can be scaled in.
         let balance_azs = !matches!(first, Some(Strategy::Binpack(_)));
-        // Ties are broken by a per-decision random draw mixed with the task id.
-        let tie = |t: &Task| (u64::from(t.id.0)).wrapping_mul(TIE_HASH_MULTIPLIER) ^ draw;
+        // Ties are broken by a per-decision random draw mixed with the task number.
+        let tie = |t: &Task| t.number.0.wrapping_mul(TIE_HASH_MULTIPLIER) ^ draw;
         active
             .iter()
             .max_by(|a, b| {
@@ -174,7 +174,7 @@ impl Ecs<'_> {
         }
         running
             .iter()
-            .max_by_key(|t| (az_of(t).map_or(0, |a| per_az[a]), t.id))
+            .max_by_key(|t| (az_of(t).map_or(0, |a| per_az[a]), t.number))
             .map(|t| t.id)
     }
 

@@ -140,7 +140,7 @@ impl<'a> Ecs<'a> {
             })
             .map(|t| t.id)
             .collect();
-        v.sort_unstable();
+        v.sort_unstable_by_key(|t| self.tasks[*t].number);
         v
     }
 
@@ -164,7 +164,7 @@ impl<'a> Ecs<'a> {
         let healthy_total = self.service_tasks(s).filter(|t| self.is_healthy(t, now)).count() as u32;
         let mut budget = healthy_total.saturating_sub(min_healthy);
         for &t in draining {
-            if self.is_healthy(&self.tasks[t.0 as usize], now) {
+            if self.is_healthy(&self.tasks[t], now) {
                 if budget == 0 {
                     continue;
                 }

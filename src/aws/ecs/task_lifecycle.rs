@@ -14,7 +14,6 @@ impl<'a> Ecs<'a> {
         target: Target,
         item: Option<usize>,
     ) -> TaskId {
-        let id = TaskId(self.tasks.len() as u32);
         let group = match owner {
             TaskOwner::Service(s) => self.services[s.0 as usize].group,
             TaskOwner::Job(j) => self.jobs[j.0 as usize].group,
@@ -22,21 +21,24 @@ impl<'a> Ecs<'a> {
         let provider = match target {
             Target::Ec2 { provider, .. } | Target::Fargate { provider, .. } => provider,
         };
-        self.tasks.push(Task {
+        let submitted_at = env.now();
+        let definition = self.definition_of(owner);
+        let id = self.tasks.insert(|id, number| Task {
             id,
+            number,
             owner,
             group,
             demand,
             state: TaskState::Provisioning,
             instance: None,
-            submitted_at: env.now(),
+            submitted_at,
             placed_at: None,
             run_for_ms,
             provider,
             strategy_item: item.map(|k| k as u8),
             fargate: None,
             billing_from: None,
-            definition: self.definition_of(owner),
+            definition,
             running_at: None,
             crashing: false,
         });
@@ -59,7 +61,7 @@ impl<'a> Ecs<'a> {
         match self.target_of(task) {
             Target::Fargate { spot, .. } => self.try_start_fargate(env, task, spot),
             Target::Ec2 { scope, .. } => {
-                let t = &self.tasks[task.0 as usize];
+                let t = &self.tasks[task];
                 let p = owner_placement(&self.services, &self.jobs, t.owner);
                 let (strategies, constraints) = (&p.strategies, &p.constraints);
                 // AZ rebalancing restricts the placement to one zone with a memberOf.
@@ -92,7 +94,7 @@ impl<'a> Ecs<'a> {
                     only_instance: None,
                     scope,
                 };
-                let explain = env.report.wants_placement(&env.opts, task, env.now());
+                let explain = env.report.wants_placement(&env.opts, t.number, env.now());
                 let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
                 let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
                 if env.opts.check_invariants_every_event {
@@ -103,7 +105,8 @@ impl<'a> Ecs<'a> {
                         return Err(SimError::InvariantViolated {
                             at: env.now(),
                             what: format!(
-                                "placement of {task}: the fast path chose {chosen:?}, the scan's best set is {best:?}"
+                                "placement of {}: the fast path chose {chosen:?}, the scan's best set is {best:?}",
+                                self.tasks[task].number
                             ),
                         });
                     }
@@ -139,7 +142,7 @@ impl<'a> Ecs<'a> {
         if self.fargate.buckets[usize::from(spot)].take(now.as_ms()).is_err() {
             return Ok(false);
         }
-        let owner = self.tasks[task.0 as usize].owner;
+        let owner = self.tasks[task].owner;
         let forced = self.forced_az;
         let counts = match owner {
             TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
@@ -153,7 +156,7 @@ impl<'a> Ecs<'a> {
             },
         };
         counts[az] += 1;
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.tasks[task];
         t.fargate = Some(FargateSlot {
             az: AzIdx(az as u16),
             spot,
@@ -192,7 +195,7 @@ impl<'a> Ecs<'a> {
     ) -> Result<(), SimError> {
         let now = env.now();
         let (group, demand_idx, owner) = {
-            let t = &self.tasks[task.0 as usize];
+            let t = &self.tasks[task];
             (t.group, t.demand, t.owner)
         };
         let demand = &self.demands[demand_idx as usize];
@@ -201,7 +204,7 @@ impl<'a> Ecs<'a> {
         self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
         self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
         let uses_eni = demand.uses_eni;
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.tasks[task];
         t.instance = Some(inst);
         t.placed_at = Some(now);
         env.observer.task_placed(now - t.submitted_at);
@@ -220,7 +223,7 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn on_provisioned(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.tasks[task];
         if t.state != TaskState::Provisioning || (t.instance.is_none() && t.fargate.is_none()) {
             return Ok(());
         }
@@ -243,7 +246,7 @@ impl<'a> Ecs<'a> {
 
     pub(crate) fn on_started(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let now = env.now();
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         if t.state != TaskState::Pending {
             return Ok(());
         }
@@ -253,7 +256,7 @@ impl<'a> Ecs<'a> {
             return self.task_failed_to_start(env, task);
         }
         let crash = behaviour.crash_after.as_ref().map(|d| env.faults.sample(d));
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.tasks[task];
         t.state = TaskState::Running;
         t.running_at = Some(now);
         let (owner, run_for, inst) = (t.owner, t.run_for_ms, t.instance);
@@ -294,7 +297,7 @@ impl<'a> Ecs<'a> {
     }
 
     pub(crate) fn on_exited(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         if t.state != TaskState::Running {
             return Ok(());
         }
@@ -308,7 +311,7 @@ impl<'a> Ecs<'a> {
     }
 
     pub(crate) fn on_provisioning_timeout(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
-        let t = &self.tasks[task.0 as usize];
+        let t = &self.tasks[task];
         if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
             return Ok(());
         }
@@ -325,7 +328,7 @@ impl<'a> Ecs<'a> {
     pub(crate) fn stop_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
         let now = env.now();
         let (owner, group, demand_idx, inst, fargate, state) = {
-            let t = &self.tasks[task.0 as usize];
+            let t = &self.tasks[task];
             (t.owner, t.group, t.demand, t.instance, t.fargate, t.state)
         };
         if state == TaskState::Stopped {
@@ -341,7 +344,7 @@ impl<'a> Ecs<'a> {
         }
         if let Some(slot) = fargate {
             self.fargate.running -= 1;
-            if let Some(from) = self.tasks[task.0 as usize].billing_from {
+            if let Some(from) = self.tasks[task].billing_from {
                 let hourly = self.fargate_hourly(&env.billing, task);
                 env.billing.fargate_task_stopped(hourly, now - from);
             }
@@ -351,7 +354,7 @@ impl<'a> Ecs<'a> {
             };
             counts[slot.az.0 as usize] -= 1;
         }
-        self.tasks[task.0 as usize].state = TaskState::Stopped;
+        self.tasks[task].state = TaskState::Stopped;
         self.owner_task_stopped(env, task, state, placed);
         if env.sink.enabled() {
             self.log(env, "TASK_STOPPED", Some(task), inst, reason.to_string())?;
@@ -359,6 +362,9 @@ impl<'a> Ecs<'a> {
         if let Some(i) = inst {
             self.instance_may_be_drained(env, i)?;
         }
+        // Nothing refers to the task any more (its owner's lists, its instance, the wait
+        // queues): its slot is reused; events of its still in the queue are now stale.
+        self.tasks.release(task);
         if placed {
             self.drain_wait_queue(env)?;
         }
@@ -370,7 +376,7 @@ impl<'a> Ecs<'a> {
     fn owner_task_stopped(&mut self, env: &mut Env<'a>, task: TaskId, state: TaskState, placed: bool) {
         let now = env.now();
         let (owner, item) = {
-            let t = &self.tasks[task.0 as usize];
+            let t = &self.tasks[task];
             (t.owner, t.strategy_item)
         };
         match owner {
@@ -420,7 +426,7 @@ impl<'a> Ecs<'a> {
         task: TaskId,
         stop_timeout_ms: u64,
     ) -> Result<(), SimError> {
-        self.tasks[task.0 as usize].crashing = true;
+        self.tasks[task].crashing = true;
         self.log(
             env,
             "SPOT_INTERRUPTION_WARNING",

@@ -61,7 +61,7 @@ pub fn demand(cpu: u32, mem: u32) -> TaskDemand {
 /// its indexes stay true.
 pub fn put(c: &mut Cluster, placer: &mut Placer, inst: u32, task: u32, group: &str, d: &TaskDemand) {
     let g = c.intern_group(group);
-    placer.reserve(c, InstanceId(inst), TaskId(task), g, d);
+    placer.reserve(c, InstanceId(inst), TaskId::first_generation(task), g, d);
 }
 
 pub fn placer() -> Placer {

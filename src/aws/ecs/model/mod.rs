@@ -13,7 +13,7 @@ pub use cluster::{AttrId, Cluster, Instance, InstanceStatus, Resources, ValueId,
 pub fn cluster_reserved_ports() -> Vec<u16> {
     DEFAULT_RESERVED_PORTS.to_vec()
 }
-pub use task::{FargateSlot, GroupId, Task, TaskDemand, TaskId, TaskOwner, TaskState};
+pub use task::{FargateSlot, GroupId, Task, TaskDemand, TaskId, TaskNumber, TaskOwner, TaskState, TaskTable};
 
 use std::fmt;
 

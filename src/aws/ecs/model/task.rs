@@ -4,13 +4,125 @@ use super::{InstanceId, JobId, ServiceId};
 use crate::engine::SimTime;
 use std::fmt;
 
-/// Index of a task in the simulation's task table.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(pub u32);
+/// A handle on a task: its slot in the [`TaskTable`] and the generation of that slot. A slot
+/// is reused once its task has STOPPED, with the next generation, so a handle kept past its
+/// task's stop (an event still in the queue, a stale list entry) is recognised as stale rather
+/// than read as the slot's new task.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TaskId {
+    slot: u32,
+    generation: u32,
+}
 
-impl fmt::Display for TaskId {
+impl TaskId {
+    /// The handle of slot `slot` in its first generation: for placement tests and benches
+    /// that reserve capacity without a task table.
+    pub fn first_generation(slot: u32) -> Self {
+        TaskId { slot, generation: 0 }
+    }
+
+    fn index(self) -> usize {
+        self.slot as usize
+    }
+}
+
+/// A task's number in submission order: `t-00000012` is the run's 13th task. It is what the
+/// event log, `ecsim explain --task` and every ordering between tasks use; unlike a
+/// [`TaskId`] it is never reused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskNumber(pub u64);
+
+impl fmt::Display for TaskNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "t-{:08}", self.0)
+    }
+}
+
+/// The task table: live tasks (PROVISIONING to RUNNING) and recently STOPPED ones, in slots
+/// that are reused, so its size follows the number of tasks alive at once, not the number a
+/// run ever starts.
+#[derive(Default)]
+pub struct TaskTable {
+    slots: Vec<Task>,
+    /// Slots whose task has STOPPED and been released, reused last-in first-out.
+    free: Vec<u32>,
+    /// How many tasks were ever created (the next [`TaskNumber`]).
+    created: u64,
+}
+
+impl TaskTable {
+    /// Adds a task built by `make` from its handle and number.
+    pub fn insert(&mut self, make: impl FnOnce(TaskId, TaskNumber) -> Task) -> TaskId {
+        let number = TaskNumber(self.created);
+        self.created += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                let generation = self.slots[slot as usize].id.generation.wrapping_add(1);
+                let id = TaskId { slot, generation };
+                self.slots[slot as usize] = make(id, number);
+                id
+            }
+            None => {
+                let id = TaskId {
+                    slot: self.slots.len() as u32,
+                    generation: 0,
+                };
+                self.slots.push(make(id, number));
+                id
+            }
+        }
+    }
+
+    /// Gives a STOPPED task's slot back for reuse; its handle becomes stale.
+    pub fn release(&mut self, id: TaskId) {
+        debug_assert!(self.is_live(id), "{id:?} released twice");
+        debug_assert_eq!(self.slots[id.index()].state, TaskState::Stopped);
+        self.free.push(id.slot);
+        // Until the slot is reused, its old handle must not match.
+        let t = &mut self.slots[id.index()];
+        t.id.generation = t.id.generation.wrapping_add(1);
+    }
+
+    /// The task behind `id`, or `None` when its slot was released (a stale handle).
+    pub fn get(&self, id: TaskId) -> Option<&Task> {
+        self.slots.get(id.index()).filter(|t| t.id == id)
+    }
+
+    fn is_live(&self, id: TaskId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// How many tasks were ever created.
+    pub fn created(&self) -> u64 {
+        self.created
+    }
+
+    /// How many slots the table holds (live tasks plus released slots awaiting reuse).
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every task not released (live, or STOPPED and still referenced), in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = &Task> {
+        self.slots.iter().filter(|t| t.state != TaskState::Stopped)
+    }
+}
+
+impl std::ops::Index<TaskId> for TaskTable {
+    type Output = Task;
+
+    fn index(&self, id: TaskId) -> &Task {
+        let t = &self.slots[id.index()];
+        debug_assert_eq!(t.id, id, "stale task handle");
+        t
+    }
+}
+
+impl std::ops::IndexMut<TaskId> for TaskTable {
+    fn index_mut(&mut self, id: TaskId) -> &mut Task {
+        let t = &mut self.slots[id.index()];
+        debug_assert_eq!(t.id, id, "stale task handle");
+        t
     }
 }
 
@@ -63,6 +175,7 @@ pub enum TaskOwner {
 #[derive(Clone, Debug)]
 pub struct Task {
     pub id: TaskId,
+    pub number: TaskNumber,
     pub owner: TaskOwner,
     pub group: GroupId,
     /// Index into the simulation's demand table (tasks of one definition share it).
@@ -93,4 +206,65 @@ pub struct Task {
 pub struct FargateSlot {
     pub az: super::AzIdx,
     pub spot: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ecs::model::{JobId, TaskOwner};
+
+    fn task(id: TaskId, number: TaskNumber) -> Task {
+        Task {
+            id,
+            number,
+            owner: TaskOwner::Job(JobId(0)),
+            group: GroupId(0),
+            demand: 0,
+            state: TaskState::Provisioning,
+            instance: None,
+            submitted_at: SimTime::ZERO,
+            placed_at: None,
+            run_for_ms: None,
+            provider: None,
+            strategy_item: None,
+            fargate: None,
+            billing_from: None,
+            definition: 0,
+            running_at: None,
+            crashing: false,
+        }
+    }
+
+    #[test]
+    fn a_released_slot_is_reused_and_its_old_handle_is_stale() {
+        let mut table = TaskTable::default();
+        let a = table.insert(task);
+        let b = table.insert(task);
+        table[a].state = TaskState::Stopped;
+        table.release(a);
+        assert!(table.get(a).is_none(), "a released handle is stale at once");
+        let c = table.insert(task);
+        assert_eq!(table.slots(), 2, "the new task takes the released slot");
+        assert_ne!(c, a, "same slot, next generation");
+        assert!(
+            table.get(a).is_none(),
+            "the old handle does not reach the slot's new task"
+        );
+        assert_eq!(table[c].number, TaskNumber(2), "numbers are never reused");
+        assert_eq!(table[b].number, TaskNumber(1));
+        assert_eq!(table.created(), 3);
+        assert_eq!(table.iter().count(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "stale task handle")]
+    #[cfg(debug_assertions)]
+    fn indexing_with_a_stale_handle_is_caught() {
+        let mut table = TaskTable::default();
+        let a = table.insert(task);
+        table[a].state = TaskState::Stopped;
+        table.release(a);
+        let _ = table.insert(task);
+        let _ = &table[a];
+    }
 }
