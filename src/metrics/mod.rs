@@ -4,9 +4,11 @@
 //! Architecture invariant: the simulator hands over plain values; this module owns column
 //! order and number formatting, so output bytes depend on nothing but those values.
 
+mod distribution;
 mod output;
 mod summary;
 
+pub use distribution::{Distribution, EXACT_SAMPLES, SIGNIFICANT_DIGITS};
 pub use output::{write_atomically, AtomicFile, CsvEventSink};
 pub use summary::{percentile, ServiceSummary, Summary, SUMMARY_COLUMNS};
 

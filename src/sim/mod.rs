@@ -38,7 +38,7 @@ use crate::aws::ecs::model::{
 use crate::aws::ecs::Ecs;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
-use crate::metrics::{percentile, EventSink, MetricValue, MetricsTable, ServiceSummary, Summary};
+use crate::metrics::{EventSink, MetricValue, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::Scenario;
 use crate::workload::Workload;
 use observer::{Levels, Observer};

@@ -4,6 +4,7 @@
 
 use crate::aws::ecs::model::ServiceId;
 use crate::engine::SimTime;
+use crate::metrics::Distribution;
 use std::collections::VecDeque;
 
 /// Run-wide counters.
@@ -60,7 +61,6 @@ pub struct ServiceStats {
     pub tasks_lost: u64,
     /// Times of losses not yet matched by a replacement reaching RUNNING.
     losses: VecDeque<SimTime>,
-    pub replacement_ms: Vec<u64>,
     pub below_desired_ms: u64,
     pub below_min_healthy_ms: u64,
 }
@@ -71,8 +71,10 @@ pub struct Observer {
     counts: Counts,
     areas: Areas,
     incident: Incident,
-    /// Every wait from submission to placement, in ms.
-    waits_ms: Vec<u64>,
+    /// The waits from submission to placement, in ms.
+    waits_ms: Distribution,
+    /// The times from a service task's loss to its replacement's RUNNING, in ms.
+    replacement_ms: Distribution,
     services: Vec<ServiceStats>,
 }
 
@@ -121,7 +123,7 @@ impl Observer {
     }
 
     pub fn task_placed(&mut self, wait_ms: u64) {
-        self.waits_ms.push(wait_ms);
+        self.waits_ms.record(wait_ms);
         self.counts.placed += 1;
     }
 
@@ -166,7 +168,7 @@ impl Observer {
         let st = &mut self.services[s.0 as usize];
         st.tasks_started += 1;
         if let Some(lost_at) = st.losses.pop_front() {
-            st.replacement_ms.push(now - lost_at);
+            self.replacement_ms.record(now - lost_at);
         }
     }
 
@@ -217,10 +219,13 @@ impl Observer {
         &self.services
     }
 
-    /// The waits, sorted, handed over at the end of the run.
-    pub fn take_sorted_waits(&mut self) -> Vec<u64> {
-        let mut w = std::mem::take(&mut self.waits_ms);
-        w.sort_unstable();
-        w
+    /// The waits and the replacement latencies, ready for percentiles, handed over at the
+    /// end of the run.
+    pub fn take_distributions(&mut self) -> (Distribution, Distribution) {
+        let mut waits = std::mem::take(&mut self.waits_ms);
+        let mut replacement = std::mem::take(&mut self.replacement_ms);
+        waits.seal();
+        replacement.seal();
+        (waits, replacement)
     }
 }

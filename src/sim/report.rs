@@ -159,21 +159,14 @@ impl Simulation<'_> {
     pub(super) fn summary(&mut self) -> Summary {
         let sc = self.sc;
         let dur_ms = sc.duration_ms as f64;
-        let w = self.env.observer.take_sorted_waits();
-        let w = &w;
-        let mean = if w.is_empty() {
-            0.0
-        } else {
-            w.iter().map(|x| *x as f64).sum::<f64>() / w.len() as f64 / 1000.0
-        };
-        let p = |q: f64| percentile(w, q) as f64 / 1000.0;
+        let (w, replacement) = self.env.observer.take_distributions();
+        let mean = w.mean() / 1000.0;
+        let p = |q: f64| w.percentile(q) as f64 / 1000.0;
         let (hours, ec2, fargate) = self.final_costs();
         let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.env.observer.services();
         let requests: f64 = stats.iter().map(|s| s.requests).sum();
-        let mut replacement: Vec<u64> = stats.iter().flat_map(|s| s.replacement_ms.iter().copied()).collect();
-        replacement.sort_unstable();
         let over: f64 = stats.iter().map(|s| s.over_capacity).sum();
         Summary {
             scenario: sc.name.clone(),
@@ -192,7 +185,7 @@ impl Simulation<'_> {
             task_wait_p90_s: p(90.0),
             task_wait_p95_s: p(95.0),
             task_wait_p99_s: p(99.0),
-            task_wait_max_s: w.last().map_or(0.0, |x| *x as f64 / 1000.0),
+            task_wait_max_s: w.max() as f64 / 1000.0,
             cpu_reserved_mean_pct: if areas.cpu_registered == 0.0 {
                 0.0
             } else {
@@ -215,9 +208,9 @@ impl Simulation<'_> {
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
             tasks_lost: self.env.observer.counts().tasks_lost,
-            replacement_latency_p50_s: percentile(&replacement, 50.0) as f64 / 1000.0,
-            replacement_latency_p95_s: percentile(&replacement, 95.0) as f64 / 1000.0,
-            replacement_latency_max_s: replacement.last().map_or(0.0, |x| *x as f64 / 1000.0),
+            replacement_latency_p50_s: replacement.percentile(50.0) as f64 / 1000.0,
+            replacement_latency_p95_s: replacement.percentile(95.0) as f64 / 1000.0,
+            replacement_latency_max_s: replacement.max() as f64 / 1000.0,
             below_desired_s: stats.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
             below_min_healthy_s: stats.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
             incident_s: self.env.observer.incident().ms as f64 / 1000.0,

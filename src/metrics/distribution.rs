@@ -1,0 +1,177 @@
+//! Distributions of durations (task waits, replacement latencies) in bounded memory.
+//!
+//! A run may place tens of millions of tasks; keeping every wait to sort it at the end would
+//! make memory grow with the run's length. A [`Distribution`] keeps the samples themselves
+//! while there are at most [`EXACT_SAMPLES`] of them, so the percentiles of every run of that
+//! size are exact (nearest rank, as [`percentile`] defines them), and beyond that an HDR
+//! histogram (the `hdrhistogram` crate) with [`SIGNIFICANT_DIGITS`] significant decimal
+//! digits, in memory that depends on the range of the values, not on their number.
+//!
+//! **Error bound beyond [`EXACT_SAMPLES`]**: a percentile is the largest value of the
+//! histogram bucket that holds the exact nearest-rank sample `x`, so it is never below `x`
+//! and exceeds it by at most `x / 1000` (three significant digits: buckets are at most a
+//! thousandth of their values wide); values below 2,048 ms are kept exactly. The count, the
+//! mean and the maximum are always exact.
+
+use super::percentile;
+use hdrhistogram::Histogram;
+
+/// Up to this many samples, percentiles are computed exactly from the samples.
+pub const EXACT_SAMPLES: usize = 100_000;
+
+/// The HDR histogram's precision beyond [`EXACT_SAMPLES`] (relative error at most 10^-3).
+pub const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// The largest value the histogram tells apart (2^50 ms, about 35,000 years: far beyond any
+/// run's length); a larger one would count as this.
+const HISTOGRAM_HIGHEST_MS: u64 = 1 << 50;
+
+/// A distribution of non-negative integer samples (durations in ms).
+#[derive(Clone, Debug, Default)]
+pub struct Distribution {
+    count: u64,
+    sum: u128,
+    max: u64,
+    /// Every sample while `histogram` is `None`.
+    exact: Vec<u64>,
+    /// Every sample once there were more than [`EXACT_SAMPLES`].
+    histogram: Option<Histogram<u64>>,
+}
+
+impl Distribution {
+    /// Adds one sample.
+    pub fn record(&mut self, value: u64) {
+        self.count += 1;
+        self.sum += u128::from(value);
+        self.max = self.max.max(value);
+        match &mut self.histogram {
+            Some(h) => h.saturating_record(value),
+            None if self.exact.len() < EXACT_SAMPLES => self.exact.push(value),
+            None => {
+                let mut h = Histogram::<u64>::new_with_bounds(1, HISTOGRAM_HIGHEST_MS, SIGNIFICANT_DIGITS)
+                    .expect("valid histogram bounds");
+                for v in self.exact.drain(..) {
+                    h.saturating_record(v);
+                }
+                h.saturating_record(value);
+                self.exact = Vec::new();
+                self.histogram = Some(h);
+            }
+        }
+    }
+
+    /// How many samples were recorded.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The mean of the samples (0 when there are none), exact.
+    pub fn mean(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.count as f64
+        }
+    }
+
+    /// The largest sample (0 when there are none), exact.
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// Whether the percentiles are exact (at most [`EXACT_SAMPLES`] samples).
+    pub fn is_exact(&self) -> bool {
+        self.histogram.is_none()
+    }
+
+    /// Sorts the kept samples, so that a series of percentile queries costs one sort.
+    pub fn seal(&mut self) {
+        self.exact.sort_unstable();
+    }
+
+    /// The `p`-th percentile (0 < p <= 100) by nearest rank: exact up to [`EXACT_SAMPLES`]
+    /// samples (after [`Distribution::seal`]), within the module's error bound beyond.
+    pub fn percentile(&self, p: f64) -> u64 {
+        match &self.histogram {
+            None => {
+                debug_assert!(self.exact.is_sorted(), "seal() before asking for percentiles");
+                percentile(&self.exact, p)
+            }
+            Some(h) => h.value_at_quantile(p / 100.0).min(self.max),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn exact_percentile(samples: &[u64], p: f64) -> u64 {
+        let mut s = samples.to_vec();
+        s.sort_unstable();
+        percentile(&s, p)
+    }
+
+    #[test]
+    fn up_to_the_exact_limit_percentiles_are_the_samples_own() {
+        let mut d = Distribution::default();
+        let samples: Vec<u64> = (0..EXACT_SAMPLES as u64).map(|k| (k * 7_919) % 1_000_003).collect();
+        for v in &samples {
+            d.record(*v);
+        }
+        d.seal();
+        assert!(d.is_exact());
+        for p in [1.0, 50.0, 90.0, 95.0, 99.0, 99.9, 100.0] {
+            assert_eq!(d.percentile(p), exact_percentile(&samples, p), "p{p}");
+        }
+    }
+
+    /// The bound stated in the module header, on heavy-tailed samples spanning seven orders
+    /// of magnitude, well beyond the exact limit.
+    #[test]
+    fn beyond_the_exact_limit_percentiles_are_within_a_thousandth_above() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let samples: Vec<u64> = (0..3 * EXACT_SAMPLES)
+            .map(|_| {
+                let u: f64 = rng.random_range(0.0..1.0);
+                // Pareto-like: most waits short, a few hours long; a fifth are zero.
+                if u < 0.2 {
+                    0
+                } else {
+                    (10.0 / (1.0 - u).powf(1.5)) as u64
+                }
+            })
+            .collect();
+        let mut d = Distribution::default();
+        for v in &samples {
+            d.record(*v);
+        }
+        d.seal();
+        assert!(!d.is_exact());
+        assert_eq!(d.count(), samples.len() as u64);
+        assert_eq!(d.max(), *samples.iter().max().unwrap());
+        let mean = samples.iter().map(|v| *v as f64).sum::<f64>() / samples.len() as f64;
+        assert!((d.mean() - mean).abs() <= 1e-9 * mean);
+        for p in [0.1, 10.0, 20.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.9, 99.99, 100.0] {
+            let exact = exact_percentile(&samples, p);
+            let got = d.percentile(p);
+            assert!(got >= exact, "p{p}: {got} below the exact {exact}");
+            assert!(
+                (got - exact) as f64 <= exact as f64 / 1000.0,
+                "p{p}: {got} more than a thousandth above the exact {exact}"
+            );
+            if exact < 2_048 {
+                assert_eq!(got, exact, "p{p}: small values are exact");
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_distribution_reports_zeros() {
+        let mut d = Distribution::default();
+        d.seal();
+        assert_eq!((d.count(), d.max(), d.percentile(95.0)), (0, 0, 0));
+        assert_eq!(d.mean(), 0.0);
+    }
+}
