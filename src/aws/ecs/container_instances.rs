@@ -33,14 +33,10 @@ impl<'a> Ecs<'a> {
         let sc = self.sc;
         let spec = &sc.instance_groups[g.0 as usize];
         let ty = &sc.instance_types[spec.instance_type];
-        let mut per_az = vec![0u32; sc.availability_zones.len()];
-        for i in &self.cluster.instances {
-            if i.group == g && i.status != InstanceStatus::Inactive {
-                per_az[i.az.0 as usize] += 1;
-            }
-        }
+        let per_az = &mut self.in_service_per_zone[g.0 as usize];
         let blocked = |a: usize| env.faults.ec2_blocked(a);
-        let az = env.ec2.launch_zone(g, &per_az, blocked);
+        let az = env.ec2.launch_zone(g, per_az, blocked);
+        per_az[az] += 1;
         let id = InstanceId(self.cluster.instances.len() as u32);
         let resources = Resources {
             cpu_units: ty.cpu_units(),
@@ -125,6 +121,7 @@ impl<'a> Ecs<'a> {
         i.status = InstanceStatus::Inactive;
         i.terminated_at = Some(now);
         self.in_service.retain(|x| *x != id);
+        self.in_service_per_zone[i.group.0 as usize][i.az.0 as usize] -= 1;
         let ran = now - i.launched_at;
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
         self.placer.instance_changed(&self.cluster, id);

@@ -22,8 +22,10 @@ impl Ecs<'_> {
     pub fn check_cheap_invariants(&self) -> Result<(), String> {
         use crate::aws::ecs::model::InstanceStatus;
         let (mut cpu, mut mem) = (0u64, 0u64);
+        let mut per_zone: Vec<Vec<u32>> = self.in_service_per_zone.iter().map(|z| vec![0; z.len()]).collect();
         // Terminated instances are checked once, when they terminate (they list no task).
         for i in self.in_service.iter().map(|i| &self.cluster.instances[i.index()]) {
+            per_zone[i.group.0 as usize][i.az.0 as usize] += 1;
             if i.status == InstanceStatus::Inactive {
                 return Err(format!("{} is INACTIVE but counted in service", i.id));
             }
@@ -40,6 +42,12 @@ impl Ecs<'_> {
             return Err(format!(
                 "the cluster reserves {} CPU units / {} MiB, its instances {cpu} / {mem}",
                 self.cluster.cpu_reserved, self.cluster.memory_reserved_mib
+            ));
+        }
+        if per_zone != self.in_service_per_zone {
+            return Err(format!(
+                "instances in service per group and zone are counted as {:?}, recounted as {per_zone:?}",
+                self.in_service_per_zone
             ));
         }
         Ok(())

@@ -114,6 +114,9 @@ pub(crate) struct Ecs<'a> {
     pub(crate) draining_instances: u32,
     /// The instances not yet terminated (launching, ACTIVE or DRAINING), in launch order.
     pub(crate) in_service: Vec<InstanceId>,
+    /// Per instance group and availability zone, how many of its instances are in service
+    /// (what AZ balance counts when a group launches).
+    pub(crate) in_service_per_zone: Vec<Vec<u32>>,
     /// Set while AZ rebalancing places a task: placement is restricted to this zone.
     pub(crate) forced_az: Option<AzIdx>,
     pub(crate) fargate: FargateCapacity,
@@ -149,6 +152,7 @@ impl<'a> Ecs<'a> {
             terminate_when_drained: Vec::new(),
             draining_instances: 0,
             in_service: Vec::new(),
+            in_service_per_zone: vec![vec![0; sc.availability_zones.len()]; sc.instance_groups.len()],
             forced_az: None,
             fargate: FargateCapacity {
                 buckets: [
