@@ -10,13 +10,15 @@ use crate::engine::{RngStreams, SimTime, StreamRng};
 use crate::scenario::{Arrivals, Scenario};
 use load::{LoadModel, MinuteLoad};
 use rand_distr::{Distribution, Exp};
+use smallvec::SmallVec;
 
 /// One RunTask submission of a job: the tasks' size overrides (a trace row's CPU and memory)
 /// and each task's run time.
 pub struct Submission {
     pub cpu_units: Option<u32>,
     pub memory_mib: Option<u32>,
-    pub run_ms: Vec<Option<u64>>,
+    /// One entry per task (inline for the usual handful: no allocation per submission).
+    pub run_ms: SmallVec<[Option<u64>; 4]>,
     /// When the job submits next, if it does.
     pub next_at: Option<SimTime>,
 }
@@ -115,7 +117,7 @@ impl<'a> Workload<'a> {
         let mut sub = Submission {
             cpu_units: None,
             memory_mib: None,
-            run_ms: Vec::new(),
+            run_ms: SmallVec::new(),
             next_at: None,
         };
         sub.next_at = match &spec.arrivals {

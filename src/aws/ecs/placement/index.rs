@@ -63,9 +63,14 @@ struct Slot {
 pub struct ShapeIndex {
     key: IndexKey,
     buckets: BTreeMap<(u32, u32), Vec<InstanceId>>,
-    /// Members per partition, to enumerate partitions without walking buckets.
+    /// Members per partition, to enumerate partitions without walking buckets (kept for
+    /// spread indexes only; the others have one partition).
     partition_sizes: BTreeMap<u32, u32>,
+    /// How many instances the index holds.
+    members: u32,
     slots: Vec<Option<Slot>>,
+    /// Emptied buckets' vectors, reused for new buckets (no allocation per move).
+    spare: Vec<Vec<InstanceId>>,
 }
 
 impl ShapeIndex {
@@ -74,7 +79,9 @@ impl ShapeIndex {
             key,
             buckets: BTreeMap::new(),
             partition_sizes: BTreeMap::new(),
+            members: 0,
             slots: Vec::new(),
+            spare: Vec::new(),
         };
         idx.grow(cluster);
         idx
@@ -119,14 +126,21 @@ impl ShapeIndex {
             self.remove(inst, s);
         }
         if let Some((partition, key)) = want {
-            let bucket = self.buckets.entry((partition, key)).or_default();
+            let spare = &mut self.spare;
+            let bucket = self
+                .buckets
+                .entry((partition, key))
+                .or_insert_with(|| spare.pop().unwrap_or_default());
             bucket.push(inst);
             self.slots[inst.index()] = Some(Slot {
                 partition,
                 key,
                 pos: (bucket.len() - 1) as u32,
             });
-            *self.partition_sizes.entry(partition).or_insert(0) += 1;
+            self.members += 1;
+            if self.key.spread.is_some() {
+                *self.partition_sizes.entry(partition).or_insert(0) += 1;
+            }
         }
     }
 
@@ -142,13 +156,18 @@ impl ShapeIndex {
             }
         }
         if bucket.is_empty() {
-            self.buckets.remove(&(s.partition, s.key));
+            if let Some(v) = self.buckets.remove(&(s.partition, s.key)) {
+                self.spare.push(v);
+            }
         }
         self.slots[inst.index()] = None;
-        let n = self.partition_sizes.get_mut(&s.partition).expect("partition counted");
-        *n -= 1;
-        if *n == 0 {
-            self.partition_sizes.remove(&s.partition);
+        self.members -= 1;
+        if self.key.spread.is_some() {
+            let n = self.partition_sizes.get_mut(&s.partition).expect("partition counted");
+            *n -= 1;
+            if *n == 0 {
+                self.partition_sizes.remove(&s.partition);
+            }
         }
     }
 
@@ -161,6 +180,18 @@ impl ShapeIndex {
         rng: &mut StreamRng,
     ) -> Option<InstanceId> {
         let extra = !req.demand.host_ports.is_empty() || !req.constraints.is_empty();
+        if !extra && self.key.spread.is_none() {
+            // One partition and every member passes: the answer is the first bucket (the
+            // least remaining under binpack; the only one without), as the general path
+            // below finds it, with the same draw.
+            let (_, members) = self.buckets.iter().next()?;
+            let r = if members.len() == 1 {
+                0
+            } else {
+                rng.random_range(0..members.len())
+            };
+            return Some(members[r]);
+        }
         let passes = |i: &InstanceId| !extra || check_extra(cluster, *i, req, ctx);
         let partitions = self.partitions(cluster, req.group, extra, &passes);
         if partitions.is_empty() {
@@ -218,7 +249,7 @@ impl ShapeIndex {
         passes: &dyn Fn(&InstanceId) -> bool,
     ) -> Vec<u32> {
         let Some(attr) = self.key.spread else {
-            return if self.partition_sizes.contains_key(&NO_PARTITION) {
+            return if self.members > 0 {
                 vec![NO_PARTITION]
             } else {
                 Vec::new()
