@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# ecsim against the bare hand-written loop (benches/reference_loop.rs) on the reference
+# workload cluster-80 (../shared/bench/WORKLOAD.md), side by side in one run: the whole
+# process of each (`ecsim run --no-plots --no-events` on benches/scenarios/cluster-80-h*.toml,
+# parsing and outputs included; the loop prints its counters only), alternating, median of
+# ROUNDS runs (default 5), wall time and peak RSS by /usr/bin/time, and the ratio.
+#
+#   benches/versus_reference_loop.sh [ROUNDS] [HORIZON_FACTOR]
+#
+# HORIZON_FACTOR (default 1) multiplies both horizons (10 for the 10-million-task run).
+set -euo pipefail
+rounds=${1:-5}
+factor=${2:-1}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+cargo build --release --locked --bin ecsim --example reference_loop >/dev/null 2>&1
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+measure() { # label command...: prints "seconds kilobytes"
+  /usr/bin/time -f "%e %M" -o "$out/time" "$@" >/dev/null 2>"$out/err" || { cat "$out/err" >&2; exit 1; }
+  cat "$out/time"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+printf '%-7s %-28s %9s %9s %8s\n' hosts program "time (s)" "RSS (MB)" ratio
+for hosts in 1000 10000; do
+  scenario=benches/scenarios/cluster-80-h$hosts.toml
+  seconds=$(awk -F'"' '/^duration/ { sub("s", "", $2); print $2 }' "$scenario")
+  duration=$(awk -v s="$seconds" -v f="$factor" 'BEGIN { printf "%d", s * f }')
+  : >"$out/e"; : >"$out/l"
+  for _ in $(seq "$rounds"); do
+    measure ./target/release/ecsim run "$scenario" --out "$out/run" --no-plots --no-events \
+      --set "scenario.duration=${duration}s" >>"$out/e"
+    measure ./target/release/examples/reference_loop "$hosts" "$factor" >>"$out/l"
+  done
+  et=$(median <"$out/e"); lt=$(median <"$out/l")
+  em=$(awk '{ print $2 }' "$out/e" | median); lm=$(awk '{ print $2 }' "$out/l" | median)
+  printf '%-7s %-28s %9s %9.1f %8s\n' "$hosts" "ecsim run" "$et" "$(awk -v k="$em" 'BEGIN { print k / 1024 }')" \
+    "$(awk -v a="$et" -v b="$lt" 'BEGIN { printf "%.2fx", a / b }')"
+  printf '%-7s %-28s %9s %9.1f %8s\n' "$hosts" "reference_loop" "$lt" "$(awk -v k="$lm" 'BEGIN { print k / 1024 }')" "1.00x"
+done
