@@ -196,3 +196,59 @@ fn fast_path_agrees_with_the_scan_through_status_changes_scopes_ports_and_new_in
         "most rounds ask for more shapes than the cap: {rounds_at_the_cap}"
     );
 }
+
+/// Beyond the per-shape index cap, `[binpack(f)]` requests are answered by the
+/// shape-independent free-amount index (`placement/free_index.rs`), which claims the scan's
+/// own choice, not just a member of its best set: with the same random stream, the same
+/// instance, on histories of many task shapes (as a trace replay has).
+#[test]
+fn the_free_amount_index_makes_the_scans_choice_for_any_number_of_shapes() {
+    use ecsim::aws::ecs::placement::{Placer, QueryContext};
+    let mut rng = RngStreams::new(11).stream("test");
+    let mut compared = 0;
+    for round in 0..20u32 {
+        let n = rng.random_range(2..30);
+        let specs: Vec<_> = (0..n)
+            .map(|_| spec("a", 1024 * rng.random_range(2..9), 1024 * rng.random_range(2..17)))
+            .collect();
+        let mut c = cluster(&specs);
+        // One per-shape index at most: nearly every shape takes the free-amount index.
+        let mut p = Placer::new(QueryContext::default(), 1);
+        let g = c.intern_group("g");
+        let mut placed = Vec::new();
+        for step in 0..200u32 {
+            if !placed.is_empty() && rng.random_bool(0.4) {
+                let (i, t, d) = placed.swap_remove(rng.random_range(0..placed.len()));
+                p.release(&mut c, i, t, g, &d);
+                continue;
+            }
+            let d = demand(rng.random_range(1..2048), rng.random_range(6..4096));
+            let field = if rng.random_bool(0.5) {
+                BinpackField::Memory
+            } else {
+                BinpackField::Cpu
+            };
+            let chain = [Strategy::Binpack(field)];
+            let req = PlacementRequest {
+                demand: &d,
+                group: g,
+                constraints: &[],
+                strategies: &chain,
+                only_instance: None,
+                scope: None,
+            };
+            let (mut r1, mut r2) = (rng.clone(), rng.clone());
+            let fast = p.place(&c, &req, &mut r1);
+            let scan = p.place_by_scan(&c, &req, &mut r2);
+            assert_eq!(fast, scan, "round {round} step {step}: {field:?} for {d:?}");
+            compared += 1;
+            rng = r1;
+            if let Some(i) = fast {
+                let t = TaskId::first_generation(round * 1000 + step);
+                p.reserve(&mut c, i, t, g, &d);
+                placed.push((i, t, d));
+            }
+        }
+    }
+    assert!(compared > 2000);
+}

@@ -9,6 +9,7 @@
 //! chooses, and reserves or releases resources through [`Placer`] so the indexes stay true.
 
 mod constraint;
+mod free_index;
 mod index;
 pub mod query;
 pub mod strategy;
@@ -18,6 +19,7 @@ pub use strategy::{BinpackField, SpreadField, Strategy};
 
 use crate::aws::ecs::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, TaskId};
 use crate::engine::StreamRng;
+use free_index::{FreeIndex, FreeKey};
 use index::{IndexKey, ShapeIndex};
 
 use rand::Rng;
@@ -128,6 +130,8 @@ pub struct Placer {
     index_keys: Vec<IndexKey>,
     max_indexes: usize,
     use_indexes: bool,
+    /// Shape-independent binpack indexes, for `[binpack(f)]` requests beyond the cap.
+    free_indexes: Vec<FreeIndex>,
 }
 
 impl Placer {
@@ -140,6 +144,7 @@ impl Placer {
             index_keys: Vec::new(),
             max_indexes,
             use_indexes: max_indexes > 0,
+            free_indexes: Vec::new(),
         }
     }
 
@@ -167,6 +172,21 @@ impl Placer {
                 if let Some(s) = slot {
                     return self.indexes[s].pick(cluster, req, &self.ctx, rng);
                 }
+            }
+            // Beyond the cap, binpack alone is still answered without a scan.
+            if let [Strategy::Binpack(field)] = req.strategies {
+                let key = FreeKey {
+                    field: *field,
+                    scope: req.scope,
+                };
+                let s = match self.free_indexes.iter().position(|f| f.key() == key) {
+                    Some(s) => s,
+                    None => {
+                        self.free_indexes.push(FreeIndex::build(key, cluster));
+                        self.free_indexes.len() - 1
+                    }
+                };
+                return self.free_indexes[s].pick(cluster, req, &self.ctx, rng);
             }
         }
         scan_place(cluster, req, &self.ctx, rng)
@@ -304,11 +324,17 @@ impl Placer {
         for idx in &mut self.indexes {
             idx.update(cluster, inst);
         }
+        for idx in &mut self.free_indexes {
+            idx.update(cluster, inst);
+        }
     }
 
     /// Call after instances are added to the cluster.
     pub fn instances_added(&mut self, cluster: &Cluster) {
         for idx in &mut self.indexes {
+            idx.grow(cluster);
+        }
+        for idx in &mut self.free_indexes {
             idx.grow(cluster);
         }
     }
