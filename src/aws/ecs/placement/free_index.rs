@@ -61,10 +61,12 @@ impl FreeIndex {
     /// Re-files `inst` after a change.
     pub fn update(&mut self, cluster: &Cluster, inst: InstanceId) {
         let i = &cluster.instances[inst.index()];
-        let want = (i.accepts_tasks() && self.key.scope.is_none_or(|g| g == i.group)).then(|| match self.key.field {
+        let free = match self.key.field {
             BinpackField::Cpu => i.cpu_free,
             BinpackField::Memory => i.memory_free_mib,
-        });
+        };
+        let member = i.accepts_tasks() && self.key.scope.is_none_or(|g| g == i.group);
+        let want = member.then_some(free);
         let have = self.filed[inst.index()];
         if have == want {
             return;
