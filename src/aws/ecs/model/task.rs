@@ -38,9 +38,9 @@ impl fmt::Display for TaskNumber {
     }
 }
 
-/// The task table: live tasks (PROVISIONING to RUNNING) and recently STOPPED ones, in slots
-/// that are reused, so its size follows the number of tasks alive at once, not the number a
-/// run ever starts.
+/// The task table: the tasks not yet STOPPED (PROVISIONING to RUNNING), in slots that are
+/// reused once their task stops, so its size follows the number of tasks alive at once, not
+/// the number a run ever starts.
 #[derive(Default)]
 pub struct TaskTable {
     slots: Vec<Task>,
@@ -102,7 +102,7 @@ impl TaskTable {
         self.slots.len()
     }
 
-    /// Every task not released (live, or STOPPED and still referenced), in slot order.
+    /// Every task not yet STOPPED, in slot order (a STOPPED task's slot is released at once).
     pub fn iter(&self) -> impl Iterator<Item = &Task> {
         self.slots.iter().filter(|t| t.state != TaskState::Stopped)
     }
