@@ -57,8 +57,8 @@ impl TaskTable {
         self.created += 1;
         match self.free.pop() {
             Some(slot) => {
-                let generation = self.slots[slot as usize].id.generation.wrapping_add(1);
-                let id = TaskId { slot, generation };
+                // `release` already moved the slot to its next generation.
+                let id = self.slots[slot as usize].id;
                 self.slots[slot as usize] = make(id, number);
                 id
             }
