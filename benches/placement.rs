@@ -28,7 +28,7 @@ fn cluster(n: u32) -> Cluster {
             memory_mib: 16384,
             eni_slots: 3,
         };
-        c.instances.push(Instance {
+        c.add(Instance {
             status: InstanceStatus::Active,
             ports_used: Vec::new(),
             ..Instance::new(id, GroupIdx(0), AzIdx((k % 3) as u16), resources, SimTime::ZERO)

@@ -75,6 +75,22 @@ impl Decoder {
         }
     }
 
+    /// An array of at most `max` items; a longer one is one error naming the ceiling, and
+    /// none of its items is decoded (so the work is bounded by the ceiling, not the input).
+    pub fn bounded_array<'n>(&mut self, node: &'n Node, path: &str, max: usize, hint: &str) -> Option<&'n [Node]> {
+        let items = self.array(node, path)?;
+        if items.len() > max {
+            self.error_hint(
+                node.pos,
+                path,
+                format!("{} entries, beyond the ceiling of {max}", items.len()),
+                Some(hint.into()),
+            );
+            return None;
+        }
+        Some(items)
+    }
+
     pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
         match &node.kind {
             NodeKind::Str(s) => Some(s.clone()),

@@ -59,23 +59,34 @@ impl Node {
 struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// The last position computed (byte offset, 0-based column): the next one on the same
+    /// line counts characters from there, so positions visited in document order cost
+    /// linear time even on one very long line.
+    cursor: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            cursor: std::cell::Cell::new((0, 0)),
+        }
     }
 
+    /// Line and column (in characters, from 1) of a byte offset.
     fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|s| *s <= offset) - 1;
         let start = self.starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let (from, col_from) = match self.cursor.get() {
+            (at, col) if at >= start && at <= offset => (at, col),
+            _ => (start, 0),
+        };
+        let col = col_from + self.text.get(from..offset).map_or(offset - from, |s| s.chars().count());
+        self.cursor.set((offset, col));
         Pos {
             line: line as u32 + 1,
             col: col as u32 + 1,
@@ -201,5 +212,33 @@ pub fn from_json(file: &str, text: &str) -> Result<Node, Diagnostic> {
             "",
             "the file is empty".to_string(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    /// The column is the character count from the line start plus one, whatever order the
+    /// positions are asked in (the cursor only shortcuts forward moves on one line).
+    #[test]
+    fn columns_count_characters_in_any_order() {
+        let text = "a = [\"é\", \"ü\", 3]\nb = \"日本\" # x\nc = 1";
+        let lines = LineIndex::new(text);
+        let naive = |offset: usize| {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            (
+                text[..offset].matches('\n').count() as u32 + 1,
+                text[start..offset].chars().count() as u32 + 1,
+            )
+        };
+        let offsets: Vec<usize> = (0..=text.len()).filter(|o| text.is_char_boundary(*o)).collect();
+        let mut order = offsets.clone();
+        order.extend(offsets.iter().rev());
+        order.extend(offsets.iter().step_by(3));
+        for o in order {
+            let p = lines.pos(o);
+            assert_eq!((p.line, p.col), naive(o), "offset {o}");
+        }
     }
 }

@@ -392,44 +392,6 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         );
     }
 
-    // Everything else a scenario can multiply has a ceiling (ECS's quotas where it has one).
-    let ceilings: [(&str, usize, usize, &str); 4] = [
-        (
-            "services",
-            sc.services.len(),
-            MAX_SERVICES,
-            "ECS allows 5,000 services per cluster",
-        ),
-        (
-            "batch_jobs",
-            sc.batch_jobs.len(),
-            MAX_BATCH_JOBS,
-            "split the workload over several scenarios",
-        ),
-        (
-            "task_definitions",
-            sc.task_definitions.len(),
-            MAX_TASK_DEFINITIONS,
-            "split the workload over several scenarios",
-        ),
-        (
-            "cluster.availability_zones",
-            sc.availability_zones.len(),
-            MAX_AVAILABILITY_ZONES,
-            "AWS Regions have at most 6 availability zones",
-        ),
-    ];
-    for (field, n, max, hint) in ceilings {
-        if n > max {
-            dec.error_hint(
-                top_pos,
-                field,
-                format!("{n} entries, beyond the ceiling of {max}"),
-                Some(hint.into()),
-            );
-        }
-    }
-
     let needs_ec2 = sc
         .services
         .iter()
@@ -579,8 +541,13 @@ fn decode_cluster<'n>(dec: &mut Decoder, node: &'n Node, sc: &mut Scenario) -> O
     elastic::decode_cluster_keys(dec, &mut t, &mut sc.elastic);
     let default_strategy = t.opt("default_capacity_provider_strategy");
     if let Some(v) = t.opt("availability_zones") {
-        if let Some(items) = dec.array(v, "cluster.availability_zones") {
-            let mut azs = Vec::new();
+        if let Some(items) = dec.bounded_array(
+            v,
+            "cluster.availability_zones",
+            MAX_AVAILABILITY_ZONES,
+            "AWS Regions have at most 6 availability zones",
+        ) {
+            let mut azs: Vec<String> = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let p = format!("cluster.availability_zones[{i}]");
                 if let Some(s) = dec.string(item, &p) {
@@ -737,6 +704,8 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
     let Some(items) = dec.array(node, "instance_groups") else {
         return;
     };
+    // Names seen so far, so that a duplicate is found without rescanning (linear in the file).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("instance_groups[{i}]");
         let Some(mut t) = dec.table(item, &path) else {
@@ -744,7 +713,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         };
         let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         if let Some(n) = &name {
-            if sc.instance_groups.iter().any(|g| &g.name == n) {
+            if !seen.insert(n.clone()) {
                 dec.error(
                     t.pos,
                     &format!("{path}.name"),
@@ -1092,9 +1061,16 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
 // with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
-    let Some(items) = dec.array(node, "task_definitions") else {
+    let Some(items) = dec.bounded_array(
+        node,
+        "task_definitions",
+        MAX_TASK_DEFINITIONS,
+        "split the workload over several scenarios",
+    ) else {
         return;
     };
+    // Names seen so far, so that a duplicate is found without rescanning (linear in the file).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("task_definitions[{i}]");
         let Some(mut t) = dec.table(item, &path) else {
@@ -1104,7 +1080,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .req(dec, "family")
             .and_then(|n| dec.string(n, &format!("{path}.family")));
         if let Some(f) = &family {
-            if sc.task_definitions.iter().any(|d| &d.family == f) {
+            if !seen.insert(f.clone()) {
                 dec.error(
                     t.pos,
                     &format!("{path}.family"),
@@ -1456,9 +1432,11 @@ fn task_definition_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> 
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
 // with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
-    let Some(items) = dec.array(node, "services") else {
+    let Some(items) = dec.bounded_array(node, "services", MAX_SERVICES, "ECS allows 5,000 services per cluster") else {
         return;
     };
+    // Names seen so far, so that a duplicate is found without rescanning (linear in the file).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("services[{i}]");
         let Some(mut t) = dec.table(item, &path) else {
@@ -1466,7 +1444,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
         };
         let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         if let Some(n) = &name {
-            if sc.services.iter().any(|s| &s.name == n) {
+            if !seen.insert(n.clone()) {
                 dec.error(
                     t.pos,
                     &format!("{path}.name"),
@@ -1619,9 +1597,16 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
 // with its position; a declarative schema replacing it is the scenario-schema issue's work
 fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenario) {
-    let Some(items) = dec.array(node, "batch_jobs") else {
+    let Some(items) = dec.bounded_array(
+        node,
+        "batch_jobs",
+        MAX_BATCH_JOBS,
+        "split the workload over several scenarios",
+    ) else {
         return;
     };
+    // Names seen so far, so that a duplicate is found without rescanning (linear in the file).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("batch_jobs[{i}]");
         let Some(mut t) = dec.table(item, &path) else {
@@ -1629,7 +1614,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
         };
         let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         if let Some(n) = &name {
-            if sc.batch_jobs.iter().any(|j| &j.name == n) {
+            if !seen.insert(n.clone()) {
                 dec.error(
                     t.pos,
                     &format!("{path}.name"),

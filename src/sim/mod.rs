@@ -315,7 +315,8 @@ impl<'a> Simulation<'a> {
             .map_err(|what| SimError::InvariantViolated { at, what })?;
         let running: f64 = self
             .ecs
-            .in_service
+            .cluster
+            .in_service()
             .iter()
             .map(|i| &self.ecs.cluster.instances[i.index()])
             .map(|i| self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd)

@@ -87,7 +87,7 @@ impl Simulation<'_> {
         let live = |i: &Instance| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining);
         let mut row = vec![
             MetricValue::Time(self.now()),
-            MetricValue::Count(self.ecs.cluster.instances.iter().filter(|i| live(i)).count() as u64),
+            MetricValue::Count(self.ecs.live_instances_of(live).len() as u64),
             MetricValue::Count(cpu_total),
             MetricValue::Count(self.ecs.cluster.cpu_reserved),
             MetricValue::Pct(pct(self.ecs.cluster.cpu_reserved, cpu_total)),
@@ -106,7 +106,12 @@ impl Simulation<'_> {
         let mut count = vec![0u64; groups];
         let mut cpu_tot = vec![0u64; groups];
         let mut mem_tot = vec![0u64; groups];
-        for i in self.ecs.cluster.instances.iter().filter(|i| live(i)) {
+        for i in self
+            .ecs
+            .live_instances_of(live)
+            .into_iter()
+            .map(|i| &self.ecs.cluster.instances[i.index()])
+        {
             let g = i.group.0 as usize;
             count[g] += 1;
             cpu_tot[g] += u64::from(i.cpu_total);

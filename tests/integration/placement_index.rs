@@ -252,3 +252,57 @@ fn the_free_amount_index_makes_the_scans_choice_for_any_number_of_shapes() {
     }
     assert!(compared > 2000);
 }
+
+/// Issue 15 item 3: a request that found no instance is remembered until the cluster changes
+/// (so waiting tasks are not re-checked against every instance at every reconcile). The memory
+/// must never answer a request it does not cover, nor outlive a change: each step below would
+/// fail if it keyed on too little or if a reserve, release or new instance did not clear it.
+#[test]
+fn a_remembered_failure_covers_only_its_request_and_only_until_the_cluster_changes() {
+    let mut c = cluster(&[spec("us-east-1a", 2048, 4096), spec("us-east-1b", 2048, 4096)]);
+    let mut p = placer();
+    let mut rng = RngStreams::new(3).stream("test");
+    let g = c.intern_group("g");
+    let chain = [Strategy::Binpack(BinpackField::Memory)];
+    let request = |d| PlacementRequest {
+        demand: d,
+        group: g,
+        constraints: &[],
+        strategies: &chain,
+        only_instance: None,
+        scope: None,
+    };
+    let big = demand(1024, 3072);
+    let small = demand(256, 512);
+    put(&mut c, &mut p, 0, 1, "g", &big);
+    put(&mut c, &mut p, 1, 2, "g", &big);
+    // Both instances hold 3072 of 4096 MiB: the big shape fails, twice (the second answer
+    // from memory), while the small one, asked at the same cluster state, still fits.
+    assert_eq!(p.place(&c, &request(&big), &mut rng), None);
+    assert_eq!(p.place(&c, &request(&big), &mut rng), None);
+    assert!(p.place(&c, &request(&small), &mut rng).is_some());
+    // A memberOf is part of the request: failing in one zone says nothing of another.
+    let in_zone = |z: &str| {
+        let expression = format!("attribute:ecs.availability-zone == {z}");
+        vec![Constraint::MemberOf {
+            expr: Arc::new(parse(&expression).unwrap()),
+            expression,
+        }]
+    };
+    let (zone_c, zone_b) = (in_zone("us-east-1c"), in_zone("us-east-1b"));
+    let constrained = |cs| PlacementRequest {
+        constraints: cs,
+        ..request(&small)
+    };
+    assert_eq!(p.place(&c, &constrained(&zone_c), &mut rng), None);
+    assert_eq!(p.place(&c, &constrained(&zone_b), &mut rng), Some(InstanceId(1)));
+    // A release makes room: the remembered failure of the big shape is forgotten.
+    p.release(&mut c, InstanceId(0), TaskId::first_generation(1), g, &big);
+    assert_eq!(p.place(&c, &request(&big), &mut rng), Some(InstanceId(0)));
+    // Full again; then a new instance registers and the big shape fits on it.
+    put(&mut c, &mut p, 0, 3, "g", &big);
+    assert_eq!(p.place(&c, &request(&big), &mut rng), None);
+    let id = add_instance(&mut c, Some("us-east-1c"), 2048, 4096, 0, 2);
+    p.instances_added(&c);
+    assert_eq!(p.place(&c, &request(&big), &mut rng), Some(id));
+}

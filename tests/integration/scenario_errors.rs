@@ -470,6 +470,44 @@ fn lists_beyond_their_ceilings_are_rejected() {
 }
 
 #[test]
+fn a_list_beyond_its_ceiling_is_not_decoded_item_by_item() {
+    // Issue 15 item 3: "`validate` is quadratic in the number of AZs". A list longer than its
+    // ceiling is one error, found before any entry is decoded: 20,000 copies of one zone give
+    // the ceiling error and none of the 19,999 "listed twice" errors (whose duplicate check
+    // would otherwise compare every zone with every earlier one).
+    let azs = vec!["\"z\""; 20_000].join(", ");
+    let text = format!("{BASE}\n[cluster]\navailability_zones = [{azs}]\n");
+    let e = errors("t.toml", &text);
+    assert!(
+        e.contains("cluster.availability_zones: 20000 entries, beyond the ceiling of 32"),
+        "{e}"
+    );
+    assert!(!e.contains("listed twice"), "{e}");
+    let mut many = BASE.to_string();
+    for _ in 0..6_000 {
+        many += "[[services]]\nname = \"same\"\ntask_definition = \"nowhere\"\n";
+    }
+    let e = errors("t.toml", &many);
+    assert!(e.contains("services: 6001 entries, beyond the ceiling of 5000"), "{e}");
+    assert!(!e.contains("defined twice") && !e.contains("nowhere"), "{e}");
+}
+
+#[test]
+fn duplicate_names_are_found_among_thousands() {
+    // The duplicate check is a set lookup per name, and still names the second definition.
+    let mut many = BASE.to_string();
+    for k in 0..3_000 {
+        many += &format!("[[services]]\nname = \"s{k}\"\ntask_definition = \"web\"\ndesired_count = 0\n");
+    }
+    many += "[[services]]\nname = \"s1234\"\ntask_definition = \"web\"\ndesired_count = 0\n";
+    let e = errors("t.toml", &many);
+    assert!(
+        e.contains("services[3001].name: service \"s1234\" is defined twice"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_trace_path_that_is_a_directory_says_so() {
     // Issue 15: a trace "not found" when it is a directory.
     let dir = tempfile::tempdir().unwrap();

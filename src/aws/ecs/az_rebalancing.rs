@@ -109,7 +109,7 @@ impl<'a> Ecs<'a> {
         for (a, u) in usable.iter_mut().enumerate() {
             *u = !env.faults.az_is_out(a)
                 && (fargate
-                    || self.cluster.instances.iter().any(|i| {
+                    || self.live_instances().any(|i| {
                         i.az.0 as usize == a
                             && i.accepts_tasks()
                             && (scopes.is_empty() || scopes.contains(&i.group))
@@ -149,7 +149,7 @@ impl<'a> Ecs<'a> {
         // SERVICE_TASK_PLACEMENT_FAILURE for the zone).
         let fits = match target {
             Target::Fargate { .. } => !env.faults.fargate_capacity_missing(az),
-            Target::Ec2 { scope, .. } => self.cluster.instances.iter().any(|i| {
+            Target::Ec2 { scope, .. } => self.live_instances().any(|i| {
                 i.az.0 as usize == az
                     && i.accepts_tasks()
                     && scope.is_none_or(|g| g == i.group)

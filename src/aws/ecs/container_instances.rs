@@ -43,7 +43,7 @@ impl<'a> Ecs<'a> {
             memory_mib: ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib),
             eni_slots: ty.eni_task_slots(spec.trunking),
         };
-        self.cluster.instances.push(Instance {
+        self.cluster.add(Instance {
             instance_type: spec.instance_type as u16,
             agent_version: spec.agent_version.clone(),
             ports_used: sc.reserved_ports.clone(),
@@ -53,7 +53,6 @@ impl<'a> Ecs<'a> {
             self.cluster.set_attr(id, k, v);
         }
         self.placer.instances_added(&self.cluster);
-        self.in_service.push(id);
         self.terminate_when_drained.push(false);
         env.ec2.instance_launched(id);
         env.billing.instance_launched(spec.price_per_hour_usd);
@@ -120,10 +119,10 @@ impl<'a> Ecs<'a> {
         }
         i.status = InstanceStatus::Inactive;
         i.terminated_at = Some(now);
-        self.in_service.retain(|x| *x != id);
         self.in_service_per_zone[i.group.0 as usize][i.az.0 as usize] -= 1;
         let ran = now - i.launched_at;
         let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
+        self.cluster.leave_service(id);
         self.placer.instance_changed(&self.cluster, id);
         let tasks = self.cluster.instances[id.index()].tasks.clone();
         for t in tasks {

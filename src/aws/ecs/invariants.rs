@@ -24,7 +24,12 @@ impl Ecs<'_> {
         let (mut cpu, mut mem) = (0u64, 0u64);
         let mut per_zone: Vec<Vec<u32>> = self.in_service_per_zone.iter().map(|z| vec![0; z.len()]).collect();
         // Terminated instances are checked once, when they terminate (they list no task).
-        for i in self.in_service.iter().map(|i| &self.cluster.instances[i.index()]) {
+        for i in self
+            .cluster
+            .in_service()
+            .iter()
+            .map(|i| &self.cluster.instances[i.index()])
+        {
             per_zone[i.group.0 as usize][i.az.0 as usize] += 1;
             if i.status == InstanceStatus::Inactive {
                 return Err(format!("{} is INACTIVE but counted in service", i.id));
@@ -61,6 +66,7 @@ impl Ecs<'_> {
         let mut eni = vec![0u32; n];
         let mut on_instance = vec![0usize; n];
         let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
+        let mut svc_live = vec![0usize; self.services.len()];
         let mut job_counts = vec![(0u32, 0u32); self.jobs.len()];
         let mut fargate = 0u64;
         for t in self.tasks.iter() {
@@ -90,6 +96,9 @@ impl Ecs<'_> {
             if t.state == TaskState::Running && t.instance.is_none() && t.fargate.is_none() {
                 return Err(format!("{} is RUNNING without an instance or a Fargate slot", t.number));
             }
+            if let (TaskOwner::Service(s), true) = (t.owner, t.state != TaskState::Stopped) {
+                svc_live[s.0 as usize] += 1;
+            }
             let c = match t.owner {
                 TaskOwner::Service(s) => &mut svc_counts[s.0 as usize],
                 TaskOwner::Job(j) => &mut job_counts[j.0 as usize],
@@ -103,6 +112,7 @@ impl Ecs<'_> {
             eni,
             on_instance,
             svc_counts,
+            svc_live,
             job_counts,
             fargate,
         })
@@ -157,21 +167,13 @@ impl Ecs<'_> {
     /// Each service's and job's counters equal a recount.
     fn check_owners(&self, r: &Recount) -> Result<(), String> {
         let (svc_counts, job_counts) = (&r.svc_counts, &r.job_counts);
-        for (s, (starting, running)) in self.services.iter().zip(svc_counts) {
+        for ((s, (starting, running)), &live) in self.services.iter().zip(svc_counts).zip(&r.svc_live) {
             if s.starting != *starting || s.running != *running {
                 return Err(format!(
                     "service {} counts {} starting / {} running, recount gives {starting} / {running}",
                     s.name, s.starting, s.running
                 ));
             }
-            let live = self
-                .tasks
-                .iter()
-                .filter(|t| {
-                    matches!(t.owner, TaskOwner::Service(x) if self.services[x.0 as usize].name == s.name)
-                        && t.state != TaskState::Stopped
-                })
-                .count();
             if live != s.live.len() {
                 return Err(format!(
                     "service {} lists {} live tasks, {live} found",
@@ -218,10 +220,10 @@ impl Ecs<'_> {
             .filter(|i| i.status != crate::aws::ecs::model::InstanceStatus::Inactive)
             .map(|i| i.id)
             .collect();
-        if in_service != self.in_service {
+        if in_service != self.cluster.in_service() {
             return Err(format!(
                 "{} instances listed in service, {} found",
-                self.in_service.len(),
+                self.cluster.in_service().len(),
                 in_service.len()
             ));
         }
@@ -274,6 +276,8 @@ struct Recount {
     eni: Vec<u32>,
     on_instance: Vec<usize>,
     svc_counts: Vec<(u32, u32)>,
+    /// Per service, its tasks not yet STOPPED.
+    svc_live: Vec<usize>,
     job_counts: Vec<(u32, u32)>,
     fargate: u64,
 }

@@ -112,8 +112,6 @@ pub(crate) struct Ecs<'a> {
     pub(crate) terminate_when_drained: Vec<bool>,
     /// How many instances are DRAINING (so the scheduler looks for draining tasks only then).
     pub(crate) draining_instances: u32,
-    /// The instances not yet terminated (launching, ACTIVE or DRAINING), in launch order.
-    pub(crate) in_service: Vec<InstanceId>,
     /// Per instance group and availability zone, how many of its instances are in service
     /// (what AZ balance counts when a group launches).
     pub(crate) in_service_per_zone: Vec<Vec<u32>>,
@@ -151,7 +149,6 @@ impl<'a> Ecs<'a> {
             rng_lifecycle: streams.stream("lifecycle"),
             terminate_when_drained: Vec::new(),
             draining_instances: 0,
-            in_service: Vec::new(),
             in_service_per_zone: vec![vec![0; sc.availability_zones.len()]; sc.instance_groups.len()],
             forced_az: None,
             fargate: FargateCapacity {
@@ -537,12 +534,9 @@ impl<'a> Ecs<'a> {
 
     /// The group's instances that count for its Auto Scaling group (launching or ACTIVE).
     pub(crate) fn group_instances(&self, g: GroupIdx) -> Vec<InstanceId> {
-        self.cluster
-            .instances
-            .iter()
-            .filter(|i| i.group == g && matches!(i.status, InstanceStatus::Launching | InstanceStatus::Active))
-            .map(|i| i.id)
-            .collect()
+        self.live_instances_of(|i| {
+            i.group == g && matches!(i.status, InstanceStatus::Launching | InstanceStatus::Active)
+        })
     }
 
     /// The group's instances the Auto Scaling group counts as in service.
@@ -552,12 +546,15 @@ impl<'a> Ecs<'a> {
         })
     }
 
-    pub(crate) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
-        self.in_service
+    /// The instances not yet terminated, in launch order.
+    pub(crate) fn live_instances(&self) -> impl Iterator<Item = &Instance> + use<'_, 'a> {
+        self.cluster
+            .in_service()
             .iter()
             .map(|i| &self.cluster.instances[i.index()])
-            .filter(|i| pred(i))
-            .map(|i| i.id)
-            .collect()
+    }
+
+    pub(crate) fn live_instances_of(&self, pred: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
+        self.live_instances().filter(|i| pred(i)).map(|i| i.id).collect()
     }
 }

@@ -113,7 +113,7 @@ pub fn add_instance(c: &mut Cluster, az: Option<&'static str>, cpu: u32, mem: u3
         memory_mib: mem,
         eni_slots: eni,
     };
-    c.instances.push(Instance {
+    c.add(Instance {
         status: InstanceStatus::Active,
         ..Instance::new(id, GroupIdx(group), AzIdx(az_index), resources, SimTime::ZERO)
     });

@@ -131,7 +131,13 @@ impl Instance {
 /// All container instances plus interning tables and spread bookkeeping.
 #[derive(Clone, Debug, Default)]
 pub struct Cluster {
+    /// Every container instance ever launched, indexed by [`InstanceId`]; add with
+    /// [`Cluster::add`].
     pub instances: Vec<Instance>,
+    /// The instances not yet terminated (launching, ACTIVE or DRAINING), in launch order:
+    /// what placement scans and the per-minute scaling code counts, so that their work
+    /// follows the cluster's size and not the length of its history.
+    in_service: Vec<InstanceId>,
     attr_names: Vec<String>,
     attr_ids: HashMap<String, AttrId>,
     values: Vec<String>,
@@ -149,6 +155,27 @@ pub struct Cluster {
 impl Cluster {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds a just-launched instance (its id must be the next one) and lists it in service.
+    pub fn add(&mut self, instance: Instance) -> InstanceId {
+        let id = instance.id;
+        assert_eq!(id.index(), self.instances.len(), "instances are added in id order");
+        self.instances.push(instance);
+        self.in_service.push(id);
+        id
+    }
+
+    /// Takes a terminated instance off the list of instances in service.
+    pub fn leave_service(&mut self, id: InstanceId) {
+        if let Ok(k) = self.in_service.binary_search(&id) {
+            self.in_service.remove(k);
+        }
+    }
+
+    /// The instances not yet terminated, in launch (id) order.
+    pub fn in_service(&self) -> &[InstanceId] {
+        &self.in_service
     }
 
     pub fn intern_attr(&mut self, name: &str) -> AttrId {

@@ -14,6 +14,19 @@ pub enum Constraint {
     MemberOf { expression: String, expr: Arc<Expr> },
 }
 
+/// Two constraints are equal when they say the same thing (a `memberOf` by its expression).
+impl PartialEq for Constraint {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Constraint::DistinctInstance, Constraint::DistinctInstance) => true,
+            (Constraint::MemberOf { expression: a, expr: x }, Constraint::MemberOf { expression: b, expr: y }) => {
+                Arc::ptr_eq(x, y) || a == b
+            }
+            _ => false,
+        }
+    }
+}
+
 struct Facts<'a> {
     cluster: &'a Cluster,
     inst: &'a Instance,

@@ -132,6 +132,67 @@ pub struct Placer {
     use_indexes: bool,
     /// Shape-independent binpack indexes, for `[binpack(f)]` requests beyond the cap.
     free_indexes: Vec<FreeIndex>,
+    /// Requests that found no instance since the cluster last changed.
+    failures: FailureMemo,
+}
+
+/// The requests that failed since the cluster last changed. Whether a request can be placed
+/// depends only on the cluster (every change of which goes through the [`Placer`]) and on
+/// the request's demand, task group, scope and constraints (strategies only order the
+/// candidates, and a failed placement draws no random number), so a request that failed
+/// fails again until something changes: a service's waiting tasks are not re-checked
+/// against every instance at every reconcile while nothing happens (issue 15). Checked runs
+/// cross-check every answer, this one included, against the scan.
+#[derive(Debug, Default)]
+struct FailureMemo {
+    /// Bumped by every reserve, release, instance change and instance added.
+    generation: u64,
+    /// The generation the entries belong to.
+    recorded_at: u64,
+    entries: Vec<FailedRequest>,
+}
+
+/// What a failed placement's outcome depends on.
+#[derive(Debug, PartialEq)]
+struct FailedRequest {
+    demand: TaskDemand,
+    group: GroupId,
+    scope: Option<crate::aws::ecs::model::GroupIdx>,
+    constraints: Vec<Constraint>,
+}
+
+/// At most this many failed requests are remembered per cluster state (a run has few
+/// distinct waiting shapes; beyond it the oldest is forgotten, which costs only time).
+const FAILURE_MEMO_ENTRIES: usize = 16;
+
+impl FailureMemo {
+    fn matches(entry: &FailedRequest, req: &PlacementRequest<'_>) -> bool {
+        entry.group == req.group
+            && entry.scope == req.scope
+            && entry.demand == *req.demand
+            && entry.constraints.as_slice() == req.constraints
+    }
+
+    /// True when this request already failed on the cluster as it is.
+    fn known_to_fail(&self, req: &PlacementRequest<'_>) -> bool {
+        self.recorded_at == self.generation && self.entries.iter().any(|e| Self::matches(e, req))
+    }
+
+    fn record(&mut self, req: &PlacementRequest<'_>) {
+        if self.recorded_at != self.generation {
+            self.entries.clear();
+            self.recorded_at = self.generation;
+        }
+        if self.entries.len() == FAILURE_MEMO_ENTRIES {
+            self.entries.remove(0);
+        }
+        self.entries.push(FailedRequest {
+            demand: req.demand.clone(),
+            group: req.group,
+            scope: req.scope,
+            constraints: req.constraints.to_vec(),
+        });
+    }
 }
 
 impl Placer {
@@ -145,6 +206,7 @@ impl Placer {
             max_indexes,
             use_indexes: max_indexes > 0,
             free_indexes: Vec::new(),
+            failures: FailureMemo::default(),
         }
     }
 
@@ -157,6 +219,18 @@ impl Placer {
         if let Some(only) = req.only_instance {
             return check(cluster, only, req, &self.ctx).is_ok().then_some(only);
         }
+        if self.failures.known_to_fail(req) {
+            return None;
+        }
+        let chosen = self.choose(cluster, req, rng);
+        if chosen.is_none() {
+            self.failures.record(req);
+        }
+        chosen
+    }
+
+    /// [`Placer::place`] without the memory of failures.
+    fn choose(&mut self, cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut StreamRng) -> Option<InstanceId> {
         if self.use_indexes {
             if let Some(key) = IndexKey::for_request(req) {
                 let slot = match self.index_keys.iter().position(|k| *k == key) {
@@ -213,7 +287,7 @@ impl Placer {
     pub fn explain(&self, cluster: &Cluster, req: &PlacementRequest<'_>) -> ChainTrace {
         let mut instances = Vec::new();
         let mut cands = Vec::new();
-        for i in &cluster.instances {
+        for i in cluster.in_service().iter().map(|id| &cluster.instances[id.index()]) {
             if i.status == InstanceStatus::Inactive || req.scope.is_some_and(|g| g != i.group) {
                 continue;
             }
@@ -267,7 +341,7 @@ impl Placer {
         let mut best: Option<(FailureReason, InstanceId)> = None;
         let targets: Vec<InstanceId> = match req.only_instance {
             Some(i) => vec![i],
-            None => (0..cluster.instances.len() as u32).map(InstanceId).collect(),
+            None => cluster.in_service().to_vec(),
         };
         for id in targets {
             let i = &cluster.instances[id.index()];
@@ -321,6 +395,7 @@ impl Placer {
 
     /// Call after any change of an instance's status, agent or resources.
     pub fn instance_changed(&mut self, cluster: &Cluster, inst: InstanceId) {
+        self.failures.generation += 1;
         for idx in &mut self.indexes {
             idx.update(cluster, inst);
         }
@@ -331,6 +406,7 @@ impl Placer {
 
     /// Call after instances are added to the cluster.
     pub fn instances_added(&mut self, cluster: &Cluster) {
+        self.failures.generation += 1;
         for idx in &mut self.indexes {
             idx.grow(cluster);
         }
@@ -414,8 +490,10 @@ pub(crate) fn check_extra(cluster: &Cluster, id: InstanceId, req: &PlacementRequ
 }
 
 fn scan_best(cluster: &Cluster, req: &PlacementRequest<'_>, ctx: &QueryContext) -> Vec<InstanceId> {
-    let mut cands: Vec<InstanceId> = (0..cluster.instances.len() as u32)
-        .map(InstanceId)
+    let mut cands: Vec<InstanceId> = cluster
+        .in_service()
+        .iter()
+        .copied()
         .filter(|id| check(cluster, *id, req, ctx).is_ok())
         .collect();
     for s in req.strategies {

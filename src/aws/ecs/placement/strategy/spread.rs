@@ -16,20 +16,19 @@ pub fn spread_count(cluster: &Cluster, field: &SpreadField, group: GroupId, inst
     }
 }
 
-/// Keeps the candidates whose value has the fewest tasks of the group.
+/// Keeps the candidates whose value has the fewest tasks of the group (candidates that lack
+/// the attribute are dropped, unless none has it).
 pub fn narrow_spread(cluster: &Cluster, field: &SpreadField, group: GroupId, candidates: &mut Vec<InstanceId>) {
-    if candidates
+    let counts: Vec<Option<u32>> = candidates
         .iter()
-        .any(|c| spread_count(cluster, field, group, *c).is_some())
-    {
-        candidates.retain(|c| spread_count(cluster, field, group, *c).is_some());
-    } else {
+        .map(|c| spread_count(cluster, field, group, *c))
+        .collect();
+    let Some(best) = counts.iter().flatten().min().copied() else {
         return;
-    }
-    let best = candidates
-        .iter()
-        .filter_map(|c| spread_count(cluster, field, group, *c))
-        .min()
-        .unwrap_or(0);
-    candidates.retain(|c| spread_count(cluster, field, group, *c) == Some(best));
+    };
+    let mut k = 0;
+    candidates.retain(|_| {
+        k += 1;
+        counts[k - 1] == Some(best)
+    });
 }
