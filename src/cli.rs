@@ -366,9 +366,7 @@ fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&st
     match crate::sweep::run_sweep(&doc, &dir, jobs, shard, !no_events) {
         Ok(r) => {
             if r.complete {
-                if let Err(e) = crate::report::sweep_charts(&dir) {
-                    eprintln!("warning: the sweep charts could not be drawn: {e}");
-                }
+                draw_sweep_charts(&dir);
             }
             println!(
                 "sweep {}: {} runs in all, {} run now, {} already complete; {}",
@@ -398,6 +396,14 @@ fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&st
     }
 }
 
+/// A complete sweep's charts under `plots/`; a drawing failure is a warning (the CSV files,
+/// the results proper, are already written).
+fn draw_sweep_charts(dir: &Path) {
+    if let Err(e) = crate::report::sweep_charts(dir) {
+        eprintln!("warning: the sweep charts could not be drawn: {e}");
+    }
+}
+
 fn merge(file: &Path, dirs: &[PathBuf], out: &Path) -> i32 {
     let doc = match Document::load(file) {
         Ok(d) => d,
@@ -408,6 +414,8 @@ fn merge(file: &Path, dirs: &[PathBuf], out: &Path) -> i32 {
     };
     match crate::sweep::merge(&doc, dirs, out) {
         Ok(r) => {
+            // The same plots/ a single-machine sweep draws, from the same sweep.csv.
+            draw_sweep_charts(out);
             println!("merged {} runs into {}", r.runs_total, out.join("sweep.csv").display());
             EXIT_OK
         }

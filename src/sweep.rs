@@ -153,13 +153,14 @@ pub fn run_sweep(
     };
     std::fs::create_dir_all(out.join("runs")).map_err(io(out))?;
     let plan_path = out.join("sweep-plan.json");
-    let plan_text = plan_json(&plan, &base.name, doc.fingerprint());
+    let fingerprint = doc.fingerprint(&base.input_files).map_err(SweepError::Plan)?;
+    let plan_text = plan_json(&plan, &base.name, fingerprint);
     // Resuming is only for the same plan: runs swept from another scenario or seed would be
     // reused silently.
     if let Ok(existing) = std::fs::read_to_string(&plan_path) {
         if existing != plan_text {
             return Err(SweepError::Plan(format!(
-                "{} holds a sweep of another plan (the scenario, its seed or its axes changed); sweep into a new --out directory, or delete this one",
+                "{} holds a sweep of another plan (the scenario, a file it reads, its seed or its axes changed); sweep into a new --out directory, or delete this one",
                 out.display()
             )));
         }
@@ -334,7 +335,8 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
         .map_err(SweepError::Input)?
         .ok_or_else(|| SweepError::Plan(format!("{}: the scenario has no [sweep] table", doc.file)))?;
     let base = doc.scenario().map_err(SweepError::Input)?;
-    let expected = plan_json(&plan, &base.name, doc.fingerprint());
+    let fingerprint = doc.fingerprint(&base.input_files).map_err(SweepError::Plan)?;
+    let expected = plan_json(&plan, &base.name, fingerprint);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SweepError::Io { path, source }

@@ -15,6 +15,8 @@ pub struct Decoder {
     pub diags: Vec<Diagnostic>,
     /// Problems that do not stop the file from being valid (legal but probably unintended).
     pub warnings: Vec<Diagnostic>,
+    /// The files the scenario reads (traces), in the order they were read.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 impl Decoder {
@@ -23,6 +25,7 @@ impl Decoder {
             file: file.to_string(),
             diags: Vec::new(),
             warnings: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 

@@ -476,6 +476,7 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
             t.finish(dec, &["type", "file", "scale", "repeat"]);
             let (file, file_node) = (file?, file_node?);
             let full = base_dir.join(&file);
+            dec.inputs.push(full.clone());
             let counts = if k == "trace_per_minute" {
                 read_per_minute(&full)
             } else {

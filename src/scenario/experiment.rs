@@ -333,11 +333,19 @@ impl Document {
         })
     }
 
-    /// A fixed 64-bit fingerprint of the document's content (FNV-1a over its parsed tree):
-    /// a sweep's results directory records it, so resuming it from another scenario is
-    /// refused. Files the scenario reads (traces) are not included.
-    pub fn fingerprint(&self) -> u64 {
-        crate::engine::fnv1a64(format!("{:?}", self.root).as_bytes())
+    /// A fixed 64-bit fingerprint of the document's content (FNV-1a over its parsed tree)
+    /// and of the files its scenario reads (`inputs`, the scenario's `input_files`, by
+    /// content): a sweep's results directory records it, so resuming it from another
+    /// scenario, or after a trace changed, is refused. (Files named only by a sweep axis's
+    /// values are not read by the base scenario and are not included.)
+    pub fn fingerprint(&self, inputs: &[PathBuf]) -> Result<u64, String> {
+        use crate::engine::fnv1a64;
+        let mut h = fnv1a64(format!("{:?}", self.root).as_bytes());
+        for path in inputs {
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            h = fnv1a64(&[h.to_le_bytes(), fnv1a64(&bytes).to_le_bytes()].concat());
+        }
+        Ok(h)
     }
 
     /// Validates the document into a scenario (the sweep and expectations are checked too).
@@ -349,6 +357,7 @@ impl Document {
         if dec.diags.is_empty() {
             if let Some(mut sc) = sc {
                 sc.warnings = std::mem::take(&mut dec.warnings);
+                sc.input_files = std::mem::take(&mut dec.inputs);
                 return Ok(sc);
             }
         }
@@ -365,6 +374,7 @@ impl Document {
         match sc {
             Some(mut sc) if dec.diags.is_empty() => {
                 sc.warnings = dec.warnings;
+                sc.input_files = dec.inputs;
                 Ok(sc)
             }
             _ => {

@@ -53,6 +53,8 @@ pub struct Scenario {
     pub deployments: Vec<DeploymentSpec>,
     /// Legal but probably unintended settings found while decoding (printed as warnings).
     pub warnings: Vec<super::Diagnostic>,
+    /// The files the scenario read (traces), in the order read: part of a sweep's identity.
+    pub input_files: Vec<std::path::PathBuf>,
 }
 
 /// Ceilings on what a scenario lists: services (ECS's quota per cluster), batch jobs, task
@@ -278,6 +280,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         faults: Vec::new(),
         failures: FailureRates::default(),
         warnings: Vec::new(),
+        input_files: Vec::new(),
         deployments: Vec::new(),
     };
     let mut default_strategy_node = None;
@@ -1776,6 +1779,7 @@ fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
                 speedup,
                 max_rows,
             };
+            dec.inputs.push(full.clone());
             match load_trace(&full, &window) {
                 Ok(rows) => Some(Arrivals::Trace {
                     file,
