@@ -171,6 +171,16 @@ impl Summary {
     }
 
     /// `summary.csv`: a header and one row.
+    /// The figures (columns) that are NaN or infinite.
+    pub fn non_finite(&self) -> Vec<&'static str> {
+        SUMMARY_COLUMNS
+            .iter()
+            .zip(self.values())
+            .filter(|(k, v)| **k != "scenario" && v.parse::<f64>().is_ok_and(|x| !x.is_finite()))
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(SUMMARY_COLUMNS).expect("in-memory write");

@@ -195,8 +195,9 @@ pub struct Fields<'n> {
 impl<'n> Fields<'n> {
     /// The path of a child field.
     pub fn path_of(&self, key: &str) -> String {
+        let key = key_segment(key);
         if self.path.is_empty() {
-            key.to_string()
+            key
         } else {
             format!("{}.{key}", self.path)
         }
@@ -257,8 +258,30 @@ impl<'n> Fields<'n> {
                 let path = self.path_of(&e.key);
                 let hint = suggest(&e.key, known.iter().copied())
                     .or_else(|| Some(format!("known fields here: {}", known.join(", "))));
-                dec.error_hint(e.key_pos, &path, format!("unknown field `{}`", e.key), hint);
+                let key = key_segment(&e.key);
+                dec.error_hint(e.key_pos, &path, format!("unknown field `{key}`"), hint);
             }
         }
     }
+}
+
+/// A key as a path segment: as written when it is a bare TOML key (letters, digits, `_`,
+/// `-`), otherwise quoted as a TOML basic string (so an empty key shows as `""` and a key
+/// with a newline stays on one line).
+pub fn key_segment(key: &str) -> String {
+    let bare = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        return key.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in key.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

@@ -271,6 +271,14 @@ impl<'a> Simulation<'a> {
             .check_invariants()
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
         let summary = self.summary();
+        // Every input that multiplies a figure is bounded, so no figure overflows; should one
+        // ever be NaN or infinite, the run fails naming it rather than writing it.
+        if let Some(field) = summary.non_finite().first() {
+            return Err(SimError::InvariantViolated {
+                at: end,
+                what: format!("the summary figure {field} is not a finite number"),
+            });
+        }
         Ok(RunResult {
             metrics: std::mem::take(&mut self.env.report.metrics),
             summary,

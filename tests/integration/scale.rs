@@ -41,3 +41,49 @@ fn task_slots_follow_the_tasks_alive_at_once_not_the_horizon() {
         long.task_slots
     );
 }
+
+/// Issue 15 item 6: "non-finite figures (`inf`, `NaN`) reach summary files when request
+/// counts overflow: reject or saturate with a warning". Request curves are bounded at 10^9
+/// requests per second (after scale); a month at that ceiling, served by one task of a
+/// thousandth of a request per second, still gives finite figures. Should a figure ever be
+/// non-finite, the run fails naming it (`non_finite` finds it).
+#[test]
+fn a_month_at_the_request_ceiling_gives_finite_figures() {
+    let text = r#"
+[scenario]
+name = "ceiling"
+duration = "30d"
+metrics_interval = "1d"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+load = { requests = { type = "constant", rps = 1000000000 }, task_capacity_rps = 0.001 }
+"#;
+    let r = sim::run(&scenario(text), &mut NullSink, RunOptions::default()).unwrap();
+    let s = &r.summary;
+    assert!(s.non_finite().is_empty(), "{:?}", s.non_finite());
+    // 10^9 a second for 30 days, all but 0.001 a second over capacity.
+    let expected = 1e9 * 30.0 * 86_400.0;
+    assert!(
+        (s.requests_total - expected).abs() < 1e-6 * expected,
+        "{}",
+        s.requests_total
+    );
+    assert!(s.requests_over_capacity_pct > 99.99);
+    let mut broken = s.clone();
+    broken.cost_usd = f64::INFINITY;
+    broken.requests_over_capacity_pct = f64::NAN;
+    assert_eq!(broken.non_finite(), vec!["requests_over_capacity_pct", "cost_usd"]);
+}

@@ -530,3 +530,27 @@ fn request_traces_whose_counts_would_overflow_are_rejected() {
     let e = with_files(dir.path(), ok_trace, "minute,requests\n0,1e308\n");
     assert!(e.contains("minute 0 of") && e.contains("beyond the ceiling"), "{e}");
 }
+
+#[test]
+fn keys_that_are_empty_or_hold_control_characters_are_shown_quoted_on_one_line() {
+    // Issue 15 item 6: "a JSON key containing a newline prints raw across lines, and an empty
+    // TOML key gives no path".
+    let json = r#"{"scenario": {"name": "x", "dura\ntion": "1h"}}"#;
+    let e = errors("k.json", json);
+    assert!(
+        e.contains(r#"k.json:1:28: scenario."dura\ntion": unknown field `"dura\ntion"`"#),
+        "{e}"
+    );
+    assert!(
+        e.lines().all(|l| l.starts_with("error: ") || l.starts_with("  hint: ")),
+        "{e}"
+    );
+    let e = errors("k.toml", &format!("{BASE}\n[cluster]\n\"\" = 3\n"));
+    assert!(e.contains(r#"cluster."": unknown field `""`"#), "{e}");
+    // A value with a control character is escaped too.
+    let e = errors(
+        "v.toml",
+        &BASE.replace("instance_type = \"m5.large\"", "instance_type = \"m5\\u001b[31m\""),
+    );
+    assert!(e.contains(r#"unknown instance type "m5\u{1b}[31m""#), "{e}");
+}
