@@ -8,6 +8,7 @@ mod elastic;
 mod examples;
 mod experiments;
 mod failures;
+mod fuzz;
 mod golden;
 mod lifecycle;
 mod placement_choices;
