@@ -2,7 +2,7 @@
 //! `summary.csv` and `summary.json`, each written under a temporary name and renamed, after the
 //! previous run's outputs are removed.
 
-use crate::metrics::{write_atomically, CsvEventSink, NullSink, Summary};
+use crate::metrics::{write_atomically, CsvEventSink, CsvMetricsSink, NullSink, Summary};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, SimError};
 use std::path::{Path, PathBuf};
@@ -44,18 +44,21 @@ pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Sum
             Err(e) => return Err(RunError::Io { path, source: e }),
         }
     }
+    // events.csv and metrics.csv stream to temporary files as the run goes (memory does not
+    // grow with their length) and are renamed into place when it ends.
     let events_path = out_dir.join("events.csv");
+    let metrics_path = out_dir.join("metrics.csv");
+    let mut metrics = CsvMetricsSink::create(&metrics_path).map_err(io(&metrics_path))?;
     let result = if sc.outputs.events {
         let mut sink = CsvEventSink::create(&events_path).map_err(io(&events_path))?;
-        let r = sim::run(sc, &mut sink, opts).map_err(RunError::Sim)?;
+        let r = sim::run_streaming(sc, &mut sink, &mut metrics, opts).map_err(RunError::Sim)?;
         sink.finish().map_err(io(&events_path))?;
         r
     } else {
         let mut sink = NullSink;
-        sim::run(sc, &mut sink, opts).map_err(RunError::Sim)?
+        sim::run_streaming(sc, &mut sink, &mut metrics, opts).map_err(RunError::Sim)?
     };
-    let metrics_path = out_dir.join("metrics.csv");
-    write_atomically(&metrics_path, result.metrics.to_csv().as_bytes()).map_err(io(&metrics_path))?;
+    metrics.finish().map_err(io(&metrics_path))?;
     let json_path = out_dir.join("summary.json");
     write_atomically(&json_path, result.summary.to_json().as_bytes()).map_err(io(&json_path))?;
     // summary.csv comes last: its presence marks a complete run (sweeps resume on it).

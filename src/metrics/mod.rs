@@ -9,7 +9,7 @@ mod output;
 mod summary;
 
 pub use distribution::{Distribution, EXACT_SAMPLES, SIGNIFICANT_DIGITS};
-pub use output::{write_atomically, AtomicFile, CsvEventSink};
+pub use output::{write_atomically, AtomicFile, CsvEventSink, CsvMetricsSink};
 pub use summary::{percentile, ServiceSummary, Summary, SUMMARY_COLUMNS};
 
 use crate::engine::SimTime;
@@ -77,6 +77,27 @@ impl EventSink for NullSink {
 pub struct MetricsTable {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<MetricValue>>,
+}
+
+/// Where the simulator sends the metrics time series: the header once, before any row,
+/// then one row per sample. [`MetricsTable`] keeps them in memory (tests, `check`);
+/// [`CsvMetricsSink`] streams them to `metrics.csv`, so a run's memory does not grow
+/// with its number of rows.
+pub trait MetricsSink {
+    fn header(&mut self, columns: Vec<String>) -> std::io::Result<()>;
+    fn row(&mut self, row: Vec<MetricValue>) -> std::io::Result<()>;
+}
+
+impl MetricsSink for MetricsTable {
+    fn header(&mut self, columns: Vec<String>) -> std::io::Result<()> {
+        self.columns = columns;
+        Ok(())
+    }
+
+    fn row(&mut self, row: Vec<MetricValue>) -> std::io::Result<()> {
+        self.rows.push(row);
+        Ok(())
+    }
 }
 
 /// A cell of `metrics.csv`.

@@ -16,18 +16,9 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(dest: &Path) -> io::Result<Self> {
-        let dir = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
         Ok(AtomicFile {
             dest: dest.to_path_buf(),
-            writer: Some(BufWriter::with_capacity(1 << 16, tmp)),
+            writer: Some(BufWriter::with_capacity(1 << 16, temporary_beside(dest)?)),
         })
     }
 
@@ -44,6 +35,20 @@ impl AtomicFile {
         let tmp = w.into_inner().map_err(|e| e.into_error())?;
         tmp.persist(&self.dest).map(drop).map_err(|e| e.error)
     }
+}
+
+/// A uniquely named temporary file in `dest`'s directory (`.NAME.XXXXXX.tmp`), to be
+/// renamed onto `dest`.
+fn temporary_beside(dest: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 /// Writes `bytes` to `dest` atomically.
@@ -67,6 +72,44 @@ impl CsvEventSink {
 
     pub fn finish(self) -> io::Result<()> {
         self.file.commit()
+    }
+}
+
+/// Streams `metrics.csv` to a temporary file, row by row, with the same bytes (the csv
+/// crate's quoting) [`super::MetricsTable::to_csv`] gives; [`CsvMetricsSink::finish`]
+/// commits it.
+pub struct CsvMetricsSink {
+    dest: PathBuf,
+    csv: csv::Writer<tempfile::NamedTempFile>,
+}
+
+impl CsvMetricsSink {
+    pub fn create(dest: &Path) -> io::Result<Self> {
+        let csv = csv::WriterBuilder::new()
+            .buffer_capacity(1 << 16)
+            .from_writer(temporary_beside(dest)?);
+        Ok(CsvMetricsSink {
+            dest: dest.to_path_buf(),
+            csv,
+        })
+    }
+
+    /// Flushes and renames into place (atomic, as [`AtomicFile::commit`]).
+    pub fn finish(self) -> io::Result<()> {
+        let tmp = self.csv.into_inner().map_err(|e| e.into_error())?;
+        tmp.persist(&self.dest).map(drop).map_err(|e| e.error)
+    }
+}
+
+impl super::MetricsSink for CsvMetricsSink {
+    fn header(&mut self, columns: Vec<String>) -> io::Result<()> {
+        self.csv.write_record(&columns).map_err(io::Error::other)
+    }
+
+    fn row(&mut self, row: Vec<super::MetricValue>) -> io::Result<()> {
+        self.csv
+            .write_record(row.iter().map(super::MetricValue::render))
+            .map_err(io::Error::other)
     }
 }
 
@@ -98,6 +141,43 @@ impl EventSink for CsvEventSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_metrics_have_the_bytes_of_the_table() {
+        use crate::engine::SimTime;
+        use crate::metrics::{MetricValue, MetricsSink, MetricsTable};
+        let columns = vec![
+            "time_s".to_string(),
+            "svc \"a,b\" tasks".to_string(),
+            "cpu_pct".to_string(),
+        ];
+        let rows = vec![
+            vec![
+                MetricValue::Time(SimTime(0)),
+                MetricValue::Count(3),
+                MetricValue::OptPct(None),
+            ],
+            vec![
+                MetricValue::Time(SimTime(60_000)),
+                MetricValue::Count(4),
+                MetricValue::Pct(12.345),
+            ],
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("metrics.csv");
+        let (mut table, mut sink) = (MetricsTable::default(), CsvMetricsSink::create(&dest).unwrap());
+        for s in [&mut table as &mut dyn MetricsSink, &mut sink] {
+            s.header(columns.clone()).unwrap();
+            for r in &rows {
+                s.row(r.clone()).unwrap();
+            }
+        }
+        // Nothing at the destination until the run ends.
+        assert!(!dest.exists());
+        sink.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), table.to_csv());
+        assert!(table.to_csv().contains("\"svc \"\"a,b\"\" tasks\""));
+    }
 
     #[test]
     fn two_writers_of_one_destination_do_not_share_a_temporary_file() {

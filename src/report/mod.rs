@@ -28,20 +28,46 @@ struct Table {
     rows: Vec<Vec<String>>,
 }
 
+/// The most metrics rows the dashboard draws: a longer series is thinned to every k-th row
+/// (and the last), so drawing takes bounded memory and time; a 1,200-pixel-wide panel
+/// cannot show more anyway. metrics.csv itself keeps every row.
+pub const DASHBOARD_MAX_ROWS: usize = 20_000;
+
 impl Table {
     fn read(path: &Path) -> Result<Table, String> {
-        let mut r = csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let header = r
-            .headers()
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let rows = r
-            .records()
-            .map(|x| x.map(|rec| rec.iter().map(str::to_string).collect()))
-            .collect::<Result<Vec<Vec<String>>, _>>()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::read_thinned(path, usize::MAX)
+    }
+
+    /// The table, with at most about `max_rows` rows: every k-th row and the last one.
+    fn read_thinned(path: &Path, max_rows: usize) -> Result<Table, String> {
+        let open = || csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+        let bad = |e: csv::Error| format!("{}: {e}", path.display());
+        let mut r = open()?;
+        let header = r.headers().map_err(bad)?.iter().map(str::to_string).collect();
+        let every = if max_rows == usize::MAX {
+            1
+        } else {
+            // A first pass counts the rows (records are not kept).
+            let mut n = 0usize;
+            let mut rec = csv::ByteRecord::new();
+            while r.read_byte_record(&mut rec).map_err(bad)? {
+                n += 1;
+            }
+            r = open()?;
+            n.div_ceil(max_rows.max(1)).max(1)
+        };
+        let mut rows = Vec::new();
+        let mut last: Option<Vec<String>> = None;
+        for (k, rec) in r.records().enumerate() {
+            let rec: Vec<String> = rec.map_err(bad)?.iter().map(str::to_string).collect();
+            if k % every == 0 {
+                rows.push(rec);
+                last = None;
+            } else {
+                last = Some(rec);
+            }
+        }
+        rows.extend(last);
         Ok(Table { header, rows })
     }
 
@@ -285,7 +311,7 @@ fn embed_font(svg: &str, font_url: &str) -> String {
 /// Draws the run dashboard of `dir` (from its metrics.csv) to dashboard.png and .svg.
 pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
     register_font();
-    let t = Table::read(&dir.join("metrics.csv"))?;
+    let t = Table::read_thinned(&dir.join("metrics.csv"), DASHBOARD_MAX_ROWS)?;
     // The title names the scenario and seed from the run's summary, so the picture does not
     // depend on where the run was written.
     let title = std::fs::read_to_string(dir.join("summary.json"))
@@ -599,6 +625,26 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_series_is_thinned_to_every_kth_row_and_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.csv");
+        let mut text = String::from("time_s,x\n");
+        for k in 0..50_001 {
+            text += &format!("{k},{}\n", k * 2);
+        }
+        std::fs::write(&path, text).unwrap();
+        let t = Table::read_thinned(&path, 20_000).unwrap();
+        // 50,001 rows at most 20,000: every third row (16,667 of them) and the last.
+        assert_eq!(t.rows.len(), 16_668);
+        assert_eq!(t.rows[0], vec!["0", "0"]);
+        assert_eq!(t.rows[1], vec!["3", "6"]);
+        assert_eq!(t.rows.last().unwrap(), &vec!["50000".to_string(), "100000".to_string()]);
+        let whole = Table::read(&path).unwrap();
+        assert_eq!(whole.rows.len(), 50_001);
+        assert_eq!(whole.header, t.header);
+    }
 
     #[test]
     fn pareto_front_keeps_non_dominated_points() {

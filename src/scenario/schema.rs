@@ -64,8 +64,9 @@ pub const MAX_BATCH_JOBS: usize = 5_000;
 pub const MAX_TASK_DEFINITIONS: usize = 10_000;
 pub const MAX_AVAILABILITY_ZONES: usize = 32;
 
-/// The most rows metrics.csv may have (`duration / metrics_interval`): the table is kept in
-/// memory until the run ends (a year at one row a minute is 525,600).
+/// The most rows metrics.csv may have (`duration / metrics_interval`; a year at one row a
+/// minute is 525,600). The rows stream to disk as the run goes, so this bounds the file's
+/// size and the run's time, not its memory.
 pub const MAX_METRIC_ROWS: u64 = 1_000_000;
 
 #[derive(Clone, Debug)]

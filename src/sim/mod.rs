@@ -38,7 +38,7 @@ use crate::aws::ecs::model::{
 use crate::aws::ecs::Ecs;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
-use crate::metrics::{EventSink, MetricValue, MetricsTable, ServiceSummary, Summary};
+use crate::metrics::{EventSink, MetricValue, MetricsSink, MetricsTable, ServiceSummary, Summary};
 use crate::scenario::Scenario;
 use crate::workload::Workload;
 use observer::{Levels, Observer};
@@ -147,6 +147,8 @@ pub(crate) struct Env<'a> {
     pub(crate) opts: RunOptions,
     pub(crate) queue: EventQueue<Event>,
     pub(crate) sink: &'a mut dyn EventSink,
+    /// Where the metrics rows go as they are sampled.
+    pub(crate) metrics: &'a mut dyn MetricsSink,
     pub(crate) ec2: Ec2AutoScaling<'a>,
     pub(crate) cloudwatch: CloudWatch,
     pub(crate) billing: Billing,
@@ -167,7 +169,6 @@ impl Env<'_> {
 /// cost at the last sample.
 #[derive(Default)]
 pub(crate) struct Report {
-    metrics: MetricsTable,
     explanations: crate::explain::Explanations,
     last_sample_cost: f64,
 }
@@ -191,7 +192,12 @@ impl Report {
 
 impl<'a> Simulation<'a> {
     /// Builds the cluster and schedules the first events.
-    pub fn new(sc: &'a Scenario, sink: &'a mut dyn EventSink, opts: RunOptions) -> Self {
+    pub fn new(
+        sc: &'a Scenario,
+        sink: &'a mut dyn EventSink,
+        metrics: &'a mut dyn MetricsSink,
+        opts: RunOptions,
+    ) -> Result<Self, SimError> {
         let streams = RngStreams::new(sc.seed);
         let mut sim = Simulation {
             sc,
@@ -201,6 +207,7 @@ impl<'a> Simulation<'a> {
                 opts,
                 queue: EventQueue::new(),
                 sink,
+                metrics,
                 ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
                 cloudwatch: CloudWatch::new(sc.elastic.metric_delay_minutes as usize),
                 billing: Billing::new(sc.elastic.pricing.clone()),
@@ -214,7 +221,8 @@ impl<'a> Simulation<'a> {
         sim.setup_services();
         sim.setup_faults();
         sim.setup_jobs();
-        sim.env.report.metrics.columns = sim.metric_columns();
+        let columns = sim.metric_columns();
+        sim.env.metrics.header(columns).map_err(SimError::Io)?;
         sim.env
             .queue
             .schedule(SimTime::ZERO, LANE_METRICS, Event::MetricsSample);
@@ -230,7 +238,7 @@ impl<'a> Simulation<'a> {
                 Event::HighResolutionTick,
             );
         }
-        sim
+        Ok(sim)
     }
 
     // ------------------------------------------------------------------ the run
@@ -280,7 +288,7 @@ impl<'a> Simulation<'a> {
             });
         }
         Ok(RunResult {
-            metrics: std::mem::take(&mut self.env.report.metrics),
+            metrics: MetricsTable::default(),
             summary,
             explanations: std::mem::take(&mut self.env.report.explanations),
             task_slots: self.ecs.tasks.slots(),
@@ -391,7 +399,7 @@ impl<'a> Simulation<'a> {
                 Ok(())
             }
             Event::MetricsSample => {
-                self.sample_metrics();
+                self.sample_metrics().map_err(SimError::Io)?;
                 let next = self.now() + self.sc.metrics_interval_ms;
                 if next.as_ms() <= self.sc.duration_ms {
                     self.env.queue.schedule(next, LANE_METRICS, Event::MetricsSample);
@@ -419,7 +427,22 @@ impl<'a> Simulation<'a> {
 
 /// Runs a scenario to completion with the given event sink.
 pub fn run(sc: &Scenario, sink: &mut dyn EventSink, opts: RunOptions) -> Result<RunResult, SimError> {
-    Simulation::new(sc, sink, opts).run()
+    let mut metrics = MetricsTable::default();
+    let mut result = run_streaming(sc, sink, &mut metrics, opts)?;
+    result.metrics = metrics;
+    Ok(result)
+}
+
+/// Runs `sc` with its metrics rows sent to `metrics` as they are sampled (the returned
+/// [`RunResult::metrics`] is then empty): what `run_to_dir` does, so that memory does not
+/// grow with the number of rows.
+pub fn run_streaming(
+    sc: &Scenario,
+    sink: &mut dyn EventSink,
+    metrics: &mut dyn MetricsSink,
+    opts: RunOptions,
+) -> Result<RunResult, SimError> {
+    Simulation::new(sc, sink, metrics, opts)?.run()
 }
 
 #[cfg(test)]
@@ -433,7 +456,8 @@ mod tests {
     fn the_invariant_checker_catches_a_corrupted_cluster() {
         let sc = crate::scenario::load(std::path::Path::new("scenarios/binpack-vs-spread.toml")).unwrap();
         let mut sink = NullSink;
-        let mut sim = Simulation::new(&sc, &mut sink, RunOptions::default());
+        let mut metrics = MetricsTable::default();
+        let mut sim = Simulation::new(&sc, &mut sink, &mut metrics, RunOptions::default()).unwrap();
         // Run the first events so that tasks are placed.
         for _ in 0..200 {
             let Some(ev) = sim.env.queue.pop() else { break };

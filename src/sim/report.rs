@@ -77,7 +77,7 @@ impl Simulation<'_> {
         self.env.billing.total_accrued()
     }
 
-    pub(super) fn sample_metrics(&mut self) {
+    pub(super) fn sample_metrics(&mut self) -> std::io::Result<()> {
         let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
         let waiting = self.ecs.tasks_waiting();
         let (cpu_total, mem_total) = self.ecs.registered_totals();
@@ -158,7 +158,7 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(u64::from(j.starting)));
             row.push(MetricValue::Count(u64::from(j.running)));
         }
-        self.env.report.metrics.rows.push(row);
+        self.env.metrics.row(row)
     }
 
     pub(super) fn summary(&mut self) -> Summary {
