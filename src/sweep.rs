@@ -1,9 +1,9 @@
 //! Parameter sweeps: every combination of the `[sweep]` axes, replicated, run on rayon across
 //! cores; one results directory per run (`runs/run-00042/`), `sweep-plan.json` and
 //! `sweep.csv`. Results are written by run index, so the bytes do not depend on the number of
-//! threads; a run whose `summary.csv` exists is complete (files are written atomically) and is
-//! skipped when the sweep is run again; shards of a sweep can run on different machines and be
-//! merged into the same bytes.
+//! threads; a run whose directory holds all its outputs is complete (each file is written
+//! atomically, summary.csv last) and is skipped when the sweep is run again; shards of a
+//! sweep can run on different machines and be merged into the same bytes.
 
 use crate::metrics::{write_atomically, SUMMARY_COLUMNS};
 use crate::runner::{run_to_dir, RunError};
@@ -171,10 +171,11 @@ pub fn run_sweep(
         .iter()
         .filter(|r| shard.is_none_or(|s| r.index % s.count == s.index))
         .collect();
+    let with_events = events && base.outputs.events;
     let todo: Vec<&RunSpec> = mine
         .iter()
         .copied()
-        .filter(|r| !run_dir(out, r.index).join("summary.csv").is_file())
+        .filter(|r| !run_complete(&run_dir(out, r.index), with_events))
         .collect();
     let skipped = mine.len() - todo.len();
     let bar = if std::io::stderr().is_terminal() {
@@ -219,7 +220,7 @@ pub fn run_sweep(
     for r in results {
         r?;
     }
-    let complete = runs.iter().all(|r| run_dir(out, r.index).join("summary.csv").is_file());
+    let complete = runs.iter().all(|r| run_complete(&run_dir(out, r.index), with_events));
     if complete {
         write_sweep_csv(&plan, out)?;
     }
@@ -229,6 +230,19 @@ pub fn run_sweep(
         runs_skipped: skipped,
         complete,
     })
+}
+
+/// Whether a run's directory holds a complete run: every output (events.csv only when
+/// `events`). The runner removes a directory's old outputs before it writes and writes
+/// summary.csv last, so a run stopped midway lacks summary.csv; a file deleted since (or
+/// lost in a copy) makes the run incomplete too, and it runs again.
+fn run_complete(dir: &Path, events: bool) -> bool {
+    let needed: &[&str] = if events {
+        &["metrics.csv", "events.csv", "summary.json", "summary.csv"]
+    } else {
+        &["metrics.csv", "summary.json", "summary.csv"]
+    };
+    needed.iter().all(|f| dir.join(f).is_file())
 }
 
 /// Reads the figures of a run's `summary.csv` (header and one row).
@@ -361,7 +375,9 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
         for src in entries {
             let name = src.file_name().expect("a directory entry").to_owned();
             let dst = out.join("runs").join(name);
-            if dst.join("summary.csv").is_file() || !src.join("summary.csv").is_file() {
+            // A run is taken from the first shard directory that holds it whole (events.csv
+            // is copied when present: a shard may have run with --no-events).
+            if run_complete(&dst, false) || !run_complete(&src, false) {
                 continue;
             }
             std::fs::create_dir_all(&dst).map_err(io(&dst))?;
@@ -379,7 +395,7 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
     let runs = plan.runs();
     let present = runs
         .iter()
-        .filter(|r| run_dir(out, r.index).join("summary.csv").is_file())
+        .filter(|r| run_complete(&run_dir(out, r.index), false))
         .count();
     let complete = present == runs.len();
     if complete {

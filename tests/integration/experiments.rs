@@ -383,6 +383,30 @@ fn resuming_a_sweep_of_another_scenario_or_seed_is_refused() {
 }
 
 #[test]
+fn a_run_missing_any_output_runs_again_on_resume() {
+    // Issue 15 item 4: "a run missing summary.json, metrics.csv or events.csv is treated as
+    // complete because only summary.csv is checked". Each output of one run is deleted in
+    // turn (what a kill between two writes, or a lost file, leaves); resuming reruns exactly
+    // that run and the sweep's files come back byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    run_sweep(&doc(), dir.path(), None, None, true).unwrap();
+    let whole = files_under(dir.path());
+    for f in ["metrics.csv", "events.csv", "summary.json", "summary.csv"] {
+        std::fs::remove_file(dir.path().join("runs/run-00007").join(f)).unwrap();
+        let resumed = run_sweep(&doc(), dir.path(), None, None, true).unwrap();
+        assert_eq!((resumed.runs_done, resumed.runs_skipped), (1, 17), "{f} deleted");
+        assert!(
+            files_under(dir.path()) == whole,
+            "{f} deleted: the resumed sweep differs"
+        );
+    }
+    // A sweep without events.csv does not need it.
+    let quiet = tempfile::tempdir().unwrap();
+    run_sweep(&doc(), quiet.path(), None, None, false).unwrap();
+    assert_eq!(run_sweep(&doc(), quiet.path(), None, None, false).unwrap().runs_done, 0);
+}
+
+#[test]
 fn resuming_a_sweep_after_its_trace_changed_is_refused() {
     // The plan's fingerprint covers the files the scenario reads: an edited trace gives other
     // runs, so the old ones must not be reused.
