@@ -39,13 +39,37 @@ state="$work/slurm-state"
 mkdir -p "$state/ctld" "$state/d" "$state/log"
 host=$(hostname -s)
 
-cleanup() {
+# The daemons this script starts are stopped when it exits, however it exits; its working
+# directory is removed only after a pass (left for a look after a failure).
+passed=0
+# Whether a daemon is running (a zombie left for its parent to reap does not count).
+alive() { pgrep -x "$1" -r R,S,D,I,T >/dev/null; }
+stop_daemons() {
   scancel --user=root >/dev/null 2>&1 || true
-  [ -f "$state/slurmd.pid" ] && kill "$(cat "$state/slurmd.pid")" 2>/dev/null || true
-  [ -f "$state/slurmctld.pid" ] && kill "$(cat "$state/slurmctld.pid")" 2>/dev/null || true
+  for d in slurmd slurmctld; do
+    [ -f "$state/$d.pid" ] && kill "$(cat "$state/$d.pid")" 2>/dev/null || true
+  done
   [ -f "$state/munged.pid" ] && kill "$(cat "$state/munged.pid")" 2>/dev/null || true
+  # Wait until they are gone, so that the next start finds the ports free.
+  for _ in $(seq 50); do
+    alive slurmctld || alive slurmd || break
+    sleep 0.2
+  done
+}
+cleanup() {
+  stop_daemons
+  if [ "$passed" = 1 ]; then
+    cd /
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
+
+# A Slurm left running by an earlier, interrupted run of this script holds the ports.
+if alive slurmctld || alive slurmd; then
+  echo "error: slurmctld or slurmd is already running; stop it first (this script starts its own)" >&2
+  exit 1
+fi
 
 echo "== Slurm: munge and a one-node cluster on $host"
 mkdir -p /etc/munge /run/munge /var/log/munge /var/lib/munge
@@ -55,7 +79,7 @@ fi
 chown -R munge:munge /etc/munge /run/munge /var/log/munge /var/lib/munge
 chmod 0700 /etc/munge
 chmod 0400 /etc/munge/munge.key
-if ! pgrep -x munged >/dev/null; then
+if ! alive munged; then
   runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid
   cp /run/munge/munged.pid "$state/munged.pid"
 fi
@@ -162,6 +186,5 @@ sbatch --wait --array="$shards" --output="$work/slurm-%A_%a.out" sweep.slurm
 rm -rf sweep
 $merge_command
 compare sweep whole
-cd /
-rm -rf "$work"
+passed=1
 echo "Slurm array test passed"
