@@ -10,7 +10,7 @@ mod summary;
 
 pub use distribution::{Distribution, EXACT_SAMPLES, SIGNIFICANT_DIGITS};
 pub use output::{write_atomically, AtomicFile, CsvEventSink, CsvMetricsSink};
-pub use summary::{percentile, ServiceSummary, Summary, SUMMARY_COLUMNS};
+pub use summary::{percentile, GroupSummary, JobSummary, ServiceSummary, Summary, SUMMARY_COLUMNS};
 
 use crate::engine::SimTime;
 

@@ -11,6 +11,11 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// Dollars rounded to a millionth for summary.json (the sums behind them carry float noise).
+fn usd<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1e6).round() / 1e6)
+}
+
 /// Per-service totals.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceSummary {
@@ -25,6 +30,38 @@ pub struct ServiceSummary {
     pub tasks_lost: u64,
     pub below_desired_s: f64,
     pub below_min_healthy_s: f64,
+    /// The split cost of its EC2 tasks (its reserved share of each instance's cost while
+    /// placed) and the charges of its Fargate tasks.
+    #[serde(serialize_with = "usd")]
+    pub cost_ec2_usd: f64,
+    #[serde(serialize_with = "usd")]
+    pub cost_fargate_usd: f64,
+    #[serde(serialize_with = "usd")]
+    pub cost_usd: f64,
+}
+
+/// Per-batch-job totals.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobSummary {
+    pub name: String,
+    pub waiting_at_end: u64,
+    pub running_at_end: u64,
+    #[serde(serialize_with = "usd")]
+    pub cost_ec2_usd: f64,
+    #[serde(serialize_with = "usd")]
+    pub cost_fargate_usd: f64,
+    #[serde(serialize_with = "usd")]
+    pub cost_usd: f64,
+}
+
+/// Per-instance-group cost: all of it, and the idle part no task reserved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub name: String,
+    #[serde(serialize_with = "usd")]
+    pub cost_usd: f64,
+    #[serde(serialize_with = "usd")]
+    pub cost_idle_usd: f64,
 }
 
 /// Per-run totals. Field order is the column order of `summary.csv`.
@@ -58,9 +95,14 @@ pub struct Summary {
     pub instances_launched: u64,
     pub instances_terminated: u64,
     pub instance_hours: f64,
+    #[serde(serialize_with = "usd")]
     pub cost_ec2_usd: f64,
+    #[serde(serialize_with = "usd")]
     pub cost_fargate_usd: f64,
+    #[serde(serialize_with = "usd")]
     pub cost_usd: f64,
+    /// The EC2 cost no task reserved (instance groups' idle cost).
+    pub cost_idle_ec2_usd: f64,
     pub tasks_lost: u64,
     pub replacement_latency_p50_s: f64,
     pub replacement_latency_p95_s: f64,
@@ -74,10 +116,14 @@ pub struct Summary {
     pub deployments_failed: u64,
     #[serde(skip)]
     pub services: Vec<ServiceSummary>,
+    #[serde(skip)]
+    pub batch_jobs: Vec<JobSummary>,
+    #[serde(skip)]
+    pub instance_groups: Vec<GroupSummary>,
 }
 
 /// Column order of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 41] = [
+pub const SUMMARY_COLUMNS: [&str; 42] = [
     "scenario",
     "seed",
     "duration_s",
@@ -108,6 +154,7 @@ pub const SUMMARY_COLUMNS: [&str; 41] = [
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_usd",
+    "cost_idle_ec2_usd",
     "tasks_lost",
     "replacement_latency_p50_s",
     "replacement_latency_p95_s",
@@ -156,6 +203,7 @@ impl Summary {
             format!("{:.4}", self.cost_ec2_usd),
             format!("{:.4}", self.cost_fargate_usd),
             format!("{:.4}", self.cost_usd),
+            format!("{:.4}", self.cost_idle_ec2_usd),
             self.tasks_lost.to_string(),
             f3(self.replacement_latency_p50_s),
             f3(self.replacement_latency_p95_s),
@@ -170,7 +218,6 @@ impl Summary {
         ]
     }
 
-    /// `summary.csv`: a header and one row.
     /// The figures (columns) that are NaN or infinite.
     pub fn non_finite(&self) -> Vec<&'static str> {
         SUMMARY_COLUMNS
@@ -181,6 +228,7 @@ impl Summary {
             .collect()
     }
 
+    /// `summary.csv`: a header and one row.
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(SUMMARY_COLUMNS).expect("in-memory write");
@@ -201,6 +249,14 @@ impl Summary {
         obj.insert(
             "services".into(),
             serde_json::to_value(&self.services).expect("plain data"),
+        );
+        obj.insert(
+            "batch_jobs".into(),
+            serde_json::to_value(&self.batch_jobs).expect("plain data"),
+        );
+        obj.insert(
+            "instance_groups".into(),
+            serde_json::to_value(&self.instance_groups).expect("plain data"),
         );
         let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(obj)).expect("plain data");
         s.push('\n');

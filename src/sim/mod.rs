@@ -31,6 +31,7 @@ use crate::aws::billing::Billing;
 use crate::aws::cloudwatch::{CloudWatch, MetricKey, MetricName};
 use crate::aws::ec2_autoscaling::Ec2AutoScaling;
 
+use crate::aws::billing::Attribution;
 use crate::aws::ecs::model::{
     AzIdx, Cluster, GroupIdx, Instance, InstanceId, InstanceStatus, JobId, ServiceId, TaskId, TaskNumber, TaskOwner,
     TaskState,
@@ -38,7 +39,9 @@ use crate::aws::ecs::model::{
 use crate::aws::ecs::Ecs;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
-use crate::metrics::{EventSink, MetricValue, MetricsSink, MetricsTable, ServiceSummary, Summary};
+use crate::metrics::{
+    EventSink, GroupSummary, JobSummary, MetricValue, MetricsSink, MetricsTable, ServiceSummary, Summary,
+};
 use crate::scenario::Scenario;
 use crate::workload::Workload;
 use observer::{Levels, Observer};
@@ -210,7 +213,11 @@ impl<'a> Simulation<'a> {
                 metrics,
                 ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),
                 cloudwatch: CloudWatch::new(sc.elastic.metric_delay_minutes as usize),
-                billing: Billing::new(sc.elastic.pricing.clone()),
+                billing: Billing::new(
+                    sc.elastic.pricing.clone(),
+                    sc.services.len() + sc.batch_jobs.len(),
+                    sc.instance_groups.len(),
+                ),
                 workload: Workload::new(sc, &streams),
                 faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
                 observer: Observer::new(sc.services.len()),

@@ -167,12 +167,13 @@ impl Simulation<'_> {
         let (w, replacement) = self.env.observer.take_distributions();
         let mean = w.mean() / 1000.0;
         let p = |q: f64| w.percentile(q) as f64 / 1000.0;
-        let (hours, ec2, fargate) = self.final_costs();
+        let (hours, ec2, fargate, split) = self.final_costs();
         let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.env.observer.services();
-        let requests: f64 = stats.iter().map(|s| s.requests).sum();
-        let over: f64 = stats.iter().map(|s| s.over_capacity).sum();
+        // Folded from +0.0: an empty f64 sum is -0.0, which summary files would print as such.
+        let requests: f64 = stats.iter().map(|s| s.requests).fold(0.0, |a, b| a + b);
+        let over: f64 = stats.iter().map(|s| s.over_capacity).fold(0.0, |a, b| a + b);
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
@@ -212,6 +213,7 @@ impl Simulation<'_> {
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
+            cost_idle_ec2_usd: split.group_idle_usd.iter().fold(0.0, |a, b| a + b),
             tasks_lost: self.env.observer.counts().tasks_lost,
             replacement_latency_p50_s: replacement.percentile(50.0) as f64 / 1000.0,
             replacement_latency_p95_s: replacement.percentile(95.0) as f64 / 1000.0,
@@ -223,13 +225,48 @@ impl Simulation<'_> {
             incident_cost_usd: self.env.observer.incident().cost_usd,
             deployments_completed: self.env.observer.counts().deployments_completed,
             deployments_failed: self.env.observer.counts().deployments_failed,
-            services: self.service_summaries(),
+            services: self.service_summaries(&split),
+            batch_jobs: self.job_summaries(&split),
+            instance_groups: sc
+                .instance_groups
+                .iter()
+                .zip(split.group_usd.iter().zip(&split.group_idle_usd))
+                .map(|(g, (cost, idle))| GroupSummary {
+                    name: g.name.clone(),
+                    cost_usd: *cost,
+                    cost_idle_usd: *idle,
+                })
+                .collect(),
         }
+    }
+
+    /// One summary row per batch job.
+    fn job_summaries(&self, split: &Attribution) -> Vec<JobSummary> {
+        let offset = self.ecs.services.len();
+        self.ecs
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(k, j)| {
+                let (ec2, fargate) = (
+                    split.workload_ec2_usd[offset + k],
+                    split.workload_fargate_usd[offset + k],
+                );
+                JobSummary {
+                    name: j.name.clone(),
+                    waiting_at_end: j.queue.len() as u64,
+                    running_at_end: u64::from(j.running),
+                    cost_ec2_usd: ec2,
+                    cost_fargate_usd: fargate,
+                    cost_usd: ec2 + fargate,
+                }
+            })
+            .collect()
     }
 
     /// Instance hours, and the final EC2 and Fargate bill: what still runs at the end is
     /// billed to the end, with its minimum.
-    fn final_costs(&self) -> (f64, f64, f64) {
+    fn final_costs(&self) -> (f64, f64, f64, Attribution) {
         let sc = self.sc;
         let end = SimTime(sc.duration_ms);
         let mut hours = 0.0;
@@ -245,28 +282,32 @@ impl Simulation<'_> {
             .filter(|i| i.terminated_at.is_none())
             .map(|i| {
                 (
+                    i.group.0 as usize,
                     sc.instance_groups[i.group.0 as usize].price_per_hour_usd,
                     end - i.launched_at,
                 )
             });
         let open_fargate = self.ecs.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
-            (Some(_), Some(from)) if t.state != TaskState::Stopped => {
-                Some((self.ecs.fargate_hourly(&self.env.billing, t.id), end - from))
-            }
+            (Some(_), Some(from)) if t.state != TaskState::Stopped => Some((
+                self.ecs.workload_index(t.owner),
+                self.ecs.fargate_hourly(&self.env.billing, t.id),
+                end - from,
+            )),
             _ => None,
         });
-        let (ec2, fargate) = self.env.billing.settle(open_instances, open_fargate);
-        (hours, ec2, fargate)
+        let (ec2, fargate, split) = self.env.billing.settle(end.as_ms(), open_instances, open_fargate);
+        (hours, ec2, fargate, split)
     }
 
     /// One summary row per service.
-    fn service_summaries(&self) -> Vec<ServiceSummary> {
+    fn service_summaries(&self, split: &Attribution) -> Vec<ServiceSummary> {
         let stats = self.env.observer.services();
         self.ecs
             .services
             .iter()
             .zip(stats)
-            .map(|(s, o)| ServiceSummary {
+            .enumerate()
+            .map(|(k, (s, o))| ServiceSummary {
                 name: s.name.clone(),
                 desired_count: if s.daemon {
                     u64::from(s.running + s.starting)
@@ -282,6 +323,9 @@ impl Simulation<'_> {
                 tasks_lost: o.tasks_lost,
                 below_desired_s: o.below_desired_ms as f64 / 1000.0,
                 below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
+                cost_ec2_usd: split.workload_ec2_usd[k],
+                cost_fargate_usd: split.workload_fargate_usd[k],
+                cost_usd: split.workload_ec2_usd[k] + split.workload_fargate_usd[k],
             })
             .collect()
     }

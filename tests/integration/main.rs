@@ -1,6 +1,7 @@
 //! Integration tests, one binary with a module per concern.
 
 mod common;
+mod cost;
 
 mod cli;
 mod determinism;

@@ -55,7 +55,8 @@ impl<'a> Ecs<'a> {
         self.placer.instances_added(&self.cluster);
         self.terminate_when_drained.push(false);
         env.ec2.instance_launched(id);
-        env.billing.instance_launched(spec.price_per_hour_usd);
+        env.billing
+            .instance_launched(g.0 as usize, spec.price_per_hour_usd, env.now().as_ms());
         env.observer.instance_launched();
         id
     }
@@ -121,7 +122,10 @@ impl<'a> Ecs<'a> {
         i.terminated_at = Some(now);
         self.in_service_per_zone[i.group.0 as usize][i.az.0 as usize] -= 1;
         let ran = now - i.launched_at;
-        let price = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
+        let (group, price) = (
+            i.group.0 as usize,
+            self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd,
+        );
         self.cluster.leave_service(id);
         self.placer.instance_changed(&self.cluster, id);
         let tasks = self.cluster.instances[id.index()].tasks.clone();
@@ -134,7 +138,7 @@ impl<'a> Ecs<'a> {
                 what: format!("{id} was terminated but still lists tasks"),
             });
         }
-        env.billing.instance_terminated(price, ran);
+        env.billing.instance_terminated(group, price, ran, now.as_ms());
         env.observer.instance_terminated();
         self.log(env, "INSTANCE_TERMINATED", None, Some(id), reason.to_string())
     }

@@ -523,6 +523,24 @@ impl<'a> Ecs<'a> {
             })
     }
 
+    /// A workload's index in Billing's attribution: services first, then batch jobs.
+    pub(crate) fn workload_index(&self, owner: TaskOwner) -> usize {
+        match owner {
+            TaskOwner::Service(s) => s.0 as usize,
+            TaskOwner::Job(j) => self.services.len() + j.0 as usize,
+        }
+    }
+
+    /// The split cost an hour of a task of demand `demand` on instance `inst`: its share of
+    /// the instance's vCPUs and memory, weighted 9 to 1 (Billing's split cost allocation).
+    pub(crate) fn split_cost_hourly(&self, inst: InstanceId, demand: u32) -> f64 {
+        let i = &self.cluster.instances[inst.index()];
+        let ty = &self.sc.instance_types[i.instance_type as usize];
+        let hourly = self.sc.instance_groups[i.group.0 as usize].price_per_hour_usd;
+        let d = &self.demands[demand as usize];
+        crate::aws::billing::split_cost_hourly(hourly, ty.vcpu, ty.memory_mib, d.cpu_units, d.memory_mib)
+    }
+
     /// What Fargate task `task` costs an hour: its size, its ephemeral storage, Spot or not.
     pub(crate) fn fargate_hourly(&self, billing: &crate::aws::billing::Billing, task: TaskId) -> f64 {
         let t = &self.tasks[task];

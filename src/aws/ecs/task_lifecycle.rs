@@ -203,6 +203,9 @@ impl<'a> Ecs<'a> {
         let gi = self.cluster.instances[inst.index()].group.0 as usize;
         self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
         self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
+        let split = self.split_cost_hourly(inst, demand_idx);
+        env.billing
+            .ec2_task_reserved(self.workload_index(owner), gi, split, now.as_ms());
         let uses_eni = demand.uses_eni;
         let t = &mut self.tasks[task];
         t.instance = Some(inst);
@@ -232,7 +235,8 @@ impl<'a> Ecs<'a> {
             // Fargate bills from the start of the image pull.
             t.billing_from = Some(now);
             let hourly = self.fargate_hourly(&env.billing, task);
-            env.billing.fargate_task_started(hourly);
+            let workload = self.workload_index(self.tasks[task].owner);
+            env.billing.fargate_task_started(workload, hourly, now.as_ms());
             self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
         } else {
             self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
@@ -341,12 +345,16 @@ impl<'a> Ecs<'a> {
             let gi = self.cluster.instances[i.index()].group.0 as usize;
             self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
             self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
+            let split = self.split_cost_hourly(i, demand_idx);
+            env.billing
+                .ec2_task_reserved(self.workload_index(owner), gi, -split, now.as_ms());
         }
         if let Some(slot) = fargate {
             self.fargate.running -= 1;
             if let Some(from) = self.tasks[task].billing_from {
                 let hourly = self.fargate_hourly(&env.billing, task);
-                env.billing.fargate_task_stopped(hourly, now - from);
+                env.billing
+                    .fargate_task_stopped(self.workload_index(owner), hourly, now - from, now.as_ms());
             }
             let counts = match owner {
                 TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,

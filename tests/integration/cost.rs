@@ -1,0 +1,92 @@
+//! Cost attribution (issue 12 item 2): the bill split over services, batch jobs and the idle
+//! capacity of each instance group, as AWS's split cost allocation data splits an EC2
+//! instance's cost over the ECS tasks on it.
+
+use crate::common::scenario;
+use ecsim::metrics::NullSink;
+use ecsim::sim::{self, RunOptions};
+
+/// "attributed costs sum to the total within a cent", for every bundled example.
+#[test]
+fn attributed_costs_add_up_to_the_bill_for_every_example() {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let sc = ecsim::scenario::load(&f).unwrap();
+        let s = sim::run(&sc, &mut NullSink, RunOptions::default()).unwrap().summary;
+        let services: f64 = s.services.iter().map(|x| x.cost_usd).sum();
+        let jobs: f64 = s.batch_jobs.iter().map(|x| x.cost_usd).sum();
+        let groups: f64 = s.instance_groups.iter().map(|g| g.cost_usd).sum();
+        let idle: f64 = s.instance_groups.iter().map(|g| g.cost_idle_usd).sum();
+        let f = f.display();
+        assert!(
+            (services + jobs + idle - s.cost_usd).abs() < 0.01,
+            "{f}: {services} + {jobs} + {idle} != {}",
+            s.cost_usd
+        );
+        assert!(
+            (groups - s.cost_ec2_usd).abs() < 0.01,
+            "{f}: groups {groups} != EC2 {}",
+            s.cost_ec2_usd
+        );
+        assert!((idle - s.cost_idle_ec2_usd).abs() < 1e-9, "{f}");
+        let fargate: f64 = s.services.iter().map(|x| x.cost_fargate_usd).sum::<f64>()
+            + s.batch_jobs.iter().map(|x| x.cost_fargate_usd).sum::<f64>();
+        assert!(
+            (fargate - s.cost_fargate_usd).abs() < 0.01,
+            "{f}: Fargate {fargate} != {}",
+            s.cost_fargate_usd
+        );
+    }
+}
+
+/// One task of 2 vCPU and 2 GiB on one of two m5.xlarge (4 vCPU, 16 GiB, $0.192 an hour)
+/// for a day. Split cost allocation: "Unit-cost-per-resource = Hourly-instance-cost/
+/// ((Memory-weight * Memory-available) + (CPU-weight * CPU-available))" with weights 1 and 9,
+/// so the task pays (9 x 2 + 1 x 2) / (9 x 4 + 1 x 16) = 20/52 of its instance (an even
+/// split of CPU and memory would say 4/20); the rest of that instance and all of the empty
+/// one are idle.
+#[test]
+fn a_service_pays_its_reserved_share_and_the_rest_is_idle() {
+    let text = r#"
+[scenario]
+duration = "1d"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 2
+
+[[task_definitions]]
+family = "web"
+cpu = 2048
+memory = 2048
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+"#;
+    let s = sim::run(&scenario(text), &mut NullSink, RunOptions::default())
+        .unwrap()
+        .summary;
+    let day = 0.192 * 24.0;
+    assert!((s.cost_ec2_usd - 2.0 * day).abs() < 1e-6, "{}", s.cost_ec2_usd);
+    let web = &s.services[0];
+    assert!(
+        (web.cost_ec2_usd - day * 20.0 / 52.0).abs() < 1e-6,
+        "{}",
+        web.cost_ec2_usd
+    );
+    assert_eq!(web.cost_fargate_usd, 0.0);
+    assert!(
+        (s.cost_idle_ec2_usd - (2.0 * day - day * 20.0 / 52.0)).abs() < 1e-6,
+        "{}",
+        s.cost_idle_ec2_usd
+    );
+    assert_eq!(s.instance_groups[0].name, "g");
+}
