@@ -40,7 +40,8 @@ use crate::aws::ecs::Ecs;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
 use crate::metrics::{
-    EventSink, GroupSummary, JobSummary, MetricValue, MetricsSink, MetricsTable, ServiceSummary, Summary,
+    Distribution, EventSink, GroupSummary, JobSummary, MetricValue, MetricsSink, MetricsTable, ServiceSummary, Summary,
+    WaitSummary,
 };
 use crate::scenario::Scenario;
 use crate::workload::Workload;
@@ -220,7 +221,7 @@ impl<'a> Simulation<'a> {
                 ),
                 workload: Workload::new(sc, &streams),
                 faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
-                observer: Observer::new(sc.services.len()),
+                observer: Observer::new(sc.services.len(), sc.batch_jobs.len()),
                 report: Report::default(),
             },
         };

@@ -76,12 +76,15 @@ pub struct Observer {
     /// The times from a service task's loss to its replacement's RUNNING, in ms.
     replacement_ms: Distribution,
     services: Vec<ServiceStats>,
+    /// Per workload (services, then batch jobs): its waits from submission to placement.
+    workload_waits_ms: Vec<Distribution>,
 }
 
 impl Observer {
-    pub fn new(services: usize) -> Self {
+    pub fn new(services: usize, jobs: usize) -> Self {
         Observer {
             services: vec![ServiceStats::default(); services],
+            workload_waits_ms: (0..services + jobs).map(|_| Distribution::per_workload()).collect(),
             ..Default::default()
         }
     }
@@ -122,8 +125,11 @@ impl Observer {
         self.counts.submitted += 1;
     }
 
-    pub fn task_placed(&mut self, wait_ms: u64) {
+    /// A task of workload `workload` (services, then batch jobs) was placed after waiting
+    /// `wait_ms` since its submission.
+    pub fn task_placed(&mut self, workload: usize, wait_ms: u64) {
         self.waits_ms.record(wait_ms);
+        self.workload_waits_ms[workload].record(wait_ms);
         self.counts.placed += 1;
     }
 
@@ -221,11 +227,13 @@ impl Observer {
 
     /// The waits and the replacement latencies, ready for percentiles, handed over at the
     /// end of the run.
-    pub fn take_distributions(&mut self) -> (Distribution, Distribution) {
+    pub fn take_distributions(&mut self) -> (Distribution, Distribution, Vec<Distribution>) {
         let mut waits = std::mem::take(&mut self.waits_ms);
         let mut replacement = std::mem::take(&mut self.replacement_ms);
+        let mut per_workload = std::mem::take(&mut self.workload_waits_ms);
         waits.seal();
         replacement.seal();
-        (waits, replacement)
+        per_workload.iter_mut().for_each(Distribution::seal);
+        (waits, replacement, per_workload)
     }
 }

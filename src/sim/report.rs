@@ -164,7 +164,7 @@ impl Simulation<'_> {
     pub(super) fn summary(&mut self) -> Summary {
         let sc = self.sc;
         let dur_ms = sc.duration_ms as f64;
-        let (w, replacement) = self.env.observer.take_distributions();
+        let (w, replacement, per_workload) = self.env.observer.take_distributions();
         let mean = w.mean() / 1000.0;
         let p = |q: f64| w.percentile(q) as f64 / 1000.0;
         let (hours, ec2, fargate, split) = self.final_costs();
@@ -225,8 +225,8 @@ impl Simulation<'_> {
             incident_cost_usd: self.env.observer.incident().cost_usd,
             deployments_completed: self.env.observer.counts().deployments_completed,
             deployments_failed: self.env.observer.counts().deployments_failed,
-            services: self.service_summaries(&split),
-            batch_jobs: self.job_summaries(&split),
+            services: self.service_summaries(&split, &per_workload),
+            batch_jobs: self.job_summaries(&split, &per_workload),
             instance_groups: sc
                 .instance_groups
                 .iter()
@@ -241,7 +241,7 @@ impl Simulation<'_> {
     }
 
     /// One summary row per batch job.
-    fn job_summaries(&self, split: &Attribution) -> Vec<JobSummary> {
+    fn job_summaries(&self, split: &Attribution, waits: &[Distribution]) -> Vec<JobSummary> {
         let offset = self.ecs.services.len();
         self.ecs
             .jobs
@@ -254,6 +254,7 @@ impl Simulation<'_> {
                 );
                 JobSummary {
                     name: j.name.clone(),
+                    waits: WaitSummary::of(&waits[offset + k]),
                     waiting_at_end: j.queue.len() as u64,
                     running_at_end: u64::from(j.running),
                     cost_ec2_usd: ec2,
@@ -300,7 +301,7 @@ impl Simulation<'_> {
     }
 
     /// One summary row per service.
-    fn service_summaries(&self, split: &Attribution) -> Vec<ServiceSummary> {
+    fn service_summaries(&self, split: &Attribution, waits: &[Distribution]) -> Vec<ServiceSummary> {
         let stats = self.env.observer.services();
         self.ecs
             .services
@@ -309,6 +310,7 @@ impl Simulation<'_> {
             .enumerate()
             .map(|(k, (s, o))| ServiceSummary {
                 name: s.name.clone(),
+                waits: WaitSummary::of(&waits[k]),
                 desired_count: if s.daemon {
                     u64::from(s.running + s.starting)
                 } else {

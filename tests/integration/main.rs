@@ -1,7 +1,6 @@
 //! Integration tests, one binary with a module per concern.
 
 mod common;
-mod cost;
 
 mod cli;
 mod determinism;
@@ -18,3 +17,4 @@ mod query_language;
 mod resources;
 mod scale;
 mod scenario_errors;
+mod workloads;

@@ -162,7 +162,8 @@ impl<'a> Ecs<'a> {
             spot,
         });
         t.placed_at = Some(now);
-        env.observer.task_placed(now - t.submitted_at);
+        let wait = now - t.submitted_at;
+        env.observer.task_placed(self.workload_index(owner), wait);
         self.fargate.running += 1;
         self.owner_started_placement(owner);
         let delay = self.sc.lifecycle.awsvpc_provisioning.sample(&mut self.rng_lifecycle);
@@ -210,7 +211,8 @@ impl<'a> Ecs<'a> {
         let t = &mut self.tasks[task];
         t.instance = Some(inst);
         t.placed_at = Some(now);
-        env.observer.task_placed(now - t.submitted_at);
+        let wait = now - t.submitted_at;
+        env.observer.task_placed(self.workload_index(owner), wait);
         self.owner_started_placement(owner);
         let lc = &self.sc.lifecycle;
         let dist = if uses_eni {

@@ -1,6 +1,6 @@
-//! Cost attribution (issue 12 item 2): the bill split over services, batch jobs and the idle
-//! capacity of each instance group, as AWS's split cost allocation data splits an EC2
-//! instance's cost over the ECS tasks on it.
+//! Per-workload figures (issue 12 items 1 and 2): each service's and batch job's waits, and
+//! the bill split over services, batch jobs and the idle capacity of each instance group, as
+//! AWS's split cost allocation data splits an EC2 instance's cost over the ECS tasks on it.
 
 use crate::common::scenario;
 use ecsim::metrics::NullSink;
@@ -89,4 +89,72 @@ desired_count = 1
         s.cost_idle_ec2_usd
     );
     assert_eq!(s.instance_groups[0].name, "g");
+}
+
+/// Issue 12 item 1: "Waits are reported for the whole cluster only, mixing the web service's
+/// scale-out waits with the batch job's queue". Four 10-minute tasks of 1 vCPU submitted at
+/// once to one m5.large (2 vCPU): two start at once, two wait for them to finish, about ten
+/// minutes; the web service's task, on its own instance, waits for nothing. Each workload's
+/// figures are its own; the cluster's mix them.
+#[test]
+fn each_workload_reports_its_own_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("burst.csv"),
+        "arrival_s,cpu_vcpu,memory_mib,duration_s,count\n0,1,1024,600,4\n",
+    )
+    .unwrap();
+    let text = r#"
+[scenario]
+duration = "1h"
+
+[[instance_groups]]
+name = "batch"
+instance_type = "m5.large"
+count = 1
+
+[[instance_groups]]
+name = "web"
+instance_type = "c5.large"
+count = 1
+
+[[task_definitions]]
+family = "job"
+cpu = 1024
+memory = 1024
+
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.instance-type == c5.large" }]
+
+[[batch_jobs]]
+name = "burst"
+task_definition = "job"
+arrivals = { type = "trace", file = "burst.csv" }
+on_no_capacity = "wait"
+placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.instance-type == m5.large" }]
+"#;
+    let sc = ecsim::scenario::parse_str("t.toml", text, dir.path(), "t").unwrap();
+    let s = sim::run(&sc, &mut NullSink, RunOptions::default()).unwrap().summary;
+    let (web, burst) = (&s.services[0].waits, &s.batch_jobs[0].waits);
+    assert_eq!(
+        (web.tasks_placed, web.wait_p95_s, web.wait_max_s),
+        (1, 0.0, 0.0),
+        "{web:?}"
+    );
+    assert_eq!(burst.tasks_placed, 4, "{burst:?}");
+    // Nearest rank over 0, 0, w, w: p50 is 0, p95 and the maximum are w, ten minutes and the
+    // first tasks' PROVISIONING and PENDING.
+    assert_eq!(burst.wait_p50_s, 0.0, "{burst:?}");
+    assert!((600.0..660.0).contains(&burst.wait_p95_s), "{burst:?}");
+    assert_eq!(burst.wait_p95_s, burst.wait_max_s);
+    assert_eq!(s.task_wait_max_s, burst.wait_max_s, "the cluster's figure mixes both");
+    assert_eq!(s.task_wait_p50_s, 0.0);
 }
