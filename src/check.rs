@@ -1,8 +1,19 @@
 //! Expectations for CI: a scenario's `[[expect]]` entries are evaluated against the summary of
-//! its run; the outcome is a readable table and JUnit XML so CI systems show them as tests.
+//! its run, each against a fixed threshold or against the same figure of a baseline run
+//! (`--baseline DIR`, within a tolerance); the outcome is a readable table and JUnit XML so
+//! CI systems show them as tests.
 
 use crate::metrics::Summary;
-use crate::scenario::experiment::Expectation;
+use crate::scenario::experiment::{Bound, Expectation};
+
+/// How an expectation came out.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    /// A baseline expectation checked without a baseline (a failure under `--strict`).
+    Skipped,
+}
 
 /// One expectation's outcome.
 #[derive(Clone, Debug, PartialEq)]
@@ -11,37 +22,98 @@ pub struct Outcome {
     pub expectation: Expectation,
     /// `None` when the figure does not exist (e.g. an unknown service).
     pub measured: Option<f64>,
-    pub pass: bool,
+    /// The baseline's figure, for a baseline expectation checked against one.
+    pub baseline: Option<f64>,
+    pub status: Status,
 }
 
-/// A summary figure by name (run level, or per service when `service` is given).
-pub fn figure(summary: &Summary, name: &str, service: Option<&str>) -> Option<f64> {
+impl Outcome {
+    pub fn pass(&self) -> bool {
+        self.status == Status::Pass
+    }
+}
+
+/// A figure of a summary as summary.json writes it (run level, or per service when
+/// `service` is given): what a baseline's summary.json is read the same way.
+pub fn figure_in(summary_json: &serde_json::Value, name: &str, service: Option<&str>) -> Option<f64> {
     let v = match service {
-        None => serde_json::to_value(summary).ok()?,
-        Some(s) => serde_json::to_value(summary.services.iter().find(|x| x.name == s)?).ok()?,
+        None => summary_json,
+        Some(s) => summary_json
+            .get("services")?
+            .as_array()?
+            .iter()
+            .find(|x| x.get("name").and_then(|n| n.as_str()) == Some(s))?,
     };
     v.get(name)?.as_f64()
 }
 
-pub fn evaluate(file: &str, summary: &Summary, expectations: &[Expectation]) -> Vec<Outcome> {
+/// A summary figure by name (run level, or per service when `service` is given).
+pub fn figure(summary: &Summary, name: &str, service: Option<&str>) -> Option<f64> {
+    let json: serde_json::Value = serde_json::from_str(&summary.to_json()).ok()?;
+    figure_in(&json, name, service)
+}
+
+/// Evaluates `expectations` on `summary`; `baseline` is the baseline run's summary.json,
+/// when one was given.
+pub fn evaluate(
+    file: &str,
+    summary: &Summary,
+    expectations: &[Expectation],
+    baseline: Option<&serde_json::Value>,
+) -> Vec<Outcome> {
+    let json: serde_json::Value = serde_json::from_str(&summary.to_json()).expect("summary.json parses");
     expectations
         .iter()
         .map(|e| {
-            let measured = figure(summary, &e.metric, e.service.as_deref());
+            let service = e.service.as_deref();
+            let measured = figure_in(&json, &e.metric, service);
+            let (baseline_figure, status) = match (&e.bound, baseline) {
+                (Bound::Threshold { .. }, _) => (None, pass_or_fail(measured.is_some_and(|m| e.holds(m)))),
+                (Bound::Baseline(_), None) => (None, Status::Skipped),
+                (Bound::Baseline(t), Some(b)) => {
+                    let b = figure_in(b, &e.metric, service);
+                    let ok = matches!((measured, b), (Some(m), Some(b)) if t.admits(m, b));
+                    (b, pass_or_fail(ok))
+                }
+            };
             Outcome {
                 file: file.to_string(),
                 expectation: e.clone(),
                 measured,
-                pass: measured.is_some_and(|m| e.holds(m)),
+                baseline: baseline_figure,
+                status,
             }
         })
         .collect()
 }
 
+fn pass_or_fail(ok: bool) -> Status {
+    if ok {
+        Status::Pass
+    } else {
+        Status::Fail
+    }
+}
+
 fn describe(e: &Expectation) -> String {
+    let bound = match &e.bound {
+        Bound::Threshold { op, .. } => format!("{op} {}", e.written),
+        Bound::Baseline(_) => format!("within {} of the baseline", e.written),
+    };
     match &e.service {
-        Some(s) => format!("service {s}: {} {} {}", e.metric, e.op, e.written),
-        None => format!("{} {} {}", e.metric, e.op, e.written),
+        Some(s) => format!("service {s}: {} {bound}", e.metric),
+        None => format!("{} {bound}", e.metric),
+    }
+}
+
+/// What was measured, with the baseline's figure when there is one.
+fn measured_text(o: &Outcome) -> String {
+    let m = o.measured.map_or("(missing)".into(), short);
+    match (&o.expectation.bound, o.baseline, o.status) {
+        (Bound::Baseline(_), _, Status::Skipped) => format!("{m} (no baseline)"),
+        (Bound::Baseline(_), Some(b), _) => format!("{m} (baseline {})", short(b)),
+        (Bound::Baseline(_), None, _) => format!("{m} (baseline missing)"),
+        _ => m,
     }
 }
 
@@ -53,8 +125,13 @@ pub fn table(outcomes: &[Outcome]) -> String {
             [
                 o.file.clone(),
                 describe(&o.expectation),
-                o.measured.map_or("(missing)".into(), short),
-                if o.pass { "PASS" } else { "FAIL" }.into(),
+                measured_text(o),
+                match o.status {
+                    Status::Pass => "PASS",
+                    Status::Fail => "FAIL",
+                    Status::Skipped => "SKIP",
+                }
+                .into(),
             ]
         })
         .collect();
@@ -109,14 +186,14 @@ pub fn junit_xml(outcomes: &[Outcome]) -> String {
             files.push(&o.file);
         }
     }
-    let failures = outcomes.iter().filter(|o| !o.pass).count();
+    let failures = outcomes.iter().filter(|o| o.status == Status::Fail).count();
     let mut s = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecsim check\" tests=\"{}\" failures=\"{failures}\">\n",
         outcomes.len()
     );
     for f in files {
         let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.file == f).collect();
-        let fails = mine.iter().filter(|o| !o.pass).count();
+        let fails = mine.iter().filter(|o| o.status == Status::Fail).count();
         s += &format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\">\n",
             xml_escape(f),
@@ -125,14 +202,17 @@ pub fn junit_xml(outcomes: &[Outcome]) -> String {
         for o in mine {
             let name = xml_escape(&describe(&o.expectation));
             s += &format!("    <testcase classname=\"{}\" name=\"{name}\"", xml_escape(f));
-            if o.pass {
-                s += "/>\n";
-            } else {
-                let measured = o.measured.map_or("missing".to_string(), short);
-                s += &format!(
-                    ">\n      <failure message=\"expected {name}, measured {}\"/>\n    </testcase>\n",
-                    xml_escape(&measured)
-                );
+            match o.status {
+                Status::Pass => s += "/>\n",
+                Status::Skipped => {
+                    s += ">\n      <skipped message=\"no --baseline given\"/>\n    </testcase>\n";
+                }
+                Status::Fail => {
+                    s += &format!(
+                        ">\n      <failure message=\"expected {name}, measured {}\"/>\n    </testcase>\n",
+                        xml_escape(&measured_text(o))
+                    );
+                }
             }
         }
         s += "  </testsuite>\n";

@@ -102,6 +102,14 @@ pub enum Command {
         /// Also write the results as JUnit XML.
         #[arg(long)]
         junit: Option<PathBuf>,
+        /// A directory of earlier runs to compare with (`DIR/<scenario name>/summary.json`, as
+        /// `ecsim run FILES --out DIR` writes them): expectations with a `tolerance` fail when
+        /// their figure moved further than that from the baseline's.
+        #[arg(long, value_name = "DIR")]
+        baseline: Option<PathBuf>,
+        /// Fail on files without expectations and on baseline expectations with no baseline.
+        #[arg(long)]
+        strict: bool,
     },
     /// Check scenario files and report every problem; exit 0 if all are valid, 2 otherwise.
     Validate {
@@ -152,7 +160,12 @@ pub fn main_with(cli: Cli) -> i32 {
             no_events,
         } => sweep(&file, out.as_deref(), jobs, shard.as_deref(), no_events),
         Command::Merge { file, dirs, out } => merge(&file, &dirs, &out),
-        Command::Check { files, junit } => check(&files, junit.as_deref()),
+        Command::Check {
+            files,
+            junit,
+            baseline,
+            strict,
+        } => check(&files, junit.as_deref(), baseline.as_deref(), strict),
         Command::Explain {
             file,
             task,
@@ -430,10 +443,29 @@ fn merge(file: &Path, dirs: &[PathBuf], out: &Path) -> i32 {
     }
 }
 
-fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
+/// The baseline summary.json of scenario `name` under `dir`: `dir/<name>/summary.json`, or
+/// `dir/summary.json` when it is that scenario's (a single run written with `--out dir`).
+fn baseline_summary(dir: &Path, name: &str) -> Result<serde_json::Value, String> {
+    let read = |p: &Path| -> Option<serde_json::Value> { serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok() };
+    if let Some(v) = read(&dir.join(name).join("summary.json")) {
+        return Ok(v);
+    }
+    match read(&dir.join("summary.json")) {
+        Some(v) if v.get("scenario").and_then(|s| s.as_str()) == Some(name) => Ok(v),
+        _ => Err(format!(
+            "no baseline of scenario \"{name}\" in {}: expected {} (write one with: ecsim run FILE --out {})",
+            dir.display(),
+            dir.join(name).join("summary.json").display(),
+            dir.display()
+        )),
+    }
+}
+
+fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, strict: bool) -> i32 {
     let mut outcomes = Vec::new();
     let mut input_error = false;
     let mut run_error = false;
+    let mut strict_failures = 0;
     for f in files {
         let loaded = Document::load(f).and_then(|d| Ok((d.scenario()?, d.expectations()?)));
         let (sc, expectations) = match loaded {
@@ -448,14 +480,29 @@ fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
             }
         };
         if expectations.is_empty() {
-            eprintln!("note: {} has no [[expect]] entries", f.display());
+            let what = if strict { "error" } else { "warning" };
+            eprintln!(
+                "{what}: {} has no [[expect]] entries, so it checks nothing",
+                f.display()
+            );
+            strict_failures += usize::from(strict);
             continue;
         }
+        let base = match baseline.map(|d| baseline_summary(d, &sc.name)) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                eprintln!("error: {e}");
+                input_error = true;
+                continue;
+            }
+        };
         match crate::sim::run(&sc, &mut crate::metrics::NullSink, RunOptions::default()) {
             Ok(r) => outcomes.extend(crate::check::evaluate(
                 &f.display().to_string(),
                 &r.summary,
                 &expectations,
+                base.as_ref(),
             )),
             Err(e) => {
                 eprintln!("error: {} (seed {}): {e}", f.display(), sc.seed);
@@ -473,12 +520,26 @@ fn check(files: &[PathBuf], junit: Option<&Path>) -> i32 {
     if input_error {
         return EXIT_INPUT;
     }
-    let failed = outcomes.iter().filter(|o| !o.pass).count();
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.status == crate::check::Status::Fail)
+        .count();
+    let skipped = outcomes
+        .iter()
+        .filter(|o| o.status == crate::check::Status::Skipped)
+        .count();
+    if skipped > 0 {
+        let what = if strict { "error" } else { "note" };
+        eprintln!("{what}: {skipped} baseline expectation(s) skipped: no --baseline DIR given");
+        strict_failures += usize::from(strict) * skipped;
+    }
     if run_error {
         return EXIT_RUN_FAILED;
     }
     if failed > 0 {
         eprintln!("{failed} of {} expectations failed", outcomes.len());
+        EXIT_RUN_FAILED
+    } else if strict_failures > 0 {
         EXIT_RUN_FAILED
     } else {
         EXIT_OK

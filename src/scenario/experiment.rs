@@ -266,27 +266,101 @@ impl SweepPlan {
 pub struct Expectation {
     pub metric: String,
     pub service: Option<String>,
-    pub op: String,
-    pub value: f64,
-    /// The bound as written (`"2m"`, `400`).
+    pub bound: Bound,
+    /// The bound as written (`"2m"`, `400`, `"5%"`).
     pub written: String,
 }
 
+/// What an expectation compares its figure with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bound {
+    /// `op value`: a fixed threshold.
+    Threshold { op: String, value: f64 },
+    /// The same figure of a baseline run (`ecsim check --baseline DIR`), within a tolerance.
+    Baseline(Tolerance),
+}
+
+/// How far a figure may move from its baseline.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Tolerance {
+    /// A fraction of the baseline's magnitude (`"5%"` is 0.05).
+    Relative(f64),
+    /// An amount in the figure's unit (`0.5`, `"30s"`).
+    Absolute(f64),
+}
+
+impl Tolerance {
+    /// Whether `measured` is within the tolerance of `baseline`.
+    pub fn admits(self, measured: f64, baseline: f64) -> bool {
+        let allowed = match self {
+            Tolerance::Relative(f) => f * baseline.abs(),
+            Tolerance::Absolute(a) => a,
+        };
+        (measured - baseline).abs() <= allowed + 1e-9
+    }
+}
+
 impl Expectation {
+    /// Whether a threshold expectation holds (a baseline expectation needs
+    /// [`Tolerance::admits`] and the baseline's figure).
     pub fn holds(&self, measured: f64) -> bool {
-        match self.op.as_str() {
-            "<" => measured < self.value,
-            "<=" => measured <= self.value,
-            ">" => measured > self.value,
-            ">=" => measured >= self.value,
-            "==" => (measured - self.value).abs() < 1e-9,
-            _ => (measured - self.value).abs() >= 1e-9,
+        let Bound::Threshold { op, value } = &self.bound else {
+            return false;
+        };
+        let value = *value;
+        match op.as_str() {
+            "<" => measured < value,
+            "<=" => measured <= value,
+            ">" => measured > value,
+            ">=" => measured >= value,
+            "==" => (measured - value).abs() < 1e-9,
+            _ => (measured - value).abs() >= 1e-9,
         }
     }
 }
 
+/// A tolerance: `"5%"` (relative to the baseline), a number or a duration (absolute).
+fn decode_tolerance(dec: &mut Decoder, n: &Node, path: &str) -> Option<(Tolerance, String)> {
+    let hint = || Some("write \"5%\" (of the baseline's figure), 0.5 (in the figure's unit) or \"30s\"".to_string());
+    let (t, written) = match &n.kind {
+        NodeKind::Int(v) if *v >= 0 => (Tolerance::Absolute(*v as f64), v.to_string()),
+        NodeKind::Float(v) if v.is_finite() && *v >= 0.0 => (Tolerance::Absolute(*v), v.to_string()),
+        NodeKind::Str(s) => match s.strip_suffix('%') {
+            Some(pct) => match pct.trim().parse::<f64>() {
+                Ok(p) if p.is_finite() && p >= 0.0 => (Tolerance::Relative(p / 100.0), s.clone()),
+                _ => {
+                    dec.error_hint(n.pos, path, format!("\"{s}\" is not a percentage"), hint());
+                    return None;
+                }
+            },
+            None => match parse_duration(s) {
+                Ok(ms) => (Tolerance::Absolute(ms as f64 / 1000.0), s.clone()),
+                Err(e) => {
+                    dec.error_hint(
+                        n.pos,
+                        path,
+                        format!("\"{s}\" is not a percentage or a duration: {e}"),
+                        hint(),
+                    );
+                    return None;
+                }
+            },
+        },
+        _ => {
+            dec.error_hint(
+                n.pos,
+                path,
+                "expected a non-negative number, a percentage or a duration",
+                hint(),
+            );
+            return None;
+        }
+    };
+    Some((t, written))
+}
+
 /// Summary figures an expectation may name (run level), and per-service ones.
-pub const SERVICE_FIGURES: [&str; 9] = [
+pub const SERVICE_FIGURES: [&str; 19] = [
     "desired_count",
     "running_at_end",
     "tasks_started",
@@ -296,6 +370,16 @@ pub const SERVICE_FIGURES: [&str; 9] = [
     "scaling_actions",
     "tasks_lost",
     "below_desired_s",
+    "below_min_healthy_s",
+    "tasks_placed",
+    "wait_mean_s",
+    "wait_p50_s",
+    "wait_p95_s",
+    "wait_p99_s",
+    "wait_max_s",
+    "cost_ec2_usd",
+    "cost_fargate_usd",
+    "cost_usd",
 ];
 
 impl Document {
@@ -573,6 +657,30 @@ impl Document {
                     None
                 }
             });
+            // `tolerance` compares with a baseline run instead of a fixed `op value`.
+            if let Some(n) = t.opt("tolerance") {
+                let tolerance = decode_tolerance(dec, n, &format!("{p}.tolerance"));
+                for k in ["op", "value"] {
+                    if let Some(v) = t.opt(k) {
+                        dec.error_hint(
+                            v.pos,
+                            &format!("{p}.{k}"),
+                            format!("`{k}` and `tolerance` exclude each other"),
+                            Some("a `tolerance` compares the figure with the baseline run (`ecsim check --baseline DIR`); a fixed bound is `op` and `value`".into()),
+                        );
+                    }
+                }
+                t.finish(dec, &["metric", "service", "tolerance"]);
+                if let (Some(metric), Some((tolerance, written))) = (metric, tolerance) {
+                    out.push(Expectation {
+                        metric,
+                        service,
+                        bound: Bound::Baseline(tolerance),
+                        written,
+                    });
+                }
+                continue;
+            }
             let op = t
                 .req(dec, "op")
                 .and_then(|n| dec.one_of(n, &format!("{p}.op"), "comparison", &["<", "<=", ">", ">=", "==", "!="]));
@@ -600,13 +708,15 @@ impl Document {
                     None
                 }
             });
-            t.finish(dec, &["metric", "service", "op", "value"]);
+            t.finish(dec, &["metric", "service", "op", "value", "tolerance"]);
             if let (Some(metric), Some(op), Some((value, written))) = (metric, op, value) {
                 out.push(Expectation {
                     metric,
                     service,
-                    op: op.to_string(),
-                    value,
+                    bound: Bound::Threshold {
+                        op: op.to_string(),
+                        value,
+                    },
                     written,
                 });
             }

@@ -268,3 +268,115 @@ fn a_rerun_into_the_same_directory_leaves_only_its_own_files() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+/// Issue 12 item 4: "`ecsim check --baseline DIR` fails when a figure moves beyond a
+/// tolerance given per expectation (`tolerance = "5%"`)"; "`check --baseline` fails on a
+/// scenario edited to be 10 % more expensive and passes on the original"; "`check` warns (and
+/// with `--strict` fails) on files with no expectations".
+#[test]
+fn check_against_a_baseline_fails_when_cost_moves_beyond_its_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pinned.toml");
+    let text = |count: u32| {
+        format!(
+            r#"
+[scenario]
+name = "pinned"
+duration = "2h"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = {count}
+
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+
+[[expect]]
+metric = "cost_usd"
+tolerance = "5%"
+
+[[expect]]
+service = "web"
+metric = "wait_p95_s"
+tolerance = "30s"
+
+[[expect]]
+metric = "tasks_placed"
+op = ">="
+value = 4
+"#
+        )
+    };
+    std::fs::write(&file, text(10)).unwrap();
+    let base = dir.path().join("base");
+    let run = ecsim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&base)
+        .arg("--no-plots")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let check = |extra: &[&str]| {
+        let out = ecsim().arg("check").arg(&file).args(extra).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let base_arg = base.to_str().unwrap();
+    let (code, table, _) = check(&["--baseline", base_arg]);
+    assert_eq!(code, Some(0), "{table}");
+    assert!(
+        table.contains("cost_usd within 5% of the baseline") && !table.contains("FAIL"),
+        "{table}"
+    );
+    // Without a baseline the tolerance expectations are skipped, and --strict fails on that.
+    let (code, table, err) = check(&[]);
+    assert_eq!(code, Some(0), "{table}");
+    assert!(
+        table.contains("SKIP") && err.contains("skipped: no --baseline"),
+        "{table}{err}"
+    );
+    assert_eq!(check(&["--strict"]).0, Some(1));
+    // Eleven instances instead of ten: 10 % more expensive, beyond 5 %.
+    std::fs::write(&file, text(11)).unwrap();
+    let (code, table, _) = check(&["--baseline", base_arg]);
+    assert_eq!(code, Some(1), "{table}");
+    let cost_row = table.lines().find(|l| l.contains("cost_usd within")).unwrap();
+    assert!(cost_row.ends_with("FAIL") && cost_row.contains("(baseline "), "{table}");
+    // A file that checks nothing: a warning, or with --strict a failure.
+    let bare = dir.path().join("bare.toml");
+    std::fs::write(
+        &bare,
+        "[scenario]\nduration = \"1h\"\n\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.large\"\ncount = 1\n",
+    )
+    .unwrap();
+    let out = ecsim().arg("check").arg(&bare).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("warning: ")
+            && String::from_utf8_lossy(&out.stderr).contains("checks nothing")
+    );
+    assert_eq!(
+        ecsim()
+            .arg("check")
+            .arg(&bare)
+            .arg("--strict")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(1)
+    );
+}

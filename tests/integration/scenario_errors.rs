@@ -554,3 +554,20 @@ fn keys_that_are_empty_or_hold_control_characters_are_shown_quoted_on_one_line()
     );
     assert!(e.contains(r#"unknown instance type "m5\u{1b}[31m""#), "{e}");
 }
+
+#[test]
+fn a_tolerance_excludes_a_fixed_bound_and_must_be_a_percentage_or_an_amount() {
+    let e = errors(
+        "t.toml",
+        &format!("{BASE}\n[[expect]]\nmetric = \"cost_usd\"\ntolerance = \"5%\"\nop = \"<\"\nvalue = 3\n"),
+    );
+    assert!(
+        e.contains("expect[0].op: `op` and `tolerance` exclude each other"),
+        "{e}"
+    );
+    let e = errors(
+        "t.toml",
+        &format!("{BASE}\n[[expect]]\nmetric = \"cost_usd\"\ntolerance = \"five%\"\n"),
+    );
+    assert!(e.contains("expect[0].tolerance: \"five%\" is not a percentage"), "{e}");
+}
