@@ -313,7 +313,7 @@ fn run(
         }
         match r {
             Ok(s) => write_out(&format!(
-                "ran {} (seed {}): {} events, {} tasks placed, {} placement failures, wait p95 {:.3} s, cost ${:.2}; results in {}\n",
+                "ran {} (seed {}): {} events, {} tasks placed, {} placement failures, wait p95 {:.3} s, cost ${:.2}; results in {}\n{}",
                 f.display(),
                 sc.seed,
                 s.events_processed,
@@ -321,7 +321,8 @@ fn run(
                 s.placement_failures,
                 s.task_wait_p95_s,
                 s.cost_usd,
-                dir_for(sc).display()
+                dir_for(sc).display(),
+                s.workloads_table()
             )),
             Err(e) => {
                 eprintln!("error: {} (seed {}): {e}\n  rerun with: ecsim run {} --seed {}", f.display(), sc.seed, f.display(), sc.seed);

@@ -8,9 +8,10 @@ use crate::sim::{self, RunOptions, SimError};
 use std::path::{Path, PathBuf};
 
 /// Every file a run writes into its directory (the dashboard is drawn after the run).
-pub const RUN_OUTPUTS: [&str; 6] = [
+pub const RUN_OUTPUTS: [&str; 7] = [
     "metrics.csv",
     "events.csv",
+    "workloads.csv",
     "summary.csv",
     "summary.json",
     "dashboard.png",
@@ -59,6 +60,8 @@ pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Sum
         sim::run_streaming(sc, &mut sink, &mut metrics, opts).map_err(RunError::Sim)?
     };
     metrics.finish().map_err(io(&metrics_path))?;
+    let workloads_path = out_dir.join("workloads.csv");
+    write_atomically(&workloads_path, result.summary.workloads_csv().as_bytes()).map_err(io(&workloads_path))?;
     let json_path = out_dir.join("summary.json");
     write_atomically(&json_path, result.summary.to_json().as_bytes()).map_err(io(&json_path))?;
     // summary.csv comes last: its presence marks a complete run (sweeps resume on it).

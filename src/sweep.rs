@@ -238,9 +238,15 @@ pub fn run_sweep(
 /// lost in a copy) makes the run incomplete too, and it runs again.
 fn run_complete(dir: &Path, events: bool) -> bool {
     let needed: &[&str] = if events {
-        &["metrics.csv", "events.csv", "summary.json", "summary.csv"]
+        &[
+            "metrics.csv",
+            "events.csv",
+            "workloads.csv",
+            "summary.json",
+            "summary.csv",
+        ]
     } else {
-        &["metrics.csv", "summary.json", "summary.csv"]
+        &["metrics.csv", "workloads.csv", "summary.json", "summary.csv"]
     };
     needed.iter().all(|f| dir.join(f).is_file())
 }
@@ -381,7 +387,13 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
                 continue;
             }
             std::fs::create_dir_all(&dst).map_err(io(&dst))?;
-            for f in ["metrics.csv", "events.csv", "summary.csv", "summary.json"] {
+            for f in [
+                "metrics.csv",
+                "events.csv",
+                "workloads.csv",
+                "summary.csv",
+                "summary.json",
+            ] {
                 let s = src.join(f);
                 if s.is_file() {
                     let bytes = std::fs::read(&s).map_err(io(&s))?;

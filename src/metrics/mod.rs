@@ -12,7 +12,9 @@ pub use distribution::{
     Distribution, EXACT_SAMPLES, SIGNIFICANT_DIGITS, WORKLOAD_EXACT_SAMPLES, WORKLOAD_SIGNIFICANT_DIGITS,
 };
 pub use output::{write_atomically, AtomicFile, CsvEventSink, CsvMetricsSink};
-pub use summary::{percentile, GroupSummary, JobSummary, ServiceSummary, Summary, WaitSummary, SUMMARY_COLUMNS};
+pub use summary::{
+    percentile, GroupSummary, JobSummary, ServiceSummary, Summary, WaitSummary, SUMMARY_COLUMNS, WORKLOAD_COLUMNS,
+};
 
 use crate::engine::SimTime;
 

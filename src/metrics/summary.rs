@@ -154,6 +154,20 @@ pub struct Summary {
     pub instance_groups: Vec<GroupSummary>,
 }
 
+/// Column order of `workloads.csv`.
+pub const WORKLOAD_COLUMNS: [&str; 10] = [
+    "workload",
+    "kind",
+    "tasks_placed",
+    "wait_p50_s",
+    "wait_p95_s",
+    "wait_max_s",
+    "cost_ec2_usd",
+    "cost_fargate_usd",
+    "cost_usd",
+    "cost_usd_per_day",
+];
+
 /// Column order of `summary.csv`.
 pub const SUMMARY_COLUMNS: [&str; 42] = [
     "scenario",
@@ -258,6 +272,99 @@ impl Summary {
             .filter(|(k, v)| **k != "scenario" && v.parse::<f64>().is_ok_and(|x| !x.is_finite()))
             .map(|(k, _)| *k)
             .collect()
+    }
+
+    /// `workloads.csv`'s rows: every service, every batch job, then each instance group's
+    /// idle capacity, with its placements, waits and cost (in all, and per day of the run).
+    pub fn workload_rows(&self) -> Vec<[String; 10]> {
+        let days = (self.duration_s / 86_400.0).max(f64::MIN_POSITIVE);
+        let usd = |x: f64| format!("{x:.4}");
+        let waits = |w: &WaitSummary| {
+            [
+                w.tasks_placed.to_string(),
+                format!("{:.3}", w.wait_p50_s),
+                format!("{:.3}", w.wait_p95_s),
+                format!("{:.3}", w.wait_max_s),
+            ]
+        };
+        let row = |name: &str, kind: &str, w: [String; 4], ec2: f64, fargate: f64| {
+            let [placed, p50, p95, max] = w;
+            [
+                name.to_string(),
+                kind.to_string(),
+                placed,
+                p50,
+                p95,
+                max,
+                usd(ec2),
+                usd(fargate),
+                usd(ec2 + fargate),
+                usd((ec2 + fargate) / days),
+            ]
+        };
+        let mut rows = Vec::new();
+        for s in &self.services {
+            rows.push(row(
+                &s.name,
+                "service",
+                waits(&s.waits),
+                s.cost_ec2_usd,
+                s.cost_fargate_usd,
+            ));
+        }
+        for j in &self.batch_jobs {
+            rows.push(row(
+                &j.name,
+                "batch_job",
+                waits(&j.waits),
+                j.cost_ec2_usd,
+                j.cost_fargate_usd,
+            ));
+        }
+        for g in &self.instance_groups {
+            let none = [String::new(), String::new(), String::new(), String::new()];
+            rows.push(row(&g.name, "idle", none, g.cost_idle_usd, 0.0));
+        }
+        rows
+    }
+
+    /// `workloads.csv`: one row per workload (and per group's idle capacity), see
+    /// [`WORKLOAD_COLUMNS`].
+    pub fn workloads_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(WORKLOAD_COLUMNS).expect("in-memory write");
+        for r in self.workload_rows() {
+            w.write_record(&r).expect("in-memory write");
+        }
+        String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV is UTF-8")
+    }
+
+    /// The same rows as an aligned text table (what `ecsim run` prints).
+    pub fn workloads_table(&self) -> String {
+        let rows = self.workload_rows();
+        let mut width: Vec<usize> = WORKLOAD_COLUMNS.iter().map(|c| c.len()).collect();
+        for r in &rows {
+            for (w, c) in width.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |cells: Vec<&str>| {
+            let mut s = String::from("  ");
+            for (k, c) in cells.iter().enumerate() {
+                // Names left-aligned, figures right-aligned.
+                if k < 2 {
+                    s += &format!("{c:<w$}  ", w = width[k]);
+                } else {
+                    s += &format!("{c:>w$}  ", w = width[k]);
+                }
+            }
+            s.trim_end().to_string() + "\n"
+        };
+        let mut out = line(WORKLOAD_COLUMNS.to_vec());
+        for r in &rows {
+            out += &line(r.iter().map(String::as_str).collect());
+        }
+        out
     }
 
     /// `summary.csv`: a header and one row.

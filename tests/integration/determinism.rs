@@ -6,10 +6,16 @@ use ecsim::sim::RunOptions;
 use std::path::Path;
 
 fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    ["metrics.csv", "events.csv", "summary.csv", "summary.json"]
-        .iter()
-        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
-        .collect()
+    [
+        "metrics.csv",
+        "events.csv",
+        "workloads.csv",
+        "summary.csv",
+        "summary.json",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+    .collect()
 }
 
 #[test]

@@ -38,7 +38,7 @@ fn a_sweep_gives_the_same_bytes_on_one_and_two_threads() {
     assert_eq!(ra.runs_total, 18, "3 targets x 2 instance types x 3 replications");
     assert!(ra.complete);
     let (fa, fb) = (files_under(a.path()), files_under(b.path()));
-    assert_eq!(fa.len(), 2 + 18 * 4);
+    assert_eq!(fa.len(), 2 + 18 * 5);
     assert!(fa == fb, "outputs differ between 1 and 2 threads");
     let csv = String::from_utf8(fa["sweep.csv"].clone()).unwrap();
     assert_eq!(csv.lines().filter(|l| l.starts_with("run,")).count(), 18);
@@ -391,7 +391,13 @@ fn a_run_missing_any_output_runs_again_on_resume() {
     let dir = tempfile::tempdir().unwrap();
     run_sweep(&doc(), dir.path(), None, None, true).unwrap();
     let whole = files_under(dir.path());
-    for f in ["metrics.csv", "events.csv", "summary.json", "summary.csv"] {
+    for f in [
+        "metrics.csv",
+        "events.csv",
+        "workloads.csv",
+        "summary.json",
+        "summary.csv",
+    ] {
         std::fs::remove_file(dir.path().join("runs/run-00007").join(f)).unwrap();
         let resumed = run_sweep(&doc(), dir.path(), None, None, true).unwrap();
         assert_eq!((resumed.runs_done, resumed.runs_skipped), (1, 17), "{f} deleted");

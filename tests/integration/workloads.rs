@@ -158,3 +158,32 @@ placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.instan
     assert_eq!(s.task_wait_max_s, burst.wait_max_s, "the cluster's figure mixes both");
     assert_eq!(s.task_wait_p50_s, 0.0);
 }
+
+/// "The README question above is answered by one command and one table: cost per workload
+/// per day, wait p95 per workload, idle cost": `workloads.csv`, one row per service, batch
+/// job and idle instance group, whose costs add up to the run's.
+#[test]
+fn workloads_csv_answers_cost_per_day_and_wait_per_workload() {
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/batch-scale-from-zero.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = ecsim::runner::run_to_dir(&sc, dir.path(), RunOptions::default()).unwrap();
+    let mut r = csv::Reader::from_path(dir.path().join("workloads.csv")).unwrap();
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        ecsim::metrics::WORKLOAD_COLUMNS.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let kinds: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    assert_eq!(kinds, ["batch_job", "idle"], "one batch job, one instance group");
+    let cost: f64 = rows.iter().map(|r| r[8].parse::<f64>().unwrap()).sum();
+    assert!((cost - s.cost_usd).abs() < 0.001, "{cost} against {}", s.cost_usd);
+    let job = &rows[0];
+    assert_eq!(job[2].parse::<u64>().unwrap(), s.batch_jobs[0].waits.tasks_placed);
+    assert_eq!(job[4].parse::<f64>().unwrap(), s.batch_jobs[0].waits.wait_p95_s);
+    // Per day: the run is 3 hours, so a day costs 8 times as much.
+    let per_day: f64 = job[9].parse().unwrap();
+    assert!(
+        (per_day - 8.0 * job[8].parse::<f64>().unwrap()).abs() < 0.001,
+        "{job:?}"
+    );
+}
