@@ -60,14 +60,30 @@ pub struct ServiceSummary {
     pub tasks_lost: u64,
     pub below_desired_s: f64,
     pub below_min_healthy_s: f64,
-    /// The split cost of its EC2 tasks (its reserved share of each instance's cost while
-    /// placed) and the charges of its Fargate tasks.
+    #[serde(flatten)]
+    pub cost: WorkloadCost,
+}
+
+/// What a workload cost: the split cost of its EC2 tasks (their reserved share of each
+/// instance's cost while placed), the charges of its Fargate tasks, and the sum.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
+pub struct WorkloadCost {
     #[serde(serialize_with = "usd")]
     pub cost_ec2_usd: f64,
     #[serde(serialize_with = "usd")]
     pub cost_fargate_usd: f64,
     #[serde(serialize_with = "usd")]
     pub cost_usd: f64,
+}
+
+impl WorkloadCost {
+    pub fn new(ec2: f64, fargate: f64) -> Self {
+        WorkloadCost {
+            cost_ec2_usd: ec2,
+            cost_fargate_usd: fargate,
+            cost_usd: ec2 + fargate,
+        }
+    }
 }
 
 /// Per-batch-job totals.
@@ -78,12 +94,8 @@ pub struct JobSummary {
     pub waits: WaitSummary,
     pub waiting_at_end: u64,
     pub running_at_end: u64,
-    #[serde(serialize_with = "usd")]
-    pub cost_ec2_usd: f64,
-    #[serde(serialize_with = "usd")]
-    pub cost_fargate_usd: f64,
-    #[serde(serialize_with = "usd")]
-    pub cost_usd: f64,
+    #[serde(flatten)]
+    pub cost: WorkloadCost,
 }
 
 /// Per-instance-group cost: all of it, and the idle part no task reserved.
@@ -287,7 +299,8 @@ impl Summary {
                 format!("{:.3}", w.wait_max_s),
             ]
         };
-        let row = |name: &str, kind: &str, w: [String; 4], ec2: f64, fargate: f64| {
+        let row = |name: &str, kind: &str, w: [String; 4], c: WorkloadCost| {
+            let (ec2, fargate) = (c.cost_ec2_usd, c.cost_fargate_usd);
             let [placed, p50, p95, max] = w;
             [
                 name.to_string(),
@@ -304,26 +317,14 @@ impl Summary {
         };
         let mut rows = Vec::new();
         for s in &self.services {
-            rows.push(row(
-                &s.name,
-                "service",
-                waits(&s.waits),
-                s.cost_ec2_usd,
-                s.cost_fargate_usd,
-            ));
+            rows.push(row(&s.name, "service", waits(&s.waits), s.cost));
         }
         for j in &self.batch_jobs {
-            rows.push(row(
-                &j.name,
-                "batch_job",
-                waits(&j.waits),
-                j.cost_ec2_usd,
-                j.cost_fargate_usd,
-            ));
+            rows.push(row(&j.name, "batch_job", waits(&j.waits), j.cost));
         }
         for g in &self.instance_groups {
             let none = [String::new(), String::new(), String::new(), String::new()];
-            rows.push(row(&g.name, "idle", none, g.cost_idle_usd, 0.0));
+            rows.push(row(&g.name, "idle", none, WorkloadCost::new(g.cost_idle_usd, 0.0)));
         }
         rows
     }

@@ -41,7 +41,7 @@ use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
 use crate::metrics::{
     Distribution, EventSink, GroupSummary, JobSummary, MetricValue, MetricsSink, MetricsTable, ServiceSummary, Summary,
-    WaitSummary,
+    WaitSummary, WorkloadCost,
 };
 use crate::scenario::Scenario;
 use crate::workload::Workload;

@@ -248,7 +248,7 @@ impl Simulation<'_> {
             .iter()
             .enumerate()
             .map(|(k, j)| {
-                let (ec2, fargate) = (
+                let cost = WorkloadCost::new(
                     split.workload_ec2_usd[offset + k],
                     split.workload_fargate_usd[offset + k],
                 );
@@ -257,9 +257,7 @@ impl Simulation<'_> {
                     waits: WaitSummary::of(&waits[offset + k]),
                     waiting_at_end: j.queue.len() as u64,
                     running_at_end: u64::from(j.running),
-                    cost_ec2_usd: ec2,
-                    cost_fargate_usd: fargate,
-                    cost_usd: ec2 + fargate,
+                    cost,
                 }
             })
             .collect()
@@ -325,9 +323,7 @@ impl Simulation<'_> {
                 tasks_lost: o.tasks_lost,
                 below_desired_s: o.below_desired_ms as f64 / 1000.0,
                 below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
-                cost_ec2_usd: split.workload_ec2_usd[k],
-                cost_fargate_usd: split.workload_fargate_usd[k],
-                cost_usd: split.workload_ec2_usd[k] + split.workload_fargate_usd[k],
+                cost: WorkloadCost::new(split.workload_ec2_usd[k], split.workload_fargate_usd[k]),
             })
             .collect()
     }

@@ -18,8 +18,8 @@ fn attributed_costs_add_up_to_the_bill_for_every_example() {
     for f in files {
         let sc = ecsim::scenario::load(&f).unwrap();
         let s = sim::run(&sc, &mut NullSink, RunOptions::default()).unwrap().summary;
-        let services: f64 = s.services.iter().map(|x| x.cost_usd).sum();
-        let jobs: f64 = s.batch_jobs.iter().map(|x| x.cost_usd).sum();
+        let services: f64 = s.services.iter().map(|x| x.cost.cost_usd).sum();
+        let jobs: f64 = s.batch_jobs.iter().map(|x| x.cost.cost_usd).sum();
         let groups: f64 = s.instance_groups.iter().map(|g| g.cost_usd).sum();
         let idle: f64 = s.instance_groups.iter().map(|g| g.cost_idle_usd).sum();
         let f = f.display();
@@ -34,8 +34,8 @@ fn attributed_costs_add_up_to_the_bill_for_every_example() {
             s.cost_ec2_usd
         );
         assert!((idle - s.cost_idle_ec2_usd).abs() < 1e-9, "{f}");
-        let fargate: f64 = s.services.iter().map(|x| x.cost_fargate_usd).sum::<f64>()
-            + s.batch_jobs.iter().map(|x| x.cost_fargate_usd).sum::<f64>();
+        let fargate: f64 = s.services.iter().map(|x| x.cost.cost_fargate_usd).sum::<f64>()
+            + s.batch_jobs.iter().map(|x| x.cost.cost_fargate_usd).sum::<f64>();
         assert!(
             (fargate - s.cost_fargate_usd).abs() < 0.01,
             "{f}: Fargate {fargate} != {}",
@@ -78,11 +78,11 @@ desired_count = 1
     assert!((s.cost_ec2_usd - 2.0 * day).abs() < 1e-6, "{}", s.cost_ec2_usd);
     let web = &s.services[0];
     assert!(
-        (web.cost_ec2_usd - day * 20.0 / 52.0).abs() < 1e-6,
+        (web.cost.cost_ec2_usd - day * 20.0 / 52.0).abs() < 1e-6,
         "{}",
-        web.cost_ec2_usd
+        web.cost.cost_ec2_usd
     );
-    assert_eq!(web.cost_fargate_usd, 0.0);
+    assert_eq!(web.cost.cost_fargate_usd, 0.0);
     assert!(
         (s.cost_idle_ec2_usd - (2.0 * day - day * 20.0 / 52.0)).abs() < 1e-6,
         "{}",
