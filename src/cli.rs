@@ -51,6 +51,14 @@ pub enum Command {
     /// Redraw plots from a results directory's CSV files (a run's dashboard, or a sweep's
     /// charts).
     Plot { dir: PathBuf },
+    /// Two runs' figures side by side (from each directory's summary.json), with B - A.
+    Compare {
+        a: PathBuf,
+        b: PathBuf,
+        /// text (default) or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Run every combination of a scenario's [sweep] axes, replicated, on all cores; write
     /// one directory per run and sweep.csv.
     Sweep {
@@ -152,6 +160,7 @@ pub fn main_with(cli: Cli) -> i32 {
             no_plots,
         } => run(&files, out.as_deref(), seed, jobs, no_events, &set, !no_plots),
         Command::Plot { dir } => plot(&dir),
+        Command::Compare { a, b, format } => compare(&a, &b, &format),
         Command::Sweep {
             file,
             out,
@@ -627,6 +636,24 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
             EXIT_RUN_FAILED
         }
     }
+}
+
+fn compare(a: &Path, b: &Path, format: &str) -> i32 {
+    let (sa, sb) = match (crate::compare::read_summary(a), crate::compare::read_summary(b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    };
+    let rows = crate::compare::rows(&sa, &sb);
+    let (na, nb) = (a.display().to_string(), b.display().to_string());
+    if format == "json" {
+        write_out(&crate::compare::json(&rows, &na, &nb));
+    } else {
+        write_out(&crate::compare::table(&rows, &na, &nb));
+    }
+    EXIT_OK
 }
 
 fn plot(dir: &Path) -> i32 {

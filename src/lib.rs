@@ -24,6 +24,7 @@
 pub mod aws;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod explain;
 pub mod faults;

@@ -380,3 +380,69 @@ value = 4
         Some(1)
     );
 }
+
+/// Issue 12 item 4: "`ecsim compare A B` for two run ... directories: every summary figure
+/// side by side with its difference"; "`compare` of a run with itself shows zero
+/// differences"; "every `--format json` output parses".
+#[test]
+fn compare_shows_every_figure_of_two_runs_with_its_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (out, count) in [(&a, "6"), (&b, "4")] {
+        let r = ecsim()
+            .args(["run", "scenarios/binpack-vs-spread.toml", "--no-plots", "--set"])
+            .arg(format!("instance_groups[packed].count={count}"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    let json = |x: &std::path::Path, y: &std::path::Path| {
+        let out = ecsim()
+            .arg("compare")
+            .arg(x)
+            .arg(y)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let same = json(&a, &a);
+    let figures = same["figures"].as_array().unwrap();
+    assert!(
+        figures.len() > ecsim::metrics::SUMMARY_COLUMNS.len(),
+        "run, service and group figures"
+    );
+    assert!(figures.iter().all(|f| f["difference"].as_f64() == Some(0.0)), "{same}");
+    // Two fewer m5.xlarge ($0.192 an hour) for half an hour: $0.192 less, all of it idle.
+    let diff = json(&a, &b);
+    let find = |name: &str| {
+        diff["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["figure"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        (find("cost_usd")["difference"].as_f64().unwrap() + 0.192).abs() < 1e-6,
+        "{diff}"
+    );
+    assert!((find("cost_idle_ec2_usd")["difference"].as_f64().unwrap() + 0.192).abs() < 1e-6);
+    assert_eq!(find("services[packed].cost_usd")["difference"].as_f64(), Some(0.0));
+    assert_eq!(find("instances")["difference"].as_f64(), Some(-2.0));
+    let text = ecsim().arg("compare").arg(&a).arg(&b).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("instances ") && l.ends_with("-16.7%")),
+        "{text}"
+    );
+    // Not a run directory: a usage error that says what is expected.
+    let bad = ecsim().arg("compare").arg(&a).arg(dir.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("summary.json"));
+}
