@@ -22,8 +22,8 @@ impl Row {
 
     /// The difference as a share of A, in percent (`None` when A is zero or missing).
     pub fn change_pct(&self) -> Option<f64> {
-        let a = self.a?;
-        (a != 0.0).then(|| self.difference().map(|d| d * 100.0 / a.abs()))?
+        let (a, d) = (self.a?, self.difference()?);
+        (a != 0.0).then(|| d * 100.0 / a.abs())
     }
 }
 

@@ -35,7 +35,8 @@ impl WaitSummary {
         let s = |ms: u64| ms as f64 / 1000.0;
         WaitSummary {
             tasks_placed: d.count(),
-            wait_mean_s: (d.mean() / 1000.0 * 1000.0).round() / 1000.0,
+            // To the millisecond, as the percentiles.
+            wait_mean_s: d.mean().round() / 1000.0,
             wait_p50_s: s(d.percentile(50.0)),
             wait_p95_s: s(d.percentile(95.0)),
             wait_p99_s: s(d.percentile(99.0)),
