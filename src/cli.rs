@@ -527,6 +527,18 @@ fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, stric
             return EXIT_RUN_FAILED;
         }
     }
+    check_exit(&outcomes, input_error, run_error, strict, strict_failures)
+}
+
+/// The exit code of `check`: input errors first, then run errors, failed expectations, and
+/// (with `--strict`) files without expectations and skipped baseline expectations.
+fn check_exit(
+    outcomes: &[crate::check::Outcome],
+    input_error: bool,
+    run_error: bool,
+    strict: bool,
+    mut strict_failures: usize,
+) -> i32 {
     if input_error {
         return EXIT_INPUT;
     }
@@ -556,30 +568,37 @@ fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, stric
     }
 }
 
+/// What `explain` was asked about, from its `--task`, `--at` and `--service` options.
+fn explain_request(
+    task: Option<&str>,
+    at: Option<&str>,
+    service: Option<String>,
+) -> Result<crate::explain::ExplainRequest, String> {
+    use crate::explain::ExplainRequest;
+    match (task, at, service) {
+        (Some(t), _, _) => t
+            .trim_start_matches("t-")
+            .parse::<u32>()
+            .map(ExplainRequest::Task)
+            .map_err(|_| format!("--task {t}: expected a task id such as t-00000012 (see events.csv)")),
+        (None, Some(a), _) => scenario::parse_duration(a)
+            .map(ExplainRequest::At)
+            .map_err(|e| format!("--at {a}: {e}; write e.g. 90s or 1h30m")),
+        (None, None, Some(s)) => Ok(ExplainRequest::Service(s)),
+        (None, None, None) => Err("say what to explain: --task ID, --at TIME or --service NAME".into()),
+    }
+}
+
 fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<String>, format: &str) -> i32 {
     use crate::explain::ExplainRequest;
     if format != "text" && format != "json" {
         eprintln!("error: --format {format}: expected text or json");
         return EXIT_INPUT;
     }
-    let request = match (task, at, service) {
-        (Some(t), _, _) => match t.trim_start_matches("t-").parse::<u32>() {
-            Ok(id) => ExplainRequest::Task(id),
-            Err(_) => {
-                eprintln!("error: --task {t}: expected a task id such as t-00000012 (see events.csv)");
-                return EXIT_INPUT;
-            }
-        },
-        (None, Some(a), _) => match scenario::parse_duration(a) {
-            Ok(ms) => ExplainRequest::At(ms),
-            Err(e) => {
-                eprintln!("error: --at {a}: {e}; write e.g. 90s or 1h30m");
-                return EXIT_INPUT;
-            }
-        },
-        (None, None, Some(s)) => ExplainRequest::Service(s),
-        (None, None, None) => {
-            eprintln!("error: say what to explain: --task ID, --at TIME or --service NAME");
+    let request = match explain_request(task, at, service) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
             return EXIT_INPUT;
         }
     };

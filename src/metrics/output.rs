@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn two_writers_of_one_destination_do_not_share_a_temporary_file() {
-        // Issue 15: fixed `.tmp` names collided when two runs shared an output directory.
+        // Fixed `.tmp` names collided when two runs shared an output directory.
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("summary.csv");
         let mut a = AtomicFile::create(&dest).unwrap();

@@ -606,59 +606,19 @@ impl Document {
         let Some(items) = dec.array(node, "expect") else {
             return out;
         };
-        let figures: Vec<&str> = crate::metrics::SUMMARY_COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| *c != "scenario" && *c != "seed")
-            .collect();
         for (i, item) in items.iter().enumerate() {
             let p = format!("expect[{i}]");
             let Some(mut t) = dec.table(item, &p) else { continue };
             let service_node = t.opt("service");
             let service = service_node.and_then(|n| dec.string(n, &format!("{p}.service")));
             if let (Some(sc), Some(name), Some(n)) = (sc, &service, service_node) {
-                if !sc.services.iter().any(|s| &s.name == name) {
-                    let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
-                    let is_job = sc.batch_jobs.iter().any(|j| &j.name == name);
-                    let hint = if is_job {
-                        Some(format!(
-                            "\"{name}\" is a batch job; per-service figures exist only for services ({})",
-                            if names.is_empty() {
-                                "none here".to_string()
-                            } else {
-                                names.join(", ")
-                            }
-                        ))
-                    } else {
-                        suggest(name, names.iter().copied()).or_else(|| Some(format!("services: {}", names.join(", "))))
-                    };
-                    dec.error_hint(
-                        n.pos,
-                        &format!("{p}.service"),
-                        format!("no service \"{name}\" in the scenario"),
-                        hint,
-                    );
-                }
+                check_expected_service(dec, sc, name, n, &p);
             }
-            let metric = t.req(dec, "metric").and_then(|n| {
-                let s = dec.string(n, &format!("{p}.metric"))?;
-                let allowed: &[&str] = if service.is_some() { &SERVICE_FIGURES } else { &figures };
-                if allowed.contains(&s.as_str()) {
-                    Some(s)
-                } else {
-                    let hint = suggest(&s, allowed.iter().copied())
-                        .or_else(|| Some(format!("figures: {}", allowed.join(", "))));
-                    let what = if service.is_some() {
-                        "per-service figure"
-                    } else {
-                        "summary figure"
-                    };
-                    dec.error_hint(n.pos, &format!("{p}.metric"), format!("unknown {what} \"{s}\""), hint);
-                    None
-                }
-            });
+            let metric = t
+                .req(dec, "metric")
+                .and_then(|n| decode_expected_metric(dec, n, &p, service.is_some()));
             // `tolerance` compares with a baseline run instead of a fixed `op value`.
-            if let Some(n) = t.opt("tolerance") {
+            let bound = if let Some(n) = t.opt("tolerance") {
                 let tolerance = decode_tolerance(dec, n, &format!("{p}.tolerance"));
                 for k in ["op", "value"] {
                     if let Some(v) = t.opt(k) {
@@ -671,52 +631,23 @@ impl Document {
                     }
                 }
                 t.finish(dec, &["metric", "service", "tolerance"]);
-                if let (Some(metric), Some((tolerance, written))) = (metric, tolerance) {
-                    out.push(Expectation {
-                        metric,
-                        service,
-                        bound: Bound::Baseline(tolerance),
-                        written,
-                    });
-                }
-                continue;
-            }
-            let op = t
-                .req(dec, "op")
-                .and_then(|n| dec.one_of(n, &format!("{p}.op"), "comparison", &["<", "<=", ">", ">=", "==", "!="]));
-            let value = t.req(dec, "value").and_then(|n| match &n.kind {
-                NodeKind::Int(v) => Some((*v as f64, v.to_string())),
-                NodeKind::Float(v) => Some((*v, v.to_string())),
-                NodeKind::Str(s) => match parse_duration(s) {
-                    Ok(ms) => Some((ms as f64 / 1000.0, s.clone())),
-                    Err(e) => {
-                        dec.error_hint(
-                            n.pos,
-                            &format!("{p}.value"),
-                            format!("\"{s}\" is not a number or a duration: {e}"),
-                            Some("write 400, 0.5 or a duration such as \"2m\" (compared in seconds)".into()),
-                        );
-                        None
-                    }
-                },
-                _ => {
-                    dec.error(
-                        n.pos,
-                        &format!("{p}.value"),
-                        format!("expected a number or a duration, found {}", n.type_name()),
-                    );
-                    None
-                }
-            });
-            t.finish(dec, &["metric", "service", "op", "value", "tolerance"]);
-            if let (Some(metric), Some(op), Some((value, written))) = (metric, op, value) {
+                tolerance.map(|(tolerance, written)| (Bound::Baseline(tolerance), written))
+            } else {
+                let op = t
+                    .req(dec, "op")
+                    .and_then(|n| dec.one_of(n, &format!("{p}.op"), "comparison", &["<", "<=", ">", ">=", "==", "!="]));
+                let value = t.req(dec, "value").and_then(|n| decode_expected_value(dec, n, &p));
+                t.finish(dec, &["metric", "service", "op", "value", "tolerance"]);
+                op.zip(value).map(|(op, (value, written))| {
+                    let op = op.to_string();
+                    (Bound::Threshold { op, value }, written)
+                })
+            };
+            if let (Some(metric), Some((bound, written))) = (metric, bound) {
                 out.push(Expectation {
                     metric,
                     service,
-                    bound: Bound::Threshold {
-                        op: op.to_string(),
-                        value,
-                    },
+                    bound,
                     written,
                 });
             }
@@ -733,6 +664,82 @@ impl Document {
             Ok(e)
         } else {
             Err(Diagnostics(dec.diags))
+        }
+    }
+}
+
+/// Reports an `[[expect]]` whose `service` names no service of `sc` (or names a batch job).
+fn check_expected_service(dec: &mut Decoder, sc: &super::Scenario, name: &str, n: &Node, p: &str) {
+    if sc.services.iter().any(|s| s.name == name) {
+        return;
+    }
+    let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
+    let hint = if sc.batch_jobs.iter().any(|j| j.name == name) {
+        let services = if names.is_empty() {
+            "none here".to_string()
+        } else {
+            names.join(", ")
+        };
+        Some(format!(
+            "\"{name}\" is a batch job; per-service figures exist only for services ({services})"
+        ))
+    } else {
+        suggest(name, names.iter().copied()).or_else(|| Some(format!("services: {}", names.join(", "))))
+    };
+    dec.error_hint(
+        n.pos,
+        &format!("{p}.service"),
+        format!("no service \"{name}\" in the scenario"),
+        hint,
+    );
+}
+
+/// An `[[expect]]`'s `metric`: a summary figure, or a per-service one when `per_service`.
+fn decode_expected_metric(dec: &mut Decoder, n: &Node, p: &str, per_service: bool) -> Option<String> {
+    let s = dec.string(n, &format!("{p}.metric"))?;
+    let figures: Vec<&str> = crate::metrics::SUMMARY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "scenario" && *c != "seed")
+        .collect();
+    let allowed: &[&str] = if per_service { &SERVICE_FIGURES } else { &figures };
+    if allowed.contains(&s.as_str()) {
+        return Some(s);
+    }
+    let hint = suggest(&s, allowed.iter().copied()).or_else(|| Some(format!("figures: {}", allowed.join(", "))));
+    let what = if per_service {
+        "per-service figure"
+    } else {
+        "summary figure"
+    };
+    dec.error_hint(n.pos, &format!("{p}.metric"), format!("unknown {what} \"{s}\""), hint);
+    None
+}
+
+/// An `[[expect]]`'s `value`: a number, or a duration compared in seconds; with the text written.
+fn decode_expected_value(dec: &mut Decoder, n: &Node, p: &str) -> Option<(f64, String)> {
+    match &n.kind {
+        NodeKind::Int(v) => Some((*v as f64, v.to_string())),
+        NodeKind::Float(v) => Some((*v, v.to_string())),
+        NodeKind::Str(s) => match parse_duration(s) {
+            Ok(ms) => Some((ms as f64 / 1000.0, s.clone())),
+            Err(e) => {
+                dec.error_hint(
+                    n.pos,
+                    &format!("{p}.value"),
+                    format!("\"{s}\" is not a number or a duration: {e}"),
+                    Some("write 400, 0.5 or a duration such as \"2m\" (compared in seconds)".into()),
+                );
+                None
+            }
+        },
+        _ => {
+            dec.error(
+                n.pos,
+                &format!("{p}.value"),
+                format!("expected a number or a duration, found {}", n.type_name()),
+            );
+            None
         }
     }
 }

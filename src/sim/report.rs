@@ -78,7 +78,6 @@ impl Simulation<'_> {
     }
 
     pub(super) fn sample_metrics(&mut self) -> std::io::Result<()> {
-        let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
         let waiting = self.ecs.tasks_waiting();
         let (cpu_total, mem_total) = self.ecs.registered_totals();
         let cost = self.total_cost();
@@ -101,6 +100,20 @@ impl Simulation<'_> {
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
         ];
+        self.push_group_columns(&mut row);
+        self.push_provider_columns(&mut row);
+        self.push_service_columns(&mut row);
+        for j in &self.ecs.jobs {
+            row.push(MetricValue::Count(j.queue.len() as u64));
+            row.push(MetricValue::Count(u64::from(j.starting)));
+            row.push(MetricValue::Count(u64::from(j.running)));
+        }
+        self.env.metrics.row(row)
+    }
+
+    /// Per instance group: instances, instances in use, CPU and memory reserved (%).
+    fn push_group_columns(&self, row: &mut Vec<MetricValue>) {
+        let live = |i: &Instance| matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining);
         let groups = self.sc.instance_groups.len();
         let mut in_use = vec![0u64; groups];
         let mut count = vec![0u64; groups];
@@ -126,6 +139,10 @@ impl Simulation<'_> {
             row.push(MetricValue::Pct(pct(self.ecs.group_cpu_reserved[g], cpu_tot[g])));
             row.push(MetricValue::Pct(pct(self.ecs.group_mem_reserved[g], mem_tot[g])));
         }
+    }
+
+    /// Per capacity provider with managed scaling: CapacityProviderReservation and desired capacity.
+    fn push_provider_columns(&self, row: &mut Vec<MetricValue>) {
         for a in &self.ecs.providers {
             if a.managed.is_some() {
                 let cpr = MetricKey::CapacityProviderReservation(a.provider as u16);
@@ -133,6 +150,10 @@ impl Simulation<'_> {
                 row.push(MetricValue::Count(u64::from(self.env.ec2.desired_capacity(a.group))));
             }
         }
+    }
+
+    /// Per service: desired, running and waiting tasks; load figures; the CPU target.
+    fn push_service_columns(&self, row: &mut Vec<MetricValue>) {
         for (si, s) in self.ecs.services.iter().enumerate() {
             let desired = if s.daemon {
                 u64::from(s.running + s.starting)
@@ -153,12 +174,6 @@ impl Simulation<'_> {
                 row.push(MetricValue::Pct(t));
             }
         }
-        for j in &self.ecs.jobs {
-            row.push(MetricValue::Count(j.queue.len() as u64));
-            row.push(MetricValue::Count(u64::from(j.starting)));
-            row.push(MetricValue::Count(u64::from(j.running)));
-        }
-        self.env.metrics.row(row)
     }
 
     pub(super) fn summary(&mut self) -> Summary {
@@ -326,5 +341,14 @@ impl Simulation<'_> {
                 cost: WorkloadCost::new(split.workload_ec2_usd[k], split.workload_fargate_usd[k]),
             })
             .collect()
+    }
+}
+
+/// `a` as a percentage of `b`; 0 when `b` is 0.
+fn pct(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 * 100.0 / b as f64
     }
 }

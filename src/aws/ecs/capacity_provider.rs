@@ -355,7 +355,7 @@ mod tests {
             (12, 10, 100, 12),
             (5, 4, 50, 10),
             // Pairs where N x (M x 100 / N) / T in floating point lands just above M x 100 / T
-            // and a float ceil gave M + 1 (issue 9: "M = 16, N = 11 at target 100 gives 17").
+            // and a float ceil gave M + 1 (for example M = 16, N = 11 at target 100 gave 17).
             (16, 11, 100, 16),
             (7, 3, 100, 7),
             (29, 7, 100, 29),

@@ -90,6 +90,8 @@ pub(crate) struct TaskLabel {
 }
 
 /// The state of one ECS cluster.
+// Long (21 fields): one per part of the ECS control plane (cluster, placer, task table, service
+// scheduler, RunTask queues, capacity providers, Fargate) and the per-group counters they share.
 pub(crate) struct Ecs<'a> {
     pub(crate) sc: &'a Scenario,
     pub(crate) cluster: Cluster,

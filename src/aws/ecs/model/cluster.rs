@@ -29,6 +29,9 @@ pub enum InstanceStatus {
 pub const DEFAULT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 
 /// One registered container instance.
+// Long (21 fields): what DescribeContainerInstances reports of one instance (status, zone,
+// registered and remaining resources, ports, ENIs, attributes, tasks), kept flat for placement's
+// hot loop.
 #[derive(Clone, Debug)]
 pub struct Instance {
     pub id: InstanceId,

@@ -141,7 +141,7 @@ pub struct Placer {
 /// the request's demand, task group, scope and constraints (strategies only order the
 /// candidates, and a failed placement draws no random number), so a request that failed
 /// fails again until something changes: a service's waiting tasks are not re-checked
-/// against every instance at every reconcile while nothing happens (issue 15). Checked runs
+/// against every instance at every reconcile while nothing happens. Checked runs
 /// cross-check every answer, this one included, against the scan.
 #[derive(Debug, Default)]
 struct FailureMemo {
