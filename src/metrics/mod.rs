@@ -26,21 +26,31 @@ pub struct LogEvent {
     pub kind: &'static str,
     pub task: String,
     pub group: String,
+    /// The service or batch job the line is about (empty when neither).
+    pub service: String,
+    pub job: String,
+    pub capacity_provider: String,
     pub instance: String,
     pub instance_type: String,
     pub availability_zone: String,
+    /// A reason code (README, "events.csv"); empty when the event has none.
+    pub reason: &'static str,
     pub detail: String,
 }
 
 /// Column order of `events.csv`.
-pub const EVENT_COLUMNS: [&str; 8] = [
+pub const EVENT_COLUMNS: [&str; 12] = [
     "time_s",
     "event",
     "task_id",
     "task_group",
+    "service",
+    "job",
+    "capacity_provider",
     "instance_id",
     "instance_type",
     "availability_zone",
+    "reason",
     "detail",
 ];
 

@@ -125,14 +125,18 @@ impl EventSink for CsvEventSink {
     fn record(&mut self, e: LogEvent) -> io::Result<()> {
         writeln!(
             self.file.writer(),
-            "{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             e.time,
             e.kind,
             csv_field(&e.task),
             csv_field(&e.group),
+            csv_field(&e.service),
+            csv_field(&e.job),
+            csv_field(&e.capacity_provider),
             csv_field(&e.instance),
             csv_field(&e.instance_type),
             csv_field(&e.availability_zone),
+            csv_field(e.reason),
             csv_field(&e.detail)
         )
     }

@@ -6,6 +6,7 @@
 use super::*;
 use crate::aws::application_autoscaling::target_tracking::HIGH_RESOLUTION_PERIOD_MS;
 use crate::aws::application_autoscaling::TargetView;
+use crate::aws::ecs::Entry;
 
 impl Simulation<'_> {
     /// A scheduled action sets min and/or max and clamps the desired count; cooldowns do not
@@ -31,10 +32,8 @@ impl Simulation<'_> {
         }
         let name = self.ecs.services[s.0 as usize].name.clone();
         let (mn, mx) = (outcome.min_capacity, outcome.max_capacity);
-        self.log(
-            "SCHEDULED_ACTION",
-            None,
-            None,
+        self.record(
+            Entry::new("SCHEDULED_ACTION").service(s),
             format!(
                 "service {name}: scheduled action {} sets min {mn}, max {mx}; desired {old} -> {new}",
                 outcome.name
@@ -103,10 +102,13 @@ impl Simulation<'_> {
             self.ecs.set_desired_count(service, d.new_desired);
             self.env.observer.scaling_action(service);
             let name = self.ecs.services[s].name.clone();
-            self.log(
-                "SERVICE_SCALING",
-                None,
-                None,
+            let code = if d.new_desired > view.desired {
+                "ScaleOut"
+            } else {
+                "ScaleIn"
+            };
+            self.record(
+                Entry::new("SERVICE_SCALING").service(service).reason(code),
                 format!("service {name}: {}", d.explanation),
             )?;
             self.ecs.schedule_reconcile(&mut self.env, service, now);

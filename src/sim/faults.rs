@@ -10,6 +10,7 @@ use super::*;
 use crate::scenario::faults::{FaultKind, Selection};
 
 use crate::aws::ec2_autoscaling::SPOT_WARNING_MS;
+use crate::aws::ecs::StopReason;
 use crate::faults::STOP_TIMEOUT_MS;
 
 /// One minute in hours: stochastic rates are per hour, drawn once a minute.
@@ -69,8 +70,7 @@ impl Simulation<'_> {
                     .collect();
                 let n = count.of(running.len());
                 for t in self.env.faults.pick(running, n) {
-                    self.ecs.record_loss(&mut self.env, t);
-                    self.ecs.stop_task(&mut self.env, t, "Task stopped by user (fault)")?;
+                    self.ecs.stop_task(&mut self.env, t, StopReason::StoppedByFault)?;
                 }
                 format!("{n} task(s) of service {} stopped", sc.services[*service].name)
             }
@@ -105,8 +105,12 @@ impl Simulation<'_> {
         };
         let n = chosen.len();
         for id in chosen {
-            self.ecs
-                .lose_instance(&mut self.env, id, "EC2 instance terminated (fault)")?;
+            self.ecs.lose_instance(
+                &mut self.env,
+                id,
+                "EC2 instance terminated (fault)",
+                StopReason::InstanceFailed,
+            )?;
         }
         Ok(format!(
             "{n} instance(s) of group {} terminated",
@@ -122,7 +126,8 @@ impl Simulation<'_> {
         let lost = self.ecs.live_instances_of(|i| i.az == a);
         let n = lost.len();
         for id in lost {
-            self.ecs.lose_instance(&mut self.env, id, "availability zone outage")?;
+            self.ecs
+                .lose_instance(&mut self.env, id, "availability zone outage", StopReason::AzOutage)?;
         }
         // Fargate tasks in the zone are lost too.
         let fargate: Vec<TaskId> = self
@@ -133,8 +138,7 @@ impl Simulation<'_> {
             .map(|t| t.id)
             .collect();
         for t in &fargate {
-            self.ecs.record_loss(&mut self.env, *t);
-            self.ecs.stop_task(&mut self.env, *t, "availability zone outage")?;
+            self.ecs.stop_task(&mut self.env, *t, StopReason::AzOutage)?;
         }
         Ok(format!(
             "availability zone {} is out: {n} instance(s) and {} Fargate task(s) lost",
@@ -191,7 +195,12 @@ impl Simulation<'_> {
         if self.ecs.cluster.instances[id.index()].status == InstanceStatus::Inactive {
             return Ok(());
         }
-        self.ecs.lose_instance(&mut self.env, id, "Spot instance reclaimed")
+        self.ecs.lose_instance(
+            &mut self.env,
+            id,
+            "Spot instance reclaimed",
+            StopReason::SpotInterruption,
+        )
     }
 
     /// Once a minute: stochastic failures, OOM kills, the ASG replacing lost instances, AZ
@@ -228,8 +237,12 @@ impl Simulation<'_> {
             if n > 0 {
                 self.begin_incident();
                 for id in self.env.faults.pick(live, n) {
-                    self.ecs
-                        .lose_instance(&mut self.env, id, "EC2 instance failed (mean time between failures)")?;
+                    self.ecs.lose_instance(
+                        &mut self.env,
+                        id,
+                        "EC2 instance failed (mean time between failures)",
+                        StopReason::InstanceFailed,
+                    )?;
                 }
             }
         }
@@ -278,7 +291,7 @@ impl Simulation<'_> {
                             for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
                                 if matches!(self.ecs.tasks[t].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
                                 {
-                                    self.ecs.record_loss(&mut self.env, t);
+                                    self.ecs.record_loss(&mut self.env, t, StopReason::SpotInterruption);
                                 }
                             }
                             self.ecs.drain(&mut self.env, *id, true)?;
@@ -338,12 +351,7 @@ impl Simulation<'_> {
                 .poisson(running.len() as f64 * f.task_crashes_per_task_hour * hours);
             for t in self.env.faults.pick(running, n) {
                 self.begin_incident();
-                self.ecs.record_loss(&mut self.env, t);
-                self.ecs.stop_task(
-                    &mut self.env,
-                    t,
-                    "Essential container in task exited (exit code 139, crash)",
-                )?;
+                self.ecs.stop_task(&mut self.env, t, StopReason::Crashed)?;
             }
         }
         Ok(())
@@ -372,12 +380,7 @@ impl Simulation<'_> {
                     .collect();
                 for t in victims {
                     self.begin_incident();
-                    self.ecs.record_loss(&mut self.env, t);
-                    self.ecs.stop_task(
-                        &mut self.env,
-                        t,
-                        "OutOfMemoryError: Container killed due to memory usage (exit code 137)",
-                    )?;
+                    self.ecs.stop_task(&mut self.env, t, StopReason::OutOfMemory)?;
                 }
             }
         }

@@ -427,6 +427,10 @@ impl<'a> Simulation<'a> {
         self.ecs.log(&mut self.env, kind, task, instance, detail)
     }
 
+    fn record(&mut self, entry: crate::aws::ecs::Entry, detail: String) -> Result<(), SimError> {
+        self.ecs.record(&mut self.env, entry, detail)
+    }
+
     /// Read access for tests and tools.
     pub fn cluster(&self) -> &Cluster {
         &self.ecs.cluster

@@ -187,3 +187,86 @@ fn workloads_csv_answers_cost_per_day_and_wait_per_workload() {
         "{job:?}"
     );
 }
+
+/// Issue 12: "per-workload waits recomputed from events.csv equal the summary's". A task's
+/// wait is its TASK_PLACED time minus its TASK_SUBMITTED time (README, "events.csv"); each
+/// line names the task's service or batch job in its own column. Up to a thousand placements
+/// the summary's percentiles are exact nearest-rank ones, so they must be equal to the
+/// millisecond; beyond, within the histogram's documented hundredth.
+#[test]
+fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
+    use std::collections::{BTreeMap, HashMap};
+    let mut files: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut checked = 0;
+    for f in files {
+        let sc = ecsim::scenario::load(&f).unwrap();
+        if !sc.outputs.events {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let summary = ecsim::runner::run_to_dir(&sc, dir.path(), RunOptions::default()).unwrap();
+        let mut reader = csv::Reader::from_path(dir.path().join("events.csv")).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (time, event, task, service, job) =
+            (col("time_s"), col("event"), col("task_id"), col("service"), col("job"));
+        let mut submitted: HashMap<String, u64> = HashMap::new();
+        let mut waits: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for row in reader.records() {
+            let row = row.unwrap();
+            let ms = (row[time].parse::<f64>().unwrap() * 1000.0).round() as u64;
+            let workload = if !row[service].is_empty() {
+                format!("service {}", &row[service])
+            } else {
+                format!("job {}", &row[job])
+            };
+            match &row[event] {
+                "TASK_SUBMITTED" => {
+                    submitted.insert(row[task].to_string(), ms);
+                }
+                "TASK_PLACED" => {
+                    let at = submitted[&row[task]];
+                    waits.entry(workload).or_default().push(ms - at);
+                }
+                _ => {}
+            }
+        }
+        let figures = summary
+            .services
+            .iter()
+            .map(|s| (format!("service {}", s.name), &s.waits))
+            .chain(summary.batch_jobs.iter().map(|j| (format!("job {}", j.name), &j.waits)));
+        for (name, w) in figures {
+            let mut v = waits.remove(&name).unwrap_or_default();
+            v.sort_unstable();
+            let f = f.display();
+            assert_eq!(v.len() as u64, w.tasks_placed, "{f}: {name} placements");
+            for (p, got) in [
+                (50.0, w.wait_p50_s),
+                (95.0, w.wait_p95_s),
+                (99.0, w.wait_p99_s),
+                (100.0, w.wait_max_s),
+            ] {
+                let want = ecsim::metrics::percentile(&v, p) as f64 / 1000.0;
+                let tolerance = if v.len() <= 1000 { 0.0005 } else { want * 0.01 + 0.0005 };
+                assert!(
+                    (got - want).abs() <= tolerance,
+                    "{f}: {name} p{p}: summary {got} s, events {want} s"
+                );
+            }
+            checked += 1;
+        }
+        assert!(
+            waits.is_empty(),
+            "{}: placements of no workload: {:?}",
+            f.display(),
+            waits.keys()
+        );
+    }
+    assert!(checked >= 10, "only {checked} workloads checked");
+}

@@ -24,7 +24,7 @@ impl<'a> Ecs<'a> {
                 TaskState::Running => {
                     self.services[s].rebalance.task = None;
                     if let Some(v) = self.rebalance_victim(s) {
-                        self.stop_task(env, v, "AZ rebalancing: moved to a less loaded availability zone")?;
+                        self.stop_task(env, v, StopReason::RebalancingMoved)?;
                     }
                 }
                 TaskState::Stopped => self.services[s].rebalance.task = None,
@@ -50,11 +50,9 @@ impl<'a> Ecs<'a> {
             if self.services[s].rebalance.active {
                 self.services[s].rebalance.active = false;
                 let name = self.services[s].name.clone();
-                self.log(
+                self.record(
                     env,
-                    "SERVICE_REBALANCING_COMPLETED",
-                    None,
-                    None,
+                    Entry::new("SERVICE_REBALANCING_COMPLETED").service(ServiceId(s as u16)),
                     format!("service {name} is AZ balanced"),
                 )?;
             }
@@ -67,11 +65,9 @@ impl<'a> Ecs<'a> {
                 .iter()
                 .map(|a| format!("{}={}", self.sc.availability_zones[*a], per_az[*a]))
                 .collect();
-            self.log(
+            self.record(
                 env,
-                "SERVICE_REBALANCING_STARTED",
-                None,
-                None,
+                Entry::new("SERVICE_REBALANCING_STARTED").service(ServiceId(s as u16)),
                 format!(
                     "service {name} is not AZ balanced with {}; AZ Rebalancing in progress",
                     counts.join(", ")
@@ -160,14 +156,14 @@ impl<'a> Ecs<'a> {
         if !fits {
             return Ok(false);
         }
-        let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, item);
+        let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, item)?;
         self.forced_az = Some(AzIdx(az as u16));
         let placed = self.try_place(env, task)?;
         self.forced_az = None;
         if placed {
             self.services[s.0 as usize].rebalance.task = Some(task);
         } else {
-            self.stop_task(env, task, "AZ rebalancing: no room in the target availability zone")?;
+            self.stop_task(env, task, StopReason::RebalancingNoRoom)?;
         }
         Ok(placed)
     }

@@ -102,7 +102,13 @@ impl<'a> Ecs<'a> {
     }
 
     /// Terminates an instance: it goes INACTIVE and every task on it stops.
-    pub(crate) fn terminate(&mut self, env: &mut Env<'a>, id: InstanceId, reason: &str) -> Result<(), SimError> {
+    pub(crate) fn terminate(
+        &mut self,
+        env: &mut Env<'a>,
+        id: InstanceId,
+        reason: &str,
+        code: &'static str,
+    ) -> Result<(), SimError> {
         let now = env.now();
         let status = self.cluster.instances[id.index()].status;
         if status == InstanceStatus::Inactive {
@@ -130,7 +136,7 @@ impl<'a> Ecs<'a> {
         self.placer.instance_changed(&self.cluster, id);
         let tasks = self.cluster.instances[id.index()].tasks.clone();
         for t in tasks {
-            self.stop_task(env, t, "Host EC2 instance terminated")?;
+            self.stop_task(env, t, StopReason::InstanceTerminated)?;
         }
         if !self.cluster.instances[id.index()].tasks.is_empty() {
             return Err(SimError::InvariantViolated {
@@ -140,7 +146,8 @@ impl<'a> Ecs<'a> {
         }
         env.billing.instance_terminated(group, price, ran, now.as_ms());
         env.observer.instance_terminated();
-        self.log(env, "INSTANCE_TERMINATED", None, Some(id), reason.to_string())
+        let entry = Entry::new("INSTANCE_TERMINATED").instance(Some(id)).reason(code);
+        self.record(env, entry, reason.to_string())
     }
 
     /// Draining: no new tasks, service tasks are stopped (and replaced elsewhere), standalone
@@ -180,7 +187,7 @@ impl<'a> Ecs<'a> {
                 // Daemon tasks stop when an instance is set to DRAINING; when it drains for
                 // termination they are the last to stop, with the instance.
                 if !terminate {
-                    self.stop_task(env, t, "Container instance is draining")?;
+                    self.stop_task(env, t, StopReason::InstanceDraining)?;
                 }
             } else if state == TaskState::Running && st.rollout.current.is_none() {
                 // RUNNING service tasks keep serving until the scheduler has replacements
@@ -189,7 +196,7 @@ impl<'a> Ecs<'a> {
             } else {
                 // PENDING service tasks stop at once (and, during a deployment, the rollout
                 // replaces what it needs).
-                self.stop_task(env, t, "Container instance is draining")?;
+                self.stop_task(env, t, StopReason::InstanceDraining)?;
             }
         }
         self.instance_may_be_drained(env, id)
@@ -202,14 +209,19 @@ impl<'a> Ecs<'a> {
             && self.terminate_when_drained[id.index()]
             && self.non_daemon_tasks(id) == 0
         {
-            self.terminate(env, id, "drained; Auto Scaling group scale-in")?;
+            self.terminate(env, id, "drained; Auto Scaling group scale-in", SCALE_IN)?;
         }
         Ok(())
     }
 
     pub(crate) fn on_drain_timeout(&mut self, env: &mut Env<'a>, id: InstanceId) -> Result<(), SimError> {
         if self.cluster.instances[id.index()].status == InstanceStatus::Draining {
-            self.terminate(env, id, "managed draining timed out; Auto Scaling group scale-in")?;
+            self.terminate(
+                env,
+                id,
+                "managed draining timed out; Auto Scaling group scale-in",
+                SCALE_IN,
+            )?;
         }
         Ok(())
     }

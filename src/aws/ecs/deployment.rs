@@ -59,13 +59,16 @@ impl<'a> Ecs<'a> {
         }
     }
 
-    /// Counts a task lost to a failure (for harm measures and replacement latency).
-    pub(crate) fn record_loss(&mut self, env: &mut Env<'a>, task: TaskId) {
+    /// Counts a task lost to the failure `cause` (for harm measures and replacement latency);
+    /// a task is lost at most once.
+    pub(crate) fn record_loss(&mut self, env: &mut Env<'a>, task: TaskId, cause: StopReason) {
         let now = env.now();
-        let t = &self.tasks[task];
+        let t = &mut self.tasks[task];
         if t.state == TaskState::Stopped {
             return;
         }
+        t.lost_to = Some(cause);
+        let t = &self.tasks[task];
         let service = match t.owner {
             TaskOwner::Service(s) => Some((s, self.services[s.0 as usize].daemon)),
             TaskOwner::Job(_) => None,
@@ -82,7 +85,7 @@ impl<'a> Ecs<'a> {
         };
         let label = self.task_label(task);
         self.new_task_unhealthy_stop(env, task);
-        self.stop_task(env, task, "CannotPullContainerError: the image could not be pulled")?;
+        self.stop_task(env, task, StopReason::ImagePullFailed)?;
         if let TaskOwner::Service(s) = owner {
             let f = &self.sc.failures;
             let st = &mut self.services[s.0 as usize];
@@ -97,11 +100,9 @@ impl<'a> Ecs<'a> {
             st.throttle.next_launch_at = now + delay;
             let name = st.name.clone();
             if st.throttle.start_failures >= 2 {
-                self.log_labelled(
+                self.record(
                     env,
-                    "SERVICE_THROTTLED",
-                    Some(label),
-                    None,
+                    Entry::new("SERVICE_THROTTLED").task(label),
                     format!(
                         "service {name} is unable to consistently start tasks successfully. Next attempt in {} s.",
                         delay / 1000
@@ -158,11 +159,9 @@ impl<'a> Ecs<'a> {
         st.steady = false;
         let name = st.name.clone();
         let family = self.sc.task_definitions[definition].family.clone();
-        self.log(
+        self.record(
             env,
-            "DEPLOYMENT_STARTED",
-            None,
-            None,
+            Entry::new("DEPLOYMENT_STARTED").service(s),
             format!("service {name}: {why} of task definition {family}"),
         )?;
         self.schedule_reconcile(env, s, now);
@@ -288,11 +287,9 @@ impl<'a> Ecs<'a> {
         st.rollout.stable_definition = new_def;
         env.observer.deployment_completed();
         let name = st.name.clone();
-        self.log(
+        self.record(
             env,
-            "DEPLOYMENT_COMPLETED",
-            None,
-            None,
+            Entry::new("DEPLOYMENT_COMPLETED").service(s),
             format!(
                 "service {name}: deployment completed after {} s",
                 (now - started_at) / 1000
@@ -323,7 +320,7 @@ impl<'a> Ecs<'a> {
                 // With no headroom at all, the deployment cannot progress (min = max = 100).
                 break;
             }
-            self.stop_task(env, id, "Deployment: replaced by a task of the new task definition")?;
+            self.stop_task(env, id, StopReason::DeploymentReplaced)?;
         }
         Ok(())
     }
@@ -342,11 +339,7 @@ impl<'a> Ecs<'a> {
         let rollback = st.rollout.config.rollback;
         let stable = st.rollout.stable_definition;
         st.definition = if rollback { stable } else { failed.new_definition };
-        self.log(env,
-            "DEPLOYMENT_FAILED",
-            None,
-            None,
-            format!(
+        self.record(env, Entry::new("DEPLOYMENT_FAILED").service(s).reason("CircuitBreaker"), format!(
                 "service {name}: deployment circuit breaker tripped after {failures} failed tasks (threshold {}); rollout FAILED{}",
                 failed.threshold,
                 if rollback { ", rolling back" } else { "" }

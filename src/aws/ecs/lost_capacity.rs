@@ -4,11 +4,17 @@
 use super::*;
 
 impl<'a> Ecs<'a> {
-    /// Stops every task on the instance as lost, then terminates it.
-    pub(crate) fn lose_instance(&mut self, env: &mut Env<'a>, id: InstanceId, reason: &str) -> Result<(), SimError> {
+    /// Stops every task on the instance as lost to `cause`, then terminates it.
+    pub(crate) fn lose_instance(
+        &mut self,
+        env: &mut Env<'a>,
+        id: InstanceId,
+        reason: &str,
+        cause: StopReason,
+    ) -> Result<(), SimError> {
         for t in self.cluster.instances[id.index()].tasks.clone() {
-            self.record_loss(env, t);
+            self.record_loss(env, t, cause);
         }
-        self.terminate(env, id, reason)
+        self.terminate(env, id, reason, cause.code())
     }
 }

@@ -176,11 +176,13 @@ impl<'a> Ecs<'a> {
                 let why = format!(
                     "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
                 );
-                self.log(env, "CAPACITY_PROVIDER_SCALE_OUT", None, None, why)?;
+                let provider = self.providers[a].provider;
+                self.record(env, Entry::new("CAPACITY_PROVIDER_SCALE_OUT").provider(provider), why)?;
                 for _ in n..want {
                     let Some(id) = self.try_launch_instance(env, g) else {
                         let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
-                        self.log(env, "INSTANCE_LAUNCH_FAILED", None, None, why)?;
+                        let entry = Entry::new("INSTANCE_LAUNCH_FAILED").provider(provider);
+                        self.record(env, entry.reason("InsufficientInstanceCapacity"), why)?;
                         break;
                     };
                     self.instance_launch_started(env, g, id, format!("Auto Scaling group of {name}"))?;
@@ -228,11 +230,16 @@ impl<'a> Ecs<'a> {
         let g = self.providers[a].group;
         let desired = env.ec2.desired_capacity(g).saturating_sub(chosen.len() as u32);
         env.ec2.set_desired_capacity(g, desired);
-        self.log(env, "CAPACITY_PROVIDER_SCALE_IN", None, None, why.to_string())?;
+        let provider = self.providers[a].provider;
+        self.record(
+            env,
+            Entry::new("CAPACITY_PROVIDER_SCALE_IN").provider(provider),
+            why.to_string(),
+        )?;
         let draining = self.providers[a].draining;
         for id in chosen {
             if self.cluster.instances[id.index()].status == InstanceStatus::Launching || !draining {
-                self.terminate(env, id, "Auto Scaling group scale-in")?;
+                self.terminate(env, id, "Auto Scaling group scale-in", SCALE_IN)?;
             } else {
                 self.drain(env, id, true)?;
             }

@@ -7,7 +7,8 @@
 //! (submissions and queues), `deployment.rs` (rolling deployments, the circuit breaker, the
 //! throttle), `container_instances.rs` (registration, draining, termination),
 //! `managed_scaling.rs` (CapacityProviderReservation and the ASG's desired capacity),
-//! `az_rebalancing.rs`, `service.rs` (scale-in victims, health), `invariants.rs`.
+//! `az_rebalancing.rs`, `service.rs` (scale-in victims, health), `event_log.rs` (what each
+//! events.csv line says, stop reasons), `invariants.rs`.
 //!
 //! Every method that acts takes an `Env`: the event queue, the event sink, and the other
 //! components, reachable only through their own methods. ECS's fields are never touched
@@ -18,6 +19,7 @@ mod az_rebalancing;
 pub mod capacity_provider;
 mod container_instances;
 pub mod deployment;
+mod event_log;
 pub mod fargate;
 mod invariants;
 mod lost_capacity;
@@ -43,11 +45,12 @@ use crate::aws::ecs::model::{
 };
 use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, SpreadField, Strategy};
 use crate::engine::{RngStreams, SimTime, StreamRng};
-use crate::metrics::LogEvent;
 use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{ConstraintSpec, OnNoCapacity, Scenario, StrategySpec};
 use crate::sim::{Env, Event, SimError, LANE_ARRIVAL, LANE_LIFECYCLE, LANE_SCHEDULER, LANE_STOP, MINUTE_MS};
 use capacity_provider::Target;
+pub use event_log::StopReason;
+pub(crate) use event_log::{Entry, SCALE_IN};
 use placement::QueryContext;
 use std::collections::VecDeque;
 
@@ -80,13 +83,6 @@ pub(crate) fn owner_placement<'s>(
         TaskOwner::Service(s) => &services[s.0 as usize].placement,
         TaskOwner::Job(j) => &jobs[j.0 as usize].placement,
     }
-}
-
-/// What the event log shows of a task: its group, its number and where it runs on Fargate.
-pub(crate) struct TaskLabel {
-    group: GroupId,
-    number: TaskNumber,
-    fargate: Option<FargateSlot>,
 }
 
 /// The state of one ECS cluster.
@@ -179,81 +175,6 @@ impl<'a> Ecs<'a> {
             ecs.definition_demand.push(d);
         }
         ecs
-    }
-
-    /// Writes one event of the event log (when the sink records anything).
-    pub(crate) fn log(
-        &self,
-        env: &mut Env<'_>,
-        kind: &'static str,
-        task: Option<TaskId>,
-        instance: Option<InstanceId>,
-        detail: String,
-    ) -> Result<(), SimError> {
-        if !env.sink.enabled() {
-            return Ok(());
-        }
-        let label = task.map(|t| self.task_label(t));
-        self.log_labelled(env, kind, label, instance, detail)
-    }
-
-    /// What the event log says of a task; taken before a task stops when an event about it
-    /// is logged after (its slot is released at the stop).
-    pub(crate) fn task_label(&self, task: TaskId) -> TaskLabel {
-        let t = &self.tasks[task];
-        TaskLabel {
-            group: t.group,
-            number: t.number,
-            fargate: t.fargate,
-        }
-    }
-
-    /// [`Ecs::log`] with the task given by its label.
-    pub(crate) fn log_labelled(
-        &self,
-        env: &mut Env<'_>,
-        kind: &'static str,
-        task: Option<TaskLabel>,
-        instance: Option<InstanceId>,
-        detail: String,
-    ) -> Result<(), SimError> {
-        if !env.sink.enabled() {
-            return Ok(());
-        }
-        let (group, task_s) = match &task {
-            Some(t) => (self.cluster.group_name(t.group).to_string(), t.number.to_string()),
-            None => (String::new(), String::new()),
-        };
-        let (inst_s, ty, az) = match instance {
-            Some(i) => {
-                let inst = &self.cluster.instances[i.index()];
-                (
-                    i.to_string(),
-                    self.sc.instance_types[inst.instance_type as usize].name.clone(),
-                    self.sc.availability_zones[inst.az.0 as usize].clone(),
-                )
-            }
-            None => match task.and_then(|t| t.fargate) {
-                Some(slot) => (
-                    String::new(),
-                    if slot.spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string(),
-                    self.sc.availability_zones[slot.az.0 as usize].clone(),
-                ),
-                None => (String::new(), String::new(), String::new()),
-            },
-        };
-        env.sink
-            .record(LogEvent {
-                time: env.now(),
-                kind,
-                task: task_s,
-                group,
-                instance: inst_s,
-                instance_type: ty,
-                availability_zone: az,
-                detail,
-            })
-            .map_err(SimError::Io)
     }
 
     pub(crate) fn intern_demand(&mut self, d: TaskDemand) -> u32 {

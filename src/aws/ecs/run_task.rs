@@ -93,11 +93,16 @@ impl<'a> Ecs<'a> {
             let Some((target, item)) = self.choose_target(&js.placement.launch, &js.item_counts) else {
                 continue;
             };
-            let task = self.new_task(env, TaskOwner::Job(j), demand, run, target, item);
+            let task = self.new_task(env, TaskOwner::Job(j), demand, run, target, item)?;
             if let Target::Ec2 { scope, .. } = target {
                 if !self.demand_fits_somewhere(&self.demands[demand as usize].clone(), scope) {
                     // No instance could ever hold it: fail now rather than block the queue forever.
-                    self.fail_task(env, task, "the task is larger than every instance it may run on")?;
+                    self.fail_task(
+                        env,
+                        task,
+                        "TaskTooLarge",
+                        "the task is larger than every instance it may run on",
+                    )?;
                     continue;
                 }
             }
@@ -112,19 +117,29 @@ impl<'a> Ecs<'a> {
                 let failure = self.diagnose(task);
                 env.observer.placement_failed(None);
                 let detail = format!("RunTask failure reason \"{}\"; {failure}", failure.reason.code());
-                self.log(env, "TASK_PLACEMENT_FAILED", Some(task), failure.closest, detail)?;
+                let entry = Entry::new("TASK_PLACEMENT_FAILED").task(self.task_label(task));
+                self.record(
+                    env,
+                    entry.instance(failure.closest).reason(failure.reason.code()),
+                    detail,
+                )?;
             }
             if managed {
                 // With managed scaling the task waits in PROVISIONING for capacity, up to the
                 // cluster quota, then times out.
                 if self.provisioning_waiting() >= self.sc.elastic.provisioning_cap {
-                    self.fail_task(env, task, "too many tasks in PROVISIONING in the cluster (quota)")?;
+                    self.fail_task(
+                        env,
+                        task,
+                        "ProvisioningQuota",
+                        "too many tasks in PROVISIONING in the cluster (quota)",
+                    )?;
                     continue;
                 }
                 let at = now + self.sc.elastic.provisioning_timeout_ms;
                 env.queue.schedule(at, LANE_STOP, Event::ProvisioningTimeout(task));
             } else if on_no_capacity == OnNoCapacity::Fail && !fargate {
-                self.fail_task(env, task, "no capacity (on_no_capacity = \"fail\")")?;
+                self.fail_task(env, task, "NoCapacity", "no capacity (on_no_capacity = \"fail\")")?;
                 continue;
             }
             if self.tasks_waiting() >= self.sc.max_waiting_tasks {
@@ -201,13 +216,20 @@ impl<'a> Ecs<'a> {
     }
 
     /// Gives up a batch task that never got an instance.
-    pub(crate) fn fail_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
+    pub(crate) fn fail_task(
+        &mut self,
+        env: &mut Env<'a>,
+        task: TaskId,
+        code: &'static str,
+        reason: &str,
+    ) -> Result<(), SimError> {
         let t = &mut self.tasks[task];
         t.state = TaskState::Stopped;
         if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {
             self.jobs[j.0 as usize].item_counts[k as usize] -= 1;
         }
         env.observer.task_failed();
-        self.log(env, "TASK_FAILED", Some(task), None, reason.to_string())
+        let entry = Entry::new("TASK_FAILED").task(self.task_label(task)).reason(code);
+        self.record(env, entry, reason.to_string())
     }
 }

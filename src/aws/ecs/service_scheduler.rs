@@ -170,7 +170,7 @@ impl<'a> Ecs<'a> {
                 }
                 budget -= 1;
             }
-            self.stop_task(env, t, "Container instance is draining")?;
+            self.stop_task(env, t, StopReason::InstanceDraining)?;
         }
         Ok(())
     }
@@ -198,7 +198,7 @@ impl<'a> Ecs<'a> {
         let def = self.definition_of(TaskOwner::Service(s)) as usize;
         let demand = self.definition_demand[def];
         let run = env.workload.service_task_run_time(s.0 as usize);
-        let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, item);
+        let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, item)?;
         self.services[s.0 as usize].unplaced.push_back(task);
         if managed {
             let at = now + self.sc.elastic.provisioning_timeout_ms;
@@ -230,10 +230,10 @@ impl<'a> Ecs<'a> {
                 let failure = self.diagnose(task);
                 env.observer.placement_failed(Some(s));
                 let name = self.services[s.0 as usize].name.clone();
-                self.log(env,
-                    "SERVICE_TASK_PLACEMENT_FAILURE",
-                    Some(task),
-                    failure.closest,
+                let entry = Entry::new("SERVICE_TASK_PLACEMENT_FAILURE").task(self.task_label(task));
+                self.record(
+                    env,
+                    entry.instance(failure.closest).reason(failure.reason.code()),
                     format!(
                         "service {name} was unable to place a task because no container instance met all of its requirements. {}.",
                         capitalise(&failure.to_string())
@@ -265,11 +265,7 @@ impl<'a> Ecs<'a> {
                 self.choose_scale_in_victim(s)
             };
             let Some(v) = victim else { break };
-            self.stop_task(
-                env,
-                v,
-                "Scaling activity initiated by deployment (desired count reduced)",
-            )?;
+            self.stop_task(env, v, StopReason::ScaleIn)?;
         }
         Ok(())
     }
@@ -310,17 +306,18 @@ impl<'a> Ecs<'a> {
                     scope: None,
                     managed: false,
                 };
-                let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, None);
+                let task = self.new_task(env, TaskOwner::Service(s), demand, run, target, None)?;
                 self.commit_placement(env, task, inst, "daemon: one task per instance".to_string())?;
             } else {
                 let failure = self.placer.diagnose(&self.cluster, &req);
                 env.observer.placement_failed(Some(s));
                 let name = self.services[s.0 as usize].name.clone();
-                self.log(
+                let entry = Entry::new("SERVICE_TASK_PLACEMENT_FAILURE")
+                    .service(s)
+                    .instance(Some(inst));
+                self.record(
                     env,
-                    "SERVICE_TASK_PLACEMENT_FAILURE",
-                    None,
-                    Some(inst),
+                    entry.reason(failure.reason.code()),
                     format!(
                         "daemon service {name} could not place its task on {inst}: {}",
                         failure.reason.code()
@@ -345,11 +342,9 @@ impl<'a> Ecs<'a> {
         if steady && !st.steady {
             let name = st.name.clone();
             self.services[s.0 as usize].steady = true;
-            self.log(
+            self.record(
                 env,
-                "SERVICE_STEADY_STATE",
-                None,
-                None,
+                Entry::new("SERVICE_STEADY_STATE").service(s),
                 format!("service {name} has reached a steady state."),
             )?;
         }

@@ -13,7 +13,7 @@ impl<'a> Ecs<'a> {
         run_for_ms: Option<u64>,
         target: Target,
         item: Option<usize>,
-    ) -> TaskId {
+    ) -> Result<TaskId, SimError> {
         let group = match owner {
             TaskOwner::Service(s) => self.services[s.0 as usize].group,
             TaskOwner::Job(j) => self.jobs[j.0 as usize].group,
@@ -41,6 +41,7 @@ impl<'a> Ecs<'a> {
             definition,
             running_at: None,
             crashing: false,
+            lost_to: None,
         });
         if let Some(k) = item {
             match owner {
@@ -52,7 +53,16 @@ impl<'a> Ecs<'a> {
             self.services[s.0 as usize].live.push(id);
         }
         env.observer.task_submitted();
-        id
+        if env.sink.enabled() {
+            // Who started it, as ECS's `startedBy` tells a service's tasks from RunTask's.
+            let code = match owner {
+                TaskOwner::Service(_) => "ServiceScheduler",
+                TaskOwner::Job(_) => "RunTask",
+            };
+            let entry = Entry::new("TASK_SUBMITTED").task(self.task_label(id)).reason(code);
+            self.record(env, entry, String::new())?;
+        }
+        Ok(id)
     }
 
     /// Tries to place `task` (on an instance, or on Fargate when a launch token is free); on
@@ -308,12 +318,11 @@ impl<'a> Ecs<'a> {
             return Ok(());
         }
         if t.crashing {
-            self.record_loss(env, task);
             self.new_task_unhealthy_stop(env, task);
-            return self.stop_task(env, task, "Essential container in task exited (exit code 1)");
+            return self.stop_task(env, task, StopReason::CrashLoop);
         }
         env.observer.task_completed();
-        self.stop_task(env, task, "Essential container in task exited")
+        self.stop_task(env, task, StopReason::Completed)
     }
 
     pub(crate) fn on_provisioning_timeout(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
@@ -322,16 +331,18 @@ impl<'a> Ecs<'a> {
             return Ok(());
         }
         env.observer.task_failed();
-        self.stop_task(
-            env,
-            task,
-            "Capacity is unavailable: the task timed out in PROVISIONING waiting for instances",
-        )
+        self.stop_task(env, task, StopReason::ProvisioningTimeout)
     }
 
     /// Stops a task in any state: removes it from its wait list, releases what it holds,
     /// closes its billing, updates its owner and lets the service scheduler react.
-    pub(crate) fn stop_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: &str) -> Result<(), SimError> {
+    /// A stop whose reason is a failure ([`StopReason::is_loss`]) counts the task as lost,
+    /// unless it was counted already; its TASK_STOPPED line then carries the failure it was
+    /// lost to.
+    pub(crate) fn stop_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: StopReason) -> Result<(), SimError> {
+        if reason.is_loss() {
+            self.record_loss(env, task, reason);
+        }
         let now = env.now();
         let (owner, group, demand_idx, inst, fargate, state) = {
             let t = &self.tasks[task];
@@ -367,7 +378,9 @@ impl<'a> Ecs<'a> {
         self.tasks[task].state = TaskState::Stopped;
         self.owner_task_stopped(env, task, state, placed);
         if env.sink.enabled() {
-            self.log(env, "TASK_STOPPED", Some(task), inst, reason.to_string())?;
+            let code = self.tasks[task].lost_to.unwrap_or(reason).code();
+            let entry = Entry::new("TASK_STOPPED").task(self.task_label(task)).instance(inst);
+            self.record(env, entry.reason(code), reason.text().to_string())?;
         }
         if let Some(i) = inst {
             self.instance_may_be_drained(env, i)?;

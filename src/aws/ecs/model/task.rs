@@ -199,6 +199,9 @@ pub struct Task {
     pub running_at: Option<SimTime>,
     /// The task will stop on its own by crashing (not by finishing its work).
     pub crashing: bool,
+    /// The failure the task was lost to, once counted (a task is lost at most once); its
+    /// TASK_STOPPED line carries this reason.
+    pub lost_to: Option<crate::aws::ecs::StopReason>,
 }
 
 /// A Fargate task's availability zone and whether it runs on Fargate Spot.
@@ -232,6 +235,7 @@ mod tests {
             definition: 0,
             running_at: None,
             crashing: false,
+            lost_to: None,
         }
     }
 
