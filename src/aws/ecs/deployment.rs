@@ -64,7 +64,7 @@ impl<'a> Ecs<'a> {
     pub(crate) fn record_loss(&mut self, env: &mut Env<'a>, task: TaskId, cause: StopReason) {
         let now = env.now();
         let t = &mut self.tasks[task];
-        if t.state == TaskState::Stopped {
+        if t.state == TaskState::Stopped || t.lost_to.is_some() {
             return;
         }
         t.lost_to = Some(cause);
