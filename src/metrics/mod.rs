@@ -128,6 +128,8 @@ pub enum MetricValue {
     Amount(f64),
     /// Dollars, written with six decimals.
     Usd(f64),
+    /// Milliseconds that may be missing, written with three decimals or empty.
+    OptMs(Option<f64>),
 }
 
 impl MetricValue {
@@ -139,6 +141,7 @@ impl MetricValue {
             MetricValue::OptPct(p) => p.map_or(String::new(), |p| format!("{p:.2}")),
             MetricValue::Amount(a) => format!("{a:.1}"),
             MetricValue::Usd(d) => format!("{d:.6}"),
+            MetricValue::OptMs(m) => m.map_or(String::new(), |m| format!("{m:.3}")),
         }
     }
 }

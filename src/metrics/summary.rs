@@ -61,6 +61,10 @@ pub struct ServiceSummary {
     pub tasks_lost: u64,
     pub below_desired_s: f64,
     pub below_min_healthy_s: f64,
+    /// Request latency over the run (README, "Latency"): `None` without a load model, or
+    /// when saturated minutes hold more than the quantile's tail of the served requests.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
     #[serde(flatten)]
     pub cost: WorkloadCost,
 }
@@ -168,13 +172,14 @@ pub struct Summary {
 }
 
 /// Column order of `workloads.csv`.
-pub const WORKLOAD_COLUMNS: [&str; 10] = [
+pub const WORKLOAD_COLUMNS: [&str; 11] = [
     "workload",
     "kind",
     "tasks_placed",
     "wait_p50_s",
     "wait_p95_s",
     "wait_max_s",
+    "latency_p95_ms",
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_usd",
@@ -289,7 +294,7 @@ impl Summary {
 
     /// `workloads.csv`'s rows: every service, every batch job, then each instance group's
     /// idle capacity, with its placements, waits and cost (in all, and per day of the run).
-    pub fn workload_rows(&self) -> Vec<[String; 10]> {
+    pub fn workload_rows(&self) -> Vec<[String; 11]> {
         let days = (self.duration_s / 86_400.0).max(f64::MIN_POSITIVE);
         let usd = |x: f64| format!("{x:.4}");
         let waits = |w: &WaitSummary| {
@@ -300,7 +305,8 @@ impl Summary {
                 format!("{:.3}", w.wait_max_s),
             ]
         };
-        let row = |name: &str, kind: &str, w: [String; 4], c: WorkloadCost| {
+        // Empty for a workload without a latency model and when unbounded (saturated).
+        let row = |name: &str, kind: &str, w: [String; 4], latency: Option<f64>, c: WorkloadCost| {
             let (ec2, fargate) = (c.cost_ec2_usd, c.cost_fargate_usd);
             let [placed, p50, p95, max] = w;
             [
@@ -310,6 +316,7 @@ impl Summary {
                 p50,
                 p95,
                 max,
+                latency.map_or(String::new(), |ms| format!("{ms:.3}")),
                 usd(ec2),
                 usd(fargate),
                 usd(ec2 + fargate),
@@ -318,14 +325,20 @@ impl Summary {
         };
         let mut rows = Vec::new();
         for s in &self.services {
-            rows.push(row(&s.name, "service", waits(&s.waits), s.cost));
+            rows.push(row(&s.name, "service", waits(&s.waits), s.latency_p95_ms, s.cost));
         }
         for j in &self.batch_jobs {
-            rows.push(row(&j.name, "batch_job", waits(&j.waits), j.cost));
+            rows.push(row(&j.name, "batch_job", waits(&j.waits), None, j.cost));
         }
         for g in &self.instance_groups {
             let none = [String::new(), String::new(), String::new(), String::new()];
-            rows.push(row(&g.name, "idle", none, WorkloadCost::new(g.cost_idle_usd, 0.0)));
+            rows.push(row(
+                &g.name,
+                "idle",
+                none,
+                None,
+                WorkloadCost::new(g.cost_idle_usd, 0.0),
+            ));
         }
         rows
     }

@@ -602,6 +602,19 @@ pub fn decode_load(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
     let cpu_idle = f64_field(dec, &mut t, "cpu_idle_pct", 0.0, 100.0).unwrap_or(5.0);
     let mem_idle = f64_field(dec, &mut t, "memory_idle_pct", 0.0, 1000.0).unwrap_or(40.0);
     let mem_cap = f64_field(dec, &mut t, "memory_at_capacity_pct", 0.0, 1000.0).unwrap_or(60.0);
+    let service_time = t.opt("request_service_time").and_then(|n| {
+        let ms = duration(dec, n, &format!("{path}.request_service_time"))?;
+        if ms == 0 {
+            dec.error_hint(
+                n.pos,
+                &format!("{path}.request_service_time"),
+                "a request takes some time: 0 s is not a service time".to_string(),
+                Some("write the mean time of one request at no load, e.g. \"20ms\"".into()),
+            );
+            return None;
+        }
+        Some(ms as f64 / 1000.0)
+    });
     t.finish(
         dec,
         &[
@@ -610,10 +623,12 @@ pub fn decode_load(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
             "cpu_idle_pct",
             "memory_idle_pct",
             "memory_at_capacity_pct",
+            "request_service_time",
         ],
     );
     Some(LoadModel {
         curve: curve?,
+        request_service_time_s: service_time.unwrap_or(1.0 / cap?),
         task_capacity_rps: cap?,
         cpu_idle_pct: cpu_idle,
         memory_idle_pct: mem_idle,

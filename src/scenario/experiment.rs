@@ -360,7 +360,7 @@ fn decode_tolerance(dec: &mut Decoder, n: &Node, path: &str) -> Option<(Toleranc
 }
 
 /// Summary figures an expectation may name (run level), and per-service ones.
-pub const SERVICE_FIGURES: [&str; 19] = [
+pub const SERVICE_FIGURES: [&str; 21] = [
     "desired_count",
     "running_at_end",
     "tasks_started",
@@ -377,6 +377,8 @@ pub const SERVICE_FIGURES: [&str; 19] = [
     "wait_p95_s",
     "wait_p99_s",
     "wait_max_s",
+    "latency_p50_ms",
+    "latency_p95_ms",
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_usd",

@@ -126,9 +126,7 @@ impl Simulation<'_> {
             // 1. The minute's load and its datapoints.
             let running = self.ecs.services[s].running;
             if let Some(m) = self.env.workload.minute(s, minute, running) {
-                self.env
-                    .observer
-                    .minute_requests(service, m.requests, m.served, m.over_capacity);
+                self.env.observer.minute_requests(service, &m);
                 let cw = &mut self.env.cloudwatch;
                 cw.put_metric_data(MetricKey::Service(service, MetricName::CpuUtilization), m.cpu_pct);
                 cw.put_metric_data(MetricKey::Service(service, MetricName::MemoryUtilization), m.memory_pct);

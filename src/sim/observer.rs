@@ -5,6 +5,8 @@
 use crate::aws::ecs::model::ServiceId;
 use crate::engine::SimTime;
 use crate::metrics::Distribution;
+use crate::workload::latency::LatencyMixture;
+use crate::workload::load::MinuteLoad;
 use std::collections::VecDeque;
 
 /// Run-wide counters.
@@ -63,6 +65,8 @@ pub struct ServiceStats {
     losses: VecDeque<SimTime>,
     pub below_desired_ms: u64,
     pub below_min_healthy_ms: u64,
+    /// The latency of the requests served, minute by minute.
+    pub latency: LatencyMixture,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -183,8 +187,10 @@ impl Observer {
     }
 
     /// The minute's requests of a service: all, served, and over capacity.
-    pub fn minute_requests(&mut self, s: ServiceId, requests: f64, served: f64, over_capacity: f64) {
+    pub fn minute_requests(&mut self, s: ServiceId, m: &MinuteLoad) {
+        let (requests, served, over_capacity) = (m.requests, m.served, m.over_capacity);
         let st = &mut self.services[s.0 as usize];
+        st.latency.add(served, m.latency_mean_s);
         st.requests += requests;
         st.served += served;
         st.over_capacity += over_capacity;

@@ -1,6 +1,7 @@
 //! What the run reports: the metrics columns, one sample per interval, and the summary.
 
 use super::*;
+use crate::workload::latency::exponential_quantile;
 
 impl Simulation<'_> {
     pub(super) fn metric_columns(&self) -> Vec<String> {
@@ -51,6 +52,8 @@ impl Simulation<'_> {
                     "memory_utilization_pct",
                     "requests",
                     "requests_over_capacity",
+                    "latency_p50_ms",
+                    "latency_p95_ms",
                 ] {
                     c.push(format!("service.{}.{m}", s.name));
                 }
@@ -169,6 +172,10 @@ impl Simulation<'_> {
                 row.push(MetricValue::OptPct(l.and_then(|l| l.memory_pct)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.requests)));
                 row.push(MetricValue::Amount(l.map_or(0.0, |l| l.over_capacity)));
+                for q in [0.50, 0.95] {
+                    let mean = l.and_then(|l| l.latency_mean_s);
+                    row.push(MetricValue::OptMs(mean.map(|m| exponential_quantile(q, m) * 1000.0)));
+                }
             }
             if let Some(t) = self.cpu_target(si) {
                 row.push(MetricValue::Pct(t));
@@ -338,6 +345,9 @@ impl Simulation<'_> {
                 tasks_lost: o.tasks_lost,
                 below_desired_s: o.below_desired_ms as f64 / 1000.0,
                 below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
+                // To the microsecond.
+                latency_p50_ms: o.latency.quantile_s(0.50).map(|t| (t * 1e6).round() / 1000.0),
+                latency_p95_ms: o.latency.quantile_s(0.95).map(|t| (t * 1e6).round() / 1000.0),
                 cost: WorkloadCost::new(split.workload_ec2_usd[k], split.workload_fargate_usd[k]),
             })
             .collect()

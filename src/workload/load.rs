@@ -109,6 +109,9 @@ pub struct LoadModel {
     /// Memory use of an idle task and of a task at capacity, percent of its reservation.
     pub memory_idle_pct: f64,
     pub memory_at_capacity_pct: f64,
+    /// The mean time a request takes at zero load, in seconds (`request_service_time`; by
+    /// default `1 / task_capacity_rps`: a task serving one request at a time).
+    pub request_service_time_s: f64,
 }
 
 /// One minute (or a shorter window) of a service under load.
@@ -122,6 +125,10 @@ pub struct MinuteLoad {
     pub memory_pct: Option<f64>,
     /// ALBRequestCountPerTarget; with no target, the whole count (as if one target).
     pub requests_per_target: f64,
+    /// The mean latency of the window's served requests in seconds (each task an M/M/1
+    /// queue at its utilisation, `super::latency`); `None` when no task runs or the tasks
+    /// are saturated.
+    pub latency_mean_s: Option<f64>,
 }
 
 impl LoadModel {
@@ -137,6 +144,11 @@ impl LoadModel {
         let n = f64::from(running);
         let capacity = n * self.task_capacity_rps * (len_ms as f64 / 1000.0);
         let served = requests.min(capacity);
+        let latency = if running == 0 {
+            None
+        } else {
+            super::latency::mean_s(self.request_service_time_s, requests / capacity)
+        };
         let (cpu, mem) = if running == 0 {
             (None, None)
         } else {
@@ -152,6 +164,7 @@ impl LoadModel {
             cpu_pct: cpu,
             memory_pct: mem,
             requests_per_target: requests / n.max(1.0),
+            latency_mean_s: latency,
         }
     }
 }
@@ -195,14 +208,18 @@ mod tests {
             cpu_idle_pct: 10.0,
             memory_idle_pct: 30.0,
             memory_at_capacity_pct: 70.0,
+            request_service_time_s: 0.010,
         };
         let one = m.minute(0, 1);
+        assert_eq!(one.latency_mean_s, None, "150 rps on one task of 100: saturated");
         assert_eq!(one.cpu_pct, Some(100.0));
         assert_eq!(one.over_capacity, 50.0 * 60.0);
         let three = m.minute(0, 3);
         assert_eq!(three.cpu_pct, Some(10.0 + 90.0 * 0.5));
         assert_eq!(three.memory_pct, Some(50.0));
         assert_eq!(three.over_capacity, 0.0);
+        // 50 rps on each of three tasks of 100: M/M/1 at rho = 0.5, mean 10 ms / (1 - 0.5).
+        assert!((three.latency_mean_s.unwrap() - 0.020).abs() < 1e-12);
         assert_eq!(three.requests_per_target, 3000.0);
         let none = m.minute(0, 0);
         assert_eq!(none.cpu_pct, None);

@@ -4,6 +4,7 @@
 //! `task-durations` stream and one `workload/<job>` stream per job; it knows nothing about
 //! where tasks run.
 
+pub mod latency;
 pub mod load;
 
 use crate::engine::{RngStreams, SimTime, StreamRng};

@@ -175,15 +175,28 @@ fn workloads_csv_answers_cost_per_day_and_wait_per_workload() {
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
     assert_eq!(kinds, ["batch_job", "idle"], "one batch job, one instance group");
-    let cost: f64 = rows.iter().map(|r| r[8].parse::<f64>().unwrap()).sum();
+    let column = |name: &str| {
+        ecsim::metrics::WORKLOAD_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
+    let cost: f64 = rows.iter().map(|r| r[column("cost_usd")].parse::<f64>().unwrap()).sum();
     assert!((cost - s.cost_usd).abs() < 0.001, "{cost} against {}", s.cost_usd);
     let job = &rows[0];
-    assert_eq!(job[2].parse::<u64>().unwrap(), s.batch_jobs[0].waits.tasks_placed);
-    assert_eq!(job[4].parse::<f64>().unwrap(), s.batch_jobs[0].waits.wait_p95_s);
+    assert_eq!(
+        job[column("tasks_placed")].parse::<u64>().unwrap(),
+        s.batch_jobs[0].waits.tasks_placed
+    );
+    assert_eq!(
+        job[column("wait_p95_s")].parse::<f64>().unwrap(),
+        s.batch_jobs[0].waits.wait_p95_s
+    );
+    assert_eq!(&job[column("latency_p95_ms")], "", "a batch job has no request latency");
     // Per day: the run is 3 hours, so a day costs 8 times as much.
-    let per_day: f64 = job[9].parse().unwrap();
+    let per_day: f64 = job[column("cost_usd_per_day")].parse().unwrap();
     assert!(
-        (per_day - 8.0 * job[8].parse::<f64>().unwrap()).abs() < 0.001,
+        (per_day - 8.0 * job[column("cost_usd")].parse::<f64>().unwrap()).abs() < 0.001,
         "{job:?}"
     );
 }
@@ -332,4 +345,75 @@ fn tasks_lost_recomputed_from_events_csv_equal_the_summary() {
         with_losses += usize::from(total > 0);
     }
     assert_eq!(with_losses, 4, "every scenario here loses tasks");
+}
+
+/// The latency model (README, "Latency"): each task an M/M/1 queue. "The time in system of an
+/// M/M/1 queue is exponentially distributed with parameter mu - lambda" (Kleinrock, Queueing
+/// Systems vol. 1, §3.2), i.e. with mean s / (1 - rho) for a mean service time s at
+/// utilisation rho. One task of 100 rps capacity with s = 10 ms:
+/// - at 50 rps (rho = 0.5) the mean is 20 ms: p50 = 20 ln 2 = 13.863 ms, p95 = 20 ln 20 =
+///   59.915 ms, in every metrics row and over the run;
+/// - at 50 rps for the first half hour and 75 rps (rho = 0.75, mean 40 ms) for the second,
+///   the run's requests are a 2:3 mixture, so its p95 t solves
+///   0.4 (1 - e^(-t/20)) + 0.6 (1 - e^(-t/40)) = 0.95;
+/// - at 150 rps the task is saturated (rho >= 1): no figure, in metrics.csv or the summary.
+#[test]
+fn request_latency_follows_an_m_m_1_queue_per_task() {
+    let run = |curve: &str| {
+        let text = format!(
+            r#"
+[scenario]
+duration = "1h"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+load = {{ requests = {curve}, task_capacity_rps = 100, request_service_time = "10ms" }}
+"#
+        );
+        let r = sim::run(&scenario(&text), &mut NullSink, RunOptions::default()).unwrap();
+        let web = r.summary.services[0].clone();
+        let col = |name: &str| r.metrics.columns.iter().position(|c| c == name).unwrap();
+        let (p50, p95) = (col("service.web.latency_p50_ms"), col("service.web.latency_p95_ms"));
+        let rows: Vec<(String, String)> = r
+            .metrics
+            .rows
+            .iter()
+            .map(|row| (row[p50].render(), row[p95].render()))
+            .collect();
+        (web, rows)
+    };
+    let (web, rows) = run(r#"{ type = "constant", rps = 50 }"#);
+    let (want50, want95) = (20.0 * 2f64.ln(), 20.0 * 20f64.ln());
+    assert!((web.latency_p50_ms.unwrap() - want50).abs() < 0.01, "{web:?}");
+    assert!((web.latency_p95_ms.unwrap() - want95).abs() < 0.03, "{web:?}");
+    // The first row (t = 0) has no minute behind it; every later one has the same figures.
+    assert!(rows.len() > 50);
+    for (a, b) in &rows[2..] {
+        assert_eq!((a.as_str(), b.as_str()), ("13.863", "59.915"));
+    }
+
+    let (web, _) = run(r#"{ type = "steps", steps = [{ at = "0s", rps = 50 }, { at = "30m", rps = 75 }] }"#);
+    let t = web.latency_p95_ms.unwrap();
+    let f = 0.4 * (1.0 - (-t / 20.0).exp()) + 0.6 * (1.0 - (-t / 40.0).exp());
+    assert!((f - 0.95).abs() < 0.001, "p95 {t} ms gives F = {f}");
+    assert!(
+        t > want95 && t < 40.0 * 20f64.ln(),
+        "between the two minutes' own p95s: {t}"
+    );
+
+    let (web, rows) = run(r#"{ type = "constant", rps = 150 }"#);
+    assert_eq!((web.latency_p50_ms, web.latency_p95_ms), (None, None), "{web:?}");
+    assert!(rows[2..].iter().all(|(a, b)| a.is_empty() && b.is_empty()));
 }
