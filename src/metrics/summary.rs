@@ -54,6 +54,8 @@ pub struct ServiceSummary {
     pub desired_count: u64,
     pub running_at_end: u64,
     pub tasks_started: u64,
+    pub tasks_completed: u64,
+    pub tasks_failed: u64,
     pub placement_failures: u64,
     pub requests_total: f64,
     pub requests_over_capacity: f64,
@@ -99,6 +101,11 @@ pub struct JobSummary {
     pub waits: WaitSummary,
     pub waiting_at_end: u64,
     pub running_at_end: u64,
+    /// Tasks that reached RUNNING, finished their work, were given up, were lost.
+    pub tasks_started: u64,
+    pub tasks_completed: u64,
+    pub tasks_failed: u64,
+    pub tasks_lost: u64,
     #[serde(flatten)]
     pub cost: WorkloadCost,
 }

@@ -360,10 +360,12 @@ fn decode_tolerance(dec: &mut Decoder, n: &Node, path: &str) -> Option<(Toleranc
 }
 
 /// Summary figures an expectation may name (run level), and per-service ones.
-pub const SERVICE_FIGURES: [&str; 21] = [
+pub const SERVICE_FIGURES: [&str; 23] = [
     "desired_count",
     "running_at_end",
     "tasks_started",
+    "tasks_completed",
+    "tasks_failed",
     "placement_failures",
     "requests_total",
     "requests_over_capacity",

@@ -51,16 +51,27 @@ pub struct Incident {
     pub requests_over_capacity: f64,
 }
 
+/// What became of one workload's (a service's or a batch job's) tasks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskOutcomes {
+    /// Reached RUNNING.
+    pub started: u64,
+    /// Stopped because their work was done (the essential container exited 0).
+    pub completed: u64,
+    /// Given up before running: PROVISIONING timeouts, batch tasks that could not be placed.
+    pub failed: u64,
+    /// Lost to failures (instances, zones, Spot, crashes, OOM, stopped by a fault).
+    pub lost: u64,
+}
+
 /// Statistics of one service.
 #[derive(Clone, Debug, Default)]
 pub struct ServiceStats {
-    pub tasks_started: u64,
     pub placement_failures: u64,
     pub requests: f64,
     pub served: f64,
     pub over_capacity: f64,
     pub scaling_actions: u64,
-    pub tasks_lost: u64,
     /// Times of losses not yet matched by a replacement reaching RUNNING.
     losses: VecDeque<SimTime>,
     pub below_desired_ms: u64,
@@ -82,6 +93,8 @@ pub struct Observer {
     services: Vec<ServiceStats>,
     /// Per workload (services, then batch jobs): its waits from submission to placement.
     workload_waits_ms: Vec<Distribution>,
+    /// Per workload (services, then batch jobs): what became of its tasks.
+    outcomes: Vec<TaskOutcomes>,
 }
 
 impl Observer {
@@ -89,6 +102,7 @@ impl Observer {
         Observer {
             services: vec![ServiceStats::default(); services],
             workload_waits_ms: (0..services + jobs).map(|_| Distribution::per_workload()).collect(),
+            outcomes: vec![TaskOutcomes::default(); services + jobs],
             ..Default::default()
         }
     }
@@ -137,12 +151,24 @@ impl Observer {
         self.counts.placed += 1;
     }
 
-    pub fn task_completed(&mut self) {
-        self.counts.completed += 1;
+    /// A task of workload `workload` reached RUNNING.
+    pub fn task_running(&mut self, workload: usize) {
+        self.outcomes[workload].started += 1;
     }
 
-    pub fn task_failed(&mut self) {
+    pub fn task_completed(&mut self, workload: usize) {
+        self.counts.completed += 1;
+        self.outcomes[workload].completed += 1;
+    }
+
+    pub fn task_failed(&mut self, workload: usize) {
         self.counts.failed += 1;
+        self.outcomes[workload].failed += 1;
+    }
+
+    /// What became of each workload's tasks (services, then batch jobs).
+    pub fn outcomes(&self) -> &[TaskOutcomes] {
+        &self.outcomes
     }
 
     /// A placement failed (reported as RunTask's failures[] or a service event).
@@ -162,11 +188,11 @@ impl Observer {
     }
 
     /// A task was lost to a failure; a REPLICA service's loss waits for its replacement.
-    pub fn task_lost(&mut self, now: SimTime, service: Option<(ServiceId, bool)>) {
+    pub fn task_lost(&mut self, now: SimTime, workload: usize, service: Option<(ServiceId, bool)>) {
         self.counts.tasks_lost += 1;
+        self.outcomes[workload].lost += 1;
         if let Some((s, daemon)) = service {
             let st = &mut self.services[s.0 as usize];
-            st.tasks_lost += 1;
             if !daemon {
                 st.losses.push_back(now);
             }
@@ -176,7 +202,6 @@ impl Observer {
     /// A service task reached RUNNING: it replaces the oldest loss still waiting.
     pub fn service_task_running(&mut self, now: SimTime, s: ServiceId) {
         let st = &mut self.services[s.0 as usize];
-        st.tasks_started += 1;
         if let Some(lost_at) = st.losses.pop_front() {
             self.replacement_ms.record(now - lost_at);
         }

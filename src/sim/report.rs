@@ -265,6 +265,7 @@ impl Simulation<'_> {
     /// One summary row per batch job.
     fn job_summaries(&self, split: &Attribution, waits: &[Distribution]) -> Vec<JobSummary> {
         let offset = self.ecs.services.len();
+        let outcomes = self.env.observer.outcomes();
         self.ecs
             .jobs
             .iter()
@@ -279,6 +280,10 @@ impl Simulation<'_> {
                     waits: WaitSummary::of(&waits[offset + k]),
                     waiting_at_end: j.queue.len() as u64,
                     running_at_end: u64::from(j.running),
+                    tasks_started: outcomes[offset + k].started,
+                    tasks_completed: outcomes[offset + k].completed,
+                    tasks_failed: outcomes[offset + k].failed,
+                    tasks_lost: outcomes[offset + k].lost,
                     cost,
                 }
             })
@@ -323,6 +328,7 @@ impl Simulation<'_> {
     /// One summary row per service.
     fn service_summaries(&self, split: &Attribution, waits: &[Distribution]) -> Vec<ServiceSummary> {
         let stats = self.env.observer.services();
+        let outcomes = self.env.observer.outcomes();
         self.ecs
             .services
             .iter()
@@ -337,12 +343,14 @@ impl Simulation<'_> {
                     u64::from(s.desired)
                 },
                 running_at_end: u64::from(s.running),
-                tasks_started: o.tasks_started,
+                tasks_started: outcomes[k].started,
+                tasks_completed: outcomes[k].completed,
+                tasks_failed: outcomes[k].failed,
                 placement_failures: o.placement_failures,
                 requests_total: o.requests,
                 requests_over_capacity: o.over_capacity,
                 scaling_actions: o.scaling_actions,
-                tasks_lost: o.tasks_lost,
+                tasks_lost: outcomes[k].lost,
                 below_desired_s: o.below_desired_ms as f64 / 1000.0,
                 below_min_healthy_s: o.below_min_healthy_ms as f64 / 1000.0,
                 // To the microsecond.

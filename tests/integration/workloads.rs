@@ -205,9 +205,11 @@ fn workloads_csv_answers_cost_per_day_and_wait_per_workload() {
 /// wait is its TASK_PLACED time minus its TASK_SUBMITTED time (README, "events.csv"); each
 /// line names the task's service or batch job in its own column. Up to a thousand placements
 /// the summary's percentiles are exact nearest-rank ones, so they must be equal to the
-/// millisecond; beyond, within the histogram's documented hundredth.
+/// millisecond; beyond, within the histogram's documented hundredth. The tasks started,
+/// completed, failed and lost are counted from the same lines (TASK_RUNNING; TASK_STOPPED
+/// with `EssentialContainerExited`; TASK_FAILED or a `ProvisioningTimeout` stop; a loss code).
 #[test]
-fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
+fn per_workload_figures_recomputed_from_events_csv_equal_the_summary() {
     use std::collections::{BTreeMap, HashMap};
     let mut files: Vec<_> = std::fs::read_dir("scenarios")
         .unwrap()
@@ -215,7 +217,7 @@ fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut checked = 0;
+    let (mut checked, mut outcomes_seen) = (0, 0);
     for f in files {
         let sc = ecsim::scenario::load(&f).unwrap();
         if !sc.outputs.events {
@@ -228,8 +230,11 @@ fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
         let (time, event, task, service, job) =
             (col("time_s"), col("event"), col("task_id"), col("service"), col("job"));
+        let reason = col("reason");
         let mut submitted: HashMap<String, u64> = HashMap::new();
         let mut waits: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        // started, completed, failed, lost
+        let mut outcomes: BTreeMap<String, [u64; 4]> = BTreeMap::new();
         for row in reader.records() {
             let row = row.unwrap();
             let ms = (row[time].parse::<f64>().unwrap() * 1000.0).round() as u64;
@@ -246,15 +251,32 @@ fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
                     let at = submitted[&row[task]];
                     waits.entry(workload).or_default().push(ms - at);
                 }
+                "TASK_RUNNING" => outcomes.entry(workload).or_default()[0] += 1,
+                "TASK_FAILED" => outcomes.entry(workload).or_default()[2] += 1,
+                "TASK_STOPPED" => match &row[reason] {
+                    "EssentialContainerExited" => outcomes.entry(workload).or_default()[1] += 1,
+                    "ProvisioningTimeout" => outcomes.entry(workload).or_default()[2] += 1,
+                    r if LOSS_CODES.contains(&r) => outcomes.entry(workload).or_default()[3] += 1,
+                    _ => {}
+                },
                 _ => {}
             }
         }
         let figures = summary
             .services
             .iter()
-            .map(|s| (format!("service {}", s.name), &s.waits))
-            .chain(summary.batch_jobs.iter().map(|j| (format!("job {}", j.name), &j.waits)));
-        for (name, w) in figures {
+            .map(|s| {
+                let o = [s.tasks_started, s.tasks_completed, s.tasks_failed, s.tasks_lost];
+                (format!("service {}", s.name), &s.waits, o)
+            })
+            .chain(summary.batch_jobs.iter().map(|j| {
+                let o = [j.tasks_started, j.tasks_completed, j.tasks_failed, j.tasks_lost];
+                (format!("job {}", j.name), &j.waits, o)
+            }));
+        for (name, w, o) in figures {
+            let counted = outcomes.remove(&name).unwrap_or_default();
+            assert_eq!(counted, o, "{}: {name}: started, completed, failed, lost", f.display());
+            outcomes_seen += o.iter().filter(|x| **x > 0).count();
             let mut v = waits.remove(&name).unwrap_or_default();
             v.sort_unstable();
             let f = f.display();
@@ -282,7 +304,18 @@ fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
         );
     }
     assert!(checked >= 10, "only {checked} workloads checked");
+    assert!(outcomes_seen >= 20, "only {outcomes_seen} non-zero outcome counts");
 }
+
+/// The reason codes results/README.md lists as losses ("the losses, which `tasks_lost` counts").
+const LOSS_CODES: [&str; 6] = [
+    "ContainerCrashed",
+    "OutOfMemory",
+    "UserInitiated",
+    "AzOutage",
+    "InstanceFailed",
+    "SpotInterruption",
+];
 
 /// The losses, recomputed from events.csv: a TASK_STOPPED line whose `reason` is one of the
 /// loss codes results/README.md lists counts one lost task, and a task is lost once. In
@@ -292,14 +325,6 @@ fn per_workload_waits_recomputed_from_events_csv_equal_the_summary() {
 #[test]
 fn tasks_lost_recomputed_from_events_csv_equal_the_summary() {
     use std::collections::BTreeMap;
-    const LOSS_CODES: [&str; 6] = [
-        "ContainerCrashed",
-        "OutOfMemory",
-        "UserInitiated",
-        "AzOutage",
-        "InstanceFailed",
-        "SpotInterruption",
-    ];
     let mut with_losses = 0;
     for f in [
         "scenarios/spot-reclaim-storm.toml",

@@ -73,7 +73,7 @@ impl<'a> Ecs<'a> {
             TaskOwner::Service(s) => Some((s, self.services[s.0 as usize].daemon)),
             TaskOwner::Job(_) => None,
         };
-        env.observer.task_lost(now, service);
+        env.observer.task_lost(now, self.workload_index(t.owner), service);
     }
 
     /// PENDING -> STOPPED: the service throttles further launches exponentially.

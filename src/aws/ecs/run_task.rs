@@ -225,10 +225,11 @@ impl<'a> Ecs<'a> {
     ) -> Result<(), SimError> {
         let t = &mut self.tasks[task];
         t.state = TaskState::Stopped;
-        if let (TaskOwner::Job(j), Some(k)) = (t.owner, t.strategy_item) {
+        let owner = t.owner;
+        if let (TaskOwner::Job(j), Some(k)) = (owner, t.strategy_item) {
             self.jobs[j.0 as usize].item_counts[k as usize] -= 1;
         }
-        env.observer.task_failed();
+        env.observer.task_failed(self.workload_index(owner));
         let entry = Entry::new("TASK_FAILED").task(self.task_label(task)).reason(code);
         self.record(env, entry, reason.to_string())
     }

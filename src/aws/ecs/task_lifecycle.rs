@@ -290,6 +290,7 @@ impl<'a> Ecs<'a> {
         if let Some(ms) = exit {
             env.queue.schedule(now + ms, LANE_STOP, Event::TaskExited(task));
         }
+        env.observer.task_running(self.workload_index(owner));
         if let TaskOwner::Service(s) = owner {
             self.service_task_running(env, s, task);
         }
@@ -321,7 +322,7 @@ impl<'a> Ecs<'a> {
             self.new_task_unhealthy_stop(env, task);
             return self.stop_task(env, task, StopReason::CrashLoop);
         }
-        env.observer.task_completed();
+        env.observer.task_completed(self.workload_index(t.owner));
         self.stop_task(env, task, StopReason::Completed)
     }
 
@@ -330,7 +331,7 @@ impl<'a> Ecs<'a> {
         if t.state != TaskState::Provisioning || t.instance.is_some() || t.fargate.is_some() {
             return Ok(());
         }
-        env.observer.task_failed();
+        env.observer.task_failed(self.workload_index(t.owner));
         self.stop_task(env, task, StopReason::ProvisioningTimeout)
     }
 
