@@ -58,6 +58,7 @@ pub struct ServiceSummary {
     pub tasks_failed: u64,
     pub placement_failures: u64,
     pub requests_total: f64,
+    pub requests_served: f64,
     pub requests_over_capacity: f64,
     pub scaling_actions: u64,
     pub tasks_lost: u64,

@@ -360,7 +360,7 @@ fn decode_tolerance(dec: &mut Decoder, n: &Node, path: &str) -> Option<(Toleranc
 }
 
 /// Summary figures an expectation may name (run level), and per-service ones.
-pub const SERVICE_FIGURES: [&str; 23] = [
+pub const SERVICE_FIGURES: [&str; 24] = [
     "desired_count",
     "running_at_end",
     "tasks_started",
@@ -368,6 +368,7 @@ pub const SERVICE_FIGURES: [&str; 23] = [
     "tasks_failed",
     "placement_failures",
     "requests_total",
+    "requests_served",
     "requests_over_capacity",
     "scaling_actions",
     "tasks_lost",

@@ -348,6 +348,7 @@ impl Simulation<'_> {
                 tasks_failed: outcomes[k].failed,
                 placement_failures: o.placement_failures,
                 requests_total: o.requests,
+                requests_served: o.served,
                 requests_over_capacity: o.over_capacity,
                 scaling_actions: o.scaling_actions,
                 tasks_lost: outcomes[k].lost,

@@ -440,5 +440,9 @@ load = {{ requests = {curve}, task_capacity_rps = 100, request_service_time = "1
 
     let (web, rows) = run(r#"{ type = "constant", rps = 150 }"#);
     assert_eq!((web.latency_p50_ms, web.latency_p95_ms), (None, None), "{web:?}");
+    // An hour of 150 rps on one task serving 100: 360,000 served, 180,000 over capacity.
+    assert!((web.requests_total - 540_000.0).abs() < 1e-6, "{web:?}");
+    assert!((web.requests_served - 360_000.0).abs() < 1e-6, "{web:?}");
+    assert!((web.requests_over_capacity - 180_000.0).abs() < 1e-6, "{web:?}");
     assert!(rows[2..].iter().all(|(a, b)| a.is_empty() && b.is_empty()));
 }
