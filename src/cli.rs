@@ -60,7 +60,7 @@ pub enum Command {
         format: String,
     },
     /// Run every combination of a scenario's [sweep] axes, replicated, on all cores; write
-    /// one directory per run and sweep.csv.
+    /// one directory per run, runs.csv and stats.csv.
     Sweep {
         file: PathBuf,
         /// Output directory (default results/<scenario name>/sweep).
@@ -398,7 +398,7 @@ fn sweep(file: &Path, out: Option<&Path>, jobs: Option<usize>, shard: Option<&st
                 r.runs_done,
                 r.runs_skipped,
                 if r.complete {
-                    format!("results in {}", dir.join("sweep.csv").display())
+                    format!("results in {} and stats.csv", dir.join("runs.csv").display())
                 } else {
                     format!(
                         "shard done; merge the shards with: ecsim merge {} DIRS... --out DIR",
@@ -437,9 +437,9 @@ fn merge(file: &Path, dirs: &[PathBuf], out: &Path) -> i32 {
     };
     match crate::sweep::merge(&doc, dirs, out) {
         Ok(r) => {
-            // The same plots/ a single-machine sweep draws, from the same sweep.csv.
+            // The same plots/ a single-machine sweep draws, from the same stats.csv.
             draw_sweep_charts(out);
-            println!("merged {} runs into {}", r.runs_total, out.join("sweep.csv").display());
+            println!("merged {} runs into {}", r.runs_total, out.join("runs.csv").display());
             EXIT_OK
         }
         Err(crate::sweep::SweepError::Input(d)) => {
@@ -676,13 +676,13 @@ fn compare(a: &Path, b: &Path, format: &str) -> i32 {
 }
 
 fn plot(dir: &Path) -> i32 {
-    let result = if dir.join("sweep.csv").is_file() {
+    let result = if dir.join("stats.csv").is_file() {
         crate::report::sweep_charts(dir)
     } else if dir.join("metrics.csv").is_file() {
         crate::report::dashboard(dir)
     } else {
         eprintln!(
-            "error: {} holds neither metrics.csv (a run) nor sweep.csv (a sweep)",
+            "error: {} holds neither metrics.csv (a run) nor stats.csv (a sweep)",
             dir.display()
         );
         return EXIT_INPUT;

@@ -30,7 +30,7 @@ impl Row {
 /// Reads `dir/summary.json`.
 pub fn read_summary(dir: &Path) -> Result<Value, String> {
     let path = dir.join("summary.json");
-    if dir.join("sweep.csv").is_file() && !path.is_file() {
+    if dir.join("runs.csv").is_file() && !path.is_file() {
         return Err(format!(
             "{} is a sweep; compare works on two runs' directories (each with a summary.json), such as two runs/run-NNNNN of sweeps",
             dir.display()

@@ -521,20 +521,83 @@ where
     Ok(vec![png_path, svg_path])
 }
 
-/// Draws the sweep charts of `dir` (from its sweep.csv) into `dir/plots/`: each summary
+/// A sweep's `stats.csv` pivoted back to one row per combination: `header` is the axes then
+/// the figures; `means`, `lows` and `highs` hold, per combination, its axis labels then each
+/// figure's mean, 95 % interval low and high.
+struct SweepStats {
+    header: Vec<String>,
+    axes: usize,
+    means: Vec<Vec<String>>,
+    lows: Vec<Vec<String>>,
+    highs: Vec<Vec<String>>,
+}
+
+impl SweepStats {
+    fn read(path: &Path) -> Result<Self, String> {
+        let t = Table::read(path)?;
+        let need = |n: &str| t.col(n).ok_or(format!("{} has no {n} column", path.display()));
+        let (combination, replications) = (need("combination")?, need("replications")?);
+        let (metric, statistic, value) = (need("metric")?, need("statistic")?, need("value")?);
+        let axes: Vec<String> = t.header[combination + 1..replications].to_vec();
+        let mut figures: Vec<String> = Vec::new();
+        for r in &t.rows {
+            if !figures.contains(&r[metric]) {
+                figures.push(r[metric].clone());
+            }
+        }
+        let mut header = axes.clone();
+        header.extend(figures.iter().cloned());
+        let (mut means, mut lows, mut highs) = (Vec::new(), Vec::new(), Vec::new());
+        for r in &t.rows {
+            let c: usize = r[combination]
+                .parse()
+                .map_err(|_| format!("{}: bad combination", path.display()))?;
+            let rows = match r[statistic].as_str() {
+                "mean" => &mut means,
+                "ci95_low" => &mut lows,
+                "ci95_high" => &mut highs,
+                _ => continue,
+            };
+            if rows.len() <= c {
+                let mut row: Vec<String> = r[combination + 1..replications].to_vec();
+                row.resize(header.len(), String::new());
+                rows.resize(c + 1, Vec::new());
+                rows[c] = row;
+            }
+            let f = figures.iter().position(|x| *x == r[metric]).expect("listed above");
+            rows[c][axes.len() + f] = r[value].clone();
+        }
+        if means.len() != lows.len() || means.len() != highs.len() || means.iter().any(Vec::is_empty) {
+            return Err(format!("{}: a combination lacks its mean or interval", path.display()));
+        }
+        Ok(SweepStats {
+            header,
+            axes: axes.len(),
+            means,
+            lows,
+            highs,
+        })
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+fn rows(r: &[Vec<String>]) -> Vec<&Vec<String>> {
+    r.iter().collect()
+}
+
+/// Draws the sweep charts of `dir` (from its stats.csv) into `dir/plots/`: each summary
 /// figure that varies, against each axis; and cost against service level with the Pareto
 /// front.
 // Long: one block per sweep chart, in the order they are written
 pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     register_font();
-    let t = Table::read(&dir.join("sweep.csv"))?;
-    let kind = t.col("kind").ok_or("sweep.csv has no kind column")?;
-    let seed = t.col("seed").ok_or("sweep.csv has no seed column")?;
-    let first_fig = t.col("duration_s").ok_or("sweep.csv has no summary columns")?;
-    let axes: Vec<usize> = (seed + 1..first_fig).collect();
-    let figures: Vec<usize> = (first_fig..t.header.len()).collect();
-    let rows_of = |k: &str| -> Vec<&Vec<String>> { t.rows.iter().filter(|r| r[kind] == k).collect() };
-    let (means, lows, highs) = (rows_of("mean"), rows_of("ci95_low"), rows_of("ci95_high"));
+    let t = SweepStats::read(&dir.join("stats.csv"))?;
+    let axes: Vec<usize> = (0..t.axes).collect();
+    let figures: Vec<usize> = (t.axes..t.header.len()).collect();
+    let (means, lows, highs) = (rows(&t.means), rows(&t.lows), rows(&t.highs));
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     // The charts' SVG files share one copy of the font, beside them.

@@ -188,6 +188,62 @@ pub fn label(n: &Node) -> String {
     }
 }
 
+/// An axis's labels: its `labels` (one per value, distinct), or each value written out. A
+/// table or array value has no written-out form, so such an axis must give `labels`; two
+/// equal labels would merge different values when results are grouped by them.
+fn axis_labels(dec: &mut Decoder, values: &[Node], given: Option<&Node>, p: &str) -> Option<Vec<String>> {
+    let labels: Vec<String> = match given {
+        Some(n) => {
+            let items = dec.array(n, &format!("{p}.labels"))?;
+            let labels: Vec<String> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(k, x)| dec.string(x, &format!("{p}.labels[{k}]")))
+                .collect();
+            if labels.len() != items.len() {
+                return None;
+            }
+            if labels.len() != values.len() {
+                dec.error_hint(
+                    n.pos,
+                    &format!("{p}.labels"),
+                    format!("{} labels for {} values", labels.len(), values.len()),
+                    Some("give one label per value, in the same order".into()),
+                );
+                return None;
+            }
+            labels
+        }
+        None => {
+            if let Some(v) = values
+                .iter()
+                .find(|v| matches!(v.kind, NodeKind::Array(_) | NodeKind::Table(_)))
+            {
+                dec.error_hint(
+                    v.pos,
+                    &format!("{p}.values"),
+                    format!("a {} value needs a label to name it in results", v.type_name()),
+                    Some("add labels = [\"...\", ...] to the axis, one per value".into()),
+                );
+                return None;
+            }
+            values.iter().map(label).collect()
+        }
+    };
+    for (k, l) in labels.iter().enumerate() {
+        if labels[..k].contains(l) {
+            dec.error_hint(
+                given.map_or(values[k].pos, |n| n.pos),
+                &format!("{p}.labels"),
+                format!("two values are labelled \"{l}\": results grouped by label would merge them"),
+                Some("give each value a distinct label".into()),
+            );
+            return None;
+        }
+    }
+    Some(labels)
+}
+
 /// One axis of a sweep.
 #[derive(Clone, Debug)]
 pub struct Axis {
@@ -511,7 +567,8 @@ impl Document {
                     .and_then(|n| dec.array(n, &format!("{p}.values")))
                     .map(|v| v.to_vec())
                     .unwrap_or_default();
-                at.finish(dec, &["name", "path", "values"]);
+                let labels_node = at.opt("labels");
+                at.finish(dec, &["name", "path", "values", "labels"]);
                 let (Some(path), Some(pn)) = (path, path_node) else {
                     continue;
                 };
@@ -549,7 +606,9 @@ impl Document {
                     );
                     continue;
                 }
-                let labels = values.iter().map(label).collect();
+                let Some(labels) = axis_labels(dec, &values, labels_node, &p) else {
+                    continue;
+                };
                 axes.push(Axis {
                     name: name.unwrap_or_else(|| path.clone()),
                     path,

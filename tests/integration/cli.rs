@@ -149,7 +149,7 @@ fn sweep_explain_and_plot_from_the_command_line() {
         .unwrap();
     assert_eq!(none.status.code(), Some(2));
     let plot = ecsim().arg("plot").arg(dir.path()).output().unwrap();
-    assert_eq!(plot.status.code(), Some(2), "a shard directory has no sweep.csv yet");
+    assert_eq!(plot.status.code(), Some(2), "a shard directory has no stats.csv yet");
 }
 
 #[test]

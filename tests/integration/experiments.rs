@@ -38,16 +38,26 @@ fn a_sweep_gives_the_same_bytes_on_one_and_two_threads() {
     assert_eq!(ra.runs_total, 18, "3 targets x 2 instance types x 3 replications");
     assert!(ra.complete);
     let (fa, fb) = (files_under(a.path()), files_under(b.path()));
-    assert_eq!(fa.len(), 2 + 18 * 5);
+    assert_eq!(fa.len(), 3 + 18 * 5);
     assert!(fa == fb, "outputs differ between 1 and 2 threads");
-    let csv = String::from_utf8(fa["sweep.csv"].clone()).unwrap();
-    assert_eq!(csv.lines().filter(|l| l.starts_with("run,")).count(), 18);
-    assert_eq!(csv.lines().filter(|l| l.starts_with("mean,")).count(), 6);
-    assert!(csv
+    let runs = String::from_utf8(fa["runs.csv"].clone()).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 18, "a header and one row per run");
+    assert!(runs
         .lines()
         .next()
         .unwrap()
-        .starts_with("kind,run,combination,replication,seed,target_cpu,instance_type,"));
+        .starts_with("run,combination,replication,seed,target_cpu,instance_type,duration_s,"));
+    let stats = String::from_utf8(fa["stats.csv"].clone()).unwrap();
+    assert_eq!(
+        stats.lines().next().unwrap(),
+        "combination,target_cpu,instance_type,replications,metric,statistic,value,estimable"
+    );
+    let figures = ecsim::metrics::SUMMARY_COLUMNS.len() - 2;
+    assert_eq!(
+        stats.lines().count(),
+        1 + 6 * figures * 6,
+        "combinations x figures x statistics"
+    );
 }
 
 #[test]
@@ -493,4 +503,80 @@ fn merged_shards_from_the_command_line_equal_the_whole_sweep_plots_included() {
     assert!(plots(&whole) > 0, "the whole sweep draws charts");
     assert_eq!(plots(&merged), plots(&whole));
     assert!(whole == merged, "merged shards differ from the whole sweep");
+}
+
+/// Issue 12 item 3: "A sweep whose axis values are tables (a capacity-provider mix) writes
+/// `(complex)` as every label, so grouping by that column silently merges different mixes."
+/// Such an axis must give `labels`; runs.csv then names each mix, and its integer columns
+/// (run, combination, replication, seed and the counts) hold integers only, which is what
+/// makes pandas or polars read them as integers.
+#[test]
+fn a_sweep_over_provider_mixes_has_distinct_labels_and_integer_columns() {
+    let mixes = r#"[
+      [{ capacity_provider = "FARGATE", weight = 1 }],
+      [{ capacity_provider = "FARGATE", base = 2, weight = 1 }, { capacity_provider = "FARGATE_SPOT", weight = 3 }],
+    ]"#;
+    let base = std::fs::read_to_string("scenarios/web-fargate-spot-mix.toml")
+        .unwrap()
+        .replace("duration = \"2d\"", "duration = \"2h\"");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |axis: &str| {
+        let path = dir.path().join("mix.toml");
+        std::fs::write(&path, format!("{base}\n[sweep]\nreplications = 2\naxes = [{axis}]\n")).unwrap();
+        Document::load(&path)
+    };
+    let path = "cluster.default_capacity_provider_strategy";
+    let unlabelled = write(&format!("{{ name = \"mix\", path = \"{path}\", values = {mixes} }}")).unwrap();
+    let e = unlabelled.sweep_plan().unwrap_err().to_string();
+    assert!(e.contains("needs a label"), "{e}");
+    assert!(e.contains("sweep.axes[0].values"), "{e}");
+    let duplicate = write(&format!(
+        "{{ name = \"mix\", path = \"{path}\", values = {mixes}, labels = [\"a\", \"a\"] }}"
+    ))
+    .unwrap();
+    let e = duplicate.sweep_plan().unwrap_err().to_string();
+    assert!(e.contains("two values are labelled \"a\""), "{e}");
+
+    let doc = write(&format!(
+        "{{ name = \"mix\", path = \"{path}\", values = {mixes}, labels = [\"on-demand\", \"spot-3to1\"] }}"
+    ))
+    .unwrap();
+    let out = dir.path().join("out");
+    run_sweep(&doc, &out, Some(2), None, false).unwrap();
+    let mut r = csv::Reader::from_path(out.join("runs.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let labels: Vec<&str> = rows.iter().map(|x| &x[col("mix")]).collect();
+    assert_eq!(labels, ["on-demand", "on-demand", "spot-3to1", "spot-3to1"]);
+    for c in [
+        "run",
+        "combination",
+        "replication",
+        "seed",
+        "tasks_submitted",
+        "instances",
+        "scaling_actions",
+    ] {
+        assert!(
+            rows.iter().all(|x| x[col(c)].parse::<u64>().is_ok()),
+            "{c} holds a non-integer"
+        );
+    }
+    // The two mixes really differ: Spot is cheaper.
+    let cost = |label: &str| -> f64 {
+        rows.iter()
+            .filter(|x| &x[col("mix")] == label)
+            .map(|x| x[col("cost_fargate_usd")].parse::<f64>().unwrap())
+            .sum()
+    };
+    assert!(cost("spot-3to1") < cost("on-demand"));
+    // stats.csv, long form: the p95 over two replications is flagged, the mean is not.
+    let stats = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    assert!(stats.contains("\n0,on-demand,2,cost_usd,mean,"), "{stats}");
+    let p95 = stats
+        .lines()
+        .find(|l| l.starts_with("0,on-demand,2,cost_usd,p95,"))
+        .unwrap();
+    assert!(p95.ends_with(",false"), "{p95}");
 }

@@ -1,11 +1,11 @@
 //! Parameter sweeps: every combination of the `[sweep]` axes, replicated, run on rayon across
-//! cores; one results directory per run (`runs/run-00042/`), `sweep-plan.json` and
-//! `sweep.csv`. Results are written by run index, so the bytes do not depend on the number of
+//! cores; one results directory per run (`runs/run-00042/`), `sweep-plan.json`, `runs.csv`
+//! and `stats.csv` (`tables.rs`). Results are written by run index, so the bytes do not depend on the number of
 //! threads; a run whose directory holds all its outputs is complete (each file is written
 //! atomically, summary.csv last) and is skipped when the sweep is run again; shards of a
 //! sweep can run on different machines and be merged into the same bytes.
 
-use crate::metrics::{write_atomically, SUMMARY_COLUMNS};
+use crate::metrics::write_atomically;
 use crate::runner::{run_to_dir, RunError};
 use crate::scenario::experiment::{Document, RunSpec, SweepPlan};
 use crate::scenario::Diagnostics;
@@ -14,6 +14,8 @@ use rayon::prelude::*;
 use std::fmt;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+pub mod tables;
 
 /// Which share of the runs this process does: runs with `index % count == shard`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -83,7 +85,7 @@ pub struct SweepReport {
     pub runs_total: usize,
     pub runs_done: usize,
     pub runs_skipped: usize,
-    /// Whether `sweep.csv` was written (all runs present).
+    /// Whether `runs.csv` and `stats.csv` were written (all runs present).
     pub complete: bool,
 }
 
@@ -222,7 +224,7 @@ pub fn run_sweep(
     }
     let complete = runs.iter().all(|r| run_complete(&run_dir(out, r.index), with_events));
     if complete {
-        write_sweep_csv(&plan, out)?;
+        tables::write_tables(&plan, out, &run_dir)?;
     }
     Ok(SweepReport {
         runs_total: runs.len(),
@@ -251,104 +253,8 @@ fn run_complete(dir: &Path, events: bool) -> bool {
     needed.iter().all(|f| dir.join(f).is_file())
 }
 
-/// Reads the figures of a run's `summary.csv` (header and one row).
-fn read_summary(path: &Path) -> Result<Vec<String>, SweepError> {
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| SweepError::Plan(format!("{}: {e}", path.display())))?;
-    let row = rdr
-        .records()
-        .next()
-        .ok_or_else(|| SweepError::Plan(format!("{}: no row", path.display())))?
-        .map_err(|e| SweepError::Plan(format!("{}: {e}", path.display())))?;
-    Ok(row.iter().map(str::to_string).collect())
-}
-
-/// Two-sided 97.5 % quantiles of Student's t for 1..=30 degrees of freedom; 1.96 beyond.
-const T975: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-    2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
-
-/// `(mean, sd, p50, p95, ci_low, ci_high)` of a sample (sd and the interval are 0 for n = 1).
-pub fn statistics(values: &[f64]) -> [f64; 6] {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = if values.len() > 1 {
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    let sd = var.sqrt();
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = |p: f64| sorted[((p / 100.0 * n).ceil() as usize).clamp(1, sorted.len()) - 1];
-    let t = if values.len() > 1 {
-        T975.get(values.len() - 2).copied().unwrap_or(1.96)
-    } else {
-        0.0
-    };
-    let half = t * sd / n.sqrt();
-    [mean, sd, rank(50.0), rank(95.0), mean - half, mean + half]
-}
-
-/// Writes `sweep.csv` from the runs' `summary.csv` files, in run-index order: one `run` row per
-/// run, then per combination one row per statistic (`mean`, `sd`, `p50`, `p95`, `ci95_low`,
-/// `ci95_high`) over its replications.
-pub fn write_sweep_csv(plan: &SweepPlan, out: &Path) -> Result<(), SweepError> {
-    let figures: Vec<&str> = SUMMARY_COLUMNS[2..].to_vec();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = ["kind", "run", "combination", "replication", "seed"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    header.extend(plan.axes.iter().map(|a| a.name.clone()));
-    header.extend(figures.iter().map(|s| s.to_string()));
-    w.write_record(&header).expect("in-memory");
-    let runs = plan.runs();
-    let mut per_combo: Vec<Vec<Vec<f64>>> = vec![Vec::new(); plan.combinations()];
-    for r in &runs {
-        let vals = read_summary(&run_dir(out, r.index).join("summary.csv"))?;
-        let figs = &vals[2..];
-        let mut row = vec![
-            "run".to_string(),
-            r.index.to_string(),
-            r.combination.to_string(),
-            r.replication.to_string(),
-            r.seed.to_string(),
-        ];
-        row.extend(r.values.iter().zip(&plan.axes).map(|(v, a)| a.labels[*v].clone()));
-        row.extend(figs.iter().cloned());
-        w.write_record(&row).expect("in-memory");
-        per_combo[r.combination].push(figs.iter().map(|s| s.parse::<f64>().unwrap_or(f64::NAN)).collect());
-    }
-    let names = ["mean", "sd", "p50", "p95", "ci95_low", "ci95_high"];
-    for (c, samples) in per_combo.iter().enumerate() {
-        let first = runs
-            .iter()
-            .find(|r| r.combination == c)
-            .expect("every combination has runs");
-        let stats: Vec<[f64; 6]> = (0..figures.len())
-            .map(|k| statistics(&samples.iter().map(|s| s[k]).collect::<Vec<_>>()))
-            .collect();
-        for (si, name) in names.iter().enumerate() {
-            let mut row = vec![
-                name.to_string(),
-                String::new(),
-                c.to_string(),
-                String::new(),
-                String::new(),
-            ];
-            row.extend(first.values.iter().zip(&plan.axes).map(|(v, a)| a.labels[*v].clone()));
-            row.extend(stats.iter().map(|s| format!("{:.4}", s[si])));
-            w.write_record(&row).expect("in-memory");
-        }
-    }
-    let bytes = w.into_inner().expect("in-memory");
-    let path = out.join("sweep.csv");
-    write_atomically(&path, &bytes).map_err(|source| SweepError::Io { path, source })
-}
-
 /// Joins shard outputs into `out`: copies every run directory, checks the plans agree, and
-/// writes the same `sweep-plan.json` and `sweep.csv` a single-machine sweep writes.
+/// writes the same `sweep-plan.json` and `runs.csv` and `stats.csv` a single-machine sweep writes.
 pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport, SweepError> {
     let plan = doc
         .sweep_plan()
@@ -411,7 +317,7 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
         .count();
     let complete = present == runs.len();
     if complete {
-        write_sweep_csv(&plan, out)?;
+        tables::write_tables(&plan, out, &run_dir)?;
     } else {
         return Err(SweepError::Plan(format!(
             "{} of {} runs are missing; run the remaining shards first",
@@ -441,16 +347,5 @@ mod tests {
         assert_eq!(Shard::parse("auto/4", &slurm), Ok(Shard { index: 3, count: 4 }));
         let k8s = |v: &str| (v == "JOB_COMPLETION_INDEX").then(|| "0".to_string());
         assert_eq!(Shard::parse("auto/2", &k8s), Ok(Shard { index: 0, count: 2 }));
-    }
-
-    #[test]
-    fn statistics_of_a_sample() {
-        let s = statistics(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(s[0], 2.5);
-        assert!((s[1] - 1.2909944).abs() < 1e-6);
-        assert_eq!((s[2], s[3]), (2.0, 4.0));
-        // t(0.975, 3) = 3.182: 2.5 +- 3.182 x 1.291 / 2.
-        assert!((s[5] - (2.5 + 3.182 * 1.2909944 / 2.0)).abs() < 1e-6);
-        assert_eq!(statistics(&[5.0]), [5.0, 0.0, 5.0, 5.0, 5.0, 5.0]);
     }
 }
