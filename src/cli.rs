@@ -658,6 +658,31 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
 }
 
 fn compare(a: &Path, b: &Path, format: &str) -> i32 {
+    use crate::compare::{is_sweep, read_sweep, sweep_json, sweep_rows, sweep_table};
+    let (na, nb) = (a.display().to_string(), b.display().to_string());
+    match (is_sweep(a), is_sweep(b)) {
+        (true, true) => {
+            let (sa, sb) = match (read_sweep(a), read_sweep(b)) {
+                (Ok(x), Ok(y)) => (x, y),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("error: {e}");
+                    return EXIT_INPUT;
+                }
+            };
+            let rows = sweep_rows(&sa, &sb);
+            write_out(&if format == "json" {
+                sweep_json(&rows, &na, &nb)
+            } else {
+                sweep_table(&rows, &na, &nb)
+            });
+            return EXIT_OK;
+        }
+        (false, false) => {}
+        _ => {
+            eprintln!("error: compare takes two runs or two sweeps; {na} and {nb} are one of each");
+            return EXIT_INPUT;
+        }
+    }
     let (sa, sb) = match (crate::compare::read_summary(a), crate::compare::read_summary(b)) {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => {
@@ -666,7 +691,6 @@ fn compare(a: &Path, b: &Path, format: &str) -> i32 {
         }
     };
     let rows = crate::compare::rows(&sa, &sb);
-    let (na, nb) = (a.display().to_string(), b.display().to_string());
     if format == "json" {
         write_out(&crate::compare::json(&rows, &na, &nb));
     } else {

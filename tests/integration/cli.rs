@@ -454,3 +454,89 @@ fn compare_shows_every_figure_of_two_runs_with_its_difference() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("summary.json"));
 }
+
+/// Issue 12 item 4: "`ecsim compare A B` for two run or sweep directories: ... for sweeps a
+/// Welch t-test ... per figure". Two sweeps of one Fargate service (2 or 4 tasks, 3
+/// replications); B gives the task twice the vCPU (1024 CPU units, Fargate's 1 vCPU / 2 GB
+/// size), so each combination's Fargate cost rises (Fargate bills per vCPU-second). A sweep
+/// compared with itself differs nowhere.
+#[test]
+fn compare_two_sweeps_combination_by_combination_with_welch() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string("scenarios/web-fargate-spot-mix.toml")
+        .unwrap()
+        .replace("duration = \"2d\"", "duration = \"3h\"")
+        .replace("memory = \"1 GB\"", "memory = \"2 GB\"");
+    let sweep = "\n[sweep]\nreplications = 3\naxes = [{ name = \"desired\", path = \"services[web].desired_count\", values = [2, 4] }]\n";
+    for (name, text) in [("a", base.clone()), ("b", base.replace("cpu = 512", "cpu = 1024"))] {
+        let file = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&file, format!("{text}{sweep}")).unwrap();
+        let out = ecsim()
+            .args(["sweep"])
+            .arg(&file)
+            .arg("--out")
+            .arg(dir.path().join(name))
+            .arg("--no-events")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let compare = |a: &str, b: &str, json: bool| {
+        let mut c = ecsim();
+        c.arg("compare").arg(dir.path().join(a)).arg(dir.path().join(b));
+        if json {
+            c.args(["--format", "json"]);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let same = compare("a", "a", false);
+    assert!(same.contains("are the same in both sweeps"), "{same}");
+    let figures = ecsim::metrics::SUMMARY_COLUMNS.len() - 2;
+    assert!(
+        same.ends_with(&format!(
+            "{} of {} figures are the same in both sweeps (not shown)\n",
+            2 * figures,
+            2 * figures
+        )),
+        "{same}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&compare("a", "b", true)).unwrap();
+    let rows = v["figures"].as_array().unwrap();
+    assert_eq!(rows.len(), 2 * figures, "two combinations x every summary figure");
+    for combination in ["desired=2", "desired=4"] {
+        let row = rows
+            .iter()
+            .find(|r| r["combination"] == combination && r["figure"] == "cost_fargate_usd")
+            .unwrap();
+        assert!(row["difference"].as_f64().unwrap() > 0.0, "{row}");
+        assert_eq!(row["a"]["n"], 3);
+        let w = &row["welch"];
+        if !w.is_null() {
+            let (low, high, p) = (
+                w["ci95_low"].as_f64().unwrap(),
+                w["ci95_high"].as_f64().unwrap(),
+                w["p"].as_f64().unwrap(),
+            );
+            assert!(low <= row["difference"].as_f64().unwrap() && row["difference"].as_f64().unwrap() <= high);
+            assert!((0.0..=1.0).contains(&p));
+        }
+    }
+    // Figures that vary between replications (waits: the seeds differ) get Welch's test.
+    assert!(rows.iter().any(|r| r["welch"]["p"].is_f64()), "no figure varied");
+    let text = compare("a", "b", false);
+    assert!(
+        text.contains("p (Welch)") && text.contains("cost_fargate_usd"),
+        "{text}"
+    );
+    // A run against a sweep is refused.
+    let mixed = ecsim()
+        .arg("compare")
+        .arg(dir.path().join("a"))
+        .arg(dir.path().join("a/runs/run-00000"))
+        .output()
+        .unwrap();
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("one of each"));
+}
