@@ -171,52 +171,51 @@ fn short(v: f64) -> String {
     }
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// JUnit XML: one test suite per scenario file, one test case per expectation.
-pub fn junit_xml(outcomes: &[Outcome]) -> String {
+/// JUnit XML (written with quick-junit, the format nextest writes): one test suite per
+/// scenario file, whose `time` is how long its run took (`durations`, wall clock: the one
+/// figure ecsim writes that is not simulated), one test case per expectation with its `file`
+/// and `line` attributes (the `[[expect]]` entry) so CI systems point at it.
+pub fn junit_xml(outcomes: &[Outcome], durations: &[(String, std::time::Duration)]) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut files: Vec<&str> = Vec::new();
     for o in outcomes {
         if !files.contains(&o.file.as_str()) {
             files.push(&o.file);
         }
     }
-    let failures = outcomes.iter().filter(|o| o.status == Status::Fail).count();
-    let mut s = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecsim check\" tests=\"{}\" failures=\"{failures}\">\n",
-        outcomes.len()
-    );
+    let mut report = Report::new("ecsim check");
     for f in files {
-        let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.file == f).collect();
-        let fails = mine.iter().filter(|o| o.status == Status::Fail).count();
-        s += &format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\">\n",
-            xml_escape(f),
-            mine.len()
-        );
-        for o in mine {
-            let name = xml_escape(&describe(&o.expectation));
-            s += &format!("    <testcase classname=\"{}\" name=\"{name}\"", xml_escape(f));
-            match o.status {
-                Status::Pass => s += "/>\n",
+        let mut suite = TestSuite::new(f);
+        if let Some((_, d)) = durations.iter().find(|(name, _)| name == f) {
+            suite.set_time(*d);
+        }
+        for o in outcomes.iter().filter(|o| o.file == f) {
+            let status = match o.status {
+                Status::Pass => TestCaseStatus::success(),
                 Status::Skipped => {
-                    s += ">\n      <skipped message=\"no --baseline given\"/>\n    </testcase>\n";
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message("no --baseline given");
+                    s
                 }
                 Status::Fail => {
-                    s += &format!(
-                        ">\n      <failure message=\"expected {name}, measured {}\"/>\n    </testcase>\n",
-                        xml_escape(&measured_text(o))
-                    );
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(format!(
+                        "expected {}, measured {}",
+                        describe(&o.expectation),
+                        measured_text(o)
+                    ));
+                    s
                 }
-            }
+            };
+            let mut case = TestCase::new(describe(&o.expectation), status);
+            case.set_classname(f);
+            case.extra.insert("file".into(), f.into());
+            case.extra.insert("line".into(), o.expectation.line.to_string().into());
+            suite.add_test_case(case);
         }
-        s += "  </testsuite>\n";
+        report.add_test_suite(suite);
     }
-    s += "</testsuites>\n";
-    s
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- JUnit report failed: {e} -->\n"))
 }

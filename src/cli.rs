@@ -2,6 +2,7 @@
 //! values. Exit codes: 0 success, 1 a run failed, 2 usage or input error.
 
 use crate::aws::ecs::model::TaskNumber;
+use crate::formats::{Format, Validation};
 use crate::runner::run_to_dir;
 use crate::scenario::experiment::{value_from_text, Document};
 use crate::scenario::{self, Scenario};
@@ -47,6 +48,9 @@ pub enum Command {
         /// Do not draw dashboard.png / dashboard.svg.
         #[arg(long)]
         no_plots: bool,
+        /// text (default) or json (each run's directory and summary as a JSON document).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Redraw plots from a results directory's CSV files (a run's dashboard, or a sweep's
     /// charts).
@@ -93,10 +97,13 @@ pub enum Command {
         /// A task id from events.csv, e.g. t-00000012.
         #[arg(long, conflicts_with_all = ["at", "service"])]
         task: Option<String>,
-        /// The first placement at or after this simulated time, e.g. 90s or 1h30m.
-        #[arg(long, conflicts_with = "service")]
+        /// The first placement at or after this simulated time, e.g. 90s or 1h30m; with
+        /// --service, the service's last scaling evaluation at or before it (why it did or
+        /// did not scale then).
+        #[arg(long)]
         at: Option<String>,
-        /// A service whose scaling evaluations to explain.
+        /// A service whose scaling evaluations to explain (those with an alarm in ALARM or a
+        /// change; with --at, the one at that time).
         #[arg(long)]
         service: Option<String>,
         /// text (default) or json.
@@ -118,11 +125,18 @@ pub enum Command {
         /// Fail on files without expectations and on baseline expectations with no baseline.
         #[arg(long)]
         strict: bool,
+        /// text (default) or json (the table as a JSON document on standard output).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Check scenario files and report every problem; exit 0 if all are valid, 2 otherwise.
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// text (default), json, github (GitHub Actions annotations) or gitlab (a GitLab Code
+        /// Quality report).
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "github", "gitlab"])]
+        format: String,
     },
 }
 
@@ -149,7 +163,7 @@ pub fn main_with(cli: Cli) -> i32 {
         }
     }
     match cli.command {
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files, format } => validate(&files, format_of(&format)),
         Command::Run {
             files,
             out,
@@ -158,7 +172,19 @@ pub fn main_with(cli: Cli) -> i32 {
             no_events,
             set,
             no_plots,
-        } => run(&files, out.as_deref(), seed, jobs, no_events, &set, !no_plots),
+            format,
+        } => run(
+            &files,
+            out.as_deref(),
+            RunFlags {
+                seed,
+                jobs,
+                no_events,
+                plots: !no_plots,
+                format: format_of(&format),
+            },
+            &set,
+        ),
         Command::Plot { dir } => plot(&dir),
         Command::Compare { a, b, format } => compare(&a, &b, &format),
         Command::Sweep {
@@ -174,7 +200,14 @@ pub fn main_with(cli: Cli) -> i32 {
             junit,
             baseline,
             strict,
-        } => check(&files, junit.as_deref(), baseline.as_deref(), strict),
+            format,
+        } => check(
+            &files,
+            junit.as_deref(),
+            baseline.as_deref(),
+            strict,
+            format_of(&format),
+        ),
         Command::Explain {
             file,
             task,
@@ -192,20 +225,55 @@ fn print_warnings(sc: &Scenario) {
     }
 }
 
-fn validate(files: &[PathBuf]) -> i32 {
-    let mut code = EXIT_OK;
-    for f in files {
-        match scenario::load(f) {
-            Ok(sc) => {
-                print_warnings(&sc);
-                write_out(&format!("ok: {} (scenario \"{}\")\n", f.display(), sc.name));
-            }
-            Err(d) => {
-                eprintln!("{d}");
-                code = EXIT_INPUT;
+/// The `--format` clap has already checked.
+fn format_of(name: &str) -> Format {
+    Format::parse(name).unwrap_or(Format::Text)
+}
+
+fn validate(files: &[PathBuf], format: Format) -> i32 {
+    let loaded: Vec<(String, Result<Scenario, scenario::Diagnostics>)> = files
+        .iter()
+        .map(|f| (f.display().to_string(), scenario::load(f)))
+        .collect();
+    let code = if loaded.iter().all(|(_, r)| r.is_ok()) {
+        EXIT_OK
+    } else {
+        EXIT_INPUT
+    };
+    if format == Format::Text {
+        for (f, r) in &loaded {
+            match r {
+                Ok(sc) => {
+                    print_warnings(sc);
+                    write_out(&format!("ok: {f} (scenario \"{}\")\n", sc.name));
+                }
+                Err(d) => eprintln!("{d}"),
             }
         }
+        return code;
     }
+    let validations: Vec<Validation<'_>> = loaded
+        .iter()
+        .map(|(f, r)| match r {
+            Ok(sc) => Validation {
+                file: f.clone(),
+                scenario: Some(sc.name.clone()),
+                errors: &[],
+                warnings: &sc.warnings,
+            },
+            Err(d) => Validation {
+                file: f.clone(),
+                scenario: None,
+                errors: &d.0,
+                warnings: &[],
+            },
+        })
+        .collect();
+    write_out(&match format {
+        Format::Github => crate::formats::github_annotations(&validations),
+        Format::Gitlab => crate::formats::gitlab_code_quality(&validations),
+        _ => crate::formats::validation_json(&validations),
+    });
     code
 }
 
@@ -240,15 +308,23 @@ fn load_with(f: &Path, set: &[String]) -> Result<Scenario, String> {
 }
 
 // Long: reads every `run` option in order and reports each problem with the file it belongs to
-fn run(
-    files: &[PathBuf],
-    out: Option<&Path>,
+/// `run`'s options besides its files, output directory and overrides.
+struct RunFlags {
     seed: Option<u64>,
     jobs: Option<usize>,
     no_events: bool,
-    set: &[String],
     plots: bool,
-) -> i32 {
+    format: Format,
+}
+
+fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -> i32 {
+    let RunFlags {
+        seed,
+        jobs,
+        no_events,
+        plots,
+        format,
+    } = flags;
     let mut scenarios: Vec<(PathBuf, Scenario)> = Vec::new();
     let mut bad = false;
     for f in files {
@@ -316,9 +392,20 @@ fn run(
             .collect()
     });
     let mut code = EXIT_OK;
+    let mut json_runs = Vec::new();
     for (f, sc, r, plot_error) in results {
         if let Some(e) = plot_error {
             eprintln!("warning: {}: the dashboard could not be drawn: {e}", f.display());
+        }
+        if r.is_err() {
+            code = EXIT_RUN_FAILED;
+        }
+        if format == Format::Json {
+            json_runs.push(run_json(f, sc, &dir_for(sc), &r));
+            if let Err(e) = &r {
+                eprintln!("error: {} (seed {}): {e}", f.display(), sc.seed);
+            }
+            continue;
         }
         match r {
             Ok(s) => write_out(&format!(
@@ -335,11 +422,37 @@ fn run(
             )),
             Err(e) => {
                 eprintln!("error: {} (seed {}): {e}\n  rerun with: ecsim run {} --seed {}", f.display(), sc.seed, f.display(), sc.seed);
-                code = EXIT_RUN_FAILED;
             }
         }
     }
+    if format == Format::Json {
+        let mut text = serde_json::to_string_pretty(&serde_json::json!({ "runs": json_runs })).expect("plain data");
+        text.push('\n');
+        write_out(&text);
+    }
     code
+}
+
+/// One run for `run --format json`: `{"file", "seed", "out", "ok", "summary"}` (the run's
+/// summary.json) or, for a run that failed, `"error"` instead of the summary.
+fn run_json(
+    f: &Path,
+    sc: &Scenario,
+    dir: &Path,
+    r: &Result<crate::metrics::Summary, crate::runner::RunError>,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "file": f.display().to_string(),
+        "scenario": sc.name,
+        "seed": sc.seed,
+        "out": dir.display().to_string(),
+        "ok": r.is_ok(),
+    });
+    match r {
+        Ok(s) => v["summary"] = serde_json::from_str(&s.to_json()).expect("summary.json parses"),
+        Err(e) => v["error"] = serde_json::Value::String(e.to_string()),
+    }
+    v
 }
 
 /// `--out` names something that exists and is not a directory: a usage error (reported).
@@ -471,8 +584,9 @@ fn baseline_summary(dir: &Path, name: &str) -> Result<serde_json::Value, String>
     }
 }
 
-fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, strict: bool) -> i32 {
+fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, strict: bool, format: Format) -> i32 {
     let mut outcomes = Vec::new();
+    let mut durations = Vec::new();
     let mut input_error = false;
     let mut run_error = false;
     let mut strict_failures = 0;
@@ -507,7 +621,10 @@ fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, stric
                 continue;
             }
         };
-        match crate::sim::run(&sc, &mut crate::metrics::NullSink, RunOptions::default()) {
+        let started = std::time::Instant::now();
+        let result = crate::sim::run(&sc, &mut crate::metrics::NullSink, RunOptions::default());
+        durations.push((f.display().to_string(), started.elapsed()));
+        match result {
             Ok(r) => outcomes.extend(crate::check::evaluate(
                 &f.display().to_string(),
                 &r.summary,
@@ -520,9 +637,14 @@ fn check(files: &[PathBuf], junit: Option<&Path>, baseline: Option<&Path>, stric
             }
         }
     }
-    write_out(&crate::check::table(&outcomes));
+    write_out(&if format == Format::Json {
+        crate::formats::check_json(&outcomes)
+    } else {
+        crate::check::table(&outcomes)
+    });
     if let Some(path) = junit {
-        if let Err(e) = crate::metrics::write_atomically(path, crate::check::junit_xml(&outcomes).as_bytes()) {
+        let xml = crate::check::junit_xml(&outcomes, &durations);
+        if let Err(e) = crate::metrics::write_atomically(path, xml.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return EXIT_RUN_FAILED;
         }
@@ -581,9 +703,13 @@ fn explain_request(
             .parse::<u32>()
             .map(ExplainRequest::Task)
             .map_err(|_| format!("--task {t}: expected a task id such as t-00000012 (see events.csv)")),
-        (None, Some(a), _) => scenario::parse_duration(a)
-            .map(ExplainRequest::At)
-            .map_err(|e| format!("--at {a}: {e}; write e.g. 90s or 1h30m")),
+        (None, Some(a), service) => {
+            let ms = scenario::parse_duration(a).map_err(|e| format!("--at {a}: {e}; write e.g. 90s or 1h30m"))?;
+            Ok(match service {
+                Some(s) => ExplainRequest::ServiceAt(s, ms),
+                None => ExplainRequest::At(ms),
+            })
+        }
         (None, None, Some(s)) => Ok(ExplainRequest::Service(s)),
         (None, None, None) => Err("say what to explain: --task ID, --at TIME or --service NAME".into()),
     }
@@ -610,7 +736,7 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
         }
     };
     print_warnings(&sc);
-    if let ExplainRequest::Service(name) = &request {
+    if let ExplainRequest::Service(name) | ExplainRequest::ServiceAt(name, _) = &request {
         if !sc.services.iter().any(|s| &s.name == name) {
             let names: Vec<&str> = sc.services.iter().map(|s| s.name.as_str()).collect();
             eprintln!(

@@ -16,8 +16,12 @@ pub enum ExplainRequest {
     Task(u32),
     /// The first placement at or after this simulated time (ms).
     At(u64),
-    /// Every scaling evaluation of this service.
+    /// Every scaling evaluation of this service in which an alarm was in ALARM or the
+    /// desired count changed.
     Service(String),
+    /// The service's last scaling evaluation at or before this simulated time (ms), whatever
+    /// its alarms said: why it did or did not scale then.
+    ServiceAt(String, u64),
 }
 
 /// One instance as placement saw it.
@@ -42,7 +46,7 @@ pub struct StrategyStep {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlacementExplanation {
-    pub time_s: String,
+    pub time_s: f64,
     pub task: String,
     pub task_group: String,
     pub cpu_units: u32,
@@ -59,15 +63,38 @@ pub struct PlacementExplanation {
 pub struct PolicyState {
     pub policy: String,
     pub datapoints: Vec<Option<f64>>,
+    /// The alarms in words (`high alarm (3 of 3 > 60) ALARM, ...`).
     pub alarms: String,
+    /// The same alarms as data.
+    pub alarm_states: Vec<AlarmState>,
+}
+
+/// One CloudWatch alarm of a policy at an evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlarmState {
+    /// `high` or `low` (a target-tracking policy's pair), or `step`.
+    pub alarm: &'static str,
+    /// `ALARM` or `OK`.
+    pub state: &'static str,
+    pub comparison: &'static str,
+    pub threshold: f64,
+    pub datapoints_to_alarm: u32,
+    pub evaluation_periods: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingEvaluation {
-    pub time_s: String,
+    pub time_s: f64,
     pub running: u32,
     pub desired: u32,
     pub policies: Vec<PolicyState>,
+    /// Whether any alarm was in ALARM.
+    pub in_alarm: bool,
+    /// What was decided, as a code (README, "explain"): `ScaleOut`, `ScaleIn`, or why not.
+    pub decision_code: &'static str,
+    /// The new desired count, when it changed.
+    pub new_desired: Option<u32>,
+    /// The decision in words.
     pub decision: String,
 }
 
@@ -89,7 +116,11 @@ impl Explanations {
         if let Some(p) = &self.placement {
             s += &format!(
                 "Placement of {} ({}) at t = {} s: needs {} CPU units and {} MiB\n\n",
-                p.task, p.task_group, p.time_s, p.cpu_units, p.memory_mib
+                p.task,
+                p.task_group,
+                format_args!("{:.3}", p.time_s),
+                p.cpu_units,
+                p.memory_mib
             );
             s += "1-2. Candidates (ACTIVE, resources, ports, ENI, then constraints):\n";
             for c in &p.candidates {
@@ -123,11 +154,11 @@ impl Explanations {
             );
         }
         for e in &self.scaling {
-            s += &format!("t = {} s: running {}, desired {}\n", e.time_s, e.running, e.desired);
+            s += &format!("t = {:.3} s: running {}, desired {}\n", e.time_s, e.running, e.desired);
             for p in &e.policies {
                 s += &format!("  {}: datapoints {} -> {}\n", p.policy, fmt_dp(&p.datapoints), p.alarms);
             }
-            s += &format!("  => {}\n", e.decision);
+            s += &format!("  => [{}] {}\n", e.decision_code, e.decision);
         }
         if self.placement.is_none() && self.scaling.is_empty() {
             s += "nothing matched: no such placement or scaling evaluation happened in the run\n";

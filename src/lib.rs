@@ -28,6 +28,7 @@ pub mod compare;
 pub mod engine;
 pub mod explain;
 pub mod faults;
+pub mod formats;
 pub mod metrics;
 pub mod report;
 pub mod runner;

@@ -325,6 +325,8 @@ pub struct Expectation {
     pub bound: Bound,
     /// The bound as written (`"2m"`, `400`, `"5%"`).
     pub written: String,
+    /// The line of the scenario file where the `[[expect]]` entry starts.
+    pub line: u32,
 }
 
 /// What an expectation compares its figure with.
@@ -713,6 +715,7 @@ impl Document {
                     service,
                     bound,
                     written,
+                    line: item.pos.line,
                 });
             }
         }

@@ -91,12 +91,24 @@ impl Simulation<'_> {
             desired: st.desired,
             deployment_in_progress: st.rollout.current.is_some(),
         };
-        let explaining = matches!(&self.env.opts.explain, crate::explain::ExplainRequest::Service(n) if *n == st.name);
+        // `--service`: evaluations with an alarm in ALARM or a change; `--service --at`: the
+        // last evaluation at or before that time, whatever it said.
+        let (explaining, latest_only) = match &self.env.opts.explain {
+            crate::explain::ExplainRequest::Service(n) if *n == st.name => (true, false),
+            crate::explain::ExplainRequest::ServiceAt(n, at) if *n == st.name && now.as_ms() <= *at => (true, true),
+            _ => (false, false),
+        };
         let (decision, evaluation) = self
             .autoscaling
             .evaluate(service, &self.env.cloudwatch, &view, explaining);
         if let Some(e) = evaluation {
-            self.env.report.explanations.scaling.push(e);
+            let scaling = &mut self.env.report.explanations.scaling;
+            if latest_only {
+                scaling.clear();
+                scaling.push(e);
+            } else if e.in_alarm || e.new_desired.is_some() {
+                scaling.push(e);
+            }
         }
         if let Some(d) = decision {
             self.ecs.set_desired_count(service, d.new_desired);

@@ -540,3 +540,90 @@ fn compare_two_sweeps_combination_by_combination_with_welch() {
     assert_eq!(mixed.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&mixed.stderr).contains("one of each"));
 }
+
+/// Issue 12 item 5: "`--format json` for `run`, `check`, `validate` (each diagnostic with
+/// file, line, column, field path, message, hint)" and "GitHub and GitLab annotations format
+/// for `validate`". Every output parses and has the documented shape (README,
+/// "Machine-readable output").
+#[test]
+fn validate_run_and_check_print_json_and_ci_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[scenario]\nduration = \"1h\"\n\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.lrage\"\ncount = 1\n",
+    )
+    .unwrap();
+    let out = |args: &[&std::ffi::OsStr]| ecsim().args(args).output().unwrap();
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let good = os("scenarios/distinct-instance.toml");
+    let json_of = |o: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    };
+    let v = out(&[&os("validate"), &good, bad.as_os_str(), &os("--format"), &os("json")]);
+    assert_eq!(v.status.code(), Some(2));
+    let doc = json_of(&v);
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["files"][0]["valid"], true);
+    assert_eq!(doc["files"][0]["scenario"], "distinct-instance");
+    let d = &doc["files"][1]["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], bad.display().to_string());
+    // `instance_type = "m5.lrage"` on line 6, its value from column 17.
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(6), Some(17)), "{d}");
+    assert_eq!(d["path"], "instance_groups[0].instance_type");
+    assert_eq!(d["message"], "unknown instance type \"m5.lrage\"");
+    assert_eq!(d["hint"], "did you mean \"m5.large\"?");
+
+    let gh = out(&[&os("validate"), bad.as_os_str(), &os("--format"), &os("github")]);
+    let text = String::from_utf8(gh.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "::error file={},line=6,col=17,title=instance_groups[0].instance_type::",
+            bad.display()
+        )),
+        "{text}"
+    );
+    let gl = out(&[&os("validate"), bad.as_os_str(), &os("--format"), &os("gitlab")]);
+    let report: serde_json::Value = serde_json::from_slice(&gl.stdout).unwrap();
+    let finding = &report[0];
+    assert_eq!(finding["location"]["lines"]["begin"], 6);
+    assert_eq!(finding["severity"], "major");
+    assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 16);
+
+    let run = out(&[
+        &os("run"),
+        &good,
+        &os("--out"),
+        dir.path().join("r").as_os_str(),
+        &os("--no-plots"),
+        &os("--format"),
+        &os("json"),
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    let doc = json_of(&run);
+    let r = &doc["runs"][0];
+    assert_eq!(
+        (r["ok"].as_bool(), r["scenario"].as_str()),
+        (Some(true), Some("distinct-instance"))
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    assert_eq!(r["summary"], written, "the run's summary.json, as written");
+
+    let check = out(&[
+        &os("check"),
+        &os("scenarios/capacity-planning-sweep.toml"),
+        &os("--format"),
+        &os("json"),
+    ]);
+    assert_eq!(check.status.code(), Some(0));
+    let doc = json_of(&check);
+    assert_eq!(doc["passed"], true);
+    let e = &doc["expectations"][0];
+    assert_eq!(e["status"], "pass");
+    assert!(
+        e["line"].as_u64().unwrap() > 1 && e["measured"].is_f64() && e["bound"]["op"].is_string(),
+        "{e}"
+    );
+}

@@ -186,11 +186,27 @@ fn a_failing_expectation_exits_1_and_writes_a_junit_failure() {
     assert!(stdout.contains("cost_usd < 1") && stdout.contains("FAIL"), "{stdout}");
     assert_eq!(stdout.matches("PASS").count(), 3, "{stdout}");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("tests=\"4\" failures=\"1\""), "{xml}");
+    assert!(xml.contains("tests=\"4\" skipped=\"0\" failures=\"1\""), "{xml}");
     assert!(
         xml.contains("<failure message=\"expected cost_usd &lt; 1, measured"),
         "{xml}"
     );
+    // Each test case points at its [[expect]] entry: the fourth in the file is the failing
+    // `cost_usd` one (lines counted in the file itself).
+    let line = std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("metric = \"cost_usd\""))
+        .unwrap();
+    let entry = line; // the [[expect]] header is the line before (1-based: `line`)
+    assert!(
+        xml.contains(&format!(
+            "name=\"cost_usd &lt; 1\" classname=\"{0}\" file=\"{0}\" line=\"{entry}\"",
+            f.display()
+        )),
+        "{xml}"
+    );
+    assert!(xml.contains(" time=\""), "the suite says how long its run took");
     // The unchanged file passes.
     let ok = Command::new(env!("CARGO_BIN_EXE_ecsim"))
         .args(["check", "scenarios/capacity-planning-sweep.toml"])
@@ -301,7 +317,7 @@ fn explain_a_service_shows_each_scaling_decision_with_its_alarms() {
             .explanations
             .scaling
             .iter()
-            .find(|x| x.time_s == ev.time.to_string())
+            .find(|x| x.time_s == ev.time.as_ms() as f64 / 1000.0)
             .expect("every decision is explained");
         assert!(ev.detail.ends_with(&e.decision), "{} vs {}", ev.detail, e.decision);
         let alarms = &e.policies[0].alarms;
@@ -579,4 +595,80 @@ fn a_sweep_over_provider_mixes_has_distinct_labels_and_integer_columns() {
         .find(|l| l.starts_with("0,on-demand,2,cost_usd,p95,"))
         .unwrap();
     assert!(p95.ends_with(",false"), "{p95}");
+}
+
+/// Issue 12 item 6: "why did it not scale in at T?". One service of 4 tasks at about 10 %
+/// CPU (well below 90 % of the 60 % target) with min capacity 2:
+/// - with `disable_scale_in = true` the answer is the policy itself: "If you specify true,
+///   the target tracking policy won't remove capacity from the scalable target" (Application
+///   Auto Scaling API, TargetTrackingScalingPolicyConfiguration.DisableScaleIn);
+/// - at 5 minutes, before the 15 datapoints the low alarm needs ("15 consecutive datapoints"
+///   below 90 % of the target, ecs-semantics §6.2), nothing is in ALARM;
+/// - with scale-in enabled, once at min capacity 2, it cannot go lower.
+///
+/// `explain --service web --at T` answers with a code, and `--format json` carries time
+/// and the decision as data.
+#[test]
+fn explain_a_service_at_a_time_says_why_it_did_not_scale() {
+    let scenario = |disable: bool| {
+        format!(
+            r#"
+[scenario]
+duration = "3h"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 2
+
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+load = {{ requests = {{ type = "constant", rps = 40 }}, task_capacity_rps = 100, cpu_idle_pct = 5 }}
+
+[services.auto_scaling]
+min_capacity = 2
+max_capacity = 10
+target_tracking = [{{ metric = "ECSServiceAverageCPUUtilization", target = 60, disable_scale_in = {disable} }}]
+"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let explain = |disable: bool, at: &str| -> serde_json::Value {
+        let f = dir.path().join(format!("web-{disable}.toml"));
+        std::fs::write(&f, scenario(disable)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+            .arg("explain")
+            .arg(&f)
+            .args(["--service", "web", "--at", at, "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let all = v["scaling"].as_array().unwrap();
+        assert_eq!(all.len(), 1, "the one evaluation at or before {at}");
+        all[0].clone()
+    };
+    let early = explain(true, "5m");
+    assert_eq!(early["decision_code"], "NoAlarm", "{early}");
+    assert_eq!(early["time_s"].as_f64(), Some(300.0), "time is a number");
+    assert_eq!(early["policies"][0]["alarm_states"][1]["state"], "OK");
+    let disabled = explain(true, "2h");
+    assert_eq!(disabled["decision_code"], "ScaleInDisabled", "{disabled}");
+    assert_eq!(disabled["desired"], 4, "it never scaled in");
+    let low = &disabled["policies"][0]["alarm_states"][1];
+    assert_eq!(
+        (low["alarm"].as_str(), low["state"].as_str()),
+        (Some("low"), Some("ALARM"))
+    );
+    assert_eq!(low["threshold"].as_f64(), Some(54.0), "90 % of the target of 60");
+    let enabled = explain(false, "2h");
+    assert_eq!(enabled["decision_code"], "AtMinCapacity", "{enabled}");
+    assert_eq!(enabled["desired"], 2);
 }

@@ -3,16 +3,30 @@
 //! did not.
 
 use super::{Decision, Inputs, ScalingConfig, ScalingState};
+use crate::aws::cloudwatch::alarm::Alarm;
 use crate::engine::SimTime;
+use crate::explain::AlarmState;
 
-/// One evaluation as a learner sees it; `None` when nothing was in alarm and nothing changed.
+/// An alarm and its state, as data.
+fn alarm_state(name: &'static str, alarm: &Alarm, in_alarm: bool) -> AlarmState {
+    AlarmState {
+        alarm: name,
+        state: if in_alarm { "ALARM" } else { "OK" },
+        comparison: alarm.comparison.symbol(),
+        threshold: alarm.threshold,
+        datapoints_to_alarm: alarm.datapoints_to_alarm,
+        evaluation_periods: alarm.evaluation_periods,
+    }
+}
+
+/// One evaluation as a learner sees it (`in_alarm` says whether anything was in ALARM).
 pub(super) fn scaling_evaluation(
     cfg: &ScalingConfig,
     before: &ScalingState,
     inp: &Inputs<'_>,
     decision: Option<&Decision>,
     now: SimTime,
-) -> Option<crate::explain::ScalingEvaluation> {
+) -> crate::explain::ScalingEvaluation {
     let tt_n = cfg.target_tracking.len();
     let mut policies = Vec::new();
     let mut any_alarm = false;
@@ -48,6 +62,10 @@ pub(super) fn scaling_evaluation(
             policy: format!("target tracking {}", p.metric.as_str()),
             datapoints: dps.iter().rev().take(15).rev().copied().collect(),
             alarms,
+            alarm_states: vec![
+                alarm_state("high", &p.high_alarm(), high),
+                alarm_state("low", &p.low_alarm(), low),
+            ],
         });
     }
     for (j, p) in cfg.step.iter().enumerate() {
@@ -65,10 +83,8 @@ pub(super) fn scaling_evaluation(
                 p.alarm.threshold,
                 if alarm { "ALARM" } else { "OK" }
             ),
+            alarm_states: vec![alarm_state("step", &p.alarm, alarm)],
         });
-    }
-    if !any_alarm && decision.is_none() {
-        return None;
     }
     let votes = Votes {
         low: low_votes,
@@ -76,14 +92,21 @@ pub(super) fn scaling_evaluation(
         disabled_low,
         blocked_in,
     };
-    let text = decision_text(cfg, before, inp, decision, &votes);
-    Some(crate::explain::ScalingEvaluation {
-        time_s: now.to_string(),
+    let (code, text) = if !any_alarm && decision.is_none() {
+        ("NoAlarm", "no action: no alarm is in ALARM".to_string())
+    } else {
+        decision_text(cfg, before, inp, decision, &votes)
+    };
+    crate::explain::ScalingEvaluation {
+        time_s: now.as_ms() as f64 / 1000.0,
         running: inp.running,
         desired: inp.desired,
         policies,
+        in_alarm: any_alarm,
+        decision_code: code,
+        new_desired: decision.map(|d| d.new_desired),
         decision: text,
-    })
+    }
 }
 
 /// How the target-tracking policies voted on scale-in this minute.
@@ -98,30 +121,34 @@ struct Votes {
     blocked_in: Option<u64>,
 }
 
-/// Why the desired count changed, or why it did not.
+/// Why the desired count changed, or why it did not: a code and the words.
 fn decision_text(
     cfg: &ScalingConfig,
     before: &ScalingState,
     inp: &Inputs<'_>,
     decision: Option<&Decision>,
     votes: &Votes,
-) -> String {
+) -> (&'static str, String) {
     match decision {
-        Some(d) => d.explanation.clone(),
-        None if inp.deployment_in_progress && votes.low > 0 => "no action: scale-in is suspended during a deployment".into(),
-        None if votes.low == 0 && votes.disabled_low > 0 => format!(
+        Some(d) if d.new_desired > inp.desired => ("ScaleOut", d.explanation.clone()),
+        Some(d) => ("ScaleIn", d.explanation.clone()),
+        None if inp.deployment_in_progress && votes.low > 0 => (
+            "ScaleInSuspendedByDeployment",
+            "no action: scale-in is suspended during a deployment".into(),
+        ),
+        None if votes.low == 0 && votes.disabled_low > 0 => ("ScaleInDisabled", format!(
             "no action: {} target-tracking {} in low alarm but with scale-in disabled, which never removes capacity",
             votes.disabled_low,
             if votes.disabled_low == 1 { "policy is" } else { "policies are" }
-        ),
-        None if votes.low > 0 && votes.low < votes.voters => format!(
+        )),
+        None if votes.low > 0 && votes.low < votes.voters => ("PoliciesDisagree", format!(
             "no action: scale-in needs all {} target-tracking policies with scale-in enabled to agree ({} do)",
             votes.voters, votes.low
-        ),
-        None if votes.low > 0 && votes.blocked_in.is_some() => format!(
+        )),
+        None if votes.low > 0 && votes.blocked_in.is_some() => ("ScaleInCooldown", format!(
             "no action: held back by the scale-in cooldown until t = {} s",
             SimTime(votes.blocked_in.unwrap_or(0))
-        ),
+        )),
         None if votes.low > 0 => {
             let proposals: Vec<u32> = cfg
                 .target_tracking
@@ -135,17 +162,21 @@ fn decision_text(
                 .collect();
             let largest = proposals.iter().copied().max().unwrap_or(inp.desired);
             if largest >= inp.desired {
-                format!(
+                ("CapacityNotBelowDesired", format!(
                     "no action: the scale-in capacity ceil(running x metric / target) = {largest} is not below the desired count {}",
                     inp.desired
-                )
+                ))
             } else {
-                format!("no action: already at min capacity ({})", before.min_capacity)
+                ("AtMinCapacity", format!("no action: already at min capacity ({})", before.min_capacity))
             }
         }
-        None => format!(
-            "no action: the computed capacity does not exceed the desired count {} (capacity already added counts, or max capacity {} reached)",
-            inp.desired, before.max_capacity
+        None if inp.desired >= before.max_capacity => (
+            "AtMaxCapacity",
+            format!("no action: already at max capacity ({})", before.max_capacity),
         ),
+        None => ("CapacityNotAboveDesired", format!(
+            "no action: the computed capacity does not exceed the desired count {} (capacity already added during the scale-out cooldown counts)",
+            inp.desired
+        )),
     }
 }

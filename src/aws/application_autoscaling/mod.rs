@@ -153,8 +153,7 @@ impl ApplicationAutoScaling {
         };
         let before = explain.then(|| t.state.clone());
         let decision = t.state.evaluate(cfg, &inputs);
-        let evaluation =
-            before.and_then(|b| explain::scaling_evaluation(cfg, &b, &inputs, decision.as_ref(), view.now));
+        let evaluation = before.map(|b| explain::scaling_evaluation(cfg, &b, &inputs, decision.as_ref(), view.now));
         (decision, evaluation)
     }
 }

@@ -403,7 +403,7 @@ impl<'a> Ecs<'a> {
         };
         let t = &self.tasks[task];
         crate::explain::PlacementExplanation {
-            time_s: now.to_string(),
+            time_s: now.as_ms() as f64 / 1000.0,
             task: t.number.to_string(),
             task_group: self.cluster.group_name(t.group).to_string(),
             cpu_units: req.demand.cpu_units,
