@@ -104,8 +104,13 @@ pub enum Command {
         at: Option<String>,
         /// A service whose scaling evaluations to explain (those with an alarm in ALARM or a
         /// change; with --at, the one at that time).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "capacity_provider")]
         service: Option<String>,
+        /// A capacity provider whose managed-scaling minute at --at to explain: M, N,
+        /// CapacityProviderReservation, warm-up, and why instances were or were not added or
+        /// removed.
+        #[arg(long, requires = "at")]
+        capacity_provider: Option<String>,
         /// text (default) or json.
         #[arg(long, default_value = "text")]
         format: String,
@@ -213,8 +218,15 @@ pub fn main_with(cli: Cli) -> i32 {
             task,
             at,
             service,
+            capacity_provider,
             format,
-        } => explain(&file, task.as_deref(), at.as_deref(), service, &format),
+        } => {
+            let subject = match capacity_provider {
+                Some(p) => Subject::CapacityProvider(p),
+                None => service.map_or(Subject::Placement, Subject::Service),
+            };
+            explain(&file, task.as_deref(), at.as_deref(), subject, &format)
+        }
     }
 }
 
@@ -690,13 +702,30 @@ fn check_exit(
     }
 }
 
-/// What `explain` was asked about, from its `--task`, `--at` and `--service` options.
+/// What `explain` is about besides a time: a placement, a service or a capacity provider.
+enum Subject {
+    Placement,
+    Service(String),
+    CapacityProvider(String),
+}
+
+/// What `explain` was asked about, from its `--task`, `--at`, `--service` and
+/// `--capacity-provider` options.
 fn explain_request(
     task: Option<&str>,
     at: Option<&str>,
-    service: Option<String>,
+    subject: Subject,
 ) -> Result<crate::explain::ExplainRequest, String> {
     use crate::explain::ExplainRequest;
+    if let Subject::CapacityProvider(p) = subject {
+        let a = at.unwrap_or_default();
+        let ms = scenario::parse_duration(a).map_err(|e| format!("--at {a}: {e}; write e.g. 90s or 1h30m"))?;
+        return Ok(ExplainRequest::CapacityProviderAt(p, ms));
+    }
+    let service = match subject {
+        Subject::Service(s) => Some(s),
+        _ => None,
+    };
     match (task, at, service) {
         (Some(t), _, _) => t
             .trim_start_matches("t-")
@@ -715,13 +744,13 @@ fn explain_request(
     }
 }
 
-fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<String>, format: &str) -> i32 {
+fn explain(file: &Path, task: Option<&str>, at: Option<&str>, subject: Subject, format: &str) -> i32 {
     use crate::explain::ExplainRequest;
     if format != "text" && format != "json" {
         eprintln!("error: --format {format}: expected text or json");
         return EXIT_INPUT;
     }
-    let request = match explain_request(task, at, service) {
+    let request = match explain_request(task, at, subject) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -743,6 +772,31 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, service: Option<St
                 "error: --service {name}: no such service; the scenario has {}",
                 names.join(", ")
             );
+            return EXIT_INPUT;
+        }
+    }
+    if let ExplainRequest::CapacityProviderAt(name, _) = &request {
+        let managed: Vec<&str> = sc
+            .capacity_providers
+            .iter()
+            .filter(|p| {
+                matches!(
+                    &p.kind,
+                    scenario::elastic::ProviderKind::Asg {
+                        managed_scaling: Some(_),
+                        ..
+                    }
+                )
+            })
+            .map(|p| p.name.as_str())
+            .collect();
+        if !managed.contains(&name.as_str()) {
+            let have = if managed.is_empty() {
+                "none".to_string()
+            } else {
+                managed.join(", ")
+            };
+            eprintln!("error: --capacity-provider {name}: no Auto Scaling group provider with managed scaling of that name; the scenario has {have}");
             return EXIT_INPUT;
         }
     }

@@ -22,6 +22,8 @@ pub enum ExplainRequest {
     /// The service's last scaling evaluation at or before this simulated time (ms), whatever
     /// its alarms said: why it did or did not scale then.
     ServiceAt(String, u64),
+    /// The capacity provider's last managed-scaling minute at or before this time (ms).
+    CapacityProviderAt(String, u64),
 }
 
 /// One instance as placement saw it.
@@ -102,6 +104,124 @@ pub struct ScalingEvaluation {
 pub struct Explanations {
     pub placement: Option<PlacementExplanation>,
     pub scaling: Vec<ScalingEvaluation>,
+    pub capacity_provider: Option<ProviderEvaluation>,
+}
+
+/// One minute of a capacity provider's managed scaling (ecs-semantics §3.3-3.6), as a
+/// learner reads it: how M was computed, CapacityProviderReservation, its alarms, and what
+/// the Auto Scaling group was told, or why nothing happened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProviderEvaluation {
+    pub time_s: f64,
+    pub capacity_provider: String,
+    /// N: instances in the group (launching or in service).
+    pub instances: u32,
+    /// Instances with no task other than daemons.
+    pub empty_instances: u32,
+    /// Waiting (PROVISIONING) tasks of the provider that a new instance could host, and
+    /// those it never could (constraints no instance of the group satisfies), which do not
+    /// drive scale-out.
+    pub waiting_tasks: u32,
+    pub waiting_tasks_no_instance_can_host: u32,
+    /// New instances a binpack of the waiting tasks onto empty instances needs.
+    pub instances_needed_for_waiting: u32,
+    /// The managed scaling step sizes the needed instances are clamped to.
+    pub minimum_scaling_step_size: u32,
+    pub maximum_scaling_step_size: u32,
+    /// M: the instances needed.
+    pub m: u32,
+    pub capacity_provider_reservation_pct: f64,
+    pub target_capacity_pct: u32,
+    /// Instances still inside the instance warm-up period (scale-out waits for them).
+    pub warming_up: u32,
+    pub alarm_states: Vec<AlarmState>,
+    pub desired_capacity: u32,
+    /// `ScaleOut`, `ScaleIn`, `NoAlarm`, `WarmingUp`, `AtMaxSize`, `AtMinSize` or
+    /// `NoInstanceCanBeTerminated` (managed termination protection keeps instances with
+    /// tasks).
+    pub decision_code: &'static str,
+    pub decision: String,
+    /// Each instance of the group: status, tasks besides daemons, warming up, protected.
+    pub members: Vec<ProviderMember>,
+}
+
+/// One instance of a capacity provider's group at a managed-scaling minute.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProviderMember {
+    pub instance: String,
+    pub status: &'static str,
+    pub non_daemon_tasks: u32,
+    pub warming_up: bool,
+    /// Managed termination protection keeps it (it runs tasks).
+    pub protected: bool,
+}
+
+impl AlarmState {
+    /// `alarm` (named `name`) and whether it is in ALARM.
+    pub fn of(name: &'static str, alarm: &crate::aws::cloudwatch::Alarm, in_alarm: bool) -> Self {
+        AlarmState {
+            alarm: name,
+            state: if in_alarm { "ALARM" } else { "OK" },
+            comparison: alarm.comparison.symbol(),
+            threshold: alarm.threshold,
+            datapoints_to_alarm: alarm.datapoints_to_alarm,
+            evaluation_periods: alarm.evaluation_periods,
+        }
+    }
+}
+
+/// A capacity provider's minute in words.
+fn provider_text(p: &ProviderEvaluation) -> String {
+    let mut s = format!(
+        "Capacity provider {} at t = {:.3} s\n  N = {} instances ({} empty), {} warming up\n",
+        p.capacity_provider, p.time_s, p.instances, p.empty_instances, p.warming_up
+    );
+    s += &format!(
+        "  waiting tasks: {} (and {} no instance of the group can host, which do not count); a binpack of them onto empty instances needs {} new instance(s)\n",
+        p.waiting_tasks, p.waiting_tasks_no_instance_can_host, p.instances_needed_for_waiting
+    );
+    s += &if p.instances_needed_for_waiting > 0 {
+        format!(
+            "  M = N + step = {} + {} (the {} needed, clamped to the scaling step sizes {} to {})\n",
+            p.instances,
+            p.m - p.instances,
+            p.instances_needed_for_waiting,
+            p.minimum_scaling_step_size,
+            p.maximum_scaling_step_size
+        )
+    } else {
+        format!("  M = N - empty = {} - {} = {}\n", p.instances, p.empty_instances, p.m)
+    };
+    let formula = match (p.instances, p.m) {
+        (0, 0) => "100 (N = 0 and nothing waits)".to_string(),
+        (0, _) => "200 (N = 0 with tasks waiting)".to_string(),
+        _ => format!("M / N x 100 = {:.2}", p.capacity_provider_reservation_pct),
+    };
+    s += &format!(
+        "  CapacityProviderReservation = {formula} (target {})\n",
+        p.target_capacity_pct
+    );
+    for a in &p.alarm_states {
+        s += &format!(
+            "  {} alarm ({} of {} {} {}): {}\n",
+            a.alarm, a.datapoints_to_alarm, a.evaluation_periods, a.comparison, a.threshold, a.state
+        );
+    }
+    for m in &p.members {
+        s += &format!(
+            "  {} {:<9} {} task(s){}{}\n",
+            m.instance,
+            m.status,
+            m.non_daemon_tasks,
+            if m.warming_up { ", warming up" } else { "" },
+            if m.protected { ", protected from scale-in" } else { "" }
+        );
+    }
+    s += &format!(
+        "  => [{}] {} (desired capacity {})\n",
+        p.decision_code, p.decision, p.desired_capacity
+    );
+    s
 }
 
 fn fmt_dp(d: &[Option<f64>]) -> String {
@@ -160,7 +280,10 @@ impl Explanations {
             }
             s += &format!("  => [{}] {}\n", e.decision_code, e.decision);
         }
-        if self.placement.is_none() && self.scaling.is_empty() {
+        if let Some(p) = &self.capacity_provider {
+            s += &provider_text(p);
+        }
+        if self.placement.is_none() && self.scaling.is_empty() && self.capacity_provider.is_none() {
             s += "nothing matched: no such placement or scaling evaluation happened in the run\n";
         }
         s

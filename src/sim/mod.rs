@@ -192,6 +192,12 @@ impl Report {
     pub(crate) fn record_placement(&mut self, e: crate::explain::PlacementExplanation) {
         self.explanations.placement = Some(e);
     }
+
+    /// A capacity provider's managed-scaling minute `explain --capacity-provider --at` asked
+    /// for (the latest at or before its time replaces earlier ones).
+    pub(crate) fn record_provider_minute(&mut self, e: crate::explain::ProviderEvaluation) {
+        self.explanations.capacity_provider = Some(e);
+    }
 }
 
 impl<'a> Simulation<'a> {

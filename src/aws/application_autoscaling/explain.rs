@@ -3,21 +3,8 @@
 //! did not.
 
 use super::{Decision, Inputs, ScalingConfig, ScalingState};
-use crate::aws::cloudwatch::alarm::Alarm;
 use crate::engine::SimTime;
 use crate::explain::AlarmState;
-
-/// An alarm and its state, as data.
-fn alarm_state(name: &'static str, alarm: &Alarm, in_alarm: bool) -> AlarmState {
-    AlarmState {
-        alarm: name,
-        state: if in_alarm { "ALARM" } else { "OK" },
-        comparison: alarm.comparison.symbol(),
-        threshold: alarm.threshold,
-        datapoints_to_alarm: alarm.datapoints_to_alarm,
-        evaluation_periods: alarm.evaluation_periods,
-    }
-}
 
 /// One evaluation as a learner sees it (`in_alarm` says whether anything was in ALARM).
 pub(super) fn scaling_evaluation(
@@ -63,8 +50,8 @@ pub(super) fn scaling_evaluation(
             datapoints: dps.iter().rev().take(15).rev().copied().collect(),
             alarms,
             alarm_states: vec![
-                alarm_state("high", &p.high_alarm(), high),
-                alarm_state("low", &p.low_alarm(), low),
+                AlarmState::of("high", &p.high_alarm(), high),
+                AlarmState::of("low", &p.low_alarm(), low),
             ],
         });
     }
@@ -83,7 +70,7 @@ pub(super) fn scaling_evaluation(
                 p.alarm.threshold,
                 if alarm { "ALARM" } else { "OK" }
             ),
-            alarm_states: vec![alarm_state("step", &p.alarm, alarm)],
+            alarm_states: vec![AlarmState::of("step", &p.alarm, alarm)],
         });
     }
     let votes = Votes {

@@ -48,8 +48,9 @@ impl<'a> Ecs<'a> {
 
     /// What the CapacityProviderReservation of provider `a` is computed from this minute:
     /// the group's instances (launching or ACTIVE), the empty ones, and the instances a
-    /// binpack of the provider's waiting tasks needs.
-    fn cpr_inputs(&self, a: usize, members: &[InstanceId], now: SimTime) -> CprInputs {
+    /// binpack of the provider's waiting tasks needs; with how many waiting tasks counted
+    /// and how many no new instance of the group could host.
+    fn cpr_inputs(&self, a: usize, members: &[InstanceId], now: SimTime) -> (CprInputs, (u32, u32)) {
         let g = self.providers[a].group;
         let provider = self.providers[a].provider as u16;
         let empty = members
@@ -74,6 +75,7 @@ impl<'a> Ecs<'a> {
         // Owners whose tasks some new instance could host, decided once per owner.
         let mut compatible: Vec<(TaskOwner, bool)> = Vec::new();
         let mut waiting: Vec<WaitingTask<'_>> = Vec::new();
+        let mut excluded = 0u32;
         let queued = self
             .services
             .iter()
@@ -94,6 +96,7 @@ impl<'a> Ecs<'a> {
                 }
             };
             if !ok {
+                excluded += 1;
                 continue;
             }
             let d = &self.demands[task.demand as usize];
@@ -109,13 +112,14 @@ impl<'a> Ecs<'a> {
                 distinct_group: distinct.then_some(task.group.0),
             });
         }
-        CprInputs {
+        let inputs = CprInputs {
             instances: members.len() as u32,
             empty,
             needed_for_provisioning: instances_needed(&waiting, &self.empty_instance_of(g, &prototypes)),
             legacy_min_step: self.sc.elastic.legacy_multi_az_min_step && spec.availability_zones.len() > 1,
             scale_in_mode: self.sc.elastic.cpr_scale_in,
-        }
+        };
+        (inputs, (waiting.len() as u32, excluded))
     }
 
     /// What a new instance of group `g` offers waiting tasks: its registered resources less
@@ -154,30 +158,42 @@ impl<'a> Ecs<'a> {
         let g = self.providers[a].group;
         let members = self.group_instances(g);
         let n = members.len() as u32;
-        let reservation = capacity_provider_reservation(ms, &self.cpr_inputs(a, &members, env.now()));
+        let (inputs, waiting) = self.cpr_inputs(a, &members, env.now());
+        let reservation = capacity_provider_reservation(ms, &inputs);
         let (m, cpr) = (reservation.m, reservation.percent());
         let cpr_key = MetricKey::CapacityProviderReservation(self.providers[a].provider as u16);
         env.cloudwatch.put_metric_data(cpr_key, Some(cpr));
         let target = ms.target_capacity;
         let now = env.now();
-        let warming = members
+        let warming = |i: &Instance| !i.present_at_start && now - i.launched_at < ms.instance_warmup_period_ms;
+        let warming_up = members
             .iter()
-            .map(|i| &self.cluster.instances[i.index()])
-            .any(|i| !i.present_at_start && now - i.launched_at < ms.instance_warmup_period_ms);
+            .filter(|i| warming(&self.cluster.instances[i.index()]))
+            .count() as u32;
         let current = env.ec2.desired_capacity(g);
         let name = self.sc.capacity_providers[self.providers[a].provider].name.clone();
-        if env.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()) {
-            if warming {
-                return Ok(());
-            }
+        let (high, low) = (
+            env.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()),
+            env.cloudwatch.in_alarm(cpr_key, &ms.low_alarm()),
+        );
+        let outcome: (&'static str, String) = if high {
             let want = env.ec2.clamp_to_size(g, reservation.scale_out_desired(n, target));
-            if want > n {
+            if warming_up > 0 {
+                (
+                    "WarmingUp",
+                    format!("scale-out waits: {warming_up} instance(s) still in their warm-up period"),
+                )
+            } else if want > n {
                 env.ec2.set_desired_capacity(g, want);
                 let why = format!(
                     "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
                 );
                 let provider = self.providers[a].provider;
-                self.record(env, Entry::new("CAPACITY_PROVIDER_SCALE_OUT").provider(provider), why)?;
+                self.record(
+                    env,
+                    Entry::new("CAPACITY_PROVIDER_SCALE_OUT").provider(provider),
+                    why.clone(),
+                )?;
                 for _ in n..want {
                     let Some(id) = self.try_launch_instance(env, g) else {
                         let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
@@ -187,23 +203,99 @@ impl<'a> Ecs<'a> {
                     };
                     self.instance_launch_started(env, g, id, format!("Auto Scaling group of {name}"))?;
                 }
+                ("ScaleOut", why)
+            } else {
+                (
+                    "AtMaxSize",
+                    format!("the group is at its max size ({n}): desired {want} is clamped"),
+                )
             }
-            return Ok(());
+        } else if low {
+            let pace = self.sc.elastic.managed_scale_in_pace_divisor;
+            let want = env.ec2.clamp_to_size(g, scale_in_desired(n, m, target, pace));
+            if want >= n {
+                (
+                    "AtMinSize",
+                    format!("the scale-in desired capacity {want} is not below N = {n} (min size)"),
+                )
+            } else {
+                let why = format!(
+                    "{name}: {CPR_SCALE_IN_DATAPOINTS} datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"
+                );
+                if self.scale_in_group(env, a, members.clone(), n - want, &why)? == 0 {
+                    (
+                        "NoInstanceCanBeTerminated",
+                        "scale-in found no instance to terminate: managed termination protection keeps every instance that runs tasks".into(),
+                    )
+                } else {
+                    ("ScaleIn", why)
+                }
+            }
+        } else {
+            (
+                "NoAlarm",
+                format!("CapacityProviderReservation {cpr:.2} is at target {target}: no alarm"),
+            )
+        };
+        let explaining = matches!(&env.opts.explain,
+            crate::explain::ExplainRequest::CapacityProviderAt(p, at) if *p == name && now.as_ms() <= *at);
+        if explaining {
+            let alarm_states = vec![
+                crate::explain::AlarmState::of("high", &ms.high_alarm(), high),
+                crate::explain::AlarmState::of("low", &ms.low_alarm(), low),
+            ];
+            let e = crate::explain::ProviderEvaluation {
+                time_s: now.as_ms() as f64 / 1000.0,
+                capacity_provider: name,
+                instances: n,
+                empty_instances: inputs.empty,
+                waiting_tasks: waiting.0,
+                waiting_tasks_no_instance_can_host: waiting.1,
+                instances_needed_for_waiting: inputs.needed_for_provisioning,
+                minimum_scaling_step_size: ms.minimum_scaling_step_size,
+                maximum_scaling_step_size: ms.maximum_scaling_step_size,
+                m,
+                capacity_provider_reservation_pct: cpr,
+                target_capacity_pct: target,
+                warming_up,
+                alarm_states,
+                desired_capacity: env.ec2.desired_capacity(g),
+                decision_code: outcome.0,
+                decision: outcome.1,
+                members: self.provider_members(a, &members, &warming),
+            };
+            env.report.record_provider_minute(e);
         }
-        if !env.cloudwatch.in_alarm(cpr_key, &ms.low_alarm()) {
-            return Ok(());
-        }
-        let want = env.ec2.clamp_to_size(
-            g,
-            scale_in_desired(n, m, target, self.sc.elastic.managed_scale_in_pace_divisor),
-        );
-        if want >= n {
-            return Ok(());
-        }
-        let why = format!(
-            "{name}: {CPR_SCALE_IN_DATAPOINTS} datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"
-        );
-        self.scale_in_group(env, a, members, n - want, &why)
+        Ok(())
+    }
+
+    /// Each instance of provider `a`'s group as `explain --capacity-provider` shows it.
+    fn provider_members(
+        &self,
+        a: usize,
+        members: &[InstanceId],
+        warming: &dyn Fn(&Instance) -> bool,
+    ) -> Vec<crate::explain::ProviderMember> {
+        let protect = self.providers[a].termination_protection;
+        members
+            .iter()
+            .map(|id| {
+                let i = &self.cluster.instances[id.index()];
+                let tasks = self.non_daemon_tasks(*id);
+                crate::explain::ProviderMember {
+                    instance: id.to_string(),
+                    status: match i.status {
+                        InstanceStatus::Launching => "LAUNCHING",
+                        InstanceStatus::Active => "ACTIVE",
+                        InstanceStatus::Draining => "DRAINING",
+                        InstanceStatus::Inactive => "INACTIVE",
+                    },
+                    non_daemon_tasks: tasks as u32,
+                    warming_up: warming(i),
+                    protected: protect && tasks > 0,
+                }
+            })
+            .collect()
     }
 
     /// Removes `k` instances: with managed termination protection only empty ones; the Auto
@@ -215,7 +307,7 @@ impl<'a> Ecs<'a> {
         members: Vec<InstanceId>,
         k: u32,
         why: &str,
-    ) -> Result<(), SimError> {
+    ) -> Result<usize, SimError> {
         let protect = self.providers[a].termination_protection;
         let candidates: Vec<(InstanceId, AzIdx)> = members
             .into_iter()
@@ -225,8 +317,9 @@ impl<'a> Ecs<'a> {
         let zones = self.sc.availability_zones.len();
         let chosen = env.ec2.choose_instances_to_terminate(candidates, k, zones);
         if chosen.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
+        let count = chosen.len();
         let g = self.providers[a].group;
         let desired = env.ec2.desired_capacity(g).saturating_sub(chosen.len() as u32);
         env.ec2.set_desired_capacity(g, desired);
@@ -244,6 +337,6 @@ impl<'a> Ecs<'a> {
                 self.drain(env, id, true)?;
             }
         }
-        Ok(())
+        Ok(count)
     }
 }
