@@ -134,6 +134,23 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// How many more tasks of a task definition fit at a moment of the run, and where; and
+    /// which instances could be removed with their tasks placed on the others.
+    Fit {
+        file: PathBuf,
+        /// The simulated time to look at, e.g. 2h (at most the scenario's duration).
+        #[arg(long)]
+        at: String,
+        /// The task definition (its family) whose tasks to fit.
+        #[arg(long = "task-definition", value_name = "FAMILY")]
+        task_definition: String,
+        /// Override a scenario field first (repeatable), as for run.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// text (default) or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Check scenario files and report every problem; exit 0 if all are valid, 2 otherwise.
     Validate {
         #[arg(required = true)]
@@ -169,6 +186,13 @@ pub fn main_with(cli: Cli) -> i32 {
     }
     match cli.command {
         Command::Validate { files, format } => validate(&files, format_of(&format)),
+        Command::Fit {
+            file,
+            at,
+            task_definition,
+            set,
+            format,
+        } => fit(&file, &at, &task_definition, &set, format_of(&format)),
         Command::Run {
             files,
             out,
@@ -835,6 +859,99 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, subject: Subject, 
             EXIT_RUN_FAILED
         }
     }
+}
+
+fn fit(file: &Path, at: &str, family: &str, set: &[String], format: Format) -> i32 {
+    let mut sc = match load_with(file, set) {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INPUT;
+        }
+    };
+    let at_ms = match scenario::parse_duration(at) {
+        Ok(ms) if ms <= sc.duration_ms => ms,
+        Ok(_) => {
+            eprintln!(
+                "error: --at {at}: after the scenario's end ({} s); give a time within the run",
+                sc.duration_ms / 1000
+            );
+            return EXIT_INPUT;
+        }
+        Err(e) => {
+            eprintln!("error: --at {at}: {e}; write e.g. 90s or 1h30m");
+            return EXIT_INPUT;
+        }
+    };
+    let Some(td) = sc.task_definitions.iter().position(|t| t.family == family) else {
+        let names: Vec<&str> = sc.task_definitions.iter().map(|t| t.family.as_str()).collect();
+        eprintln!(
+            "error: --task-definition {family}: no such task definition; the scenario has {}",
+            names.join(", ")
+        );
+        return EXIT_INPUT;
+    };
+    // The run up to `at` is the run itself: nothing before a moment depends on the horizon.
+    sc.duration_ms = at_ms;
+    let opts = RunOptions {
+        fit: Some(td),
+        ..RunOptions::default()
+    };
+    match crate::sim::run(&sc, &mut crate::metrics::NullSink, opts) {
+        Ok(r) => {
+            let report = r.fit.expect("asked for");
+            if format == Format::Json {
+                let mut text = serde_json::to_string_pretty(&report).expect("plain data");
+                text.push('\n');
+                write_out(&text);
+            } else {
+                write_out(&fit_text(&report));
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {} (seed {}): {e}", file.display(), sc.seed);
+            EXIT_RUN_FAILED
+        }
+    }
+}
+
+/// `ecsim fit`'s answer in words.
+fn fit_text(r: &crate::aws::ecs::fit::FitReport) -> String {
+    let mut s = format!(
+        "At t = {:.3} s, {} more task(s) of {} ({} CPU units, {} MiB) fit:\n",
+        r.time_s, r.tasks_that_fit, r.task_definition, r.cpu_units, r.memory_mib
+    );
+    for i in &r.instances {
+        s += &format!(
+            "  {} {:<11} {:<11} free {:>6} CPU units {:>7} MiB: {:>4}  (limited by {})\n",
+            i.instance,
+            i.instance_type,
+            i.availability_zone,
+            i.cpu_free_units,
+            i.memory_free_mib,
+            i.tasks_that_fit,
+            i.limited_by
+        );
+    }
+    if r.removable.is_empty() {
+        s += "No instance could be removed with its tasks placed on the others.\n";
+    } else {
+        s += &format!(
+            "{} instance(s) could be removed, their tasks placed on the others:\n",
+            r.removable.len()
+        );
+        for m in &r.removable {
+            let moves: Vec<String> = m.tasks.iter().map(|(t, to)| format!("{t} -> {to}")).collect();
+            let what = if moves.is_empty() {
+                "no task besides daemons".to_string()
+            } else {
+                moves.join(", ")
+            };
+            s += &format!("  {}: {what}\n", m.instance);
+        }
+    }
+    s
 }
 
 fn compare(a: &Path, b: &Path, format: &str) -> i32 {

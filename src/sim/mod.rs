@@ -120,6 +120,8 @@ pub struct RunOptions {
     pub check_invariants_every_event: bool,
     /// What to record an explanation of (`ecsim explain`).
     pub explain: crate::explain::ExplainRequest,
+    /// `ecsim fit`: the task definition (index in the scenario) to answer for at the end.
+    pub fit: Option<usize>,
 }
 
 /// What a run produces.
@@ -128,6 +130,8 @@ pub struct RunResult {
     pub metrics: MetricsTable,
     pub summary: Summary,
     pub explanations: crate::explain::Explanations,
+    /// `ecsim fit`'s answer at the end of the run, when asked.
+    pub fit: Option<crate::aws::ecs::fit::FitReport>,
     /// The size the task table reached: the most tasks referenced at once (slots of STOPPED
     /// tasks are reused), whatever the number of tasks the run started.
     pub task_slots: usize,
@@ -289,6 +293,7 @@ impl<'a> Simulation<'a> {
             }
         }
         self.accumulate(end);
+        let fit = self.env.opts.fit.map(|td| self.ecs.fit(td, end));
         self.ecs
             .check_invariants()
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
@@ -305,6 +310,7 @@ impl<'a> Simulation<'a> {
             metrics: MetricsTable::default(),
             summary,
             explanations: std::mem::take(&mut self.env.report.explanations),
+            fit,
             task_slots: self.ecs.tasks.slots(),
         })
     }

@@ -627,3 +627,70 @@ fn validate_run_and_check_print_json_and_ci_annotations() {
         "{e}"
     );
 }
+
+/// Issue 12 item 7: "`ecsim fit SCENARIO --at T --task-definition X` answers 'how many more
+/// tasks of X fit now, and where' and 'which instances could be removed with their tasks
+/// re-placed'". binpack-vs-spread at 20 minutes: 12 m5.xlarge (4,096 CPU units; 16,384 MiB x
+/// the registered fraction 0.975 = 15,974 MiB), the `packed` service's 12 web tasks (512 CPU
+/// units, 2,048 MiB) binpacked on 2 of its 6 instances (7 and 5), the `balanced` service's 12
+/// spread 2 per instance over the other 6. A web task needs 2,048 MiB, so an empty instance
+/// takes floor(15,974 / 2,048) = 7 more, one with 2 tasks floor(11,878 / 2,048) = 5, the
+/// packed ones floor(5,734 / 2,048) = 2 and floor(1,638 / 2,048) = 0: 4 x 7 + 6 x 5 + 2 + 0 =
+/// 60. Removable: the 4 empty packed instances, and 4 of the 6 balanced ones, since their 12
+/// tasks (which memberOf keeps in their pool) fit 7 to an instance on the 2 left: 8.
+#[test]
+fn fit_answers_how_many_more_tasks_fit_and_which_instances_could_go() {
+    let out = ecsim()
+        .args([
+            "fit",
+            "scenarios/binpack-vs-spread.toml",
+            "--at",
+            "20m",
+            "--task-definition",
+            "web",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["tasks_that_fit"], 60, "{r}");
+    let mut per: Vec<u64> = r["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["tasks_that_fit"].as_u64().unwrap())
+        .collect();
+    per.sort_unstable();
+    assert_eq!(per, [0, 2, 5, 5, 5, 5, 5, 5, 7, 7, 7, 7]);
+    assert_eq!(r["removable"].as_array().unwrap().len(), 8, "{r}");
+    let text = ecsim()
+        .args([
+            "fit",
+            "scenarios/binpack-vs-spread.toml",
+            "--at",
+            "20m",
+            "--task-definition",
+            "web",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("60 more task(s) of web") && text.contains("8 instance(s) could be removed"),
+        "{text}"
+    );
+    for (args, what) in [
+        (["--at", "2h", "--task-definition", "web"], "after the scenario's end"),
+        (["--at", "20m", "--task-definition", "nope"], "no such task definition"),
+    ] {
+        let bad = ecsim()
+            .args(["fit", "scenarios/binpack-vs-spread.toml"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&bad.stderr).contains(what));
+    }
+}

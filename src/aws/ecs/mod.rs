@@ -7,8 +7,8 @@
 //! (submissions and queues), `deployment.rs` (rolling deployments, the circuit breaker, the
 //! throttle), `container_instances.rs` (registration, draining, termination),
 //! `managed_scaling.rs` (CapacityProviderReservation and the ASG's desired capacity),
-//! `az_rebalancing.rs`, `service.rs` (scale-in victims, health), `event_log.rs` (what each
-//! events.csv line says, stop reasons), `invariants.rs`.
+//! `az_rebalancing.rs`, `service.rs` (scale-in victims, health), `fit.rs` (`ecsim fit`'s
+//! what-ifs), `event_log.rs` (what each events.csv line says, stop reasons), `invariants.rs`.
 //!
 //! Every method that acts takes an `Env`: the event queue, the event sink, and the other
 //! components, reachable only through their own methods. ECS's fields are never touched
@@ -21,6 +21,7 @@ mod container_instances;
 pub mod deployment;
 mod event_log;
 pub mod fargate;
+pub mod fit;
 mod invariants;
 mod lost_capacity;
 mod managed_scaling;
