@@ -68,7 +68,7 @@ pub fn rows(a: &Value, b: &Value) -> Vec<Row> {
             b: num(b, c),
         })
         .collect();
-    for section in ["services", "batch_jobs", "instance_groups"] {
+    for section in ["services", "batch_jobs", "instance_groups", "capacity_providers"] {
         let (ea, eb) = (entries(a, section), entries(b, section));
         let mut names: Vec<&str> = ea.iter().map(|(n, _)| *n).collect();
         for (n, _) in &eb {

@@ -121,6 +121,18 @@ pub struct GroupSummary {
     pub cost_idle_usd: f64,
 }
 
+/// Per capacity provider: what the capacity it provides cost. An Auto Scaling group
+/// provider's is its group's instances (and their idle part); FARGATE's and FARGATE_SPOT's
+/// are their tasks' (tasks with launch type FARGATE count under FARGATE).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProviderSummary {
+    pub name: String,
+    #[serde(serialize_with = "usd")]
+    pub cost_usd: f64,
+    #[serde(serialize_with = "usd")]
+    pub cost_idle_usd: f64,
+}
+
 /// Per-run totals. Field order is the column order of `summary.csv`.
 // Long: one field per column of summary.csv / summary.json, in output order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -177,6 +189,8 @@ pub struct Summary {
     pub batch_jobs: Vec<JobSummary>,
     #[serde(skip)]
     pub instance_groups: Vec<GroupSummary>,
+    #[serde(skip)]
+    pub capacity_providers: Vec<ProviderSummary>,
 }
 
 /// Column order of `workloads.csv`.
@@ -419,6 +433,10 @@ impl Summary {
         obj.insert(
             "instance_groups".into(),
             serde_json::to_value(&self.instance_groups).expect("plain data"),
+        );
+        obj.insert(
+            "capacity_providers".into(),
+            serde_json::to_value(&self.capacity_providers).expect("plain data"),
         );
         let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(obj)).expect("plain data");
         s.push('\n');

@@ -179,6 +179,9 @@ impl Env<'_> {
 pub(crate) struct Report {
     explanations: crate::explain::Explanations,
     last_sample_cost: f64,
+    /// Per workload (services, then batch jobs) and then per instance group's idle capacity:
+    /// the cost at the last sample.
+    last_sample_costs: Vec<f64>,
 }
 
 impl Report {

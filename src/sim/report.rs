@@ -1,6 +1,8 @@
 //! What the run reports: the metrics columns, one sample per interval, and the summary.
 
 use super::*;
+use crate::metrics::ProviderSummary;
+use crate::scenario::elastic::ProviderKind;
 use crate::workload::latency::exponential_quantile;
 
 impl Simulation<'_> {
@@ -67,6 +69,16 @@ impl Simulation<'_> {
                 c.push(format!("job.{}.{m}", j.name));
             }
         }
+        // What each workload, and each group's idle capacity, cost in the interval.
+        for s in &self.ecs.services {
+            c.push(format!("service.{}.cost_usd_interval", s.name));
+        }
+        for j in &self.ecs.jobs {
+            c.push(format!("job.{}.cost_usd_interval", j.name));
+        }
+        for g in &self.sc.instance_groups {
+            c.push(format!("group.{}.cost_idle_usd_interval", g.name));
+        }
         c
     }
 
@@ -111,7 +123,25 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(u64::from(j.starting)));
             row.push(MetricValue::Count(u64::from(j.running)));
         }
+        self.push_cost_columns(&mut row);
         self.env.metrics.row(row)
+    }
+
+    /// Per workload, then per instance group's idle capacity: the dollars since the last row.
+    fn push_cost_columns(&mut self, row: &mut Vec<MetricValue>) {
+        let now = self.now().as_ms();
+        let workloads = self.ecs.services.len() + self.ecs.jobs.len();
+        let billing = &self.env.billing;
+        let costs: Vec<f64> = (0..workloads)
+            .map(|w| billing.workload_cost_at(w, now))
+            .chain((0..self.sc.instance_groups.len()).map(|g| billing.group_idle_at(g, now)))
+            .collect();
+        let last = &mut self.env.report.last_sample_costs;
+        last.resize(costs.len(), 0.0);
+        for (c, l) in costs.iter().zip(last.iter_mut()) {
+            row.push(MetricValue::Usd(c - *l));
+            *l = *c;
+        }
     }
 
     /// Per instance group: instances, instances in use, CPU and memory reserved (%).
@@ -259,6 +289,21 @@ impl Simulation<'_> {
                     cost_idle_usd: *idle,
                 })
                 .collect(),
+            capacity_providers: sc
+                .capacity_providers
+                .iter()
+                .map(|p| {
+                    let (cost, idle) = match &p.kind {
+                        ProviderKind::Asg { group, .. } => (split.group_usd[*group], split.group_idle_usd[*group]),
+                        ProviderKind::Fargate { spot } => (split.fargate_kind_usd[usize::from(*spot)], 0.0),
+                    };
+                    ProviderSummary {
+                        name: p.name.clone(),
+                        cost_usd: cost,
+                        cost_idle_usd: idle,
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -314,8 +359,9 @@ impl Simulation<'_> {
                 )
             });
         let open_fargate = self.ecs.tasks.iter().filter_map(|t| match (t.fargate, t.billing_from) {
-            (Some(_), Some(from)) if t.state != TaskState::Stopped => Some((
+            (Some(slot), Some(from)) if t.state != TaskState::Stopped => Some((
                 self.ecs.workload_index(t.owner),
+                slot.spot,
                 self.ecs.fargate_hourly(&self.env.billing, t.id),
                 end - from,
             )),

@@ -41,7 +41,56 @@ fn attributed_costs_add_up_to_the_bill_for_every_example() {
             "{f}: Fargate {fargate} != {}",
             s.cost_fargate_usd
         );
+        // Per capacity provider: an ASG provider's is its group's; FARGATE and FARGATE_SPOT
+        // together are the Fargate bill.
+        let providers: f64 = s.capacity_providers.iter().map(|p| p.cost_usd).sum();
+        let asg_groups: f64 = sc
+            .capacity_providers
+            .iter()
+            .filter_map(|p| match p.kind {
+                ecsim::scenario::elastic::ProviderKind::Asg { group, .. } => Some(s.instance_groups[group].cost_usd),
+                _ => None,
+            })
+            .sum();
+        assert!(
+            (providers - asg_groups - s.cost_fargate_usd).abs() < 0.01,
+            "{f}: providers {providers} != ASG groups {asg_groups} + Fargate {}",
+            s.cost_fargate_usd
+        );
     }
+}
+
+/// Per capacity provider: four Fargate tasks split 1:1 between FARGATE and FARGATE_SPOT
+/// ("weight ... the relative percentage of the total number of tasks launched that should use
+/// the specified capacity provider", ECS API CapacityProviderStrategyItem) run for a day;
+/// Fargate Spot is priced at pricing.fargate_spot_factor (0.33) of on-demand, so FARGATE_SPOT's
+/// cost is 0.33 of FARGATE's (within the few seconds their pulls differ).
+#[test]
+fn each_capacity_provider_reports_what_its_capacity_cost() {
+    let text = r#"
+[scenario]
+duration = "1d"
+
+[[task_definitions]]
+family = "web"
+network_mode = "awsvpc"
+cpu = 512
+memory = "1 GB"
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+capacity_provider_strategy = [{ capacity_provider = "FARGATE", weight = 1 }, { capacity_provider = "FARGATE_SPOT", weight = 1 }]
+"#;
+    let s = sim::run(&scenario(text), &mut NullSink, RunOptions::default())
+        .unwrap()
+        .summary;
+    let cost = |name: &str| s.capacity_providers.iter().find(|p| p.name == name).unwrap().cost_usd;
+    let (on_demand, spot) = (cost("FARGATE"), cost("FARGATE_SPOT"));
+    assert!(on_demand > 0.0);
+    assert!((spot / on_demand - 0.33).abs() < 0.001, "{spot} / {on_demand}");
+    assert!((on_demand + spot - s.cost_fargate_usd).abs() < 1e-6);
 }
 
 /// One task of 2 vCPU and 2 GiB on one of two m5.xlarge (4 vCPU, 16 GiB, $0.192 an hour)
@@ -445,4 +494,38 @@ load = {{ requests = {curve}, task_capacity_rps = 100, request_service_time = "1
     assert!((web.requests_served - 360_000.0).abs() < 1e-6, "{web:?}");
     assert!((web.requests_over_capacity - 180_000.0).abs() < 1e-6, "{web:?}");
     assert!(rows[2..].iter().all(|(a, b)| a.is_empty() && b.is_empty()));
+}
+
+/// "EC2 cost split per service/job ... per hour as well as cumulative": metrics.csv gives
+/// each workload's, and each group's idle capacity's, dollars per interval, so any period's
+/// cost is a sum of rows. Over the whole run the rows add up to summary.json's figures (the
+/// service's split cost, the group's idle cost; every instance running at the end has passed
+/// its 60-second minimum, so the end adds nothing), to the rounding of six decimals per row.
+#[test]
+fn per_interval_costs_add_up_to_the_run_figures() {
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/web-daily-target-tracking.toml")).unwrap();
+    let r = sim::run(&sc, &mut NullSink, RunOptions::default()).unwrap();
+    let col = |name: &str| r.metrics.columns.iter().position(|c| c == name).unwrap();
+    let sum = |c: usize| -> f64 {
+        r.metrics
+            .rows
+            .iter()
+            .map(|row| row[c].render().parse::<f64>().unwrap())
+            .fold(0.0, |a, b| a + b)
+    };
+    let rows = r.metrics.rows.len() as f64;
+    let web = sum(col("service.web.cost_usd_interval"));
+    let idle = sum(col("group.web-asg.cost_idle_usd_interval"));
+    let s = &r.summary;
+    assert!(
+        (web - s.services[0].cost.cost_usd).abs() < rows * 5e-7,
+        "{web} vs {}",
+        s.services[0].cost.cost_usd
+    );
+    assert!(
+        (idle - s.instance_groups[0].cost_idle_usd).abs() < rows * 5e-7,
+        "{idle} vs {}",
+        s.instance_groups[0].cost_idle_usd
+    );
+    assert!(web > 1.0 && idle > 1.0, "both are real amounts: {web}, {idle}");
 }

@@ -98,6 +98,8 @@ pub struct Attribution {
     /// Per instance group: what its instances cost, and the part no task reserved.
     pub group_usd: Vec<f64>,
     pub group_idle_usd: Vec<f64>,
+    /// Fargate on demand and Fargate Spot: what their tasks cost.
+    pub fargate_kind_usd: [f64; 2],
 }
 
 /// The bill of one run.
@@ -112,6 +114,8 @@ pub struct Billing {
     /// Per instance group: its instances' cost, and the split cost its tasks reserve.
     group_cost: Vec<LazyMeter>,
     group_reserved: Vec<LazyMeter>,
+    /// Fargate on demand (0) and Fargate Spot (1).
+    fargate_kind: [LazyMeter; 2],
 }
 
 impl Billing {
@@ -125,6 +129,7 @@ impl Billing {
             workload_fargate: vec![LazyMeter::default(); workloads],
             group_cost: vec![LazyMeter::default(); groups],
             group_reserved: vec![LazyMeter::default(); groups],
+            fargate_kind: Default::default(),
         }
     }
 
@@ -169,20 +174,37 @@ impl Billing {
         self.pricing.fargate_hourly(cpu_units, memory_mib, storage_gib, spot)
     }
 
-    /// A Fargate task of `workload` starts being billed (at the start of its image pull).
-    pub fn fargate_task_started(&mut self, workload: usize, hourly_usd: f64, now_ms: u64) {
+    /// A Fargate task of `workload` starts being billed (at the start of its image pull), on
+    /// Fargate Spot when `spot`.
+    pub fn fargate_task_started(&mut self, workload: usize, spot: bool, hourly_usd: f64, now_ms: u64) {
         self.fargate.usd_per_ms += per_ms(hourly_usd);
         self.workload_fargate[workload].change_rate(now_ms, hourly_usd);
+        self.fargate_kind[usize::from(spot)].change_rate(now_ms, hourly_usd);
     }
 
     /// A Fargate task of `workload` stops being billed after `ran_ms`.
-    pub fn fargate_task_stopped(&mut self, workload: usize, hourly_usd: f64, ran_ms: u64, now_ms: u64) {
+    pub fn fargate_task_stopped(&mut self, workload: usize, spot: bool, hourly_usd: f64, ran_ms: u64, now_ms: u64) {
         self.fargate.usd_per_ms -= per_ms(hourly_usd);
         let top_up = fargate_top_up(hourly_usd, ran_ms, self.pricing.fargate_minimum_ms);
         self.fargate.accrued_usd += top_up;
-        let w = &mut self.workload_fargate[workload];
-        w.change_rate(now_ms, -hourly_usd);
-        w.accrued_usd += top_up;
+        for m in [
+            &mut self.workload_fargate[workload],
+            &mut self.fargate_kind[usize::from(spot)],
+        ] {
+            m.change_rate(now_ms, -hourly_usd);
+            m.accrued_usd += top_up;
+        }
+    }
+
+    /// What workload `w` (services, then batch jobs) has cost by `now_ms`: its EC2 split cost
+    /// and its Fargate tasks' charges so far.
+    pub fn workload_cost_at(&self, w: usize, now_ms: u64) -> f64 {
+        self.workload_ec2[w].total_at(now_ms) + self.workload_fargate[w].total_at(now_ms)
+    }
+
+    /// What instance group `g`'s instances have cost by `now_ms` that no task reserved.
+    pub fn group_idle_at(&self, g: usize, now_ms: u64) -> f64 {
+        (self.group_cost[g].total_at(now_ms) - self.group_reserved[g].total_at(now_ms)).max(0.0)
     }
 
     /// The EC2 meter's current rate, dollars per hour (the sum of the running instances'
@@ -202,13 +224,13 @@ impl Billing {
 
     /// The final bill at `end_ms`: what accrued plus the minimums of instances and Fargate
     /// tasks still running at the end (`(group, hourly, ran_ms)` of each instance and
-    /// `(workload, hourly, ran_ms)` of each Fargate task, in a fixed order), in all and
+    /// `(workload, spot, hourly, ran_ms)` of each Fargate task, in a fixed order), in all and
     /// attributed.
     pub fn settle(
         &self,
         end_ms: u64,
         open_instances: impl Iterator<Item = (usize, f64, u64)>,
-        open_fargate_tasks: impl Iterator<Item = (usize, f64, u64)>,
+        open_fargate_tasks: impl Iterator<Item = (usize, bool, f64, u64)>,
     ) -> (f64, f64, Attribution) {
         let mut group_usd: Vec<f64> = self.group_cost.iter().map(|m| m.total_at(end_ms)).collect();
         let mut ec2 = self.ec2.accrued_usd;
@@ -219,10 +241,12 @@ impl Billing {
         }
         let mut workload_fargate_usd: Vec<f64> = self.workload_fargate.iter().map(|m| m.total_at(end_ms)).collect();
         let mut fargate = self.fargate.accrued_usd;
-        for (workload, hourly, ran) in open_fargate_tasks {
+        let mut fargate_kind_usd = [0, 1].map(|k| self.fargate_kind[k].total_at(end_ms));
+        for (workload, spot, hourly, ran) in open_fargate_tasks {
             let top_up = fargate_top_up(hourly, ran, self.pricing.fargate_minimum_ms);
             fargate += top_up;
             workload_fargate_usd[workload] += top_up;
+            fargate_kind_usd[usize::from(spot)] += top_up;
         }
         let group_idle_usd = group_usd
             .iter()
@@ -234,6 +258,7 @@ impl Billing {
             workload_fargate_usd,
             group_usd,
             group_idle_usd,
+            fargate_kind_usd,
         };
         (ec2, fargate, attribution)
     }
@@ -300,9 +325,9 @@ mod tests {
         let mut b = Billing::new(Pricing::default(), 1, 0);
         let hourly = b.fargate_hourly(1024, 2048, 20, false);
         assert!((hourly - (0.04048 + 2.0 * 0.004445)).abs() < 1e-12);
-        b.fargate_task_started(0, hourly, 0);
+        b.fargate_task_started(0, false, hourly, 0);
         assert!((b.accrue(3_600_000) - hourly).abs() < 1e-12);
-        b.fargate_task_stopped(0, hourly, 3_600_000, 3_600_000);
+        b.fargate_task_stopped(0, false, hourly, 3_600_000, 3_600_000);
         assert!((b.total_accrued() - hourly).abs() < 1e-12);
         assert_eq!(b.accrue(1_000), 0.0, "nothing runs any more");
     }

@@ -248,7 +248,8 @@ impl<'a> Ecs<'a> {
             t.billing_from = Some(now);
             let hourly = self.fargate_hourly(&env.billing, task);
             let workload = self.workload_index(self.tasks[task].owner);
-            env.billing.fargate_task_started(workload, hourly, now.as_ms());
+            let spot = self.tasks[task].fargate.is_some_and(|f| f.spot);
+            env.billing.fargate_task_started(workload, spot, hourly, now.as_ms());
             self.sc.elastic.fargate_pending.sample(&mut self.rng_lifecycle)
         } else {
             self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
@@ -367,8 +368,9 @@ impl<'a> Ecs<'a> {
             self.fargate.running -= 1;
             if let Some(from) = self.tasks[task].billing_from {
                 let hourly = self.fargate_hourly(&env.billing, task);
+                let workload = self.workload_index(owner);
                 env.billing
-                    .fargate_task_stopped(self.workload_index(owner), hourly, now - from, now.as_ms());
+                    .fargate_task_stopped(workload, slot.spot, hourly, now - from, now.as_ms());
             }
             let counts = match owner {
                 TaskOwner::Service(s) => &mut self.services[s.0 as usize].fargate_az_counts,
