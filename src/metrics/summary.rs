@@ -119,6 +119,17 @@ pub struct GroupSummary {
     pub cost_usd: f64,
     #[serde(serialize_with = "usd")]
     pub cost_idle_usd: f64,
+    /// Instance-hours (launch to termination) with no task other than daemons.
+    #[serde(serialize_with = "hours")]
+    pub idle_instance_hours: f64,
+    /// Instance-hours beyond a perfect packing of the group's reservations.
+    #[serde(serialize_with = "hours")]
+    pub instance_hours_above_packing: f64,
+}
+
+/// Hours rounded to a millionth (3.6 ms) for summary.json.
+fn hours<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1e6).round() / 1e6)
 }
 
 /// Per capacity provider: what the capacity it provides cost. An Auto Scaling group
@@ -164,6 +175,10 @@ pub struct Summary {
     pub instances_launched: u64,
     pub instances_terminated: u64,
     pub instance_hours: f64,
+    /// Summed over instance groups: instance-hours with no task but daemons, and beyond a
+    /// perfect packing of the reservations.
+    pub idle_instance_hours: f64,
+    pub instance_hours_above_packing: f64,
     #[serde(serialize_with = "usd")]
     pub cost_ec2_usd: f64,
     #[serde(serialize_with = "usd")]
@@ -209,7 +224,7 @@ pub const WORKLOAD_COLUMNS: [&str; 11] = [
 ];
 
 /// Column order of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 42] = [
+pub const SUMMARY_COLUMNS: [&str; 44] = [
     "scenario",
     "seed",
     "duration_s",
@@ -237,6 +252,8 @@ pub const SUMMARY_COLUMNS: [&str; 42] = [
     "instances_launched",
     "instances_terminated",
     "instance_hours",
+    "idle_instance_hours",
+    "instance_hours_above_packing",
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_usd",
@@ -286,6 +303,8 @@ impl Summary {
             self.instances_launched.to_string(),
             self.instances_terminated.to_string(),
             f3(self.instance_hours),
+            f3(self.idle_instance_hours),
+            f3(self.instance_hours_above_packing),
             format!("{:.4}", self.cost_ec2_usd),
             format!("{:.4}", self.cost_fargate_usd),
             format!("{:.4}", self.cost_usd),

@@ -95,14 +95,18 @@ pub struct Observer {
     workload_waits_ms: Vec<Distribution>,
     /// Per workload (services, then batch jobs): what became of its tasks.
     outcomes: Vec<TaskOutcomes>,
+    /// Per instance group: instance x ms with no task other than daemons, and instance x ms
+    /// beyond a perfect packing of the group's reservations.
+    group_idle_ms: Vec<(u64, u64)>,
 }
 
 impl Observer {
-    pub fn new(services: usize, jobs: usize) -> Self {
+    pub fn new(services: usize, jobs: usize, groups: usize) -> Self {
         Observer {
             services: vec![ServiceStats::default(); services],
             workload_waits_ms: (0..services + jobs).map(|_| Distribution::per_workload()).collect(),
             outcomes: vec![TaskOutcomes::default(); services + jobs],
+            group_idle_ms: vec![(0, 0); groups],
             ..Default::default()
         }
     }
@@ -164,6 +168,22 @@ impl Observer {
     pub fn task_failed(&mut self, workload: usize) {
         self.counts.failed += 1;
         self.outcomes[workload].failed += 1;
+    }
+
+    /// Instance group `g` spent `dt_ms` with `idle` instances running no task but daemons and
+    /// `above_packing` instances beyond a perfect packing.
+    pub fn group_level(&mut self, g: usize, dt_ms: u64, idle: u32, above_packing: u32) {
+        let a = &mut self.group_idle_ms[g];
+        a.0 += u64::from(idle) * dt_ms;
+        a.1 += u64::from(above_packing) * dt_ms;
+    }
+
+    /// Per instance group: idle and above-packing instance-hours.
+    pub fn group_idle_hours(&self) -> Vec<(f64, f64)> {
+        self.group_idle_ms
+            .iter()
+            .map(|(i, a)| (*i as f64 / 3_600_000.0, *a as f64 / 3_600_000.0))
+            .collect()
     }
 
     /// What became of each workload's tasks (services, then batch jobs).

@@ -220,6 +220,7 @@ impl Simulation<'_> {
         let mean = w.mean() / 1000.0;
         let p = |q: f64| w.percentile(q) as f64 / 1000.0;
         let (hours, ec2, fargate, split) = self.final_costs();
+        let idle_hours = self.env.observer.group_idle_hours();
         let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.env.observer.services();
@@ -262,6 +263,8 @@ impl Simulation<'_> {
             instances_launched: self.env.observer.counts().instances_launched,
             instances_terminated: self.env.observer.counts().instances_terminated,
             instance_hours: hours,
+            idle_instance_hours: idle_hours.iter().map(|h| h.0).fold(0.0, |a, b| a + b),
+            instance_hours_above_packing: idle_hours.iter().map(|h| h.1).fold(0.0, |a, b| a + b),
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
@@ -283,10 +286,13 @@ impl Simulation<'_> {
                 .instance_groups
                 .iter()
                 .zip(split.group_usd.iter().zip(&split.group_idle_usd))
-                .map(|(g, (cost, idle))| GroupSummary {
+                .zip(idle_hours.iter().copied())
+                .map(|((g, (cost, idle)), (idle_hours, above))| GroupSummary {
                     name: g.name.clone(),
                     cost_usd: *cost,
                     cost_idle_usd: *idle,
+                    idle_instance_hours: idle_hours,
+                    instance_hours_above_packing: above,
                 })
                 .collect(),
             capacity_providers: sc

@@ -529,3 +529,55 @@ fn per_interval_costs_add_up_to_the_run_figures() {
     );
     assert!(web > 1.0 && idle > 1.0, "both are real amounts: {web}, {idle}");
 }
+
+/// Issue 12 item 2: "An 'idle capacity' figure: instance-hours with no non-daemon task, and
+/// instance-hours above what a perfect packing of the reservations would need". Three
+/// m5.xlarge for a day; a service of two 1-vCPU / 1 GiB tasks spread over instances, and a
+/// daemon on every instance. The third instance runs only the daemon all day: 24 idle
+/// instance-hours. Everything reserved (2 x 1,024 + 3 x 128 CPU units, 2 x 1,024 + 3 x 128
+/// MiB) fits one m5.xlarge (4,096 units, 15,974 MiB), so two instances are beyond a perfect
+/// packing all day: 48 instance-hours.
+#[test]
+fn idle_instance_hours_and_hours_above_a_perfect_packing() {
+    let text = r#"
+[scenario]
+duration = "1d"
+
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 3
+
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 1024
+
+[[task_definitions]]
+family = "agent"
+cpu = 128
+memory = 128
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+placement_strategy = [{ type = "spread", field = "instanceId" }]
+
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+"#;
+    let s = sim::run(&scenario(text), &mut NullSink, RunOptions::default())
+        .unwrap()
+        .summary;
+    let g = &s.instance_groups[0];
+    assert!((g.idle_instance_hours - 24.0).abs() < 1e-6, "{g:?}");
+    assert!((g.instance_hours_above_packing - 48.0).abs() < 1e-6, "{g:?}");
+    assert_eq!(
+        (s.idle_instance_hours, s.instance_hours_above_packing),
+        (g.idle_instance_hours, g.instance_hours_above_packing)
+    );
+    assert!((s.instance_hours - 72.0).abs() < 1e-6);
+}

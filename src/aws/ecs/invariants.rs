@@ -49,6 +49,18 @@ impl Ecs<'_> {
                 self.cluster.cpu_reserved, self.cluster.memory_reserved_mib
             ));
         }
+        let mut busy = vec![0u32; self.occupancy.busy_per_group.len()];
+        for &id in self.cluster.in_service() {
+            if self.non_daemon_tasks(id) > 0 {
+                busy[self.cluster.instances[id.index()].group.0 as usize] += 1;
+            }
+        }
+        if busy != self.occupancy.busy_per_group {
+            return Err(format!(
+                "instances running tasks per group are counted as {:?}, recounted as {busy:?}",
+                self.occupancy.busy_per_group
+            ));
+        }
         if per_zone != self.in_service_per_zone {
             return Err(format!(
                 "instances in service per group and zone are counted as {:?}, recounted as {per_zone:?}",

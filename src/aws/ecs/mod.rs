@@ -123,6 +123,40 @@ pub(crate) struct Ecs<'a> {
     /// CPU units and MiB registered by ACTIVE and DRAINING instances.
     pub(crate) cpu_registered: u64,
     pub(crate) mem_registered: u64,
+    /// Which instances run tasks other than daemons.
+    pub(crate) occupancy: Occupancy,
+}
+
+/// Which instances run a task other than a daemon: the count of such tasks per instance, and
+/// per instance group how many of its instances have one (what the idle instance-hours
+/// count against the group's instances).
+#[derive(Default)]
+pub(crate) struct Occupancy {
+    per_instance: Vec<u32>,
+    pub(crate) busy_per_group: Vec<u32>,
+    /// CPU units and MiB one instance of each group registers.
+    instance_size: Vec<(u64, u64)>,
+}
+
+impl Occupancy {
+    /// A task other than a daemon was placed on instance `i` of group `g`.
+    fn placed(&mut self, i: InstanceId, g: usize) {
+        if self.per_instance.len() <= i.index() {
+            self.per_instance.resize(i.index() + 1, 0);
+        }
+        self.per_instance[i.index()] += 1;
+        if self.per_instance[i.index()] == 1 {
+            self.busy_per_group[g] += 1;
+        }
+    }
+
+    /// A task other than a daemon left instance `i` of group `g`.
+    fn left(&mut self, i: InstanceId, g: usize) {
+        self.per_instance[i.index()] -= 1;
+        if self.per_instance[i.index()] == 0 {
+            self.busy_per_group[g] -= 1;
+        }
+    }
 }
 
 impl<'a> Ecs<'a> {
@@ -149,6 +183,19 @@ impl<'a> Ecs<'a> {
             terminate_when_drained: Vec::new(),
             draining_instances: 0,
             in_service_per_zone: vec![vec![0; sc.availability_zones.len()]; sc.instance_groups.len()],
+            occupancy: Occupancy {
+                per_instance: Vec::new(),
+                busy_per_group: vec![0; sc.instance_groups.len()],
+                instance_size: sc
+                    .instance_groups
+                    .iter()
+                    .map(|g| {
+                        let ty = &sc.instance_types[g.instance_type];
+                        let mem = ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib);
+                        (u64::from(ty.cpu_units()), u64::from(mem))
+                    })
+                    .collect(),
+            },
             forced_az: None,
             fargate: FargateCapacity {
                 buckets: [
@@ -419,6 +466,26 @@ impl<'a> Ecs<'a> {
     pub(crate) fn tasks_waiting(&self) -> u64 {
         self.jobs.iter().map(|j| j.queue.len() as u64).sum::<u64>()
             + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
+    }
+
+    /// Instance group `g` now: its instances with no task other than daemons, and its
+    /// instances beyond a perfect packing of its reservations (the fewest instances of its
+    /// type whose CPU and memory could hold everything reserved on the group,
+    /// `max(ceil(CPU / per instance), ceil(memory / per instance))`).
+    pub(crate) fn group_idle_levels(&self, g: usize) -> (u32, u32) {
+        let instances: u32 = self.in_service_per_zone[g].iter().sum();
+        let idle = instances - self.occupancy.busy_per_group[g];
+        let (cpu, mem) = self.occupancy.instance_size[g];
+        let need = self.group_cpu_reserved[g]
+            .div_ceil(cpu.max(1))
+            .max(self.group_mem_reserved[g].div_ceil(mem.max(1)));
+        let above = u64::from(instances).saturating_sub(need);
+        (idle, above as u32)
+    }
+
+    /// Whether `owner` is a DAEMON service.
+    pub(crate) fn is_daemon(&self, owner: TaskOwner) -> bool {
+        matches!(owner, TaskOwner::Service(s) if self.services[s.0 as usize].daemon)
     }
 
     pub(crate) fn non_daemon_tasks(&self, id: InstanceId) -> usize {

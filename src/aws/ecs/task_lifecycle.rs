@@ -214,6 +214,9 @@ impl<'a> Ecs<'a> {
         let gi = self.cluster.instances[inst.index()].group.0 as usize;
         self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
         self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
+        if !self.is_daemon(owner) {
+            self.occupancy.placed(inst, gi);
+        }
         let split = self.split_cost_hourly(inst, demand_idx);
         env.billing
             .ec2_task_reserved(self.workload_index(owner), gi, split, now.as_ms());
@@ -360,6 +363,9 @@ impl<'a> Ecs<'a> {
             let gi = self.cluster.instances[i.index()].group.0 as usize;
             self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
             self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
+            if !self.is_daemon(owner) {
+                self.occupancy.left(i, gi);
+            }
             let split = self.split_cost_hourly(i, demand_idx);
             env.billing
                 .ec2_task_reserved(self.workload_index(owner), gi, -split, now.as_ms());
