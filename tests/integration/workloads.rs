@@ -581,3 +581,43 @@ scheduling_strategy = "DAEMON"
     );
     assert!((s.instance_hours - 72.0).abs() < 1e-6);
 }
+
+/// "The README question above is answered by one command and one table: cost per workload
+/// per day, wait p95 per workload, idle cost, latency p95" (issue 12). The bundled
+/// web-and-nightly-batch example asks it; its workloads.csv has a row for the web service
+/// (with its latency p95), one for the nightly Fargate Spot job (its cost all Fargate: 10
+/// RunTask calls of 4 at 02:00 each of the 2 nights, 80 tasks) and one for the group's idle
+/// capacity, and the rows add up to the run's cost.
+#[test]
+fn the_readme_question_is_answered_by_one_table() {
+    let sc = ecsim::scenario::load(std::path::Path::new("scenarios/web-and-nightly-batch.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = ecsim::runner::run_to_dir(&sc, dir.path(), RunOptions::default()).unwrap();
+    let mut r = csv::Reader::from_path(dir.path().join("workloads.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let column = |name: &str| {
+        ecsim::metrics::WORKLOAD_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
+    let kinds: Vec<(&str, &str)> = rows.iter().map(|r| (&r[0], &r[1])).collect();
+    assert_eq!(
+        kinds,
+        [("web", "service"), ("nightly", "batch_job"), ("web-asg", "idle")]
+    );
+    let (web, nightly, idle) = (&rows[0], &rows[1], &rows[2]);
+    assert!(web[column("latency_p95_ms")].parse::<f64>().unwrap() > 0.0);
+    assert!(web[column("wait_p95_s")].parse::<f64>().is_ok());
+    assert_eq!(nightly[column("tasks_placed")].parse::<u64>().unwrap(), 80);
+    assert_eq!(nightly[column("cost_ec2_usd")].parse::<f64>().unwrap(), 0.0);
+    assert!(nightly[column("cost_fargate_usd")].parse::<f64>().unwrap() > 0.0);
+    assert!(idle[column("cost_usd_per_day")].parse::<f64>().unwrap() > 0.0);
+    let total: f64 = rows.iter().map(|r| r[column("cost_usd")].parse::<f64>().unwrap()).sum();
+    assert!((total - s.cost_usd).abs() < 0.001, "{total} vs {}", s.cost_usd);
+    let spot = s.capacity_providers.iter().find(|p| p.name == "FARGATE_SPOT").unwrap();
+    assert!(
+        (spot.cost_usd - s.cost_fargate_usd).abs() < 1e-6,
+        "all Fargate is Spot here"
+    );
+}
