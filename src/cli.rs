@@ -111,6 +111,9 @@ pub enum Command {
         /// removed.
         #[arg(long, requires = "at")]
         capacity_provider: Option<String>,
+        /// With --service: only the evaluations that changed the desired count.
+        #[arg(long, requires = "service")]
+        decisions: bool,
         /// text (default) or json.
         #[arg(long, default_value = "text")]
         format: String,
@@ -243,13 +246,14 @@ pub fn main_with(cli: Cli) -> i32 {
             at,
             service,
             capacity_provider,
+            decisions,
             format,
         } => {
             let subject = match capacity_provider {
                 Some(p) => Subject::CapacityProvider(p),
                 None => service.map_or(Subject::Placement, Subject::Service),
             };
-            explain(&file, task.as_deref(), at.as_deref(), subject, &format)
+            explain(&file, task.as_deref(), at.as_deref(), subject, decisions, &format)
         }
     }
 }
@@ -768,7 +772,14 @@ fn explain_request(
     }
 }
 
-fn explain(file: &Path, task: Option<&str>, at: Option<&str>, subject: Subject, format: &str) -> i32 {
+fn explain(
+    file: &Path,
+    task: Option<&str>,
+    at: Option<&str>,
+    subject: Subject,
+    decisions_only: bool,
+    format: &str,
+) -> i32 {
     use crate::explain::ExplainRequest;
     if format != "text" && format != "json" {
         eprintln!("error: --format {format}: expected text or json");
@@ -847,10 +858,14 @@ fn explain(file: &Path, task: Option<&str>, at: Option<&str>, subject: Subject, 
                 );
                 return EXIT_INPUT;
             }
+            let mut explanations = r.explanations;
+            if decisions_only {
+                explanations.scaling.retain(|e| e.new_desired.is_some());
+            }
             if format == "json" {
-                write_out(&r.explanations.to_json());
+                write_out(&explanations.to_json());
             } else {
-                write_out(&r.explanations.to_text());
+                write_out(&explanations.to_text());
             }
             EXIT_OK
         }

@@ -754,3 +754,27 @@ capacity_provider_strategy = [{ capacity_provider = "asg", weight = 1 }]
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `explain --service web --decisions` keeps only the evaluations that changed the desired
+/// count: one per SERVICE_SCALING line of the run's events.
+#[test]
+fn explain_decisions_only_lists_each_scaling_action() {
+    use ecsim::sim::{run, RunOptions};
+    let f = "scenarios/web-daily-target-tracking.toml";
+    let sc = ecsim::scenario::load(Path::new(f)).unwrap();
+    let mut sink = ecsim::metrics::VecSink::default();
+    run(&sc, &mut sink, RunOptions::default()).unwrap();
+    let actions = sink.0.iter().filter(|e| e.kind == "SERVICE_SCALING").count();
+    let out = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["explain", f, "--service", "web", "--decisions", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = v["scaling"].as_array().unwrap();
+    assert!(actions > 10);
+    assert_eq!(listed.len(), actions);
+    assert!(listed
+        .iter()
+        .all(|e| e["new_desired"].is_u64() && matches!(e["decision_code"].as_str(), Some("ScaleOut" | "ScaleIn"))));
+}
