@@ -9,6 +9,7 @@ impl Ecs<'_> {
     /// Returns the first broken invariant, if any.
     pub fn check_invariants(&self) -> Result<(), String> {
         self.check_cheap_invariants()?;
+        self.check_occupancy()?;
         let recount = self.recount()?;
         self.check_instances(&recount)?;
         self.check_owners(&recount)?;
@@ -19,6 +20,24 @@ impl Ecs<'_> {
     /// (once a minute): none INACTIVE, none launching with tasks, none over-committed, and the
     /// cluster's reserved totals equal to their sum. (A terminated instance is checked to list
     /// no task when it terminates; the per-task recount is for tests.)
+    /// The instances running tasks other than daemons, per group, against a recount (a walk
+    /// of every task of every instance in service: in the full check, not the per-minute one).
+    fn check_occupancy(&self) -> Result<(), String> {
+        let mut busy = vec![0u32; self.occupancy.busy_per_group.len()];
+        for &id in self.cluster.in_service() {
+            if self.non_daemon_tasks(id) > 0 {
+                busy[self.cluster.instances[id.index()].group.0 as usize] += 1;
+            }
+        }
+        if busy != self.occupancy.busy_per_group {
+            return Err(format!(
+                "instances running tasks per group are counted as {:?}, recounted as {busy:?}",
+                self.occupancy.busy_per_group
+            ));
+        }
+        Ok(())
+    }
+
     pub fn check_cheap_invariants(&self) -> Result<(), String> {
         use crate::aws::ecs::model::InstanceStatus;
         let (mut cpu, mut mem) = (0u64, 0u64);
@@ -47,18 +66,6 @@ impl Ecs<'_> {
             return Err(format!(
                 "the cluster reserves {} CPU units / {} MiB, its instances {cpu} / {mem}",
                 self.cluster.cpu_reserved, self.cluster.memory_reserved_mib
-            ));
-        }
-        let mut busy = vec![0u32; self.occupancy.busy_per_group.len()];
-        for &id in self.cluster.in_service() {
-            if self.non_daemon_tasks(id) > 0 {
-                busy[self.cluster.instances[id.index()].group.0 as usize] += 1;
-            }
-        }
-        if busy != self.occupancy.busy_per_group {
-            return Err(format!(
-                "instances running tasks per group are counted as {:?}, recounted as {busy:?}",
-                self.occupancy.busy_per_group
             ));
         }
         if per_zone != self.in_service_per_zone {
