@@ -1,20 +1,9 @@
 //! Every scenario under `scenarios/` validates and runs, with invariants checked after every
 //! event (the trace replay is cut to its first 40 submissions to keep that affordable).
 
-use crate::common::run_checked;
+use crate::common::{example_files, run_checked};
 use ecsim::scenario::{self, Arrivals};
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn example_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
-        .collect();
-    files.sort();
-    files
-}
 
 #[test]
 fn there_are_at_least_four_examples_each_saying_what_it_teaches() {

@@ -141,12 +141,7 @@ fn cases(default: u32) -> u32 {
 }
 
 fn examples() -> Vec<(String, String)> {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = crate::common::example_files();
     files
         .into_iter()
         .map(|p| {

@@ -9,12 +9,7 @@ use ecsim::sim::{self, RunOptions};
 /// "attributed costs sum to the total within a cent", for every bundled example.
 #[test]
 fn attributed_costs_add_up_to_the_bill_for_every_example() {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = crate::common::example_files();
     for f in files {
         let sc = ecsim::scenario::load(&f).unwrap();
         let s = sim::run(&sc, &mut NullSink, RunOptions::default()).unwrap().summary;
@@ -260,12 +255,7 @@ fn workloads_csv_answers_cost_per_day_and_wait_per_workload() {
 #[test]
 fn per_workload_figures_recomputed_from_events_csv_equal_the_summary() {
     use std::collections::{BTreeMap, HashMap};
-    let mut files: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = crate::common::example_files();
     let (mut checked, mut outcomes_seen) = (0, 0);
     for f in files {
         let sc = ecsim::scenario::load(&f).unwrap();

@@ -123,3 +123,14 @@ pub fn add_instance(c: &mut Cluster, az: Option<&'static str>, cpu: u32, mem: u3
     c.set_attr(id, "ecs.instance-type", "m5.xlarge");
     id
 }
+
+/// Every example scenario under `scenarios/` (TOML or JSON), in name order.
+pub fn example_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
+        .collect();
+    files.sort();
+    files
+}
