@@ -333,10 +333,6 @@ impl<'a> Simulation<'a> {
             memory_registered: mem,
         };
         self.env.observer.integrate(now, dt_ms, &levels, accrued);
-        for g in 0..self.sc.instance_groups.len() {
-            let (idle, above) = self.ecs.group_idle_levels(g);
-            self.env.observer.group_level(g, dt_ms, idle, above);
-        }
         for (k, s) in self.ecs.services.iter().enumerate() {
             if s.daemon {
                 continue;

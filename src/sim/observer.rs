@@ -96,8 +96,27 @@ pub struct Observer {
     /// Per workload (services, then batch jobs): what became of its tasks.
     outcomes: Vec<TaskOutcomes>,
     /// Per instance group: instance x ms with no task other than daemons, and instance x ms
-    /// beyond a perfect packing of the group's reservations.
-    group_idle_ms: Vec<(u64, u64)>,
+    /// beyond a perfect packing of the group's reservations, integrated when they change.
+    group_idle: Vec<GroupIdle>,
+}
+
+/// One instance group's idle levels since they last changed, and their integrals before.
+#[derive(Clone, Copy, Debug, Default)]
+struct GroupIdle {
+    idle: u32,
+    above_packing: u32,
+    since: SimTime,
+    idle_ms: u64,
+    above_packing_ms: u64,
+}
+
+impl GroupIdle {
+    fn integrate_to(&mut self, now: SimTime) {
+        let dt = now - self.since;
+        self.idle_ms += u64::from(self.idle) * dt;
+        self.above_packing_ms += u64::from(self.above_packing) * dt;
+        self.since = now;
+    }
 }
 
 impl Observer {
@@ -106,7 +125,7 @@ impl Observer {
             services: vec![ServiceStats::default(); services],
             workload_waits_ms: (0..services + jobs).map(|_| Distribution::per_workload()).collect(),
             outcomes: vec![TaskOutcomes::default(); services + jobs],
-            group_idle_ms: vec![(0, 0); groups],
+            group_idle: vec![GroupIdle::default(); groups],
             ..Default::default()
         }
     }
@@ -170,19 +189,24 @@ impl Observer {
         self.outcomes[workload].failed += 1;
     }
 
-    /// Instance group `g` spent `dt_ms` with `idle` instances running no task but daemons and
+    /// From `now` on, instance group `g` has `idle` instances running no task but daemons and
     /// `above_packing` instances beyond a perfect packing.
-    pub fn group_level(&mut self, g: usize, dt_ms: u64, idle: u32, above_packing: u32) {
-        let a = &mut self.group_idle_ms[g];
-        a.0 += u64::from(idle) * dt_ms;
-        a.1 += u64::from(above_packing) * dt_ms;
+    pub fn group_level(&mut self, g: usize, now: SimTime, idle: u32, above_packing: u32) {
+        let a = &mut self.group_idle[g];
+        a.integrate_to(now);
+        a.idle = idle;
+        a.above_packing = above_packing;
     }
 
-    /// Per instance group: idle and above-packing instance-hours.
-    pub fn group_idle_hours(&self) -> Vec<(f64, f64)> {
-        self.group_idle_ms
+    /// Per instance group up to `end`: idle and above-packing instance-hours.
+    pub fn group_idle_hours(&self, end: SimTime) -> Vec<(f64, f64)> {
+        self.group_idle
             .iter()
-            .map(|(i, a)| (*i as f64 / 3_600_000.0, *a as f64 / 3_600_000.0))
+            .map(|a| {
+                let mut a = *a;
+                a.integrate_to(end);
+                (a.idle_ms as f64 / 3_600_000.0, a.above_packing_ms as f64 / 3_600_000.0)
+            })
             .collect()
     }
 

@@ -220,7 +220,7 @@ impl Simulation<'_> {
         let mean = w.mean() / 1000.0;
         let p = |q: f64| w.percentile(q) as f64 / 1000.0;
         let (hours, ec2, fargate, split) = self.final_costs();
-        let idle_hours = self.env.observer.group_idle_hours();
+        let idle_hours = self.env.observer.group_idle_hours(SimTime(sc.duration_ms));
         let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.env.observer.services();

@@ -472,15 +472,24 @@ impl<'a> Ecs<'a> {
     /// instances beyond a perfect packing of its reservations (the fewest instances of its
     /// type whose CPU and memory could hold everything reserved on the group,
     /// `max(ceil(CPU / per instance), ceil(memory / per instance))`).
-    pub(crate) fn group_idle_levels(&self, g: usize) -> (u32, u32) {
+    fn group_idle_levels(&self, g: usize) -> (u32, u32) {
         let instances: u32 = self.in_service_per_zone[g].iter().sum();
-        let idle = instances - self.occupancy.busy_per_group[g];
+        // Saturating: while an instance terminates it has left the count before its tasks
+        // stop; the level at the end of that instant is the one integrated.
+        let idle = instances.saturating_sub(self.occupancy.busy_per_group[g]);
         let (cpu, mem) = self.occupancy.instance_size[g];
         let need = self.group_cpu_reserved[g]
             .div_ceil(cpu.max(1))
             .max(self.group_mem_reserved[g].div_ceil(mem.max(1)));
         let above = u64::from(instances).saturating_sub(need);
         (idle, above as u32)
+    }
+
+    /// Tells the observer group `g`'s idle levels after a change of its instances, their
+    /// tasks or its reservations.
+    pub(crate) fn group_levels_changed(&self, env: &mut Env<'_>, g: usize) {
+        let (idle, above) = self.group_idle_levels(g);
+        env.observer.group_level(g, env.now(), idle, above);
     }
 
     /// Whether `owner` is a DAEMON service.

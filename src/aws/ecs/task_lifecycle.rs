@@ -217,6 +217,7 @@ impl<'a> Ecs<'a> {
         if !self.is_daemon(owner) {
             self.occupancy.placed(inst, gi);
         }
+        self.group_levels_changed(env, gi);
         let split = self.split_cost_hourly(inst, demand_idx);
         env.billing
             .ec2_task_reserved(self.workload_index(owner), gi, split, now.as_ms());
@@ -366,6 +367,7 @@ impl<'a> Ecs<'a> {
             if !self.is_daemon(owner) {
                 self.occupancy.left(i, gi);
             }
+            self.group_levels_changed(env, gi);
             let split = self.split_cost_hourly(i, demand_idx);
             env.billing
                 .ec2_task_reserved(self.workload_index(owner), gi, -split, now.as_ms());
