@@ -95,27 +95,32 @@ pub struct Observer {
     workload_waits_ms: Vec<Distribution>,
     /// Per workload (services, then batch jobs): what became of its tasks.
     outcomes: Vec<TaskOutcomes>,
-    /// Per instance group: instance x ms with no task other than daemons, and instance x ms
-    /// beyond a perfect packing of the group's reservations, integrated when they change.
+    /// Per instance group: its busy instances and perfect-packing need, integrated when they
+    /// change.
     group_idle: Vec<GroupIdle>,
 }
 
-/// One instance group's idle levels since they last changed, and their integrals before.
+/// One instance group's busy instances (running a task other than a daemon) and
+/// perfect-packing need since they last changed, and their integrals (instance x ms) before.
 #[derive(Clone, Copy, Debug, Default)]
 struct GroupIdle {
-    idle: u32,
-    above_packing: u32,
-    since: SimTime,
-    idle_ms: u64,
-    above_packing_ms: u64,
+    busy: u32,
+    busy_since: SimTime,
+    busy_ms: u64,
+    need: u32,
+    need_since: SimTime,
+    need_ms: u64,
 }
 
 impl GroupIdle {
-    fn integrate_to(&mut self, now: SimTime) {
-        let dt = now - self.since;
-        self.idle_ms += u64::from(self.idle) * dt;
-        self.above_packing_ms += u64::from(self.above_packing) * dt;
-        self.since = now;
+    fn busy_to(&mut self, now: SimTime) {
+        self.busy_ms += u64::from(self.busy) * (now - self.busy_since);
+        self.busy_since = now;
+    }
+
+    fn need_to(&mut self, now: SimTime) {
+        self.need_ms += u64::from(self.need) * (now - self.need_since);
+        self.need_since = now;
     }
 }
 
@@ -189,23 +194,34 @@ impl Observer {
         self.outcomes[workload].failed += 1;
     }
 
-    /// From `now` on, instance group `g` has `idle` instances running no task but daemons and
-    /// `above_packing` instances beyond a perfect packing.
-    pub fn group_level(&mut self, g: usize, now: SimTime, idle: u32, above_packing: u32) {
+    /// From `now` on, `busy` instances of group `g` run a task other than a daemon.
+    pub fn group_busy(&mut self, g: usize, now: SimTime, busy: u32) {
         let a = &mut self.group_idle[g];
-        a.integrate_to(now);
-        a.idle = idle;
-        a.above_packing = above_packing;
+        a.busy_to(now);
+        a.busy = busy;
     }
 
-    /// Per instance group up to `end`: idle and above-packing instance-hours.
-    pub fn group_idle_hours(&self, end: SimTime) -> Vec<(f64, f64)> {
+    /// From `now` on, a perfect packing of group `g`'s reservations needs `need` instances.
+    pub fn group_need(&mut self, g: usize, now: SimTime, need: u32) {
+        let a = &mut self.group_idle[g];
+        a.need_to(now);
+        a.need = need;
+    }
+
+    /// Per instance group, given its instance-time up to `end` (instance x ms, launch to
+    /// termination): the idle instance-hours (not busy) and those beyond a perfect packing
+    /// (a packing never needs more instances than hold the reservations, so both are the
+    /// instance-time less an integral).
+    pub fn group_idle_hours(&self, end: SimTime, instance_ms: &[u64]) -> Vec<(f64, f64)> {
         self.group_idle
             .iter()
-            .map(|a| {
+            .zip(instance_ms)
+            .map(|(a, total)| {
                 let mut a = *a;
-                a.integrate_to(end);
-                (a.idle_ms as f64 / 3_600_000.0, a.above_packing_ms as f64 / 3_600_000.0)
+                a.busy_to(end);
+                a.need_to(end);
+                let h = |ms: u64| ms as f64 / 3_600_000.0;
+                (h(total.saturating_sub(a.busy_ms)), h(total.saturating_sub(a.need_ms)))
             })
             .collect()
     }

@@ -220,7 +220,12 @@ impl Simulation<'_> {
         let mean = w.mean() / 1000.0;
         let p = |q: f64| w.percentile(q) as f64 / 1000.0;
         let (hours, ec2, fargate, split) = self.final_costs();
-        let idle_hours = self.env.observer.group_idle_hours(SimTime(sc.duration_ms));
+        let end = SimTime(sc.duration_ms);
+        let mut instance_ms = vec![0u64; sc.instance_groups.len()];
+        for i in &self.ecs.cluster.instances {
+            instance_ms[i.group.0 as usize] += i.terminated_at.unwrap_or(end) - i.launched_at;
+        }
+        let idle_hours = self.env.observer.group_idle_hours(end, &instance_ms);
         let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.env.observer.services();

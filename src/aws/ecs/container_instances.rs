@@ -58,7 +58,6 @@ impl<'a> Ecs<'a> {
         env.billing
             .instance_launched(g.0 as usize, spec.price_per_hour_usd, env.now().as_ms());
         env.observer.instance_launched();
-        self.group_levels_changed(env, g.0 as usize);
         id
     }
 
@@ -146,7 +145,6 @@ impl<'a> Ecs<'a> {
             });
         }
         env.billing.instance_terminated(group, price, ran, now.as_ms());
-        self.group_levels_changed(env, group);
         env.observer.instance_terminated();
         let entry = Entry::new("INSTANCE_TERMINATED").instance(Some(id)).reason(code);
         self.record(env, entry, reason.to_string())

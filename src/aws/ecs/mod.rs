@@ -127,35 +127,52 @@ pub(crate) struct Ecs<'a> {
     pub(crate) occupancy: Occupancy,
 }
 
-/// Which instances run a task other than a daemon: the count of such tasks per instance, and
-/// per instance group how many of its instances have one (what the idle instance-hours
-/// count against the group's instances).
+/// Which instances run a task other than a daemon (the count of such tasks per instance, and
+/// per instance group how many of its instances have one), and per group the fewest
+/// instances a perfect packing of its reservations would need: the levels behind the idle
+/// instance-hours, told to the observer when they change.
 #[derive(Default)]
 pub(crate) struct Occupancy {
     per_instance: Vec<u32>,
     pub(crate) busy_per_group: Vec<u32>,
+    /// Per group: `max(ceil(CPU reserved / CPU per instance), ceil(memory reserved / memory
+    /// per instance))`.
+    need_per_group: Vec<u32>,
     /// CPU units and MiB one instance of each group registers.
     instance_size: Vec<(u64, u64)>,
 }
 
 impl Occupancy {
-    /// A task other than a daemon was placed on instance `i` of group `g`.
-    fn placed(&mut self, i: InstanceId, g: usize) {
+    /// A task other than a daemon was placed on instance `i` of group `g`; whether the
+    /// group's count of busy instances changed.
+    fn placed(&mut self, i: InstanceId, g: usize) -> bool {
         if self.per_instance.len() <= i.index() {
             self.per_instance.resize(i.index() + 1, 0);
         }
         self.per_instance[i.index()] += 1;
-        if self.per_instance[i.index()] == 1 {
-            self.busy_per_group[g] += 1;
-        }
+        let first = self.per_instance[i.index()] == 1;
+        self.busy_per_group[g] += u32::from(first);
+        first
     }
 
-    /// A task other than a daemon left instance `i` of group `g`.
-    fn left(&mut self, i: InstanceId, g: usize) {
+    /// A task other than a daemon left instance `i` of group `g`; whether the group's count
+    /// of busy instances changed.
+    fn left(&mut self, i: InstanceId, g: usize) -> bool {
         self.per_instance[i.index()] -= 1;
-        if self.per_instance[i.index()] == 0 {
-            self.busy_per_group[g] -= 1;
-        }
+        let last = self.per_instance[i.index()] == 0;
+        self.busy_per_group[g] -= u32::from(last);
+        last
+    }
+
+    /// Group `g`'s perfect-packing need for `cpu` units and `mem` MiB reserved, when it
+    /// changed.
+    fn need_changed(&mut self, g: usize, cpu: u64, mem: u64) -> Option<u32> {
+        let (c, m) = self.instance_size[g];
+        let need = cpu.div_ceil(c.max(1)).max(mem.div_ceil(m.max(1))) as u32;
+        (need != self.need_per_group[g]).then(|| {
+            self.need_per_group[g] = need;
+            need
+        })
     }
 }
 
@@ -186,6 +203,7 @@ impl<'a> Ecs<'a> {
             occupancy: Occupancy {
                 per_instance: Vec::new(),
                 busy_per_group: vec![0; sc.instance_groups.len()],
+                need_per_group: vec![0; sc.instance_groups.len()],
                 instance_size: sc
                     .instance_groups
                     .iter()
@@ -468,28 +486,30 @@ impl<'a> Ecs<'a> {
             + self.services.iter().map(|s| s.unplaced.len() as u64).sum::<u64>()
     }
 
-    /// Instance group `g` now: its instances with no task other than daemons, and its
-    /// instances beyond a perfect packing of its reservations (the fewest instances of its
-    /// type whose CPU and memory could hold everything reserved on the group,
-    /// `max(ceil(CPU / per instance), ceil(memory / per instance))`).
-    fn group_idle_levels(&self, g: usize) -> (u32, u32) {
-        let instances: u32 = self.in_service_per_zone[g].iter().sum();
-        // Saturating: while an instance terminates it has left the count before its tasks
-        // stop; the level at the end of that instant is the one integrated.
-        let idle = instances.saturating_sub(self.occupancy.busy_per_group[g]);
-        let (cpu, mem) = self.occupancy.instance_size[g];
-        let need = self.group_cpu_reserved[g]
-            .div_ceil(cpu.max(1))
-            .max(self.group_mem_reserved[g].div_ceil(mem.max(1)));
-        let above = u64::from(instances).saturating_sub(need);
-        (idle, above as u32)
-    }
-
-    /// Tells the observer group `g`'s idle levels after a change of its instances, their
-    /// tasks or its reservations.
-    pub(crate) fn group_levels_changed(&self, env: &mut Env<'_>, g: usize) {
-        let (idle, above) = self.group_idle_levels(g);
-        env.observer.group_level(g, env.now(), idle, above);
+    /// After a task of `owner` was placed on (`placed`) or left instance `i` of group `g`:
+    /// tells the observer of a change in the group's busy instances or perfect-packing need.
+    pub(crate) fn occupancy_changed(
+        &mut self,
+        env: &mut Env<'_>,
+        owner: TaskOwner,
+        i: InstanceId,
+        g: usize,
+        placed: bool,
+    ) {
+        if !self.is_daemon(owner) {
+            let changed = if placed {
+                self.occupancy.placed(i, g)
+            } else {
+                self.occupancy.left(i, g)
+            };
+            if changed {
+                env.observer.group_busy(g, env.now(), self.occupancy.busy_per_group[g]);
+            }
+        }
+        let (cpu, mem) = (self.group_cpu_reserved[g], self.group_mem_reserved[g]);
+        if let Some(need) = self.occupancy.need_changed(g, cpu, mem) {
+            env.observer.group_need(g, env.now(), need);
+        }
     }
 
     /// Whether `owner` is a DAEMON service.

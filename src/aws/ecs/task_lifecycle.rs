@@ -214,14 +214,11 @@ impl<'a> Ecs<'a> {
         let gi = self.cluster.instances[inst.index()].group.0 as usize;
         self.group_cpu_reserved[gi] += u64::from(demand.cpu_units);
         self.group_mem_reserved[gi] += u64::from(demand.memory_mib);
-        if !self.is_daemon(owner) {
-            self.occupancy.placed(inst, gi);
-        }
-        self.group_levels_changed(env, gi);
+        let uses_eni = demand.uses_eni;
+        self.occupancy_changed(env, owner, inst, gi, true);
         let split = self.split_cost_hourly(inst, demand_idx);
         env.billing
             .ec2_task_reserved(self.workload_index(owner), gi, split, now.as_ms());
-        let uses_eni = demand.uses_eni;
         let t = &mut self.tasks[task];
         t.instance = Some(inst);
         t.placed_at = Some(now);
@@ -364,10 +361,7 @@ impl<'a> Ecs<'a> {
             let gi = self.cluster.instances[i.index()].group.0 as usize;
             self.group_cpu_reserved[gi] -= u64::from(demand.cpu_units);
             self.group_mem_reserved[gi] -= u64::from(demand.memory_mib);
-            if !self.is_daemon(owner) {
-                self.occupancy.left(i, gi);
-            }
-            self.group_levels_changed(env, gi);
+            self.occupancy_changed(env, owner, i, gi, false);
             let split = self.split_cost_hourly(i, demand_idx);
             env.billing
                 .ec2_task_reserved(self.workload_index(owner), gi, -split, now.as_ms());
