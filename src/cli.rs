@@ -55,6 +55,9 @@ pub enum Command {
     /// Redraw plots from a results directory's CSV files (a run's dashboard, or a sweep's
     /// charts).
     Plot { dir: PathBuf },
+    /// Write a run directory's report.html from its files: one self-contained page with the
+    /// summary, per-workload table, interactive charts and the filterable event log.
+    Report { dir: PathBuf },
     /// Two runs' figures side by side (from each directory's summary.json), with B - A.
     Compare {
         a: PathBuf,
@@ -218,6 +221,7 @@ pub fn main_with(cli: Cli) -> i32 {
             &set,
         ),
         Command::Plot { dir } => plot(&dir),
+        Command::Report { dir } => report(&dir),
         Command::Compare { a, b, format } => compare(&a, &b, &format),
         Command::Sweep {
             file,
@@ -424,7 +428,10 @@ fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -
                 let dir = dir_for(sc);
                 let r = run_to_dir(sc, &dir, RunOptions::default());
                 let plotted = match (&r, plots) {
-                    (Ok(_), true) => crate::report::dashboard(&dir).err(),
+                    (Ok(_), true) => crate::report::dashboard(&dir)
+                        .map(drop)
+                        .and_then(|_| crate::report::run_report(&dir).map(drop))
+                        .err(),
                     _ => None,
                 };
                 (f, sc, r, plotted)
@@ -435,7 +442,10 @@ fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -
     let mut json_runs = Vec::new();
     for (f, sc, r, plot_error) in results {
         if let Some(e) = plot_error {
-            eprintln!("warning: {}: the dashboard could not be drawn: {e}", f.display());
+            eprintln!(
+                "warning: {}: the dashboard or report.html could not be drawn: {e}",
+                f.display()
+            );
         }
         if r.is_err() {
             code = EXIT_RUN_FAILED;
@@ -1009,6 +1019,26 @@ fn compare(a: &Path, b: &Path, format: &str) -> i32 {
         write_out(&crate::compare::table(&rows, &na, &nb));
     }
     EXIT_OK
+}
+
+fn report(dir: &Path) -> i32 {
+    if !dir.join("summary.json").is_file() {
+        eprintln!(
+            "error: {} holds no summary.json: give a run's results directory",
+            dir.display()
+        );
+        return EXIT_INPUT;
+    }
+    match crate::report::run_report(dir) {
+        Ok(p) => {
+            println!("wrote {}", p.display());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_RUN_FAILED
+        }
+    }
 }
 
 fn plot(dir: &Path) -> i32 {

@@ -7,8 +7,9 @@ use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, SimError};
 use std::path::{Path, PathBuf};
 
-/// Every file a run writes into its directory (the dashboard is drawn after the run).
-pub const RUN_OUTPUTS: [&str; 7] = [
+/// Every file a run writes into its directory (the dashboard and report.html are drawn after
+/// the run).
+pub const RUN_OUTPUTS: [&str; 8] = [
     "metrics.csv",
     "events.csv",
     "workloads.csv",
@@ -16,6 +17,7 @@ pub const RUN_OUTPUTS: [&str; 7] = [
     "summary.json",
     "dashboard.png",
     "dashboard.svg",
+    "report.html",
 ];
 
 /// Why a run did not produce its outputs.

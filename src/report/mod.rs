@@ -3,7 +3,12 @@
 //! Sans, see `DejaVuSans-LICENSE.txt`) so the same input gives the same image everywhere. A
 //! dashboard's SVG embeds the font; a sweep's SVG charts share one copy written beside them.
 //!
+//! `html.rs` writes `report.html`, the interactive, self-contained page of a run.
+//!
 //! Architecture invariant: reads result files only; never touches the engine.
+
+mod html;
+pub use html::{run_report, MAX_EVENTS};
 
 use base64::Engine as _;
 use plotters::coord::Shift;
