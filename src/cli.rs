@@ -588,6 +588,9 @@ fn draw_sweep_charts(dir: &Path) {
     if let Err(e) = crate::report::sweep_charts(dir) {
         eprintln!("warning: the sweep charts could not be drawn: {e}");
     }
+    if let Err(e) = crate::report::sweep_report(dir) {
+        eprintln!("warning: sweep-report.html could not be written: {e}");
+    }
 }
 
 fn merge(file: &Path, dirs: &[PathBuf], out: &Path) -> i32 {
@@ -1022,9 +1025,21 @@ fn compare(a: &Path, b: &Path, format: &str) -> i32 {
 }
 
 fn report(dir: &Path) -> i32 {
+    if dir.join("stats.csv").is_file() {
+        return match crate::report::sweep_report(dir) {
+            Ok(p) => {
+                println!("wrote {}", p.display());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_RUN_FAILED
+            }
+        };
+    }
     if !dir.join("summary.json").is_file() {
         eprintln!(
-            "error: {} holds no summary.json: give a run's results directory",
+            "error: {} holds neither summary.json (a run) nor stats.csv (a sweep)",
             dir.display()
         );
         return EXIT_INPUT;

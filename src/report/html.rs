@@ -100,3 +100,80 @@ fn page(title: &str, data: &Value) -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>\n{UPLOT_CSS}\n{APP_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<nav><a href=\"#summary\">Summary</a> <a href=\"#workloads\">Workloads</a> <a href=\"#charts\">Charts</a> <a href=\"#events\">Events</a></nav>\n<section id=\"summary\"><h2>Summary</h2><div class=\"figures\"></div></section>\n<section id=\"workloads\"><h2>Per workload</h2><table></table></section>\n<section id=\"charts\"><h2>Over time</h2><p class=\"hint\">Drag across a chart to zoom (double-click to reset); hover for values; click a legend entry to hide or show its series.</p><div class=\"charts\"></div></section>\n<section id=\"events\"><h2>Events</h2><div class=\"filters\"><label>Kind <select id=\"f-kind\"><option value=\"\">all</option></select></label> <label>Service or job <select id=\"f-owner\"><option value=\"\">all</option></select></label> <label>Text <input id=\"f-text\" type=\"search\" placeholder=\"task, instance, reason, detail\"></label></div><p class=\"count\"></p><table></table></section>\n<script type=\"application/json\" id=\"ecsim-data\">{data}</script>\n<script>\n{UPLOT_JS}\n</script>\n<script>\n{APP_JS}</script>\n</body>\n</html>\n"
     )
 }
+
+/// Writes `dir/sweep-report.html` for a sweep directory (its `runs.csv` and `stats.csv`):
+/// the runs table (sortable), each combination's means with their 95 % intervals, cost
+/// against service level with the Pareto front, and each key figure against each axis.
+pub fn sweep_report(dir: &Path) -> Result<PathBuf, String> {
+    let runs = Table::read(&dir.join("runs.csv"))?;
+    let stats = super::SweepStats::read(&dir.join("stats.csv"))?;
+    let num = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map_or(Value::Null, |x| json!(x))
+    };
+    let combinations: Vec<Value> = (0..stats.means.len())
+        .map(|c| {
+            let labels = &stats.means[c][..stats.axes];
+            let figures: serde_json::Map<String, Value> = stats.header[stats.axes..]
+                .iter()
+                .enumerate()
+                .map(|(k, name)| {
+                    let at = stats.axes + k;
+                    let v = json!({
+                        "mean": num(&stats.means[c][at]),
+                        "low": num(&stats.lows[c][at]),
+                        "high": num(&stats.highs[c][at]),
+                    });
+                    (name.clone(), v)
+                })
+                .collect();
+            json!({ "labels": labels, "figures": figures })
+        })
+        .collect();
+    // Service level as the sweep charts take it: requests over capacity when any went
+    // unserved, else the p95 wait; the Pareto front of (service level, cost) means.
+    let mean_of = |c: &Value, f: &str| c["figures"][f]["mean"].as_f64().unwrap_or(f64::NAN);
+    let service_level = if combinations
+        .iter()
+        .any(|c| mean_of(c, "requests_over_capacity_pct") > 0.0)
+    {
+        "requests_over_capacity_pct"
+    } else {
+        "task_wait_p95_s"
+    };
+    let points: Vec<(f64, f64)> = combinations
+        .iter()
+        .map(|c| (mean_of(c, service_level), mean_of(c, "cost_usd")))
+        .collect();
+    let front = super::pareto_front(&points);
+    let data = json!({
+        "axes": stats.header[..stats.axes],
+        "runs": { "columns": runs.header, "rows": runs.rows },
+        "combinations": combinations,
+        "service_level": service_level,
+        "pareto": front,
+    });
+    // The scenario's name, as the sweep's plan records it.
+    let name = std::fs::read_to_string(dir.join("sweep-plan.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.get("scenario").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| "sweep".to_string());
+    let title = format!("ecsim sweep: {name}");
+    let html = sweep_page(&title, &data);
+    let path = dir.join("sweep-report.html");
+    crate::metrics::write_atomically(&path, html.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+const SWEEP_JS: &str = include_str!("sweep-report.js");
+
+fn sweep_page(title: &str, data: &Value) -> String {
+    let data = serde_json::to_string(data).expect("plain data").replace("</", "<\\/");
+    let title = escape_html(title);
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n{APP_CSS}\nsvg text {{ font-size: 11px; }}\n.pareto {{ fill: #D55E00; }}\nth.sortable {{ cursor: pointer; }}\n</style>\n</head>\n<body>\n<h1>{title}</h1>\n<nav><a href=\"#tradeoff\">Cost against service level</a> <a href=\"#axes\">By axis</a> <a href=\"#combinations\">Combinations</a> <a href=\"#runs\">Runs</a></nav>\n<section id=\"tradeoff\"><h2>Cost against service level</h2><p class=\"hint\">Each point is a combination's mean over its replications, with 95 % intervals; the Pareto front (no other combination is both cheaper and better) is in orange and listed below. Hover a point for its combination.</p><div class=\"chart\"></div><ol class=\"front\"></ol></section>\n<section id=\"axes\"><h2>By axis</h2><div class=\"charts\"></div></section>\n<section id=\"combinations\"><h2>Combinations</h2><table></table></section>\n<section id=\"runs\"><h2>Runs</h2><p class=\"hint\">Click a column heading to sort.</p><table></table></section>\n<script type=\"application/json\" id=\"ecsim-data\">{data}</script>\n<script>\n{SWEEP_JS}</script>\n</body>\n</html>\n"
+    )
+}

@@ -8,7 +8,7 @@
 //! Architecture invariant: reads result files only; never touches the engine.
 
 mod html;
-pub use html::{run_report, MAX_EVENTS};
+pub use html::{run_report, sweep_report, MAX_EVENTS};
 
 use base64::Engine as _;
 use plotters::coord::Shift;
