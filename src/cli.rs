@@ -1025,26 +1025,18 @@ fn compare(a: &Path, b: &Path, format: &str) -> i32 {
 }
 
 fn report(dir: &Path) -> i32 {
-    if dir.join("stats.csv").is_file() {
-        return match crate::report::sweep_report(dir) {
-            Ok(p) => {
-                println!("wrote {}", p.display());
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                EXIT_RUN_FAILED
-            }
-        };
-    }
-    if !dir.join("summary.json").is_file() {
+    let written = if dir.join("stats.csv").is_file() {
+        crate::report::sweep_report(dir)
+    } else if dir.join("summary.json").is_file() {
+        crate::report::run_report(dir)
+    } else {
         eprintln!(
             "error: {} holds neither summary.json (a run) nor stats.csv (a sweep)",
             dir.display()
         );
         return EXIT_INPUT;
-    }
-    match crate::report::run_report(dir) {
+    };
+    match written {
         Ok(p) => {
             println!("wrote {}", p.display());
             EXIT_OK

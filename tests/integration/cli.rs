@@ -749,12 +749,7 @@ fn run_writes_a_self_contained_report_html() {
 /// Chromium).
 #[test]
 fn report_html_renders_its_charts_and_filters_in_a_real_browser() {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
-        Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
+    let chromium = chromium();
     let Some(chromium) = chromium else {
         assert!(
             std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
@@ -772,20 +767,7 @@ fn report_html_renders_its_charts_and_filters_in_a_real_browser() {
         .unwrap();
     assert_eq!(run.status.code(), Some(0));
     let url = format!("file://{}#kind=TASK_STOPPED", out.join("report.html").display());
-    let dom = Command::new(chromium)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = dump_dom(chromium, &url, &dir.path().join("profile"));
     assert!(
         dom.contains("data-ready=\"true\""),
         "the page's script did not finish: {}",
@@ -835,12 +817,7 @@ fn a_sweep_report_renders_sorted_runs_the_pareto_front_and_axis_charts() {
         "self-contained"
     );
     assert!(html.contains("<title>ecsim sweep: capacity-planning-sweep</title>"));
-    let chromium = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
-        Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
+    let chromium = chromium();
     let Some(chromium) = chromium else {
         assert!(
             std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
@@ -850,20 +827,7 @@ fn a_sweep_report_renders_sorted_runs_the_pareto_front_and_axis_charts() {
         return;
     };
     let url = format!("file://{}#sort=cost_usd", out.join("sweep-report.html").display());
-    let dom = Command::new(chromium)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = dump_dom(chromium, &url, &dir.path().join("profile"));
     assert!(dom.contains("data-ready=\"true\""), "{}", &dom[..dom.len().min(1500)]);
     let tradeoff = &dom[dom.find("<section id=\"tradeoff\"").unwrap()..dom.find("<section id=\"axes\"").unwrap()];
     assert_eq!(tradeoff.matches("<circle").count(), 6, "a point per combination");
@@ -894,4 +858,33 @@ fn a_sweep_report_renders_sorted_runs_the_pareto_front_and_axis_charts() {
         .collect();
     assert_eq!(costs.len(), 18);
     assert!(costs.windows(2).all(|w| w[0] <= w[1]), "sorted by cost: {costs:?}");
+}
+
+/// A headless Chromium on PATH, if there is one.
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// The DOM of `url` once its scripts have run, from headless `chromium` (its profile in
+/// `profile`; no network needed).
+fn dump_dom(chromium: &str, url: &str, profile: &std::path::Path) -> String {
+    let out = Command::new(chromium)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
