@@ -93,6 +93,8 @@ struct Panel {
     series: Vec<Series>,
     /// Horizontal reference lines (label, y).
     lines: Vec<(String, f64)>,
+    /// The values are counts: ticks are whole numbers.
+    counts: bool,
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -113,20 +115,39 @@ fn draw_panel<DB: DrawingBackend>(
         y_max = 1.0;
     }
     y_max *= 1.1;
+    if p.counts {
+        y_max = y_max.ceil();
+    }
+    // A panel with nothing to draw says so rather than showing an empty axis.
+    let empty = p.series.iter().all(|(_, v)| v.iter().all(|(_, y)| !y.is_finite()));
+    let caption = if empty {
+        format!("{} (no data in this run)", p.title)
+    } else {
+        p.title.clone()
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(&p.title, ("sans-serif", 18))
+        .caption(&caption, ("sans-serif", 18))
         .margin(8)
         .x_label_area_size(32)
         .y_label_area_size(64)
         .build_cartesian_2d(0f64..t_max.max(1e-9), 0f64..y_max)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (h)")
+    // Counts are labelled at whole numbers only (never "6.0" or "2.5 tasks").
+    let whole = |y: &f64| {
+        if (y - y.round()).abs() < 1e-9 {
+            format!("{}", y.round())
+        } else {
+            String::new()
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc("simulated time (h)")
         .y_desc(p.y_label.as_str())
-        .label_style(("sans-serif", 12))
-        .draw()
-        .map_err(err)?;
+        .label_style(("sans-serif", 12));
+    if p.counts {
+        mesh.y_labels((y_max as usize + 1).min(11)).y_label_formatter(&whole);
+    }
+    mesh.draw().map_err(err)?;
     chart
         .draw_series(
             spans
@@ -244,30 +265,35 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             y_label: "tasks".into(),
             series: tasks,
             lines: Vec::new(),
+            counts: true,
         },
         Panel {
             title: "Instances per group".into(),
             y_label: "instances".into(),
             series: instances,
             lines: Vec::new(),
+            counts: true,
         },
         Panel {
             title: "Service CPU utilisation against the scaling target".into(),
             y_label: "CPU (%)".into(),
             series: cpu,
             lines,
+            counts: false,
         },
         Panel {
             title: "Reserved capacity".into(),
             y_label: "reserved (%)".into(),
             series: reserved,
             lines: Vec::new(),
+            counts: false,
         },
         Panel {
             title: "Cost over time".into(),
             y_label: "USD (cumulative)".into(),
             series: cost,
             lines: Vec::new(),
+            counts: false,
         },
     ];
     Ok((panels, spans, t_max))

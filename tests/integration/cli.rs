@@ -888,3 +888,32 @@ fn dump_dom(chromium: &str, url: &str, profile: &std::path::Path) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Issue 13 item 2, in part: "count ticks read '6.0'" and "the CPU panel of a scenario
+/// without load is a blank 0-1 % axis". The dashboard's tasks and instances panels are
+/// labelled at whole numbers only, and a panel with nothing to draw says so in its caption.
+/// Read from dashboard.svg's text, which runs: panel title, y axis title, x axis title, the y
+/// tick labels, then the x tick labels from "0.0".
+#[test]
+fn dashboard_counts_have_whole_ticks_and_empty_panels_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let run = ecsim()
+        .args(["run", "scenarios/distinct-instance.toml", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let svg = std::fs::read_to_string(out.join("dashboard.svg")).unwrap();
+    let text = regex::Regex::new(r"(?s)<text[^>]*>\s*([^<]*?)\s*</text>").unwrap();
+    let texts: Vec<&str> = text.captures_iter(&svg).map(|c| c.get(1).unwrap().as_str()).collect();
+    for panel in ["Tasks per service", "Instances per group"] {
+        let at = texts.iter().position(|t| *t == panel).unwrap();
+        assert_eq!(texts[at + 2], "simulated time (h)");
+        let ticks: Vec<&str> = texts[at + 3..].iter().take_while(|t| **t != "0.0").copied().collect();
+        assert!(ticks.len() >= 3, "{panel}: {ticks:?}");
+        assert!(ticks.iter().all(|t| t.parse::<u64>().is_ok()), "{panel}: {ticks:?}");
+    }
+    assert!(texts.contains(&"Service CPU utilisation against the scaling target (no data in this run)"));
+    assert!(!texts.iter().any(|t| *t == "Tasks per service (no data in this run)"));
+}
