@@ -441,22 +441,14 @@ impl Summary {
             };
             obj.insert((*k).to_string(), value);
         }
-        obj.insert(
-            "services".into(),
-            serde_json::to_value(&self.services).expect("plain data"),
-        );
-        obj.insert(
-            "batch_jobs".into(),
-            serde_json::to_value(&self.batch_jobs).expect("plain data"),
-        );
-        obj.insert(
-            "instance_groups".into(),
-            serde_json::to_value(&self.instance_groups).expect("plain data"),
-        );
-        obj.insert(
-            "capacity_providers".into(),
-            serde_json::to_value(&self.capacity_providers).expect("plain data"),
-        );
+        for (key, section) in [
+            ("services", serde_json::to_value(&self.services)),
+            ("batch_jobs", serde_json::to_value(&self.batch_jobs)),
+            ("instance_groups", serde_json::to_value(&self.instance_groups)),
+            ("capacity_providers", serde_json::to_value(&self.capacity_providers)),
+        ] {
+            obj.insert(key.into(), section.expect("plain data"));
+        }
         let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(obj)).expect("plain data");
         s.push('\n');
         s

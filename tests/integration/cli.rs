@@ -702,12 +702,7 @@ fn fit_answers_how_many_more_tasks_fit_and_which_instances_could_go() {
 fn run_writes_a_self_contained_report_html() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let run = ecsim()
-        .args(["run", "scenarios/web-and-nightly-batch.toml", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    run_into("scenarios/web-and-nightly-batch.toml", &out);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for remote in ["src=\"http", "href=\"http", "src=\"//", "@import", "url(http"] {
         assert!(!html.contains(remote), "the page loads {remote}...");
@@ -760,12 +755,7 @@ fn report_html_renders_its_charts_and_filters_in_a_real_browser() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let run = ecsim()
-        .args(["run", "scenarios/web-and-nightly-batch.toml", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(0));
+    run_into("scenarios/web-and-nightly-batch.toml", &out);
     let url = format!("file://{}#kind=TASK_STOPPED", out.join("report.html").display());
     let dom = dump_dom(chromium, &url, &dir.path().join("profile"));
     assert!(
@@ -898,12 +888,7 @@ fn dump_dom(chromium: &str, url: &str, profile: &std::path::Path) -> String {
 fn dashboard_counts_have_whole_ticks_and_empty_panels_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("d");
-    let run = ecsim()
-        .args(["run", "scenarios/distinct-instance.toml", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(0));
+    run_into("scenarios/distinct-instance.toml", &out);
     let svg = std::fs::read_to_string(out.join("dashboard.svg")).unwrap();
     let text = regex::Regex::new(r"(?s)<text[^>]*>\s*([^<]*?)\s*</text>").unwrap();
     let texts: Vec<&str> = text.captures_iter(&svg).map(|c| c.get(1).unwrap().as_str()).collect();
@@ -916,4 +901,10 @@ fn dashboard_counts_have_whole_ticks_and_empty_panels_say_so() {
     }
     assert!(texts.contains(&"Service CPU utilisation against the scaling target (no data in this run)"));
     assert!(!texts.contains(&"Tasks per service (no data in this run)"));
+}
+
+/// Runs the example `file` into `out`, which must succeed.
+fn run_into(file: &str, out: &std::path::Path) {
+    let run = ecsim().args(["run", file, "--out"]).arg(out).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
 }
