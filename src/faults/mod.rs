@@ -1,16 +1,13 @@
 //! The fault injector: what the scenario breaks and when. It owns the `faults` random
 //! stream and the state of the world outside the cluster that faults change: availability
 //! zones that are out or have no EC2 or Fargate capacity, and how much slower image pulls
-//! are. The world applies each fault to the components it hits (sim/faults.rs).
+//! are, which services' applications fail their health checks. It also owns the
+//! `health-checks` stream, from which every health check's random outcome is drawn. The
+//! world applies each fault to the components it hits (sim/faults.rs).
 
 use crate::engine::StreamRng;
 use rand::Rng;
 use rand_distr::{Distribution, Poisson};
-
-/// What a Fargate Spot task gets after SIGTERM before SIGKILL, the `stopTimeout` default
-/// (ecs-semantics §0 rule 15: "Containers are SIGKILLed after `stopTimeout`: 30 s by
-/// default").
-pub const STOP_TIMEOUT_MS: u64 = 30_000;
 
 /// The injector.
 pub struct FaultInjector {
@@ -23,10 +20,14 @@ pub struct FaultInjector {
     pull_factor: f64,
     /// Scripted faults with a duration that have not ended.
     active: u32,
+    /// Per service, how many `unhealthy` faults are going on.
+    unhealthy: Vec<u32>,
+    /// The `health-checks` stream.
+    health_rng: StreamRng,
 }
 
 impl FaultInjector {
-    pub fn new(zones: usize, rng: StreamRng) -> Self {
+    pub fn new(zones: usize, services: usize, rng: StreamRng, health_rng: StreamRng) -> Self {
         FaultInjector {
             rng,
             az_out: vec![0; zones],
@@ -34,6 +35,21 @@ impl FaultInjector {
             az_no_fargate: vec![0; zones],
             pull_factor: 1.0,
             active: 0,
+            unhealthy: vec![0; services],
+            health_rng,
+        }
+    }
+
+    /// The service's application fails every health check (an `unhealthy` fault).
+    pub fn app_unhealthy(&self, service: usize) -> bool {
+        self.unhealthy[service] > 0
+    }
+
+    pub fn set_unhealthy(&mut self, service: usize, on: bool) {
+        if on {
+            self.unhealthy[service] += 1;
+        } else {
+            self.unhealthy[service] -= 1;
         }
     }
 
@@ -139,6 +155,26 @@ impl FaultInjector {
     }
 }
 
+impl crate::aws::health_check::CheckDraws for FaultInjector {
+    fn check_fails(&mut self, p: f64) -> bool {
+        self.health_rng.random::<f64>() < p
+    }
+
+    fn checks_until_failure(&mut self, p: f64) -> u64 {
+        if p >= 1.0 {
+            return 1;
+        }
+        // Inverse transform of the geometric distribution on {1, 2, ...}.
+        let u: f64 = 1.0 - self.health_rng.random::<f64>(); // in (0, 1]
+        let n = (u.ln() / (1.0 - p).ln()).floor() + 1.0;
+        if n.is_finite() {
+            n.clamp(1.0, 1.0e12) as u64
+        } else {
+            1_000_000_000_000
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,7 +182,12 @@ mod tests {
 
     #[test]
     fn overlapping_faults_on_a_zone_nest() {
-        let mut f = FaultInjector::new(2, RngStreams::new(1).stream("faults"));
+        let mut f = FaultInjector::new(
+            2,
+            0,
+            RngStreams::new(1).stream("faults"),
+            RngStreams::new(1).stream("health-checks"),
+        );
         f.zone_out(0, true);
         f.capacity_unavailable(0, false, true);
         f.zone_out(0, false);
@@ -163,7 +204,12 @@ mod tests {
 
     #[test]
     fn picks_are_distinct_and_bounded() {
-        let mut f = FaultInjector::new(1, RngStreams::new(1).stream("faults"));
+        let mut f = FaultInjector::new(
+            1,
+            0,
+            RngStreams::new(1).stream("faults"),
+            RngStreams::new(1).stream("health-checks"),
+        );
         let mut p = f.pick((0..10).collect(), 4);
         assert_eq!(p.len(), 4);
         p.sort();

@@ -13,8 +13,8 @@ pub use distribution::{
 };
 pub use output::{write_atomically, AtomicFile, CsvEventSink, CsvMetricsSink};
 pub use summary::{
-    percentile, GroupSummary, JobSummary, ProviderSummary, ServiceSummary, Summary, WaitSummary, WorkloadCost,
-    SUMMARY_COLUMNS, WORKLOAD_COLUMNS,
+    percentile, GroupSummary, HealthSummary, JobSummary, ProviderSummary, ServiceSummary, Summary, WaitSummary,
+    WorkloadCost, SUMMARY_COLUMNS, WORKLOAD_COLUMNS,
 };
 
 use crate::engine::SimTime;

@@ -198,6 +198,8 @@ pub struct Summary {
     pub incident_cost_usd: f64,
     pub deployments_completed: u64,
     pub deployments_failed: u64,
+    #[serde(flatten)]
+    pub health: HealthSummary,
     #[serde(skip)]
     pub services: Vec<ServiceSummary>,
     #[serde(skip)]
@@ -206,6 +208,20 @@ pub struct Summary {
     pub instance_groups: Vec<GroupSummary>,
     #[serde(skip)]
     pub capacity_providers: Vec<ProviderSummary>,
+}
+
+/// Health checks and load balancing over the run (all zero without them).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HealthSummary {
+    /// Times from RUNNING to first passing every health check (load balancer and container).
+    pub time_to_healthy_p50_s: f64,
+    pub time_to_healthy_p95_s: f64,
+    /// Tasks stopped and replaced for failing health checks.
+    pub tasks_replaced_unhealthy: u64,
+    /// Requests a load balancer had no target for (counted in requests_over_capacity too).
+    pub requests_unrouted: f64,
+    /// Summed over services: time with no healthy target while tasks were wanted.
+    pub no_healthy_target_s: f64,
 }
 
 /// Column order of `workloads.csv`.
@@ -224,7 +240,7 @@ pub const WORKLOAD_COLUMNS: [&str; 11] = [
 ];
 
 /// Column order of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 44] = [
+pub const SUMMARY_COLUMNS: [&str; 49] = [
     "scenario",
     "seed",
     "duration_s",
@@ -269,6 +285,11 @@ pub const SUMMARY_COLUMNS: [&str; 44] = [
     "incident_cost_usd",
     "deployments_completed",
     "deployments_failed",
+    "time_to_healthy_p50_s",
+    "time_to_healthy_p95_s",
+    "tasks_replaced_unhealthy",
+    "requests_unrouted",
+    "no_healthy_target_s",
 ];
 
 impl Summary {
@@ -320,6 +341,11 @@ impl Summary {
             format!("{:.4}", self.incident_cost_usd),
             self.deployments_completed.to_string(),
             self.deployments_failed.to_string(),
+            f3(self.health.time_to_healthy_p50_s),
+            f3(self.health.time_to_healthy_p95_s),
+            self.health.tasks_replaced_unhealthy.to_string(),
+            format!("{:.1}", self.health.requests_unrouted),
+            f3(self.health.no_healthy_target_s),
         ]
     }
 

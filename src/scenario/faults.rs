@@ -23,6 +23,9 @@ pub enum FaultKind {
     CapacityUnavailable { az: usize, fargate: bool },
     /// Start latency (image pull) multiplied while it lasts.
     SlowImagePull { factor: f64 },
+    /// The service's application fails every health check while it lasts (container and
+    /// load balancer checks alike).
+    Unhealthy { service: usize },
 }
 
 /// How many of something a fault affects.
@@ -167,7 +170,7 @@ pub fn decode_faults(
     let Some(items) = dec.array(node, "faults") else {
         return out;
     };
-    const KINDS: [&str; 7] = [
+    const KINDS: [&str; 8] = [
         "terminate_instances",
         "az_outage",
         "agent_disconnect",
@@ -175,6 +178,7 @@ pub fn decode_faults(
         "stop_tasks",
         "capacity_unavailable",
         "slow_image_pull",
+        "unhealthy",
     ];
     for (i, item) in items.iter().enumerate() {
         let path = format!("faults[{i}]");
@@ -236,6 +240,11 @@ pub fn decode_faults(
                     .and_then(|n| dec.number(n, &format!("{path}.factor"), 1.0, 1000.0));
                 t.finish(dec, &["at", "duration", "type", "factor"]);
                 f.map(|factor| FaultKind::SlowImagePull { factor })
+            }
+            Some("unhealthy") => {
+                let s = name_ref(dec, &mut t, "service", "service", services);
+                t.finish(dec, &["at", "duration", "type", "service"]);
+                s.map(|service| FaultKind::Unhealthy { service })
             }
             _ => None,
         };

@@ -6,6 +6,10 @@
 use super::decode::{Decoder, Fields};
 use super::elastic::{self, CapacityProviderSpec, ElasticSettings, Launch, ProviderKind};
 use super::faults::{self, DeploymentConfig, DeploymentSpec, FailureRates, Fault, TaskBehaviour};
+use super::load_balancing::{
+    self, ApplicationHealth, ContainerHealthCheck, LoadBalancerSpec, ServiceLoadBalancer, TargetGroupSpec,
+    TaskProtectionSpec, DEFAULT_STOP_TIMEOUT_MS,
+};
 use super::node::{Node, NodeKind, Pos};
 use super::trace::{load_trace, TraceRow, TraceWindow};
 use super::values::{cpu_units, duration, duration_dist, memory_mib, DurationDist};
@@ -51,6 +55,9 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     pub failures: FailureRates,
     pub deployments: Vec<DeploymentSpec>,
+    pub load_balancers: Vec<LoadBalancerSpec>,
+    pub target_groups: Vec<TargetGroupSpec>,
+    pub task_protection: Vec<TaskProtectionSpec>,
     /// Legal but probably unintended settings found while decoding (printed as warnings).
     pub warnings: Vec<super::Diagnostic>,
     /// The files the scenario read (traces), in the order read: part of a sweep's identity.
@@ -114,6 +121,14 @@ pub struct TaskDefinitionSpec {
     /// default, 21 to 200 when set); what exceeds 20 GiB is billed.
     pub ephemeral_storage_gib: u32,
     pub behaviour: TaskBehaviour,
+    /// Each container's name and container ports (what a load balancer attachment names).
+    pub containers: Vec<(String, Vec<u16>)>,
+    /// The health check of the first essential container that has one: the task is HEALTHY
+    /// or UNHEALTHY by it (ecs-semantics §7).
+    pub health_check: Option<ContainerHealthCheck>,
+    /// The longest `stop_timeout` of its containers (30 s when none sets one).
+    pub stop_timeout_ms: u64,
+    pub application: ApplicationHealth,
 }
 
 /// A placement strategy as written (attribute names not yet interned).
@@ -152,6 +167,8 @@ pub struct ServiceSpec {
     pub load: Option<LoadModel>,
     pub auto_scaling: Option<ScalingConfig>,
     pub deployment: DeploymentConfig,
+    /// Target groups the service's tasks register with.
+    pub load_balancers: Vec<ServiceLoadBalancer>,
 }
 
 #[derive(Clone, Debug)]
@@ -242,6 +259,9 @@ const TOP: &[&str] = &[
     "lifecycle",
     "placement",
     "outputs",
+    "load_balancers",
+    "target_groups",
+    "task_protection",
 ];
 
 /// Decodes and validates a scenario tree. `base_dir` resolves relative trace paths;
@@ -283,6 +303,9 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         warnings: Vec::new(),
         input_files: Vec::new(),
         deployments: Vec::new(),
+        load_balancers: Vec::new(),
+        target_groups: Vec::new(),
+        task_protection: Vec::new(),
     };
     let mut default_strategy_node = None;
 
@@ -345,6 +368,12 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
             t.finish(dec, &["events"]);
         }
     }
+    if let Some(n) = top.opt("load_balancers") {
+        sc.load_balancers = load_balancing::decode_load_balancers(dec, n);
+    }
+    if let Some(n) = top.opt("target_groups") {
+        sc.target_groups = load_balancing::decode_target_groups(dec, n, &sc.load_balancers);
+    }
     if let Some(n) = top.opt("services") {
         decode_services(dec, n, base_dir, &mut sc);
     }
@@ -363,6 +392,9 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     if let Some(n) = top.opt("deployments") {
         let families: Vec<String> = sc.task_definitions.iter().map(|d| d.family.clone()).collect();
         sc.deployments = faults::decode_deployments(dec, n, &service_names, &families);
+    }
+    if let Some(n) = top.opt("task_protection") {
+        sc.task_protection = load_balancing::decode_task_protection(dec, n, &service_names);
     }
     let top_pos = top.pos;
     if !is_valid_name(&sc.name) {
@@ -1127,6 +1159,9 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let mut all_hard = true;
         let mut sum_hard = 0u32;
         let mut ports: Vec<(u16, Pos, String)> = Vec::new();
+        let mut container_list: Vec<(String, Vec<u16>)> = Vec::new();
+        let mut health_check: Option<ContainerHealthCheck> = None;
+        let mut stop_timeout_ms: Option<u64> = None;
         let containers = t.opt("container_definitions");
         if let Some(cn) = containers {
             let cp = format!("{path}.container_definitions");
@@ -1139,7 +1174,8 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                     let Some(mut ct) = dec.table(c, &p) else {
                         continue;
                     };
-                    ct.req(dec, "name").and_then(|n| dec.string(n, &format!("{p}.name")));
+                    let cname = ct.req(dec, "name").and_then(|n| dec.string(n, &format!("{p}.name")));
+                    let mut container_ports: Vec<u16> = Vec::new();
                     if let Some(n) = ct.opt("cpu") {
                         sum_cpu += cpu_units(dec, n, &format!("{p}.cpu")).unwrap_or(0);
                     }
@@ -1166,8 +1202,20 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                         Some(h) => sum_hard += h,
                         None => all_hard = false,
                     }
-                    if let Some(e) = ct.opt("essential") {
-                        dec.boolean(e, &format!("{p}.essential"));
+                    let essential = match ct.opt("essential") {
+                        Some(e) => dec.boolean(e, &format!("{p}.essential")).unwrap_or(true),
+                        None => true,
+                    };
+                    if let Some(h) = ct.opt("health_check") {
+                        let check = load_balancing::decode_container_health_check(dec, h, &format!("{p}.health_check"));
+                        if essential && health_check.is_none() {
+                            health_check = check;
+                        }
+                    }
+                    if let Some(st) = ct.opt("stop_timeout") {
+                        if let Some(ms) = load_balancing::decode_stop_timeout(dec, st, &format!("{p}.stop_timeout")) {
+                            stop_timeout_ms = Some(stop_timeout_ms.map_or(ms, |m: u64| m.max(ms)));
+                        }
                     }
                     if let Some(pm) = ct.opt("port_mappings") {
                         let pp = format!("{p}.port_mappings");
@@ -1186,6 +1234,9 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                                     dec.one_of(pr, &format!("{mp}.protocol"), "protocol", &["tcp", "udp"]);
                                 }
                                 mt.finish(dec, &["container_port", "host_port", "protocol"]);
+                                if let Some(c) = cport {
+                                    container_ports.push(c as u16);
+                                }
                                 let host = match network_mode {
                                     NetworkMode::Bridge => hport.unwrap_or(0),
                                     NetworkMode::Host => hport.or(cport).unwrap_or(0),
@@ -1218,8 +1269,13 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                             "memory_reservation",
                             "essential",
                             "port_mappings",
+                            "health_check",
+                            "stop_timeout",
                         ],
                     );
+                    if let Some(n) = cname {
+                        container_list.push((n, container_ports));
+                    }
                 }
             }
         } else if task_mem.is_none() {
@@ -1263,6 +1319,10 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 .opt("crash_after")
                 .and_then(|n| duration_dist(dec, n, &format!("{path}.crash_after"))),
         };
+        let application = t
+            .opt("application")
+            .map(|n| load_balancing::decode_application(dec, n, &format!("{path}.application")))
+            .unwrap_or_default();
         let ephemeral_storage_gib = t
             .opt("ephemeral_storage")
             .and_then(|n| ephemeral_storage(dec, n, &format!("{path}.ephemeral_storage")))
@@ -1279,6 +1339,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "fails_to_start",
                 "crash_after",
                 "ephemeral_storage",
+                "application",
             ],
         );
         if let Some(family) = family {
@@ -1296,6 +1357,10 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 hard_memory_limit_mib: task_mem.or((all_hard && containers.is_some()).then_some(sum_hard)),
                 ephemeral_storage_gib,
                 behaviour,
+                containers: container_list,
+                health_check,
+                stop_timeout_ms: stop_timeout_ms.unwrap_or(DEFAULT_STOP_TIMEOUT_MS),
+                application,
             });
         }
     }
@@ -1560,6 +1625,20 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
             Some(v) => matches!(v.first(), Some(StrategySpec::SpreadAttribute(a)) if a == "ecs.availability-zone"),
         } || launch_is_fargate(&launch, &sc.capacity_providers);
         let deployment = faults::decode_deployment_config(dec, &mut t, daemon, spread_az_first);
+        let load_balancers = match (t.opt("load_balancers"), td) {
+            (Some(n), Some(td)) => {
+                let def = &sc.task_definitions[td];
+                load_balancing::decode_service_load_balancers(
+                    dec,
+                    n,
+                    &format!("{path}.load_balancers"),
+                    &sc.target_groups,
+                    &def.containers,
+                    def.network_mode == NetworkMode::Awsvpc,
+                )
+            }
+            _ => Vec::new(),
+        };
         let t_pos = t.pos;
         t.finish(
             dec,
@@ -1578,6 +1657,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 "deployment_configuration",
                 "health_check_grace_period",
                 "availability_zone_rebalancing",
+                "load_balancers",
             ],
         );
         if let (Some(name), Some(td), Some(scheduling)) = (name, td, scheduling) {
@@ -1593,6 +1673,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 load,
                 auto_scaling,
                 deployment,
+                load_balancers,
             });
         }
     }

@@ -58,11 +58,7 @@ impl Simulation<'_> {
         let start = now.as_ms() - HIGH_RESOLUTION_PERIOD_MS;
         for service in self.high_resolution_services() {
             let running = self.ecs.services[service.0 as usize].running;
-            if let Some(w) = self
-                .env
-                .workload
-                .window(service.0 as usize, start, HIGH_RESOLUTION_PERIOD_MS, running)
-            {
+            if let Some(w) = self.service_window(service.0 as usize, start, HIGH_RESOLUTION_PERIOD_MS, running) {
                 let cw = &mut self.env.cloudwatch;
                 let key = |m| MetricKey::ServiceHighResolution(service, m);
                 cw.put_metric_data(key(MetricName::CpuUtilization), w.cpu_pct);
@@ -137,7 +133,7 @@ impl Simulation<'_> {
             let service = ServiceId(s as u16);
             // 1. The minute's load and its datapoints.
             let running = self.ecs.services[s].running;
-            if let Some(m) = self.env.workload.minute(s, minute, running) {
+            if let Some(m) = self.service_minute(s, minute, running) {
                 self.env.observer.minute_requests(service, &m);
                 let cw = &mut self.env.cloudwatch;
                 cw.put_metric_data(MetricKey::Service(service, MetricName::CpuUtilization), m.cpu_pct);

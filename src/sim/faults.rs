@@ -11,7 +11,6 @@ use crate::scenario::faults::{FaultKind, Selection};
 
 use crate::aws::ec2_autoscaling::SPOT_WARNING_MS;
 use crate::aws::ecs::StopReason;
-use crate::faults::STOP_TIMEOUT_MS;
 
 /// One minute in hours: stochastic rates are per hour, drawn once a minute.
 const MINUTE_HOURS: f64 = MINUTE_MS as f64 / 3_600_000.0;
@@ -85,6 +84,15 @@ impl Simulation<'_> {
             FaultKind::SlowImagePull { factor } => {
                 self.env.faults.slow_pulls(*factor, true);
                 format!("image pulls {factor}x slower")
+            }
+            FaultKind::Unhealthy { service } => {
+                self.env.faults.set_unhealthy(*service, true);
+                self.ecs
+                    .replan_health_checks(&mut self.env, ServiceId(*service as u16), None);
+                format!(
+                    "service {}: the application fails its health checks",
+                    sc.services[*service].name
+                )
             }
         };
         self.log("FAULT_STARTED", None, None, what)?;
@@ -179,6 +187,15 @@ impl Simulation<'_> {
             FaultKind::SlowImagePull { factor } => {
                 self.env.faults.slow_pulls(*factor, false);
                 "image pulls back to normal".to_string()
+            }
+            FaultKind::Unhealthy { service } => {
+                self.env.faults.set_unhealthy(*service, false);
+                self.ecs
+                    .replan_health_checks(&mut self.env, ServiceId(*service as u16), None);
+                format!(
+                    "service {}: the application passes its health checks again",
+                    self.sc.services[*service].name
+                )
             }
             FaultKind::TerminateInstances { .. } | FaultKind::StopTasks { .. } => "fault over".to_string(),
         };
@@ -325,8 +342,7 @@ impl Simulation<'_> {
                 .poisson(spot.len() as f64 * f.fargate_spot_interruptions_per_task_hour * hours);
             for t in self.env.faults.pick(spot, n) {
                 self.begin_incident();
-                self.ecs
-                    .interrupt_fargate_spot_task(&mut self.env, t, STOP_TIMEOUT_MS)?;
+                self.ecs.interrupt_fargate_spot_task(&mut self.env, t)?;
             }
         }
         Ok(())

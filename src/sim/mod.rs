@@ -22,6 +22,7 @@
 mod auto_scaling_groups;
 mod control_tick;
 mod faults;
+mod load_balancing;
 pub(crate) mod observer;
 mod report;
 mod setup;
@@ -37,6 +38,7 @@ use crate::aws::ecs::model::{
     TaskState,
 };
 use crate::aws::ecs::Ecs;
+use crate::aws::elb::Elb;
 use crate::engine::{EventQueue, Lane, RngStreams, SimTime};
 use crate::faults::FaultInjector;
 use crate::metrics::{
@@ -84,6 +86,20 @@ pub(crate) enum Event {
     DeploymentStart(u16),
     /// A task has been RUNNING long enough to count as healthy (deployments).
     TaskHealthy(TaskId),
+    /// A planned health check of a task: its container's, or its target's in a group.
+    HealthCheck {
+        task: TaskId,
+        check: HealthCheckOf,
+        generation: u32,
+    },
+    /// A task's health-check grace period ended while a failed check waited for it.
+    HealthGraceEnded(TaskId),
+    /// A STOPPING task's deregistration delay is over: SIGTERM.
+    TaskDeregistered(TaskId),
+    /// A STOPPING task's containers have exited (or been killed at the stop timeout).
+    TaskContainersExited(TaskId),
+    /// A scripted UpdateTaskProtection.
+    TaskProtection(u16),
     /// Once a minute: load, CloudWatch datapoints, service auto scaling, cluster auto scaling.
     ControlTick,
     /// Every 20 s, for services whose target tracking uses 20-second metrics: their
@@ -92,6 +108,15 @@ pub(crate) enum Event {
     /// Retry waiting tasks (a Fargate launch token is due).
     RetryWaiting,
     MetricsSample,
+}
+
+/// Which of a task's health checks an [`Event::HealthCheck`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HealthCheckOf {
+    /// Its essential container's (the ECS agent's).
+    Container,
+    /// Its target's in this target group (ELB's).
+    TargetGroup(u16),
 }
 
 /// Why a run could not finish. Every variant is fatal to the run; none is the scenario's
@@ -162,6 +187,7 @@ pub(crate) struct Env<'a> {
     pub(crate) billing: Billing,
     pub(crate) workload: Workload<'a>,
     pub(crate) faults: FaultInjector,
+    pub(crate) elb: Elb,
     pub(crate) observer: Observer,
     pub(crate) report: Report,
 }
@@ -233,7 +259,13 @@ impl<'a> Simulation<'a> {
                     sc.instance_groups.len(),
                 ),
                 workload: Workload::new(sc, &streams),
-                faults: FaultInjector::new(sc.availability_zones.len(), streams.stream("faults")),
+                faults: FaultInjector::new(
+                    sc.availability_zones.len(),
+                    sc.services.len(),
+                    streams.stream("faults"),
+                    streams.stream("health-checks"),
+                ),
+                elb: Elb::new(&sc.target_groups, sc.availability_zones.len()),
                 observer: Observer::new(sc.services.len(), sc.batch_jobs.len(), sc.instance_groups.len()),
                 report: Report::default(),
             },
@@ -343,6 +375,9 @@ impl<'a> Simulation<'a> {
                 .observer
                 .service_level(ServiceId(k as u16), dt_ms, s.running, s.desired, min_healthy);
         }
+        if !self.sc.target_groups.is_empty() {
+            self.count_time_without_healthy_targets(dt_ms);
+        }
     }
 
     /// ECS's cheap invariants, and Billing's EC2 meter against the instances still running
@@ -384,6 +419,10 @@ impl<'a> Simulation<'a> {
             | Event::TaskExited(t)
             | Event::ProvisioningTimeout(t)
             | Event::TaskHealthy(t)
+            | Event::HealthCheck { task: t, .. }
+            | Event::HealthGraceEnded(t)
+            | Event::TaskDeregistered(t)
+            | Event::TaskContainersExited(t)
                 if self.ecs.tasks.get(t).is_none() =>
             {
                 Ok(())
@@ -402,6 +441,15 @@ impl<'a> Simulation<'a> {
             Event::SpotReclaim(i) => self.on_spot_reclaim(i),
             Event::DeploymentStart(k) => self.ecs.on_deployment_start(&mut self.env, k as usize),
             Event::TaskHealthy(t) => self.ecs.on_task_healthy(&mut self.env, t),
+            Event::HealthCheck {
+                task,
+                check,
+                generation,
+            } => self.ecs.on_health_check(&mut self.env, task, check, generation),
+            Event::HealthGraceEnded(t) => self.ecs.on_health_grace_ended(&mut self.env, t),
+            Event::TaskDeregistered(t) => self.ecs.on_task_deregistered(&mut self.env, t),
+            Event::TaskContainersExited(t) => self.ecs.on_containers_exited(&mut self.env, t),
+            Event::TaskProtection(k) => self.ecs.on_task_protection(&mut self.env, k as usize),
             Event::ControlTick => {
                 self.on_control_tick()?;
                 // Release runs check the cheap invariants once a minute (tests check all of

@@ -78,6 +78,12 @@ pub struct ServiceStats {
     pub below_min_healthy_ms: u64,
     /// The latency of the requests served, minute by minute.
     pub latency: LatencyMixture,
+    /// Requests its load balancer had no target for.
+    pub unrouted: f64,
+    /// Tasks stopped and replaced because they failed health checks.
+    pub replaced_unhealthy: u64,
+    /// Time its (first) target group had no healthy target while tasks were wanted.
+    pub zero_healthy_ms: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -90,6 +96,8 @@ pub struct Observer {
     waits_ms: Distribution,
     /// The times from a service task's loss to its replacement's RUNNING, in ms.
     replacement_ms: Distribution,
+    /// The times from a task's RUNNING to its first healthy by its health checks, in ms.
+    healthy_after_ms: Distribution,
     services: Vec<ServiceStats>,
     /// Per workload (services, then batch jobs): its waits from submission to placement.
     workload_waits_ms: Vec<Distribution>,
@@ -279,9 +287,26 @@ impl Observer {
         st.requests += requests;
         st.served += served;
         st.over_capacity += over_capacity;
+        st.unrouted += m.unrouted;
         if self.incident.active {
             self.incident.requests_over_capacity += over_capacity;
         }
+    }
+
+    /// A task judged by health checks passed all of them for the first time, `ms` after
+    /// RUNNING.
+    pub fn task_healthy_after(&mut self, _s: ServiceId, ms: u64) {
+        self.healthy_after_ms.record(ms);
+    }
+
+    /// A task of service `s` is replaced because it failed its health checks.
+    pub fn task_replaced_unhealthy(&mut self, s: ServiceId) {
+        self.services[s.0 as usize].replaced_unhealthy += 1;
+    }
+
+    /// Service `s`'s target group had no healthy target for `dt_ms` while it wanted tasks.
+    pub fn no_healthy_target(&mut self, s: ServiceId, dt_ms: u64) {
+        self.services[s.0 as usize].zero_healthy_ms += dt_ms;
     }
 
     pub fn deployment_completed(&mut self) {
@@ -326,5 +351,12 @@ impl Observer {
         replacement.seal();
         per_workload.iter_mut().for_each(Distribution::seal);
         (waits, replacement, per_workload)
+    }
+
+    /// The times from RUNNING to healthy, sealed (once, at the end of the run).
+    pub fn take_healthy_after(&mut self) -> Distribution {
+        let mut d = std::mem::take(&mut self.healthy_after_ms);
+        d.seal();
+        d
     }
 }

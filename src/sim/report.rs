@@ -1,9 +1,19 @@
 //! What the run reports: the metrics columns, one sample per interval, and the summary.
 
 use super::*;
-use crate::metrics::ProviderSummary;
+use crate::metrics::{HealthSummary, ProviderSummary};
 use crate::scenario::elastic::ProviderKind;
 use crate::workload::latency::exponential_quantile;
+
+/// A target group's metrics.csv columns, after `target_group.<name>.`.
+const TARGET_GROUP_METRICS: [&str; 6] = [
+    "healthy",
+    "unhealthy",
+    "initial",
+    "draining",
+    "requests_per_target",
+    "requests_unrouted",
+];
 
 impl Simulation<'_> {
     pub(super) fn metric_columns(&self) -> Vec<String> {
@@ -79,7 +89,32 @@ impl Simulation<'_> {
         for g in &self.sc.instance_groups {
             c.push(format!("group.{}.cost_idle_usd_interval", g.name));
         }
+        for tg in &self.sc.target_groups {
+            for m in TARGET_GROUP_METRICS {
+                c.push(format!("target_group.{}.{m}", tg.name));
+            }
+        }
         c
+    }
+
+    /// Per target group: its targets by state, and the latest minute's requests per healthy
+    /// target (ALBRequestCountPerTarget) and requests with no target, of the first service
+    /// attached to it.
+    fn push_target_group_columns(&self, row: &mut Vec<MetricValue>) {
+        for g in 0..self.sc.target_groups.len() {
+            let c = self.env.elb.counts(g);
+            for n in [c.healthy, c.unhealthy, c.initial, c.draining] {
+                row.push(MetricValue::Count(u64::from(n)));
+            }
+            let minute = self
+                .sc
+                .services
+                .iter()
+                .position(|s| s.load_balancers.iter().any(|a| a.target_group == g))
+                .and_then(|s| self.env.workload.last_minute(s));
+            row.push(MetricValue::Amount(minute.map_or(0.0, |m| m.requests_per_target)));
+            row.push(MetricValue::Amount(minute.map_or(0.0, |m| m.unrouted)));
+        }
     }
 
     /// The target of a service's target-tracking policy on CPU, if it has one.
@@ -124,6 +159,7 @@ impl Simulation<'_> {
             row.push(MetricValue::Count(u64::from(j.running)));
         }
         self.push_cost_columns(&mut row);
+        self.push_target_group_columns(&mut row);
         self.env.metrics.row(row)
     }
 
@@ -285,6 +321,17 @@ impl Simulation<'_> {
             incident_cost_usd: self.env.observer.incident().cost_usd,
             deployments_completed: self.env.observer.counts().deployments_completed,
             deployments_failed: self.env.observer.counts().deployments_failed,
+            health: {
+                let healthy = self.env.observer.take_healthy_after();
+                let stats = self.env.observer.services();
+                HealthSummary {
+                    time_to_healthy_p50_s: healthy.percentile(50.0) as f64 / 1000.0,
+                    time_to_healthy_p95_s: healthy.percentile(95.0) as f64 / 1000.0,
+                    tasks_replaced_unhealthy: stats.iter().map(|s| s.replaced_unhealthy).sum(),
+                    requests_unrouted: stats.iter().map(|s| s.unrouted).fold(0.0, |a, b| a + b),
+                    no_healthy_target_s: stats.iter().map(|s| s.zero_healthy_ms).sum::<u64>() as f64 / 1000.0,
+                }
+            },
             services: self.service_summaries(&split, &per_workload),
             batch_jobs: self.job_summaries(&split, &per_workload),
             instance_groups: sc

@@ -66,6 +66,11 @@ impl Simulation<'_> {
                 .queue
                 .schedule(SimTime(d.at_ms), LANE_SCALING, Event::DeploymentStart(k as u16));
         }
+        for (k, p) in self.sc.task_protection.iter().enumerate() {
+            self.env
+                .queue
+                .schedule(SimTime(p.at_ms), LANE_SCALING, Event::TaskProtection(k as u16));
+        }
     }
 
     pub(super) fn needs_control_tick(&self) -> bool {

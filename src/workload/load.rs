@@ -129,6 +129,9 @@ pub struct MinuteLoad {
     /// queue at its utilisation, `super::latency`); `None` when no task runs or the tasks
     /// are saturated.
     pub latency_mean_s: Option<f64>,
+    /// Requests a load balancer had no target for (no healthy target, none failing open):
+    /// part of `over_capacity`.
+    pub unrouted: f64,
 }
 
 impl LoadModel {
@@ -165,7 +168,82 @@ impl LoadModel {
             memory_pct: mem,
             requests_per_target: requests / n.max(1.0),
             latency_mean_s: latency,
+            unrouted: 0.0,
         }
+    }
+
+    /// The window with its requests routed by a load balancer: `zones[z]` is zone z's
+    /// `(weight, fraction)`: its serving targets (each weighted by its slow-start ramp) and
+    /// the share of the requests they receive, split evenly between them; `serving` targets
+    /// in all. Running tasks that serve nothing (initial, unhealthy, draining) idle, and
+    /// CPUUtilization averages over every running task, as CloudWatch's service metric does.
+    /// Requests with no target are not served. Returns the window and the utilisation
+    /// (requests over capacity) of a fully weighted serving task in each zone. Latency is the
+    /// served-weighted mean over zones; a saturated zone makes the window's latency
+    /// unbounded, as a saturated service does.
+    pub fn routed_window(
+        &self,
+        start_ms: u64,
+        len_ms: u64,
+        running: u32,
+        zones: &[(f64, f64)],
+        serving: u32,
+    ) -> (MinuteLoad, Vec<f64>) {
+        let requests = self.curve.requests_in_window(start_ms, len_ms).max(0.0);
+        let capacity = self.task_capacity_rps * (len_ms as f64 / 1000.0);
+        let mut utilisation = vec![0.0; zones.len()];
+        let (mut served, mut routed, mut weight) = (0.0, 0.0, 0.0);
+        let (mut cpu_sum, mut mem_sum) = (0.0, 0.0);
+        let (mut latency_sum, mut latency_requests, mut saturated) = (0.0, 0.0, false);
+        for (z, &(w, fraction)) in zones.iter().enumerate() {
+            if w <= 0.0 {
+                continue;
+            }
+            let r = requests * fraction;
+            let u = r / (w * capacity);
+            utilisation[z] = u;
+            routed += r;
+            served += r.min(w * capacity);
+            weight += w;
+            let l = u.min(1.0);
+            cpu_sum += w * (self.cpu_idle_pct + (100.0 - self.cpu_idle_pct) * l).min(100.0);
+            mem_sum += w * (self.memory_idle_pct + (self.memory_at_capacity_pct - self.memory_idle_pct) * l);
+            match super::latency::mean_s(self.request_service_time_s, u) {
+                Some(m) => {
+                    latency_sum += m * r;
+                    latency_requests += r;
+                }
+                None => saturated = true,
+            }
+        }
+        let idle_tasks = (f64::from(running) - weight).max(0.0);
+        let tasks = weight + idle_tasks;
+        let (cpu, mem) = if running == 0 || tasks <= 0.0 {
+            (None, None)
+        } else {
+            (
+                Some((cpu_sum + idle_tasks * self.cpu_idle_pct) / tasks),
+                Some((mem_sum + idle_tasks * self.memory_idle_pct) / tasks),
+            )
+        };
+        let latency = if saturated || weight <= 0.0 {
+            None
+        } else if latency_requests > 0.0 {
+            Some(latency_sum / latency_requests)
+        } else {
+            super::latency::mean_s(self.request_service_time_s, 0.0)
+        };
+        let m = MinuteLoad {
+            requests,
+            served,
+            over_capacity: requests - served,
+            cpu_pct: cpu,
+            memory_pct: mem,
+            requests_per_target: requests / f64::from(serving.max(1)),
+            latency_mean_s: latency,
+            unrouted: (requests - routed).max(0.0),
+        };
+        (m, utilisation)
     }
 }
 
@@ -224,5 +302,49 @@ mod tests {
         let none = m.minute(0, 0);
         assert_eq!(none.cpu_pct, None);
         assert_eq!(none.requests_per_target, 9000.0);
+    }
+
+    fn model(rps: f64) -> LoadModel {
+        LoadModel {
+            curve: RateCurve::Constant { rps },
+            task_capacity_rps: 100.0,
+            cpu_idle_pct: 10.0,
+            memory_idle_pct: 30.0,
+            memory_at_capacity_pct: 70.0,
+            request_service_time_s: 0.010,
+        }
+    }
+
+    #[test]
+    fn routed_requests_reach_only_serving_targets_and_idle_tasks_lower_the_cpu_average() {
+        // 150 rps over 3 healthy targets in one zone, plus one RUNNING task still `initial`
+        // (no requests): the serving tasks run at 50 %, the fourth idles at 10 %.
+        let (m, u) = model(150.0).routed_window(0, 60_000, 4, &[(3.0, 1.0)], 3);
+        assert_eq!(u, vec![0.5]);
+        assert_eq!(m.cpu_pct, Some((3.0 * 55.0 + 10.0) / 4.0));
+        // ALBRequestCountPerTarget: the minute's requests over the healthy targets.
+        assert_eq!(m.requests_per_target, 150.0 * 60.0 / 3.0);
+        assert_eq!((m.unrouted, m.over_capacity), (0.0, 0.0));
+    }
+
+    #[test]
+    fn with_cross_zone_off_the_zone_with_fewer_targets_runs_hotter() {
+        // Two zones, each node half the requests: 3 targets in one, 1 in the other.
+        let (m, u) = model(150.0).routed_window(0, 60_000, 4, &[(3.0, 0.5), (1.0, 0.5)], 4);
+        assert_eq!(u, vec![0.25, 0.75]);
+        assert_eq!(m.over_capacity, 0.0);
+        let (m, u) = model(300.0).routed_window(0, 60_000, 4, &[(3.0, 0.5), (1.0, 0.5)], 4);
+        assert_eq!(u[1], 1.5, "the lone target gets 150 rps of its 100");
+        assert_eq!(m.over_capacity, 50.0 * 60.0);
+        assert_eq!(m.latency_mean_s, None, "a saturated zone");
+    }
+
+    #[test]
+    fn with_no_serving_target_every_request_is_unrouted() {
+        let (m, _) = model(10.0).routed_window(0, 60_000, 2, &[(0.0, 0.0)], 0);
+        assert_eq!(m.unrouted, 600.0);
+        assert_eq!(m.served, 0.0);
+        assert_eq!(m.over_capacity, 600.0);
+        assert_eq!(m.cpu_pct, Some(10.0), "the running tasks idle");
     }
 }

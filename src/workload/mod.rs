@@ -27,6 +27,8 @@ pub struct Submission {
 struct ServiceLoad {
     load: Option<LoadModel>,
     last_minute: Option<MinuteLoad>,
+    /// The latest minute's utilisation of a serving task per zone (requests over capacity).
+    zone_utilisation: Vec<f64>,
 }
 
 struct JobArrivals {
@@ -52,6 +54,7 @@ impl<'a> Workload<'a> {
                 .map(|s| ServiceLoad {
                     load: s.load.clone(),
                     last_minute: None,
+                    zone_utilisation: vec![0.0; sc.availability_zones.len()],
                 })
                 .collect(),
             jobs: sc
@@ -74,8 +77,53 @@ impl<'a> Workload<'a> {
     pub fn minute(&mut self, s: usize, minute: u64, running: u32) -> Option<MinuteLoad> {
         let sl = &mut self.services[s];
         let m = sl.load.as_ref()?.minute(minute, running);
+        let u = if running == 0 {
+            0.0
+        } else {
+            m.requests / (f64::from(running) * sl.load.as_ref()?.task_capacity_rps * 60.0)
+        };
+        sl.zone_utilisation.fill(u);
         sl.last_minute = Some(m);
         Some(m)
+    }
+
+    /// The same with the minute's requests routed by a load balancer
+    /// ([`LoadModel::routed_window`]).
+    pub fn routed_minute(
+        &mut self,
+        s: usize,
+        minute: u64,
+        running: u32,
+        zones: &[(f64, f64)],
+        serving: u32,
+    ) -> Option<MinuteLoad> {
+        let sl = &mut self.services[s];
+        let (m, u) = sl
+            .load
+            .as_ref()?
+            .routed_window(minute * 60_000, 60_000, running, zones, serving);
+        sl.zone_utilisation = u;
+        sl.last_minute = Some(m);
+        Some(m)
+    }
+
+    /// The routed 20-second window (high-resolution metrics).
+    pub fn routed_window(
+        &self,
+        s: usize,
+        start_ms: u64,
+        len_ms: u64,
+        running: u32,
+        zones: &[(f64, f64)],
+        serving: u32,
+    ) -> Option<MinuteLoad> {
+        let l = self.services[s].load.as_ref()?;
+        Some(l.routed_window(start_ms, len_ms, running, zones, serving).0)
+    }
+
+    /// The latest minute's utilisation of a serving task of service `s` in `zone`.
+    pub fn task_utilisation(&self, s: usize, zone: usize) -> f64 {
+        self.services[s].zone_utilisation.get(zone).copied().unwrap_or(0.0)
     }
 
     /// The 20-second window ending now of service `s`'s load, for high-resolution metrics

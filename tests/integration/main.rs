@@ -11,6 +11,7 @@ mod failures;
 mod fuzz;
 mod golden;
 mod lifecycle;
+mod load_balancing;
 mod placement_choices;
 mod placement_index;
 mod query_language;

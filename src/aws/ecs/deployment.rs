@@ -49,11 +49,13 @@ impl<'a> Ecs<'a> {
     pub(crate) fn service_task_running(&mut self, env: &mut Env<'a>, s: ServiceId, task: TaskId) {
         let now = env.now();
         let healthy_after = self.healthy_after(s);
+        let by_checks = self.judged_by_checks(s, self.tasks[task].definition as usize);
         let st = &mut self.services[s.0 as usize];
         st.throttle.start_failures = 0;
         env.observer.service_task_running(now, s);
         let deploying = st.rollout.current.is_some();
-        if deploying || !self.tasks_on_draining_instances(s).is_empty() {
+        // A task judged by health checks reports its own turn to healthy.
+        if !by_checks && (deploying || !self.tasks_on_draining_instances(s).is_empty()) {
             env.queue
                 .schedule(now + healthy_after, LANE_LIFECYCLE, Event::TaskHealthy(task));
         }
@@ -64,7 +66,8 @@ impl<'a> Ecs<'a> {
     pub(crate) fn record_loss(&mut self, env: &mut Env<'a>, task: TaskId, cause: StopReason) {
         let now = env.now();
         let t = &mut self.tasks[task];
-        if t.state == TaskState::Stopped || t.lost_to.is_some() {
+        // A STOPPING task was already on its way out: losing its host loses nothing more.
+        if matches!(t.state, TaskState::Stopped | TaskState::Stopping) || t.lost_to.is_some() {
             return;
         }
         t.lost_to = Some(cause);
@@ -118,8 +121,7 @@ impl<'a> Ecs<'a> {
         let now = env.now();
         let t = &self.tasks[task];
         let TaskOwner::Service(s) = t.owner else { return };
-        let healthy_after = self.healthy_after(s);
-        let healthy = t.running_at.is_some_and(|r| now - r >= healthy_after);
+        let healthy = self.is_healthy(t, now);
         let def = t.definition as usize;
         let st = &mut self.services[s.0 as usize];
         if !st.rollout.config.circuit_breaker {
@@ -194,16 +196,20 @@ impl<'a> Ecs<'a> {
         let desired = st.desired;
         let (min_healthy, max_tasks) = deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent);
         let Census {
-            total,
+            total: live_total,
             new_active,
             new_healthy,
             healthy_total,
             old,
         } = self.census(s, new_def, now);
-        if old.is_empty() && new_healthy >= desired {
+        // Complete once the old revision's tasks are gone, draining ones included.
+        let stopping = self.services[s.0 as usize].stopping;
+        if old.is_empty() && new_healthy >= desired && stopping == 0 {
             self.complete_deployment(env, s, new_def, started_at)?;
             return Ok(true);
         }
+        // maximumPercent counts RUNNING + PENDING + STOPPING (ecs-semantics §2.4).
+        let total = live_total + stopping;
         // Start new tasks within maximumPercent (and the throttle).
         let can_start = max_tasks.saturating_sub(total).min(desired.saturating_sub(new_active));
         if now >= self.services[s.0 as usize].throttle.next_launch_at {
@@ -310,6 +316,9 @@ impl<'a> Ecs<'a> {
         no_headroom: bool,
     ) -> Result<(), SimError> {
         old.sort_by_key(|(healthy, id)| (*healthy, std::cmp::Reverse(self.tasks[*id].number)));
+        let now = env.now();
+        // Protected tasks are never chosen for deployment stops (ecs-semantics §2.9).
+        old.retain(|(_, id)| !Ecs::is_protected(&self.tasks[*id], now));
         for (healthy, id) in old {
             if healthy {
                 if budget == 0 {

@@ -101,6 +101,10 @@ pub enum StopReason {
     /// Its instance failed or was terminated by a fault.
     InstanceFailed,
     SpotInterruption,
+    /// Its target failed the load balancer's health checks.
+    ElbHealthCheck,
+    /// Its essential container's health check reported UNHEALTHY.
+    ContainerHealthCheck,
 }
 
 impl StopReason {
@@ -124,6 +128,8 @@ impl StopReason {
             StopReason::AzOutage => "AzOutage",
             StopReason::InstanceFailed => "InstanceFailed",
             StopReason::SpotInterruption => "SpotInterruption",
+            StopReason::ElbHealthCheck => "ElbHealthCheckFailed",
+            StopReason::ContainerHealthCheck => "ContainerHealthCheckFailed",
         }
     }
 
@@ -148,6 +154,8 @@ impl StopReason {
             }
             StopReason::StoppedByFault => "Task stopped by user (fault)",
             StopReason::AzOutage => "availability zone outage",
+            StopReason::ElbHealthCheck => "Task failed ELB health checks",
+            StopReason::ContainerHealthCheck => "Task failed container health checks",
         }
     }
 
@@ -162,6 +170,24 @@ impl StopReason {
                 | StopReason::AzOutage
                 | StopReason::InstanceFailed
                 | StopReason::SpotInterruption
+                | StopReason::ElbHealthCheck
+                | StopReason::ContainerHealthCheck
+        )
+    }
+
+    /// Whether the stop is a StopTask by the scheduler or a user, which deregisters the task
+    /// from its target groups and sends SIGTERM, rather than the task or its host dying.
+    pub(crate) fn is_graceful(self) -> bool {
+        matches!(
+            self,
+            StopReason::ScaleIn
+                | StopReason::DeploymentReplaced
+                | StopReason::RebalancingMoved
+                | StopReason::RebalancingNoRoom
+                | StopReason::InstanceDraining
+                | StopReason::StoppedByFault
+                | StopReason::ElbHealthCheck
+                | StopReason::ContainerHealthCheck
         )
     }
 }

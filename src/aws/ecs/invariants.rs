@@ -115,7 +115,8 @@ impl Ecs<'_> {
             if t.state == TaskState::Running && t.instance.is_none() && t.fargate.is_none() {
                 return Err(format!("{} is RUNNING without an instance or a Fargate slot", t.number));
             }
-            if let (TaskOwner::Service(s), true) = (t.owner, t.state != TaskState::Stopped) {
+            let counted = !matches!(t.state, TaskState::Stopped | TaskState::Stopping);
+            if let (TaskOwner::Service(s), true) = (t.owner, counted) {
                 svc_live[s.0 as usize] += 1;
             }
             let c = match t.owner {

@@ -22,6 +22,7 @@ pub mod deployment;
 mod event_log;
 pub mod fargate;
 pub mod fit;
+mod health;
 mod invariants;
 mod lost_capacity;
 mod managed_scaling;

@@ -59,6 +59,8 @@ pub(crate) struct ServiceState {
     /// Placed, not yet RUNNING.
     pub(crate) starting: u32,
     pub(crate) running: u32,
+    /// Asked to stop, still holding their reservations (deregistering, then stopping).
+    pub(crate) stopping: u32,
     /// When the next reconcile is queued; an earlier request replaces it (the later event
     /// then finds it stale), so an "at once" reaction is never held back.
     pub(crate) reconcile_at: Option<SimTime>,
@@ -85,7 +87,8 @@ impl Ecs<'_> {
     /// then tasks not yet RUNNING, then the AZ with the most of the service's tasks; within
     /// it, under `binpack` the task whose instance keeps the most of the field free, under the
     /// default the instance with the most of the service's tasks, under `spread` at random.
-    pub(crate) fn choose_scale_in_victim(&mut self, s: ServiceId) -> Option<TaskId> {
+    /// Tasks with scale-in protection are never chosen (ecs-semantics §2.9).
+    pub(crate) fn choose_scale_in_victim(&mut self, s: ServiceId, now: SimTime) -> Option<TaskId> {
         let draw: u64 = rand::Rng::random(&mut self.rng_placement);
         let st = &self.services[s.0 as usize];
         let items: Option<&Vec<StrategyItem>> = match &st.placement.launch {
@@ -109,7 +112,7 @@ impl Ecs<'_> {
         };
         let active: Vec<&Task> = self
             .service_tasks(s)
-            .filter(|t| t.instance.is_some() || t.fargate.is_some())
+            .filter(|t| (t.instance.is_some() || t.fargate.is_some()) && !Ecs::is_protected(t, now))
             .collect();
         for t in &active {
             if let Some(a) = az_of(t) {
@@ -178,15 +181,21 @@ impl Ecs<'_> {
             .map(|t| t.id)
     }
 
-    /// How long after RUNNING a service's task counts as healthy: 40 s without a load balancer
-    /// or health check, or the health-check grace period when that is longer (I).
+    /// How long after RUNNING a service's task counts as healthy when no load balancer or
+    /// container health check judges it: 40 s, or the health-check grace period when that is
+    /// longer (I).
     pub(crate) fn healthy_after(&self, s: ServiceId) -> u64 {
         let grace = self.services[s.0 as usize].rollout.config.health_check_grace_period_ms;
         self.sc.failures.healthy_after_ms.max(grace)
     }
 
+    /// Whether `t` counts as healthy: by its load balancer and container checks when it has
+    /// them, otherwise 40 s after RUNNING (ecs-semantics §2.4).
     pub(crate) fn is_healthy(&self, t: &Task, now: SimTime) -> bool {
         let TaskOwner::Service(s) = t.owner else { return false };
+        if self.judged_by_checks(s, t.definition as usize) {
+            return self.passes_checks(t);
+        }
         t.state == TaskState::Running && t.running_at.is_some_and(|r| now - r >= self.healthy_after(s))
     }
 }

@@ -44,6 +44,7 @@ impl<'a> Ecs<'a> {
             unplaced: VecDeque::new(),
             starting: 0,
             running: 0,
+            stopping: 0,
             reconcile_at: None,
             steady: false,
             launch_bucket: RateWindow::new(rate as usize, MINUTE_MS),
@@ -104,9 +105,11 @@ impl<'a> Ecs<'a> {
             u32::MAX
         } else {
             let cfg = &self.services[s.0 as usize].rollout.config;
+            // maximumPercent counts STOPPING tasks too (ecs-semantics §2.4).
+            let stopping = self.services[s.0 as usize].stopping;
             deployment_bounds(desired, cfg.minimum_healthy_percent, cfg.maximum_percent)
                 .1
-                .saturating_sub(all)
+                .saturating_sub(all + stopping)
         };
         let next_launch_at = self.services[s.0 as usize].throttle.next_launch_at;
         if active < desired && now < next_launch_at {
@@ -262,7 +265,7 @@ impl<'a> Ecs<'a> {
             let victim = if let Some(t) = st.unplaced.back() {
                 Some(*t)
             } else {
-                self.choose_scale_in_victim(s)
+                self.choose_scale_in_victim(s, env.now())
             };
             let Some(v) = victim else { break };
             self.stop_task(env, v, StopReason::ScaleIn)?;

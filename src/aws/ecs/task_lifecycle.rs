@@ -42,6 +42,12 @@ impl<'a> Ecs<'a> {
             running_at: None,
             crashing: false,
             lost_to: None,
+            stop_reason: None,
+            healthy_targets: 0,
+            container_health: None,
+            healthy_at: None,
+            grace_pending: false,
+            protected_until: None,
         });
         if let Some(k) = item {
             match owner {
@@ -310,6 +316,7 @@ impl<'a> Ecs<'a> {
         }
         self.log(env, "TASK_RUNNING", Some(task), inst, String::new())?;
         if let TaskOwner::Service(s) = owner {
+            self.start_health_checks(env, task)?;
             self.check_steady(env, s)?;
         }
         Ok(())
@@ -342,10 +349,29 @@ impl<'a> Ecs<'a> {
     /// A stop whose reason is a failure ([`StopReason::is_loss`]) counts the task as lost,
     /// unless it was counted already; its TASK_STOPPED line then carries the failure it was
     /// lost to.
+    /// A scheduler's or user's stop of a RUNNING service task is graceful
+    /// ([`Ecs::begin_graceful_stop`]); a stop of a task already STOPPING for such a reason
+    /// does nothing more, while its host's loss ends it at once.
     pub(crate) fn stop_task(&mut self, env: &mut Env<'a>, task: TaskId, reason: StopReason) -> Result<(), SimError> {
+        if self.tasks[task].state == TaskState::Stopping && reason.is_graceful() {
+            return Ok(());
+        }
         if reason.is_loss() {
             self.record_loss(env, task, reason);
         }
+        if self.begin_graceful_stop(env, task, reason)? {
+            return Ok(());
+        }
+        self.stop_task_now(env, task, reason)
+    }
+
+    /// Stops a task at once: see [`Ecs::stop_task`].
+    pub(crate) fn stop_task_now(
+        &mut self,
+        env: &mut Env<'a>,
+        task: TaskId,
+        reason: StopReason,
+    ) -> Result<(), SimError> {
         let now = env.now();
         let (owner, group, demand_idx, inst, fargate, state) = {
             let t = &self.tasks[task];
@@ -355,6 +381,9 @@ impl<'a> Ecs<'a> {
             return Ok(());
         }
         let placed = inst.is_some() || fargate.is_some();
+        if state == TaskState::Running || state == TaskState::Stopping {
+            self.remove_targets(env, task)?;
+        }
         if let Some(i) = inst {
             let demand = &self.demands[demand_idx as usize];
             self.placer.release(&mut self.cluster, i, task, group, demand);
@@ -408,6 +437,12 @@ impl<'a> Ecs<'a> {
             (t.owner, t.strategy_item)
         };
         match owner {
+            // Its service stopped counting it when it began to stop; a deployment may have
+            // waited for it to be gone.
+            TaskOwner::Service(s) if state == TaskState::Stopping => {
+                self.services[s.0 as usize].stopping -= 1;
+                self.schedule_reconcile(env, s, now);
+            }
             TaskOwner::Service(s) => {
                 let st = &mut self.services[s.0 as usize];
                 match state {
@@ -446,14 +481,19 @@ impl<'a> Ecs<'a> {
         }
     }
 
+    /// A RUNNING service task begins a graceful stop: its service stops counting it (as if
+    /// it had stopped) and counts it as STOPPING.
+    pub(crate) fn service_task_stopping(&mut self, env: &mut Env<'a>, task: TaskId) {
+        self.owner_task_stopped(env, task, TaskState::Running, true);
+        if let TaskOwner::Service(s) = self.tasks[task].owner {
+            self.services[s.0 as usize].stopping += 1;
+        }
+    }
+
     /// Fargate reclaims a Fargate Spot task: SIGTERM now (the warning is logged), the task
-    /// stops after `stop_timeout_ms`.
-    pub(crate) fn interrupt_fargate_spot_task(
-        &mut self,
-        env: &mut Env<'a>,
-        task: TaskId,
-        stop_timeout_ms: u64,
-    ) -> Result<(), SimError> {
+    /// stops after its task definition's `stop_timeout` (30 s by default).
+    pub(crate) fn interrupt_fargate_spot_task(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
+        let stop_timeout_ms = self.sc.task_definitions[self.tasks[task].definition as usize].stop_timeout_ms;
         self.tasks[task].crashing = true;
         self.log(
             env,

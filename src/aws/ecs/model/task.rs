@@ -141,8 +141,9 @@ pub struct TaskDemand {
     pub uses_eni: bool,
 }
 
-/// The task lifecycle states the simulator distinguishes (ecs-semantics §2.2). ACTIVATING,
-/// DEACTIVATING, STOPPING and DEPROVISIONING are folded into their neighbours.
+/// The task lifecycle states the simulator distinguishes (ecs-semantics §2.2). ACTIVATING
+/// and DEPROVISIONING are folded into their neighbours; DEACTIVATING (the load balancer's
+/// deregistration delay) and STOPPING (SIGTERM until the containers exit) are one state.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TaskState {
     /// Submitted; either waiting for capacity (no instance yet) or attaching its network.
@@ -150,6 +151,9 @@ pub enum TaskState {
     /// Placed; pulling the image and creating containers.
     Pending,
     Running,
+    /// Asked to stop: deregistering from its target groups, then stopping its containers.
+    /// It keeps its reservation and its bill, and no longer counts towards its service.
+    Stopping,
     Stopped,
 }
 
@@ -159,6 +163,7 @@ impl TaskState {
             TaskState::Provisioning => "PROVISIONING",
             TaskState::Pending => "PENDING",
             TaskState::Running => "RUNNING",
+            TaskState::Stopping => "STOPPING",
             TaskState::Stopped => "STOPPED",
         }
     }
@@ -202,6 +207,18 @@ pub struct Task {
     /// The failure the task was lost to, once counted (a task is lost at most once); its
     /// TASK_STOPPED line carries this reason.
     pub lost_to: Option<crate::aws::ecs::StopReason>,
+    /// Why a STOPPING task is stopping (its TASK_STOPPED line's reason).
+    pub stop_reason: Option<crate::aws::ecs::StopReason>,
+    /// How many of its service's target groups report it healthy (ECS's view of ELB).
+    pub healthy_targets: u8,
+    /// Its essential container's health check, if the task definition has one.
+    pub container_health: Option<crate::aws::health_check::CheckSeries>,
+    /// When it first counted as healthy by its checks (load balancer and container).
+    pub healthy_at: Option<SimTime>,
+    /// A health-check failure waits for the grace period to end.
+    pub grace_pending: bool,
+    /// Task scale-in protection (UpdateTaskProtection) until this time.
+    pub protected_until: Option<SimTime>,
 }
 
 /// A Fargate task's availability zone and whether it runs on Fargate Spot.
@@ -236,6 +253,12 @@ mod tests {
             running_at: None,
             crashing: false,
             lost_to: None,
+            stop_reason: None,
+            healthy_targets: 0,
+            container_health: None,
+            healthy_at: None,
+            grace_pending: false,
+            protected_until: None,
         }
     }
 
