@@ -1,16 +1,18 @@
 //! The world of one run: it owns one of each component (ECS, EC2 Auto Scaling, CloudWatch,
-//! Application Auto Scaling, Billing, the workload, the fault injector), the event queue and
+//! Application Auto Scaling, Elastic Load Balancing, Billing, the workload, the fault injector), the event queue and
 //! the event sink, routes each event to the component it concerns, and is the only place that
 //! knows them all. The observer (`observer.rs`) keeps the run's statistics from what happens.
 //!
 //! ## Same-instant order (the `lane` of each event)
 //! At one instant, events run in this order, then in the order they were scheduled:
 //! 1. stops and losses (`TaskExited`, `ProvisioningTimeout`, `DrainTimeout`, `SpotReclaim`,
-//!    `FaultStart`, `FaultEnd`): capacity freed at `t` is visible to anything placed at `t`;
-//! 2. lifecycle progress (`TaskProvisioned`, `TaskStarted`, `TaskHealthy`,
-//!    `InstanceRegistered`);
+//!    `FaultStart`, `FaultEnd`, `TaskDeregistered`, `TaskContainersExited`): capacity freed
+//!    at `t` is visible to anything placed at `t`;
+//! 2. lifecycle progress (`TaskProvisioned`, `TaskStarted`, `TaskHealthy`, `HealthCheck`,
+//!    `HealthGraceEnded`, `InstanceRegistered`);
 //! 3. arrivals (`JobArrival`, `RetryWaiting`): new RunTask submissions and retries;
-//! 4. scaling (`ScheduledAction`, `DeploymentStart`, `ControlTick`, `HighResolutionTick`): the minute's metrics,
+//! 4. scaling (`ScheduledAction`, `DeploymentStart`, `TaskProtection`, `ControlTick`,
+//!    `HighResolutionTick`): the minute's metrics,
 //!    alarms and scaling decisions, so the scheduler acts on a new desired count at the same
 //!    instant;
 //! 5. `ServiceReconcile`: the service scheduler;

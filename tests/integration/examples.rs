@@ -111,3 +111,54 @@ fn the_high_resolution_example_scales_out_when_its_header_says() {
         "{slow_over} vs {fast_over}"
     );
 }
+
+#[test]
+fn the_alb_deployment_example_takes_a_deregistration_delay_per_wave() {
+    // The header's arithmetic: desired 6, maximumPercent 150 -> waves of 3. Without a load
+    // balancer a wave is 10 s of image pull + 40 s to healthy; behind the ALB it is 10 s +
+    // one 30 s check + the 300 s deregistration delay of the tasks it stopped (CreateTargetGroup
+    // defaults), which count towards maximumPercent: two waves, 2 x 340 s.
+    let sc = scenario::load(std::path::Path::new("scenarios/alb-deployment-waves.toml")).unwrap();
+    let (_, ev) = run_checked(&sc);
+    let took = |service: &str| {
+        ev.iter()
+            .find(|e| e.kind == "DEPLOYMENT_COMPLETED" && e.service == service)
+            .map(|e| e.time.as_ms() / 1000 - 1800)
+            .unwrap()
+    };
+    assert_eq!(took("web-no-lb"), 2 * 50);
+    assert_eq!(took("web"), 2 * (10 + 30 + 300));
+}
+
+#[test]
+fn the_health_check_crash_example_trips_the_breaker_and_keeps_serving() {
+    let sc = scenario::load(std::path::Path::new("scenarios/health-check-crash.toml")).unwrap();
+    let (r, ev) = run_checked(&sc);
+    assert_eq!(r.summary.deployments_failed, 1, "shop-v2 is rolled back");
+    assert_eq!(r.summary.deployments_completed, 1, "the rollback completes");
+    // No shop-v2 target ever turned healthy, so none received traffic.
+    let v2_healthy = ev.iter().filter(|e| e.kind == "TARGET_HEALTHY").any(|e| {
+        let n: u64 = e.task[2..].parse().unwrap();
+        (4..8).contains(&n)
+    });
+    assert!(!v2_healthy);
+    assert!(r.summary.health.tasks_replaced_unhealthy >= 3);
+    assert_eq!(r.summary.tasks_running_at_end, 4);
+}
+
+#[test]
+fn the_cross_zone_off_example_overloads_only_the_thin_zone() {
+    let sc = scenario::load(std::path::Path::new("scenarios/cross-zone-off.toml")).unwrap();
+    let (r, ev) = run_checked(&sc);
+    let unhealthy: Vec<_> = ev.iter().filter(|e| e.kind == "TARGET_UNHEALTHY").collect();
+    assert!(!unhealthy.is_empty());
+    assert!(unhealthy.iter().all(|e| e.availability_zone == "us-east-1b"));
+    assert!(r.summary.health.tasks_replaced_unhealthy > 0);
+    // With cross-zone on (the sweep's other value), no target is overloaded.
+    let mut on = sc.clone();
+    on.target_groups[0].cross_zone = true;
+    let (r_on, ev_on) = run_checked(&on);
+    assert!(!ev_on.iter().any(|e| e.kind == "TARGET_UNHEALTHY"));
+    assert_eq!(r_on.summary.health.tasks_replaced_unhealthy, 0);
+    assert!(r_on.summary.requests_over_capacity < r.summary.requests_over_capacity);
+}

@@ -163,10 +163,25 @@ duration = "80s"
         let dt = secs(u) - 600.0;
         assert!(dt > 30.0 && dt <= 60.0, "unhealthy {dt} s after the fault began");
         assert_eq!(u.reason, "Target.FailedHealthChecks");
-        // Stopped (deregistration first) and replaced at once: a submission at that instant.
-        let stop = of(&ev, "TASK_STOPPING").into_iter().find(|s| s.task == u.task).unwrap();
-        assert_eq!((stop.time, stop.reason), (u.time, "ElbHealthCheckFailed"));
+        // ecs-semantics §2.1 (current behaviour): "the scheduler uses maximumPercent headroom
+        // to start replacements first and then stops the unhealthy tasks one by one as the
+        // replacements turn healthy": a replacement is submitted at once, without throttle...
         assert!(of(&ev, "TASK_SUBMITTED").iter().any(|s| s.time == u.time));
+        let decided = of(&ev, "TASK_UNHEALTHY")
+            .into_iter()
+            .find(|s| s.task == u.task)
+            .unwrap();
+        assert_eq!((decided.time, decided.reason), (u.time, "ElbHealthCheckFailed"));
+        // ...and the unhealthy task stops (deregistering first) once one has turned healthy.
+        let stop = of(&ev, "TASK_STOPPING").into_iter().find(|s| s.task == u.task).unwrap();
+        assert_eq!(stop.reason, "ElbHealthCheckFailed");
+        let first_replacement_healthy = of(&ev, "TARGET_HEALTHY")
+            .into_iter()
+            .filter(|h| h.time > u.time)
+            .map(|h| h.time)
+            .min()
+            .unwrap();
+        assert!(stop.time >= first_replacement_healthy);
     }
     assert_eq!(r.summary.health.tasks_replaced_unhealthy, 2);
     // The replacements register after the fault has ended and turn healthy.
@@ -186,9 +201,14 @@ fn the_grace_period_holds_back_health_based_replacement() {
     let (_, ev) = run_checked(&scenario(&text));
     let first_running = secs(of(&ev, "TASK_RUNNING")[0]);
     let first_unhealthy = secs(of(&ev, "TARGET_UNHEALTHY")[0]);
-    let first_stop = secs(of(&ev, "TASK_STOPPING")[0]);
+    let replaced = secs(of(&ev, "TASK_UNHEALTHY")[0]);
     assert_eq!(first_unhealthy - first_running, 60.0);
-    assert_eq!(first_stop - first_running, 300.0);
+    assert_eq!(
+        replaced - first_running,
+        300.0,
+        "ECS acts on it when the grace period ends"
+    );
+    assert!(of(&ev, "TASK_SUBMITTED").iter().any(|e| secs(e) == replaced));
 }
 
 #[test]
@@ -377,12 +397,12 @@ desired_count = 1
     let running = secs(of(&ev, "TASK_RUNNING")[0]);
     let unhealthy = of(&ev, "CONTAINER_UNHEALTHY");
     assert_eq!(secs(unhealthy[0]) - running, 90.0);
+    // Its replacement starts at once (start first, ecs-semantics §2.1); the unhealthy task
+    // stops with the container check's reason once it can be spared.
+    assert!(of(&ev, "TASK_SUBMITTED").iter().any(|e| e.time == unhealthy[0].time));
     let stopped = of(&ev, "TASK_STOPPED");
     assert_eq!(stopped[0].reason, "ContainerHealthCheckFailed");
-    assert_eq!(
-        stopped[0].time, unhealthy[0].time,
-        "no load balancer, no shutdown time: at once"
-    );
+    assert_eq!(stopped[0].task, unhealthy[0].task);
     assert!(r.summary.health.tasks_replaced_unhealthy >= 2);
 }
 

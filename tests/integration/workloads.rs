@@ -347,13 +347,15 @@ fn per_workload_figures_recomputed_from_events_csv_equal_the_summary() {
 }
 
 /// The reason codes results/README.md lists as losses ("the losses, which `tasks_lost` counts").
-const LOSS_CODES: [&str; 6] = [
+const LOSS_CODES: [&str; 8] = [
     "ContainerCrashed",
     "OutOfMemory",
     "UserInitiated",
     "AzOutage",
     "InstanceFailed",
     "SpotInterruption",
+    "ElbHealthCheckFailed",
+    "ContainerHealthCheckFailed",
 ];
 
 /// The losses, recomputed from events.csv: a TASK_STOPPED line whose `reason` is one of the

@@ -229,6 +229,9 @@ impl<'a> Ecs<'a> {
             }
             return Ok(());
         }
+        if t.replace_for.is_some() {
+            return Ok(());
+        }
         let def = t.definition as usize;
         let st = &mut self.services[s.0 as usize];
         if st.rollout.config.circuit_breaker {
@@ -237,7 +240,81 @@ impl<'a> Ecs<'a> {
             }
         }
         env.observer.task_replaced_unhealthy(s);
-        self.stop_task(env, task, reason)
+        let immediate = st.daemon || st.rollout.current.is_some();
+        if env.sink.enabled() {
+            let inst = self.tasks[task].instance;
+            let entry = Entry::new("TASK_UNHEALTHY").task(self.task_label(task)).instance(inst);
+            let what = if immediate {
+                "stopped and replaced"
+            } else {
+                "replaced, then stopped"
+            };
+            self.record(env, entry.reason(reason.code()), format!("{}: {what}", reason.text()))?;
+        }
+        let st = &mut self.services[s.0 as usize];
+        if immediate {
+            // A DAEMON task is replaced in its own slot, and a deployment replaces its tasks
+            // itself: stopped at once.
+            return self.stop_task(env, task, reason);
+        }
+        // "the scheduler uses maximumPercent headroom to start replacements first and then
+        // stops the unhealthy tasks one by one as the replacements turn healthy" (ecs-semantics
+        // §2.1): it keeps running (and registered) until then.
+        st.awaiting_replacement += 1;
+        self.tasks[task].replace_for = Some(reason);
+        self.schedule_reconcile(env, s, now);
+        Ok(())
+    }
+
+    /// Service `s`'s RUNNING tasks waiting for a healthy replacement (not on a DRAINING
+    /// instance, which `draining` lists), oldest first.
+    pub(crate) fn tasks_awaiting_replacement(&self, s: ServiceId, draining: &[TaskId]) -> Vec<TaskId> {
+        if self.services[s.0 as usize].awaiting_replacement == 0 {
+            return Vec::new();
+        }
+        let mut v: Vec<TaskId> = self
+            .service_tasks(s)
+            .filter(|t| t.replace_for.is_some() && t.state == TaskState::Running && !draining.contains(&t.id))
+            .map(|t| t.id)
+            .collect();
+        v.sort_unstable_by_key(|t| self.tasks[*t].number);
+        v
+    }
+
+    /// Stops unhealthy tasks as their replacements turn healthy: all but as many as healthy
+    /// tasks are missing from `desired` (the I reading of "one by one"). With no maximumPercent headroom for a
+    /// replacement (`no_room`), one at a time once every other task is healthy ("If
+    /// maximumPercent allows no headroom, it stops unhealthy tasks one by one while keeping
+    /// minimumHealthyPercent", ecs-semantics §2.1).
+    pub(crate) fn stop_replaced_unhealthy_tasks(
+        &mut self,
+        env: &mut Env<'a>,
+        s: ServiceId,
+        desired: u32,
+        unhealthy: &[TaskId],
+        no_room: bool,
+    ) -> Result<(), SimError> {
+        if unhealthy.is_empty() {
+            return Ok(());
+        }
+        let now = env.now();
+        let (mut others, mut healthy_others) = (0u32, 0u32);
+        for t in self.service_tasks(s).filter(|t| t.replace_for.is_none()) {
+            others += 1;
+            healthy_others += u32::from(self.is_healthy(t, now));
+        }
+        // Keep only as many unhealthy tasks as healthy ones are missing from `desired`.
+        let keep = desired.saturating_sub(healthy_others) as usize;
+        let mut allowed = unhealthy.len().saturating_sub(keep);
+        // One at a time: none other is starting, and no stopped one still holds its place.
+        if allowed == 0 && no_room && healthy_others == others && self.services[s.0 as usize].stopping == 0 {
+            allowed = 1;
+        }
+        for &t in unhealthy.iter().take(allowed) {
+            let reason = self.tasks[t].replace_for.unwrap_or(StopReason::ElbHealthCheck);
+            self.stop_task(env, t, reason)?;
+        }
+        Ok(())
     }
 
     /// The grace period of a task whose check failed inside it is over: if a check still

@@ -61,6 +61,8 @@ pub(crate) struct ServiceState {
     pub(crate) running: u32,
     /// Asked to stop, still holding their reservations (deregistering, then stopping).
     pub(crate) stopping: u32,
+    /// RUNNING tasks that failed their health checks and wait for healthy replacements.
+    pub(crate) awaiting_replacement: u32,
     /// When the next reconcile is queued; an earlier request replaces it (the later event
     /// then finds it stale), so an "at once" reaction is never held back.
     pub(crate) reconcile_at: Option<SimTime>,

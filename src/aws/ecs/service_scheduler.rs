@@ -45,6 +45,7 @@ impl<'a> Ecs<'a> {
             starting: 0,
             running: 0,
             stopping: 0,
+            awaiting_replacement: 0,
             reconcile_at: None,
             steady: false,
             launch_bucket: RateWindow::new(rate as usize, MINUTE_MS),
@@ -96,12 +97,14 @@ impl<'a> Ecs<'a> {
         // RUNNING tasks on DRAINING instances keep running until their replacements are
         // healthy; they do not count towards the desired count.
         let draining = self.tasks_on_draining_instances(s);
-        let active = all - draining.len() as u32;
+        // So do tasks that failed their health checks, until their replacements are healthy.
+        let unhealthy = self.tasks_awaiting_replacement(s, &draining);
+        let active = all - draining.len() as u32 - unhealthy.len() as u32;
         if active > desired {
             self.stop_surplus(env, s, active - desired)?;
         }
         // While tasks drain, replacements start within maximumPercent (ecs-semantics §7).
-        let room = if draining.is_empty() {
+        let room = if draining.is_empty() && unhealthy.is_empty() {
             u32::MAX
         } else {
             let cfg = &self.services[s.0 as usize].rollout.config;
@@ -126,6 +129,7 @@ impl<'a> Ecs<'a> {
         }
         self.place_unplaced(env, s)?;
         self.stop_drained_tasks(env, s, desired, &draining)?;
+        self.stop_replaced_unhealthy_tasks(env, s, desired, &unhealthy, room == 0)?;
         self.check_steady(env, s)
     }
 

@@ -48,6 +48,7 @@ impl<'a> Ecs<'a> {
             healthy_at: None,
             grace_pending: false,
             protected_until: None,
+            replace_for: None,
         });
         if let Some(k) = item {
             match owner {
@@ -444,7 +445,9 @@ impl<'a> Ecs<'a> {
                 self.schedule_reconcile(env, s, now);
             }
             TaskOwner::Service(s) => {
+                let replacing = self.tasks[task].replace_for.is_some();
                 let st = &mut self.services[s.0 as usize];
+                st.awaiting_replacement -= u32::from(replacing);
                 match state {
                     TaskState::Running => st.running -= 1,
                     _ if placed => st.starting -= 1,

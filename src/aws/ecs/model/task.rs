@@ -219,6 +219,8 @@ pub struct Task {
     pub grace_pending: bool,
     /// Task scale-in protection (UpdateTaskProtection) until this time.
     pub protected_until: Option<SimTime>,
+    /// Failed its health checks: its service replaces it and then stops it for this reason.
+    pub replace_for: Option<crate::aws::ecs::StopReason>,
 }
 
 /// A Fargate task's availability zone and whether it runs on Fargate Spot.
@@ -259,6 +261,7 @@ mod tests {
             healthy_at: None,
             grace_pending: false,
             protected_until: None,
+            replace_for: None,
         }
     }
 
