@@ -105,6 +105,20 @@ pub struct Explanations {
     pub placement: Option<PlacementExplanation>,
     pub scaling: Vec<ScalingEvaluation>,
     pub capacity_provider: Option<ProviderEvaluation>,
+    /// `--service`: when its deployments waited for health checks or deregistration, and when
+    /// its tasks turned healthy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub health_waits: Vec<HealthWait>,
+}
+
+/// A moment a service's deployment waited on its tasks' health checks or on the
+/// deregistration of the tasks it stopped, or a task of it turned healthy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HealthWait {
+    pub time_s: f64,
+    /// `WaitingForHealthChecks`, `WaitingForDeregistration` or `TaskHealthy`.
+    pub code: &'static str,
+    pub detail: String,
 }
 
 /// One minute of a capacity provider's managed scaling (ecs-semantics §3.3-3.6), as a
@@ -283,7 +297,14 @@ impl Explanations {
         if let Some(p) = &self.capacity_provider {
             s += &provider_text(p);
         }
-        if self.placement.is_none() && self.scaling.is_empty() && self.capacity_provider.is_none() {
+        for w in &self.health_waits {
+            s += &format!("t = {:.3} s: [{}] {}\n", w.time_s, w.code, w.detail);
+        }
+        if self.placement.is_none()
+            && self.scaling.is_empty()
+            && self.capacity_provider.is_none()
+            && self.health_waits.is_empty()
+        {
             s += "nothing matched: no such placement or scaling evaluation happened in the run\n";
         }
         s

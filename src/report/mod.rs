@@ -240,6 +240,17 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     .flatten()
     .collect();
     let cost: Vec<Series> = series("cost_usd_total", "cost").into_iter().collect();
+    // Services judged by health checks: healthy tasks against the desired count.
+    let healthy: Vec<Series> = services
+        .iter()
+        .filter(|s| t.col(&format!("service.{s}.healthy")).is_some())
+        .flat_map(|s| {
+            ["desired", "healthy", "stopping"]
+                .into_iter()
+                .filter_map(|m| series(&format!("service.{s}.{m}"), &format!("{s} {m}")))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let mut spans = Vec::new();
     if let Some(c) = t.col("incident") {
         let flags = t.nums(c);
@@ -259,7 +270,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
         }
     }
     let t_max = hours.last().copied().unwrap_or(1.0);
-    let panels = vec![
+    let mut panels = vec![
         Panel {
             title: "Tasks per service".into(),
             y_label: "tasks".into(),
@@ -296,6 +307,18 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             counts: false,
         },
     ];
+    if !healthy.is_empty() {
+        panels.insert(
+            1,
+            Panel {
+                title: "Healthy tasks (by their health checks) against desired".into(),
+                y_label: "tasks".into(),
+                series: healthy,
+                lines: Vec::new(),
+                counts: true,
+            },
+        );
+    }
     Ok((panels, spans, t_max))
 }
 
@@ -738,6 +761,24 @@ mod tests {
         let whole = Table::read(&path).unwrap();
         assert_eq!(whole.rows.len(), 50_001);
         assert_eq!(whole.header, t.header);
+    }
+
+    #[test]
+    fn a_health_checked_service_gets_a_healthy_against_desired_panel() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.csv");
+        let plain = "time_s,service.a.desired,service.a.running\n0,2,2\n60,2,2\n";
+        std::fs::write(&path, plain).unwrap();
+        let (panels, _, _) = dashboard_panels(&Table::read(&path).unwrap()).unwrap();
+        assert!(!panels.iter().any(|p| p.title.starts_with("Healthy")));
+        let checked =
+            "time_s,service.a.desired,service.a.running,service.a.healthy,service.a.stopping\n0,2,2,0,0\n60,2,2,2,0\n";
+        std::fs::write(&path, checked).unwrap();
+        let (panels, _, _) = dashboard_panels(&Table::read(&path).unwrap()).unwrap();
+        let p = &panels[1];
+        assert!(p.title.starts_with("Healthy tasks"), "{}", p.title);
+        let names: Vec<&str> = p.series.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(names, vec!["a desired", "a healthy", "a stopping"]);
     }
 
     #[test]

@@ -50,6 +50,69 @@ impl Simulation<'_> {
         }
     }
 
+    /// Elastic Load Balancing against ECS (checked with ECS's invariants): every target is a
+    /// RUNNING or STOPPING task of a service attached to its group, every RUNNING task of such
+    /// a service is registered there, each task's count of healthy targets is ELB's, and each
+    /// group's healthy count equals a recount.
+    pub(super) fn check_load_balancing(&self) -> Result<(), SimError> {
+        let fail = |what: String| SimError::InvariantViolated { at: self.now(), what };
+        let elb = &self.env.elb;
+        let mut healthy_per_task: std::collections::HashMap<TaskId, u8> = std::collections::HashMap::new();
+        for (g, tg) in self.sc.target_groups.iter().enumerate() {
+            let mut healthy = 0;
+            for (task, state) in elb.targets(g) {
+                let Some(t) = self.ecs.tasks.get(task) else {
+                    return Err(fail(format!("target group {} holds a stopped task", tg.name)));
+                };
+                let attached = match t.owner {
+                    TaskOwner::Service(s) => self.sc.services[s.0 as usize]
+                        .load_balancers
+                        .iter()
+                        .any(|a| a.target_group == g),
+                    TaskOwner::Job(_) => false,
+                };
+                if !attached || !matches!(t.state, TaskState::Running | TaskState::Stopping) {
+                    return Err(fail(format!(
+                        "target group {} holds {} ({}), not a RUNNING or STOPPING task of an attached service",
+                        tg.name,
+                        t.number,
+                        t.state.as_str()
+                    )));
+                }
+                if state == crate::aws::elb::TargetState::Healthy {
+                    healthy += 1;
+                    *healthy_per_task.entry(task).or_default() += 1;
+                }
+            }
+            if healthy != elb.healthy_count(g) {
+                return Err(fail(format!(
+                    "target group {} counts {} healthy targets, recounted {healthy}",
+                    tg.name,
+                    elb.healthy_count(g)
+                )));
+            }
+        }
+        for t in self.ecs.tasks.iter() {
+            let TaskOwner::Service(s) = t.owner else { continue };
+            let spec = &self.sc.services[s.0 as usize];
+            if t.state == TaskState::Running {
+                for a in &spec.load_balancers {
+                    if elb.state_of(a.target_group, t.id).is_none() {
+                        return Err(fail(format!("{} is RUNNING but not registered", t.number)));
+                    }
+                }
+            }
+            let counted = healthy_per_task.get(&t.id).copied().unwrap_or(0);
+            if t.healthy_targets != counted {
+                return Err(fail(format!(
+                    "{} counts {} healthy targets, ELB {counted}",
+                    t.number, t.healthy_targets
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Counts `dt_ms` for each REPLICA service that wants tasks and whose target group has no
     /// healthy target.
     pub(super) fn count_time_without_healthy_targets(&mut self, dt_ms: u64) {

@@ -102,6 +102,8 @@ pub(crate) enum Event {
     TaskContainersExited(TaskId),
     /// A scripted UpdateTaskProtection.
     TaskProtection(u16),
+    /// Protection set by a scripted UpdateTaskProtection expires: the service reconciles.
+    ProtectionExpired(ServiceId),
     /// Once a minute: load, CloudWatch datapoints, service auto scaling, cluster auto scaling.
     ControlTick,
     /// Every 20 s, for services whose target tracking uses 20-second metrics: their
@@ -228,6 +230,29 @@ impl Report {
         self.explanations.placement = Some(e);
     }
 
+    /// Whether `ecsim explain --service` asked about service `name` at `now`.
+    pub(crate) fn wants_service(&self, opts: &RunOptions, name: &str, now: SimTime) -> bool {
+        match &opts.explain {
+            crate::explain::ExplainRequest::Service(n) => n == name,
+            crate::explain::ExplainRequest::ServiceAt(n, at) => n == name && now.as_ms() <= *at,
+            _ => false,
+        }
+    }
+
+    /// A health wait of the explained service; a wait like the last one recorded is not
+    /// repeated until something else was recorded.
+    pub(crate) fn record_health_wait(&mut self, now: SimTime, code: &'static str, detail: String) {
+        let waits = &mut self.explanations.health_waits;
+        if code != "TaskHealthy" && waits.last().is_some_and(|w| w.code == code) {
+            return;
+        }
+        waits.push(crate::explain::HealthWait {
+            time_s: now.as_secs_f64(),
+            code,
+            detail,
+        });
+    }
+
     /// A capacity provider's managed-scaling minute `explain --capacity-provider --at` asked
     /// for (the latest at or before its time replaces earlier ones).
     pub(crate) fn record_provider_minute(&mut self, e: crate::explain::ProviderEvaluation) {
@@ -327,6 +352,7 @@ impl<'a> Simulation<'a> {
                     .check_invariants()
                     .map_err(|what| SimError::InvariantViolated { at: last, what })?;
                 self.check_cheap_invariants()?;
+                self.check_load_balancing()?;
             }
         }
         self.accumulate(end);
@@ -334,6 +360,7 @@ impl<'a> Simulation<'a> {
         self.ecs
             .check_invariants()
             .map_err(|what| SimError::InvariantViolated { at: end, what })?;
+        self.check_load_balancing()?;
         let summary = self.summary();
         // Every input that multiplies a figure is bounded, so no figure overflows; should one
         // ever be NaN or infinite, the run fails naming it rather than writing it.
@@ -452,6 +479,11 @@ impl<'a> Simulation<'a> {
             Event::TaskDeregistered(t) => self.ecs.on_task_deregistered(&mut self.env, t),
             Event::TaskContainersExited(t) => self.ecs.on_containers_exited(&mut self.env, t),
             Event::TaskProtection(k) => self.ecs.on_task_protection(&mut self.env, k as usize),
+            Event::ProtectionExpired(s) => {
+                let now = self.now();
+                self.ecs.schedule_reconcile(&mut self.env, s, now);
+                Ok(())
+            }
             Event::ControlTick => {
                 self.on_control_tick()?;
                 // Release runs check the cheap invariants once a minute (tests check all of

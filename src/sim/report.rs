@@ -94,7 +94,23 @@ impl Simulation<'_> {
                 c.push(format!("target_group.{}.{m}", tg.name));
             }
         }
+        for s in self.health_checked_services() {
+            for m in ["healthy", "stopping"] {
+                c.push(format!("service.{}.{m}", self.sc.services[s].name));
+            }
+        }
         c
+    }
+
+    /// The services judged by health checks (behind a load balancer, or whose first task
+    /// definition has a container health check): their healthy and STOPPING counts are columns.
+    fn health_checked_services(&self) -> Vec<usize> {
+        (0..self.sc.services.len())
+            .filter(|&s| {
+                let spec = &self.sc.services[s];
+                !spec.load_balancers.is_empty() || self.sc.task_definitions[spec.task_definition].health_check.is_some()
+            })
+            .collect()
     }
 
     /// Per target group: its targets by state, and the latest minute's requests per healthy
@@ -160,6 +176,17 @@ impl Simulation<'_> {
         }
         self.push_cost_columns(&mut row);
         self.push_target_group_columns(&mut row);
+        for s in self.health_checked_services() {
+            let sid = ServiceId(s as u16);
+            let now = self.now();
+            let healthy = self
+                .ecs
+                .service_tasks(sid)
+                .filter(|t| self.ecs.is_healthy(t, now))
+                .count();
+            row.push(MetricValue::Count(healthy as u64));
+            row.push(MetricValue::Count(u64::from(self.ecs.services[s].stopping)));
+        }
         self.env.metrics.row(row)
     }
 

@@ -908,3 +908,66 @@ fn run_into(file: &str, out: &std::path::Path) {
     let run = ecsim().args(["run", file, "--out"]).arg(out).output().unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
 }
+
+#[test]
+fn explain_service_says_when_a_deployment_waited_for_health_checks_and_deregistration() {
+    // alb-deployment-waves: each wave's new tasks must pass one ALB check before old ones stop,
+    // and the stopped ones' 300 s deregistration delay holds the next wave (maximumPercent
+    // counts STOPPING tasks).
+    let out = ecsim()
+        .args(["explain", "scenarios/alb-deployment-waves.toml", "--service", "web"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("t = 1800.000 s: [WaitingForHealthChecks] deployment of web-v2: 3 new task(s) not yet healthy (target group web-tg: 1 check(s) of 30 s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("t = 1840.000 s: [WaitingForDeregistration] deployment of web-v2: 3 stopped task(s) still deregistering (300 s delay)"),
+        "{text}"
+    );
+    assert!(text.contains("[TaskHealthy] t-00000012 passed its health checks 30 s after RUNNING"));
+    // A service without a load balancer waits on nothing of the kind.
+    let out = ecsim()
+        .args([
+            "explain",
+            "scenarios/alb-deployment-waves.toml",
+            "--service",
+            "web-no-lb",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("WaitingFor"), "{text}");
+}
+
+/// Issue 11: "The dashboard shows healthy targets against desired": report.html of the ALB
+/// example has a chart of healthy tasks and targets (service.web.healthy, .stopping and the
+/// target group's states) besides the tasks chart. Skipped with a note without Chromium.
+#[test]
+fn report_html_charts_healthy_tasks_and_targets_for_a_load_balanced_service() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
+            "ECSIM_REQUIRE_BROWSER is set but no Chromium is installed"
+        );
+        eprintln!("note: no Chromium on PATH; the browser test of report.html did not run");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    run_into("scenarios/alb-deployment-waves.toml", &out);
+    let url = format!("file://{}", out.join("report.html").display());
+    let dom = dump_dom(chromium, &url, &dir.path().join("profile"));
+    assert!(dom.contains("data-ready=\"true\""), "the page's script did not finish");
+    assert!(dom.contains("<h3>Healthy tasks and targets</h3>"), "no health chart");
+    for series in [
+        "service.web.healthy",
+        "service.web.stopping",
+        "target_group.web-tg.draining",
+    ] {
+        assert!(dom.contains(series), "the health chart lacks {series}");
+    }
+}

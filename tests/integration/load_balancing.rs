@@ -515,6 +515,49 @@ count = 2
         assert!(!protected.contains(t), "protected task {t} was stopped");
     }
     assert_eq!(r.summary.tasks_running_at_end, 2);
+    assert!(
+        of(&ev, "SERVICE_TASKS_PROTECTED").is_empty(),
+        "two unprotected tasks could go"
+    );
+}
+
+#[test]
+fn when_protected_tasks_exceed_the_desired_count_the_service_says_so() {
+    // ecs-semantics §2.9: "If the number of protected tasks exceeds desired, the service
+    // cannot reach steady state, and an event says so". Three of four tasks protected, the
+    // service capped at 1: two unprotected... one unprotected task stops, then scale-in waits.
+    let text = r#"
+[scenario]
+duration = "1h"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.2xlarge"
+count = 1
+[[task_definitions]]
+family = "w"
+cpu = 256
+memory = 256
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+[services.auto_scaling]
+min_capacity = 1
+max_capacity = 4
+scheduled_actions = [{ name = "cap", schedule = "at(2024-01-01T00:20:00)", max_capacity = 1 }]
+[[task_protection]]
+service = "w"
+at = "5m"
+count = 3
+expires_in = "30m"
+"#;
+    let (r, ev) = run_checked(&scenario(text));
+    let blocked = of(&ev, "SERVICE_TASKS_PROTECTED");
+    assert_eq!(blocked.len(), 1, "said once");
+    assert_eq!(secs(blocked[0]), 1200.0);
+    assert!(blocked[0].detail.contains("3 task(s) have scale-in protection"));
+    // The protection expires at 35 minutes; then the scale-in completes.
+    assert_eq!(r.summary.tasks_running_at_end, 1);
 }
 
 #[test]

@@ -212,15 +212,24 @@ impl<'a> Ecs<'a> {
         let total = live_total + stopping;
         // Start new tasks within maximumPercent (and the throttle).
         let can_start = max_tasks.saturating_sub(total).min(desired.saturating_sub(new_active));
+        let mut launched = 0;
         if now >= self.services[s.0 as usize].throttle.next_launch_at {
             for _ in 0..can_start {
                 if !self.launch_service_task(env, s)? {
                     break;
                 }
+                launched += 1;
             }
         } else {
             let at = self.services[s.0 as usize].throttle.next_launch_at;
             self.schedule_reconcile(env, s, at);
+        }
+        if env
+            .report
+            .wants_service(&env.opts, &self.services[s.0 as usize].name, now)
+        {
+            let not_healthy = new_active + launched - new_healthy;
+            self.explain_deployment_wait(env, s, new_def, not_healthy, stopping, can_start - launched);
         }
         self.stop_old_tasks(
             env,
@@ -230,6 +239,38 @@ impl<'a> Ecs<'a> {
         )?;
         self.place_unplaced(env, s)?;
         Ok(true)
+    }
+
+    /// For `ecsim explain --service`: what the deployment step waits on, if anything.
+    fn explain_deployment_wait(
+        &self,
+        env: &mut Env<'a>,
+        s: ServiceId,
+        new_def: usize,
+        new_not_healthy: u32,
+        stopping: u32,
+        can_start: u32,
+    ) {
+        let now = env.now();
+        let family = &self.sc.task_definitions[new_def].family;
+        if stopping > 0 && can_start == 0 {
+            let delay = self.sc.services[s.0 as usize]
+                .load_balancers
+                .iter()
+                .map(|a| self.sc.target_groups[a.target_group].deregistration_delay_ms / 1000)
+                .max()
+                .unwrap_or(0);
+            let detail = format!(
+                "deployment of {family}: {stopping} stopped task(s) still deregistering ({delay} s delay) or shutting down count towards maximumPercent; no new task can start until they are gone"
+            );
+            env.report.record_health_wait(now, "WaitingForDeregistration", detail);
+        } else if new_not_healthy > 0 && self.judged_by_checks(s, new_def) {
+            let detail = format!(
+                "deployment of {family}: {new_not_healthy} new task(s) not yet healthy{}; old tasks stop only as new ones pass",
+                self.checks_described(s, new_def)
+            );
+            env.report.record_health_wait(now, "WaitingForHealthChecks", detail);
+        }
     }
 
     /// One step of a DAEMON service's deployment (ecs-semantics §2.8: "Deployment defaults:

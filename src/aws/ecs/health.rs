@@ -183,6 +183,30 @@ impl<'a> Ecs<'a> {
         }
     }
 
+    /// What service `s`'s tasks of definition `def` are judged by, for explanations.
+    pub(crate) fn checks_described(&self, s: ServiceId, def: usize) -> String {
+        let mut parts: Vec<String> = self.sc.services[s.0 as usize]
+            .load_balancers
+            .iter()
+            .map(|a| {
+                let g = &self.sc.target_groups[a.target_group];
+                let n = match g.initial_checks {
+                    crate::scenario::load_balancing::InitialChecks::One => 1,
+                    crate::scenario::load_balancing::InitialChecks::HealthyThreshold => g.healthy_threshold,
+                };
+                format!("target group {}: {n} check(s) of {} s", g.name, g.interval_ms / 1000)
+            })
+            .collect();
+        if let Some(c) = &self.sc.task_definitions[def].health_check {
+            parts.push(format!("container health check every {} s", c.interval_ms / 1000));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
+    }
+
     /// Whether `task` passes every check it is judged by.
     pub(crate) fn passes_checks(&self, t: &Task) -> bool {
         let TaskOwner::Service(s) = t.owner else { return false };
@@ -205,6 +229,18 @@ impl<'a> Ecs<'a> {
         if t.healthy_at.is_none() {
             let since = t.running_at.map_or(0, |r| now - r);
             env.observer.task_healthy_after(s, since);
+            if env
+                .report
+                .wants_service(&env.opts, &self.services[s.0 as usize].name, now)
+            {
+                let detail = format!(
+                    "{} passed its health checks {} s after RUNNING{}",
+                    t.number,
+                    since / 1000,
+                    self.checks_described(s, t.definition as usize)
+                );
+                env.report.record_health_wait(now, "TaskHealthy", detail);
+            }
             self.tasks[task].healthy_at = Some(now);
         }
         self.tasks[task].grace_pending = false;
@@ -491,6 +527,9 @@ impl<'a> Ecs<'a> {
             .collect();
         chosen.sort_unstable_by_key(|t| self.tasks[*t].number);
         chosen.truncate(count as usize);
+        if !chosen.is_empty() {
+            env.queue.schedule(until, LANE_SCALING, Event::ProtectionExpired(s));
+        }
         for &t in &chosen {
             self.tasks[t].protected_until = Some(until);
             let detail = format!("scale-in protection for {} min", (until - now) / 60_000);

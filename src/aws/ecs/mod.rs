@@ -49,7 +49,9 @@ use crate::aws::ecs::placement::{BinpackField, Constraint, PlacementRequest, Spr
 use crate::engine::{RngStreams, SimTime, StreamRng};
 use crate::scenario::elastic::{Launch, ProviderKind};
 use crate::scenario::{ConstraintSpec, OnNoCapacity, Scenario, StrategySpec};
-use crate::sim::{Env, Event, SimError, LANE_ARRIVAL, LANE_LIFECYCLE, LANE_SCHEDULER, LANE_STOP, MINUTE_MS};
+use crate::sim::{
+    Env, Event, SimError, LANE_ARRIVAL, LANE_LIFECYCLE, LANE_SCALING, LANE_SCHEDULER, LANE_STOP, MINUTE_MS,
+};
 use capacity_provider::Target;
 pub use event_log::StopReason;
 pub(crate) use event_log::{Entry, SCALE_IN};

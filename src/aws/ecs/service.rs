@@ -63,6 +63,8 @@ pub(crate) struct ServiceState {
     pub(crate) stopping: u32,
     /// RUNNING tasks that failed their health checks and wait for healthy replacements.
     pub(crate) awaiting_replacement: u32,
+    /// A scale-in is held back by protected tasks (logged once until it proceeds).
+    pub(crate) protection_blocked: bool,
     /// When the next reconcile is queued; an earlier request replaces it (the later event
     /// then finds it stale), so an "at once" reaction is never held back.
     pub(crate) reconcile_at: Option<SimTime>,

@@ -46,6 +46,7 @@ impl<'a> Ecs<'a> {
             running: 0,
             stopping: 0,
             awaiting_replacement: 0,
+            protection_blocked: false,
             reconcile_at: None,
             steady: false,
             launch_bucket: RateWindow::new(rate as usize, MINUTE_MS),
@@ -271,10 +272,31 @@ impl<'a> Ecs<'a> {
             } else {
                 self.choose_scale_in_victim(s, env.now())
             };
-            let Some(v) = victim else { break };
+            let Some(v) = victim else {
+                return self.scale_in_blocked_by_protection(env, s);
+            };
             self.stop_task(env, v, StopReason::ScaleIn)?;
         }
+        self.services[s.0 as usize].protection_blocked = false;
         Ok(())
+    }
+
+    /// Scale-in found no task it may stop: if protected tasks are why, the service says so
+    /// once ("If the number of protected tasks exceeds desired, the service cannot reach
+    /// steady state, and an event says so", ecs-semantics §2.9).
+    fn scale_in_blocked_by_protection(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {
+        let now = env.now();
+        let protected = self.service_tasks(s).filter(|t| Ecs::is_protected(t, now)).count();
+        let st = &mut self.services[s.0 as usize];
+        if protected == 0 || st.protection_blocked {
+            return Ok(());
+        }
+        st.protection_blocked = true;
+        let detail = format!(
+            "service {} is unable to scale in to {}: {protected} task(s) have scale-in protection",
+            st.name, st.desired
+        );
+        self.record(env, Entry::new("SERVICE_TASKS_PROTECTED").service(s), detail)
     }
 
     pub(crate) fn reconcile_daemon(&mut self, env: &mut Env<'a>, s: ServiceId) -> Result<(), SimError> {

@@ -240,6 +240,11 @@ impl Elb {
         t.series.plan(&tg.rule, now, cond, draws)
     }
 
+    /// Group `g`'s targets and their states, in its internal order.
+    pub fn targets(&self, g: usize) -> impl Iterator<Item = (TaskId, TargetState)> + '_ {
+        self.groups[g].targets.iter().map(|t| (t.task, t.state()))
+    }
+
     /// The state of `task`'s target in group `g`, if registered.
     pub fn state_of(&self, g: usize, task: TaskId) -> Option<TargetState> {
         let tg = &self.groups[g];
