@@ -635,3 +635,69 @@ at = "5m"
     assert_eq!(stopped[0].time, SimTime::from_secs(300));
     assert_eq!(r.summary.health.time_to_healthy_p50_s, 0.0);
 }
+
+#[test]
+fn fargate_and_daemon_tasks_register_and_drain_like_any_other() {
+    // awsvpc (Fargate) tasks register by IP; a DAEMON service's tasks register too. A drained
+    // instance's daemon task deregisters like a scheduler stop (ecs-semantics §2.8: "daemon
+    // tasks are stopped when an instance starts draining"), keeping its reservation for the
+    // 300 s delay.
+    let text = r#"
+[scenario]
+duration = "30m"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 2
+[[task_definitions]]
+family = "api"
+network_mode = "awsvpc"
+cpu = 256
+memory = 512
+container_definitions = [{ name = "api", memory = 512, port_mappings = [{ container_port = 80 }] }]
+[[task_definitions]]
+family = "agent"
+cpu = 128
+memory = 128
+container_definitions = [{ name = "agent", memory = 128, port_mappings = [{ container_port = 9100, host_port = 0 }] }]
+[[load_balancers]]
+name = "alb"
+[[target_groups]]
+name = "api-tg"
+load_balancer = "alb"
+target_type = "ip"
+[[target_groups]]
+name = "agent-tg"
+load_balancer = "alb"
+target_type = "instance"
+[[services]]
+name = "api"
+task_definition = "api"
+desired_count = 3
+launch_type = "FARGATE"
+load_balancers = [{ target_group = "api-tg", container_name = "api", container_port = 80 }]
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+load_balancers = [{ target_group = "agent-tg", container_name = "agent", container_port = 9100 }]
+[[faults]]
+type = "drain_instances"
+group = "g"
+at = "10m"
+"#;
+    let (r, ev) = run_checked(&scenario(text));
+    let healthy = |svc: &str| of(&ev, "TARGET_HEALTHY").iter().filter(|e| e.service == svc).count();
+    assert_eq!(healthy("api"), 3);
+    assert_eq!(healthy("agent"), 2);
+    let agent_stops: Vec<_> = of(&ev, "TASK_STOPPING")
+        .into_iter()
+        .filter(|e| e.service == "agent")
+        .collect();
+    assert_eq!(agent_stops.len(), 2);
+    for s in agent_stops {
+        let done = of(&ev, "TASK_STOPPED").into_iter().find(|e| e.task == s.task).unwrap();
+        assert_eq!(secs(done) - secs(s), 300.0);
+    }
+    assert_eq!(r.summary.tasks_running_at_end, 3, "the Fargate tasks keep running");
+}
