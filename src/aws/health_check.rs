@@ -152,20 +152,24 @@ impl CheckSeries {
     }
 }
 
+/// Draws for tests: a check never fails at random, and the next planned failure is always
+/// the given number of checks away (so only the rule and the conditions matter).
+#[cfg(test)]
+pub(crate) struct FixedDraws(pub u64);
+
+#[cfg(test)]
+impl CheckDraws for FixedDraws {
+    fn check_fails(&mut self, _: f64) -> bool {
+        false
+    }
+    fn checks_until_failure(&mut self, _: f64) -> u64 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Draws that never fail at random (so only the rule and the conditions matter).
-    struct NoDraws;
-    impl CheckDraws for NoDraws {
-        fn check_fails(&mut self, _: f64) -> bool {
-            false
-        }
-        fn checks_until_failure(&mut self, _: f64) -> u64 {
-            7
-        }
-    }
 
     const ALB: CheckRule = CheckRule {
         interval_ms: 30_000,
@@ -191,9 +195,9 @@ mod tests {
     ) -> Option<(SimTime, Health)> {
         let mut now = from;
         for _ in 0..100 {
-            let (at, _) = s.plan(rule, now, cond, &mut NoDraws)?;
+            let (at, _) = s.plan(rule, now, cond, &mut FixedDraws(7))?;
             now = at;
-            if let Some(h) = s.run(rule, now, cond, &mut NoDraws) {
+            if let Some(h) = s.run(rule, now, cond, &mut FixedDraws(7)) {
                 return Some((now, h));
             }
         }
@@ -210,7 +214,7 @@ mod tests {
             Some((SimTime(151_000), Health::Healthy))
         );
         // A healthy series with nothing that can fail plans no check at all.
-        assert_eq!(s.plan(&ALB, SimTime(151_000), ok(), &mut NoDraws), None);
+        assert_eq!(s.plan(&ALB, SimTime(151_000), ok(), &mut FixedDraws(7)), None);
     }
 
     #[test]
@@ -261,12 +265,12 @@ mod tests {
             failure_probability: 0.01,
             failing_now: false,
         };
-        // NoDraws says the 7th check from now fails: planned there, not at every check.
-        let (at, _) = s.plan(&ALB, SimTime(150_000), flaky, &mut NoDraws).unwrap();
+        // FixedDraws(7) says the 7th check from now fails: planned there, not at every check.
+        let (at, _) = s.plan(&ALB, SimTime(150_000), flaky, &mut FixedDraws(7)).unwrap();
         assert_eq!(at, SimTime(150_000 + 7 * 30_000));
-        assert_eq!(s.run(&ALB, at, flaky, &mut NoDraws), None, "one failure of two");
+        assert_eq!(s.run(&ALB, at, flaky, &mut FixedDraws(7)), None, "one failure of two");
         // The streak is being counted now: the very next check is planned.
-        let (next, _) = s.plan(&ALB, at, flaky, &mut NoDraws).unwrap();
+        let (next, _) = s.plan(&ALB, at, flaky, &mut FixedDraws(7)).unwrap();
         assert_eq!(next, at + 30_000);
     }
 }

@@ -103,10 +103,10 @@ impl Simulation<'_> {
                 }
             }
             let counted = healthy_per_task.get(&t.id).copied().unwrap_or(0);
-            if t.healthy_targets != counted {
+            if t.health.healthy_targets != counted {
                 return Err(fail(format!(
                     "{} counts {} healthy targets, ELB {counted}",
-                    t.number, t.healthy_targets
+                    t.number, t.health.healthy_targets
                 )));
             }
         }

@@ -744,13 +744,7 @@ fn run_writes_a_self_contained_report_html() {
 /// Chromium).
 #[test]
 fn report_html_renders_its_charts_and_filters_in_a_real_browser() {
-    let chromium = chromium();
-    let Some(chromium) = chromium else {
-        assert!(
-            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
-            "ECSIM_REQUIRE_BROWSER is set but no Chromium is installed"
-        );
-        eprintln!("note: no Chromium on PATH; the browser test of report.html did not run");
+    let Some(chromium) = browser_for("report.html") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -807,13 +801,7 @@ fn a_sweep_report_renders_sorted_runs_the_pareto_front_and_axis_charts() {
         "self-contained"
     );
     assert!(html.contains("<title>ecsim sweep: capacity-planning-sweep</title>"));
-    let chromium = chromium();
-    let Some(chromium) = chromium else {
-        assert!(
-            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
-            "no Chromium installed"
-        );
-        eprintln!("note: no Chromium on PATH; the browser test of sweep-report.html did not run");
+    let Some(chromium) = browser_for("sweep-report.html") else {
         return;
     };
     let url = format!("file://{}#sort=cost_usd", out.join("sweep-report.html").display());
@@ -848,6 +836,20 @@ fn a_sweep_report_renders_sorted_runs_the_pareto_front_and_axis_charts() {
         .collect();
     assert_eq!(costs.len(), 18);
     assert!(costs.windows(2).all(|w| w[0] <= w[1]), "sorted by cost: {costs:?}");
+}
+
+/// The Chromium a browser test of `page` uses; without one the test is skipped with a note,
+/// unless ECSIM_REQUIRE_BROWSER is set (CI sets it and installs Chromium), which fails it.
+fn browser_for(page: &str) -> Option<&'static str> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
+            "ECSIM_REQUIRE_BROWSER is set but no Chromium is installed"
+        );
+        eprintln!("note: no Chromium on PATH; the browser test of {page} did not run");
+    }
+    found
 }
 
 /// A headless Chromium on PATH, if there is one.
@@ -948,12 +950,7 @@ fn explain_service_says_when_a_deployment_waited_for_health_checks_and_deregistr
 /// target group's states) besides the tasks chart. Skipped with a note without Chromium.
 #[test]
 fn report_html_charts_healthy_tasks_and_targets_for_a_load_balanced_service() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
-            "ECSIM_REQUIRE_BROWSER is set but no Chromium is installed"
-        );
-        eprintln!("note: no Chromium on PATH; the browser test of report.html did not run");
+    let Some(chromium) = browser_for("report.html") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

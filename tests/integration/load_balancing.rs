@@ -369,15 +369,13 @@ load_balancers = [{{ target_group = "tg", container_name = "app", container_port
     assert_eq!(off.metrics.rows.last().unwrap()[col].render(), "1500.0");
 }
 
-#[test]
-fn a_container_health_check_marks_the_task_unhealthy_after_its_retries() {
-    // ECS task definition parameters, healthCheck: interval 30 s, retries 3 by default, and
-    // "A task is UNHEALTHY if any essential container is unhealthy"; "Service tasks that are
-    // UNHEALTHY are stopped and replaced" (ecs-semantics §7). No load balancer here: the
-    // failing revision is unhealthy after 3 failed checks of 30 s, 90 s after RUNNING.
-    let text = r#"
+/// One m5.large and a service `w` of one task without a load balancer: `td` is appended to
+/// its task definition (the application, containers), `rest` to the file.
+fn one_task(duration: &str, td: &str, rest: &str) -> String {
+    format!(
+        r#"
 [scenario]
-duration = "20m"
+duration = "{duration}"
 [[instance_groups]]
 name = "g"
 instance_type = "m5.large"
@@ -386,14 +384,26 @@ count = 1
 family = "w"
 cpu = 256
 memory = 256
-application = { check_failure_probability = 1.0 }
-container_definitions = [{ name = "app", memory = 256, health_check = { interval = "30s", retries = 3 } }]
+{td}
 [[services]]
 name = "w"
 task_definition = "w"
 desired_count = 1
-"#;
-    let (r, ev) = run_checked(&scenario(text));
+{rest}
+"#
+    )
+}
+
+#[test]
+fn a_container_health_check_marks_the_task_unhealthy_after_its_retries() {
+    // ECS task definition parameters, healthCheck: interval 30 s, retries 3 by default, and
+    // "A task is UNHEALTHY if any essential container is unhealthy"; "Service tasks that are
+    // UNHEALTHY are stopped and replaced" (ecs-semantics §7). No load balancer here: the
+    // failing revision is unhealthy after 3 failed checks of 30 s, 90 s after RUNNING.
+    let td = r#"application = { check_failure_probability = 1.0 }
+container_definitions = [{ name = "app", memory = 256, health_check = { interval = "30s", retries = 3 } }]"#;
+    let text = one_task("20m", td, "");
+    let (r, ev) = run_checked(&scenario(&text));
     let running = secs(of(&ev, "TASK_RUNNING")[0]);
     let unhealthy = of(&ev, "CONTAINER_UNHEALTHY");
     assert_eq!(secs(unhealthy[0]) - running, 90.0);
@@ -411,25 +421,10 @@ fn a_container_health_check_start_period_delays_the_verdict() {
     // healthCheck.startPeriod: "health check failures during that period don't count towards
     // the maximum number of retries". Start period 60 s: the failures at 30 s and 60 s... the
     // check at 30 s does not count; 60, 90 and 120 s do: UNHEALTHY 120 s after RUNNING.
-    let text = r#"
-[scenario]
-duration = "10m"
-[[instance_groups]]
-name = "g"
-instance_type = "m5.large"
-count = 1
-[[task_definitions]]
-family = "w"
-cpu = 256
-memory = 256
-application = { check_failure_probability = 1.0 }
-container_definitions = [{ name = "app", memory = 256, health_check = { retries = 3, start_period = "60s" } }]
-[[services]]
-name = "w"
-task_definition = "w"
-desired_count = 1
-"#;
-    let (_, ev) = run_checked(&scenario(text));
+    let td = r#"application = { check_failure_probability = 1.0 }
+container_definitions = [{ name = "app", memory = 256, health_check = { retries = 3, start_period = "60s" } }]"#;
+    let text = one_task("10m", td, "");
+    let (_, ev) = run_checked(&scenario(&text));
     let running = secs(of(&ev, "TASK_RUNNING")[0]);
     assert_eq!(secs(of(&ev, "CONTAINER_UNHEALTHY")[0]) - running, 120.0);
 }
@@ -440,31 +435,11 @@ fn sigterm_waits_for_the_application_up_to_the_stop_timeout() {
     // default, at most 120 s). An application that takes 90 s to exit is killed at 30 s; with
     // stop_timeout = "120s" it exits after its 90 s. No load balancer: no deregistration.
     let text = |stop: &str| {
-        format!(
-            r#"
-[scenario]
-duration = "30m"
-[[instance_groups]]
-name = "g"
-instance_type = "m5.large"
-count = 1
-[[task_definitions]]
-family = "w"
-cpu = 256
-memory = 256
-application = {{ shutdown_time = "90s" }}
-container_definitions = [{{ name = "app", memory = 256 {stop} }}]
-[[services]]
-name = "w"
-task_definition = "w"
-desired_count = 1
-[[faults]]
-type = "stop_tasks"
-service = "w"
-count = 1
-at = "10m"
-"#
-        )
+        let td = format!(
+            "application = {{ shutdown_time = \"90s\" }}\ncontainer_definitions = [{{ name = \"app\", memory = 256 {stop} }}]"
+        );
+        let fault = "[[faults]]\ntype = \"stop_tasks\"\nservice = \"w\"\ncount = 1\nat = \"10m\"";
+        one_task("30m", &td, fault)
     };
     for (stop, held) in [("", 30.0), (", stop_timeout = \"120s\"", 90.0)] {
         let (_, ev) = run_checked(&scenario(&text(stop)));
@@ -477,12 +452,11 @@ at = "10m"
     }
 }
 
-#[test]
-fn scale_in_never_stops_a_protected_task() {
-    // ecs-semantics §2.9 (task scale-in protection): "Protected tasks are never chosen for
-    // scale-in or deployment stops". Four tasks; the two oldest are protected at 5 minutes
-    // (for the default 120 minutes); a scheduled action at 20 minutes caps the service at 2.
-    let text = r#"
+/// Four tasks of service `w`; `protect` of them (the oldest) protected at 5 minutes for
+/// `expires`; a scheduled action at 20 minutes caps the service at `cap`.
+fn protected_four(protect: u32, expires: &str, cap: u32) -> String {
+    format!(
+        r#"
 [scenario]
 duration = "1h"
 [[instance_groups]]
@@ -500,13 +474,22 @@ desired_count = 4
 [services.auto_scaling]
 min_capacity = 1
 max_capacity = 4
-scheduled_actions = [{ name = "cap", schedule = "at(2024-01-01T00:20:00)", max_capacity = 2 }]
+scheduled_actions = [{{ name = "cap", schedule = "at(2024-01-01T00:20:00)", max_capacity = {cap} }}]
 [[task_protection]]
 service = "w"
 at = "5m"
-count = 2
-"#;
-    let (r, ev) = run_checked(&scenario(text));
+count = {protect}
+expires_in = "{expires}"
+"#
+    )
+}
+
+#[test]
+fn scale_in_never_stops_a_protected_task() {
+    // ecs-semantics §2.9 (task scale-in protection): "Protected tasks are never chosen for
+    // scale-in or deployment stops". Four tasks; the two oldest protected for the default
+    // 120 minutes; the service capped at 2.
+    let (r, ev) = run_checked(&scenario(&protected_four(2, "120m", 2)));
     let protected: Vec<&str> = of(&ev, "TASK_PROTECTED").iter().map(|e| e.task.as_str()).collect();
     assert_eq!(protected.len(), 2);
     let stopped: Vec<&str> = of(&ev, "TASK_STOPPED").iter().map(|e| e.task.as_str()).collect();
@@ -524,39 +507,14 @@ count = 2
 #[test]
 fn when_protected_tasks_exceed_the_desired_count_the_service_says_so() {
     // ecs-semantics §2.9: "If the number of protected tasks exceeds desired, the service
-    // cannot reach steady state, and an event says so". Three of four tasks protected, the
-    // service capped at 1: two unprotected... one unprotected task stops, then scale-in waits.
-    let text = r#"
-[scenario]
-duration = "1h"
-[[instance_groups]]
-name = "g"
-instance_type = "m5.2xlarge"
-count = 1
-[[task_definitions]]
-family = "w"
-cpu = 256
-memory = 256
-[[services]]
-name = "w"
-task_definition = "w"
-desired_count = 4
-[services.auto_scaling]
-min_capacity = 1
-max_capacity = 4
-scheduled_actions = [{ name = "cap", schedule = "at(2024-01-01T00:20:00)", max_capacity = 1 }]
-[[task_protection]]
-service = "w"
-at = "5m"
-count = 3
-expires_in = "30m"
-"#;
-    let (r, ev) = run_checked(&scenario(text));
+    // cannot reach steady state, and an event says so". Three of four tasks protected and the
+    // service capped at 1: the one unprotected task stops, then the scale-in waits (said
+    // once); the protection expires at 35 minutes and the scale-in completes.
+    let (r, ev) = run_checked(&scenario(&protected_four(3, "30m", 1)));
     let blocked = of(&ev, "SERVICE_TASKS_PROTECTED");
     assert_eq!(blocked.len(), 1, "said once");
     assert_eq!(secs(blocked[0]), 1200.0);
     assert!(blocked[0].detail.contains("3 task(s) have scale-in protection"));
-    // The protection expires at 35 minutes; then the scale-in completes.
     assert_eq!(r.summary.tasks_running_at_end, 1);
 }
 
@@ -607,28 +565,9 @@ load_balancers = [{ target_group = "tg", container_name = "web", container_port 
 fn without_a_load_balancer_a_stop_is_immediate_and_nothing_is_registered() {
     // The 40-second rule (ecs-semantics §2.4: "No LB and no container health check: healthy
     // 40 s after reaching RUNNING") and an immediate stop are unchanged without health checks.
-    let text = r#"
-[scenario]
-duration = "20m"
-[[instance_groups]]
-name = "g"
-instance_type = "m5.large"
-count = 1
-[[task_definitions]]
-family = "w"
-cpu = 256
-memory = 256
-[[services]]
-name = "w"
-task_definition = "w"
-desired_count = 1
-[[faults]]
-type = "stop_tasks"
-service = "w"
-count = 1
-at = "5m"
-"#;
-    let (r, ev) = run_checked(&scenario(text));
+    let stop = "[[faults]]\ntype = \"stop_tasks\"\nservice = \"w\"\ncount = 1\nat = \"5m\"";
+    let text = one_task("20m", "", stop);
+    let (r, ev) = run_checked(&scenario(&text));
     assert!(of(&ev, "TARGET_REGISTERED").is_empty());
     assert!(of(&ev, "TASK_STOPPING").is_empty());
     let stopped = of(&ev, "TASK_STOPPED");

@@ -43,12 +43,8 @@ impl<'a> Ecs<'a> {
             crashing: false,
             lost_to: None,
             stop_reason: None,
-            healthy_targets: 0,
-            container_health: None,
-            healthy_at: None,
-            grace_pending: false,
+            health: Default::default(),
             protected_until: None,
-            replace_for: None,
         });
         if let Some(k) = item {
             match owner {
@@ -445,7 +441,7 @@ impl<'a> Ecs<'a> {
                 self.schedule_reconcile(env, s, now);
             }
             TaskOwner::Service(s) => {
-                let replacing = self.tasks[task].replace_for.is_some();
+                let replacing = self.tasks[task].health.replace_for.is_some();
                 let st = &mut self.services[s.0 as usize];
                 st.awaiting_replacement -= u32::from(replacing);
                 match state {

@@ -338,17 +338,8 @@ impl Elb {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::health_check::FixedDraws;
     use crate::scenario::load_balancing::TargetType;
-
-    struct NoDraws;
-    impl CheckDraws for NoDraws {
-        fn check_fails(&mut self, _: f64) -> bool {
-            false
-        }
-        fn checks_until_failure(&mut self, _: f64) -> u64 {
-            1
-        }
-    }
 
     fn spec(cross_zone: bool, initial_checks: InitialChecks) -> TargetGroupSpec {
         TargetGroupSpec {
@@ -374,9 +365,9 @@ mod tests {
     /// Registers `task` and runs its checks until its state changes; returns when.
     fn register_until_healthy(elb: &mut Elb, task: u32, zone: usize, at: SimTime) -> SimTime {
         let id = TaskId::first_generation(task);
-        let mut next = elb.register(0, id, zone, at, OK, &mut NoDraws);
+        let mut next = elb.register(0, id, zone, at, OK, &mut FixedDraws(1));
         while let Some((t, gen)) = next {
-            let (change, n) = elb.run_check(0, id, gen, t, OK, &mut NoDraws);
+            let (change, n) = elb.run_check(0, id, gen, t, OK, &mut FixedDraws(1));
             if change.is_some() {
                 return t;
             }
@@ -411,7 +402,14 @@ mod tests {
         for k in 0..4 {
             register_until_healthy(&mut elb, k, usize::from(k == 3), SimTime(0));
         }
-        elb.register(0, TaskId::first_generation(9), 1, SimTime(100_000), OK, &mut NoDraws);
+        elb.register(
+            0,
+            TaskId::first_generation(9),
+            1,
+            SimTime(100_000),
+            OK,
+            &mut FixedDraws(1),
+        );
         let r = elb.routing(0, SimTime(100_000));
         assert_eq!(r.serving, 4, "the initial target gets no requests");
         // Cross-zone off: "each load balancer node routes requests only to the healthy
@@ -442,10 +440,10 @@ mod tests {
             failing_now: true,
         };
         let id = TaskId::first_generation(1);
-        let (_, gen) = elb.replan(0, id, SimTime(60_000), failing, &mut NoDraws).unwrap();
-        let (_, next) = elb.run_check(0, id, gen, SimTime(90_000), failing, &mut NoDraws);
+        let (_, gen) = elb.replan(0, id, SimTime(60_000), failing, &mut FixedDraws(1)).unwrap();
+        let (_, next) = elb.run_check(0, id, gen, SimTime(90_000), failing, &mut FixedDraws(1));
         let (t, gen) = next.unwrap();
-        let (change, _) = elb.run_check(0, id, gen, t, failing, &mut NoDraws);
+        let (change, _) = elb.run_check(0, id, gen, t, failing, &mut FixedDraws(1));
         assert_eq!(change.map(|c| c.to), Some(TargetState::Unhealthy));
         let r = elb.routing(0, t);
         assert!(r.fail_open);

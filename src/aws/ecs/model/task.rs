@@ -209,16 +209,23 @@ pub struct Task {
     pub lost_to: Option<crate::aws::ecs::StopReason>,
     /// Why a STOPPING task is stopping (its TASK_STOPPED line's reason).
     pub stop_reason: Option<crate::aws::ecs::StopReason>,
+    /// ECS's view of its health checks.
+    pub health: TaskHealth,
+    /// Task scale-in protection (UpdateTaskProtection) until this time.
+    pub protected_until: Option<SimTime>,
+}
+
+/// What ECS knows of a task's health checks (ecs-semantics §2.4, §7).
+#[derive(Clone, Debug, Default)]
+pub struct TaskHealth {
     /// How many of its service's target groups report it healthy (ECS's view of ELB).
     pub healthy_targets: u8,
     /// Its essential container's health check, if the task definition has one.
-    pub container_health: Option<crate::aws::health_check::CheckSeries>,
+    pub container: Option<crate::aws::health_check::CheckSeries>,
     /// When it first counted as healthy by its checks (load balancer and container).
     pub healthy_at: Option<SimTime>,
     /// A health-check failure waits for the grace period to end.
     pub grace_pending: bool,
-    /// Task scale-in protection (UpdateTaskProtection) until this time.
-    pub protected_until: Option<SimTime>,
     /// Failed its health checks: its service replaces it and then stops it for this reason.
     pub replace_for: Option<crate::aws::ecs::StopReason>,
 }
@@ -256,12 +263,8 @@ mod tests {
             crashing: false,
             lost_to: None,
             stop_reason: None,
-            healthy_targets: 0,
-            container_health: None,
-            healthy_at: None,
-            grace_pending: false,
+            health: TaskHealth::default(),
             protected_until: None,
-            replace_for: None,
         }
     }
 
