@@ -157,6 +157,19 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// List the embedded EC2 instance-type catalog: vCPU, memory, GPUs, architecture, ENIs,
+    /// awsvpc task limits and the on-demand price in a region.
+    Catalog {
+        /// Only this family, e.g. m7g.
+        #[arg(long)]
+        family: Option<String>,
+        /// The region whose prices to show.
+        #[arg(long, default_value = crate::aws::ec2_autoscaling::DEFAULT_REGION)]
+        region: String,
+        /// text (default) or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Check scenario files and report every problem; exit 0 if all are valid, 2 otherwise.
     Validate {
         #[arg(required = true)]
@@ -166,6 +179,85 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json", "github", "gitlab"])]
         format: String,
     },
+}
+
+/// `ecsim catalog`: the embedded instance types (one family, or all), priced in `region`.
+fn catalog(family: Option<&str>, region: &str, format: &str) -> i32 {
+    use crate::aws::ec2_autoscaling::{catalog_entries, catalog_price, catalog_regions};
+    if !catalog_regions().contains(&region) {
+        eprintln!(
+            "error: --region {region}: the embedded prices cover {}",
+            catalog_regions().join(", ")
+        );
+        return EXIT_INPUT;
+    }
+    let mut rows: Vec<_> = catalog_entries()
+        .iter()
+        .filter(|e| family.is_none_or(|f| e.family == f))
+        .collect();
+    // By family, then size (vCPU, memory), as a reader scans a family.
+    rows.sort_by(|a, b| {
+        let key = |e: &crate::aws::ec2_autoscaling::CatalogEntry| {
+            (
+                e.family.clone(),
+                e.instance_type.vcpu,
+                e.instance_type.memory_mib,
+                e.instance_type.name.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    if rows.is_empty() {
+        eprintln!(
+            "error: --family {}: no such family in the catalog",
+            family.unwrap_or("")
+        );
+        return EXIT_INPUT;
+    }
+    let price = |name: &str| catalog_price(region, name);
+    if format == "json" {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|e| {
+                let t = &e.instance_type;
+                serde_json::json!({
+                    "instance_type": t.name, "family": e.family, "vcpu": t.vcpu,
+                    "memory_mib": t.memory_mib, "gpus": t.gpus, "gpu_name": e.gpu_name,
+                    "architecture": t.cpu_architecture, "max_enis": t.max_eni,
+                    "awsvpc_tasks_without_trunking": t.eni_task_slots(false),
+                    "awsvpc_tasks_with_trunking": t.trunk_eni_tasks,
+                    "usd_per_hour": price(&t.name),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "region": region, "instance_types": list });
+        write_out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).expect("plain data")
+        ));
+        return EXIT_OK;
+    }
+    let mut out = format!(
+        "{:<20} {:>5} {:>10} {:>4} {:<7} {:>4} {:>13} {:>10}\n",
+        "instance_type", "vcpu", "memory_mib", "gpus", "arch", "enis", "awsvpc_tasks", "usd/h"
+    );
+    for e in rows {
+        let t = &e.instance_type;
+        let tasks = match t.trunk_eni_tasks {
+            Some(n) => format!("{}/{n}", t.eni_task_slots(false)),
+            None => format!("{}/-", t.eni_task_slots(false)),
+        };
+        let usd = price(&t.name).map_or("-".to_string(), |p| format!("{p:.4}"));
+        out += &format!(
+            "{:<20} {:>5} {:>10} {:>4} {:<7} {:>4} {:>13} {:>10}\n",
+            t.name, t.vcpu, t.memory_mib, t.gpus, t.cpu_architecture, t.max_eni, tasks, usd
+        );
+    }
+    out += &format!(
+        "awsvpc_tasks: without / with ENI trunking ('-': not in the ECS trunking table); prices: {region} on-demand Linux (2026-07-20 snapshot)\n"
+    );
+    write_out(&out);
+    EXIT_OK
 }
 
 /// Writes to stdout, ignoring a closed pipe (`ecsim explain ... | head`).
@@ -192,6 +284,7 @@ pub fn main_with(cli: Cli) -> i32 {
     }
     match cli.command {
         Command::Validate { files, format } => validate(&files, format_of(&format)),
+        Command::Catalog { family, region, format } => catalog(family.as_deref(), &region, &format),
         Command::Fit {
             file,
             at,

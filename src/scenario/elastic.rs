@@ -1055,6 +1055,13 @@ pub fn decode_settings(
             if let Some(v) = f64_field(dec, &mut t, "fargate_storage_gb_hour_usd", 0.0, 100.0) {
                 p.fargate_storage_gb_hour_usd = v;
             }
+            if let Some(n) = t.opt("region") {
+                if let Some(r) = dec.string(n, "pricing.region") {
+                    p.region = r;
+                }
+            }
+            // Read by the scenario's instance-type pricing (it needs the file's directory).
+            t.opt("prices_file");
             t.finish(
                 dec,
                 &[
@@ -1065,6 +1072,8 @@ pub fn decode_settings(
                     "ec2_minimum",
                     "fargate_minimum",
                     "fargate_storage_gb_hour_usd",
+                    "region",
+                    "prices_file",
                 ],
             );
         }

@@ -14,7 +14,7 @@ use super::node::{Node, NodeKind, Pos};
 use super::trace::{load_trace, TraceRow, TraceWindow};
 use super::values::{cpu_units, duration, duration_dist, memory_mib, DurationDist};
 use crate::aws::application_autoscaling::{ScalingConfig, Schedule};
-use crate::aws::ec2_autoscaling::{builtin_catalog, InstanceType};
+use crate::aws::ec2_autoscaling::{catalog_entries, catalog_price, catalog_regions, catalog_type, InstanceType};
 use crate::aws::ecs::model::TaskDemand;
 use crate::aws::ecs::placement::query::{self, suggest, Expr};
 use crate::workload::load::LoadModel;
@@ -283,7 +283,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         registered_memory_fraction: 0.975,
         reserved_ports: crate::aws::ecs::model::cluster_reserved_ports(),
         max_container_instances: 5000,
-        instance_types: builtin_catalog(),
+        instance_types: Vec::new(),
         instance_groups: Vec::new(),
         task_definitions: Vec::new(),
         services: Vec::new(),
@@ -315,9 +315,11 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     if let Some(n) = top.opt("cluster") {
         default_strategy_node = decode_cluster(dec, n, &mut sc);
     }
-    if let Some(n) = top.opt("instance_types") {
-        decode_instance_types(dec, n, &mut sc);
-    }
+    // The types given a price by `[[instance_types]]` keep it whatever the region.
+    let custom_priced = match top.opt("instance_types") {
+        Some(n) => decode_instance_types(dec, n, &mut sc),
+        None => Vec::new(),
+    };
     let groups = top.opt("instance_groups");
     if let Some(n) = groups {
         decode_groups(dec, n, &mut sc);
@@ -334,6 +336,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     }
     let (pricing, fargate, autoscaling) = (top.opt("pricing"), top.opt("fargate"), top.opt("autoscaling"));
     elastic::decode_settings(dec, pricing, fargate, autoscaling, &mut sc.elastic);
+    price_catalog_types(dec, pricing, base_dir, &custom_priced, &mut sc);
     for g in &mut sc.instance_groups {
         let ty = &sc.instance_types[g.instance_type];
         if g.spot && g.price_per_hour_usd < 0.0 {
@@ -386,7 +389,12 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         sc.faults = faults::decode_faults(dec, n, &group_names, &sc.availability_zones, &service_names);
     }
     if let Some(n) = top.opt("failures") {
-        let types: Vec<String> = sc.instance_types.iter().map(|t| t.name.clone()).collect();
+        let types: Vec<String> = sc
+            .instance_types
+            .iter()
+            .map(|t| t.name.clone())
+            .chain(catalog_entries().iter().map(|e| e.instance_type.name.clone()))
+            .collect();
         sc.failures = faults::decode_failures(dec, n, &types);
     }
     if let Some(n) = top.opt("deployments") {
@@ -648,9 +656,12 @@ fn decode_cluster<'n>(dec: &mut Decoder, node: &'n Node, sc: &mut Scenario) -> O
 
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
 // with its position; a declarative schema replacing it is the scenario-schema issue's work
-fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+/// `[[instance_types]]`: a type the catalog lacks (name, vcpu and memory_mib required), or an
+/// override of some fields of a catalog type. Returns the names given a price.
+fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) -> Vec<String> {
+    let mut priced = Vec::new();
     let Some(items) = dec.array(node, "instance_types") else {
-        return;
+        return priced;
     };
     for (i, item) in items.iter().enumerate() {
         let path = format!("instance_types[{i}]");
@@ -658,42 +669,39 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             continue;
         };
         let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
-        let vcpu = t
-            .req(dec, "vcpu")
-            .and_then(|n| dec.int(n, &format!("{path}.vcpu"), 1, 1024));
-        let mem = t
-            .req(dec, "memory_mib")
-            .and_then(|n| memory_mib(dec, n, &format!("{path}.memory_mib")));
+        let base = name.as_deref().and_then(catalog_type);
+        // A catalog type needs neither: they override its figures when given.
+        let (vcpu_node, mem_node) = if base.is_some() {
+            (t.opt("vcpu"), t.opt("memory_mib"))
+        } else {
+            (t.req(dec, "vcpu"), t.req(dec, "memory_mib"))
+        };
+        let vcpu = vcpu_node.and_then(|n| dec.int(n, &format!("{path}.vcpu"), 1, 1024));
+        let mem = mem_node.and_then(|n| memory_mib(dec, n, &format!("{path}.memory_mib")));
         let reg = t
             .opt("registered_memory_mib")
             .and_then(|n| memory_mib(dec, n, &format!("{path}.registered_memory_mib")));
         let max_eni = t
             .opt("max_eni")
-            .and_then(|n| dec.int(n, &format!("{path}.max_eni"), 1, 128))
-            .unwrap_or(3);
+            .and_then(|n| dec.int(n, &format!("{path}.max_eni"), 1, 128));
         let trunk = t
             .opt("trunk_eni_tasks")
             .and_then(|n| dec.int(n, &format!("{path}.trunk_eni_tasks"), 1, 1000));
         let price = t
             .opt("price_per_hour_usd")
-            .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0))
-            .unwrap_or(0.0);
-        let arch = t
-            .opt("cpu_architecture")
-            .and_then(|n| {
-                dec.one_of(
-                    n,
-                    &format!("{path}.cpu_architecture"),
-                    "CPU architecture",
-                    &["x86_64", "arm64"],
-                )
-            })
-            .unwrap_or("x86_64");
+            .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0));
+        let arch = t.opt("cpu_architecture").and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{path}.cpu_architecture"),
+                "CPU architecture",
+                &["x86_64", "arm64"],
+            )
+        });
         let os = t
             .opt("os_type")
-            .and_then(|n| dec.one_of(n, &format!("{path}.os_type"), "OS type", &["linux", "windows"]))
-            .unwrap_or("linux");
-        let name_node = item;
+            .and_then(|n| dec.one_of(n, &format!("{path}.os_type"), "OS type", &["linux", "windows"]));
+        let gpus = t.opt("gpus").and_then(|n| dec.int(n, &format!("{path}.gpus"), 0, 64));
         t.finish(
             dec,
             &[
@@ -706,32 +714,172 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 "price_per_hour_usd",
                 "cpu_architecture",
                 "os_type",
+                "gpus",
             ],
         );
-        if let (Some(name), Some(vcpu), Some(mem)) = (name, vcpu, mem) {
-            let ty = InstanceType {
-                name: name.clone(),
-                vcpu: vcpu as u32,
-                memory_mib: mem,
-                registered_memory_mib: reg,
-                max_eni: max_eni as u32,
-                trunk_eni_tasks: trunk.map(|x| x as u32),
-                price_per_hour_usd: price,
-                cpu_architecture: arch.to_string(),
-                os_type: os.to_string(),
-            };
-            // A custom type with a built-in name overrides the built-in entry.
-            match sc.instance_types.iter().position(|t| t.name == name) {
-                Some(pos) if pos < builtin_catalog().len() => sc.instance_types[pos] = ty,
-                Some(_) => dec.error(
-                    name_node.pos,
-                    &format!("{path}.name"),
-                    format!("instance type \"{name}\" is defined twice"),
+        let Some(name) = name else { continue };
+        let mut ty = base.clone().unwrap_or(InstanceType {
+            name: name.clone(),
+            vcpu: 0,
+            memory_mib: 0,
+            registered_memory_mib: None,
+            max_eni: 3,
+            trunk_eni_tasks: None,
+            price_per_hour_usd: 0.0,
+            cpu_architecture: "x86_64".into(),
+            os_type: "linux".into(),
+            gpus: 0,
+        });
+        if base.is_none() && (vcpu.is_none() || mem.is_none()) {
+            continue;
+        }
+        if let Some(v) = vcpu {
+            ty.vcpu = v as u32;
+        }
+        if let Some(m) = mem {
+            ty.memory_mib = m;
+            // A new nominal memory makes the documented registered figure moot.
+            ty.registered_memory_mib = None;
+        }
+        ty.registered_memory_mib = reg.or(ty.registered_memory_mib);
+        if let Some(e) = max_eni {
+            ty.max_eni = e as u32;
+        }
+        if let Some(k) = trunk {
+            ty.trunk_eni_tasks = Some(k as u32);
+        }
+        if let Some(p) = price {
+            ty.price_per_hour_usd = p;
+            priced.push(name.clone());
+        } else if base.is_none() {
+            // A type the catalog lacks costs nothing unless priced (as before the catalog).
+            priced.push(name.clone());
+        }
+        if let Some(a) = arch {
+            ty.cpu_architecture = a.to_string();
+        }
+        if let Some(o) = os {
+            ty.os_type = o.to_string();
+        }
+        if let Some(g) = gpus {
+            ty.gpus = g as u32;
+        }
+        if sc.instance_types.iter().any(|t| t.name == name) {
+            dec.error(
+                item.pos,
+                &format!("{path}.name"),
+                format!("instance type \"{name}\" is defined twice"),
+            );
+        } else {
+            sc.instance_types.push(ty);
+        }
+    }
+    priced
+}
+
+/// Prices the catalog types the scenario uses for `pricing.region`: from the embedded prices,
+/// or `pricing.prices_file` (`region,instance_type,usd_per_hour`, which wins), unless
+/// `[[instance_types]]` priced them (`custom_priced`). A type with no price there is an error
+/// at `pricing.region`.
+fn price_catalog_types(
+    dec: &mut Decoder,
+    pricing: Option<&Node>,
+    base_dir: &Path,
+    custom_priced: &[String],
+    sc: &mut Scenario,
+) {
+    let region = sc.elastic.pricing.region.clone();
+    let node = |key: &str| match pricing.map(|n| &n.kind) {
+        Some(NodeKind::Table(entries)) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
+        _ => None,
+    };
+    let region_pos = node("region").map_or(Pos { line: 1, col: 1 }, |n| n.pos);
+    let mut file_prices: Vec<(String, String, f64)> = Vec::new();
+    if let Some(n) = node("prices_file") {
+        if let Some(f) = dec.string(n, "pricing.prices_file") {
+            let full = base_dir.join(&f);
+            match read_prices_file(&full) {
+                Ok(rows) => {
+                    dec.inputs.push(full.clone());
+                    file_prices = rows;
+                }
+                Err(e) => dec.error_hint(
+                    n.pos,
+                    "pricing.prices_file",
+                    format!("cannot read prices from {}: {e}", full.display()),
+                    Some("a CSV with the header region,instance_type,usd_per_hour".into()),
                 ),
-                None => sc.instance_types.push(ty),
             }
         }
     }
+    let known_region = catalog_regions().contains(&region.as_str()) || file_prices.iter().any(|p| p.0 == region);
+    if !known_region {
+        dec.error_hint(
+            region_pos,
+            "pricing.region",
+            format!("no on-demand prices for region \"{region}\""),
+            Some(format!(
+                "the embedded prices cover {}; give others in pricing.prices_file (region,instance_type,usd_per_hour)",
+                catalog_regions().join(", ")
+            )),
+        );
+        return;
+    }
+    let mut missing: Vec<String> = Vec::new();
+    for ty in sc
+        .instance_types
+        .iter_mut()
+        .filter(|t| !custom_priced.contains(&t.name))
+    {
+        let from_file = file_prices
+            .iter()
+            .find(|p| p.0 == region && p.1 == ty.name)
+            .map(|p| p.2);
+        match from_file.or_else(|| catalog_price(&region, &ty.name)) {
+            Some(p) => ty.price_per_hour_usd = p,
+            None => missing.push(ty.name.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        dec.error_hint(
+            region_pos,
+            "pricing.region",
+            format!("no on-demand price in {region} for {}", missing.join(", ")),
+            Some("set price_per_hour_usd in [[instance_types]], or add rows to pricing.prices_file".into()),
+        );
+    }
+}
+
+/// A prices CSV: `region,instance_type,usd_per_hour` (a header, then rows).
+fn read_prices_file(path: &Path) -> Result<Vec<(String, String, f64)>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != ["region", "instance_type", "usd_per_hour"] {
+        return Err(format!(
+            "line 1: the header is {}, expected region,instance_type,usd_per_hour",
+            header.join(",")
+        ));
+    }
+    let mut out = Vec::new();
+    for (k, row) in r.records().enumerate() {
+        let line = k + 2;
+        let row = row.map_err(|e| format!("line {line}: {e}"))?;
+        if out.len() >= 100_000 {
+            return Err("more than 100,000 prices".into());
+        }
+        let price: f64 = row
+            .get(2)
+            .and_then(|p| p.parse().ok())
+            .filter(|p: &f64| p.is_finite() && (0.0..=1000.0).contains(p))
+            .ok_or_else(|| format!("line {line}, column 3 (usd_per_hour): expected a price from 0 to 1000"))?;
+        out.push((row[0].to_string(), row[1].to_string(), price));
+    }
+    Ok(out)
 }
 
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
@@ -1382,25 +1530,38 @@ fn looks_like_instance_type(name: &str) -> bool {
 /// The group's `instance_type`. A well-formed type the catalog lacks gets a hint on how to
 /// define it under `[[instance_types]]` (a near name would be a different machine); a typo
 /// gets the nearest built-in name.
-fn instance_type_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &Scenario) -> Option<usize> {
+/// A group's `instance_type`: one the scenario defines, else the catalog's (added to the
+/// scenario's types on first use).
+fn instance_type_ref(dec: &mut Decoder, t: &mut Fields<'_>, sc: &mut Scenario) -> Option<usize> {
     let n = t.req(dec, "instance_type")?;
     let p = t.path_of("instance_type");
     let name = dec.string(n, &p)?;
-    let found = sc.instance_types.iter().position(|ty| ty.name == name);
-    if found.is_none() {
-        let names = || sc.instance_types.iter().map(|ty| ty.name.as_str());
-        let define = format!(
-            "define it: [[instance_types]] name = \"{name}\", vcpu = ..., memory_mib = ..., max_eni = ..., price_per_hour_usd = ... (built in: {})",
-            names().collect::<Vec<_>>().join(", ")
-        );
-        let hint = if looks_like_instance_type(&name) {
-            define
-        } else {
-            suggest(&name, names()).unwrap_or(define)
-        };
-        dec.error_hint(n.pos, &p, format!("unknown instance type \"{name}\""), Some(hint));
+    if let Some(k) = sc.instance_types.iter().position(|ty| ty.name == name) {
+        return Some(k);
     }
-    found
+    if let Some(ty) = catalog_type(&name) {
+        sc.instance_types.push(ty);
+        return Some(sc.instance_types.len() - 1);
+    }
+    let names = || {
+        sc.instance_types
+            .iter()
+            .map(|ty| ty.name.as_str())
+            .chain(catalog_entries().iter().map(|e| e.instance_type.name.as_str()))
+    };
+    let define = format!(
+        "the catalog of {} Linux types (`ecsim catalog`) lacks it; define it: [[instance_types]] name = \"{name}\", vcpu = ..., memory_mib = ..., max_eni = ..., price_per_hour_usd = ...",
+        catalog_entries().len()
+    );
+    // A well-formed name the catalog lacks is a machine it does not list, not a typo: a
+    // near name would be a different machine.
+    let hint = if looks_like_instance_type(&name) {
+        define
+    } else {
+        suggest(&name, names()).unwrap_or(define)
+    };
+    dec.error_hint(n.pos, &p, format!("unknown instance type \"{name}\""), Some(hint));
+    None
 }
 
 /// The smallest container or task memory ECS accepts: "The Docker 20.10.0 or later daemon
@@ -1999,9 +2160,16 @@ fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
             })
             .max()
             .expect("groups not empty");
+        // The cheapest type that fits, among the scenario's and the catalog's priced ones.
         let bigger = sc
             .instance_types
             .iter()
+            .chain(
+                catalog_entries()
+                    .iter()
+                    .map(|e| &e.instance_type)
+                    .filter(|t| t.price_per_hour_usd > 0.0),
+            )
             .filter(|t| {
                 t.cpu_units() >= d.cpu_units && t.registered_memory(sc.registered_memory_fraction, 0) >= d.memory_mib
             })

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod catalog;
 mod cli;
 mod determinism;
 mod elastic;

@@ -15,6 +15,8 @@ pub struct Pricing {
     pub fargate_minimum_ms: u64,
     /// Ephemeral storage above the free 20 GiB, per GB-hour (not discounted on Spot, I).
     pub fargate_storage_gb_hour_usd: f64,
+    /// The region whose EC2 on-demand prices apply (`pricing.region`).
+    pub region: String,
 }
 
 /// Ephemeral storage every Fargate task gets without charge (ecs-semantics §4.2).
@@ -34,6 +36,7 @@ impl Default for Pricing {
             ec2_minimum_ms: 60_000,
             fargate_minimum_ms: 60_000,
             fargate_storage_gb_hour_usd: 0.000111,
+            region: crate::aws::ec2_autoscaling::DEFAULT_REGION.to_string(),
         }
     }
 }

@@ -1,7 +1,12 @@
-//! Built-in instance types (us-east-1, Linux on-demand), from `ecs-semantics.md` §5.3, and the
-//! two older types whose registered memory AWS documents (§1.3).
+//! The EC2 instance-type catalog: 1,348 Linux instance types (vCPU, memory, GPUs, ENIs,
+//! ECS awsvpc task limits, architecture) and their on-demand prices in us-east-1 and the two
+//! GovCloud regions, embedded in the binary from `catalog/instance_types.csv` and
+//! `catalog/prices_on_demand.csv` (sources, licences and attribution in
+//! `catalog/PROVENANCE.md` and `catalog/NOTICE.md`), plus the registered memory AWS documents
+//! for two types (ecs-semantics §1.3).
 //!
-//! Prices and ENI limits are defaults that a scenario may override or extend with custom types.
+//! A scenario holds only the types it uses: each is looked up here by name (or defined, or
+//! overridden, by `[[instance_types]]`) and priced for the scenario's `pricing.region`.
 
 /// One EC2 instance type as ECS sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +25,8 @@ pub struct InstanceType {
     pub price_per_hour_usd: f64,
     pub cpu_architecture: String,
     pub os_type: String,
+    /// NVIDIA GPUs (what ECS schedules as the `GPU` resource).
+    pub gpus: u32,
 }
 
 impl InstanceType {
@@ -48,53 +55,118 @@ impl InstanceType {
     }
 }
 
-/// One built-in type: name, vCPU, nominal memory (MiB), on-demand $/h, max ENIs, awsvpc tasks
-/// with trunking, and the registered memory where AWS documents it.
-struct Row(&'static str, u32, u32, f64, u32, Option<u32>, Option<u32>);
+/// The registered memory AWS documents (ecs-semantics §1.3, D): "m4.large (8 GiB) registers
+/// 7985 MiB" (DG memory-management) and "c4.large (3.75 GiB) registers 3768 MiB and 2048 CPU
+/// units" (DG cloudwatch-metrics).
+const DOCUMENTED_REGISTERED_MEMORY: [(&str, u32); 2] = [("m4.large", 7985), ("c4.large", 3768)];
 
-const BUILTIN: &[Row] = &[
-    Row("m5.large", 2, 8192, 0.096, 3, Some(10), None),
-    Row("m5.xlarge", 4, 16384, 0.192, 4, Some(20), None),
-    Row("m5.2xlarge", 8, 32768, 0.384, 4, Some(40), None),
-    Row("m5.4xlarge", 16, 65536, 0.768, 8, Some(60), None),
-    Row("c5.large", 2, 4096, 0.085, 3, Some(10), None),
-    Row("c5.xlarge", 4, 8192, 0.170, 4, Some(20), None),
-    Row("c5.2xlarge", 8, 16384, 0.340, 4, Some(40), None),
-    Row("c5.4xlarge", 16, 32768, 0.680, 8, Some(60), None),
-    Row("r5.large", 2, 16384, 0.126, 3, Some(10), None),
-    Row("r5.xlarge", 4, 32768, 0.252, 4, Some(20), None),
-    Row("r5.2xlarge", 8, 65536, 0.504, 4, Some(40), None),
-    Row("r5.4xlarge", 16, 131072, 1.008, 8, Some(60), None),
-    Row("t3.large", 2, 8192, 0.0832, 3, None, None),
-    Row("t3.xlarge", 4, 16384, 0.1664, 4, None, None),
-    Row("t3.2xlarge", 8, 32768, 0.3328, 4, None, None),
-    // The two types whose registered memory AWS documents (ecs-semantics §1.3, D): "m4.large
-    // (8 GiB) registers 7985 MiB" (DG memory-management) and "c4.large (3.75 GiB) registers
-    // 3768 MiB and 2048 CPU units" (DG cloudwatch-metrics). ENIs and prices from the EC2
-    // catalog in ../shared/data/ec2-catalog (us-east-1; neither supports trunking).
-    Row("m4.large", 2, 8192, 0.100, 2, None, Some(7985)),
-    Row("c4.large", 2, 3840, 0.100, 3, None, Some(3768)),
-];
+/// The region whose prices apply when a scenario names none.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
-/// The built-in catalog, in a fixed order.
-pub fn builtin_catalog() -> Vec<InstanceType> {
-    BUILTIN
-        .iter()
-        .map(|r| InstanceType {
-            name: r.0.to_string(),
-            vcpu: r.1,
-            memory_mib: r.2,
-            registered_memory_mib: r.6,
-            max_eni: r.4,
-            trunk_eni_tasks: r.5,
-            price_per_hour_usd: r.3,
-            cpu_architecture: "x86_64".to_string(),
-            os_type: "linux".to_string(),
-        })
-        .collect()
+const TYPES_CSV: &str = include_str!("catalog/instance_types.csv");
+const PRICES_CSV: &str = include_str!("catalog/prices_on_demand.csv");
+
+/// One row of the catalog: the type as ECS sees it (priced in us-east-1, 0 when it has no
+/// price there) and what `ecsim catalog` lists besides.
+#[derive(Clone, Debug)]
+pub struct CatalogEntry {
+    pub instance_type: InstanceType,
+    pub family: String,
+    pub gpu_name: String,
+    pub network_bandwidth_mbps: Option<u32>,
 }
 
-/// Finds a type by name in a catalog.
+struct Catalog {
+    /// Sorted by name.
+    entries: Vec<CatalogEntry>,
+    /// (region, type) -> USD per hour, sorted.
+    prices: Vec<(String, String, f64)>,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut prices: Vec<(String, String, f64)> = read_rows(PRICES_CSV)
+            .map(|r| (r[0].to_string(), r[1].to_string(), r[2].parse().expect("a price")))
+            .collect();
+        prices.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let price_of = |name: &str| {
+            prices
+                .binary_search_by(|p| (p.0.as_str(), p.1.as_str()).cmp(&(DEFAULT_REGION, name)))
+                .map_or(0.0, |k| prices[k].2)
+        };
+        let mut entries: Vec<CatalogEntry> = read_rows(TYPES_CSV)
+            .map(|r| {
+                let num = |k: usize| r[k].parse::<u32>().ok();
+                let name = r[0].to_string();
+                let registered = DOCUMENTED_REGISTERED_MEMORY.iter().find(|d| d.0 == name).map(|d| d.1);
+                CatalogEntry {
+                    instance_type: InstanceType {
+                        vcpu: num(5).expect("vcpu"),
+                        memory_mib: num(6).expect("memory_mib"),
+                        registered_memory_mib: registered,
+                        max_eni: num(11).expect("max_enis"),
+                        trunk_eni_tasks: num(13),
+                        price_per_hour_usd: price_of(&name),
+                        cpu_architecture: r[4].to_string(),
+                        os_type: "linux".to_string(),
+                        gpus: num(7).unwrap_or(0),
+                        name,
+                    },
+                    family: r[1].to_string(),
+                    gpu_name: r[8].to_string(),
+                    network_bandwidth_mbps: num(10),
+                }
+            })
+            .collect();
+        entries.sort_by(|a, b| a.instance_type.name.cmp(&b.instance_type.name));
+        Catalog { entries, prices }
+    })
+}
+
+/// The data rows of an embedded CSV (no quoting in these files), header skipped.
+fn read_rows(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').collect())
+}
+
+/// The catalog's entry for `name`, priced in us-east-1.
+pub fn catalog_entry(name: &str) -> Option<&'static CatalogEntry> {
+    let c = catalog();
+    c.entries
+        .binary_search_by(|e| e.instance_type.name.as_str().cmp(name))
+        .ok()
+        .map(|k| &c.entries[k])
+}
+
+/// The type `name` from the catalog (priced in us-east-1), if it has it.
+pub fn catalog_type(name: &str) -> Option<InstanceType> {
+    catalog_entry(name).map(|e| e.instance_type.clone())
+}
+
+/// Every catalog entry, by name.
+pub fn catalog_entries() -> &'static [CatalogEntry] {
+    &catalog().entries
+}
+
+/// The embedded on-demand price of `name` in `region`, if there is one.
+pub fn catalog_price(region: &str, name: &str) -> Option<f64> {
+    let p = &catalog().prices;
+    p.binary_search_by(|e| (e.0.as_str(), e.1.as_str()).cmp(&(region, name)))
+        .ok()
+        .map(|k| p[k].2)
+}
+
+/// The regions the embedded prices cover, sorted.
+pub fn catalog_regions() -> Vec<&'static str> {
+    let mut r: Vec<&str> = catalog().prices.iter().map(|p| p.0.as_str()).collect();
+    r.dedup();
+    r
+}
+
+/// Finds a type by name in a list of types.
 pub fn catalog_lookup<'a>(catalog: &'a [InstanceType], name: &str) -> Option<&'a InstanceType> {
     catalog.iter().find(|t| t.name == name)
 }
@@ -104,31 +176,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_covers_four_families_large_to_4xlarge() {
-        let cat = builtin_catalog();
-        for fam in ["m5", "c5", "r5"] {
-            for size in ["large", "xlarge", "2xlarge", "4xlarge"] {
-                assert!(catalog_lookup(&cat, &format!("{fam}.{size}")).is_some());
-            }
-        }
-        assert!(catalog_lookup(&cat, "t3.2xlarge").is_some());
-        assert!(
-            catalog_lookup(&cat, "t3.4xlarge").is_none(),
-            "t3.4xlarge does not exist"
+    fn the_catalog_holds_the_published_figures() {
+        // Issue 14's sample: "m5.large: 2 vCPU, 8192 MiB, 3 ENIs, 2 awsvpc tasks without
+        // trunking and 10 with, $0.096 per hour in us-east-1" (the ECS developer guide's
+        // trunking table gives 2 / 10; catalog/PROVENANCE.md).
+        let m5 = catalog_type("m5.large").unwrap();
+        assert_eq!((m5.vcpu, m5.memory_mib, m5.max_eni), (2, 8192, 3));
+        assert_eq!((m5.eni_task_slots(false), m5.eni_task_slots(true)), (2, 10));
+        assert_eq!(m5.price_per_hour_usd, 0.096);
+        assert_eq!(m5.cpu_architecture, "x86_64");
+        // A Graviton type: m7g.large, $0.0816 in us-east-1 (PROVENANCE.md's independent
+        // check), 2 vCPU, 8 GiB, arm64 (ECS's `ecs.cpu-architecture` value).
+        let m7g = catalog_type("m7g.large").unwrap();
+        assert_eq!(
+            (m7g.vcpu, m7g.memory_mib, m7g.cpu_architecture.as_str()),
+            (2, 8192, "arm64")
         );
+        assert_eq!(m7g.price_per_hour_usd, 0.0816);
+        // A GPU type: g5.xlarge, one NVIDIA A10G, 4 vCPU, 16 GiB, $1.006 in us-east-1.
+        let g5 = catalog_type("g5.xlarge").unwrap();
+        assert_eq!((g5.vcpu, g5.memory_mib, g5.gpus), (4, 16384, 1));
+        assert_eq!(catalog_entry("g5.xlarge").unwrap().gpu_name, "a10g");
+        assert_eq!(g5.price_per_hour_usd, 1.006);
+        // GovCloud prices: m5.large $0.121 (PROVENANCE.md).
+        assert_eq!(catalog_price("us-gov-west-1", "m5.large"), Some(0.121));
+        assert_eq!(catalog_regions(), vec!["us-east-1", "us-gov-east-1", "us-gov-west-1"]);
+        assert_eq!(catalog_entries().len(), 1348);
+        assert!(catalog_type("t3.4xlarge").is_none(), "t3.4xlarge does not exist");
     }
 
     #[test]
     fn registered_resources_follow_the_agent() {
-        let cat = builtin_catalog();
-        let m5l = catalog_lookup(&cat, "m5.large").unwrap();
+        let m5l = catalog_type("m5.large").unwrap();
         assert_eq!(m5l.cpu_units(), 2048);
         // 8192 x 0.975 = 7987.2 -> 7987; less than nominal, as ECS registers it.
         assert_eq!(m5l.registered_memory(0.975, 0), 7987);
         assert_eq!(m5l.registered_memory(0.975, 256), 7731);
-        assert_eq!(m5l.eni_task_slots(false), 2);
-        assert_eq!(m5l.eni_task_slots(true), 10);
-        let t3 = catalog_lookup(&cat, "t3.large").unwrap();
+        let t3 = catalog_type("t3.large").unwrap();
         assert_eq!(t3.eni_task_slots(true), 2, "t3 has no trunking");
     }
 
@@ -137,11 +221,10 @@ mod tests {
         // ecs-semantics §1.3 (D): "m4.large (8 GiB) registers 7985 MiB" (DG memory-management);
         // "c4.large (3.75 GiB) registers 3768 MiB and 2048 CPU units" (DG cloudwatch-metrics).
         // The fraction does not apply to them, and ECS_RESERVED_MEMORY still comes off.
-        let cat = builtin_catalog();
-        let m4 = catalog_lookup(&cat, "m4.large").unwrap();
+        let m4 = catalog_type("m4.large").unwrap();
         assert_eq!(m4.registered_memory(0.5, 0), 7985);
         assert_eq!(m4.registered_memory(0.975, 256), 7985 - 256);
-        let c4 = catalog_lookup(&cat, "c4.large").unwrap();
+        let c4 = catalog_type("c4.large").unwrap();
         assert_eq!((c4.cpu_units(), c4.registered_memory(0.975, 0)), (2048, 3768));
     }
 }

@@ -9,7 +9,10 @@
 
 pub mod catalog;
 
-pub use catalog::{builtin_catalog, catalog_lookup, InstanceType};
+pub use catalog::{
+    catalog_entries, catalog_entry, catalog_lookup, catalog_price, catalog_regions, catalog_type, CatalogEntry,
+    InstanceType, DEFAULT_REGION,
+};
 
 use crate::aws::ecs::model::{AzIdx, GroupIdx, InstanceId};
 use crate::engine::StreamRng;
