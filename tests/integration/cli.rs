@@ -968,3 +968,21 @@ fn report_html_charts_healthy_tasks_and_targets_for_a_load_balanced_service() {
         assert!(dom.contains(series), "the health chart lacks {series}");
     }
 }
+
+#[test]
+fn completions_cover_every_subcommand_and_bash_accepts_the_script() {
+    let out = ecsim().args(["completions", "bash"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8(out.stdout).unwrap();
+    for sub in ["run", "sweep", "explain", "fit", "catalog", "completions", "validate"] {
+        assert!(script.contains(sub), "no {sub} in the bash completions");
+    }
+    assert!(script.contains("--family"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ecsim.bash");
+    std::fs::write(&path, &script).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let bad = ecsim().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
