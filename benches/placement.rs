@@ -27,6 +27,7 @@ fn cluster(n: u32) -> Cluster {
             cpu_units: 4096,
             memory_mib: 16384,
             eni_slots: 3,
+            gpus: 0,
         };
         c.add(Instance {
             status: InstanceStatus::Active,
@@ -69,6 +70,7 @@ impl Bench {
                 memory_mib: *m,
                 host_ports: Vec::new(),
                 uses_eni: false,
+                gpus: 0,
             })
             .collect();
         let mut b = Bench {

@@ -167,6 +167,8 @@ pub struct Summary {
     pub task_wait_max_s: f64,
     pub cpu_reserved_mean_pct: f64,
     pub memory_reserved_mean_pct: f64,
+    /// Time-average of GPUs reserved over GPUs registered (0 without GPU instances).
+    pub gpu_reserved_mean_pct: f64,
     pub requests_total: f64,
     pub requests_over_capacity: f64,
     pub requests_over_capacity_pct: f64,
@@ -240,7 +242,7 @@ pub const WORKLOAD_COLUMNS: [&str; 11] = [
 ];
 
 /// Column order of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 49] = [
+pub const SUMMARY_COLUMNS: [&str; 50] = [
     "scenario",
     "seed",
     "duration_s",
@@ -260,6 +262,7 @@ pub const SUMMARY_COLUMNS: [&str; 49] = [
     "task_wait_max_s",
     "cpu_reserved_mean_pct",
     "memory_reserved_mean_pct",
+    "gpu_reserved_mean_pct",
     "requests_total",
     "requests_over_capacity",
     "requests_over_capacity_pct",
@@ -316,6 +319,7 @@ impl Summary {
             f3(self.task_wait_max_s),
             f2(self.cpu_reserved_mean_pct),
             f2(self.memory_reserved_mean_pct),
+            f2(self.gpu_reserved_mean_pct),
             format!("{:.1}", self.requests_total),
             format!("{:.1}", self.requests_over_capacity),
             f3(self.requests_over_capacity_pct),

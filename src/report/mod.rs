@@ -235,6 +235,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     let reserved: Vec<Series> = [
         series("cpu_reserved_pct", "CPU reserved"),
         series("memory_reserved_pct", "memory reserved"),
+        series("gpu_reserved_pct", "GPUs reserved"),
     ]
     .into_iter()
     .flatten()

@@ -65,7 +65,7 @@
     { title: "Tasks", unit: "tasks", pick: (c) => c === "tasks_waiting" || c === "fargate_tasks" || /^service\..*\.(running|desired)$/.test(c) },
     { title: "Healthy tasks and targets", unit: "tasks", pick: (c) => /^service\..*\.(healthy|stopping)$/.test(c) || /^target_group\..*\.(healthy|unhealthy|initial|draining)$/.test(c) },
     { title: "Instances", unit: "instances", pick: (c) => c === "instances" || /^group\..*\.(instances|instances_in_use)$/.test(c) },
-    { title: "Reserved CPU and memory", unit: "%", pick: (c) => c === "cpu_reserved_pct" || c === "memory_reserved_pct" },
+    { title: "Reserved CPU and memory", unit: "%", pick: (c) => c === "cpu_reserved_pct" || c === "memory_reserved_pct" || c === "gpu_reserved_pct" },
     { title: "Service CPU utilization", unit: "%", pick: has(".cpu_utilization_pct") },
     { title: "Requests per interval", unit: "requests", pick: (c) => /^service\..*\.(requests|requests_over_capacity)$/.test(c) },
     { title: "Request latency", unit: "ms", pick: (c) => /^service\..*\.latency_p(50|95)_ms$/.test(c) },

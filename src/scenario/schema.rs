@@ -1310,6 +1310,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let mut container_list: Vec<(String, Vec<u16>)> = Vec::new();
         let mut health_check: Option<ContainerHealthCheck> = None;
         let mut stop_timeout_ms: Option<u64> = None;
+        let mut gpus = 0u32;
         let containers = t.opt("container_definitions");
         if let Some(cn) = containers {
             let cp = format!("{path}.container_definitions");
@@ -1359,6 +1360,9 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                         if essential && health_check.is_none() {
                             health_check = check;
                         }
+                    }
+                    if let Some(rr) = ct.opt("resource_requirements") {
+                        gpus += resource_requirements(dec, rr, &format!("{p}.resource_requirements"));
                     }
                     if let Some(st) = ct.opt("stop_timeout") {
                         if let Some(ms) = load_balancing::decode_stop_timeout(dec, st, &format!("{p}.stop_timeout")) {
@@ -1419,6 +1423,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                             "port_mappings",
                             "health_check",
                             "stop_timeout",
+                            "resource_requirements",
                         ],
                     );
                     if let Some(n) = cname {
@@ -1498,6 +1503,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                     memory_mib: task_mem.unwrap_or(sum_mem),
                     host_ports,
                     uses_eni: network_mode == NetworkMode::Awsvpc,
+                    gpus,
                 },
                 network_mode,
                 constraints,
@@ -1512,6 +1518,61 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             });
         }
     }
+}
+
+/// A container's `resource_requirements = [{ type = "GPU", value = "1" }]` (ECS's
+/// `resourceRequirements`; the value is a string, as in the API): the GPUs it asks for.
+fn resource_requirements(dec: &mut Decoder, node: &Node, path: &str) -> u32 {
+    let mut gpus = 0;
+    for (k, item) in dec.array(node, path).unwrap_or(&[]).iter().enumerate() {
+        let p = format!("{path}[{k}]");
+        let Some(mut t) = dec.table(item, &p) else { continue };
+        let kind = t.req(dec, "type").and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{p}.type"),
+                "resource requirement",
+                &["GPU", "InferenceAccelerator"],
+            )
+        });
+        let value = t.req(dec, "value");
+        t.finish(dec, &["type", "value"]);
+        if kind == Some("InferenceAccelerator") {
+            dec.error_hint(
+                item.pos,
+                &format!("{p}.type"),
+                "Elastic Inference accelerators are not simulated (the service has ended)",
+                Some("use type = \"GPU\"".into()),
+            );
+            continue;
+        }
+        let Some(v) = value else { continue };
+        let n = match &v.kind {
+            NodeKind::Str(s) => s.trim().parse::<u32>().ok().filter(|n| (1..=64).contains(n)),
+            _ => None,
+        };
+        let text = match &v.kind {
+            NodeKind::Str(s) => s.trim().to_string(),
+            _ => String::new(),
+        };
+        match n {
+            Some(n) => gpus += n,
+            // The ECS guide also allows "ALL" and fractional values (on fractional-GPU types).
+            None if text == "ALL" || text.contains('.') => dec.error_hint(
+                v.pos,
+                &format!("{p}.value"),
+                format!("GPU value \"{text}\" is not simulated: only whole GPUs are"),
+                Some("give the number of GPUs, e.g. value = \"1\"".into()),
+            ),
+            None => dec.error_hint(
+                v.pos,
+                &format!("{p}.value"),
+                "expected a whole number of GPUs from 1 to 64, as a string",
+                Some("write value = \"1\" (the ECS API takes the count as a string)".into()),
+            ),
+        }
+    }
+    gpus
 }
 
 /// Is `name` shaped like a real EC2 type, `family.size` with a size such as `large`,
@@ -2107,6 +2168,17 @@ fn check_fargate_task(dec: &mut Decoder, sc: &Scenario, td: usize, launch: &Laun
     } else if let Err(e) = crate::aws::ecs::fargate::check_size(d.demand.cpu_units, d.demand.memory_mib) {
         dec.error_hint(pos, path, format!("task definition \"{}\": {e}", d.family), None);
     }
+    if d.demand.gpus > 0 {
+        dec.error_hint(
+            pos,
+            path,
+            format!(
+                "task definition \"{}\" asks for GPUs, which Fargate does not offer",
+                d.family
+            ),
+            Some("run it on EC2 with a GPU instance type (launch_type = \"EC2\")".into()),
+        );
+    }
 }
 
 /// Every task definition in use must fit on at least one instance group as registered.
@@ -2143,8 +2215,37 @@ fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
             ty.cpu_units() >= d.cpu_units
                 && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
                 && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
+                && ty.gpus >= d.gpus
         });
         if fits {
+            continue;
+        }
+        let most_gpus = sc
+            .instance_groups
+            .iter()
+            .map(|g| sc.instance_types[g.instance_type].gpus)
+            .max()
+            .unwrap_or(0);
+        if d.gpus > most_gpus {
+            // Placement would fail with RESOURCE:GPU on every instance.
+            let pos = td_nodes.get(i).map_or(Pos::default(), |n| n.pos);
+            let cheapest = catalog_entries()
+                .iter()
+                .map(|e| &e.instance_type)
+                .filter(|t| t.gpus >= d.gpus && t.price_per_hour_usd > 0.0 && t.cpu_units() >= d.cpu_units)
+                .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
+                .map(|t| t.name.clone());
+            dec.error_hint(
+                pos,
+                &format!("task_definitions[{i}]"),
+                format!(
+                    "task definition \"{}\" needs {} GPU(s); the instance groups offer at most {most_gpus} per instance",
+                    td.family, d.gpus
+                ),
+                Some(cheapest.map_or("no catalog type has that many GPUs".into(), |c| {
+                    format!("use a GPU instance type such as {c} (`ecsim catalog` lists gpus)")
+                })),
+            );
             continue;
         }
         let biggest = sc

@@ -17,6 +17,8 @@ pub struct TraceRow {
     pub arrival_ms: u64,
     pub cpu_units: Option<u32>,
     pub memory_mib: Option<u32>,
+    /// Whole GPUs (the common shape's `gpus` column); empty or absent: the definition's.
+    pub gpus: Option<u32>,
     pub duration_ms: Option<u64>,
     pub count: u32,
 }
@@ -44,6 +46,7 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
         format!("{}:1: missing column `arrival_s` (expected the common trace shape arrival_s,cpu_vcpu,memory_mib,duration_s,count)", path.display())
     })?;
     let (cpu, mem, dur, count) = (col("cpu_vcpu"), col("memory_mib"), col("duration_s"), col("count"));
+    let gpus = col("gpus");
     let mut rows = Vec::new();
     let mut total: u64 = 0;
     for (i, rec) in rdr.records().enumerate() {
@@ -102,6 +105,7 @@ pub fn load_trace(path: &Path, window: &TraceWindow) -> Result<Vec<TraceRow>, St
             arrival_ms: ((t_ms - window.start_ms) as f64 / window.speedup).round() as u64,
             cpu_units: num(cpu, "cpu_vcpu")?.map(|v| (v * 1024.0).round() as u32),
             memory_mib: num(mem, "memory_mib")?.map(|v| v.ceil() as u32),
+            gpus: num(gpus, "gpus")?.map(|v| v.round().min(64.0) as u32),
             duration_ms: num(dur, "duration_s")?.map(|v| ((v * 1000.0) / window.speedup).round() as u64),
             count: n.round().max(0.0) as u32,
         });

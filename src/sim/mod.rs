@@ -392,6 +392,8 @@ impl<'a> Simulation<'a> {
             memory_reserved: self.ecs.cluster.memory_reserved_mib,
             cpu_registered: cpu,
             memory_registered: mem,
+            gpu_reserved: self.ecs.cluster.gpu_reserved,
+            gpu_registered: self.ecs.gpu_registered,
         };
         self.env.observer.integrate(now, dt_ms, &levels, accrued);
         for (k, s) in self.ecs.services.iter().enumerate() {

@@ -31,6 +31,8 @@ pub struct Areas {
     pub memory_reserved: f64,
     pub cpu_registered: f64,
     pub memory_registered: f64,
+    pub gpu_reserved: f64,
+    pub gpu_registered: f64,
 }
 
 /// The cluster's levels between two events.
@@ -39,6 +41,8 @@ pub struct Levels {
     pub memory_reserved: u64,
     pub cpu_registered: u64,
     pub memory_registered: u64,
+    pub gpu_reserved: u64,
+    pub gpu_registered: u64,
 }
 
 /// The incident window: from the first fault until every service is back at its desired
@@ -156,6 +160,8 @@ impl Observer {
         self.areas.memory_reserved += levels.memory_reserved as f64 * dt;
         self.areas.cpu_registered += levels.cpu_registered as f64 * dt;
         self.areas.memory_registered += levels.memory_registered as f64 * dt;
+        self.areas.gpu_reserved += levels.gpu_reserved as f64 * dt;
+        self.areas.gpu_registered += levels.gpu_registered as f64 * dt;
         if self.incident.active {
             self.incident.ms += dt_ms;
             self.incident.cost_usd += accrued_usd;

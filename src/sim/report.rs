@@ -36,6 +36,15 @@ impl Simulation<'_> {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if self.has_gpus() {
+            let at = c
+                .iter()
+                .position(|n| n == "memory_reserved_pct")
+                .expect("a fixed column")
+                + 1;
+            let gpu = ["gpus_registered", "gpus_reserved", "gpu_reserved_pct"];
+            c.splice(at..at, gpu.map(str::to_string));
+        }
         for g in &self.sc.instance_groups {
             for m in [
                 "instances",
@@ -133,6 +142,11 @@ impl Simulation<'_> {
         }
     }
 
+    /// Whether any instance type the scenario uses has GPUs (then metrics.csv has GPU columns).
+    fn has_gpus(&self) -> bool {
+        self.sc.instance_types.iter().any(|t| t.gpus > 0)
+    }
+
     /// The target of a service's target-tracking policy on CPU, if it has one.
     fn cpu_target(&self, s: usize) -> Option<f64> {
         self.autoscaling
@@ -159,13 +173,23 @@ impl Simulation<'_> {
             MetricValue::Count(mem_total),
             MetricValue::Count(self.ecs.cluster.memory_reserved_mib),
             MetricValue::Pct(pct(self.ecs.cluster.memory_reserved_mib, mem_total)),
+        ];
+        if self.has_gpus() {
+            row.push(MetricValue::Count(self.ecs.gpu_registered));
+            row.push(MetricValue::Count(self.ecs.cluster.gpu_reserved));
+            row.push(MetricValue::Pct(pct(
+                self.ecs.cluster.gpu_reserved,
+                self.ecs.gpu_registered,
+            )));
+        }
+        row.extend([
             MetricValue::Count(waiting),
             MetricValue::Count(self.ecs.fargate.running),
             MetricValue::Count(self.env.observer.counts().tasks_lost),
             MetricValue::Count(u64::from(self.env.observer.incident().active)),
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
-        ];
+        ]);
         self.push_group_columns(&mut row);
         self.push_provider_columns(&mut row);
         self.push_service_columns(&mut row);
@@ -322,6 +346,11 @@ impl Simulation<'_> {
                 0.0
             } else {
                 areas.memory_reserved * 100.0 / areas.memory_registered
+            },
+            gpu_reserved_mean_pct: if areas.gpu_registered == 0.0 {
+                0.0
+            } else {
+                areas.gpu_reserved * 100.0 / areas.gpu_registered
             },
             requests_total: requests,
             requests_over_capacity: over,

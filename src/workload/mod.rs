@@ -18,6 +18,7 @@ use smallvec::SmallVec;
 pub struct Submission {
     pub cpu_units: Option<u32>,
     pub memory_mib: Option<u32>,
+    pub gpus: Option<u32>,
     /// One entry per task (inline for the usual handful: no allocation per submission).
     pub run_ms: SmallVec<[Option<u64>; 4]>,
     /// When the job submits next, if it does.
@@ -166,6 +167,7 @@ impl<'a> Workload<'a> {
         let mut sub = Submission {
             cpu_units: None,
             memory_mib: None,
+            gpus: None,
             run_ms: SmallVec::new(),
             next_at: None,
         };
@@ -183,6 +185,7 @@ impl<'a> Workload<'a> {
                 let row = &rows[k];
                 sub.cpu_units = row.cpu_units;
                 sub.memory_mib = row.memory_mib;
+                sub.gpus = row.gpus;
                 sub.run_ms = (0..row.count).map(|_| row.duration_ms.or_else(&mut sample)).collect();
                 self.jobs[j].next_row = k + 1;
                 rows.get(k + 1).map(|r| SimTime(spec.start_ms + r.arrival_ms))

@@ -11,6 +11,7 @@ mod experiments;
 mod failures;
 mod fuzz;
 mod golden;
+mod gpus;
 mod lifecycle;
 mod load_balancing;
 mod placement_choices;

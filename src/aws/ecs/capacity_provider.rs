@@ -179,6 +179,7 @@ pub struct WaitingTask<'t> {
     pub cpu_units: u32,
     pub memory_mib: u32,
     pub uses_eni: bool,
+    pub gpus: u32,
     /// Static host ports: two tasks sharing one cannot share an instance.
     pub host_ports: &'t [u16],
     /// The task's group when it has a `distinctInstance` constraint: at most one task of that
@@ -193,6 +194,7 @@ pub struct EmptyInstance {
     pub cpu_units: u32,
     pub memory_mib: u32,
     pub eni_slots: u32,
+    pub gpus: u32,
     /// Host ports taken before any waiting task arrives (the agent's, the daemons'), sorted.
     pub ports_used: Vec<u16>,
 }
@@ -202,6 +204,7 @@ struct Bin {
     cpu: u32,
     mem: u32,
     eni: u32,
+    gpus: u32,
     ports: Vec<u16>,
     distinct_groups: Vec<u32>,
 }
@@ -211,6 +214,7 @@ impl Bin {
         self.cpu >= t.cpu_units
             && self.mem >= t.memory_mib
             && (!t.uses_eni || self.eni >= 1)
+            && self.gpus >= t.gpus
             && t.host_ports.iter().all(|p| !self.ports.contains(p))
             && t.distinct_group.is_none_or(|g| !self.distinct_groups.contains(&g))
     }
@@ -219,6 +223,7 @@ impl Bin {
         self.cpu -= t.cpu_units;
         self.mem -= t.memory_mib;
         self.eni -= u32::from(t.uses_eni);
+        self.gpus -= t.gpus;
         self.ports.extend_from_slice(t.host_ports);
         if let Some(g) = t.distinct_group {
             self.distinct_groups.push(g);
@@ -234,6 +239,7 @@ pub fn instances_needed(tasks: &[WaitingTask<'_>], empty: &EmptyInstance) -> u32
         cpu: empty.cpu_units,
         mem: empty.memory_mib,
         eni: empty.eni_slots,
+        gpus: empty.gpus,
         ports: empty.ports_used.clone(),
         distinct_groups: Vec::new(),
     };
@@ -388,6 +394,7 @@ mod tests {
             cpu_units: cpu,
             memory_mib: mem,
             uses_eni: eni,
+            gpus: 0,
             host_ports: &[],
             distinct_group: None,
         }
@@ -398,6 +405,7 @@ mod tests {
             cpu_units: 2048,
             memory_mib: 7987,
             eni_slots: 2,
+            gpus: 0,
             ports_used: vec![22, 2375, 2376, 51678, 51679],
         }
     }
@@ -449,6 +457,27 @@ mod tests {
             ..m5_large()
         };
         assert_eq!(instances_needed(&[task(1024, 1024, false); 4], &after_daemon), 4);
+    }
+
+    #[test]
+    fn binpack_counts_gpus() {
+        // ecs-semantics §3.3 step 4: the binpack covers "... ports, GPU". A g5.12xlarge (48
+        // vCPU, 4 GPUs): six small one-GPU tasks need two instances, the GPUs binding; a
+        // task asking for more GPUs than the type has is not compatible.
+        let g5_12x = EmptyInstance {
+            cpu_units: 48 * 1024,
+            memory_mib: 191_692,
+            eni_slots: 14,
+            gpus: 4,
+            ports_used: Vec::new(),
+        };
+        let gpu_task = |n| WaitingTask {
+            gpus: n,
+            ..task(1024, 1024, false)
+        };
+        assert_eq!(instances_needed(&[gpu_task(1); 6], &g5_12x), 2);
+        assert_eq!(instances_needed(&[gpu_task(8)], &g5_12x), 0, "not compatible");
+        assert_eq!(instances_needed(&[gpu_task(1); 3], &m5_large()), 0, "no GPU at all");
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl<'a> Ecs<'a> {
             cpu_units: ty.cpu_units(),
             memory_mib: ty.registered_memory(sc.registered_memory_fraction, spec.reserved_memory_mib),
             eni_slots: ty.eni_task_slots(spec.trunking),
+            gpus: ty.gpus,
         };
         self.cluster.add(Instance {
             instance_type: spec.instance_type as u16,
@@ -68,6 +69,7 @@ impl<'a> Ecs<'a> {
         i.registered_at = now;
         self.cpu_registered += u64::from(i.cpu_total);
         self.mem_registered += u64::from(i.memory_total_mib);
+        self.gpu_registered += u64::from(i.gpu_total);
         self.placer.instance_changed(&self.cluster, id);
     }
 
@@ -120,6 +122,7 @@ impl<'a> Ecs<'a> {
         if matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) {
             self.cpu_registered -= u64::from(i.cpu_total);
             self.mem_registered -= u64::from(i.memory_total_mib);
+            self.gpu_registered -= u64::from(i.gpu_total);
         }
         if i.status == InstanceStatus::Draining {
             self.draining_instances -= 1;

@@ -249,6 +249,7 @@ impl Ecs<'_> {
                     memory_mib: 0,
                     host_ports: Vec::new(),
                     uses_eni: false,
+                    gpus: 0,
                 };
                 let req = PlacementRequest {
                     demand: &demand,

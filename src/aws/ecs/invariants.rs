@@ -83,6 +83,7 @@ impl Ecs<'_> {
         let mut cpu = vec![0u64; n];
         let mut mem = vec![0u64; n];
         let mut eni = vec![0u32; n];
+        let mut gpu = vec![0u32; n];
         let mut on_instance = vec![0usize; n];
         let mut svc_counts = vec![(0u32, 0u32); self.services.len()];
         let mut svc_live = vec![0usize; self.services.len()];
@@ -101,6 +102,7 @@ impl Ecs<'_> {
                 cpu[i.index()] += u64::from(d.cpu_units);
                 mem[i.index()] += u64::from(d.memory_mib);
                 eni[i.index()] += u32::from(d.uses_eni);
+                gpu[i.index()] += d.gpus;
                 on_instance[i.index()] += 1;
                 if !self.cluster.instances[i.index()].tasks.contains(&t.id) {
                     return Err(format!(
@@ -130,6 +132,7 @@ impl Ecs<'_> {
             cpu,
             mem,
             eni,
+            gpu,
             on_instance,
             svc_counts,
             svc_live,
@@ -167,6 +170,15 @@ impl Ecs<'_> {
                     i.id,
                     i.eni_total - i.eni_free,
                     eni[k]
+                ));
+            }
+            if i.gpu_free > i.gpu_total || i.gpu_total - i.gpu_free != r.gpu[k] {
+                return Err(format!(
+                    "{} uses {} of {} GPUs but its tasks need {}",
+                    i.id,
+                    i.gpu_total.saturating_sub(i.gpu_free),
+                    i.gpu_total,
+                    r.gpu[k]
                 ));
             }
             if i.tasks.len() != on_instance[k] {
@@ -294,6 +306,7 @@ struct Recount {
     cpu: Vec<u64>,
     mem: Vec<u64>,
     eni: Vec<u32>,
+    gpu: Vec<u32>,
     on_instance: Vec<usize>,
     svc_counts: Vec<(u32, u32)>,
     /// Per service, its tasks not yet STOPPED.

@@ -108,6 +108,7 @@ impl<'a> Ecs<'a> {
                 cpu_units: d.cpu_units,
                 memory_mib: d.memory_mib,
                 uses_eni: d.uses_eni,
+                gpus: d.gpus,
                 host_ports: &d.host_ports,
                 distinct_group: distinct.then_some(task.group.0),
             });
@@ -132,6 +133,7 @@ impl<'a> Ecs<'a> {
             cpu_units: ty.cpu_units(),
             memory_mib: ty.registered_memory(self.sc.registered_memory_fraction, spec.reserved_memory_mib),
             eni_slots: ty.eni_task_slots(spec.trunking),
+            gpus: ty.gpus,
             ports_used: self.sc.reserved_ports.clone(),
         };
         for st in self.services.iter().filter(|st| st.daemon) {
@@ -145,6 +147,7 @@ impl<'a> Ecs<'a> {
             empty.cpu_units = empty.cpu_units.saturating_sub(d.cpu_units);
             empty.memory_mib = empty.memory_mib.saturating_sub(d.memory_mib);
             empty.eni_slots = empty.eni_slots.saturating_sub(u32::from(d.uses_eni));
+            empty.gpus = empty.gpus.saturating_sub(d.gpus);
             empty.ports_used.extend_from_slice(&d.host_ports);
         }
         empty.ports_used.sort_unstable();

@@ -125,6 +125,8 @@ pub(crate) struct Ecs<'a> {
     pub(crate) group_mem_reserved: Vec<u64>,
     /// CPU units and MiB registered by ACTIVE and DRAINING instances.
     pub(crate) cpu_registered: u64,
+    /// GPUs registered by ACTIVE and DRAINING instances.
+    pub(crate) gpu_registered: u64,
     pub(crate) mem_registered: u64,
     /// Which instances run tasks other than daemons.
     pub(crate) occupancy: Occupancy,
@@ -229,6 +231,7 @@ impl<'a> Ecs<'a> {
             group_cpu_reserved: vec![0; sc.instance_groups.len()],
             group_mem_reserved: vec![0; sc.instance_groups.len()],
             cpu_registered: 0,
+            gpu_registered: 0,
             mem_registered: 0,
         };
         for a in [

@@ -75,12 +75,13 @@ impl<'a> Ecs<'a> {
         if let Some(t) = sub.next_at {
             env.queue.schedule(t, LANE_ARRIVAL, Event::JobArrival(j));
         }
-        // A trace row may override the task definition's CPU and memory.
-        let demand = if sub.cpu_units.is_some() || sub.memory_mib.is_some() {
+        // A trace row may override the task definition's CPU, memory and GPUs.
+        let demand = if sub.cpu_units.is_some() || sub.memory_mib.is_some() || sub.gpus.is_some() {
             let base = self.sc.task_definitions[spec.task_definition].demand.clone();
             self.intern_demand(TaskDemand {
                 cpu_units: sub.cpu_units.unwrap_or(base.cpu_units),
                 memory_mib: sub.memory_mib.unwrap_or(base.memory_mib),
+                gpus: sub.gpus.unwrap_or(base.gpus),
                 ..base
             })
         } else {

@@ -54,6 +54,7 @@ pub fn demand(cpu: u32, mem: u32) -> TaskDemand {
         memory_mib: mem,
         host_ports: Vec::new(),
         uses_eni: false,
+        gpus: 0,
     }
 }
 
@@ -112,6 +113,7 @@ pub fn add_instance(c: &mut Cluster, az: Option<&'static str>, cpu: u32, mem: u3
         cpu_units: cpu,
         memory_mib: mem,
         eni_slots: eni,
+        gpus: 0,
     };
     c.add(Instance {
         status: InstanceStatus::Active,

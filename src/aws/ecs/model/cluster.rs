@@ -54,6 +54,8 @@ pub struct Instance {
     pub cpu_free: u32,
     pub memory_free_mib: u32,
     pub eni_free: u32,
+    pub gpu_total: u32,
+    pub gpu_free: u32,
     /// Host ports in use (reserved ports plus static ports of placed tasks), sorted.
     pub ports_used: Vec<u16>,
     /// Attribute value per interned attribute name; `None` where the instance lacks it.
@@ -70,6 +72,7 @@ pub struct Resources {
     pub cpu_units: u32,
     pub memory_mib: u32,
     pub eni_slots: u32,
+    pub gpus: u32,
 }
 
 impl Instance {
@@ -95,6 +98,8 @@ impl Instance {
             cpu_free: resources.cpu_units,
             memory_free_mib: resources.memory_mib,
             eni_free: resources.eni_slots,
+            gpu_total: resources.gpus,
+            gpu_free: resources.gpus,
             ports_used: super::cluster_reserved_ports(),
             attrs: Vec::new(),
             tasks: Vec::new(),
@@ -127,6 +132,7 @@ impl Instance {
         self.cpu_free >= d.cpu_units
             && self.memory_free_mib >= d.memory_mib
             && (!d.uses_eni || self.eni_free >= 1)
+            && self.gpu_free >= d.gpus
             && self.ports_free(&d.host_ports)
     }
 }
@@ -153,6 +159,7 @@ pub struct Cluster {
     spread_counts: HashMap<(GroupId, AttrId, ValueId), u32>,
     pub cpu_reserved: u64,
     pub memory_reserved_mib: u64,
+    pub gpu_reserved: u64,
 }
 
 impl Cluster {
@@ -260,6 +267,7 @@ impl Cluster {
         debug_assert!(i.fits(demand));
         i.cpu_free -= demand.cpu_units;
         i.memory_free_mib -= demand.memory_mib;
+        i.gpu_free -= demand.gpus;
         if demand.uses_eni {
             i.eni_free -= 1;
         }
@@ -279,6 +287,7 @@ impl Cluster {
         }
         self.cpu_reserved += u64::from(demand.cpu_units);
         self.memory_reserved_mib += u64::from(demand.memory_mib);
+        self.gpu_reserved += u64::from(demand.gpus);
     }
 
     /// Gives back what `task` reserved on `inst`.
@@ -286,6 +295,7 @@ impl Cluster {
         let i = &mut self.instances[inst.index()];
         i.cpu_free += demand.cpu_units;
         i.memory_free_mib += demand.memory_mib;
+        i.gpu_free += demand.gpus;
         if demand.uses_eni {
             i.eni_free += 1;
         }
@@ -312,5 +322,6 @@ impl Cluster {
         }
         self.cpu_reserved -= u64::from(demand.cpu_units);
         self.memory_reserved_mib -= u64::from(demand.memory_mib);
+        self.gpu_reserved -= u64::from(demand.gpus);
     }
 }

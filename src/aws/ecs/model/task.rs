@@ -139,6 +139,8 @@ pub struct TaskDemand {
     pub host_ports: Vec<u16>,
     /// `awsvpc` tasks take one ENI slot on EC2.
     pub uses_eni: bool,
+    /// Whole GPUs (`resourceRequirements` of type GPU, summed over the containers).
+    pub gpus: u32,
 }
 
 /// The task lifecycle states the simulator distinguishes (ecs-semantics §2.2). ACTIVATING

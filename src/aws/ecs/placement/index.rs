@@ -25,6 +25,7 @@ pub struct IndexKey {
     cpu: u32,
     memory: u32,
     eni: bool,
+    gpus: u32,
     binpack: Option<BinpackField>,
     spread: Option<AttrId>,
     scope: Option<GroupIdx>,
@@ -44,6 +45,7 @@ impl IndexKey {
             cpu: req.demand.cpu_units,
             memory: req.demand.memory_mib,
             eni: req.demand.uses_eni,
+            gpus: req.demand.gpus,
             binpack,
             spread,
             scope: req.scope,
@@ -102,6 +104,7 @@ impl ShapeIndex {
         let k = &self.key;
         let fits =
             i.accepts_tasks() && i.cpu_free >= k.cpu && i.memory_free_mib >= k.memory && (!k.eni || i.eni_free >= 1);
+        let fits = fits && i.gpu_free >= k.gpus;
         let fits = fits && k.scope.is_none_or(|g| g == i.group);
         if !fits {
             return None;

@@ -47,6 +47,7 @@ pub enum FailureReason {
     Memory,
     Ports,
     Eni,
+    Gpu,
     MemberOf,
     DistinctInstance,
 }
@@ -61,6 +62,7 @@ impl FailureReason {
             FailureReason::Memory => "RESOURCE:MEMORY",
             FailureReason::Ports => "RESOURCE:PORTS",
             FailureReason::Eni => "RESOURCE:ENI",
+            FailureReason::Gpu => "RESOURCE:GPU",
             FailureReason::MemberOf => "MemberOf placement constraint unsatisfied.",
             FailureReason::DistinctInstance => "DistinctInstance placement constraint unsatisfied.",
         }
@@ -75,6 +77,7 @@ impl FailureReason {
             FailureReason::Memory => "has insufficient memory available",
             FailureReason::Ports => "is already using a port required by your task",
             FailureReason::Eni => "encountered error \"RESOURCE:ENI\"",
+            FailureReason::Gpu => "encountered error \"RESOURCE:GPU\"",
             FailureReason::MemberOf => "encountered error \"MemberOf placement constraint unsatisfied.\"",
             FailureReason::DistinctInstance => {
                 "encountered error \"DistinctInstance placement constraint unsatisfied.\""
@@ -479,6 +482,9 @@ pub(crate) fn check(
     }
     if d.uses_eni && i.eni_free == 0 {
         return Err(FailureReason::Eni);
+    }
+    if i.gpu_free < d.gpus {
+        return Err(FailureReason::Gpu);
     }
     constraint::check_constraints(cluster, id, req, ctx)
 }
