@@ -54,6 +54,25 @@ load_balancers = [{{ target_group = "tg", container_name = "app", container_port
     )
 }
 
+/// A second revision of `web`'s task definition (`extra` appended to it), deployed at 10
+/// minutes.
+fn deploy_revision(family: &str, extra: &str) -> String {
+    format!(
+        r#"
+[[task_definitions]]
+family = "{family}"
+cpu = 512
+memory = 1024
+{extra}
+container_definitions = [{{ name = "app", memory = 1024, port_mappings = [{{ container_port = 8080, host_port = 0 }}] }}]
+[[deployments]]
+at = "10m"
+service = "web"
+task_definition = "{family}"
+"#
+    )
+}
+
 /// Seconds from each task's TARGET_REGISTERED to its TARGET_HEALTHY.
 fn registration_to_healthy(ev: &[LogEvent]) -> Vec<f64> {
     of(ev, "TARGET_HEALTHY")
@@ -217,20 +236,9 @@ fn health_check_failures_trip_the_circuit_breaker_and_roll_back() {
     // health-check failures of new-deployment tasks increment the count"; threshold
     // clamp(ceil(0.5 x 2), 3, 200) = 3; with rollback a deployment to the last COMPLETED
     // revision starts.
-    let rest = r#"
-[[task_definitions]]
-family = "web-bad"
-cpu = 512
-memory = 1024
-application = { check_failure_probability = 1.0 }
-container_definitions = [{ name = "app", memory = 1024, port_mappings = [{ container_port = 8080, host_port = 0 }] }]
-[[deployments]]
-at = "10m"
-service = "web"
-task_definition = "web-bad"
-"#;
+    let rest = deploy_revision("web-bad", "application = { check_failure_probability = 1.0 }");
     let svc = "deployment_configuration = { deployment_circuit_breaker = { enable = true, rollback = true } }";
-    let (r, ev) = run_checked(&scenario(&web(2, "", svc, rest)));
+    let (r, ev) = run_checked(&scenario(&web(2, "", svc, &rest)));
     assert_eq!(r.summary.deployments_failed, 1);
     // Both new tasks fail their checks at the same instant, so the count may pass 3 at once.
     let failed = of(&ev, "DEPLOYMENT_FAILED");
@@ -248,19 +256,9 @@ task_definition = "web-bad"
 fn a_deployment_never_has_fewer_healthy_targets_than_minimum_healthy_percent() {
     // ecs-semantics §2.4: minHealthy = ceil(desired x minPct / 100), counting healthy tasks;
     // "LB with no container health check: [healthy] after the target-group check passes".
-    let rest = r#"
-[[task_definitions]]
-family = "web2"
-cpu = 512
-memory = 1024
-container_definitions = [{ name = "app", memory = 1024, port_mappings = [{ container_port = 8080, host_port = 0 }] }]
-[[deployments]]
-at = "10m"
-service = "web"
-task_definition = "web2"
-"#;
+    let rest = deploy_revision("web2", "");
     let svc = "deployment_configuration = { minimum_healthy_percent = 50, maximum_percent = 150 }";
-    let (r, ev) = run_checked(&scenario(&web(4, "", svc, rest)));
+    let (r, ev) = run_checked(&scenario(&web(4, "", svc, &rest)));
     assert_eq!(r.summary.deployments_completed, 1);
     let healthy = r
         .metrics
