@@ -271,12 +271,19 @@ pub fn decode_failures(dec: &mut Decoder, node: &Node, type_names: &[String]) ->
         if let super::node::NodeKind::Table(entries) = &n.kind {
             for e in entries {
                 let p = format!("failures.instance_mtbf.{}", e.key);
-                if !type_names.contains(&e.key) {
+                // The scenario's own types, or any of the catalog's.
+                let known = type_names.contains(&e.key) || crate::aws::ec2_autoscaling::catalog_type(&e.key).is_some();
+                if !known {
+                    let catalog = crate::aws::ec2_autoscaling::catalog_entries();
+                    let names = type_names
+                        .iter()
+                        .map(String::as_str)
+                        .chain(catalog.iter().map(|c| c.instance_type.name.as_str()));
                     dec.error_hint(
                         e.key_pos,
                         &p,
                         format!("unknown instance type \"{}\"", e.key),
-                        suggest(&e.key, type_names.iter().map(String::as_str)),
+                        suggest(&e.key, names),
                     );
                     continue;
                 }

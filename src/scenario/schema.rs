@@ -389,12 +389,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         sc.faults = faults::decode_faults(dec, n, &group_names, &sc.availability_zones, &service_names);
     }
     if let Some(n) = top.opt("failures") {
-        let types: Vec<String> = sc
-            .instance_types
-            .iter()
-            .map(|t| t.name.clone())
-            .chain(catalog_entries().iter().map(|e| e.instance_type.name.clone()))
-            .collect();
+        let types: Vec<String> = sc.instance_types.iter().map(|t| t.name.clone()).collect();
         sc.failures = faults::decode_failures(dec, n, &types);
     }
     if let Some(n) = top.opt("deployments") {

@@ -79,8 +79,6 @@ pub struct CatalogEntry {
 struct Catalog {
     /// Sorted by name.
     entries: Vec<CatalogEntry>,
-    /// (region, type) -> USD per hour, sorted.
-    prices: Vec<(String, String, f64)>,
 }
 
 fn catalog() -> &'static Catalog {
@@ -95,33 +93,41 @@ fn catalog() -> &'static Catalog {
                 .binary_search_by(|p| (p.0.as_str(), p.1.as_str()).cmp(&(DEFAULT_REGION, name)))
                 .map_or(0.0, |k| prices[k].2)
         };
-        let mut entries: Vec<CatalogEntry> = read_rows(TYPES_CSV)
-            .map(|r| {
-                let num = |k: usize| r[k].parse::<u32>().ok();
-                let name = r[0].to_string();
-                let registered = DOCUMENTED_REGISTERED_MEMORY.iter().find(|d| d.0 == name).map(|d| d.1);
-                CatalogEntry {
-                    instance_type: InstanceType {
-                        vcpu: num(5).expect("vcpu"),
-                        memory_mib: num(6).expect("memory_mib"),
-                        registered_memory_mib: registered,
-                        max_eni: num(11).expect("max_enis"),
-                        trunk_eni_tasks: num(13),
-                        price_per_hour_usd: price_of(&name),
-                        cpu_architecture: r[4].to_string(),
-                        os_type: "linux".to_string(),
-                        gpus: num(7).unwrap_or(0),
-                        name,
-                    },
-                    family: r[1].to_string(),
-                    gpu_name: r[8].to_string(),
-                    network_bandwidth_mbps: num(10),
-                }
-            })
-            .collect();
+        let mut entries: Vec<CatalogEntry> = read_rows(TYPES_CSV).map(|r| entry_of(&r, price_of(r[0]))).collect();
         entries.sort_by(|a, b| a.instance_type.name.cmp(&b.instance_type.name));
-        Catalog { entries, prices }
+        Catalog { entries }
     })
+}
+
+/// One row of `instance_types.csv` as an entry, priced at `price`.
+fn entry_of(r: &[&str], price: f64) -> CatalogEntry {
+    let num = |k: usize| r[k].parse::<u32>().ok();
+    let name = r[0].to_string();
+    let registered = DOCUMENTED_REGISTERED_MEMORY.iter().find(|d| d.0 == name).map(|d| d.1);
+    CatalogEntry {
+        instance_type: InstanceType {
+            vcpu: num(5).expect("vcpu"),
+            memory_mib: num(6).expect("memory_mib"),
+            registered_memory_mib: registered,
+            max_eni: num(11).expect("max_enis"),
+            trunk_eni_tasks: num(13),
+            price_per_hour_usd: price,
+            cpu_architecture: r[4].to_string(),
+            os_type: "linux".to_string(),
+            gpus: num(7).unwrap_or(0),
+            name,
+        },
+        family: r[1].to_string(),
+        gpu_name: r[8].to_string(),
+        network_bandwidth_mbps: num(10),
+    }
+}
+
+/// The line of an embedded CSV that starts with `key` (a scan of the text: a scenario names a
+/// handful of types, so it need not parse the whole catalog).
+fn line_starting(text: &'static str, key: &str) -> Option<&'static str> {
+    text.lines()
+        .find(|l| l.len() > key.len() && l.starts_with(key) && l.as_bytes()[key.len()] == b',')
 }
 
 /// The data rows of an embedded CSV (no quoting in these files), header skipped.
@@ -141,9 +147,14 @@ pub fn catalog_entry(name: &str) -> Option<&'static CatalogEntry> {
         .map(|k| &c.entries[k])
 }
 
-/// The type `name` from the catalog (priced in us-east-1), if it has it.
+/// The type `name` from the catalog (priced in us-east-1), if it has it. Reads only its row.
 pub fn catalog_type(name: &str) -> Option<InstanceType> {
-    catalog_entry(name).map(|e| e.instance_type.clone())
+    if name.contains(',') {
+        return None;
+    }
+    let row: Vec<&str> = line_starting(TYPES_CSV, name)?.split(',').collect();
+    let price = catalog_price(DEFAULT_REGION, name).unwrap_or(0.0);
+    Some(entry_of(&row, price).instance_type)
 }
 
 /// Every catalog entry, by name.
@@ -153,15 +164,17 @@ pub fn catalog_entries() -> &'static [CatalogEntry] {
 
 /// The embedded on-demand price of `name` in `region`, if there is one.
 pub fn catalog_price(region: &str, name: &str) -> Option<f64> {
-    let p = &catalog().prices;
-    p.binary_search_by(|e| (e.0.as_str(), e.1.as_str()).cmp(&(region, name)))
-        .ok()
-        .map(|k| p[k].2)
+    if region.contains(',') || name.contains(',') {
+        return None;
+    }
+    let line = line_starting(PRICES_CSV, &format!("{region},{name}"))?;
+    line.rsplit(',').next().and_then(|p| p.parse().ok())
 }
 
 /// The regions the embedded prices cover, sorted.
 pub fn catalog_regions() -> Vec<&'static str> {
-    let mut r: Vec<&str> = catalog().prices.iter().map(|p| p.0.as_str()).collect();
+    let mut r: Vec<&str> = read_rows(PRICES_CSV).map(|row| row[0]).collect();
+    r.sort_unstable();
     r.dedup();
     r
 }
