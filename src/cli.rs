@@ -170,6 +170,35 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Write a scenario from AWS configuration: the JSON the AWS CLI prints (ecs
+    /// describe-task-definition / describe-services / describe-clusters /
+    /// describe-capacity-providers / describe-container-instances, autoscaling
+    /// describe-auto-scaling-groups / describe-launch-configurations, ec2
+    /// describe-launch-template-versions, application-autoscaling describe-scalable-targets /
+    /// describe-scaling-policies / describe-scheduled-actions, cloudwatch describe-alarms)
+    /// and CloudFormation templates (.yaml / .yml / .json). Prints the fields it ignored and why.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The scenario file to write (default: stdout).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// The scenario's name (default: the cluster's name, or "imported").
+        #[arg(long)]
+        name: Option<String>,
+        /// Write the report of ignored fields to this file instead of stderr.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Write a scenario's ECS-shaped parts (cluster, task definitions, services, capacity
+    /// providers, Auto Scaling groups, Application Auto Scaling) as the JSON the AWS CLI
+    /// prints, one file per describe command; `ecsim import` reads them back.
+    Export {
+        file: PathBuf,
+        /// The directory to write (created; it must not exist or be empty).
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// Print a shell completion script (e.g. `ecsim completions bash > ~/.local/share/bash-completion/completions/ecsim`).
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -265,6 +294,82 @@ fn catalog(family: Option<&str>, region: &str, format: &str) -> i32 {
     EXIT_OK
 }
 
+/// `ecsim import`: AWS configuration to a validated scenario, and the report of what was
+/// left out.
+fn import(files: &[PathBuf], out: Option<&Path>, name: Option<&str>, report: Option<&Path>) -> i32 {
+    let imported = match crate::import::import(files, name) {
+        Ok(i) => i,
+        Err(d) => {
+            eprint!("{d}");
+            return EXIT_INPUT;
+        }
+    };
+    let mut text = format!("{} field(s) of the input were not imported:\n", imported.ignored.len());
+    for i in &imported.ignored {
+        text += &format!("  {i}\n");
+    }
+    match report {
+        Some(p) => {
+            if let Err(e) = crate::metrics::write_atomically(p, text.as_bytes()) {
+                eprintln!("error: cannot write {}: {e}", p.display());
+                return EXIT_RUN_FAILED;
+            }
+        }
+        None => eprint!("{text}"),
+    }
+    match out {
+        Some(p) => {
+            if let Err(e) = crate::metrics::write_atomically(p, imported.scenario.as_bytes()) {
+                eprintln!("error: cannot write {}: {e}", p.display());
+                return EXIT_RUN_FAILED;
+            }
+            eprintln!("wrote {}", p.display());
+        }
+        None => write_out(&imported.scenario),
+    }
+    EXIT_OK
+}
+
+/// `ecsim export`: the files are written into a fresh directory beside `out` and renamed
+/// into place, so an interrupted export leaves no partial set.
+fn export(file: &Path, out: &Path) -> i32 {
+    let files = match crate::import::export::export_file(file) {
+        Ok(f) => f,
+        Err(d) => {
+            eprint!("{d}");
+            return EXIT_INPUT;
+        }
+    };
+    let write = || -> std::io::Result<()> {
+        if out.exists() {
+            if std::fs::read_dir(out)?.next().is_some() {
+                return Err(std::io::Error::other("the directory exists and is not empty"));
+            }
+            std::fs::remove_dir(out)?;
+        }
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let tmp = tempfile::Builder::new().prefix(".ecsim-export").tempdir_in(parent)?;
+        for (name, text) in &files {
+            std::fs::write(tmp.path().join(name), text)?;
+        }
+        std::fs::rename(tmp.keep(), out)
+    };
+    match write() {
+        Ok(()) => {
+            eprintln!("wrote {} file(s) to {}", files.len(), out.display());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            EXIT_RUN_FAILED
+        }
+    }
+}
+
 /// Writes to stdout, ignoring a closed pipe (`ecsim explain ... | head`).
 fn write_out(text: &str) {
     use std::io::Write;
@@ -290,6 +395,13 @@ pub fn main_with(cli: Cli) -> i32 {
     match cli.command {
         Command::Validate { files, format } => validate(&files, format_of(&format)),
         Command::Catalog { family, region, format } => catalog(family.as_deref(), &region, &format),
+        Command::Import {
+            files,
+            out,
+            name,
+            report,
+        } => import(&files, out.as_deref(), name.as_deref(), report.as_deref()),
+        Command::Export { file, out } => export(&file, &out),
         Command::Completions { shell } => {
             // Generated by clap_complete from the same clap definitions the binary parses.
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -29,6 +29,7 @@ pub mod engine;
 pub mod explain;
 pub mod faults;
 pub mod formats;
+pub mod import;
 pub mod metrics;
 pub mod report;
 pub mod runner;
