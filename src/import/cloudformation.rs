@@ -476,7 +476,9 @@ pub fn read(ctx: &mut Ctx, c: &mut Collected, root: &Node, stem: &str) {
             }
         }
         for i in &mut ctx.ignored[before..] {
-            i.path = pascal_path(&i.path);
+            if let Some(rest) = i.path.strip_prefix(&path) {
+                i.path = format!("{path}{}", pascal_path(rest));
+            }
         }
     }
 }

@@ -204,6 +204,8 @@ pub fn reason(key: &str) -> &'static str {
     ];
     if key.ends_with("Arn") || key.ends_with("ARN") || key.ends_with("Arns") || key.ends_with("ARNs") {
         "an identifier of the live resource, not configuration"
+    } else if key == "tags" || key == "Tags" {
+        "tags label the resource and change no behaviour"
     } else if STATE.contains(&key) {
         "state of the live account when it was described, not configuration"
     } else if CONTAINER.contains(&key) {

@@ -154,7 +154,8 @@ mod tests {
             r#"[{ type = "spread", field = "attribute:ecs.availability-zone" }]"#
         );
         assert_eq!(Value::Float(75.0).to_string(), "75.0");
-        assert_eq!(Value::Str("a\"b".into()).to_string(), r#""a\"b""#);
+        let quoted = format!("x = {}", Value::Str("a\"b".into()));
+        assert_eq!(quoted.parse::<toml::Table>().unwrap()["x"].as_str(), Some("a\"b"));
         assert_eq!(key("m5.large"), r#""m5.large""#);
         // What it writes, toml (a TOML 1.0 parser) reads back.
         let mut t = Table::default();

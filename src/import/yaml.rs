@@ -254,7 +254,8 @@ mod tests {
         let props = get(get(get(&root, "Resources"), "Svc"), "Properties");
         let cluster = get(props, "Cluster");
         assert!(matches!(&get(cluster, "Ref").kind, NodeKind::Str(s) if s == "Cluster"));
-        assert_eq!(cluster.pos, Pos { line: 4, col: 16 });
+        // The value after the tag: `      Cluster: !Ref Cluster` has `Cluster` at column 21.
+        assert_eq!(cluster.pos, Pos { line: 4, col: 21 });
         match &get(get(props, "Role"), "Fn::GetAtt").kind {
             NodeKind::Array(a) => assert!(
                 matches!((&a[0].kind, &a[1].kind), (NodeKind::Str(x), NodeKind::Str(y)) if x == "Role" && y == "Arn")

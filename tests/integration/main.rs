@@ -12,6 +12,7 @@ mod failures;
 mod fuzz;
 mod golden;
 mod gpus;
+mod import;
 mod lifecycle;
 mod load_balancing;
 mod placement_choices;
