@@ -2,6 +2,7 @@
 //! Application Auto Scaling policies, schedules, Fargate settings and prices.
 
 use super::decode::{Decoder, Fields};
+use super::fields;
 use super::node::{Node, NodeKind};
 use super::values::{duration, duration_dist, DurationDist};
 use crate::aws::application_autoscaling::target_tracking::{HIGH_RESOLUTION_PERIOD_MS, STANDARD_PERIOD_MS};
@@ -187,16 +188,7 @@ pub fn decode_capacity_providers(
                             format!("minimum_scaling_step_size ({min}) is above maximum_scaling_step_size ({max})"),
                         );
                     }
-                    m.finish(
-                        dec,
-                        &[
-                            "status",
-                            "target_capacity",
-                            "minimum_scaling_step_size",
-                            "maximum_scaling_step_size",
-                            "instance_warmup_period",
-                        ],
-                    );
+                    m.finish(dec, &fields::keys(fields::MANAGED_SCALING));
                     (enabled == "ENABLED").then_some(ManagedScaling {
                         target_capacity: target as u32,
                         minimum_scaling_step_size: min as u32,
@@ -220,16 +212,7 @@ pub fn decode_capacity_providers(
                     .opt("managed_draining")
                     .and_then(|n| dec.boolean(n, &format!("{path}.managed_draining")))
                     .unwrap_or(true);
-                t.finish(
-                    dec,
-                    &[
-                        "name",
-                        "instance_group",
-                        "managed_scaling",
-                        "managed_termination_protection",
-                        "managed_draining",
-                    ],
-                );
+                t.finish(dec, &fields::keys(fields::CAPACITY_PROVIDER));
                 if let (Some(name), Some(group)) = (name, group) {
                     if out
                         .iter()
@@ -302,7 +285,7 @@ pub fn decode_strategy_items(
             .opt("weight")
             .and_then(|n| dec.int(n, &format!("{p}.weight"), 0, 1000))
             .unwrap_or(0) as u32;
-        t.finish(dec, &["capacity_provider", "base", "weight"]);
+        t.finish(dec, &fields::keys(fields::STRATEGY_ITEM));
         match provider {
             Some(provider) => out.push(StrategyItem { provider, base, weight }),
             None => ok = false,
@@ -406,7 +389,7 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
     let out = match kind {
         Some("constant") => {
             let r = req_f64(dec, &mut t, "rps", 0.0, 1e9);
-            t.finish(dec, &["type", "rps"]);
+            t.finish(dec, &fields::keys(fields::CURVE_CONSTANT));
             r.map(|rps| RateCurve::Constant { rps })
         }
         Some("steps") => {
@@ -417,7 +400,7 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
                 let Some(mut st) = dec.table(s, &p) else { continue };
                 let at = st.req(dec, "at").and_then(|n| duration(dec, n, &format!("{p}.at")));
                 let rps = req_f64(dec, &mut st, "rps", 0.0, 1e9);
-                st.finish(dec, &["at", "rps"]);
+                st.finish(dec, &fields::keys(fields::RATE_STEP));
                 if let (Some(at), Some(rps)) = (at, rps) {
                     if steps.last().is_some_and(|(prev, _)| *prev >= at) {
                         dec.error(s.pos, &format!("{p}.at"), "steps must be in increasing time order");
@@ -425,14 +408,14 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
                     steps.push((at, rps));
                 }
             }
-            t.finish(dec, &["type", "steps"]);
+            t.finish(dec, &fields::keys(fields::CURVE_STEPS));
             Some(RateCurve::Steps(steps))
         }
         Some("daily") => {
             let base = req_f64(dec, &mut t, "base_rps", 0.0, 1e9);
             let peak = req_f64(dec, &mut t, "peak_rps", 0.0, 1e9);
             let hour = f64_field(dec, &mut t, "peak_hour", 0.0, 24.0).unwrap_or(12.0);
-            t.finish(dec, &["type", "base_rps", "peak_rps", "peak_hour"]);
+            t.finish(dec, &fields::keys(fields::CURVE_DAILY));
             match (base, peak) {
                 (Some(b), Some(p)) => Some(RateCurve::Daily {
                     base_rps: b,
@@ -448,7 +431,7 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
             let start = dur_field(dec, &mut t, "start").unwrap_or(0);
             let end_node = t.req(dec, "end");
             let end = end_node.and_then(|n| duration(dec, n, &format!("{path}.end")));
-            t.finish(dec, &["type", "from_rps", "to_rps", "start", "end"]);
+            t.finish(dec, &fields::keys(fields::CURVE_RAMP));
             if let (Some(e), Some(n)) = (end, end_node) {
                 if e <= start {
                     dec.error(n.pos, &format!("{path}.end"), "the ramp must end after it starts");
@@ -473,7 +456,7 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
                 .opt("repeat")
                 .and_then(|n| dec.boolean(n, &format!("{path}.repeat")))
                 .unwrap_or(true);
-            t.finish(dec, &["type", "file", "scale", "repeat"]);
+            t.finish(dec, &fields::keys(fields::CURVE_TRACE));
             let (file, file_node) = (file?, file_node?);
             let full = base_dir.join(&file);
             dec.inputs.push(full.clone());
@@ -615,17 +598,7 @@ pub fn decode_load(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
         }
         Some(ms as f64 / 1000.0)
     });
-    t.finish(
-        dec,
-        &[
-            "requests",
-            "task_capacity_rps",
-            "cpu_idle_pct",
-            "memory_idle_pct",
-            "memory_at_capacity_pct",
-            "request_service_time",
-        ],
-    );
+    t.finish(dec, &fields::keys(fields::LOAD));
     Some(LoadModel {
         curve: curve?,
         request_service_time_s: service_time.unwrap_or(1.0 / cap?),
@@ -701,7 +674,7 @@ fn schedule_of(dec: &mut Decoder, t: &mut Fields<'_>) -> Option<Schedule> {
 /// Decodes a job's `arrivals = { type = "schedule", ... }`.
 pub fn decode_schedule_arrivals(dec: &mut Decoder, mut t: Fields<'_>) -> Option<Schedule> {
     let s = schedule_of(dec, &mut t);
-    t.finish(dec, &["type", "schedule", "timezone"]);
+    t.finish(dec, &fields::keys(fields::ARRIVALS_SCHEDULE));
     s
 }
 
@@ -746,17 +719,7 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                 .unwrap_or(false);
             let period_node = pt.opt("metric_period");
             let period = period_node.and_then(|v| metric_period(dec, v, &format!("{p}.metric_period"), m));
-            pt.finish(
-                dec,
-                &[
-                    "metric",
-                    "target",
-                    "scale_out_cooldown",
-                    "scale_in_cooldown",
-                    "disable_scale_in",
-                    "metric_period",
-                ],
-            );
+            pt.finish(dec, &fields::keys(fields::TARGET_TRACKING));
             let period = period.unwrap_or(STANDARD_PERIOD_MS);
             if let Some(first) = cfg.target_tracking.first().filter(|f| f.metric_period_ms != period) {
                 dec.error_hint(
@@ -869,21 +832,7 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                 .req(dec, "steps")
                 .map(|v| decode_steps(dec, v, &format!("{p}.steps")))
                 .unwrap_or_default();
-            pt.finish(
-                dec,
-                &[
-                    "name",
-                    "metric",
-                    "threshold",
-                    "comparison",
-                    "evaluation_periods",
-                    "datapoints_to_alarm",
-                    "adjustment_type",
-                    "min_adjustment_magnitude",
-                    "cooldown",
-                    "steps",
-                ],
-            );
+            pt.finish(dec, &fields::keys(fields::STEP_SCALING));
             if let (Some(m), Some(threshold), Some(cmp), Some(adj)) = (m, threshold, cmp, adj) {
                 cfg.step.push(StepPolicy {
                     name,
@@ -936,7 +885,7 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
                     None,
                 );
             }
-            pt.finish(dec, &["name", "schedule", "timezone", "min_capacity", "max_capacity"]);
+            pt.finish(dec, &fields::keys(fields::SCHEDULED_ACTION));
             if let Some(schedule) = schedule {
                 cfg.scheduled.push(ScheduledAction {
                     name,
@@ -947,16 +896,7 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
             }
         }
     }
-    t.finish(
-        dec,
-        &[
-            "min_capacity",
-            "max_capacity",
-            "target_tracking",
-            "step_scaling",
-            "scheduled_actions",
-        ],
-    );
+    t.finish(dec, &fields::keys(fields::AUTO_SCALING));
     if min.is_none() || max.is_none() {
         return None;
     }
@@ -977,7 +917,7 @@ fn decode_steps(dec: &mut Decoder, node: &Node, path: &str) -> Vec<StepAdjustmen
         let adj = t
             .req(dec, "adjustment")
             .and_then(|n| dec.int(n, &format!("{p}.adjustment"), -100_000, 100_000));
-        t.finish(dec, &["lower", "upper", "adjustment"]);
+        t.finish(dec, &fields::keys(fields::STEP_ADJUSTMENT));
         if lower.is_none() && upper.is_none() {
             dec.error_hint(
                 item.pos,
@@ -1062,20 +1002,7 @@ pub fn decode_settings(
             }
             // Read by the scenario's instance-type pricing (it needs the file's directory).
             t.opt("prices_file");
-            t.finish(
-                dec,
-                &[
-                    "fargate_vcpu_hour_usd",
-                    "fargate_gb_hour_usd",
-                    "fargate_spot_factor",
-                    "ec2_spot_factor",
-                    "ec2_minimum",
-                    "fargate_minimum",
-                    "fargate_storage_gb_hour_usd",
-                    "region",
-                    "prices_file",
-                ],
-            );
+            t.finish(dec, &fields::keys(fields::PRICING));
         }
     }
     if let Some(n) = fargate {
@@ -1091,7 +1018,7 @@ pub fn decode_settings(
                     s.fargate_pending = d;
                 }
             }
-            t.finish(dec, &["launch_burst", "launch_rate_per_second", "pending"]);
+            t.finish(dec, &fields::keys(fields::FARGATE));
         }
     }
     if let Some(n) = autoscaling {
@@ -1120,14 +1047,7 @@ pub fn decode_settings(
                     s.managed_scale_in_pace_divisor = r as u32;
                 }
             }
-            t.finish(
-                dec,
-                &[
-                    "metric_delay",
-                    "service_launch_rate_per_minute",
-                    "managed_scale_in_pace_divisor",
-                ],
-            );
+            t.finish(dec, &fields::keys(fields::AUTOSCALING));
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use super::decode::Decoder;
 use super::diag::{Diagnostic, Diagnostics};
+use super::fields;
 use super::node::{self, Entry, Node, NodeKind, Pos};
 use super::values::parse_duration;
 use super::Scenario;
@@ -570,7 +571,7 @@ impl Document {
                     .map(|v| v.to_vec())
                     .unwrap_or_default();
                 let labels_node = at.opt("labels");
-                at.finish(dec, &["name", "path", "values", "labels"]);
+                at.finish(dec, &fields::keys(fields::SWEEP_AXIS));
                 let (Some(path), Some(pn)) = (path, path_node) else {
                     continue;
                 };
@@ -619,7 +620,7 @@ impl Document {
                 });
             }
         }
-        t.finish(dec, &["replications", "axes"]);
+        t.finish(dec, &fields::keys(fields::SWEEP));
         let runs = axes
             .iter()
             .try_fold(replications as u64, |n, a| n.checked_mul(a.values.len() as u64))
@@ -703,7 +704,7 @@ impl Document {
                     .req(dec, "op")
                     .and_then(|n| dec.one_of(n, &format!("{p}.op"), "comparison", &["<", "<=", ">", ">=", "==", "!="]));
                 let value = t.req(dec, "value").and_then(|n| decode_expected_value(dec, n, &p));
-                t.finish(dec, &["metric", "service", "op", "value", "tolerance"]);
+                t.finish(dec, &fields::keys(fields::EXPECT));
                 op.zip(value).map(|(op, (value, written))| {
                     let op = op.to_string();
                     (Bound::Threshold { op, value }, written)

@@ -2,6 +2,7 @@
 //! scripted deployments (ecs-semantics §2.3-2.5, §5.2, §7).
 
 use super::decode::{Decoder, Fields};
+use super::fields;
 use super::node::Node;
 use super::values::{duration, DurationDist};
 use crate::aws::ecs::placement::query::suggest;
@@ -194,32 +195,29 @@ pub fn decode_faults(
             Some("terminate_instances") => {
                 let g = name_ref(dec, &mut t, "group", "instance group", groups);
                 let c = selection(dec, &mut t);
-                t.finish(
-                    dec,
-                    &["at", "duration", "type", "group", "count", "fraction", "instances"],
-                );
+                t.finish(dec, &fields::keys(fields::FAULT_TERMINATE));
                 g.map(|group| FaultKind::TerminateInstances { group, count: c })
             }
             Some("agent_disconnect") => {
                 let g = name_ref(dec, &mut t, "group", "instance group", groups);
                 let c = selection(dec, &mut t);
-                t.finish(dec, &["at", "duration", "type", "group", "count", "fraction"]);
+                t.finish(dec, &fields::keys(fields::FAULT_GROUP_SELECTION));
                 g.map(|group| FaultKind::AgentDisconnect { group, count: c })
             }
             Some("az_outage") => {
                 let a = name_ref(dec, &mut t, "availability_zone", "availability zone", azs);
-                t.finish(dec, &["at", "duration", "type", "availability_zone"]);
+                t.finish(dec, &fields::keys(fields::FAULT_AZ));
                 a.map(|az| FaultKind::AzOutage { az })
             }
             Some("drain_instances") => {
                 let g = name_ref(dec, &mut t, "group", "instance group", groups);
-                t.finish(dec, &["at", "duration", "type", "group"]);
+                t.finish(dec, &fields::keys(fields::FAULT_GROUP));
                 g.map(|group| FaultKind::DrainInstances { group })
             }
             Some("stop_tasks") => {
                 let s = name_ref(dec, &mut t, "service", "service", services);
                 let c = selection(dec, &mut t);
-                t.finish(dec, &["at", "duration", "type", "service", "count", "fraction"]);
+                t.finish(dec, &fields::keys(fields::FAULT_STOP_TASKS));
                 s.map(|service| FaultKind::StopTasks { service, count: c })
             }
             Some("capacity_unavailable") => {
@@ -228,7 +226,7 @@ pub fn decode_faults(
                     .opt("launch_type")
                     .and_then(|n| dec.one_of(n, &format!("{path}.launch_type"), "launch type", &["EC2", "FARGATE"]))
                     .unwrap_or("EC2");
-                t.finish(dec, &["at", "duration", "type", "availability_zone", "launch_type"]);
+                t.finish(dec, &fields::keys(fields::FAULT_CAPACITY));
                 a.map(|az| FaultKind::CapacityUnavailable {
                     az,
                     fargate: lt == "FARGATE",
@@ -238,12 +236,12 @@ pub fn decode_faults(
                 let f = t
                     .req(dec, "factor")
                     .and_then(|n| dec.number(n, &format!("{path}.factor"), 1.0, 1000.0));
-                t.finish(dec, &["at", "duration", "type", "factor"]);
+                t.finish(dec, &fields::keys(fields::FAULT_SLOW_PULL));
                 f.map(|factor| FaultKind::SlowImagePull { factor })
             }
             Some("unhealthy") => {
                 let s = name_ref(dec, &mut t, "service", "service", services);
-                t.finish(dec, &["at", "duration", "type", "service"]);
+                t.finish(dec, &fields::keys(fields::FAULT_SERVICE));
                 s.map(|service| FaultKind::Unhealthy { service })
             }
             _ => None,
@@ -340,21 +338,7 @@ pub fn decode_failures(dec: &mut Decoder, node: &Node, type_names: &[String]) ->
             }
         }
     }
-    t.finish(
-        dec,
-        &[
-            "instance_mtbf",
-            "spot_interruptions_per_instance_hour",
-            "spot_burst_mean",
-            "fargate_spot_interruptions_per_task_hour",
-            "task_crashes_per_task_hour",
-            "spot_instance_draining",
-            "oom_kills",
-            "backoff_base",
-            "backoff_max",
-            "healthy_after",
-        ],
-    );
+    t.finish(dec, &fields::keys(fields::FAILURES));
     r
 }
 
@@ -375,7 +359,7 @@ pub fn decode_deployments(
         let at = t.req(dec, "at").and_then(|n| duration(dec, n, &format!("{path}.at")));
         let s = name_ref(dec, &mut t, "service", "service", services);
         let td = name_ref(dec, &mut t, "task_definition", "task definition", families);
-        t.finish(dec, &["at", "service", "task_definition"]);
+        t.finish(dec, &fields::keys(fields::DEPLOYMENT));
         if let (Some(at_ms), Some(service), Some(task_definition)) = (at, s, td) {
             out.push(DeploymentSpec {
                 at_ms,
@@ -424,17 +408,10 @@ pub fn decode_deployment_config(
                     if let Some(e) = cb.opt("rollback") {
                         c.rollback = dec.boolean(e, &format!("{pp}.rollback")).unwrap_or(false);
                     }
-                    cb.finish(dec, &["enable", "rollback"]);
+                    cb.finish(dec, &fields::keys(fields::CIRCUIT_BREAKER));
                 }
             }
-            d.finish(
-                dec,
-                &[
-                    "minimum_healthy_percent",
-                    "maximum_percent",
-                    "deployment_circuit_breaker",
-                ],
-            );
+            d.finish(dec, &fields::keys(fields::DEPLOYMENT_CONFIGURATION));
         }
     }
     if let Some(n) = t.opt("health_check_grace_period") {

@@ -11,6 +11,7 @@
 //! parameters).
 
 use super::decode::{Decoder, Fields};
+use super::fields;
 use super::node::Node;
 use super::values::duration;
 
@@ -173,7 +174,7 @@ pub fn decode_load_balancers(dec: &mut Decoder, node: &Node) -> Vec<LoadBalancer
                 "network" => LoadBalancerType::Network,
                 _ => LoadBalancerType::Application,
             });
-        t.finish(dec, &["name", "type"]);
+        t.finish(dec, &fields::keys(fields::LOAD_BALANCER));
         if let Some(name) = name {
             if out.iter().any(|l| l.name == name) {
                 dec.error(
@@ -317,22 +318,7 @@ pub fn decode_target_groups(
                     }
                 },
             );
-        t.finish(
-            dec,
-            &[
-                "name",
-                "load_balancer",
-                "target_type",
-                "health_check_interval",
-                "health_check_timeout",
-                "healthy_threshold_count",
-                "unhealthy_threshold_count",
-                "deregistration_delay",
-                "slow_start",
-                "cross_zone",
-                "initial_health_checks",
-            ],
-        );
+        t.finish(dec, &fields::keys(fields::TARGET_GROUP));
         if let (Some(name), Some(load_balancer)) = (name, lb) {
             if out.iter().any(|g| g.name == name) {
                 dec.error(
@@ -386,7 +372,7 @@ pub fn decode_service_load_balancers(
         let cname = cname_node.and_then(|n| dec.string(n, &format!("{p}.container_name")));
         let port_node = t.req(dec, "container_port");
         let port = port_node.and_then(|n| dec.int(n, &format!("{p}.container_port"), 1, 65535));
-        t.finish(dec, &["target_group", "container_name", "container_port"]);
+        t.finish(dec, &fields::keys(fields::SERVICE_LOAD_BALANCER));
         let (Some(tg), Some(cname), Some(port)) = (tg, cname, port) else {
             continue;
         };
@@ -454,7 +440,7 @@ pub fn decode_container_health_check(dec: &mut Decoder, node: &Node, path: &str)
     let timeout_ms = seconds_in(dec, &mut t, "timeout", 5_000, 2, 60, "timeout");
     let retries = count_in(dec, &mut t, "retries", 3, 1, 10);
     let start_period_ms = seconds_in(dec, &mut t, "start_period", 0, 0, 300, "start_period");
-    t.finish(dec, &["interval", "timeout", "retries", "start_period"]);
+    t.finish(dec, &fields::keys(fields::CONTAINER_HEALTH_CHECK));
     Some(ContainerHealthCheck {
         interval_ms,
         timeout_ms,
@@ -494,10 +480,7 @@ pub fn decode_application(dec: &mut Decoder, node: &Node, path: &str) -> Applica
     if let Some(n) = t.opt("shutdown_time") {
         a.shutdown_ms = duration(dec, n, &format!("{path}.shutdown_time")).unwrap_or(0);
     }
-    t.finish(
-        dec,
-        &["check_failure_probability", "unhealthy_above_load", "shutdown_time"],
-    );
+    t.finish(dec, &fields::keys(fields::APPLICATION));
     a
 }
 
@@ -525,7 +508,7 @@ pub fn decode_task_protection(dec: &mut Decoder, node: &Node, services: &[String
             2880 * 60,
             "expires_in",
         );
-        t.finish(dec, &["at", "service", "count", "expires_in"]);
+        t.finish(dec, &fields::keys(fields::TASK_PROTECTION));
         if let (Some(at_ms), Some(service), Some(count)) = (at, service, count) {
             out.push(TaskProtectionSpec {
                 at_ms,

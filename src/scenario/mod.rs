@@ -9,6 +9,7 @@ pub mod diag;
 pub mod elastic;
 pub mod experiment;
 pub mod faults;
+pub mod fields;
 pub mod load_balancing;
 pub mod node;
 pub mod schema;

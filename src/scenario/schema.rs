@@ -6,6 +6,7 @@
 use super::decode::{Decoder, Fields};
 use super::elastic::{self, CapacityProviderSpec, ElasticSettings, Launch, ProviderKind};
 use super::faults::{self, DeploymentConfig, DeploymentSpec, FailureRates, Fault, TaskBehaviour};
+use super::fields;
 use super::load_balancing::{
     self, ApplicationHealth, ContainerHealthCheck, LoadBalancerSpec, ServiceLoadBalancer, TargetGroupSpec,
     TaskProtectionSpec, DEFAULT_STOP_TIMEOUT_MS,
@@ -239,31 +240,6 @@ pub fn default_service_strategy() -> Vec<StrategySpec> {
 
 // ------------------------------------------------------------------ decoding
 
-const TOP: &[&str] = &[
-    "scenario",
-    "sweep",
-    "expect",
-    "faults",
-    "failures",
-    "deployments",
-    "capacity_providers",
-    "pricing",
-    "fargate",
-    "autoscaling",
-    "cluster",
-    "instance_types",
-    "instance_groups",
-    "task_definitions",
-    "services",
-    "batch_jobs",
-    "lifecycle",
-    "placement",
-    "outputs",
-    "load_balancers",
-    "target_groups",
-    "task_protection",
-];
-
 /// Decodes and validates a scenario tree. `base_dir` resolves relative trace paths;
 /// `default_name` is used when `scenario.name` is absent.
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
@@ -358,7 +334,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
                     sc.placement.max_indexes = i as usize;
                 }
             }
-            t.finish(dec, &["max_indexes"]);
+            t.finish(dec, &fields::keys(fields::PLACEMENT));
         }
     }
     if let Some(n) = top.opt("outputs") {
@@ -368,7 +344,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
                     sc.outputs.events = b;
                 }
             }
-            t.finish(dec, &["events"]);
+            t.finish(dec, &fields::keys(fields::OUTPUTS));
         }
     }
     if let Some(n) = top.opt("load_balancers") {
@@ -415,7 +391,11 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     // Read (and validated) by `experiment`, not part of one run.
     top.opt("sweep");
     top.opt("expect");
-    top.finish(dec, TOP);
+    // For editors (taplo's `#:schema` is a comment; JSON has this key): a string, not used.
+    if let Some(n) = top.opt("$schema") {
+        dec.string(n, "$schema");
+    }
+    top.finish(dec, &fields::keys(fields::TOP));
 
     let total: u64 = sc
         .instance_groups
@@ -549,19 +529,7 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             ),
         }
     }
-    t.finish(
-        dec,
-        &[
-            "name",
-            "description",
-            "seed",
-            "duration",
-            "metrics_interval",
-            "max_events",
-            "max_waiting_tasks",
-            "start_time",
-        ],
-    );
+    t.finish(dec, &fields::keys(fields::SCENARIO));
 }
 
 /// Whether tasks launched this way run on Fargate.
@@ -631,21 +599,7 @@ fn decode_cluster<'n>(dec: &mut Decoder, node: &'n Node, sc: &mut Scenario) -> O
             sc.reserved_ports = ports;
         }
     }
-    t.finish(
-        dec,
-        &[
-            "availability_zones",
-            "registered_memory_fraction",
-            "max_container_instances",
-            "reserved_ports",
-            "default_capacity_provider_strategy",
-            "provisioning_timeout",
-            "provisioning_cap",
-            "legacy_multi_az_min_step",
-            "cpr_scale_in",
-            "managed_draining_timeout",
-        ],
-    );
+    t.finish(dec, &fields::keys(fields::CLUSTER));
     default_strategy
 }
 
@@ -697,21 +651,7 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) -> V
             .opt("os_type")
             .and_then(|n| dec.one_of(n, &format!("{path}.os_type"), "OS type", &["linux", "windows"]));
         let gpus = t.opt("gpus").and_then(|n| dec.int(n, &format!("{path}.gpus"), 0, 64));
-        t.finish(
-            dec,
-            &[
-                "name",
-                "vcpu",
-                "memory_mib",
-                "registered_memory_mib",
-                "max_eni",
-                "trunk_eni_tasks",
-                "price_per_hour_usd",
-                "cpu_architecture",
-                "os_type",
-                "gpus",
-            ],
-        );
+        t.finish(dec, &fields::keys(fields::INSTANCE_TYPE));
         let Some(name) = name else { continue };
         let mut ty = base.clone().unwrap_or(InstanceType {
             name: name.clone(),
@@ -1032,24 +972,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .opt("price_per_hour_usd")
             .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0))
             .unwrap_or(-1.0);
-        t.finish(
-            dec,
-            &[
-                "name",
-                "instance_type",
-                "count",
-                "availability_zones",
-                "attributes",
-                "trunking",
-                "reserved_memory_mib",
-                "agent_version",
-                "min_size",
-                "max_size",
-                "launch_latency",
-                "spot",
-                "price_per_hour_usd",
-            ],
-        );
+        t.finish(dec, &fields::keys(fields::INSTANCE_GROUP));
         if let (Some(name), Some(ty), Some(count)) = (name, ty, count) {
             sc.instance_groups.push(InstanceGroupSpec {
                 name,
@@ -1141,7 +1064,7 @@ fn decode_constraints(dec: &mut Decoder, node: &Node, path: &str) -> Vec<Constra
             },
             _ => {}
         }
-        t.finish(dec, &["type", "expression"]);
+        t.finish(dec, &fields::keys(fields::CONSTRAINT));
     }
     out
 }
@@ -1228,7 +1151,7 @@ fn decode_strategy(dec: &mut Decoder, node: &Node, path: &str) -> Option<Vec<Str
             }
             _ => None,
         };
-        t.finish(dec, &["type", "field"]);
+        t.finish(dec, &fields::keys(fields::PLACEMENT_STRATEGY_ITEM));
         match s {
             Some(s) => out.push(s),
             None => ok = false,
@@ -1380,7 +1303,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                                 if let Some(pr) = mt.opt("protocol") {
                                     dec.one_of(pr, &format!("{mp}.protocol"), "protocol", &["tcp", "udp"]);
                                 }
-                                mt.finish(dec, &["container_port", "host_port", "protocol"]);
+                                mt.finish(dec, &fields::keys(fields::PORT_MAPPING));
                                 if let Some(c) = cport {
                                     container_ports.push(c as u16);
                                 }
@@ -1407,20 +1330,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                             }
                         }
                     }
-                    ct.finish(
-                        dec,
-                        &[
-                            "name",
-                            "cpu",
-                            "memory",
-                            "memory_reservation",
-                            "essential",
-                            "port_mappings",
-                            "health_check",
-                            "stop_timeout",
-                            "resource_requirements",
-                        ],
-                    );
+                    ct.finish(dec, &fields::keys(fields::CONTAINER));
                     if let Some(n) = cname {
                         container_list.push((n, container_ports));
                     }
@@ -1475,21 +1385,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .opt("ephemeral_storage")
             .and_then(|n| ephemeral_storage(dec, n, &format!("{path}.ephemeral_storage")))
             .unwrap_or(crate::aws::billing::prices::FARGATE_FREE_STORAGE_GIB);
-        t.finish(
-            dec,
-            &[
-                "family",
-                "network_mode",
-                "cpu",
-                "memory",
-                "placement_constraints",
-                "container_definitions",
-                "fails_to_start",
-                "crash_after",
-                "ephemeral_storage",
-                "application",
-            ],
-        );
+        t.finish(dec, &fields::keys(fields::TASK_DEFINITION));
         if let Some(family) = family {
             sc.task_definitions.push(TaskDefinitionSpec {
                 family,
@@ -1531,7 +1427,7 @@ fn resource_requirements(dec: &mut Decoder, node: &Node, path: &str) -> u32 {
             )
         });
         let value = t.req(dec, "value");
-        t.finish(dec, &["type", "value"]);
+        t.finish(dec, &fields::keys(fields::RESOURCE_REQUIREMENT));
         if kind == Some("InferenceAccelerator") {
             dec.error_hint(
                 item.pos,
@@ -1701,7 +1597,7 @@ fn ephemeral_storage(dec: &mut Decoder, n: &Node, path: &str) -> Option<u32> {
     let size = t
         .req(dec, "size_in_gib")
         .and_then(|v| dec.int(v, &format!("{path}.size_in_gib"), 21, 200));
-    t.finish(dec, &["size_in_gib"]);
+    t.finish(dec, &fields::keys(fields::EPHEMERAL_STORAGE));
     size.map(|v| v as u32)
 }
 
@@ -1857,26 +1753,7 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
             _ => Vec::new(),
         };
         let t_pos = t.pos;
-        t.finish(
-            dec,
-            &[
-                "name",
-                "task_definition",
-                "scheduling_strategy",
-                "desired_count",
-                "placement_strategy",
-                "placement_constraints",
-                "task_run_time",
-                "launch_type",
-                "capacity_provider_strategy",
-                "load",
-                "auto_scaling",
-                "deployment_configuration",
-                "health_check_grace_period",
-                "availability_zone_rebalancing",
-                "load_balancers",
-            ],
-        );
+        t.finish(dec, &fields::keys(fields::SERVICE));
         if let (Some(name), Some(td), Some(scheduling)) = (name, td, scheduling) {
             check_fargate_task(dec, sc, td, &launch, t_pos, &path);
             sc.services.push(ServiceSpec {
@@ -1979,24 +1856,7 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
             .or_else(|| sc.elastic.default_strategy.clone().map(Launch::Strategy))
             .unwrap_or(Launch::Ec2);
         let t_pos = t.pos;
-        t.finish(
-            dec,
-            &[
-                "name",
-                "task_definition",
-                "arrivals",
-                "count",
-                "task_duration",
-                "placement_strategy",
-                "placement_constraints",
-                "group",
-                "on_no_capacity",
-                "start",
-                "stop",
-                "launch_type",
-                "capacity_provider_strategy",
-            ],
-        );
+        t.finish(dec, &fields::keys(fields::BATCH_JOB));
         if let (Some(name), Some(td), Some(arrivals)) = (name, td, arrivals) {
             let group = group.unwrap_or_else(|| format!("family:{}", sc.task_definitions[td].family));
             check_fargate_task(dec, sc, td, &launch, t_pos, &path);
@@ -2033,7 +1893,7 @@ fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
             let rate = t
                 .req(dec, "rate_per_hour")
                 .and_then(|n| dec.number(n, &format!("{path}.rate_per_hour"), 0.0, 1.0e9));
-            t.finish(dec, &["type", "rate_per_hour"]);
+            t.finish(dec, &fields::keys(fields::ARRIVALS_POISSON));
             rate.map(|r| Arrivals::Poisson { rate_per_hour: r })
         }
         Some("schedule") => return elastic::decode_schedule_arrivals(dec, t).map(Arrivals::Schedule),
@@ -2053,7 +1913,7 @@ fn decode_arrivals(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) 
                 .opt("max_rows")
                 .and_then(|n| dec.int(n, &format!("{path}.max_rows"), 1, i64::MAX))
                 .map(|v| v as usize);
-            t.finish(dec, &["type", "file", "start", "end", "speedup", "max_rows"]);
+            t.finish(dec, &fields::keys(fields::ARRIVALS_TRACE));
             let (file, file_node) = (file?, file_node?);
             let full = base_dir.join(&file);
             if !full.is_file() {
@@ -2127,10 +1987,7 @@ fn decode_lifecycle(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             }
         }
     }
-    t.finish(
-        dec,
-        &["provisioning", "awsvpc_provisioning", "pending", "reconcile_interval"],
-    );
+    t.finish(dec, &fields::keys(fields::LIFECYCLE));
 }
 
 /// Fargate needs a valid task-level size and the awsvpc network mode (ecs-semantics §4.1).

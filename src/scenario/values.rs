@@ -2,6 +2,7 @@
 //! (`1024`, `"0.5 vCPU"`), memory (`2048`, `"2 GB"`, `"512 MiB"`) and random distributions.
 
 use super::decode::Decoder;
+use super::fields;
 use super::node::{Node, NodeKind};
 use crate::engine::StreamRng;
 use rand::Rng;
@@ -264,15 +265,8 @@ pub fn duration_dist(dec: &mut Decoder, node: &Node, path: &str) -> Option<Durat
         }
         _ => None,
     };
-    let known: &[&str] = match kind {
-        Some("constant") => &["type", "value"],
-        Some("exponential") => &["type", "mean"],
-        Some("uniform") => &["type", "min", "max"],
-        Some("lognormal") => &["type", "median", "sigma"],
-        _ => &["type", "value", "mean", "min", "max", "median", "sigma"],
-    };
-    if kind.is_some() {
-        t.finish(dec, known);
+    if let Some(kind) = kind {
+        t.finish(dec, &fields::keys(fields::variant(fields::DISTRIBUTIONS, kind)));
     }
     out
 }

@@ -21,4 +21,5 @@ mod query_language;
 mod resources;
 mod scale;
 mod scenario_errors;
+mod schema;
 mod workloads;
