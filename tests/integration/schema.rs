@@ -54,12 +54,15 @@ struct Validator {
 
 impl Validator {
     fn new() -> Self {
-        let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("docs/ecsim.schema.json").unwrap()).unwrap();
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("docs/ecsim.schema.json").unwrap()).unwrap();
         let mut schemas = boon::Schemas::new();
         let mut compiler = boon::Compiler::new();
         compiler.enable_format_assertions();
         compiler.add_resource("ecsim.schema.json", schema).unwrap();
-        let index = compiler.compile("ecsim.schema.json", &mut schemas).unwrap_or_else(|e| panic!("the schema does not compile: {e}"));
+        let index = compiler
+            .compile("ecsim.schema.json", &mut schemas)
+            .unwrap_or_else(|e| panic!("the schema does not compile: {e}"));
         Validator { schemas, index }
     }
 
@@ -116,8 +119,14 @@ fn known_bad_files_are_rejected_by_both_the_decoder_and_the_schema() {
         ("a duration as a bare number", BASE.replace("duration = \"1h\"", "duration = 3600")),
     ];
     for (what, text) in bad {
-        assert!(scenario::parse_str("bad.toml", &text, Path::new("tests/data"), "bad").is_err(), "the decoder accepts {what}");
-        assert!(v.errors(&as_json(&text)).is_some(), "the schema accepts {what}:\n{text}");
+        assert!(
+            scenario::parse_str("bad.toml", &text, Path::new("tests/data"), "bad").is_err(),
+            "the decoder accepts {what}"
+        );
+        assert!(
+            v.errors(&as_json(&text)).is_some(),
+            "the schema accepts {what}:\n{text}"
+        );
     }
 }
 
@@ -133,7 +142,13 @@ fn a_json_scenario_may_name_its_schema() {
     assert_eq!(sc.services.len(), 1);
     let v = Validator::new();
     assert!(v.errors(&serde_json::from_str(text).unwrap()).is_none());
-    let e = scenario::parse_str("s.json", &text.replace("\"../docs/ecsim.schema.json\"", "3"), Path::new("."), "s").unwrap_err();
+    let e = scenario::parse_str(
+        "s.json",
+        &text.replace("\"../docs/ecsim.schema.json\"", "3"),
+        Path::new("."),
+        "s",
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("$schema"), "{e}");
 }
 
@@ -144,10 +159,41 @@ fn the_decoder_knows_exactly_the_declared_fields() {
     let e = errors("t.toml", &BASE.replace("desired_count = 1", "desired_cont = 1"));
     assert!(e.contains("desired_count"), "{e}");
     for key in fields::keys(fields::SERVICE) {
-        let e = match scenario::parse_str("t.toml", &BASE.replace("desired_count = 1", &format!("desired_count = 1\n{key} = true")), Path::new("tests/data"), "t") {
+        let e = match scenario::parse_str(
+            "t.toml",
+            &BASE.replace("desired_count = 1", &format!("desired_count = 1\n{key} = true")),
+            Path::new("tests/data"),
+            "t",
+        ) {
             Ok(_) => continue,
             Err(d) => d.to_string(),
         };
-        assert!(!e.contains("unknown field"), "services.{key} is declared but the decoder calls it unknown:\n{e}");
+        assert!(
+            !e.contains("unknown field"),
+            "services.{key} is declared but the decoder calls it unknown:\n{e}"
+        );
     }
+}
+
+#[test]
+fn the_readme_example_is_toml_1_0_and_valid() {
+    // TOML 1.0 requires an inline table on one line (multi-line inline tables are TOML 1.1,
+    // which TOML 1.0 tools reject): every `{` closes on its line.
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let at = readme.find("## Scenario files").unwrap();
+    let start = readme[at..].find("```toml").unwrap() + at + "```toml".len();
+    let end = readme[start..].find("```").unwrap() + start;
+    let block = &readme[start..end];
+    for (i, line) in block.lines().enumerate() {
+        let code = line.split('#').next().unwrap_or("");
+        assert_eq!(
+            code.matches('{').count(),
+            code.matches('}').count(),
+            "README example line {}: an inline table spans lines",
+            i + 1
+        );
+    }
+    let sc = scenario(block);
+    assert_eq!(sc.name, "web");
+    assert!(Validator::new().errors(&as_json(block)).is_none());
 }
