@@ -316,6 +316,11 @@ fn a_document_that_is_not_aws_configuration_is_refused_with_the_list_of_shapes()
     assert!(e.contains("other.json:1:1"), "{e}");
     assert!(e.contains("not a document ecsim imports"), "{e}");
     assert!(e.contains("describe-task-definition"), "{e}");
+    // List outputs name resources without their configuration: the hint says what to pass.
+    let l = dir.path().join("templates.json");
+    std::fs::write(&l, r#"{ "LaunchTemplates": [ { "LaunchTemplateName": "t", "LaunchTemplateId": "lt-1", "LatestVersionNumber": 2 } ] }"#).unwrap();
+    let e = import_error(&[l]);
+    assert!(e.contains("describe-launch-template-versions"), "{e}");
     let y = dir.path().join("broken.yaml");
     std::fs::write(&y, "Resources:\n  A: [1, 2\n").unwrap();
     let e = import_error(&[y]);
