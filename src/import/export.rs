@@ -272,15 +272,7 @@ fn group_arn(name: &str) -> String {
 pub fn export_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostics> {
     // Only a valid scenario is exported.
     let sc = crate::scenario::load(path)?;
-    let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic::new(
-            &file,
-            Default::default(),
-            "",
-            format!("cannot read the file: {e}"),
-        )])
-    })?;
+    let (file, source) = crate::scenario::read_input(path)?;
     export(&sc, &file, &source)
 }
 

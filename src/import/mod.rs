@@ -185,15 +185,7 @@ pub struct Imported {
 
 /// Reads one input file (AWS CLI JSON or a CloudFormation template) into `c`.
 pub fn read_file(path: &Path, c: &mut Collected) -> Result<Vec<Ignored>, Diagnostics> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic::new(
-            &file,
-            Pos { line: 1, col: 1 },
-            "",
-            format!("cannot read the file: {e}"),
-        )])
-    })?;
+    let (file, text) = crate::scenario::read_input(path)?;
     read_text(&file, &text, c)
 }
 

@@ -6,7 +6,7 @@
 //! the `name` (or `family`) of the table in a list.
 
 use super::decode::Decoder;
-use super::diag::{Diagnostic, Diagnostics};
+use super::diag::Diagnostics;
 use super::fields;
 use super::node::{self, Entry, Node, NodeKind, Pos};
 use super::values::parse_duration;
@@ -448,15 +448,7 @@ pub const SERVICE_FIGURES: [&str; 24] = [
 
 impl Document {
     pub fn load(path: &Path) -> Result<Document, Diagnostics> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostics(vec![Diagnostic::new(
-                &file,
-                Pos { line: 1, col: 1 },
-                "",
-                format!("cannot read the file: {e}"),
-            )])
-        })?;
+        let (file, text) = super::read_input(path)?;
         let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let stem = path
             .file_stem()

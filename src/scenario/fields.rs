@@ -30,9 +30,9 @@ pub enum Ty {
     Distribution,
     /// An RFC 3339 date-time (a TOML date-time literal, or a string in JSON).
     DateTime,
-    /// CPU units (1024 per vCPU), or a string such as `"0.5 vCPU"`.
+    /// CPU units (1024 per vCPU, 0 to 10,000,000), or a string such as `"0.5 vCPU"`.
     Cpu,
-    /// MiB, or a string such as `"1 GB"`.
+    /// MiB (6, what Docker reserves, to 100,000,000), or a string such as `"1 GB"`.
     Memory,
     Table(&'static [Field]),
     Array(&'static Ty),
@@ -420,15 +420,13 @@ pub const RESOURCE_REQUIREMENT: &[Field] = &[
 ];
 pub const CONTAINER: &[Field] = &[
     f("name", Ty::Str, "The container.").req().aws("name"),
-    f("cpu", Ty::Int(0, 1_000_000), "CPU units (missing counts 0).")
+    f("cpu", Ty::Cpu, "CPU units (missing counts 0).")
         .unit("CPU units")
         .aws("cpu"),
-    f("memory", Ty::Int(0, 1_000_000), "Hard limit.")
-        .unit("MiB")
-        .aws("memory"),
+    f("memory", Ty::Memory, "Hard limit.").unit("MiB").aws("memory"),
     f(
         "memory_reservation",
-        Ty::Int(0, 1_000_000),
+        Ty::Memory,
         "Soft limit; what placement reserves when set.",
     )
     .unit("MiB")
@@ -1388,10 +1386,10 @@ fn ty_schema(ty: &Ty) -> Value {
         }
         Ty::DateTime => json!({ "type": "string", "format": "date-time" }),
         Ty::Cpu => {
-            json!({ "oneOf": [ { "type": "integer", "minimum": 0 }, { "type": "string", "pattern": r"(?i)^\s*[0-9.]+\s*(vcpu)?\s*$" } ] })
+            json!({ "oneOf": [ { "type": "integer", "minimum": 0, "maximum": 10_000_000 }, { "type": "string", "pattern": r"^\s*[0-9.]+\s*([vV][cC][pP][uU])?\s*$" } ] })
         }
         Ty::Memory => {
-            json!({ "oneOf": [ { "type": "integer", "minimum": 0 }, { "type": "string", "pattern": r"(?i)^\s*[0-9.]+\s*(mib|mb|gib|gb)?\s*$" } ] })
+            json!({ "oneOf": [ { "type": "integer", "minimum": 6, "maximum": 100_000_000 }, { "type": "string", "pattern": r"^\s*[0-9.]+\s*([mMgG][iI]?[bB])?\s*$" } ] })
         }
         Ty::Table(fields) => table_schema(fields),
         Ty::Array(item) => json!({ "type": "array", "items": ty_schema(item) }),
@@ -1498,6 +1496,8 @@ fn range_text(ty: &Ty) -> String {
         Ty::Int(min, max) => format!("{min} to {max}"),
         Ty::Number(min, max) => format!("{} to {}", num(*min), num(*max)),
         Ty::Array(item) => range_text(item),
+        Ty::Cpu => "0 to 10000000".into(),
+        Ty::Memory => "6 to 100000000".into(),
         _ => String::new(),
     }
 }

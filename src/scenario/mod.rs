@@ -22,17 +22,24 @@ pub use values::{parse_duration, DurationDist};
 
 use std::path::Path;
 
-/// Loads and validates a scenario file (`.toml` or `.json`).
-pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
+/// Reads an input file's text; a file that cannot be read is one diagnostic naming it.
+/// Returns the file's name as messages show it, and its text.
+pub fn read_input(path: &Path) -> Result<(String, String), Diagnostics> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic::new(
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(Diagnostics(vec![Diagnostic::new(
             &file,
             node::Pos { line: 1, col: 1 },
             "",
             format!("cannot read the file: {e}"),
-        )])
-    })?;
+        )])),
+    }
+}
+
+/// Loads and validates a scenario file (`.toml` or `.json`).
+pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
+    let (file, text) = read_input(path)?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     parse_str(&file, &text, base_dir, stem)

@@ -53,6 +53,28 @@ fn reported(i: &Imported, path: &str) -> String {
         .to_string()
 }
 
+/// The Auto Scaling group provider `name`: its group, managed scaling and termination
+/// protection.
+fn asg_provider<'a>(
+    sc: &'a Scenario,
+    name: &str,
+) -> (usize, &'a ecsim::aws::ecs::capacity_provider::ManagedScaling, bool) {
+    let p = sc
+        .capacity_providers
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no provider {name}"));
+    match &p.kind {
+        scenario::elastic::ProviderKind::Asg {
+            group,
+            managed_scaling: Some(m),
+            managed_termination_protection,
+            ..
+        } => (*group, m, *managed_termination_protection),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn the_cli_example_task_definition_and_container_instance_import() {
     // describe-task-definition hello_world:8: wordpress and mysql, each cpu 10 and memory 500
@@ -152,31 +174,17 @@ fn a_whole_cluster_from_the_cli_keeps_aws_values_and_runs() {
     assert_eq!(sc.instance_types[g.instance_type].name, "m5.large");
     // The CLI's describe-capacity-providers example: targetCapacity 100, step sizes 1 and
     // 1000, managedTerminationProtection ENABLED.
-    let p = sc
-        .capacity_providers
-        .iter()
-        .find(|p| p.name == "MyCapacityProvider")
-        .unwrap();
-    match &p.kind {
-        scenario::elastic::ProviderKind::Asg {
-            group,
-            managed_scaling: Some(m),
-            managed_termination_protection,
-            ..
-        } => {
-            assert_eq!(*group, 0);
-            assert_eq!(
-                (
-                    m.target_capacity,
-                    m.minimum_scaling_step_size,
-                    m.maximum_scaling_step_size
-                ),
-                (100, 1, 1000)
-            );
-            assert!(*managed_termination_protection);
-        }
-        other => panic!("{other:?}"),
-    }
+    let (group, m, protection) = asg_provider(&sc, "MyCapacityProvider");
+    assert_eq!(group, 0);
+    assert_eq!(
+        (
+            m.target_capacity,
+            m.minimum_scaling_step_size,
+            m.maximum_scaling_step_size
+        ),
+        (100, 1, 1000)
+    );
+    assert!(protection);
     let web = sc.services.iter().find(|s| s.name == "web-app").unwrap();
     assert_eq!(web.scheduling, SchedulingStrategy::Replica { desired_count: 3 });
     assert!(matches!(&web.launch, Launch::Strategy(items) if items.len() == 1));
@@ -502,30 +510,16 @@ fn the_cloudformation_capacity_provider_example_combines_with_the_cli_group() {
         fixture("web-app/describe-auto-scaling-groups.json"),
         fixture("web-app/describe-launch-template-versions.json"),
     ]);
-    let p = sc
-        .capacity_providers
-        .iter()
-        .find(|p| p.name == "myCapacityProvider")
-        .unwrap();
-    match &p.kind {
-        scenario::elastic::ProviderKind::Asg {
-            group,
-            managed_scaling: Some(m),
-            managed_termination_protection,
-            ..
-        } => {
-            assert_eq!(sc.instance_groups[*group].name, "MyAutoScalingGroup");
-            assert_eq!(
-                (
-                    m.target_capacity,
-                    m.minimum_scaling_step_size,
-                    m.maximum_scaling_step_size
-                ),
-                (100, 1, 10)
-            );
-            assert!(*managed_termination_protection);
-        }
-        other => panic!("{other:?}"),
-    }
+    let (group, m, protection) = asg_provider(&sc, "myCapacityProvider");
+    assert_eq!(sc.instance_groups[group].name, "MyAutoScalingGroup");
+    assert_eq!(
+        (
+            m.target_capacity,
+            m.minimum_scaling_step_size,
+            m.maximum_scaling_step_size
+        ),
+        (100, 1, 10)
+    );
+    assert!(protection);
     assert!(reported(&i, "Resources.myCapacityProvider.Properties.Tags").contains("change no behaviour"));
 }

@@ -197,3 +197,127 @@ fn the_readme_example_is_toml_1_0_and_valid() {
     assert_eq!(sc.name, "web");
     assert!(Validator::new().errors(&as_json(block)).is_none());
 }
+
+/// Where a number sits in a document, and the range the declaration gives it.
+struct Leaf {
+    path: Vec<Step>,
+    name: String,
+    min: f64,
+    max: f64,
+    integer: bool,
+}
+
+#[derive(Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn leaves(v: &toml::Value, ty: &fields::Ty, path: &mut Vec<Step>, name: &str, out: &mut Vec<Leaf>) {
+    use fields::Ty;
+    let table = |fs: &[fields::Field], t: &toml::Table, path: &mut Vec<Step>, out: &mut Vec<Leaf>| {
+        for (k, x) in t {
+            if let Some(f) = fs.iter().find(|f| f.name == k) {
+                path.push(Step::Key(k.clone()));
+                leaves(x, &f.ty, path, k, out);
+                path.pop();
+            }
+        }
+    };
+    let tagged = |vs: &[fields::Variant], t: &toml::Table, path: &mut Vec<Step>, out: &mut Vec<Leaf>| {
+        if let Some(tag) = t.get("type").and_then(|x| x.as_str()) {
+            table(fields::variant(vs, tag), t, path, out);
+        }
+    };
+    match (ty, v) {
+        (Ty::Int(min, max), toml::Value::Integer(_)) if *max < i64::MAX => out.push(Leaf {
+            path: path.clone(),
+            name: name.to_string(),
+            min: *min as f64,
+            max: *max as f64,
+            integer: true,
+        }),
+        (Ty::Number(min, max), toml::Value::Integer(_) | toml::Value::Float(_)) => out.push(Leaf {
+            path: path.clone(),
+            name: name.to_string(),
+            min: *min,
+            max: *max,
+            integer: false,
+        }),
+        (Ty::Table(fs), toml::Value::Table(t)) => table(fs, t, path, out),
+        (Ty::Tagged(vs), toml::Value::Table(t)) => tagged(vs, t, path, out),
+        (Ty::Distribution, toml::Value::Table(t)) => tagged(fields::DISTRIBUTIONS, t, path, out),
+        (Ty::Map(inner), toml::Value::Table(t)) => {
+            for (k, x) in t {
+                path.push(Step::Key(k.clone()));
+                leaves(x, inner, path, name, out);
+                path.pop();
+            }
+        }
+        (Ty::Array(inner), toml::Value::Array(a)) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(Step::Index(i));
+                leaves(x, inner, path, name, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn set(v: &mut toml::Value, path: &[Step], to: toml::Value) {
+    match path.split_first() {
+        None => *v = to,
+        Some((Step::Key(k), rest)) => set(v.get_mut(k.as_str()).unwrap(), rest, to),
+        Some((Step::Index(i), rest)) => set(v.get_mut(*i).unwrap(), rest, to),
+    }
+}
+
+#[test]
+fn the_decoder_rejects_every_example_number_just_outside_its_declared_range() {
+    // So an editor using the schema never flags a value the simulator accepts: for every
+    // number the examples set, one step beyond each declared bound is an error of the
+    // decoder's too, naming the field.
+    let mut checked = 0;
+    let mut wrong = std::collections::BTreeSet::new();
+    for f in example_files() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let doc: toml::Value = toml::from_str(&text).unwrap();
+        let mut found = Vec::new();
+        leaves(&doc, &fields::Ty::Table(fields::TOP), &mut Vec::new(), "", &mut found);
+        for leaf in found {
+            for beyond in [
+                leaf.min - 1.0_f64.max(leaf.min.abs()),
+                leaf.max + 1.0_f64.max(leaf.max.abs()),
+            ] {
+                let value = if leaf.integer {
+                    toml::Value::Integer(beyond as i64)
+                } else {
+                    toml::Value::Float(beyond)
+                };
+                let mut mutated = doc.clone();
+                set(&mut mutated, &leaf.path, value);
+                let mutated_text = toml::to_string(&mutated).unwrap();
+                let base = f.parent().unwrap();
+                match scenario::parse_str("mutated.toml", &mutated_text, base, "mutated") {
+                    Ok(_) => {
+                        wrong.insert(format!(
+                            "{} = {beyond} is outside the declared range {}..={} but the decoder accepts it ({})",
+                            leaf.name,
+                            leaf.min,
+                            leaf.max,
+                            f.display()
+                        ));
+                    }
+                    Err(d) if !d.to_string().contains(&leaf.name) => {
+                        wrong.insert(format!("{} = {beyond}: the error does not name it: {d}", leaf.name));
+                    }
+                    Err(_) => {}
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(checked > 100, "only {checked} values checked");
+}
