@@ -1443,10 +1443,6 @@ pub fn json_schema() -> Value {
     let mut s = table_schema(TOP);
     if let Value::Object(m) = &mut s {
         m.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
-        m.insert(
-            "$id".into(),
-            json!("https://github.com/ecsim/ecsim/docs/ecsim.schema.json"),
-        );
         m.insert("title".into(), json!("ecsim scenario"));
         m.insert(
             "description".into(),
