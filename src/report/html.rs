@@ -63,6 +63,7 @@ fn read_events(path: &Path) -> Result<(Table, usize), String> {
             Table {
                 header: Vec::new(),
                 rows: Vec::new(),
+                thinned: false,
             },
             0,
         ));
@@ -83,7 +84,14 @@ fn read_events(path: &Path) -> Result<(Table, usize), String> {
         }
         total += 1;
     }
-    Ok((Table { header, rows }, total))
+    Ok((
+        Table {
+            header,
+            rows,
+            thinned: false,
+        },
+        total,
+    ))
 }
 
 /// Text safe inside an HTML element.

@@ -1,7 +1,10 @@
 //! Plots, drawn from the CSV files alone (so `ecsim plot DIR` can redraw them): a dashboard per
 //! run and charts per sweep, each as PNG and SVG, with a font bundled in the binary (DejaVu
-//! Sans, see `DejaVuSans-LICENSE.txt`) so the same input gives the same image everywhere. A
-//! dashboard's SVG embeds the font; a sweep's SVG charts share one copy written beside them.
+//! Sans, see `DejaVuSans-LICENSE.txt`) so the same input gives the same image everywhere. PNGs
+//! are drawn with the whole font; every SVG embeds a 26 kB subset of it (ASCII, Latin-1 and a
+//! few symbols, `DejaVuSans-subset.woff`, made by `subset-font.sh`), so each SVG stands alone
+//! and stays small. Lines drop the points inside a run of equal values (counts are flat most
+//! of the time), which draws the same picture with far fewer points.
 //!
 //! `html.rs` writes `report.html`, the interactive, self-contained page of a run.
 //!
@@ -18,7 +21,8 @@ use std::sync::Once;
 
 static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
 /// The font file sweep charts reference (written into their `plots/` directory).
-const FONT_FILE: &str = "DejaVuSans.ttf";
+/// The font SVGs embed: DejaVu Sans cut to the characters plots write (`subset-font.sh`).
+static SVG_FONT: &[u8] = include_bytes!("DejaVuSans-subset.woff");
 static REGISTER: Once = Once::new();
 
 fn register_font() {
@@ -31,6 +35,9 @@ fn register_font() {
 struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Rows were left out (every k-th kept): per-interval columns then cover only the kept
+    /// rows' own intervals.
+    thinned: bool,
 }
 
 /// The most metrics rows the dashboard draws: a longer series is thinned to every k-th row
@@ -73,7 +80,11 @@ impl Table {
             }
         }
         rows.extend(last);
-        Ok(Table { header, rows })
+        Ok(Table {
+            header,
+            rows,
+            thinned: every > 1,
+        })
     }
 
     fn col(&self, name: &str) -> Option<usize> {
@@ -141,8 +152,10 @@ fn draw_panel<DB: DrawingBackend>(
         }
     };
     let mut mesh = chart.configure_mesh();
+    // One light grid line between bold ones (plotters' default of ten made most of an SVG).
     mesh.x_desc("simulated time (h)")
         .y_desc(p.y_label.as_str())
+        .max_light_lines(1)
         .label_style(("sans-serif", 12));
     if p.counts {
         mesh.y_labels((y_max as usize + 1).min(11)).y_label_formatter(&whole);
@@ -155,34 +168,78 @@ fn draw_panel<DB: DrawingBackend>(
                 .map(|(a, b)| Rectangle::new([(*a, 0.0), (*b, y_max)], RED.mix(0.12).filled())),
         )
         .map_err(err)?;
-    for (k, (name, pts)) in p.series.iter().enumerate() {
-        let color = Palette99::pick(k).to_rgba();
+    for (k, (_, pts)) in p.series.iter().enumerate() {
+        let color = colour(k);
         let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|(_, y)| y.is_finite()).collect();
         chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(err)?
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            .draw_series(LineSeries::new(
+                without_flat_interiors(&pts),
+                color.stroke_width(line_width(k)),
+            ))
+            .map_err(err)?;
     }
-    for (name, y) in &p.lines {
+    for (_, y) in &p.lines {
         chart
             .draw_series(LineSeries::new(vec![(0.0, *y), (t_max, *y)], BLACK.stroke_width(1)))
-            .map_err(err)?
-            .label(name.as_str())
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK));
-    }
-    if !p.series.is_empty() || !p.lines.is_empty() {
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
             .map_err(err)?;
     }
     Ok(())
 }
+
+/// A panel's legend, beside its plot rather than over its data: a short line in each
+/// series' colour and its name.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let font = ("sans-serif", 12).into_font();
+    let mut y = 40;
+    let entries = p
+        .series
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.as_str(), colour(k)))
+        .chain(p.lines.iter().map(|(name, _)| (name.as_str(), BLACK.to_rgba())));
+    for (name, color) in entries {
+        if y > area.dim_in_pixel().1 as i32 - 12 {
+            break;
+        }
+        area.draw(&PathElement::new(vec![(4, y), (24, y)], color.stroke_width(3)))
+            .map_err(err)?;
+        area.draw(&Text::new(name.to_string(), (30, y - 7), font.clone()))
+            .map_err(err)?;
+        y += 16;
+    }
+    Ok(())
+}
+
+/// Series colours: the Okabe-Ito palette, which people with the common colour-vision
+/// deficiencies tell apart, without its yellow (hard to read on white), then grey.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+    RGBColor(153, 153, 153),
+];
+
+/// A dashboard line's width: every other series thinner, drawn over the one before it, so
+/// two series with the same values (registered and in use, say) both show.
+fn line_width(k: usize) -> u32 {
+    if k % 2 == 0 {
+        4
+    } else {
+        2
+    }
+}
+
+fn colour(k: usize) -> RGBAColor {
+    PALETTE[k % PALETTE.len()].to_rgba()
+}
+
+/// Pixels beside each dashboard panel for its legend.
+const LEGEND_WIDTH: u32 = 230;
 
 /// The panels, the shaded incident spans (hours) and the last time (hours).
 type Dashboard = (Vec<Panel>, Vec<(f64, f64)>, f64);
@@ -227,10 +284,44 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
                 .map(str::to_string)
         })
         .collect();
+    // Registered against in use (with at least one task): binpack's lesson is the gap.
     let instances: Vec<Series> = groups
         .iter()
-        .filter_map(|g| series(&format!("group.{g}.instances"), g))
-        .chain(series("fargate_tasks", "Fargate tasks"))
+        .flat_map(|g| {
+            [
+                series(&format!("group.{g}.instances"), &format!("{g} registered")),
+                series(&format!("group.{g}.instances_in_use"), &format!("{g} in use")),
+            ]
+        })
+        .flatten()
+        .chain(series("fargate_tasks", "Fargate tasks").filter(|(_, v)| v.iter().any(|(_, y)| *y > 0.0)))
+        .collect();
+    // The load: requests a minute per service, and those the running tasks could not serve.
+    let load: Vec<Series> = services
+        .iter()
+        .flat_map(|s| {
+            [
+                series(&format!("service.{s}.requests"), &format!("{s} requests")),
+                series(
+                    &format!("service.{s}.requests_over_capacity"),
+                    &format!("{s} over capacity"),
+                ),
+            ]
+        })
+        .flatten()
+        .collect();
+    let providers: Vec<String> = t
+        .header
+        .iter()
+        .filter_map(|h| {
+            h.strip_prefix("provider.")
+                .and_then(|r| r.strip_suffix(".capacity_provider_reservation"))
+                .map(str::to_string)
+        })
+        .collect();
+    let reservation: Vec<Series> = providers
+        .iter()
+        .filter_map(|p| series(&format!("provider.{p}.capacity_provider_reservation"), p))
         .collect();
     let reserved: Vec<Series> = [
         series("cpu_reserved_pct", "CPU reserved"),
@@ -240,7 +331,54 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     .into_iter()
     .flatten()
     .collect();
-    let cost: Vec<Series> = series("cost_usd_total", "cost").into_iter().collect();
+    // Cost as a rate (USD an hour): the whole cluster's from the running total (exact even when
+    // rows were thinned), and, when every row is here, each workload's and the idle capacity's
+    // from their per-interval columns.
+    let mut cost: Vec<Series> = Vec::new();
+    if let Some(c) = t.col("cost_usd_total") {
+        let total = t.nums(c);
+        let rate: Vec<(f64, f64)> = (1..total.len())
+            .filter(|&k| hours[k] > hours[k - 1])
+            .map(|k| (hours[k], (total[k] - total[k - 1]) / (hours[k] - hours[k - 1])))
+            .collect();
+        cost.push(("cluster".into(), rate));
+    }
+    if !t.thinned {
+        let rate_of = |name: &str, label: &str| -> Option<Series> {
+            let c = t.col(name)?;
+            let v = t.nums(c);
+            Some((
+                label.to_string(),
+                (1..v.len())
+                    .filter(|&k| hours[k] > hours[k - 1])
+                    .map(|k| (hours[k], v[k] / (hours[k] - hours[k - 1])))
+                    .collect(),
+            ))
+        };
+        let jobs: Vec<String> = t
+            .header
+            .iter()
+            .filter_map(|h| {
+                h.strip_prefix("job.")
+                    .and_then(|r| r.strip_suffix(".cost_usd_interval"))
+                    .map(str::to_string)
+            })
+            .collect();
+        cost.extend(
+            services
+                .iter()
+                .filter_map(|s| rate_of(&format!("service.{s}.cost_usd_interval"), s)),
+        );
+        cost.extend(
+            jobs.iter()
+                .filter_map(|j| rate_of(&format!("job.{j}.cost_usd_interval"), j)),
+        );
+        cost.extend(
+            groups
+                .iter()
+                .filter_map(|g| rate_of(&format!("group.{g}.cost_idle_usd_interval"), &format!("{g} idle"))),
+        );
+    }
     // Services judged by health checks: healthy tasks against the desired count.
     let healthy: Vec<Series> = services
         .iter()
@@ -280,7 +418,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             counts: true,
         },
         Panel {
-            title: "Instances per group".into(),
+            title: "Instances per group: registered, and in use (with a task)".into(),
             y_label: "instances".into(),
             series: instances,
             lines: Vec::new(),
@@ -301,13 +439,37 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             counts: false,
         },
         Panel {
-            title: "Cost over time".into(),
-            y_label: "USD (cumulative)".into(),
+            title: "Cost rate: the cluster, each workload, and idle instances".into(),
+            y_label: "USD per hour".into(),
             series: cost,
             lines: Vec::new(),
             counts: false,
         },
     ];
+    if !reservation.is_empty() {
+        panels.insert(
+            2,
+            Panel {
+                title: "CapacityProviderReservation (managed scaling keeps it at the target capacity)".into(),
+                y_label: "reservation (%)".into(),
+                series: reservation,
+                lines: vec![("100 % (no spare instance)".into(), 100.0)],
+                counts: false,
+            },
+        );
+    }
+    if !load.is_empty() {
+        panels.insert(
+            0,
+            Panel {
+                title: "Load: requests a minute, and those over the running tasks' capacity".into(),
+                y_label: "requests / min".into(),
+                series: load,
+                lines: Vec::new(),
+                counts: true,
+            },
+        );
+    }
     if !healthy.is_empty() {
         panels.insert(
             1,
@@ -320,6 +482,13 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             },
         );
     }
+    // A panel with no data in this run (CPU without a load model, say) is left out.
+    let has_data = |p: &Panel| p.series.iter().any(|(_, v)| v.iter().any(|(_, y)| y.is_finite()));
+    if panels.iter().any(has_data) {
+        panels.retain(has_data);
+    } else {
+        panels.truncate(1);
+    }
     Ok((panels, spans, t_max))
 }
 
@@ -330,7 +499,9 @@ fn draw_dashboard<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str,
     let (panels, spans, t_max) = dashboard_panels(t)?;
     let areas = root.split_evenly((panels.len(), 1));
     for (a, p) in areas.iter().zip(&panels) {
-        draw_panel(a, p, t_max, &spans)?;
+        let (plot, legend) = a.split_horizontally(a.dim_in_pixel().0.saturating_sub(LEGEND_WIDTH));
+        draw_panel(&plot, p, t_max, &spans)?;
+        draw_legend(&legend, p)?;
     }
     root.present().map_err(err)
 }
@@ -338,9 +509,23 @@ fn draw_dashboard<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str,
 /// The bundled font as a data URL, for self-contained SVG files.
 fn font_data_url() -> String {
     format!(
-        "data:font/ttf;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(FONT)
+        "data:font/woff;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(SVG_FONT)
     )
+}
+
+/// The points of a line without those strictly inside a run of equal y values: the same
+/// drawn line (horizontal segments joined end to end) with far fewer points.
+fn without_flat_interiors(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(pts.len());
+    for (i, p) in pts.iter().enumerate() {
+        let flat_before = i > 0 && pts[i - 1].1 == p.1;
+        let flat_after = i + 1 < pts.len() && pts[i + 1].1 == p.1;
+        if !(flat_before && flat_after) {
+            out.push(*p);
+        }
+    }
+    out
 }
 
 /// Points an SVG's text at the bundled font (embedded, or a file beside it) so it renders the
@@ -385,14 +570,37 @@ pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("run")
             )
         });
+    // Each panel gets the same height, whatever the number of panels the run has.
+    let panels = dashboard_panels(&t)?.0.len() as u32;
     render(
         &dir.join("dashboard"),
-        (1200, 1500),
+        (1200, 50 + 270 * panels),
         &font_data_url(),
         |r| draw_dashboard(r, &title, &t),
         |r| draw_dashboard(r, &title, &t),
     )
 }
+
+/// The summary figures a sweep charts against each axis: what a planner trades (cost, service
+/// level, utilisation, harm), not the engine's counters (events, tasks placed, ...).
+const PLANNER_FIGURES: &[&str] = &[
+    "cost_usd",
+    "cost_ec2_usd",
+    "cost_fargate_usd",
+    "cost_idle_ec2_usd",
+    "requests_over_capacity_pct",
+    "task_wait_p95_s",
+    "cpu_reserved_mean_pct",
+    "memory_reserved_mean_pct",
+    "gpu_reserved_mean_pct",
+    "instance_hours",
+    "idle_instance_hours",
+    "below_desired_s",
+    "below_min_healthy_s",
+    "tasks_lost",
+    "replacement_latency_p95_s",
+    "placement_failures",
+];
 
 /// (category index, mean, CI low, CI high).
 type ErrorPoint = (usize, f64, f64, f64);
@@ -409,20 +617,36 @@ struct AxisChart {
 fn draw_axis_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, c: &AxisChart) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
-    let y_max = c
-        .series
-        .iter()
-        .flat_map(|(_, v)| v.iter().map(|p| p.3))
-        .filter(|y| y.is_finite())
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.15;
-    let y_min = c
+    // The y range spans the intervals with a margin, not from 0, so differences between
+    // combinations are not squashed into a thin band at the top; never below 0.
+    let finite = |v: f64| v.is_finite();
+    let lo = c
         .series
         .iter()
         .flat_map(|(_, v)| v.iter().map(|p| p.2))
-        .filter(|y| y.is_finite())
-        .fold(0.0f64, f64::min);
+        .filter(|y| finite(*y))
+        .fold(f64::INFINITY, f64::min);
+    let hi = c
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|p| p.3))
+        .filter(|y| finite(*y))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let span = if hi - lo > 1e-9 {
+        hi - lo
+    } else {
+        hi.abs().max(1.0) * 0.1
+    };
+    let y_min = (lo - 0.15 * span).max(0.0);
+    let y_max = hi + 0.15 * span;
+    // A categorical axis (instance types, say) is drawn as points with bars; only a numeric
+    // one joins its points with lines.
+    let numeric = c.categories.iter().all(|x| x.parse::<f64>().is_ok());
     let n = c.categories.len();
     let cats = c.categories.clone();
     let mut chart = ChartBuilder::on(&root)
@@ -449,18 +673,20 @@ fn draw_axis_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, c: &AxisCha
         .draw()
         .map_err(err)?;
     for (k, (name, pts)) in c.series.iter().enumerate() {
-        let color = Palette99::pick(k).to_rgba();
+        let color = colour(k);
         let offset = (k as f64 - (c.series.len() as f64 - 1.0) / 2.0) * 0.06;
         chart
-            .draw_series(pts.iter().map(|(x, _, lo, hi)| {
-                ErrorBar::new_vertical(*x as f64 + offset, *lo, (lo + hi) / 2.0, *hi, color.stroke_width(2), 8)
+            .draw_series(pts.iter().map(|(x, m, lo, hi)| {
+                ErrorBar::new_vertical(*x as f64 + offset, *lo, *m, *hi, color.stroke_width(2), 8)
             }))
             .map_err(err)?;
+        let joined: Vec<(f64, f64)> = if numeric {
+            pts.iter().map(|(x, m, _, _)| (*x as f64 + offset, *m)).collect()
+        } else {
+            Vec::new()
+        };
         chart
-            .draw_series(LineSeries::new(
-                pts.iter().map(|(x, m, _, _)| (*x as f64 + offset, *m)),
-                color.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(joined, color.stroke_width(2)))
             .map_err(err)?
             .label(name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
@@ -655,11 +881,13 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let (means, lows, highs) = (rows(&t.means), rows(&t.lows), rows(&t.highs));
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    // The charts' SVG files share one copy of the font, beside them.
-    crate::metrics::write_atomically(&out.join(FONT_FILE), FONT).map_err(|e| e.to_string())?;
+    let font_url = font_data_url();
     let mut written = Vec::new();
     let num = |r: &Vec<String>, c: usize| r[c].parse::<f64>().unwrap_or(f64::NAN);
-    for &f in &figures {
+    for &f in figures
+        .iter()
+        .filter(|f| PLANNER_FIGURES.contains(&t.header[**f].as_str()))
+    {
         let values: Vec<f64> = means.iter().map(|r| num(r, f)).collect();
         let varies = values.iter().any(|v| (v - values[0]).abs() > 1e-9);
         if !varies {
@@ -685,7 +913,9 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
                     others.join(", ")
                 };
                 let x = categories.iter().position(|c| *c == r[a]).unwrap_or(0);
-                let point = (x, num(r, f), num(lows[k], f), num(highs[k], f));
+                // Every charted figure is a cost, a share, a duration or a count: none is below
+                // zero, so neither is its interval (a t interval of 2 replications can be).
+                let point = (x, num(r, f), num(lows[k], f).max(0.0), num(highs[k], f));
                 match series.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, v)) => v.push(point),
                     None => series.push((name, vec![point])),
@@ -701,7 +931,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
             written.extend(render(
                 &base,
                 (900, 600),
-                FONT_FILE,
+                &font_url,
                 |r| draw_axis_chart(r, &chart),
                 |r| draw_axis_chart(r, &chart),
             )?);
@@ -732,7 +962,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
         written.extend(render(
             &base,
             (900, 650),
-            FONT_FILE,
+            &font_url,
             |r| draw_pareto(r, &p),
             |r| draw_pareto(r, &p),
         )?);
@@ -743,6 +973,18 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flat_runs_keep_their_ends_only() {
+        let pts = [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 2.0), (4.0, 2.0), (5.0, 3.0)];
+        // The drawn line is the same: 0-2 flat at 1, up to 2 at 3, flat to 4, up to 3 at 5.
+        assert_eq!(
+            without_flat_interiors(&pts),
+            vec![(0.0, 1.0), (2.0, 1.0), (3.0, 2.0), (4.0, 2.0), (5.0, 3.0)]
+        );
+        assert_eq!(without_flat_interiors(&[]), vec![]);
+        assert_eq!(without_flat_interiors(&[(0.0, 5.0)]), vec![(0.0, 5.0)]);
+    }
 
     #[test]
     fn a_long_series_is_thinned_to_every_kth_row_and_the_last() {

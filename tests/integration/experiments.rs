@@ -375,6 +375,81 @@ fn plots_render_valid_non_trivial_identical_files() {
         assert_eq!(&b[..4], b"\x89PNG");
         assert!(b.len() > 10_000, "{} is nearly empty", c.display());
     }
+    // Issue 13: "SVGs with the font subset or referenced once, under 200 kB": each SVG embeds
+    // the subset font itself (no font file beside them) and stays under the limit.
+    assert!(svg.len() < 200_000, "dashboard.svg is {} bytes", svg.len());
+    assert!(svg.contains("data:font/woff;base64,"));
+    for c in charts.iter().filter(|p| p.extension().is_some_and(|e| e == "svg")) {
+        let text = std::fs::read_to_string(c).unwrap();
+        assert!(text.len() < 200_000, "{} is {} bytes", c.display(), text.len());
+        assert!(
+            text.contains("data:font/woff;base64,"),
+            "{} embeds its font",
+            c.display()
+        );
+    }
+    // Only planner figures: no chart of an engine counter.
+    for counter in ["events_processed", "tasks_placed", "tasks_submitted"] {
+        assert!(
+            !charts
+                .iter()
+                .any(|p| p.to_string_lossy().contains(&format!("{counter}__by__"))),
+            "{counter} is charted"
+        );
+    }
+    let beside: Vec<_> = std::fs::read_dir(sweep.path().join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".ttf") || n.ends_with(".woff"))
+        .collect();
+    assert!(beside.is_empty(), "no font file beside the charts: {beside:?}");
+}
+
+#[test]
+fn the_dashboard_draws_the_panels_a_planner_reads_and_only_those_with_data() {
+    // Issue 13: "no load or requests-over-capacity panel, no CapacityProviderReservation, no
+    // instances-in-use (the binpack-vs-spread example's lesson, 2 instances in use against 6,
+    // cannot be seen)"; "panels with no data omitted".
+    let text_of = |example: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let sc = ecsim::scenario::load(Path::new(&format!("scenarios/{example}.toml"))).unwrap();
+        ecsim::runner::run_to_dir(&sc, dir.path(), ecsim::sim::RunOptions::default()).unwrap();
+        ecsim::report::dashboard(dir.path()).unwrap();
+        let metrics = std::fs::read_to_string(dir.path().join("metrics.csv")).unwrap();
+        (
+            std::fs::read_to_string(dir.path().join("dashboard.svg")).unwrap(),
+            metrics,
+        )
+    };
+    let (svg, metrics) = text_of("binpack-vs-spread");
+    assert!(
+        svg.contains("packed in use") && svg.contains("balanced in use"),
+        "instances in use drawn"
+    );
+    // The lesson the panel shows: the packed group uses 2 of its 6 instances, the balanced one 6.
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let last: Vec<&str> = metrics.lines().last().unwrap().split(',').collect();
+    let at = |name: &str| last[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        (
+            at("group.packed.instances_in_use"),
+            at("group.balanced.instances_in_use")
+        ),
+        ("2", "6")
+    );
+    // No load model and no managed scaling: no load, CPU or reservation panel.
+    assert!(!svg.contains("Load:") && !svg.contains("Service CPU") && !svg.contains("CapacityProviderReservation"));
+    assert!(svg.contains("Cost rate") && svg.contains("USD per hour"));
+    let (svg, _) = text_of("web-daily-target-tracking");
+    for title in [
+        "Load:",
+        "CapacityProviderReservation",
+        "Service CPU",
+        "Cost rate",
+        "web-asg idle",
+    ] {
+        assert!(svg.contains(title), "{title} is drawn");
+    }
 }
 
 #[test]
