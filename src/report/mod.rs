@@ -710,6 +710,8 @@ fn draw_axis_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, c: &AxisCha
 /// Cost against service level, one point per combination, the Pareto front highlighted.
 struct Pareto {
     x_name: String,
+    /// What a point's label lists, e.g. `target_cpu/instance_type`.
+    label_axes: String,
     points: Vec<(String, f64, f64)>,
     front: Vec<usize>,
 }
@@ -717,32 +719,48 @@ struct Pareto {
 fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
+    // The legend goes in a strip below the chart, never over a point or its label.
+    let (w, h) = root.dim_in_pixel();
+    let (plot, legend) = root.split_vertically(h.saturating_sub(34));
     let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let x_max = p.points.iter().map(|q| fin(q.1)).fold(0.0f64, f64::max).max(1e-9) * 1.2;
-    let y_max = p.points.iter().map(|q| fin(q.2)).fold(0.0f64, f64::max).max(1e-9) * 1.2;
-    let mut chart = ChartBuilder::on(&root)
+    // Axes span the points with room for their labels (to the right), not from 0.
+    let range = |vals: Vec<f64>, right: f64| {
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let span = if hi - lo > 1e-9 {
+            hi - lo
+        } else {
+            hi.abs().max(1.0) * 0.2
+        };
+        ((lo - 0.12 * span).max(0.0), hi + right * span)
+    };
+    let (x_lo, x_hi) = range(p.points.iter().map(|q| fin(q.1)).collect(), 0.35);
+    let (y_lo, y_hi) = range(p.points.iter().map(|q| fin(q.2)).collect(), 0.15);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(format!("Cost against service level ({})", p.x_name), ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
         .map_err(err)?;
     chart
         .configure_mesh()
         .x_desc(format!("{} (mean; lower is better)", p.x_name))
         .y_desc("cost_usd (mean)")
+        .max_light_lines(1)
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(err)?;
+    let point_colour = PALETTE[0].to_rgba();
+    let front_colour = PALETTE[1].to_rgba();
     chart
         .draw_series(
             p.points
                 .iter()
-                .map(|(_, x, y)| Circle::new((fin(*x), fin(*y)), 5, BLUE.mix(0.5).filled())),
+                .map(|(_, x, y)| Circle::new((fin(*x), fin(*y)), 5, point_colour.filled())),
         )
-        .map_err(err)?
-        .label("combination")
-        .legend(|(x, y)| Circle::new((x + 9, y), 5, BLUE.mix(0.5).filled()));
+        .map_err(err)?;
     let mut front: Vec<(f64, f64)> = p
         .front
         .iter()
@@ -750,28 +768,63 @@ fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> 
         .collect();
     front.sort_by(|a, b| a.0.total_cmp(&b.0));
     chart
-        .draw_series(LineSeries::new(front.clone(), RED.stroke_width(2)))
-        .map_err(err)?
-        .label("Pareto front")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(2)));
-    chart
-        .draw_series(front.iter().map(|(x, y)| Circle::new((*x, *y), 7, RED.stroke_width(2))))
+        .draw_series(LineSeries::new(front.clone(), front_colour.stroke_width(2)))
         .map_err(err)?;
     chart
-        .draw_series(p.points.iter().map(|(l, x, y)| {
-            Text::new(
-                l.clone(),
-                (fin(*x), fin(*y)),
-                ("sans-serif", 11).into_font().color(&BLACK),
-            )
-        }))
+        .draw_series(
+            front
+                .iter()
+                .map(|(x, y)| Circle::new((*x, *y), 8, front_colour.stroke_width(2))),
+        )
         .map_err(err)?;
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 12))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
+    // Labels beside their points; one that would overlap a label already placed moves down a
+    // line at a time (in the order of the points, so the same data places them the same way).
+    let font = ("sans-serif", 11).into_font().color(&BLACK);
+    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+    for (label, x, y) in &p.points {
+        let (px, py) = chart.backend_coord(&(fin(*x), fin(*y)));
+        let width = (label.chars().count() as i32) * 6 + 2;
+        let (mut lx, mut ly) = (px + 11, py - 15);
+        for _ in 0..8 {
+            let overlaps = placed
+                .iter()
+                .any(|(ax, ay, aw, ah)| lx < ax + aw && *ax < lx + width && ly < ay + ah && *ay < ly + 12);
+            if !overlaps {
+                break;
+            }
+            ly += 13;
+        }
+        lx = lx.min(w as i32 - width - 4);
+        placed.push((lx, ly, width, 12));
+        plot.draw(&Text::new(label.clone(), (lx, ly), font.clone()))
+            .map_err(err)?;
+    }
+    let legend_font = ("sans-serif", 12).into_font();
+    legend
+        .draw(&Circle::new((90, 14), 5, point_colour.filled()))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "combination (mean of its runs)",
+            (102, 7),
+            legend_font.clone(),
+        ))
+        .map_err(err)?;
+    legend
+        .draw(&PathElement::new(
+            vec![(330, 14), (354, 14)],
+            front_colour.stroke_width(2),
+        ))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "Pareto front (no other is cheaper and better)",
+            (362, 7),
+            legend_font.clone(),
+        ))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(format!("labels: {}", p.label_axes), (90, 22), legend_font))
         .map_err(err)?;
     root.present().map_err(err)
 }
@@ -955,6 +1008,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
         let front = pareto_front(&points.iter().map(|p| (p.1, p.2)).collect::<Vec<_>>());
         let p = Pareto {
             x_name: t.header[sl].clone(),
+            label_axes: axes.iter().map(|a| t.header[*a].clone()).collect::<Vec<_>>().join("/"),
             points,
             front,
         };
