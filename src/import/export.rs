@@ -316,7 +316,29 @@ pub fn export(sc: &crate::scenario::Scenario, file: &str, source: &str) -> Resul
             json!({ "services": list, "failures": [] }),
         ));
     }
-    let providers = items(get(&root, "capacity_providers"));
+    files.extend(providers_file(&root));
+    files.extend(group_files(sc, &root));
+    files.extend(target_groups_file(&root));
+    files.extend(scaling_files(services, &cluster));
+    files
+        .into_iter()
+        .map(|(n, v)| {
+            serde_json::to_string_pretty(&v).map(|s| (n, s + "\n")).map_err(|e| {
+                Diagnostics(vec![Diagnostic::new(
+                    file,
+                    Default::default(),
+                    "",
+                    format!("cannot write JSON: {e}"),
+                )])
+            })
+        })
+        .collect()
+}
+
+/// describe-capacity-providers, for the Auto Scaling group providers.
+fn providers_file(root: &Node) -> Vec<(String, Value)> {
+    let mut files: Vec<(String, Value)> = Vec::new();
+    let providers = items(get(root, "capacity_providers"));
     if !providers.is_empty() {
         let list: Vec<Value> = providers
             .iter()
@@ -355,7 +377,14 @@ pub fn export(sc: &crate::scenario::Scenario, file: &str, source: &str) -> Resul
             json!({ "capacityProviders": list }),
         ));
     }
-    let groups = items(get(&root, "instance_groups"));
+    files
+}
+
+/// describe-auto-scaling-groups and describe-launch-template-versions, one group and
+/// template per instance group.
+fn group_files(sc: &crate::scenario::Scenario, root: &Node) -> Vec<(String, Value)> {
+    let mut files: Vec<(String, Value)> = Vec::new();
+    let groups = items(get(root, "instance_groups"));
     if !groups.is_empty() {
         let mut asgs = Vec::new();
         let mut templates = Vec::new();
@@ -407,12 +436,17 @@ pub fn export(sc: &crate::scenario::Scenario, file: &str, source: &str) -> Resul
             json!({ "LaunchTemplateVersions": templates }),
         ));
     }
+    files
+}
+
+fn target_groups_file(root: &Node) -> Vec<(String, Value)> {
+    let mut files: Vec<(String, Value)> = Vec::new();
     // Target groups as describe-target-groups prints them (their attributes — deregistration
     // delay, slow start, cross-zone — come from describe-target-group-attributes, whose output
     // does not name its target group, so they are not exported).
-    let tgs = items(get(&root, "target_groups"));
+    let tgs = items(get(root, "target_groups"));
     if !tgs.is_empty() {
-        let lbs = items(get(&root, "load_balancers"));
+        let lbs = items(get(root, "load_balancers"));
         let list: Vec<Value> = tgs
             .iter()
             .map(|t| {
@@ -447,6 +481,13 @@ pub fn export(sc: &crate::scenario::Scenario, file: &str, source: &str) -> Resul
             .collect();
         files.push(("describe-target-groups.json".into(), json!({ "TargetGroups": list })));
     }
+    files
+}
+
+/// Application Auto Scaling (scalable targets, policies, scheduled actions) and the alarms of
+/// step policies.
+fn scaling_files(services: &[Node], cluster: &str) -> Vec<(String, Value)> {
+    let mut files: Vec<(String, Value)> = Vec::new();
     // Application Auto Scaling and the alarms of step policies.
     let (mut targets, mut policies, mut scheduled, mut alarms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for s in services {
@@ -556,16 +597,4 @@ pub fn export(sc: &crate::scenario::Scenario, file: &str, source: &str) -> Resul
         files.push(("describe-alarms.json".into(), json!({ "MetricAlarms": alarms })));
     }
     files
-        .into_iter()
-        .map(|(n, v)| {
-            serde_json::to_string_pretty(&v).map(|s| (n, s + "\n")).map_err(|e| {
-                Diagnostics(vec![Diagnostic::new(
-                    file,
-                    Default::default(),
-                    "",
-                    format!("cannot write JSON: {e}"),
-                )])
-            })
-        })
-        .collect()
 }

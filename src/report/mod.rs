@@ -241,6 +241,58 @@ fn colour(k: usize) -> RGBAColor {
 /// Pixels beside each dashboard panel for its legend.
 const LEGEND_WIDTH: u32 = 230;
 
+/// Cost as a rate (USD an hour): the whole cluster's from the running total (exact even when
+/// rows were thinned), and, when every row is there, each workload's and each group's idle
+/// capacity's from their per-interval columns.
+fn cost_rates(t: &Table, hours: &[f64], services: &[String], groups: &[String]) -> Vec<Series> {
+    let mut cost: Vec<Series> = Vec::new();
+    if let Some(c) = t.col("cost_usd_total") {
+        let total = t.nums(c);
+        let rate: Vec<(f64, f64)> = (1..total.len())
+            .filter(|&k| hours[k] > hours[k - 1])
+            .map(|k| (hours[k], (total[k] - total[k - 1]) / (hours[k] - hours[k - 1])))
+            .collect();
+        cost.push(("cluster".into(), rate));
+    }
+    if !t.thinned {
+        let rate_of = |name: &str, label: &str| -> Option<Series> {
+            let c = t.col(name)?;
+            let v = t.nums(c);
+            Some((
+                label.to_string(),
+                (1..v.len())
+                    .filter(|&k| hours[k] > hours[k - 1])
+                    .map(|k| (hours[k], v[k] / (hours[k] - hours[k - 1])))
+                    .collect(),
+            ))
+        };
+        let jobs: Vec<String> = t
+            .header
+            .iter()
+            .filter_map(|h| {
+                h.strip_prefix("job.")
+                    .and_then(|r| r.strip_suffix(".cost_usd_interval"))
+                    .map(str::to_string)
+            })
+            .collect();
+        cost.extend(
+            services
+                .iter()
+                .filter_map(|s| rate_of(&format!("service.{s}.cost_usd_interval"), s)),
+        );
+        cost.extend(
+            jobs.iter()
+                .filter_map(|j| rate_of(&format!("job.{j}.cost_usd_interval"), j)),
+        );
+        cost.extend(
+            groups
+                .iter()
+                .filter_map(|g| rate_of(&format!("group.{g}.cost_idle_usd_interval"), &format!("{g} idle"))),
+        );
+    }
+    cost
+}
+
 /// The panels, the shaded incident spans (hours) and the last time (hours).
 type Dashboard = (Vec<Panel>, Vec<(f64, f64)>, f64);
 
@@ -331,54 +383,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     .into_iter()
     .flatten()
     .collect();
-    // Cost as a rate (USD an hour): the whole cluster's from the running total (exact even when
-    // rows were thinned), and, when every row is here, each workload's and the idle capacity's
-    // from their per-interval columns.
-    let mut cost: Vec<Series> = Vec::new();
-    if let Some(c) = t.col("cost_usd_total") {
-        let total = t.nums(c);
-        let rate: Vec<(f64, f64)> = (1..total.len())
-            .filter(|&k| hours[k] > hours[k - 1])
-            .map(|k| (hours[k], (total[k] - total[k - 1]) / (hours[k] - hours[k - 1])))
-            .collect();
-        cost.push(("cluster".into(), rate));
-    }
-    if !t.thinned {
-        let rate_of = |name: &str, label: &str| -> Option<Series> {
-            let c = t.col(name)?;
-            let v = t.nums(c);
-            Some((
-                label.to_string(),
-                (1..v.len())
-                    .filter(|&k| hours[k] > hours[k - 1])
-                    .map(|k| (hours[k], v[k] / (hours[k] - hours[k - 1])))
-                    .collect(),
-            ))
-        };
-        let jobs: Vec<String> = t
-            .header
-            .iter()
-            .filter_map(|h| {
-                h.strip_prefix("job.")
-                    .and_then(|r| r.strip_suffix(".cost_usd_interval"))
-                    .map(str::to_string)
-            })
-            .collect();
-        cost.extend(
-            services
-                .iter()
-                .filter_map(|s| rate_of(&format!("service.{s}.cost_usd_interval"), s)),
-        );
-        cost.extend(
-            jobs.iter()
-                .filter_map(|j| rate_of(&format!("job.{j}.cost_usd_interval"), j)),
-        );
-        cost.extend(
-            groups
-                .iter()
-                .filter_map(|g| rate_of(&format!("group.{g}.cost_idle_usd_interval"), &format!("{g} idle"))),
-        );
-    }
+    let cost = cost_rates(t, &hours, &services, &groups);
     // Services judged by health checks: healthy tasks against the desired count.
     let healthy: Vec<Series> = services
         .iter()
