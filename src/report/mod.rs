@@ -106,6 +106,8 @@ struct Panel {
     lines: Vec<(String, f64)>,
     /// The values are counts: ticks are whole numbers.
     counts: bool,
+    /// Fault and deployment markers are labelled in this panel (the first one).
+    label_markers: bool,
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -113,6 +115,7 @@ fn draw_panel<DB: DrawingBackend>(
     p: &Panel,
     t_max: f64,
     spans: &[(f64, f64)],
+    markers: &[Marker],
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut y_max = p
@@ -168,6 +171,32 @@ fn draw_panel<DB: DrawingBackend>(
                 .map(|(a, b)| Rectangle::new([(*a, 0.0), (*b, y_max)], RED.mix(0.12).filled())),
         )
         .map_err(err)?;
+    // Faults and deployments: a grey line where each starts, in every panel; labelled in the
+    // first, a label close to the one before it a line lower.
+    let marker_font = ("sans-serif", 11).into_font().color(&RGBColor(80, 80, 80));
+    let mut last_label: Option<(i32, i32)> = None;
+    for (x, label) in markers {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(*x, 0.0), (*x, y_max)],
+                RGBColor(120, 120, 120).stroke_width(1),
+            ))
+            .map_err(err)?;
+        if p.label_markers {
+            let (px, _) = chart.backend_coord(&(*x, y_max));
+            let width = label.chars().count() as i32 * 6;
+            let dy = match last_label {
+                Some((lx, ldy)) if px < lx + width + 8 => ldy + 12,
+                _ => 2,
+            };
+            last_label = Some((px, dy));
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((*x, y_max)) + Text::new(label.clone(), (3, dy), marker_font.clone()),
+                ))
+                .map_err(err)?;
+        }
+    }
     for (k, (_, pts)) in p.series.iter().enumerate() {
         let color = colour(k);
         let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|(_, y)| y.is_finite()).collect();
@@ -421,6 +450,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             series: tasks,
             lines: Vec::new(),
             counts: true,
+            label_markers: false,
         },
         Panel {
             title: "Instances per group: registered, and in use (with a task)".into(),
@@ -428,6 +458,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             series: instances,
             lines: Vec::new(),
             counts: true,
+            label_markers: false,
         },
         Panel {
             title: "Service CPU utilisation against the scaling target".into(),
@@ -435,6 +466,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             series: cpu,
             lines,
             counts: false,
+            label_markers: false,
         },
         Panel {
             title: "Reserved capacity".into(),
@@ -442,6 +474,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             series: reserved,
             lines: Vec::new(),
             counts: false,
+            label_markers: false,
         },
         Panel {
             title: "Cost rate: the cluster, each workload, and idle instances".into(),
@@ -449,6 +482,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             series: cost,
             lines: Vec::new(),
             counts: false,
+            label_markers: false,
         },
     ];
     if !reservation.is_empty() {
@@ -460,6 +494,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
                 series: reservation,
                 lines: vec![("100 % (no spare instance)".into(), 100.0)],
                 counts: false,
+                label_markers: false,
             },
         );
     }
@@ -472,6 +507,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
                 series: load,
                 lines: Vec::new(),
                 counts: true,
+                label_markers: false,
             },
         );
     }
@@ -484,6 +520,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
                 series: healthy,
                 lines: Vec::new(),
                 counts: true,
+                label_markers: false,
             },
         );
     }
@@ -494,10 +531,66 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     } else {
         panels.truncate(1);
     }
+    if let Some(first) = panels.first_mut() {
+        first.label_markers = true;
+    }
     Ok((panels, spans, t_max))
 }
 
-fn draw_dashboard<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, t: &Table) -> Result<(), String> {
+/// A labelled moment on the dashboard's time axis (hours): a fault or a deployment starting.
+type Marker = (f64, String);
+
+/// The most markers a dashboard draws (the first, in time order).
+const MAX_MARKERS: usize = 40;
+
+/// Faults and deployments from `events.csv` (none when the run wrote no events): where each
+/// starts, with what it is; moments that coincide share one label.
+fn markers(path: &Path) -> Vec<Marker> {
+    let Ok(mut r) = csv::Reader::from_path(path) else {
+        return Vec::new();
+    };
+    let Ok(header) = r.headers().cloned() else {
+        return Vec::new();
+    };
+    let col = |n: &str| header.iter().position(|h| h == n);
+    let (Some(time), Some(event), Some(service), Some(detail)) =
+        (col("time_s"), col("event"), col("service"), col("detail"))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<Marker> = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while out.len() < MAX_MARKERS && r.read_record(&mut rec).unwrap_or(false) {
+        let label = match &rec[event] {
+            "FAULT_STARTED" => {
+                let d = &rec[detail];
+                let short: String = d.split(':').next().unwrap_or(d).chars().take(40).collect();
+                format!("fault: {short}")
+            }
+            "DEPLOYMENT_STARTED" => format!("deploy {}", &rec[service]),
+            _ => continue,
+        };
+        let Ok(t) = rec[time].parse::<f64>() else { continue };
+        let h = t / 3600.0;
+        match out.last_mut() {
+            Some((at, l)) if (*at - h).abs() < 1e-9 => {
+                if !l.contains(&label) {
+                    l.push_str(", ");
+                    l.push_str(&label);
+                }
+            }
+            _ => out.push((h, label)),
+        }
+    }
+    out
+}
+
+fn draw_dashboard<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    t: &Table,
+    markers: &[Marker],
+) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let root = root.titled(title, ("sans-serif", 24)).map_err(err)?;
@@ -505,7 +598,7 @@ fn draw_dashboard<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str,
     let areas = root.split_evenly((panels.len(), 1));
     for (a, p) in areas.iter().zip(&panels) {
         let (plot, legend) = a.split_horizontally(a.dim_in_pixel().0.saturating_sub(LEGEND_WIDTH));
-        draw_panel(&plot, p, t_max, &spans)?;
+        draw_panel(&plot, p, t_max, &spans, markers)?;
         draw_legend(&legend, p)?;
     }
     root.present().map_err(err)
@@ -575,14 +668,15 @@ pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("run")
             )
         });
+    let marks = markers(&dir.join("events.csv"));
     // Each panel gets the same height, whatever the number of panels the run has.
     let panels = dashboard_panels(&t)?.0.len() as u32;
     render(
         &dir.join("dashboard"),
         (1200, 50 + 270 * panels),
         &font_data_url(),
-        |r| draw_dashboard(r, &title, &t),
-        |r| draw_dashboard(r, &title, &t),
+        |r| draw_dashboard(r, &title, &t, &marks),
+        |r| draw_dashboard(r, &title, &t, &marks),
     )
 }
 

@@ -450,6 +450,16 @@ fn the_dashboard_draws_the_panels_a_planner_reads_and_only_those_with_data() {
     ] {
         assert!(svg.contains(title), "{title} is drawn");
     }
+    // "incident shading does not say which fault; deployments are not marked": the
+    // az-outage example's fault (events.csv: "availability zone us-east-1c is out: ...") and
+    // crash-loop-deployment's scripted deployment of api are labelled.
+    let (svg, _) = text_of("az-outage-binpack");
+    assert!(
+        svg.contains("fault: availability zone us-east-1c is out"),
+        "the fault is labelled"
+    );
+    let (svg, _) = text_of("crash-loop-deployment");
+    assert!(svg.contains("deploy api"), "the deployment is labelled");
 }
 
 #[test]
