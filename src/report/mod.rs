@@ -87,6 +87,19 @@ impl Table {
         })
     }
 
+    /// The names `<name>` of the columns `<prefix><name><suffix>` (the services, groups, ...
+    /// a run has), in column order.
+    fn names(&self, prefix: &str, suffix: &str) -> Vec<String> {
+        self.header
+            .iter()
+            .filter_map(|h| {
+                h.strip_prefix(prefix)
+                    .and_then(|r| r.strip_suffix(suffix))
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
     fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
@@ -295,15 +308,7 @@ fn cost_rates(t: &Table, hours: &[f64], services: &[String], groups: &[String]) 
                     .collect(),
             ))
         };
-        let jobs: Vec<String> = t
-            .header
-            .iter()
-            .filter_map(|h| {
-                h.strip_prefix("job.")
-                    .and_then(|r| r.strip_suffix(".cost_usd_interval"))
-                    .map(str::to_string)
-            })
-            .collect();
+        let jobs: Vec<String> = t.names("job.", ".cost_usd_interval");
         cost.extend(
             services
                 .iter()
@@ -336,15 +341,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     let mut tasks = Vec::new();
     let mut cpu = Vec::new();
     let mut lines = Vec::new();
-    let services: Vec<String> = t
-        .header
-        .iter()
-        .filter_map(|h| {
-            h.strip_prefix("service.")
-                .and_then(|r| r.strip_suffix(".desired"))
-                .map(str::to_string)
-        })
-        .collect();
+    let services: Vec<String> = t.names("service.", ".desired");
     for s in &services {
         for m in ["desired", "running", "pending"] {
             tasks.extend(series(&format!("service.{s}.{m}"), &format!("{s} {m}")));
@@ -356,15 +353,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             }
         }
     }
-    let groups: Vec<String> = t
-        .header
-        .iter()
-        .filter_map(|h| {
-            h.strip_prefix("group.")
-                .and_then(|r| r.strip_suffix(".instances"))
-                .map(str::to_string)
-        })
-        .collect();
+    let groups: Vec<String> = t.names("group.", ".instances");
     // Registered against in use (with at least one task): binpack's lesson is the gap.
     let instances: Vec<Series> = groups
         .iter()
@@ -391,15 +380,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
         })
         .flatten()
         .collect();
-    let providers: Vec<String> = t
-        .header
-        .iter()
-        .filter_map(|h| {
-            h.strip_prefix("provider.")
-                .and_then(|r| r.strip_suffix(".capacity_provider_reservation"))
-                .map(str::to_string)
-        })
-        .collect();
+    let providers: Vec<String> = t.names("provider.", ".capacity_provider_reservation");
     let reservation: Vec<Series> = providers
         .iter()
         .filter_map(|p| series(&format!("provider.{p}.capacity_provider_reservation"), p))
