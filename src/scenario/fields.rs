@@ -213,7 +213,12 @@ pub const SCENARIO: &[Field] = &[
 ];
 
 pub const CLUSTER: &[Field] = &[
-    f("availability_zones", STR_LIST, "The cluster's zones.").def("[\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]"),
+    f(
+        "availability_zones",
+        Ty::Array(&Ty::Str),
+        "The cluster's zones: letters, digits and '-'.",
+    )
+    .def("[\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]"),
     f(
         "registered_memory_fraction",
         Ty::Number(0.5, 1.0),

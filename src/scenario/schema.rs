@@ -558,7 +558,17 @@ fn decode_cluster<'n>(dec: &mut Decoder, node: &'n Node, sc: &mut Scenario) -> O
             for (i, item) in items.iter().enumerate() {
                 let p = format!("cluster.availability_zones[{i}]");
                 if let Some(s) = dec.string(item, &p) {
-                    if azs.contains(&s) {
+                    // AWS zone names are letters, digits and '-' (us-east-1a, use1-az1); the
+                    // name becomes an ecs.availability-zone attribute value that memberOf
+                    // expressions (AZ rebalancing's among them) compare against.
+                    if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                        dec.error_hint(
+                            item.pos,
+                            &p,
+                            format!("availability zone \"{s}\" is not a zone name"),
+                            Some("use letters, digits and '-', as AWS does: us-east-1a".into()),
+                        );
+                    } else if azs.contains(&s) {
                         dec.error(item.pos, &p, format!("availability zone \"{s}\" is listed twice"));
                     } else {
                         azs.push(s);

@@ -155,6 +155,9 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(192),
         failure_persistence: None,
+        // Fixed: ProptestConfig::default() draws a random seed per run, so CI would not
+        // always run the same cases.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6563_7369_6d),
         ..ProptestConfig::default()
     })]
 
@@ -190,6 +193,9 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(64),
         failure_persistence: None,
+        // Fixed: ProptestConfig::default() draws a random seed per run, so CI would not
+        // always run the same cases.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6563_7369_6d),
         ..ProptestConfig::default()
     })]
 

@@ -321,3 +321,17 @@ fn the_decoder_rejects_every_example_number_just_outside_its_declared_range() {
     assert!(wrong.is_empty(), "{}", wrong.into_iter().collect::<Vec<_>>().join("\n"));
     assert!(checked > 100, "only {checked} values checked");
 }
+
+#[test]
+fn a_zone_name_must_be_a_zone_name() {
+    // AWS zone names are letters, digits and '-' ("us-east-1a"); anything else would make the
+    // ecs.availability-zone attribute unmatchable by memberOf (found by the fuzz test).
+    let e = errors(
+        "t.toml",
+        &format!("{BASE}\n[cluster]\navailability_zones = [\"us east[1a\"]\n"),
+    );
+    assert!(
+        e.contains("cluster.availability_zones[0]") && e.contains("is not a zone name"),
+        "{e}"
+    );
+}
