@@ -243,56 +243,93 @@ fn fmt_dp(d: &[Option<f64>]) -> String {
     format!("[{}]", parts.join(" "))
 }
 
+/// A placement in words; with `limit`, at most that many candidates and strategy measures
+/// are listed (the chosen instance always is) and the rest are counted by outcome.
+fn placement_text(p: &PlacementExplanation, limit: Option<usize>) -> String {
+    let limit = limit.unwrap_or(usize::MAX);
+    let mut s = format!(
+        "Placement of {} ({}) at t = {} s: needs {} CPU units and {} MiB\n\n",
+        p.task,
+        p.task_group,
+        format_args!("{:.3}", p.time_s),
+        p.cpu_units,
+        p.memory_mib
+    );
+    s += "1-2. Candidates (ACTIVE, resources, ports, ENI, then constraints):\n";
+    let is_chosen = |i: &str| p.chosen.as_deref() == Some(i);
+    let mut unlisted: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for (k, c) in p.candidates.iter().enumerate() {
+        let outcome = c.filtered_out.as_deref();
+        if k >= limit && !is_chosen(&c.instance) {
+            *unlisted.entry(outcome.unwrap_or("candidate")).or_default() += 1;
+            continue;
+        }
+        s += &format!(
+            "  {} {:<11} {:<11} free {:>6} CPU units {:>7} MiB  {}\n",
+            c.instance,
+            c.instance_type,
+            c.availability_zone,
+            c.cpu_free_units,
+            c.memory_free_mib,
+            outcome.map_or("candidate".to_string(), |r| format!("filtered out: {r}"))
+        );
+    }
+    if !unlisted.is_empty() {
+        let counts: Vec<String> = unlisted.iter().map(|(o, n)| format!("{n} {o}")).collect();
+        s += &format!(
+            "  ... and {} more not listed here ({}); `ecsim explain --task {}` lists them all\n",
+            unlisted.values().sum::<u32>(),
+            counts.join(", "),
+            p.task
+        );
+    }
+    s += "\n3. Strategies, in order (each keeps its best; ties go on):\n";
+    if p.steps.is_empty() {
+        s += "  (no strategy)\n";
+    }
+    for st in &p.steps {
+        s += &format!("  {}:\n", st.strategy);
+        let mut hidden = 0;
+        for (k, (i, m)) in st.measures.iter().enumerate() {
+            let kept = st.kept.contains(i);
+            if k >= limit && !is_chosen(i) {
+                hidden += 1;
+                continue;
+            }
+            let mark = if kept { "kept" } else { "dropped" };
+            s += &format!("    {i}  {m}  {mark}\n");
+        }
+        if hidden > 0 {
+            s += &format!("    ... and {hidden} more\n");
+        }
+    }
+    s += &format!(
+        "\n4. Choice: {}\n   {}\n",
+        p.chosen.as_deref().unwrap_or("none: the task waits or fails"),
+        p.note
+    );
+    s
+}
+
+/// A service's scaling evaluation in words.
+fn scaling_text(e: &ScalingEvaluation) -> String {
+    let mut s = format!("t = {:.3} s: running {}, desired {}\n", e.time_s, e.running, e.desired);
+    for p in &e.policies {
+        s += &format!("  {}: datapoints {} -> {}\n", p.policy, fmt_dp(&p.datapoints), p.alarms);
+    }
+    s += &format!("  => [{}] {}\n", e.decision_code, e.decision);
+    s
+}
+
 impl Explanations {
     /// Plain text for terminals.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         if let Some(p) = &self.placement {
-            s += &format!(
-                "Placement of {} ({}) at t = {} s: needs {} CPU units and {} MiB\n\n",
-                p.task,
-                p.task_group,
-                format_args!("{:.3}", p.time_s),
-                p.cpu_units,
-                p.memory_mib
-            );
-            s += "1-2. Candidates (ACTIVE, resources, ports, ENI, then constraints):\n";
-            for c in &p.candidates {
-                s += &format!(
-                    "  {} {:<11} {:<11} free {:>6} CPU units {:>7} MiB  {}\n",
-                    c.instance,
-                    c.instance_type,
-                    c.availability_zone,
-                    c.cpu_free_units,
-                    c.memory_free_mib,
-                    c.filtered_out
-                        .as_deref()
-                        .map_or("candidate".to_string(), |r| format!("filtered out: {r}"))
-                );
-            }
-            s += "\n3. Strategies, in order (each keeps its best; ties go on):\n";
-            if p.steps.is_empty() {
-                s += "  (no strategy)\n";
-            }
-            for st in &p.steps {
-                s += &format!("  {}:\n", st.strategy);
-                for (i, m) in &st.measures {
-                    let mark = if st.kept.contains(i) { "kept" } else { "dropped" };
-                    s += &format!("    {i}  {m}  {mark}\n");
-                }
-            }
-            s += &format!(
-                "\n4. Choice: {}\n   {}\n",
-                p.chosen.as_deref().unwrap_or("none: the task waits or fails"),
-                p.note
-            );
+            s += &placement_text(p, None);
         }
         for e in &self.scaling {
-            s += &format!("t = {:.3} s: running {}, desired {}\n", e.time_s, e.running, e.desired);
-            for p in &e.policies {
-                s += &format!("  {}: datapoints {} -> {}\n", p.policy, fmt_dp(&p.datapoints), p.alarms);
-            }
-            s += &format!("  => [{}] {}\n", e.decision_code, e.decision);
+            s += &scaling_text(e);
         }
         if let Some(p) = &self.capacity_provider {
             s += &provider_text(p);
@@ -308,6 +345,126 @@ impl Explanations {
             s += "nothing matched: no such placement or scaling evaluation happened in the run\n";
         }
         s
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("plain data");
+        s.push('\n');
+        s
+    }
+}
+
+/// The most explanations of each kind a run keeps for its report.
+pub const REPORT_EXPLANATIONS_MAX: usize = 200;
+/// The most candidates (and strategy measures) a kept placement explanation lists.
+pub const REPORT_CANDIDATES_MAX: usize = 40;
+
+/// One decision explained for `report.html` (`explanations.json`): what it explains, the
+/// event it belongs to, and the same words `ecsim explain` prints.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeptExplanation {
+    /// `placement`, `service` or `capacity_provider`.
+    pub kind: &'static str,
+    /// The event it explains: a task id (placements), a service or a capacity provider name.
+    pub subject: String,
+    pub time_s: f64,
+    /// The `ecsim explain` options that print it (after the scenario file).
+    pub command: String,
+    pub text: String,
+}
+
+/// The explanations a run that writes events keeps for its report, bounded: the first
+/// placement and the first failed placement of each task group, every scaling evaluation
+/// that changed a service's desired count, and every managed-scaling minute that changed a
+/// group's desired capacity (each kind up to [`REPORT_EXPLANATIONS_MAX`]; the rest are
+/// counted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RunExplanations {
+    pub explanations: Vec<KeptExplanation>,
+    /// Decisions of each kind beyond the limit, not kept (`ecsim explain` explains them).
+    pub not_kept: std::collections::BTreeMap<&'static str, u64>,
+    #[serde(skip)]
+    kept_per_kind: [usize; 3],
+    /// Per task group: bit 0 set when its first placement is kept, bit 1 its first failure.
+    #[serde(skip)]
+    groups_explained: Vec<u8>,
+}
+
+/// A simulated time as `explain --at` reads it: whole seconds as `960s`, else milliseconds.
+fn at_option(time_s: f64) -> String {
+    let ms = (time_s * 1000.0).round() as u64;
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+impl RunExplanations {
+    const KINDS: [&'static str; 3] = ["placement", "service", "capacity_provider"];
+
+    fn keep(&mut self, kind: usize, e: KeptExplanation) {
+        if self.kept_per_kind[kind] < REPORT_EXPLANATIONS_MAX {
+            self.kept_per_kind[kind] += 1;
+            self.explanations.push(e);
+        } else {
+            *self.not_kept.entry(Self::KINDS[kind]).or_default() += 1;
+        }
+    }
+
+    fn group_bits(&mut self, group: usize) -> &mut u8 {
+        if self.groups_explained.len() <= group {
+            self.groups_explained.resize(group + 1, 0);
+        }
+        &mut self.groups_explained[group]
+    }
+
+    /// Whether the next placement of task group `group` would be its first kept one (placed
+    /// or failed) and room is left.
+    pub fn wants_placement(&mut self, group: usize, placed: bool) -> bool {
+        let bit = if placed { 1 } else { 2 };
+        self.kept_per_kind[0] < REPORT_EXPLANATIONS_MAX && *self.group_bits(group) & bit == 0
+    }
+
+    /// Keeps a placement of task group `group` (placed when `p.chosen` is set).
+    pub fn keep_placement(&mut self, group: usize, p: &PlacementExplanation) {
+        *self.group_bits(group) |= if p.chosen.is_some() { 1 } else { 2 };
+        let e = KeptExplanation {
+            kind: "placement",
+            subject: p.task.clone(),
+            time_s: p.time_s,
+            command: format!("--task {}", p.task),
+            text: placement_text(p, Some(REPORT_CANDIDATES_MAX)),
+        };
+        self.keep(0, e);
+    }
+
+    /// Keeps service `service`'s evaluation that changed its desired count.
+    pub fn keep_service_decision(&mut self, service: &str, e: &ScalingEvaluation) {
+        let kept = KeptExplanation {
+            kind: "service",
+            subject: service.to_string(),
+            time_s: e.time_s,
+            command: format!("--service {service} --at {}", at_option(e.time_s)),
+            text: format!("Service {service}\n{}", scaling_text(e)),
+        };
+        self.keep(1, kept);
+    }
+
+    /// Keeps a managed-scaling minute that changed a group's desired capacity.
+    pub fn keep_provider_minute(&mut self, p: &ProviderEvaluation) {
+        let kept = KeptExplanation {
+            kind: "capacity_provider",
+            subject: p.capacity_provider.clone(),
+            time_s: p.time_s,
+            command: format!(
+                "--capacity-provider {} --at {}",
+                p.capacity_provider,
+                at_option(p.time_s)
+            ),
+            text: provider_text(p),
+        };
+        self.keep(2, kept);
     }
 
     pub fn to_json(&self) -> String {

@@ -1,5 +1,5 @@
 //! One run of one scenario into its results directory: `metrics.csv`, `events.csv`,
-//! `summary.csv` and `summary.json`, each written under a temporary name and renamed, after the
+//! `explanations.json`, `summary.csv` and `summary.json`, each written under a temporary name and renamed, after the
 //! previous run's outputs are removed.
 
 use crate::metrics::{write_atomically, CsvEventSink, CsvMetricsSink, NullSink, Summary};
@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 /// Every file a run writes into its directory (the dashboard and report.html are drawn after
 /// the run).
-pub const RUN_OUTPUTS: [&str; 8] = [
+pub const RUN_OUTPUTS: [&str; 9] = [
     "metrics.csv",
     "events.csv",
+    "explanations.json",
     "workloads.csv",
     "summary.csv",
     "summary.json",
@@ -62,6 +63,11 @@ pub fn run_to_dir(sc: &Scenario, out_dir: &Path, opts: RunOptions) -> Result<Sum
         sim::run_streaming(sc, &mut sink, &mut metrics, opts).map_err(RunError::Sim)?
     };
     metrics.finish().map_err(io(&metrics_path))?;
+    if sc.outputs.events {
+        // The decisions report.html explains, beside the events they belong to.
+        let path = out_dir.join("explanations.json");
+        write_atomically(&path, result.report_explanations.to_json().as_bytes()).map_err(io(&path))?;
+    }
     let workloads_path = out_dir.join("workloads.csv");
     write_atomically(&workloads_path, result.summary.workloads_csv().as_bytes()).map_err(io(&workloads_path))?;
     let json_path = out_dir.join("summary.json");

@@ -1,12 +1,13 @@
 //! `report.html`: one self-contained page per run (no network: the chart library, its styles
 //! and the data are inlined), drawn from the run's files alone (`summary.json`,
-//! `workloads.csv`, `metrics.csv`, `events.csv`), so `ecsim report DIR` can redraw it.
+//! `workloads.csv`, `metrics.csv`, `events.csv`, `explanations.json`), so `ecsim report DIR` can redraw it.
 //!
 //! The page holds the summary figures, the per-workload table, interactive time-series
 //! charts (uPlot, vendored in `vendor/uplot/`: drag to zoom, hover for values, click a legend
 //! entry to hide a series) and the event log, filterable by kind, service or job and text,
 //! whose `detail` column says why each task went where it went and why each scaling decision
-//! was taken. Long runs are bounded: at most [`super::DASHBOARD_MAX_ROWS`] metrics rows (every
+//! was taken; a "why?" beside an event opens its whole explanation from `explanations.json`
+//! (the words `ecsim explain` prints). Long runs are bounded: at most [`super::DASHBOARD_MAX_ROWS`] metrics rows (every
 //! k-th and the last) and the first [`MAX_EVENTS`] events, each said on the page.
 
 use super::Table;
@@ -17,6 +18,10 @@ const UPLOT_JS: &str = include_str!("vendor/uplot/uPlot.iife.min.js");
 const UPLOT_CSS: &str = include_str!("vendor/uplot/uPlot.min.css");
 const APP_JS: &str = include_str!("report.js");
 const APP_CSS: &str = include_str!("report.css");
+
+/// Both pages load nothing: every script, style and datum is inline, and this policy makes the
+/// browser refuse (and log) any request a change might add (the browser test fails on it).
+const CSP: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:\">";
 
 /// The most events the page carries (the first ones); events.csv keeps them all.
 pub const MAX_EVENTS: usize = 20_000;
@@ -29,6 +34,11 @@ pub fn run_report(dir: &Path) -> Result<PathBuf, String> {
     let workloads = Table::read(&dir.join("workloads.csv"))?;
     let metrics = Table::read_thinned(&dir.join("metrics.csv"), super::DASHBOARD_MAX_ROWS)?;
     let (events, events_total) = read_events(&dir.join("events.csv"))?;
+    let explanations: Value = match std::fs::read_to_string(dir.join("explanations.json")) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("explanations.json: {e}"))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(e) => return Err(format!("{}: {e}", dir.join("explanations.json").display())),
+    };
     let numeric = |cell: &String| {
         cell.parse::<f64>()
             .ok()
@@ -43,6 +53,7 @@ pub fn run_report(dir: &Path) -> Result<PathBuf, String> {
             "rows": metrics.rows.iter().map(|r| r.iter().map(numeric).collect::<Vec<_>>()).collect::<Vec<_>>(),
         },
         "events": { "columns": events.header, "rows": events.rows, "total": events_total },
+        "explanations": explanations,
     });
     let title = format!(
         "ecsim: {} (seed {})",
@@ -105,7 +116,7 @@ fn page(title: &str, data: &Value) -> String {
     let data = serde_json::to_string(data).expect("plain data").replace("</", "<\\/");
     let title = escape_html(title);
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>\n{UPLOT_CSS}\n{APP_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<nav><a href=\"#summary\">Summary</a> <a href=\"#workloads\">Workloads</a> <a href=\"#charts\">Charts</a> <a href=\"#events\">Events</a></nav>\n<section id=\"summary\"><h2>Summary</h2><div class=\"figures\"></div></section>\n<section id=\"workloads\"><h2>Per workload</h2><table></table></section>\n<section id=\"charts\"><h2>Over time</h2><p class=\"hint\">Drag across a chart to zoom (double-click to reset); hover for values; click a legend entry to hide or show its series.</p><div class=\"charts\"></div></section>\n<section id=\"events\"><h2>Events</h2><div class=\"filters\"><label>Kind <select id=\"f-kind\"><option value=\"\">all</option></select></label> <label>Service or job <select id=\"f-owner\"><option value=\"\">all</option></select></label> <label>Text <input id=\"f-text\" type=\"search\" placeholder=\"task, instance, reason, detail\"></label></div><p class=\"count\"></p><table></table></section>\n<script type=\"application/json\" id=\"ecsim-data\">{data}</script>\n<script>\n{UPLOT_JS}\n</script>\n<script>\n{APP_JS}</script>\n</body>\n</html>\n"
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{CSP}\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>\n{UPLOT_CSS}\n{APP_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<nav><a href=\"#summary\">Summary</a> <a href=\"#workloads\">Workloads</a> <a href=\"#charts\">Charts</a> <a href=\"#events\">Events</a></nav>\n<section id=\"summary\"><h2>Summary</h2><div class=\"figures\"></div></section>\n<section id=\"workloads\"><h2>Per workload</h2><table></table></section>\n<section id=\"charts\"><h2>Over time</h2><p class=\"hint\">Drag across a chart to zoom (double-click to reset); hover for values; click a legend entry to hide or show its series.</p><div class=\"charts\"></div></section>\n<section id=\"events\"><h2>Events</h2><div class=\"filters\"><label>Kind <select id=\"f-kind\"><option value=\"\">all</option></select></label> <label>Service or job <select id=\"f-owner\"><option value=\"\">all</option></select></label> <label>Text <input id=\"f-text\" type=\"search\" placeholder=\"task, instance, reason, detail\"></label></div><p class=\"count\"></p><p class=\"explained hint\"></p><div class=\"explanation\" hidden></div><table></table></section>\n<script type=\"application/json\" id=\"ecsim-data\">{data}</script>\n<script>\n{UPLOT_JS}\n</script>\n<script>\n{APP_JS}</script>\n</body>\n</html>\n"
     )
 }
 
@@ -182,6 +193,6 @@ fn sweep_page(title: &str, data: &Value) -> String {
     let data = serde_json::to_string(data).expect("plain data").replace("</", "<\\/");
     let title = escape_html(title);
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n{APP_CSS}\nsvg text {{ font-size: 11px; }}\n.pareto {{ fill: #D55E00; }}\nth.sortable {{ cursor: pointer; }}\n</style>\n</head>\n<body>\n<h1>{title}</h1>\n<nav><a href=\"#tradeoff\">Cost against service level</a> <a href=\"#axes\">By axis</a> <a href=\"#combinations\">Combinations</a> <a href=\"#runs\">Runs</a></nav>\n<section id=\"tradeoff\"><h2>Cost against service level</h2><p class=\"hint\">Each point is a combination's mean over its replications, with 95 % intervals; the Pareto front (no other combination is both cheaper and better) is in orange and listed below. Hover a point for its combination.</p><div class=\"chart\"></div><ol class=\"front\"></ol></section>\n<section id=\"axes\"><h2>By axis</h2><div class=\"charts\"></div></section>\n<section id=\"combinations\"><h2>Combinations</h2><table></table></section>\n<section id=\"runs\"><h2>Runs</h2><p class=\"hint\">Click a column heading to sort.</p><table></table></section>\n<script type=\"application/json\" id=\"ecsim-data\">{data}</script>\n<script>\n{SWEEP_JS}</script>\n</body>\n</html>\n"
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{CSP}\n<title>{title}</title>\n<style>\n{APP_CSS}\nsvg text {{ font-size: 11px; }}\n.pareto {{ fill: #D55E00; }}\nth.sortable {{ cursor: pointer; }}\n</style>\n</head>\n<body>\n<h1>{title}</h1>\n<nav><a href=\"#tradeoff\">Cost against service level</a> <a href=\"#axes\">By axis</a> <a href=\"#combinations\">Combinations</a> <a href=\"#runs\">Runs</a></nav>\n<section id=\"tradeoff\"><h2>Cost against service level</h2><p class=\"hint\">Each point is a combination's mean over its replications, with 95 % intervals; the Pareto front (no other combination is both cheaper and better) is in orange and listed below. Hover a point for its combination.</p><div class=\"chart\"></div><ol class=\"front\"></ol></section>\n<section id=\"axes\"><h2>By axis</h2><div class=\"charts\"></div></section>\n<section id=\"combinations\"><h2>Combinations</h2><table></table></section>\n<section id=\"runs\"><h2>Runs</h2><p class=\"hint\">Click a column heading to sort.</p><table></table></section>\n<script type=\"application/json\" id=\"ecsim-data\">{data}</script>\n<script>\n{SWEEP_JS}</script>\n</body>\n</html>\n"
     )
 }

@@ -74,6 +74,7 @@
   ];
   const hhmm = (s) => { const m = Math.floor(s / 60); return Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0"); };
   const chartBox = document.querySelector("#charts .charts");
+  const charts = [];
   for (const chart of CHARTS) {
     const picked = cols.map((c, i) => [c, i]).filter(([c, i]) => i !== time && chart.pick(c));
     if (picked.length === 0 || time < 0) continue;
@@ -93,7 +94,25 @@
       ],
       cursor: { drag: { x: true, y: false } },
     }, values, box);
+    box.dataset.series = String(picked.length);
+    charts.push([box, picked.map((_, k) => PALETTE[k % PALETTE.length])]);
   }
+  // Each chart says how many of its canvas pixels carry a series colour (the browser test
+  // reads it: a chart whose lines did not draw has none). uPlot draws after this script, so
+  // this runs on the next task.
+  const rgb = (hex) => [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+  const countDrawn = () => charts.forEach(([box, colours]) => {
+    const canvas = box.querySelector("canvas");
+    if (!canvas) return;
+    const px = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    const want = colours.map(rgb);
+    let drawn = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i + 3] < 128) continue;
+      if (want.some(([r, g, b]) => Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 40)) drawn++;
+    }
+    box.dataset.drawnPixels = String(drawn);
+  });
   if (!chartBox.children.length) chartBox.appendChild(el("p", "This run wrote no metrics rows to chart."));
 
   // The event log, filterable.
@@ -110,12 +129,59 @@
   for (const o of distinct((r) => (r[svcC] ? "service " + r[svcC] : r[jobC] ? "job " + r[jobC] : ""))) {
     ownerSel.appendChild(Object.assign(el("option", o), { value: o }));
   }
+  // Explanations (explanations.json): each event a kept explanation belongs to gets a "why?"
+  // button that shows it below the log, in the words `ecsim explain` prints.
+  const EXPLAINED = {
+    TASK_PLACED: ["placement", ci("task_id")],
+    TASK_PLACEMENT_FAILED: ["placement", ci("task_id")],
+    SERVICE_TASK_PLACEMENT_FAILURE: ["placement", ci("task_id")],
+    SERVICE_SCALING: ["service", svcC],
+    CAPACITY_PROVIDER_SCALE_OUT: ["capacity_provider", ci("capacity_provider")],
+    CAPACITY_PROVIDER_SCALE_IN: ["capacity_provider", ci("capacity_provider")],
+  };
+  const ms = (s) => Math.round(Number(s) * 1000);
+  const kept = new Map();
+  (data.explanations.explanations || []).forEach((e, k) => kept.set(e.kind + "|" + e.subject + "|" + ms(e.time_s), k));
+  const timeC = ci("time_s");
+  const explanationOf = (r) => {
+    const how = EXPLAINED[r[kindC]];
+    if (!how || how[1] < 0 || !r[how[1]]) return undefined;
+    return kept.get(how[0] + "|" + r[how[1]] + "|" + ms(r[timeC]));
+  };
+  const panel = document.querySelector("#events .explanation");
+  function showExplanation(k) {
+    const e = data.explanations.explanations[k];
+    panel.textContent = "";
+    panel.hidden = false;
+    panel.appendChild(el("h3", "Why: " + e.kind.replace("_", " ") + " " + e.subject + " at t = " + fmt(e.time_s) + " s"));
+    panel.appendChild(el("pre", e.text));
+    panel.appendChild(el("p", "The same, from the scenario: ecsim explain SCENARIO " + e.command, "hint"));
+    panel.dataset.shown = String(k);
+  }
+  function eventTable(rows) {
+    table(evTable, ev.columns.concat(["why"]), []);
+    const body = evTable.querySelector("tbody");
+    for (const r of rows) {
+      const tr = el("tr");
+      for (const v of r) tr.appendChild(el("td", fmt(v)));
+      const why = el("td");
+      const k = explanationOf(r);
+      if (k !== undefined) {
+        const b = el("button", "why?", "why");
+        b.type = "button";
+        b.addEventListener("click", () => { showExplanation(k); panel.scrollIntoView({ block: "nearest" }); });
+        why.appendChild(b);
+      }
+      tr.appendChild(why);
+      body.appendChild(tr);
+    }
+  }
   const SHOWN = 500;
   function showEvents() {
     const k = kindSel.value, o = ownerSel.value, t = text.value.toLowerCase();
     const owner = (r) => (r[svcC] ? "service " + r[svcC] : r[jobC] ? "job " + r[jobC] : "");
     const matching = ev.rows.filter((r) => (!k || r[kindC] === k) && (!o || owner(r) === o) && (!t || r.join(" ").toLowerCase().includes(t)));
-    table(evTable, ev.columns, matching.slice(0, SHOWN));
+    eventTable(matching.slice(0, SHOWN));
     let note = matching.length + " matching event(s)";
     if (matching.length > SHOWN) note += ", the first " + SHOWN + " shown";
     if (ev.total > ev.rows.length) note += "; the page carries the first " + ev.rows.length + " of the run's " + ev.total + " events (events.csv has them all)";
@@ -140,5 +206,15 @@
   for (const c of [kindSel, ownerSel]) c.addEventListener("change", filtersChanged);
   text.addEventListener("input", filtersChanged);
   showEvents();
-  document.body.dataset.ready = "true";
+  // report.html#explain=3 opens the fourth kept explanation.
+  const asked = Number(params.get("explain"));
+  if (params.has("explain") && Number.isInteger(asked) && data.explanations.explanations[asked]) showExplanation(asked);
+  const notKept = Object.entries(data.explanations.not_kept || {}).map(([kind, n]) => n + " " + kind.replace("_", " ") + " decision(s)");
+  document.querySelector("#events .explained").textContent = data.explanations.explanations
+    ? data.explanations.explanations.length + " decision(s) explained (each task group's first placement and first failed one, every change of a desired count): press \"why?\" beside the event." + (notKept.length ? " Not kept, beyond the limit: " + notKept.join(", ") + "; ecsim explain explains them." : "")
+    : "This run kept no explanations (it wrote no events); ecsim explain SCENARIO --task ID explains any placement.";
+  setTimeout(() => {
+    countDrawn();
+    document.body.dataset.ready = "true";
+  }, 0);
 })();

@@ -94,10 +94,15 @@ impl Simulation<'_> {
             crate::explain::ExplainRequest::ServiceAt(n, at) if *n == st.name && now.as_ms() <= *at => (true, true),
             _ => (false, false),
         };
-        let (decision, evaluation) = self
-            .autoscaling
-            .evaluate(service, &self.env.cloudwatch, &view, explaining);
-        if let Some(e) = evaluation {
+        // report.html explains each evaluation that changes the desired count.
+        let for_report = self.env.sink.enabled();
+        let (decision, evaluation) =
+            self.autoscaling
+                .evaluate(service, &self.env.cloudwatch, &view, explaining || for_report);
+        if let Some(e) = evaluation.as_ref().filter(|e| for_report && e.new_desired.is_some()) {
+            self.env.report.kept.keep_service_decision(&st.name, e);
+        }
+        if let Some(e) = evaluation.filter(|_| explaining) {
             let scaling = &mut self.env.report.explanations.scaling;
             if latest_only {
                 scaling.clear();

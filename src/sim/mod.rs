@@ -159,6 +159,8 @@ pub struct RunResult {
     pub metrics: MetricsTable,
     pub summary: Summary,
     pub explanations: crate::explain::Explanations,
+    /// The decisions report.html explains (empty when the run wrote no events).
+    pub report_explanations: crate::explain::RunExplanations,
     /// `ecsim fit`'s answer at the end of the run, when asked.
     pub fit: Option<crate::aws::ecs::fit::FitReport>,
     /// The size the task table reached: the most tasks referenced at once (slots of STOPPED
@@ -208,6 +210,8 @@ impl Env<'_> {
 #[derive(Default)]
 pub(crate) struct Report {
     explanations: crate::explain::Explanations,
+    /// What report.html explains, kept when the run writes events.
+    pub(crate) kept: crate::explain::RunExplanations,
     last_sample_cost: f64,
     /// Per workload (services, then batch jobs) and then per instance group's idle capacity:
     /// the cost at the last sample.
@@ -374,6 +378,7 @@ impl<'a> Simulation<'a> {
             metrics: MetricsTable::default(),
             summary,
             explanations: std::mem::take(&mut self.env.report.explanations),
+            report_explanations: std::mem::take(&mut self.env.report.kept),
             fit,
             task_slots: self.ecs.tasks.slots(),
         })

@@ -38,7 +38,8 @@ fn a_sweep_gives_the_same_bytes_on_one_and_two_threads() {
     assert_eq!(ra.runs_total, 18, "3 targets x 2 instance types x 3 replications");
     assert!(ra.complete);
     let (fa, fb) = (files_under(a.path()), files_under(b.path()));
-    assert_eq!(fa.len(), 3 + 18 * 5);
+    // Each run: metrics.csv, events.csv, explanations.json, workloads.csv, summary.csv/json.
+    assert_eq!(fa.len(), 3 + 18 * 6);
     assert!(fa == fb, "outputs differ between 1 and 2 threads");
     let runs = String::from_utf8(fa["runs.csv"].clone()).unwrap();
     assert_eq!(runs.lines().count(), 1 + 18, "a header and one row per run");

@@ -1,6 +1,6 @@
 //! Golden outputs: every example scenario and every bench scenario, at its fixed seed, gives
-//! exactly the bytes committed under `tests/golden/<scenario>/` (events.csv, metrics.csv,
-//! summary.json). They pin behaviour while the code changes shape: a commit that changes any
+//! exactly the bytes committed under `tests/golden/<scenario>/` (events.csv, explanations.json,
+//! metrics.csv, summary.json). They pin behaviour while the code changes shape: a commit that changes any
 //! of them must regenerate them and say why in its message.
 //!
 //! Files up to `VERBATIM_LIMIT` bytes are stored as they are, so a failure shows the first
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// Outputs larger than this are stored as a digest.
 const VERBATIM_LIMIT: usize = 512 * 1024;
 /// The files every run is compared on (summary.csv is summary.json in another shape).
-const FILES: [&str; 3] = ["events.csv", "metrics.csv", "summary.json"];
+const FILES: [&str; 4] = ["events.csv", "explanations.json", "metrics.csv", "summary.json"];
 
 fn scenario_files() -> Vec<PathBuf> {
     let mut files = Vec::new();

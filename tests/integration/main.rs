@@ -18,6 +18,7 @@ mod load_balancing;
 mod placement_choices;
 mod placement_index;
 mod query_language;
+mod report;
 mod resources;
 mod scale;
 mod scenario_errors;

@@ -242,7 +242,9 @@ impl<'a> Ecs<'a> {
         };
         let explaining = matches!(&env.opts.explain,
             crate::explain::ExplainRequest::CapacityProviderAt(p, at) if *p == name && now.as_ms() <= *at);
-        if explaining {
+        // report.html explains each minute that changes the group's desired capacity.
+        let for_report = env.sink.enabled() && matches!(outcome.0, "ScaleOut" | "ScaleIn");
+        if explaining || for_report {
             let alarm_states = vec![
                 crate::explain::AlarmState::of("high", &ms.high_alarm(), high),
                 crate::explain::AlarmState::of("low", &ms.low_alarm(), low),
@@ -267,7 +269,12 @@ impl<'a> Ecs<'a> {
                 decision: outcome.1,
                 members: self.provider_members(a, &members, &warming),
             };
-            env.report.record_provider_minute(e);
+            if for_report {
+                env.report.kept.keep_provider_minute(&e);
+            }
+            if explaining {
+                env.report.record_provider_minute(e);
+            }
         }
         Ok(())
     }

@@ -107,8 +107,12 @@ impl<'a> Ecs<'a> {
                     only_instance: None,
                     scope,
                 };
-                let explain = env.report.wants_placement(&env.opts, t.number, env.now());
-                let trace = explain.then(|| self.placer.explain(&self.cluster, &req));
+                let asked = env.report.wants_placement(&env.opts, t.number, env.now());
+                let group = t.group.0 as usize;
+                // report.html keeps each task group's first placement (and, below, its first
+                // failed one) when the run writes events.
+                let for_report = env.sink.enabled() && env.report.kept.wants_placement(group, true);
+                let trace = (asked || for_report).then(|| self.placer.explain(&self.cluster, &req));
                 let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
                 if env.opts.check_invariants_every_event {
                     // Checked runs (tests) cross-check the indexed choice against the scan.
@@ -124,9 +128,20 @@ impl<'a> Ecs<'a> {
                         });
                     }
                 }
+                let trace = match trace {
+                    None if chosen.is_none() && env.sink.enabled() && env.report.kept.wants_placement(group, false) => {
+                        Some(self.placer.explain(&self.cluster, &req))
+                    }
+                    trace => trace,
+                };
                 if let Some(trace) = trace {
                     let e = self.placement_explanation(env.queue.now(), task, &req, trace, chosen);
-                    env.report.record_placement(e);
+                    if env.sink.enabled() && env.report.kept.wants_placement(group, chosen.is_some()) {
+                        env.report.kept.keep_placement(group, &e);
+                    }
+                    if asked {
+                        env.report.record_placement(e);
+                    }
                 }
                 let Some(inst) = chosen else {
                     return Ok(false);
