@@ -150,6 +150,9 @@ pub struct ProviderSummary {
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,
+    /// The scenario's `start_time` (RFC 3339, UTC) when it set one: simulated time zero on
+    /// the wall clock. In summary.json only (not a figure of summary.csv).
+    pub start_time: Option<String>,
     pub duration_s: f64,
     pub events_processed: u64,
     pub tasks_submitted: u64,
@@ -470,6 +473,11 @@ impl Summary {
                 _ => serde_json::Value::String(v),
             };
             obj.insert((*k).to_string(), value);
+            if *k == "seed" {
+                if let Some(t) = &self.start_time {
+                    obj.insert("start_time".into(), serde_json::Value::String(t.clone()));
+                }
+            }
         }
         for (key, section) in [
             ("services", serde_json::to_value(&self.services)),

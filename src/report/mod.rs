@@ -123,13 +123,53 @@ struct Panel {
     label_markers: bool,
 }
 
+/// The dashboard's time axis: hours since the start, or, when the scenario set a start time,
+/// the wall clock (UTC) of each hour.
+#[derive(Clone, Copy)]
+struct TimeAxis {
+    /// The last time, hours since the start.
+    t_max: f64,
+    /// The scenario's `start_time`, ms since the Unix epoch, when it set one.
+    start_epoch_ms: Option<i64>,
+}
+
+impl TimeAxis {
+    fn title(&self) -> String {
+        match self
+            .start_epoch_ms
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        {
+            Some(t) => format!("time (UTC; the run starts {})", t.strftime("%a %Y-%m-%d %H:%M")),
+            None => "simulated time (h)".into(),
+        }
+    }
+
+    /// An x tick's label: hours, or the wall clock (with the day when the run is longer
+    /// than a day).
+    fn label(&self, hours: f64) -> String {
+        let Some(start) = self.start_epoch_ms else {
+            return format!("{hours:.1}");
+        };
+        let ms = start + (hours * 3_600_000.0).round() as i64;
+        let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
+            return String::new();
+        };
+        if self.t_max > 24.0 {
+            t.strftime("%a %d %H:%M").to_string()
+        } else {
+            t.strftime("%H:%M").to_string()
+        }
+    }
+}
+
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &Panel,
-    t_max: f64,
+    axis: TimeAxis,
     spans: &[(f64, f64)],
     markers: &[Marker],
 ) -> Result<(), String> {
+    let t_max = axis.t_max;
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut y_max = p
         .series
@@ -169,7 +209,9 @@ fn draw_panel<DB: DrawingBackend>(
     };
     let mut mesh = chart.configure_mesh();
     // One light grid line between bold ones (plotters' default of ten made most of an SVG).
-    mesh.x_desc("simulated time (h)")
+    let x_label = |x: &f64| axis.label(*x);
+    mesh.x_desc(axis.title())
+        .x_label_formatter(&x_label)
         .y_desc(p.y_label.as_str())
         .max_light_lines(1)
         .label_style(("sans-serif", 12));
@@ -294,7 +336,25 @@ fn cost_rates(t: &Table, hours: &[f64], services: &[String], groups: &[String]) 
             .filter(|&k| hours[k] > hours[k - 1])
             .map(|k| (hours[k], (total[k] - total[k - 1]) / (hours[k] - hours[k - 1])))
             .collect();
-        cost.push(("cluster".into(), rate));
+        // EC2 and Fargate apart, from their running totals, when the run used both.
+        let kinds: Vec<Series> = [("cost_ec2_usd_total", "EC2"), ("cost_fargate_usd_total", "Fargate")]
+            .into_iter()
+            .filter_map(|(name, label)| {
+                let v = t.nums(t.col(name)?);
+                let rate: Vec<(f64, f64)> = (1..v.len())
+                    .filter(|&k| hours[k] > hours[k - 1])
+                    .map(|k| (hours[k], (v[k] - v[k - 1]) / (hours[k] - hours[k - 1])))
+                    .collect();
+                rate.iter().any(|(_, y)| *y > 0.0).then(|| (label.to_string(), rate))
+            })
+            .collect();
+        match kinds.as_slice() {
+            [(only, _)] => cost.push((format!("cluster (all {only})"), rate)),
+            _ => {
+                cost.push(("cluster".into(), rate));
+                cost.extend(kinds);
+            }
+        }
     }
     if !t.thinned {
         let rate_of = |name: &str, label: &str| -> Option<Series> {
@@ -385,6 +445,20 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
         .iter()
         .filter_map(|p| series(&format!("provider.{p}.capacity_provider_reservation"), p))
         .collect();
+    // Each provider's targetCapacity (100 % when an older run has no such column), one line
+    // per distinct value.
+    let mut reservation_targets: Vec<(String, f64)> = Vec::new();
+    for p in &providers {
+        let target = t
+            .col(&format!("provider.{p}.target_capacity"))
+            .and_then(|c| t.nums(c).first().copied())
+            .filter(|v| v.is_finite())
+            .unwrap_or(100.0);
+        match reservation_targets.iter_mut().find(|(_, v)| *v == target) {
+            Some((label, _)) => *label = format!("{}, {p}", label.trim_end_matches(" target")) + " target",
+            None => reservation_targets.push((format!("{target} % {p} target"), target)),
+        }
+    }
     let reserved: Vec<Series> = [
         series("cpu_reserved_pct", "CPU reserved"),
         series("memory_reserved_pct", "memory reserved"),
@@ -458,7 +532,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
             label_markers: false,
         },
         Panel {
-            title: "Cost rate: the cluster, each workload, and idle instances".into(),
+            title: "Cost rate: the cluster (EC2 and Fargate), each workload, idle instances".into(),
             y_label: "USD per hour".into(),
             series: cost,
             lines: Vec::new(),
@@ -473,7 +547,7 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
                 title: "CapacityProviderReservation (managed scaling keeps it at the target capacity)".into(),
                 y_label: "reservation (%)".into(),
                 series: reservation,
-                lines: vec![("100 % (no spare instance)".into(), 100.0)],
+                lines: reservation_targets,
                 counts: false,
                 label_markers: false,
             },
@@ -571,6 +645,7 @@ fn draw_dashboard<DB: DrawingBackend>(
     title: &str,
     t: &Table,
     markers: &[Marker],
+    start_epoch_ms: Option<i64>,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -579,7 +654,8 @@ fn draw_dashboard<DB: DrawingBackend>(
     let areas = root.split_evenly((panels.len(), 1));
     for (a, p) in areas.iter().zip(&panels) {
         let (plot, legend) = a.split_horizontally(a.dim_in_pixel().0.saturating_sub(LEGEND_WIDTH));
-        draw_panel(&plot, p, t_max, &spans, markers)?;
+        let axis = TimeAxis { t_max, start_epoch_ms };
+        draw_panel(&plot, p, axis, &spans, markers)?;
         draw_legend(&legend, p)?;
     }
     root.present().map_err(err)
@@ -633,9 +709,16 @@ pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let t = Table::read_thinned(&dir.join("metrics.csv"), DASHBOARD_MAX_ROWS)?;
     // The title names the scenario and seed from the run's summary, so the picture does not
     // depend on where the run was written.
-    let title = std::fs::read_to_string(dir.join("summary.json"))
+    let summary = std::fs::read_to_string(dir.join("summary.json"))
         .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+    // The wall clock of time zero, when the scenario set a start time.
+    let start = summary
+        .as_ref()
+        .and_then(|v| v["start_time"].as_str()?.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_millisecond());
+    let title = summary
+        .as_ref()
         .and_then(|v| {
             Some(format!(
                 "ecsim run: {} (seed {})",
@@ -656,8 +739,8 @@ pub fn dashboard(dir: &Path) -> Result<Vec<PathBuf>, String> {
         &dir.join("dashboard"),
         (1200, 50 + 270 * panels),
         &font_data_url(),
-        |r| draw_dashboard(r, &title, &t, &marks),
-        |r| draw_dashboard(r, &title, &t, &marks),
+        |r| draw_dashboard(r, &title, &t, &marks, start),
+        |r| draw_dashboard(r, &title, &t, &marks, start),
     )
 }
 

@@ -69,9 +69,24 @@
     { title: "Service CPU utilization", unit: "%", pick: has(".cpu_utilization_pct") },
     { title: "Requests per interval", unit: "requests", pick: (c) => /^service\..*\.(requests|requests_over_capacity)$/.test(c) },
     { title: "Request latency", unit: "ms", pick: (c) => /^service\..*\.latency_p(50|95)_ms$/.test(c) },
-    { title: "CapacityProviderReservation", unit: "%", pick: has(".capacity_provider_reservation") },
+    { title: "CapacityProviderReservation and its target", unit: "%", pick: (c) => /^provider\..*\.(capacity_provider_reservation|target_capacity)$/.test(c) },
     { title: "Cost per interval", unit: "USD", pick: (c) => c === "cost_usd_interval" || c.endsWith(".cost_usd_interval") || c.endsWith(".cost_idle_usd_interval") },
+    { title: "Cost so far: EC2 and Fargate", unit: "USD", pick: (c) => c === "cost_usd_total" || c === "cost_ec2_usd_total" || c === "cost_fargate_usd_total" },
   ];
+  // Time: h:mm since the start, or the wall clock (UTC) when the scenario set a start time.
+  const start = S.start_time ? Date.parse(S.start_time) : null;
+  const pad = (n) => String(n).padStart(2, "0");
+  const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const runSeconds = rows.length ? rows[rows.length - 1][cols.indexOf("time_s")] : 0;
+  const clock = (s) => {
+    const d = new Date(start + s * 1000);
+    const hm = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    return runSeconds > 86400 ? DAYS[d.getUTCDay()] + " " + pad(d.getUTCDate()) + " " + hm : hm;
+  };
+  const timeLabel = start === null ? (s) => hhmm(s) : clock;
+  const timeTitle = start === null ? "time since start (h:mm)" : "time (UTC; the run starts " + S.start_time + ")";
+  // Ticks at whole minutes, hours and days rather than uPlot's decimal steps of seconds.
+  const TIME_STEPS = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
   const hhmm = (s) => { const m = Math.floor(s / 60); return Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0"); };
   const chartBox = document.querySelector("#charts .charts");
   const charts = [];
@@ -81,7 +96,7 @@
     const box = el("div", null, "chart");
     box.appendChild(el("h3", chart.title));
     chartBox.appendChild(box);
-    const series = [{ label: "time (h:mm)", value: (u, v) => (v === null ? "" : hhmm(v)) }];
+    const series = [{ label: start === null ? "time (h:mm)" : "time (UTC)", value: (u, v) => (v === null ? "" : timeLabel(v)) }];
     picked.forEach(([c], k) => series.push({ label: c, stroke: PALETTE[k % PALETTE.length], width: 1.5, spanGaps: false }));
     const values = [rows.map((r) => r[time])].concat(picked.map(([, i]) => rows.map((r) => r[i])));
     const width = Math.max(320, Math.min(1100, chartBox.clientWidth || 1000));
@@ -89,7 +104,7 @@
       width, height: 260, series,
       scales: { x: { time: false } },
       axes: [
-        { label: "time since start (h:mm)", values: (u, ticks) => ticks.map(hhmm) },
+        { label: timeTitle, incrs: TIME_STEPS, values: (u, ticks) => ticks.map(timeLabel), space: start !== null && runSeconds > 86400 ? 90 : 50 },
         { label: chart.unit },
       ],
       cursor: { drag: { x: true, y: false } },
@@ -159,11 +174,10 @@
     panel.dataset.shown = String(k);
   }
   function eventTable(rows) {
-    table(evTable, ev.columns.concat(["why"]), []);
+    table(evTable, ["why"].concat(ev.columns), []);
     const body = evTable.querySelector("tbody");
     for (const r of rows) {
       const tr = el("tr");
-      for (const v of r) tr.appendChild(el("td", fmt(v)));
       const why = el("td");
       const k = explanationOf(r);
       if (k !== undefined) {
@@ -173,6 +187,7 @@
         why.appendChild(b);
       }
       tr.appendChild(why);
+      for (const v of r) tr.appendChild(el("td", fmt(v)));
       body.appendChild(tr);
     }
   }
@@ -208,7 +223,10 @@
   showEvents();
   // report.html#explain=3 opens the fourth kept explanation.
   const asked = Number(params.get("explain"));
-  if (params.has("explain") && Number.isInteger(asked) && data.explanations.explanations[asked]) showExplanation(asked);
+  if (params.has("explain") && Number.isInteger(asked) && data.explanations.explanations[asked]) {
+    showExplanation(asked);
+    setTimeout(() => document.getElementById("events").scrollIntoView(), 0);
+  }
   const notKept = Object.entries(data.explanations.not_kept || {}).map(([kind, n]) => n + " " + kind.replace("_", " ") + " decision(s)");
   document.querySelector("#events .explained").textContent = data.explanations.explanations
     ? data.explanations.explanations.length + " decision(s) explained (each task group's first placement and first failed one, every change of a desired count): press \"why?\" beside the event." + (notKept.length ? " Not kept, beyond the limit: " + notKept.join(", ") + "; ecsim explain explains them." : "")

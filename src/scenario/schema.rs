@@ -37,6 +37,8 @@ pub struct Scenario {
     pub max_waiting_tasks: u64,
     /// Wall-clock time of simulated time zero (for `registeredAt`), ms since the Unix epoch.
     pub start_epoch_ms: i64,
+    /// Whether the scenario set `start_time` (then the outputs give times as wall-clock too).
+    pub start_time_set: bool,
     pub availability_zones: Vec<String>,
     pub registered_memory_fraction: f64,
     pub reserved_ports: Vec<u16>,
@@ -255,6 +257,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         max_events: 50_000_000,
         max_waiting_tasks: 1_000_000,
         start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
+        start_time_set: false,
         availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
         registered_memory_fraction: 0.975,
         reserved_ports: crate::aws::ecs::model::cluster_reserved_ports(),
@@ -520,7 +523,10 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             _ => None,
         };
         match text.as_deref().and_then(query::parse_timestamp) {
-            Some(ms) => sc.start_epoch_ms = ms,
+            Some(ms) => {
+                sc.start_epoch_ms = ms;
+                sc.start_time_set = true;
+            }
             None => dec.error_hint(
                 v.pos,
                 "scenario.start_time",

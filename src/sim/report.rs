@@ -32,6 +32,8 @@ impl Simulation<'_> {
             "incident",
             "cost_usd_interval",
             "cost_usd_total",
+            "cost_ec2_usd_total",
+            "cost_fargate_usd_total",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -58,7 +60,7 @@ impl Simulation<'_> {
         for a in &self.ecs.providers {
             if a.managed.is_some() {
                 let name = &self.sc.capacity_providers[a.provider].name;
-                for m in ["capacity_provider_reservation", "desired"] {
+                for m in ["capacity_provider_reservation", "target_capacity", "desired"] {
                     c.push(format!("provider.{name}.{m}"));
                 }
             }
@@ -190,6 +192,8 @@ impl Simulation<'_> {
             MetricValue::Usd(interval_cost),
             MetricValue::Usd(cost),
         ]);
+        let (ec2, fargate) = self.env.billing.accrued();
+        row.extend([MetricValue::Usd(ec2), MetricValue::Usd(fargate)]);
         self.push_group_columns(&mut row);
         self.push_provider_columns(&mut row);
         self.push_service_columns(&mut row);
@@ -267,6 +271,8 @@ impl Simulation<'_> {
             if a.managed.is_some() {
                 let cpr = MetricKey::CapacityProviderReservation(a.provider as u16);
                 row.push(MetricValue::Pct(self.env.cloudwatch.latest(cpr).unwrap_or(100.0)));
+                let target = a.managed.as_ref().map_or(100, |m| m.target_capacity);
+                row.push(MetricValue::Count(u64::from(target)));
                 row.push(MetricValue::Count(u64::from(self.env.ec2.desired_capacity(a.group))));
             }
         }
@@ -322,6 +328,9 @@ impl Simulation<'_> {
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
+            start_time: sc
+                .start_time_set
+                .then(|| jiff::Timestamp::from_millisecond(sc.start_epoch_ms).map_or(String::new(), |t| t.to_string())),
             duration_s: dur_ms / 1000.0,
             events_processed: self.env.queue.popped(),
             tasks_submitted: self.env.observer.counts().submitted,

@@ -59,8 +59,8 @@ fn run_writes_a_self_contained_report_html() {
 
 /// Issue 13: "tested in a real browser". Headless Chromium opens report.html from disk with
 /// no network, runs its script, and the page then holds a chart (uPlot's `.uplot` element) per
-/// family of metrics the run has (8 for this example: tasks, instances, reserved, CPU,
-/// requests, latency, CapacityProviderReservation, cost) and an event log filtered by the
+/// family of metrics the run has (9 for this example: tasks, instances, reserved, CPU,
+/// requests, latency, CapacityProviderReservation, cost per interval, cost so far) and an event log filtered by the
 /// address (`#kind=TASK_STOPPED`): every row shown is a TASK_STOPPED one. Without Chromium
 /// the test says so and passes, unless ECSIM_REQUIRE_BROWSER is set (CI sets it and installs
 /// Chromium).
@@ -79,7 +79,7 @@ fn report_html_renders_its_charts_and_filters_in_a_real_browser() {
         "the page's script did not finish: {}",
         &dom[..dom.len().min(2000)]
     );
-    assert_eq!(dom.matches("class=\"uplot").count(), 8, "one chart per metrics family");
+    assert_eq!(dom.matches("class=\"uplot").count(), 9, "one chart per metrics family");
     let log = &dom[dom.find("<section id=\"events\"").unwrap()..];
     let rows = log.matches("<tr>").count() - 1;
     assert!(rows > 10, "{rows} event rows");
@@ -480,4 +480,136 @@ fn every_scaling_decision_of_a_run_is_explained() {
     assert_eq!(run.status.code(), Some(0));
     assert!(!quiet.join("explanations.json").exists());
     assert!(quiet.join("report.html").is_file());
+}
+
+/// The metrics column of `name` in `dir/metrics.csv`, as numbers.
+fn metrics_column(dir: &Path, name: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    lines.map(|l| l.split(',').nth(c).unwrap().parse().unwrap()).collect()
+}
+
+/// Issue 13 item 2: "cost rate per hour split EC2 / Fargate / idle". metrics.csv carries the
+/// EC2 and the Fargate bill so far. One m5.large for the hour ($0.096 an hour on demand in
+/// us-east-1, the EC2 pricing page) and one Fargate task of 1 vCPU / 2 GB for 10 minutes
+/// ("$0.04048 per vCPU per hour" and "$0.004445 per GB per hour", the Fargate pricing page,
+/// Linux/x86, us-east-1; billed per second): at the end, EC2 0.096 and Fargate 10/60 of
+/// 0.04937; their sum is cost_usd_total in every row. The dashboard draws both rates.
+#[test]
+fn metrics_split_the_bill_into_ec2_and_fargate_as_it_accrues() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("split.toml");
+    std::fs::write(
+        &file,
+        r#"[scenario]
+name = "split"
+duration = "1h"
+metrics_interval = "1m"
+[fargate]
+pending = "0s"
+[lifecycle]
+awsvpc_provisioning = "0s"
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[task_definitions]]
+family = "f"
+network_mode = "awsvpc"
+cpu = 1024
+memory = 2048
+[[batch_jobs]]
+name = "j"
+task_definition = "f"
+launch_type = "FARGATE"
+arrivals = { type = "schedule", schedule = "at(2024-01-01T00:20:00)" }
+task_duration = "10m"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("o");
+    run_into(file.to_str().unwrap(), &out);
+    let ec2 = metrics_column(&out, "cost_ec2_usd_total");
+    let fargate = metrics_column(&out, "cost_fargate_usd_total");
+    let total = metrics_column(&out, "cost_usd_total");
+    let fargate_hourly = 0.04048 + 2.0 * 0.004445;
+    assert!((ec2.last().unwrap() - 0.096).abs() < 1e-6, "{ec2:?}");
+    assert!((fargate.last().unwrap() - fargate_hourly * 10.0 / 60.0).abs() < 1e-6);
+    assert_eq!(fargate[15], 0.0, "nothing on Fargate before 00:20");
+    for k in 0..total.len() {
+        assert!((ec2[k] + fargate[k] - total[k]).abs() < 2e-6, "row {k}");
+    }
+    let svg = std::fs::read_to_string(out.join("dashboard.svg")).unwrap();
+    let text = regex::Regex::new(r"(?s)<text[^>]*>\s*([^<]*?)\s*</text>").unwrap();
+    let texts: Vec<&str> = text.captures_iter(&svg).map(|c| c.get(1).unwrap().as_str()).collect();
+    for legend in ["cluster", "EC2", "Fargate", "g idle"] {
+        assert!(texts.contains(&legend), "the cost panel lacks {legend}: {texts:?}");
+    }
+}
+
+/// Issue 13 item 2: "CapacityProviderReservation with its target". Managed scaling "target
+/// capacity ... The target capacity utilization as a percentage for the capacity provider"
+/// (ECS API, ManagedScaling.targetCapacity) is a metrics column, and the dashboard's
+/// reservation panel draws it: 90 when the provider is set to 90, in every row.
+#[test]
+fn the_reservation_panel_draws_each_providers_target_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let run = ecsim()
+        .args([
+            "run",
+            "scenarios/web-and-nightly-batch.toml",
+            "--no-events",
+            "--set",
+            "capacity_providers[web-asg].managed_scaling.target_capacity=90",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let target = metrics_column(&out, "provider.web-asg.target_capacity");
+    assert!(target.iter().all(|t| *t == 90.0), "{target:?}");
+    let svg = std::fs::read_to_string(out.join("dashboard.svg")).unwrap();
+    assert!(svg.contains("90 % web-asg target"), "no target line in the legend");
+    assert!(!svg.contains("100 % web-asg target"));
+}
+
+/// Issue 13 item 2: "wall-clock time of day on the x axis when a start time is set".
+/// scheduled-business-hours sets `start_time = 2024-03-08T00:00:00Z` (a Friday on the
+/// calendar): summary.json says so, and the dashboard's time axis reads "Fri 08 00:00" and
+/// names the start; an example without a start time keeps hours since the start.
+#[test]
+fn a_start_time_puts_the_wall_clock_on_the_time_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    run_into("scenarios/scheduled-business-hours.toml", &out);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["start_time"], "2024-03-08T00:00:00Z");
+    let svg = std::fs::read_to_string(out.join("dashboard.svg")).unwrap();
+    assert!(svg.contains("Fri 08 00:00"), "no wall-clock tick");
+    assert!(svg.contains("time (UTC; the run starts Fri 2024-03-08 00:00)"));
+    assert!(!svg.contains("simulated time (h)"));
+    let plain = dir.path().join("p");
+    run_into("scenarios/distinct-instance.toml", &plain);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plain.join("summary.json")).unwrap()).unwrap();
+    assert!(summary.get("start_time").is_none());
+    assert!(std::fs::read_to_string(plain.join("dashboard.svg"))
+        .unwrap()
+        .contains("simulated time (h)"));
+    // report.html's charts use the same clock.
+    let Some(chromium) = browser_for("report.html's wall clock") else {
+        return;
+    };
+    let url = format!("file://{}", out.join("report.html").display());
+    let dom = dump_dom(chromium, &url, &dir.path().join("profile"));
+    // (uPlot draws axis titles on the canvas; the legend's time entry is in the page.)
+    assert!(dom.contains(">time (UTC)<"), "the legend's time is not the wall clock");
 }
