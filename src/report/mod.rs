@@ -876,6 +876,9 @@ struct Pareto {
     /// What a point's label lists, e.g. `target_cpu/instance_type`.
     label_axes: String,
     points: Vec<(String, f64, f64)>,
+    /// Each point's 95 % intervals over its replications, service level then cost, clipped
+    /// at 0 (neither figure can be negative).
+    intervals: Vec<((f64, f64), (f64, f64))>,
     front: Vec<usize>,
 }
 
@@ -898,8 +901,27 @@ fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> 
         };
         ((lo - 0.12 * span).max(0.0), hi + right * span)
     };
-    let (x_lo, x_hi) = range(p.points.iter().map(|q| fin(q.1)).collect(), 0.35);
-    let (y_lo, y_hi) = range(p.points.iter().map(|q| fin(q.2)).collect(), 0.15);
+    // The axes span the intervals too.
+    let xs = p.intervals.iter().flat_map(|((a, b), _)| [*a, *b]);
+    let ys = p.intervals.iter().flat_map(|(_, (a, b))| [*a, *b]);
+    let (x_lo, x_hi) = range(
+        p.points
+            .iter()
+            .map(|q| fin(q.1))
+            .chain(xs)
+            .filter(|v| v.is_finite())
+            .collect(),
+        0.35,
+    );
+    let (y_lo, y_hi) = range(
+        p.points
+            .iter()
+            .map(|q| fin(q.2))
+            .chain(ys)
+            .filter(|v| v.is_finite())
+            .collect(),
+        0.15,
+    );
     let mut chart = ChartBuilder::on(&plot)
         .caption(format!("Cost against service level ({})", p.x_name), ("sans-serif", 20))
         .margin(12)
@@ -917,6 +939,22 @@ fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> 
         .map_err(err)?;
     let point_colour = PALETTE[0].to_rgba();
     let front_colour = PALETTE[1].to_rgba();
+    // Error bars: each combination's 95 % interval on both figures, in a light grey under
+    // the points (an interval that is not a number, from one replication, is not drawn).
+    let bar = RGBColor(150, 150, 150).stroke_width(1);
+    for ((_, x, y), ((xl, xh), (yl, yh))) in p.points.iter().zip(&p.intervals) {
+        let (x, y) = (fin(*x), fin(*y));
+        if yl.is_finite() && yh.is_finite() {
+            chart
+                .draw_series(std::iter::once(ErrorBar::new_vertical(x, *yl, y, *yh, bar, 6)))
+                .map_err(err)?;
+        }
+        if xl.is_finite() && xh.is_finite() {
+            chart
+                .draw_series(std::iter::once(ErrorBar::new_horizontal(y, *xl, x, *xh, bar, 6)))
+                .map_err(err)?;
+        }
+    }
     chart
         .draw_series(
             p.points
@@ -968,21 +1006,21 @@ fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> 
         .map_err(err)?;
     legend
         .draw(&Text::new(
-            "combination (mean of its runs)",
+            "combination (mean of its runs, 95 % intervals)",
             (102, 7),
             legend_font.clone(),
         ))
         .map_err(err)?;
     legend
         .draw(&PathElement::new(
-            vec![(330, 14), (354, 14)],
+            vec![(380, 14), (404, 14)],
             front_colour.stroke_width(2),
         ))
         .map_err(err)?;
     legend
         .draw(&Text::new(
             "Pareto front (no other is cheaper and better)",
-            (362, 7),
+            (412, 7),
             legend_font.clone(),
         ))
         .map_err(err)?;
@@ -1168,11 +1206,14 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
         };
         let label_of = |r: &Vec<String>| axes.iter().map(|a| r[*a].clone()).collect::<Vec<_>>().join("/");
         let points: Vec<(String, f64, f64)> = means.iter().map(|r| (label_of(r), num(r, sl), num(r, cost))).collect();
+        let interval = |k: usize, c: usize| (num(lows[k], c).max(0.0), num(highs[k], c));
+        let intervals = (0..means.len()).map(|k| (interval(k, sl), interval(k, cost))).collect();
         let front = pareto_front(&points.iter().map(|p| (p.1, p.2)).collect::<Vec<_>>());
         let p = Pareto {
             x_name: t.header[sl].clone(),
             label_axes: axes.iter().map(|a| t.header[*a].clone()).collect::<Vec<_>>().join("/"),
             points,
+            intervals,
             front,
         };
         let base = out.join("cost_vs_service_level");

@@ -123,6 +123,7 @@ fn a_sweep_report_renders_sorted_runs_the_pareto_front_and_axis_charts() {
         "self-contained"
     );
     assert!(html.contains("<title>ecsim sweep: capacity-planning-sweep</title>"));
+    static_pareto_chart_has_error_bars(&out);
     let Some(chromium) = browser_for("sweep-report.html") else {
         return;
     };
@@ -181,6 +182,51 @@ fn report_html_charts_healthy_tasks_and_targets_for_a_load_balanced_service() {
         "target_group.web-tg.draining",
     ] {
         assert!(dom.contains(series), "the health chart lacks {series}");
+    }
+}
+
+/// Issue 13 item 2's sweep chart: "the cost-against-service-level chart with the Pareto front
+/// and error bars". plots/cost_vs_service_level.svg draws each combination's 95 % interval
+/// (stats.csv's ci95_low and ci95_high) on both figures as a grey bar with caps: 6
+/// combinations x 2 bars x 3 lines. The service-level axis is linear, so each horizontal
+/// bar's length in pixels is proportional to its interval's width (to a pixel of rounding).
+fn static_pareto_chart_has_error_bars(sweep: &Path) {
+    let svg = std::fs::read_to_string(sweep.join("plots/cost_vs_service_level.svg")).unwrap();
+    let line = regex::Regex::new(
+        r#"<line opacity="1" stroke="\#969696" stroke-width="1" x1="(\d+)" y1="(\d+)" x2="(\d+)" y2="(\d+)"/>"#,
+    )
+    .unwrap();
+    let lines: Vec<[i64; 4]> = line
+        .captures_iter(&svg)
+        .map(|c| [1, 2, 3, 4].map(|k| c[k].parse().unwrap()))
+        .collect();
+    assert_eq!(lines.len(), 6 * 2 * 3, "error bars: {lines:?}");
+    // The horizontal bars: y1 == y2 and longer than a cap (6 px), in combination order.
+    let bars: Vec<f64> = lines
+        .iter()
+        .filter(|l| l[1] == l[3] && (l[2] - l[0]).abs() > 6)
+        .map(|l| (l[2] - l[0]).abs() as f64)
+        .collect();
+    assert_eq!(bars.len(), 6, "{lines:?}");
+    let stats = std::fs::read_to_string(sweep.join("stats.csv")).unwrap();
+    let bound = |combination: usize, statistic: &str| -> f64 {
+        stats
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|c| c[0] == combination.to_string() && c[4] == "task_wait_p95_s" && c[5] == statistic)
+            .unwrap()[6]
+            .parse()
+            .unwrap()
+    };
+    let widths: Vec<f64> = (0..6)
+        .map(|c| bound(c, "ci95_high") - bound(c, "ci95_low").max(0.0))
+        .collect();
+    let px_per_second = bars[0] / widths[0];
+    for (k, (b, w)) in bars.iter().zip(&widths).enumerate() {
+        assert!(
+            (b - w * px_per_second).abs() <= 2.0,
+            "combination {k}: {b} px for {w} s"
+        );
     }
 }
 
