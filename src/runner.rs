@@ -21,6 +21,17 @@ pub const RUN_OUTPUTS: [&str; 9] = [
     "report.html",
 ];
 
+/// The data files of a run, in the order it writes them (summary.csv, last, marks a complete
+/// run); events.csv and explanations.json only when the run writes events.
+pub const RUN_DATA_FILES: [&str; 6] = [
+    "metrics.csv",
+    "events.csv",
+    "explanations.json",
+    "workloads.csv",
+    "summary.json",
+    "summary.csv",
+];
+
 /// Why a run did not produce its outputs.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

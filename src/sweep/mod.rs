@@ -239,18 +239,10 @@ pub fn run_sweep(
 /// summary.csv last, so a run stopped midway lacks summary.csv; a file deleted since (or
 /// lost in a copy) makes the run incomplete too, and it runs again.
 fn run_complete(dir: &Path, events: bool) -> bool {
-    let needed: &[&str] = if events {
-        &[
-            "metrics.csv",
-            "events.csv",
-            "workloads.csv",
-            "summary.json",
-            "summary.csv",
-        ]
-    } else {
-        &["metrics.csv", "workloads.csv", "summary.json", "summary.csv"]
-    };
-    needed.iter().all(|f| dir.join(f).is_file())
+    crate::runner::RUN_DATA_FILES
+        .iter()
+        .filter(|f| events || !matches!(**f, "events.csv" | "explanations.json"))
+        .all(|f| dir.join(f).is_file())
 }
 
 /// Joins shard outputs into `out`: copies every run directory, checks the plans agree, and
@@ -288,18 +280,13 @@ pub fn merge(doc: &Document, dirs: &[PathBuf], out: &Path) -> Result<SweepReport
             let name = src.file_name().expect("a directory entry").to_owned();
             let dst = out.join("runs").join(name);
             // A run is taken from the first shard directory that holds it whole (events.csv
-            // is copied when present: a shard may have run with --no-events).
+            // and explanations.json are copied when present: a shard may have run with
+            // --no-events), summary.csv last.
             if run_complete(&dst, false) || !run_complete(&src, false) {
                 continue;
             }
             std::fs::create_dir_all(&dst).map_err(io(&dst))?;
-            for f in [
-                "metrics.csv",
-                "events.csv",
-                "workloads.csv",
-                "summary.csv",
-                "summary.json",
-            ] {
+            for f in crate::runner::RUN_DATA_FILES {
                 let s = src.join(f);
                 if s.is_file() {
                     let bytes = std::fs::read(&s).map_err(io(&s))?;

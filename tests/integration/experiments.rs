@@ -63,17 +63,18 @@ fn a_sweep_gives_the_same_bytes_on_one_and_two_threads() {
 
 #[test]
 fn shards_merged_equal_the_unsharded_sweep_and_an_interrupted_sweep_resumes() {
+    // With events, so that every file a run writes (events.csv, explanations.json) is merged.
     let whole = tempfile::tempdir().unwrap();
-    run_sweep(&doc(), whole.path(), None, None, false).unwrap();
+    run_sweep(&doc(), whole.path(), None, None, true).unwrap();
     let (s0, s1, merged) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
     );
-    let r0 = run_sweep(&doc(), s0.path(), None, Some(Shard { index: 0, count: 2 }), false).unwrap();
+    let r0 = run_sweep(&doc(), s0.path(), None, Some(Shard { index: 0, count: 2 }), true).unwrap();
     assert!(!r0.complete);
     assert_eq!(r0.runs_done, 9);
-    run_sweep(&doc(), s1.path(), None, Some(Shard { index: 1, count: 2 }), false).unwrap();
+    run_sweep(&doc(), s1.path(), None, Some(Shard { index: 1, count: 2 }), true).unwrap();
     merge(
         &doc(),
         &[s0.path().to_path_buf(), s1.path().to_path_buf()],
@@ -86,7 +87,7 @@ fn shards_merged_equal_the_unsharded_sweep_and_an_interrupted_sweep_resumes() {
     );
     // Resume: the first shard's directory already holds 9 complete runs; running the whole
     // sweep there computes only the other 9.
-    let resumed = run_sweep(&doc(), s0.path(), None, None, false).unwrap();
+    let resumed = run_sweep(&doc(), s0.path(), None, None, true).unwrap();
     assert_eq!((resumed.runs_done, resumed.runs_skipped), (9, 9));
     assert!(files_under(whole.path()) == files_under(s0.path()));
 }
