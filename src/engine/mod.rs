@@ -8,6 +8,6 @@ mod queue;
 mod rng;
 mod time;
 
-pub use queue::{EventQueue, Lane, Scheduled};
+pub use queue::{EventQueue, Lane, Scheduled, MAX_EVENTS};
 pub use rng::{fnv1a64, RngStreams, StreamRng};
 pub use time::SimTime;

@@ -16,7 +16,6 @@
 //! is exactly the `(time, lane, seq)` order.
 
 use super::SimTime;
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Priority class of an event at a given instant; lower lanes run first (at most
@@ -26,9 +25,20 @@ pub type Lane = u8;
 /// How many lanes a model may use.
 pub const MAX_LANES: usize = 64;
 
-/// Bits of the packed order key left for the insertion counter (2^56 events: centuries of
-/// simulation at tens of millions of events per second).
-const SEQ_BITS: u32 = 56;
+/// The heap's entries are one 128-bit key each (16 bytes, so the heap of a busy cluster's
+/// pending events stays small in cache): from the top, the time (52 bits of ms: beyond the
+/// longest duration a scenario may ask for), the lane (6), the insertion counter (40: a
+/// trillion events) and the slot of the event in `events` (30).
+const TIME_BITS: u32 = 52;
+const LANE_BITS: u32 = 6;
+const SEQ_BITS: u32 = 40;
+const SLOT_BITS: u32 = 30;
+const _: () = assert!(TIME_BITS + LANE_BITS + SEQ_BITS + SLOT_BITS == 128);
+const _: () = assert!(MAX_LANES <= 1 << LANE_BITS);
+
+/// The most events a run may process (`scenario.max_events` is at most this): with fewer
+/// than 2^30 pending, the insertion counter stays within its 40 bits.
+pub const MAX_EVENTS: u64 = 1 << 39;
 
 /// An event with its position in the total order.
 #[derive(Debug)]
@@ -39,40 +49,38 @@ pub struct Scheduled<E> {
     pub event: E,
 }
 
-/// A heap entry: the time and, packed into one word, the lane and the insertion counter.
-struct Entry<E> {
-    time: u64,
-    lane_seq: u64,
-    event: E,
-}
+/// A heap entry: `(time, lane, seq, slot)` packed so that comparing the integers compares
+/// the order (the slot never decides: `seq` is unique).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(u128);
 
-impl<E> Entry<E> {
-    fn lane(&self) -> Lane {
-        (self.lane_seq >> SEQ_BITS) as Lane
+impl Key {
+    fn new(time: u64, lane: Lane, seq: u64, slot: u32) -> Self {
+        Key(u128::from(time) << (LANE_BITS + SEQ_BITS + SLOT_BITS)
+            | u128::from(lane) << (SEQ_BITS + SLOT_BITS)
+            | u128::from(seq) << SLOT_BITS
+            | u128::from(slot))
     }
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.lane_seq) == (other.time, other.lane_seq)
+    fn time(self) -> u64 {
+        (self.0 >> (LANE_BITS + SEQ_BITS + SLOT_BITS)) as u64
     }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    fn lane(self) -> Lane {
+        ((self.0 >> (SEQ_BITS + SLOT_BITS)) & ((1 << LANE_BITS) - 1)) as Lane
     }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest key.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.lane_seq).cmp(&(self.time, self.lane_seq))
+    fn seq(self) -> u64 {
+        ((self.0 >> SLOT_BITS) & ((1 << SEQ_BITS) - 1)) as u64
+    }
+    fn slot(self) -> usize {
+        (self.0 & ((1 << SLOT_BITS) - 1)) as usize
     }
 }
 
 /// A priority queue of future events with a clock that never goes back.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<std::cmp::Reverse<Key>>,
+    /// The heap's events, by slot; `free` lists the empty slots.
+    events: Vec<Option<E>>,
+    free: Vec<u32>,
     /// Events for the current instant, per lane, in scheduling order (with their `seq`).
     instant: Vec<VecDeque<(u64, E)>>,
     /// Bit `l` is set when `instant[l]` is not empty.
@@ -92,6 +100,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            events: Vec::new(),
+            free: Vec::new(),
             instant: Vec::new(),
             instant_lanes: 0,
             next_seq: 0,
@@ -123,7 +133,7 @@ impl<E> EventQueue<E> {
     pub fn schedule(&mut self, time: SimTime, lane: Lane, event: E) {
         assert!((lane as usize) < MAX_LANES, "lane {lane} beyond the {MAX_LANES} lanes");
         let seq = self.next_seq;
-        assert!(seq < 1 << SEQ_BITS, "more than 2^56 events scheduled");
+        assert!(seq < 1 << SEQ_BITS, "more than 2^40 events scheduled");
         self.next_seq += 1;
         // Nothing is processed before the first pop: until then "now" is not an instant
         // being processed, and everything goes through the heap.
@@ -136,12 +146,20 @@ impl<E> EventQueue<E> {
             self.instant_lanes |= 1 << l;
             return;
         }
-        let time = time.max(self.now);
-        self.heap.push(Entry {
-            time: time.as_ms(),
-            lane_seq: (u64::from(lane) << SEQ_BITS) | seq,
-            event,
-        });
+        let time = time.max(self.now).as_ms();
+        assert!(time < 1 << TIME_BITS, "an event beyond 2^52 ms");
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.events[s as usize] = Some(event);
+                s
+            }
+            None => {
+                assert!(self.events.len() < 1 << SLOT_BITS, "more than 2^30 pending events");
+                self.events.push(Some(event));
+                (self.events.len() - 1) as u32
+            }
+        };
+        self.heap.push(std::cmp::Reverse(Key::new(time, lane, seq, slot)));
     }
 
     /// Time of the next event, if any.
@@ -149,7 +167,7 @@ impl<E> EventQueue<E> {
         if self.instant_lanes != 0 {
             return Some(self.now);
         }
-        self.heap.peek().map(|e| SimTime(e.time))
+        self.heap.peek().map(|e| SimTime(e.0.time()))
     }
 
     /// Removes and returns the next event, advancing the clock to its time.
@@ -160,7 +178,7 @@ impl<E> EventQueue<E> {
             let heap_first = self
                 .heap
                 .peek()
-                .is_some_and(|e| e.time == self.now.as_ms() && e.lane() <= lane);
+                .is_some_and(|e| e.0.time() == self.now.as_ms() && e.0.lane() <= lane);
             if !heap_first {
                 let fifo = &mut self.instant[lane as usize];
                 let (seq, event) = fifo.pop_front().expect("a set bit means a non-empty lane");
@@ -176,15 +194,18 @@ impl<E> EventQueue<E> {
                 });
             }
         }
-        let next = self.heap.pop()?;
-        debug_assert!(next.time >= self.now.as_ms(), "clock went back");
-        self.now = SimTime(next.time);
+        let next = self.heap.pop()?.0;
+        debug_assert!(next.time() >= self.now.as_ms(), "clock went back");
+        self.now = SimTime(next.time());
         self.popped += 1;
+        let slot = next.slot();
+        let event = self.events[slot].take().expect("a key's slot holds its event");
+        self.free.push(slot as u32);
         Some(Scheduled {
             time: self.now,
             lane: next.lane(),
-            seq: next.lane_seq & ((1 << SEQ_BITS) - 1),
-            event: next.event,
+            seq: next.seq(),
+            event,
         })
     }
 }

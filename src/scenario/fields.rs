@@ -194,7 +194,7 @@ pub const SCENARIO: &[Field] = &[
     .def("1m"),
     f(
         "max_events",
-        Ty::Int(1, i64::MAX),
+        Ty::Int(1, crate::engine::MAX_EVENTS as i64),
         "Stops a runaway scenario with a clear error.",
     )
     .def("50000000"),

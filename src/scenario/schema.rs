@@ -508,7 +508,7 @@ fn decode_run(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         );
     }
     if let Some(v) = t.opt("max_events") {
-        if let Some(i) = dec.int(v, "scenario.max_events", 1, i64::MAX) {
+        if let Some(i) = dec.int(v, "scenario.max_events", 1, crate::engine::MAX_EVENTS as i64) {
             sc.max_events = i as u64;
         }
     }
