@@ -60,10 +60,11 @@ pub struct Instance {
     pub ports_used: Vec<u16>,
     /// Attribute value per interned attribute name; `None` where the instance lacks it.
     pub attrs: Vec<Option<ValueId>>,
-    /// Tasks placed here and not yet stopped, in placement order.
-    pub tasks: Vec<TaskId>,
+    /// Tasks placed here and not yet stopped, in placement order (the first few inline, so
+    /// that releasing a task on a lightly loaded instance touches no other memory).
+    pub tasks: smallvec::SmallVec<[TaskId; 6]>,
     /// Tasks per task group, for `distinctInstance`, `spread(instanceId)` and `task:group`.
-    pub group_counts: Vec<(GroupId, u32)>,
+    pub group_counts: smallvec::SmallVec<[(GroupId, u32); 2]>,
 }
 
 /// What an instance registers: CPU units, memory and awsvpc task slots.
@@ -102,8 +103,8 @@ impl Instance {
             gpu_free: resources.gpus,
             ports_used: super::cluster_reserved_ports(),
             attrs: Vec::new(),
-            tasks: Vec::new(),
-            group_counts: Vec::new(),
+            tasks: smallvec::SmallVec::new(),
+            group_counts: smallvec::SmallVec::new(),
         }
     }
 
