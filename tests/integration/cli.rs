@@ -1,10 +1,7 @@
 //! The `ecsim` binary: exit codes and where it writes.
 
+use crate::common::{ecsim, run_into};
 use std::process::Command;
-
-fn ecsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-}
 
 #[test]
 fn validate_exits_0_for_valid_files_and_2_otherwise() {
@@ -727,10 +724,6 @@ fn dashboard_counts_have_whole_ticks_and_empty_panels_say_so() {
 }
 
 /// Runs the example `file` into `out`, which must succeed.
-fn run_into(file: &str, out: &std::path::Path) {
-    let run = ecsim().args(["run", file, "--out"]).arg(out).output().unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
-}
 
 #[test]
 fn explain_service_says_when_a_deployment_waited_for_health_checks_and_deregistration() {

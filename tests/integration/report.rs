@@ -4,18 +4,9 @@
 //! turns any request into one), and links its events to their explanations. Screenshots go
 //! to `target/report-screenshots/`.
 
-use crate::common::example_files;
+use crate::common::{ecsim, example_files, run_into};
 use std::path::Path;
 use std::process::Command;
-
-fn ecsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-}
-
-fn run_into(file: &str, out: &Path) {
-    let run = ecsim().args(["run", file, "--out"]).arg(out).output().unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
-}
 
 /// Issue 13 item 1: "`report.html` written by `run` ... one self-contained file (no network,
 /// opens from disk, works offline)". The page carries its data, the chart library and its

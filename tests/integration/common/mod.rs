@@ -136,3 +136,14 @@ pub fn example_files() -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// The `ecsim` binary this test build made.
+pub fn ecsim() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+}
+
+/// `ecsim run FILE --out OUT`, which must succeed.
+pub fn run_into(file: &str, out: &Path) {
+    let run = ecsim().args(["run", file, "--out"]).arg(out).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+}
