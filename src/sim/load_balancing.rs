@@ -103,10 +103,11 @@ impl Simulation<'_> {
                 }
             }
             let counted = healthy_per_task.get(&t.id).copied().unwrap_or(0);
-            if t.health.healthy_targets != counted {
+            let recorded = self.ecs.tasks.health(t.id).healthy_targets;
+            if recorded != counted {
                 return Err(fail(format!(
-                    "{} counts {} healthy targets, ELB {counted}",
-                    t.number, t.health.healthy_targets
+                    "{} counts {recorded} healthy targets, ELB {counted}",
+                    t.number
                 )));
             }
         }

@@ -74,7 +74,7 @@ impl<'a> Ecs<'a> {
             if let Some((at, generation)) = series.plan(&rule, now, cond, &mut env.faults) {
                 schedule_check(env, at, task, HealthCheckOf::Container, generation);
             }
-            self.tasks[task].health.container = Some(series);
+            self.tasks.health_mut(task).container = Some(series);
         }
         let zone = self.task_zone(&self.tasks[task]);
         for a in &self.sc.services[s.0 as usize].load_balancers {
@@ -109,7 +109,7 @@ impl<'a> Ecs<'a> {
                     return Ok(());
                 };
                 let rule = container_rule(spec);
-                let Some(series) = self.tasks[task].health.container.as_mut() else {
+                let Some(series) = self.tasks.health_mut(task).container.as_mut() else {
                     return Ok(());
                 };
                 if series.generation != generation {
@@ -157,14 +157,14 @@ impl<'a> Ecs<'a> {
         let inst = self.tasks[task].instance;
         match t.to {
             TargetState::Healthy => {
-                self.tasks[task].health.healthy_targets += 1;
+                self.tasks.health_mut(task).healthy_targets += 1;
                 let detail = format!("target group {name}: {} -> healthy", t.from.as_str());
                 self.log(env, "TARGET_HEALTHY", Some(task), inst, detail)?;
                 self.may_have_become_healthy(env, task)
             }
             TargetState::Unhealthy => {
                 if t.from == TargetState::Healthy {
-                    self.tasks[task].health.healthy_targets -= 1;
+                    self.tasks.health_mut(task).healthy_targets -= 1;
                 }
                 let rule = self.sc.target_groups[g].unhealthy_threshold;
                 let detail = format!(
@@ -212,8 +212,13 @@ impl<'a> Ecs<'a> {
         let TaskOwner::Service(s) = t.owner else { return false };
         let targets = self.sc.services[s.0 as usize].load_balancers.len();
         t.state == TaskState::Running
-            && usize::from(t.health.healthy_targets) == targets
-            && t.health.container.as_ref().is_none_or(|c| c.health == Health::Healthy)
+            && usize::from(self.tasks.health(t.id).healthy_targets) == targets
+            && self
+                .tasks
+                .health(t.id)
+                .container
+                .as_ref()
+                .is_none_or(|c| c.health == Health::Healthy)
     }
 
     /// A check turned healthy: if every check of the task now passes, it counts as healthy
@@ -226,7 +231,7 @@ impl<'a> Ecs<'a> {
         }
         let TaskOwner::Service(s) = t.owner else { return Ok(()) };
         let now = env.now();
-        if t.health.healthy_at.is_none() {
+        if self.tasks.health(task).healthy_at.is_none() {
             let since = t.running_at.map_or(0, |r| now - r);
             env.observer.task_healthy_after(s, since);
             if env
@@ -241,9 +246,9 @@ impl<'a> Ecs<'a> {
                 );
                 env.report.record_health_wait(now, "TaskHealthy", detail);
             }
-            self.tasks[task].health.healthy_at = Some(now);
+            self.tasks.health_mut(task).healthy_at = Some(now);
         }
-        self.tasks[task].health.grace_pending = false;
+        self.tasks.health_mut(task).grace_pending = false;
         self.schedule_reconcile(env, s, now);
         Ok(())
     }
@@ -258,14 +263,14 @@ impl<'a> Ecs<'a> {
         let grace = self.services[s.0 as usize].rollout.config.health_check_grace_period_ms;
         let grace_end = t.running_at.map_or(now, |r| r + grace);
         if now < grace_end {
-            if !t.health.grace_pending {
-                self.tasks[task].health.grace_pending = true;
+            if !self.tasks.health(task).grace_pending {
+                self.tasks.health_mut(task).grace_pending = true;
                 env.queue
                     .schedule(grace_end, LANE_LIFECYCLE, Event::HealthGraceEnded(task));
             }
             return Ok(());
         }
-        if t.health.replace_for.is_some() {
+        if self.tasks.health(task).replace_for.is_some() {
             return Ok(());
         }
         let def = t.definition as usize;
@@ -297,7 +302,7 @@ impl<'a> Ecs<'a> {
         // stops the unhealthy tasks one by one as the replacements turn healthy" (ecs-semantics
         // §2.1): it keeps running (and registered) until then.
         st.awaiting_replacement += 1;
-        self.tasks[task].health.replace_for = Some(reason);
+        self.tasks.health_mut(task).replace_for = Some(reason);
         self.schedule_reconcile(env, s, now);
         Ok(())
     }
@@ -310,7 +315,11 @@ impl<'a> Ecs<'a> {
         }
         let mut v: Vec<TaskId> = self
             .service_tasks(s)
-            .filter(|t| t.health.replace_for.is_some() && t.state == TaskState::Running && !draining.contains(&t.id))
+            .filter(|t| {
+                self.tasks.health(t.id).replace_for.is_some()
+                    && t.state == TaskState::Running
+                    && !draining.contains(&t.id)
+            })
             .map(|t| t.id)
             .collect();
         v.sort_unstable_by_key(|t| self.tasks[*t].number);
@@ -335,7 +344,10 @@ impl<'a> Ecs<'a> {
         }
         let now = env.now();
         let (mut others, mut healthy_others) = (0u32, 0u32);
-        for t in self.service_tasks(s).filter(|t| t.health.replace_for.is_none()) {
+        for t in self
+            .service_tasks(s)
+            .filter(|t| self.tasks.health(t.id).replace_for.is_none())
+        {
             others += 1;
             healthy_others += u32::from(self.is_healthy(t, now));
         }
@@ -347,7 +359,7 @@ impl<'a> Ecs<'a> {
             allowed = 1;
         }
         for &t in unhealthy.iter().take(allowed) {
-            let reason = self.tasks[t].health.replace_for.unwrap_or(StopReason::ElbHealthCheck);
+            let reason = self.tasks.health(t).replace_for.unwrap_or(StopReason::ElbHealthCheck);
             self.stop_task(env, t, reason)?;
         }
         Ok(())
@@ -357,16 +369,17 @@ impl<'a> Ecs<'a> {
     /// fails, the task is replaced now.
     pub(crate) fn on_health_grace_ended(&mut self, env: &mut Env<'a>, task: TaskId) -> Result<(), SimError> {
         let t = &self.tasks[task];
-        if t.state != TaskState::Running || !t.health.grace_pending {
+        if t.state != TaskState::Running || !self.tasks.health(task).grace_pending {
             return Ok(());
         }
         let TaskOwner::Service(s) = t.owner else { return Ok(()) };
-        let container_unhealthy = t
-            .health
+        let container_unhealthy = self
+            .tasks
+            .health(task)
             .container
             .as_ref()
             .is_some_and(|c| c.health == Health::Unhealthy);
-        self.tasks[task].health.grace_pending = false;
+        self.tasks.health_mut(task).grace_pending = false;
         if container_unhealthy {
             return self.health_check_failed(env, task, StopReason::ContainerHealthCheck);
         }
@@ -394,7 +407,7 @@ impl<'a> Ecs<'a> {
             let def = self.tasks[task].definition as usize;
             if let (Some(spec), Some(series)) = (
                 &self.sc.task_definitions[def].health_check,
-                self.tasks[task].health.container.as_mut(),
+                self.tasks.health_mut(task).container.as_mut(),
             ) {
                 if let Some((at, g)) = series.plan(&container_rule(spec), now, cond, &mut env.faults) {
                     schedule_check(env, at, task, HealthCheckOf::Container, g);
@@ -443,7 +456,7 @@ impl<'a> Ecs<'a> {
             let g = a.target_group;
             if let Some(before) = env.elb.start_draining(g, task) {
                 if before == TargetState::Healthy {
-                    self.tasks[task].health.healthy_targets -= 1;
+                    self.tasks.health_mut(task).healthy_targets -= 1;
                 }
                 let detail = format!(
                     "target group {}: {} -> draining for {} s",
@@ -511,7 +524,7 @@ impl<'a> Ecs<'a> {
                 self.log(env, "TARGET_DEREGISTERED", Some(task), inst, detail)?;
             }
         }
-        self.tasks[task].health.healthy_targets = 0;
+        self.tasks.health_mut(task).healthy_targets = 0;
         Ok(())
     }
 

@@ -32,7 +32,6 @@ impl<'a> Ecs<'a> {
             state: TaskState::Provisioning,
             instance: None,
             submitted_at,
-            placed_at: None,
             run_for_ms,
             provider,
             strategy_item: item.map(|k| k as u8),
@@ -43,7 +42,6 @@ impl<'a> Ecs<'a> {
             crashing: false,
             lost_to: None,
             stop_reason: None,
-            health: Default::default(),
             protected_until: None,
         });
         if let Some(k) = item {
@@ -189,7 +187,6 @@ impl<'a> Ecs<'a> {
             az: AzIdx(az as u16),
             spot,
         });
-        t.placed_at = Some(now);
         let wait = now - t.submitted_at;
         env.observer.task_placed(self.workload_index(owner), wait);
         self.fargate.running += 1;
@@ -239,7 +236,6 @@ impl<'a> Ecs<'a> {
             .ec2_task_reserved(self.workload_index(owner), gi, split, now.as_ms());
         let t = &mut self.tasks[task];
         t.instance = Some(inst);
-        t.placed_at = Some(now);
         let wait = now - t.submitted_at;
         env.observer.task_placed(self.workload_index(owner), wait);
         self.owner_started_placement(owner);
@@ -456,7 +452,7 @@ impl<'a> Ecs<'a> {
                 self.schedule_reconcile(env, s, now);
             }
             TaskOwner::Service(s) => {
-                let replacing = self.tasks[task].health.replace_for.is_some();
+                let replacing = self.tasks.health(task).replace_for.is_some();
                 let st = &mut self.services[s.0 as usize];
                 st.awaiting_replacement -= u32::from(replacing);
                 match state {

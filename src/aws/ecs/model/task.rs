@@ -44,6 +44,11 @@ impl fmt::Display for TaskNumber {
 #[derive(Default)]
 pub struct TaskTable {
     slots: Vec<Task>,
+    /// ECS's view of the health checks of the task in each slot, with the number of the task
+    /// it belongs to (numbers are never reused): a task without health checks never touches
+    /// it (most tasks of a batch workload), and a new task in a reused slot finds the old
+    /// entry stale rather than having it reset at its submission (see [`TaskTable::health`]).
+    health: Vec<(TaskNumber, TaskHealth)>,
     /// Slots whose task has STOPPED and been released, reused last-in first-out.
     free: Vec<u32>,
     /// How many tasks were ever created (the next [`TaskNumber`]).
@@ -90,6 +95,30 @@ impl TaskTable {
 
     fn is_live(&self, id: TaskId) -> bool {
         self.get(id).is_some()
+    }
+
+    /// ECS's view of the health checks of live task `id` (all clear until something is
+    /// recorded).
+    pub fn health(&self, id: TaskId) -> &TaskHealth {
+        let number = self[id].number;
+        match self.health.get(id.index()) {
+            Some((owner, h)) if *owner == number => h,
+            _ => &TaskHealth::CLEAR,
+        }
+    }
+
+    /// The health-check state of live task `id`, to change it.
+    pub fn health_mut(&mut self, id: TaskId) -> &mut TaskHealth {
+        let number = self[id].number;
+        if self.health.len() <= id.index() {
+            self.health
+                .resize(id.index() + 1, (TaskNumber(u64::MAX), TaskHealth::CLEAR));
+        }
+        let entry = &mut self.health[id.index()];
+        if entry.0 != number {
+            *entry = (number, TaskHealth::CLEAR);
+        }
+        &mut entry.1
     }
 
     /// How many tasks were ever created.
@@ -179,31 +208,35 @@ pub enum TaskOwner {
 }
 
 /// One task, from submission to STOPPED.
+///
+/// The layout is fixed (`repr(C)`, 64-byte aligned) so that everything a task's life reads
+/// after its submission on the common path (placement, start, exit, release: its handle,
+/// owner, group, demand, state, instance, provider and the few flags) shares its first cache
+/// line, and what only services, Fargate, health checks, protection and failures read sits
+/// after it. With tens of thousands of tasks running at once, a task's record is usually out
+/// of cache by the time it exits, and this is one miss instead of three (benches/README,
+/// issue 10).
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 pub struct Task {
+    // --- first cache line: what the common path reads.
     pub id: TaskId,
+    pub instance: Option<InstanceId>,
     pub number: TaskNumber,
+    pub submitted_at: SimTime,
     pub owner: TaskOwner,
     pub group: GroupId,
     /// Index into the simulation's demand table (tasks of one definition share it).
     pub demand: u32,
-    pub state: TaskState,
-    pub instance: Option<InstanceId>,
-    pub submitted_at: SimTime,
-    pub placed_at: Option<SimTime>,
-    /// How long the essential container runs once RUNNING; `None` runs until the end.
-    pub run_for_ms: Option<u64>,
-    /// The capacity provider the task was assigned to, if any (index in the scenario).
-    pub provider: Option<u16>,
-    /// The item of the owner's capacity provider strategy the task counts against.
-    pub strategy_item: Option<u8>,
     /// Where a Fargate task runs; `None` for tasks on container instances.
     pub fargate: Option<FargateSlot>,
-    /// When Fargate billing started (the image pull), for Fargate tasks.
-    pub billing_from: Option<SimTime>,
+    /// The capacity provider the task was assigned to, if any (index in the scenario).
+    pub provider: Option<u16>,
     /// The task definition (revision) the task runs, as an index in the scenario.
     pub definition: u16,
-    pub running_at: Option<SimTime>,
+    /// The item of the owner's capacity provider strategy the task counts against.
+    pub strategy_item: Option<u8>,
+    pub state: TaskState,
     /// The task will stop on its own by crashing (not by finishing its work).
     pub crashing: bool,
     /// The failure the task was lost to, once counted (a task is lost at most once); its
@@ -211,14 +244,18 @@ pub struct Task {
     pub lost_to: Option<crate::aws::ecs::StopReason>,
     /// Why a STOPPING task is stopping (its TASK_STOPPED line's reason).
     pub stop_reason: Option<crate::aws::ecs::StopReason>,
-    /// ECS's view of its health checks.
-    pub health: TaskHealth,
+    // --- read at the start (just after placement) and by services, Fargate and health.
+    /// How long the essential container runs once RUNNING; `None` runs until the end.
+    pub run_for_ms: Option<u64>,
+    pub running_at: Option<SimTime>,
+    /// When Fargate billing started (the image pull), for Fargate tasks.
+    pub billing_from: Option<SimTime>,
     /// Task scale-in protection (UpdateTaskProtection) until this time.
     pub protected_until: Option<SimTime>,
 }
 
 /// What ECS knows of a task's health checks (ecs-semantics §2.4, §7).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TaskHealth {
     /// How many of its service's target groups report it healthy (ECS's view of ELB).
     pub healthy_targets: u8,
@@ -230,6 +267,17 @@ pub struct TaskHealth {
     pub grace_pending: bool,
     /// Failed its health checks: its service replaces it and then stops it for this reason.
     pub replace_for: Option<crate::aws::ecs::StopReason>,
+}
+
+impl TaskHealth {
+    /// No check recorded: no healthy target, no container check, not yet healthy.
+    pub const CLEAR: TaskHealth = TaskHealth {
+        healthy_targets: 0,
+        container: None,
+        healthy_at: None,
+        grace_pending: false,
+        replace_for: None,
+    };
 }
 
 /// A Fargate task's availability zone and whether it runs on Fargate Spot.
@@ -254,7 +302,6 @@ mod tests {
             state: TaskState::Provisioning,
             instance: None,
             submitted_at: SimTime::ZERO,
-            placed_at: None,
             run_for_ms: None,
             provider: None,
             strategy_item: None,
@@ -265,8 +312,32 @@ mod tests {
             crashing: false,
             lost_to: None,
             stop_reason: None,
-            health: TaskHealth::default(),
             protected_until: None,
+        }
+    }
+
+    #[test]
+    fn what_the_common_path_reads_shares_the_first_cache_line() {
+        use std::mem::{align_of, offset_of, size_of};
+        assert_eq!(align_of::<Task>(), 64);
+        let first_line = [
+            offset_of!(Task, id) + size_of::<TaskId>(),
+            offset_of!(Task, instance) + size_of::<Option<InstanceId>>(),
+            offset_of!(Task, number) + size_of::<TaskNumber>(),
+            offset_of!(Task, submitted_at) + size_of::<SimTime>(),
+            offset_of!(Task, owner) + size_of::<TaskOwner>(),
+            offset_of!(Task, group) + size_of::<GroupId>(),
+            offset_of!(Task, demand) + size_of::<u32>(),
+            offset_of!(Task, fargate) + size_of::<Option<FargateSlot>>(),
+            offset_of!(Task, provider) + size_of::<Option<u16>>(),
+            offset_of!(Task, definition) + size_of::<u16>(),
+            offset_of!(Task, strategy_item) + size_of::<Option<u8>>(),
+            offset_of!(Task, state) + size_of::<TaskState>(),
+            offset_of!(Task, crashing) + size_of::<bool>(),
+            offset_of!(Task, lost_to) + size_of::<Option<crate::aws::ecs::StopReason>>(),
+        ];
+        for end in first_line {
+            assert!(end <= 64, "a field of the common path ends at byte {end}");
         }
     }
 
@@ -289,6 +360,24 @@ mod tests {
         assert_eq!(table[b].number, TaskNumber(1));
         assert_eq!(table.created(), 3);
         assert_eq!(table.iter().count(), 2);
+    }
+
+    #[test]
+    fn a_task_in_a_reused_slot_starts_with_no_health_recorded() {
+        let mut table = TaskTable::default();
+        let a = table.insert(task);
+        table.health_mut(a).healthy_targets = 2;
+        table.health_mut(a).grace_pending = true;
+        assert_eq!(table.health(a).healthy_targets, 2);
+        table[a].state = TaskState::Stopped;
+        table.release(a);
+        let c = table.insert(task);
+        assert_eq!(table.slots(), 1, "same slot");
+        assert_eq!(table.health(c).healthy_targets, 0, "the previous task's health is not inherited");
+        assert!(!table.health(c).grace_pending);
+        table.health_mut(c).healthy_targets = 1;
+        assert_eq!(table.health(c).healthy_targets, 1);
+        assert!(!table.health(c).grace_pending, "health_mut starts from a clear record");
     }
 
     #[test]
