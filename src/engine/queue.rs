@@ -16,7 +16,8 @@
 //! is exactly the `(time, lane, seq)` order.
 
 use super::SimTime;
-use std::collections::{BinaryHeap, VecDeque};
+use dary_heap::QuaternaryHeap as BinaryHeap;
+use std::collections::VecDeque;
 
 /// Priority class of an event at a given instant; lower lanes run first (at most
 /// [`MAX_LANES`] of them).

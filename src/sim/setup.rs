@@ -40,6 +40,9 @@ impl Simulation<'_> {
 
     pub(super) fn setup_capacity(&mut self) {
         let sc = self.sc;
+        // The initial instances in one allocation (not a doubling copy of the table per size).
+        let initial: usize = sc.instance_groups.iter().map(|g| g.count as usize).sum();
+        self.ecs.cluster.instances.reserve(initial);
         for (gi, g) in sc.instance_groups.iter().enumerate() {
             for _ in 0..g.count {
                 let id = self.ecs.launch_instance(&mut self.env, GroupIdx(gi as u16));

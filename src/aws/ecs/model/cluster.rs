@@ -32,8 +32,19 @@ pub const DEFAULT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 // Long (21 fields): what DescribeContainerInstances reports of one instance (status, zone,
 // registered and remaining resources, ports, ENIs, attributes, tasks), kept flat for placement's
 // hot loop.
+//
+// The layout is fixed (`repr(C)`, 64-byte aligned): the first cache line holds what every
+// placement check and index update reads (status, free resources, group, type, ports), the
+// second the task list, the third the per-group counts and what changes rarely. Releasing a
+// task touches the three; the first line alone answers "does this shape fit" (issue 10).
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 pub struct Instance {
+    // --- first cache line: placement's checks.
+    pub cpu_free: u32,
+    pub memory_free_mib: u32,
+    pub eni_free: u32,
+    pub gpu_free: u32,
     pub id: InstanceId,
     pub group: GroupIdx,
     pub az: AzIdx,
@@ -41,30 +52,28 @@ pub struct Instance {
     pub instance_type: u16,
     pub status: InstanceStatus,
     pub agent_connected: bool,
-    pub agent_version: String,
-    pub registered_at: SimTime,
-    /// When EC2 started the instance (billing starts here).
-    pub launched_at: SimTime,
-    /// The instance was in service when the run began, so it is past any warm-up period.
-    pub present_at_start: bool,
-    pub terminated_at: Option<SimTime>,
-    pub cpu_total: u32,
-    pub memory_total_mib: u32,
-    pub eni_total: u32,
-    pub cpu_free: u32,
-    pub memory_free_mib: u32,
-    pub eni_free: u32,
-    pub gpu_total: u32,
-    pub gpu_free: u32,
     /// Host ports in use (reserved ports plus static ports of placed tasks), sorted.
     pub ports_used: Vec<u16>,
-    /// Attribute value per interned attribute name; `None` where the instance lacks it.
-    pub attrs: Vec<Option<ValueId>>,
+    pub cpu_total: u32,
+    pub memory_total_mib: u32,
+    // --- second cache line.
     /// Tasks placed here and not yet stopped, in placement order (the first few inline, so
     /// that releasing a task on a lightly loaded instance touches no other memory).
     pub tasks: smallvec::SmallVec<[TaskId; 6]>,
+    pub eni_total: u32,
+    pub gpu_total: u32,
+    // --- third cache line and after.
     /// Tasks per task group, for `distinctInstance`, `spread(instanceId)` and `task:group`.
     pub group_counts: smallvec::SmallVec<[(GroupId, u32); 2]>,
+    /// Attribute value per interned attribute name; `None` where the instance lacks it.
+    pub attrs: Vec<Option<ValueId>>,
+    pub registered_at: SimTime,
+    /// When EC2 started the instance (billing starts here).
+    pub launched_at: SimTime,
+    pub terminated_at: Option<SimTime>,
+    pub agent_version: String,
+    /// The instance was in service when the run began, so it is past any warm-up period.
+    pub present_at_start: bool,
 }
 
 /// What an instance registers: CPU units, memory and awsvpc task slots.
@@ -324,5 +333,35 @@ impl Cluster {
         self.cpu_reserved -= u64::from(demand.cpu_units);
         self.memory_reserved_mib -= u64::from(demand.memory_mib);
         self.gpu_reserved -= u64::from(demand.gpus);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    #[test]
+    fn placement_checks_read_one_cache_line() {
+        assert_eq!(align_of::<Instance>(), 64);
+        let ends = [
+            offset_of!(Instance, cpu_free) + 4,
+            offset_of!(Instance, memory_free_mib) + 4,
+            offset_of!(Instance, eni_free) + 4,
+            offset_of!(Instance, gpu_free) + 4,
+            offset_of!(Instance, group) + size_of::<GroupIdx>(),
+            offset_of!(Instance, instance_type) + 2,
+            offset_of!(Instance, status) + size_of::<InstanceStatus>(),
+            offset_of!(Instance, agent_connected) + 1,
+            offset_of!(Instance, ports_used) + size_of::<Vec<u16>>(),
+        ];
+        for end in ends {
+            assert!(end <= 64, "a field placement checks ends at byte {end}");
+        }
+        let tasks = offset_of!(Instance, tasks);
+        assert!(
+            tasks >= 64 && tasks + size_of::<smallvec::SmallVec<[TaskId; 6]>>() <= 128,
+            "the task list fills the second line"
+        );
     }
 }

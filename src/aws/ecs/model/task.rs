@@ -373,7 +373,11 @@ mod tests {
         table.release(a);
         let c = table.insert(task);
         assert_eq!(table.slots(), 1, "same slot");
-        assert_eq!(table.health(c).healthy_targets, 0, "the previous task's health is not inherited");
+        assert_eq!(
+            table.health(c).healthy_targets,
+            0,
+            "the previous task's health is not inherited"
+        );
         assert!(!table.health(c).grace_pending);
         table.health_mut(c).healthy_targets = 1;
         assert_eq!(table.health(c).healthy_targets, 1);
