@@ -71,9 +71,122 @@ struct Slot {
     pos: u32,
 }
 
+/// Where each instance sits in every shape index: one row per instance, one column per
+/// index. After a change, an instance is re-filed in every index, so its row is read whole:
+/// with four indexes that is one or two cache lines, where one array per index was four.
+#[derive(Debug, Default)]
+struct SlotTable {
+    columns: usize,
+    instances: usize,
+    rows: Vec<Option<Slot>>,
+}
+
+impl SlotTable {
+    fn get(&self, inst: InstanceId, column: usize) -> Option<Slot> {
+        self.rows[inst.index() * self.columns + column]
+    }
+
+    fn set(&mut self, inst: InstanceId, column: usize, slot: Option<Slot>) {
+        self.rows[inst.index() * self.columns + column] = slot;
+    }
+
+    /// Adds an empty column (a new index) and returns it.
+    fn add_column(&mut self) -> usize {
+        let old = self.columns;
+        let mut rows = Vec::with_capacity(self.instances * (old + 1));
+        for r in 0..self.instances {
+            rows.extend_from_slice(&self.rows[r * old..(r + 1) * old]);
+            rows.push(None);
+        }
+        self.rows = rows;
+        self.columns = old + 1;
+        old
+    }
+
+    /// Makes room for `instances` instances (the new ones in no index yet).
+    fn grow(&mut self, instances: usize) {
+        self.instances = instances;
+        self.rows.resize(instances * self.columns, None);
+    }
+}
+
+/// The shape indexes of a placer, in creation order, and where each instance sits in each.
+#[derive(Debug, Default)]
+pub struct ShapeIndexes {
+    keys: Vec<IndexKey>,
+    indexes: Vec<ShapeIndex>,
+    slots: SlotTable,
+}
+
+impl ShapeIndexes {
+    /// How many indexes exist.
+    pub fn len(&self) -> usize {
+        self.indexes.len()
+    }
+
+    /// The index for `key`, built now if there is none yet and fewer than `cap` exist.
+    pub fn find_or_build(&mut self, key: &IndexKey, cluster: &Cluster, cap: usize) -> Option<usize> {
+        // A linear scan beats hashing for the few keys a run has.
+        if let Some(k) = self.keys.iter().position(|k| k == key) {
+            return Some(k);
+        }
+        if self.indexes.len() >= cap {
+            return None;
+        }
+        // Instances registered since the last `grow` go into the existing indexes first, so
+        // that every column covers the same instances.
+        self.grow(cluster);
+        let column = self.slots.add_column();
+        let mut idx = ShapeIndex {
+            key: key.clone(),
+            column,
+            buckets: BTreeMap::new(),
+            partition_sizes: BTreeMap::new(),
+            members: 0,
+            spare: Vec::new(),
+        };
+        for i in 0..cluster.instances.len() {
+            idx.update(cluster, &mut self.slots, InstanceId(i as u32));
+        }
+        self.indexes.push(idx);
+        self.keys.push(key.clone());
+        Some(column)
+    }
+
+    /// Index `k`'s answer to `req` (see [`ShapeIndex::pick`]).
+    pub fn pick(
+        &self,
+        k: usize,
+        cluster: &Cluster,
+        req: &PlacementRequest<'_>,
+        ctx: &QueryContext,
+        rng: &mut StreamRng,
+    ) -> Option<InstanceId> {
+        self.indexes[k].pick(cluster, req, ctx, rng)
+    }
+
+    /// Re-files `inst` in every index after a change.
+    pub fn update(&mut self, cluster: &Cluster, inst: InstanceId) {
+        for idx in &mut self.indexes {
+            idx.update(cluster, &mut self.slots, inst);
+        }
+    }
+
+    /// Files the instances registered since the last call in every index.
+    pub fn grow(&mut self, cluster: &Cluster) {
+        let old = self.slots.instances;
+        self.slots.grow(cluster.instances.len());
+        for i in old..cluster.instances.len() {
+            self.update(cluster, InstanceId(i as u32));
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ShapeIndex {
     key: IndexKey,
+    /// This index's column in the [`SlotTable`].
+    column: usize,
     /// Buckets by [`bucket_key`] (partition, then binpack key, in one integer: one compare
     /// per step of a search instead of a tuple's two).
     buckets: BTreeMap<u64, Vec<InstanceId>>,
@@ -82,34 +195,11 @@ pub struct ShapeIndex {
     partition_sizes: BTreeMap<u32, u32>,
     /// How many instances the index holds.
     members: u32,
-    slots: Vec<Option<Slot>>,
     /// Emptied buckets' vectors, reused for new buckets (no allocation per move).
     spare: Vec<Vec<InstanceId>>,
 }
 
 impl ShapeIndex {
-    pub fn build(key: IndexKey, cluster: &Cluster) -> Self {
-        let mut idx = ShapeIndex {
-            key,
-            buckets: BTreeMap::new(),
-            partition_sizes: BTreeMap::new(),
-            members: 0,
-            slots: Vec::new(),
-            spare: Vec::new(),
-        };
-        idx.grow(cluster);
-        idx
-    }
-
-    /// Adds instances registered since the index was built.
-    pub fn grow(&mut self, cluster: &Cluster) {
-        let old = self.slots.len();
-        self.slots.resize(cluster.instances.len(), None);
-        for i in old..cluster.instances.len() {
-            self.update(cluster, InstanceId(i as u32));
-        }
-    }
-
     /// Where `inst` belongs now, or `None` if the shape does not fit there.
     fn placement_of(&self, cluster: &Cluster, inst: InstanceId) -> Option<(u32, u32)> {
         let i = &cluster.instances[inst.index()];
@@ -131,14 +221,14 @@ impl ShapeIndex {
     }
 
     /// Re-files `inst` after a change.
-    pub fn update(&mut self, cluster: &Cluster, inst: InstanceId) {
+    fn update(&mut self, cluster: &Cluster, slots: &mut SlotTable, inst: InstanceId) {
         let want = self.placement_of(cluster, inst);
-        let have = self.slots[inst.index()];
+        let have = slots.get(inst, self.column);
         if have.map(|s| (s.partition, s.key)) == want {
             return;
         }
         if let Some(s) = have {
-            self.remove(inst, s);
+            self.remove(slots, inst, s);
         }
         if let Some((partition, key)) = want {
             let spare = &mut self.spare;
@@ -147,11 +237,12 @@ impl ShapeIndex {
                 .entry(bucket_key(partition, key))
                 .or_insert_with(|| spare.pop().unwrap_or_default());
             bucket.push(inst);
-            self.slots[inst.index()] = Some(Slot {
+            let slot = Slot {
                 partition,
                 key,
                 pos: (bucket.len() - 1) as u32,
-            });
+            };
+            slots.set(inst, self.column, Some(slot));
             self.members += 1;
             if self.key.spread.is_some() {
                 *self.partition_sizes.entry(partition).or_insert(0) += 1;
@@ -159,15 +250,15 @@ impl ShapeIndex {
         }
     }
 
-    fn remove(&mut self, inst: InstanceId, s: Slot) {
+    fn remove(&mut self, slots: &mut SlotTable, inst: InstanceId, s: Slot) {
         let bucket = self
             .buckets
             .get_mut(&bucket_key(s.partition, s.key))
             .expect("slot points at a bucket");
         bucket.swap_remove(s.pos as usize);
         if let Some(moved) = bucket.get(s.pos as usize) {
-            if let Some(ms) = self.slots[moved.index()].as_mut() {
-                ms.pos = s.pos;
+            if let Some(ms) = slots.get(*moved, self.column) {
+                slots.set(*moved, self.column, Some(Slot { pos: s.pos, ..ms }));
             }
         }
         if bucket.is_empty() {
@@ -175,7 +266,7 @@ impl ShapeIndex {
                 self.spare.push(v);
             }
         }
-        self.slots[inst.index()] = None;
+        slots.set(inst, self.column, None);
         self.members -= 1;
         if self.key.spread.is_some() {
             let n = self.partition_sizes.get_mut(&s.partition).expect("partition counted");
@@ -297,5 +388,38 @@ impl ShapeIndex {
             best.push(NO_PARTITION);
         }
         best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(n: u32) -> Option<Slot> {
+        Some(Slot {
+            partition: n,
+            key: n + 1,
+            pos: n + 2,
+        })
+    }
+
+    #[test]
+    fn a_new_index_column_keeps_every_instance_in_the_others() {
+        let mut t = SlotTable::default();
+        assert_eq!(t.add_column(), 0);
+        t.grow(3);
+        for i in 0..3 {
+            t.set(InstanceId(i), 0, slot(i * 10));
+        }
+        assert_eq!(t.add_column(), 1);
+        t.grow(4);
+        t.set(InstanceId(3), 0, slot(30));
+        t.set(InstanceId(1), 1, slot(7));
+        for i in 0..4 {
+            assert_eq!(t.get(InstanceId(i), 0), slot(i * 10), "column 0 of instance {i}");
+        }
+        assert_eq!(t.get(InstanceId(0), 1), None);
+        assert_eq!(t.get(InstanceId(1), 1), slot(7));
+        assert_eq!(t.get(InstanceId(3), 1), None, "a new instance is in no index yet");
     }
 }

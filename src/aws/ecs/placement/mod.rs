@@ -20,7 +20,7 @@ pub use strategy::{BinpackField, SpreadField, Strategy};
 use crate::aws::ecs::model::{Cluster, GroupId, InstanceId, InstanceStatus, TaskDemand, TaskId};
 use crate::engine::StreamRng;
 use free_index::{FreeIndex, FreeKey};
-use index::{IndexKey, ShapeIndex};
+use index::{IndexKey, ShapeIndexes};
 
 use rand::Rng;
 use std::fmt;
@@ -128,9 +128,7 @@ pub struct QueryContext {
 #[derive(Debug)]
 pub struct Placer {
     ctx: QueryContext,
-    indexes: Vec<ShapeIndex>,
-    /// Index keys in creation order; a linear scan beats hashing for the few keys a run has.
-    index_keys: Vec<IndexKey>,
+    indexes: ShapeIndexes,
     max_indexes: usize,
     use_indexes: bool,
     /// Shape-independent binpack indexes, for `[binpack(f)]` requests beyond the cap.
@@ -204,8 +202,7 @@ impl Placer {
     pub fn new(ctx: QueryContext, max_indexes: usize) -> Self {
         Placer {
             ctx,
-            indexes: Vec::new(),
-            index_keys: Vec::new(),
+            indexes: ShapeIndexes::default(),
             max_indexes,
             use_indexes: max_indexes > 0,
             free_indexes: Vec::new(),
@@ -236,18 +233,8 @@ impl Placer {
     fn choose(&mut self, cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut StreamRng) -> Option<InstanceId> {
         if self.use_indexes {
             if let Some(key) = IndexKey::for_request(req) {
-                let slot = match self.index_keys.iter().position(|k| *k == key) {
-                    Some(s) => Some(s),
-                    None if self.indexes.len() < self.max_indexes => {
-                        let idx = ShapeIndex::build(key.clone(), cluster);
-                        self.indexes.push(idx);
-                        self.index_keys.push(key);
-                        Some(self.indexes.len() - 1)
-                    }
-                    None => None,
-                };
-                if let Some(s) = slot {
-                    return self.indexes[s].pick(cluster, req, &self.ctx, rng);
+                if let Some(k) = self.indexes.find_or_build(&key, cluster, self.max_indexes) {
+                    return self.indexes.pick(k, cluster, req, &self.ctx, rng);
                 }
             }
             // Beyond the cap, binpack alone is still answered without a scan.
@@ -399,9 +386,7 @@ impl Placer {
     /// Call after any change of an instance's status, agent or resources.
     pub fn instance_changed(&mut self, cluster: &Cluster, inst: InstanceId) {
         self.failures.generation += 1;
-        for idx in &mut self.indexes {
-            idx.update(cluster, inst);
-        }
+        self.indexes.update(cluster, inst);
         for idx in &mut self.free_indexes {
             idx.update(cluster, inst);
         }
@@ -410,9 +395,7 @@ impl Placer {
     /// Call after instances are added to the cluster.
     pub fn instances_added(&mut self, cluster: &Cluster) {
         self.failures.generation += 1;
-        for idx in &mut self.indexes {
-            idx.grow(cluster);
-        }
+        self.indexes.grow(cluster);
         for idx in &mut self.free_indexes {
             idx.grow(cluster);
         }
