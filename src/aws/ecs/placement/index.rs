@@ -14,6 +14,7 @@ use super::{check_extra, BinpackField, PlacementRequest, QueryContext, SpreadFie
 use crate::aws::ecs::model::{AttrId, Cluster, GroupId, GroupIdx, InstanceId, ValueId};
 use crate::engine::StreamRng;
 use rand::Rng;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// Partition value for instances that lack the spread attribute, or when there is no spread.
@@ -63,11 +64,14 @@ impl IndexKey {
     }
 }
 
-/// Where an instance sits in an index.
+/// Where an instance sits in an index: its bucket's key, the bucket's number in the
+/// index's bucket table, and its position in the bucket (so that re-filing it needs no search
+/// for the bucket it leaves).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 struct Slot {
     partition: u32,
     key: u32,
+    bucket: u32,
     pos: u32,
 }
 
@@ -140,10 +144,12 @@ impl ShapeIndexes {
         let mut idx = ShapeIndex {
             key: key.clone(),
             column,
-            buckets: BTreeMap::new(),
+            order: BTreeMap::new(),
+            by_key: FxHashMap::default(),
+            buckets: Vec::new(),
+            free_buckets: Vec::new(),
             partition_sizes: BTreeMap::new(),
             members: 0,
-            spare: Vec::new(),
         };
         for i in 0..cluster.instances.len() {
             idx.update(cluster, &mut self.slots, InstanceId(i as u32));
@@ -187,16 +193,23 @@ pub struct ShapeIndex {
     key: IndexKey,
     /// This index's column in the [`SlotTable`].
     column: usize,
-    /// Buckets by [`bucket_key`] (partition, then binpack key, in one integer: one compare
-    /// per step of a search instead of a tuple's two).
-    buckets: BTreeMap<u64, Vec<InstanceId>>,
+    /// The non-empty buckets in order of [`bucket_key`] (partition, then binpack key, in one
+    /// integer), each as its number in `buckets`. Touched only when a bucket is created or
+    /// emptied, and by the queries that walk the order.
+    order: BTreeMap<u64, u32>,
+    /// The same buckets by key, for re-filing an instance without a search of `order` (a
+    /// lookup only: nothing iterates it, so its hash order reaches no output).
+    by_key: FxHashMap<u64, u32>,
+    /// Bucket table: each bucket's members, in the order they joined it (a member leaving
+    /// swaps the last one into its place). Emptied buckets stay allocated for reuse.
+    buckets: Vec<Vec<InstanceId>>,
+    /// Numbers of emptied buckets, reused for new ones (no allocation per move).
+    free_buckets: Vec<u32>,
     /// Members per partition, to enumerate partitions without walking buckets (kept for
     /// spread indexes only; the others have one partition).
     partition_sizes: BTreeMap<u32, u32>,
     /// How many instances the index holds.
     members: u32,
-    /// Emptied buckets' vectors, reused for new buckets (no allocation per move).
-    spare: Vec<Vec<InstanceId>>,
 }
 
 impl ShapeIndex {
@@ -231,16 +244,29 @@ impl ShapeIndex {
             self.remove(slots, inst, s);
         }
         if let Some((partition, key)) = want {
-            let spare = &mut self.spare;
-            let bucket = self
-                .buckets
-                .entry(bucket_key(partition, key))
-                .or_insert_with(|| spare.pop().unwrap_or_default());
-            bucket.push(inst);
+            let packed = bucket_key(partition, key);
+            let bucket = match self.by_key.get(&packed) {
+                Some(b) => *b,
+                None => {
+                    let b = match self.free_buckets.pop() {
+                        Some(b) => b,
+                        None => {
+                            self.buckets.push(Vec::new());
+                            (self.buckets.len() - 1) as u32
+                        }
+                    };
+                    self.by_key.insert(packed, b);
+                    self.order.insert(packed, b);
+                    b
+                }
+            };
+            let members = &mut self.buckets[bucket as usize];
+            members.push(inst);
             let slot = Slot {
                 partition,
                 key,
-                pos: (bucket.len() - 1) as u32,
+                bucket,
+                pos: (members.len() - 1) as u32,
             };
             slots.set(inst, self.column, Some(slot));
             self.members += 1;
@@ -251,20 +277,18 @@ impl ShapeIndex {
     }
 
     fn remove(&mut self, slots: &mut SlotTable, inst: InstanceId, s: Slot) {
-        let bucket = self
-            .buckets
-            .get_mut(&bucket_key(s.partition, s.key))
-            .expect("slot points at a bucket");
-        bucket.swap_remove(s.pos as usize);
-        if let Some(moved) = bucket.get(s.pos as usize) {
+        let members = &mut self.buckets[s.bucket as usize];
+        members.swap_remove(s.pos as usize);
+        if let Some(moved) = members.get(s.pos as usize) {
             if let Some(ms) = slots.get(*moved, self.column) {
                 slots.set(*moved, self.column, Some(Slot { pos: s.pos, ..ms }));
             }
         }
-        if bucket.is_empty() {
-            if let Some(v) = self.buckets.remove(&bucket_key(s.partition, s.key)) {
-                self.spare.push(v);
-            }
+        if members.is_empty() {
+            let packed = bucket_key(s.partition, s.key);
+            self.order.remove(&packed);
+            self.by_key.remove(&packed);
+            self.free_buckets.push(s.bucket);
         }
         slots.set(inst, self.column, None);
         self.members -= 1;
@@ -290,7 +314,8 @@ impl ShapeIndex {
             // One partition and every member passes: the answer is the first bucket (the
             // least remaining under binpack; the only one without), as the general path
             // below finds it, with the same draw.
-            let (_, members) = self.buckets.iter().next()?;
+            let (_, bucket) = self.order.iter().next()?;
+            let members = &self.buckets[*bucket as usize];
             let r = if members.len() == 1 {
                 0
             } else {
@@ -307,8 +332,9 @@ impl ShapeIndex {
         let mut winners: Vec<&Vec<InstanceId>> = Vec::new();
         let mut best_key = u32::MAX;
         for p in &partitions {
-            for (packed, members) in self.buckets.range(partition_range(*p)) {
+            for (packed, bucket) in self.order.range(partition_range(*p)) {
                 let key = *packed as u32;
+                let members = &self.buckets[*bucket as usize];
                 if self.key.binpack.is_some() && key > best_key {
                     break;
                 }
@@ -365,9 +391,9 @@ impl ShapeIndex {
         let feasible = |p: u32| -> bool {
             !extra
                 || self
-                    .buckets
+                    .order
                     .range(partition_range(p))
-                    .any(|(_, m)| m.iter().any(passes))
+                    .any(|(_, b)| self.buckets[*b as usize].iter().any(passes))
         };
         let mut best: Vec<u32> = Vec::new();
         let mut best_count = u32::MAX;
@@ -399,6 +425,7 @@ mod tests {
         Some(Slot {
             partition: n,
             key: n + 1,
+            bucket: n + 3,
             pos: n + 2,
         })
     }
