@@ -10,4 +10,4 @@ mod time;
 
 pub use queue::{EventQueue, Lane, Scheduled, MAX_EVENTS};
 pub use rng::{fnv1a64, RngStreams, StreamRng};
-pub use time::SimTime;
+pub use time::{round_to_u64, SimTime};

@@ -177,7 +177,7 @@ impl DurationDist {
             DurationDist::Constant(ms) => *ms,
             DurationDist::Exponential { mean_ms } => {
                 let e = Exp::new(1.0 / mean_ms).expect("validated positive mean");
-                e.sample(rng).round() as u64
+                crate::engine::round_to_u64(e.sample(rng))
             }
             DurationDist::Uniform { min_ms, max_ms } => rng.random_range(*min_ms..=*max_ms),
             DurationDist::LogNormal { median_ms, sigma } => {

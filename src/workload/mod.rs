@@ -204,5 +204,5 @@ fn poisson_gap(rng: &mut StreamRng, rate_per_hour: f64) -> Option<u64> {
     let mean_ms = 3_600_000.0 / rate_per_hour;
     let e = Exp::new(1.0 / mean_ms).expect("positive rate");
     let gap: f64 = e.sample(rng);
-    Some(gap.round() as u64)
+    Some(crate::engine::round_to_u64(gap))
 }

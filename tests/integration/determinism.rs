@@ -83,3 +83,39 @@ fn results_do_not_depend_on_worker_threads() {
     let four = run_on(4);
     assert!(one.iter().chain(four.iter()).all(|o| *o == one[0]));
 }
+
+/// A zero-length PENDING whose end would be the next event is handled where it is scheduled
+/// instead of through the queue (`Env::handle_in_place`): the outputs must be exactly those
+/// of a run that queues it. A run with invariants checked after every event queues every
+/// stage, so the two runs are compared on every event and the summary (which counts events).
+#[test]
+fn zero_length_stages_handled_in_place_change_no_output() {
+    use ecsim::metrics::VecSink;
+    let mut sc = scenario::load(Path::new("benches/scenarios/cluster-80-h100.toml")).unwrap();
+    assert_eq!(
+        sc.lifecycle.pending.mean_ms(),
+        0.0,
+        "the scenario has zero-length PENDING"
+    );
+    sc.duration_ms = 2_000_000;
+    let run = |checked: bool| {
+        let mut sink = VecSink::default();
+        let opts = RunOptions {
+            check_invariants_every_event: checked,
+            ..Default::default()
+        };
+        let r = ecsim::sim::run(&sc, &mut sink, opts).unwrap();
+        (r, sink.0)
+    };
+    let (fast, fast_events) = run(false);
+    let (queued, queued_events) = run(true);
+    assert_eq!(queued.events_handled_in_place, 0);
+    assert!(
+        fast.events_handled_in_place > 1000,
+        "the in-place path was taken ({} times)",
+        fast.events_handled_in_place
+    );
+    assert!(fast_events.len() > 10_000);
+    assert!(fast_events == queued_events, "the event logs differ");
+    assert_eq!(fast.summary, queued.summary);
+}

@@ -270,7 +270,16 @@ impl<'a> Ecs<'a> {
             self.sc.lifecycle.pending.sample(&mut self.rng_lifecycle)
         };
         // A slow image pull (a fault) stretches PENDING.
-        let delay = (delay as f64 * env.faults.pull_factor()).round() as u64;
+        let factor = env.faults.pull_factor();
+        let delay = if factor == 1.0 {
+            delay // the product, exactly (delays are below 2^53 ms), without a rounding call
+        } else {
+            crate::engine::round_to_u64(delay as f64 * factor)
+        };
+        if delay == 0 && env.handle_in_place(LANE_LIFECYCLE, self.sc.max_events) {
+            // A zero-length PENDING whose end would be the next event: end it now.
+            return self.on_started(env, task);
+        }
         env.queue
             .schedule(now + delay, LANE_LIFECYCLE, Event::TaskStarted(task));
         Ok(())
