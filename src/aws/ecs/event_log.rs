@@ -193,7 +193,9 @@ impl StopReason {
 }
 
 impl<'a> Ecs<'a> {
-    /// Writes one event of the event log (when the sink records anything).
+    /// Writes one event of the event log (when the sink records anything: the test is
+    /// inlined at every call, so a run without events pays only for it).
+    #[inline(always)]
     pub(crate) fn log(
         &self,
         env: &mut Env<'_>,
@@ -205,6 +207,18 @@ impl<'a> Ecs<'a> {
         if !env.sink.enabled() {
             return Ok(());
         }
+        self.log_entry(env, kind, task, instance, detail)
+    }
+
+    #[inline(never)]
+    fn log_entry(
+        &self,
+        env: &mut Env<'_>,
+        kind: &'static str,
+        task: Option<TaskId>,
+        instance: Option<InstanceId>,
+        detail: String,
+    ) -> Result<(), SimError> {
         let mut entry = Entry::new(kind).instance(instance);
         if let Some(t) = task {
             entry = entry.task(self.task_label(t));
