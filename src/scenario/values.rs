@@ -159,6 +159,9 @@ pub enum DurationDist {
     Constant(u64),
     Exponential {
         mean_ms: f64,
+        /// `Exp::new(1 / mean_ms)`, built once (sampling it draws the same numbers as
+        /// building it at every sample did, without the two divisions and the checks).
+        exp: Exp<f64>,
     },
     Uniform {
         min_ms: u64,
@@ -175,10 +178,7 @@ impl DurationDist {
     pub fn sample(&self, rng: &mut StreamRng) -> u64 {
         match self {
             DurationDist::Constant(ms) => *ms,
-            DurationDist::Exponential { mean_ms } => {
-                let e = Exp::new(1.0 / mean_ms).expect("validated positive mean");
-                crate::engine::round_to_u64(e.sample(rng))
-            }
+            DurationDist::Exponential { exp, .. } => crate::engine::round_to_u64(exp.sample(rng)),
             DurationDist::Uniform { min_ms, max_ms } => rng.random_range(*min_ms..=*max_ms),
             DurationDist::LogNormal { median_ms, sigma } => {
                 let d = LogNormal::new(median_ms.ln(), *sigma).expect("validated sigma");
@@ -190,7 +190,7 @@ impl DurationDist {
     pub fn mean_ms(&self) -> f64 {
         match self {
             DurationDist::Constant(ms) => *ms as f64,
-            DurationDist::Exponential { mean_ms } => *mean_ms,
+            DurationDist::Exponential { mean_ms, .. } => *mean_ms,
             DurationDist::Uniform { min_ms, max_ms } => (*min_ms + *max_ms) as f64 / 2.0,
             DurationDist::LogNormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp(),
         }
@@ -223,7 +223,9 @@ pub fn duration_dist(dec: &mut Decoder, node: &Node, path: &str) -> Option<Durat
                 dec.error(n.pos, &p, "the mean must be greater than zero");
                 return None;
             }
-            Some(DurationDist::Exponential { mean_ms: m as f64 })
+            let mean_ms = m as f64;
+            let exp = Exp::new(1.0 / mean_ms).expect("a positive mean gives a positive rate");
+            Some(DurationDist::Exponential { mean_ms, exp })
         }),
         Some("uniform") => {
             let min = t.req(dec, "min").and_then(|n| duration(dec, n, &format!("{path}.min")));

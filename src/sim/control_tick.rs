@@ -95,7 +95,7 @@ impl Simulation<'_> {
             _ => (false, false),
         };
         // report.html explains each evaluation that changes the desired count.
-        let for_report = self.env.sink.enabled();
+        let for_report = self.env.logging();
         let (decision, evaluation) =
             self.autoscaling
                 .evaluate(service, &self.env.cloudwatch, &view, explaining || for_report);

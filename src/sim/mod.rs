@@ -189,6 +189,9 @@ pub(crate) struct Env<'a> {
     pub(crate) opts: RunOptions,
     pub(crate) queue: EventQueue<Event>,
     pub(crate) sink: &'a mut dyn EventSink,
+    /// `sink.enabled()`, read once: the sink's answer is fixed for the run, and the hot paths
+    /// ask it several times a task.
+    logging: bool,
     /// Where the metrics rows go as they are sampled.
     pub(crate) metrics: &'a mut dyn MetricsSink,
     pub(crate) ec2: Ec2AutoScaling<'a>,
@@ -205,6 +208,12 @@ impl Env<'_> {
     #[inline]
     pub(crate) fn now(&self) -> SimTime {
         self.queue.now()
+    }
+
+    /// Whether the event sink records anything (so events are worth formatting).
+    #[inline]
+    pub(crate) fn logging(&self) -> bool {
+        self.logging
     }
 
     /// Whether the code about to schedule an event for the current instant in `lane`, as the
@@ -298,6 +307,7 @@ impl<'a> Simulation<'a> {
             env: Env {
                 opts,
                 queue: EventQueue::new(),
+                logging: sink.enabled(),
                 sink,
                 metrics,
                 ec2: Ec2AutoScaling::new(&sc.instance_groups, streams.stream("capacity")),

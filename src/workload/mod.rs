@@ -35,6 +35,8 @@ struct ServiceLoad {
 struct JobArrivals {
     rng: StreamRng,
     next_row: usize,
+    /// The Poisson job's gap distribution in ms (see [`poisson_gaps`]), built once.
+    gaps: Option<Exp<f64>>,
 }
 
 pub struct Workload<'a> {
@@ -64,6 +66,10 @@ impl<'a> Workload<'a> {
                 .map(|j| JobArrivals {
                     rng: streams.stream(&format!("workload/{}", j.name)),
                     next_row: 0,
+                    gaps: match j.arrivals {
+                        Arrivals::Poisson { rate_per_hour } => poisson_gaps(rate_per_hour),
+                        _ => None,
+                    },
                 })
                 .collect(),
         }
@@ -148,8 +154,8 @@ impl<'a> Workload<'a> {
     pub fn first_arrival(&mut self, j: usize) -> Option<SimTime> {
         let spec = &self.sc.batch_jobs[j];
         let first = match &spec.arrivals {
-            Arrivals::Poisson { rate_per_hour } => {
-                poisson_gap(&mut self.jobs[j].rng, *rate_per_hour).map(|g| SimTime(spec.start_ms).saturating_add(g))
+            Arrivals::Poisson { .. } => {
+                poisson_gap(&mut self.jobs[j]).map(|g| SimTime(spec.start_ms).saturating_add(g))
             }
             Arrivals::Trace { rows, .. } => rows.first().map(|r| SimTime(spec.start_ms + r.arrival_ms)),
             Arrivals::Schedule(s) => s
@@ -172,9 +178,9 @@ impl<'a> Workload<'a> {
             next_at: None,
         };
         sub.next_at = match &spec.arrivals {
-            Arrivals::Poisson { rate_per_hour } => {
+            Arrivals::Poisson { .. } => {
                 sub.run_ms = (0..spec.count).map(|_| sample()).collect();
-                poisson_gap(&mut self.jobs[j].rng, *rate_per_hour).map(|g| now + g)
+                poisson_gap(&mut self.jobs[j]).map(|g| now + g)
             }
             Arrivals::Schedule(s) => {
                 sub.run_ms = (0..spec.count).map(|_| sample()).collect();
@@ -197,12 +203,17 @@ impl<'a> Workload<'a> {
 }
 
 /// Time to the next Poisson arrival in ms, or `None` for a zero rate.
-fn poisson_gap(rng: &mut StreamRng, rate_per_hour: f64) -> Option<u64> {
+fn poisson_gap(job: &mut JobArrivals) -> Option<u64> {
+    let gap: f64 = job.gaps.as_ref()?.sample(&mut job.rng);
+    Some(crate::engine::round_to_u64(gap))
+}
+
+/// The distribution of the gaps between arrivals at `rate_per_hour`, in ms (exponential
+/// with mean 3,600,000 / rate), or `None` for a zero rate.
+fn poisson_gaps(rate_per_hour: f64) -> Option<Exp<f64>> {
     if rate_per_hour <= 0.0 {
         return None;
     }
     let mean_ms = 3_600_000.0 / rate_per_hour;
-    let e = Exp::new(1.0 / mean_ms).expect("positive rate");
-    let gap: f64 = e.sample(rng);
-    Some(crate::engine::round_to_u64(gap))
+    Some(Exp::new(1.0 / mean_ms).expect("positive rate"))
 }

@@ -207,6 +207,7 @@ impl<'a> Ecs<'a> {
 
     /// Called when a task leaves an instance: a draining instance with no non-daemon task
     /// left terminates.
+    #[inline]
     pub(crate) fn instance_may_be_drained(&mut self, env: &mut Env<'a>, id: InstanceId) -> Result<(), SimError> {
         if self.cluster.instances[id.index()].status == InstanceStatus::Draining
             && self.terminate_when_drained[id.index()]

@@ -204,7 +204,7 @@ impl<'a> Ecs<'a> {
         instance: Option<InstanceId>,
         detail: String,
     ) -> Result<(), SimError> {
-        if !env.sink.enabled() {
+        if !env.logging() {
             return Ok(());
         }
         self.log_entry(env, kind, task, instance, detail)
@@ -240,7 +240,7 @@ impl<'a> Ecs<'a> {
 
     /// Writes `entry` with its `detail` text.
     pub(crate) fn record(&self, env: &mut Env<'_>, entry: Entry, detail: String) -> Result<(), SimError> {
-        if !env.sink.enabled() {
+        if !env.logging() {
             return Ok(());
         }
         let task = entry.task;

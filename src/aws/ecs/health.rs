@@ -171,7 +171,7 @@ impl<'a> Ecs<'a> {
                     "target group {name}: {} -> unhealthy (Target.FailedHealthChecks: {rule} failed checks in a row)",
                     t.from.as_str()
                 );
-                if env.sink.enabled() {
+                if env.logging() {
                     let entry = Entry::new("TARGET_UNHEALTHY")
                         .task(self.task_label(task))
                         .instance(inst);
@@ -282,7 +282,7 @@ impl<'a> Ecs<'a> {
         }
         env.observer.task_replaced_unhealthy(s);
         let immediate = st.daemon || st.rollout.current.is_some();
-        if env.sink.enabled() {
+        if env.logging() {
             let inst = self.tasks[task].instance;
             let entry = Entry::new("TASK_UNHEALTHY").task(self.task_label(task)).instance(inst);
             let what = if immediate {
@@ -467,7 +467,7 @@ impl<'a> Ecs<'a> {
                 self.log(env, "TARGET_DEREGISTERING", Some(task), inst, detail)?;
             }
         }
-        if env.sink.enabled() {
+        if env.logging() {
             let entry = Entry::new("TASK_STOPPING").task(self.task_label(task)).instance(inst);
             self.record(env, entry.reason(reason.code()), reason.text().to_string())?;
         }

@@ -243,7 +243,7 @@ impl<'a> Ecs<'a> {
         let explaining = matches!(&env.opts.explain,
             crate::explain::ExplainRequest::CapacityProviderAt(p, at) if *p == name && now.as_ms() <= *at);
         // report.html explains each minute that changes the group's desired capacity.
-        let for_report = env.sink.enabled() && matches!(outcome.0, "ScaleOut" | "ScaleIn");
+        let for_report = env.logging() && matches!(outcome.0, "ScaleOut" | "ScaleIn");
         if explaining || for_report {
             let alarm_states = vec![
                 crate::explain::AlarmState::of("high", &ms.high_alarm(), high),

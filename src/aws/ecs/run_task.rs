@@ -5,6 +5,7 @@ use super::model::{GroupId, TaskId, TaskNumber};
 use super::TaskPlacement;
 use super::*;
 use crate::scenario::BatchJobSpec;
+use smallvec::SmallVec;
 use std::collections::VecDeque;
 
 pub(crate) struct JobState {
@@ -165,7 +166,7 @@ impl<'a> Ecs<'a> {
         if self.jobs.iter().all(|j| j.queue.is_empty()) {
             return Ok(());
         }
-        let mut blocked = vec![false; self.jobs.len()];
+        let mut blocked: SmallVec<[bool; 32]> = smallvec::smallvec![false; self.jobs.len()];
         loop {
             // The oldest head first; ties by submission order.
             let mut best: Option<(SimTime, TaskNumber, TaskId, usize)> = None;

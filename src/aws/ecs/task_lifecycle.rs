@@ -54,7 +54,7 @@ impl<'a> Ecs<'a> {
             self.services[s.0 as usize].live.push(id);
         }
         env.observer.task_submitted();
-        if env.sink.enabled() {
+        if env.logging() {
             // Who started it, as ECS's `startedBy` tells a service's tasks from RunTask's.
             let code = match owner {
                 TaskOwner::Service(_) => "ServiceScheduler",
@@ -109,7 +109,7 @@ impl<'a> Ecs<'a> {
                 let group = t.group.0 as usize;
                 // report.html keeps each task group's first placement (and, below, its first
                 // failed one) when the run writes events.
-                let for_report = env.sink.enabled() && env.report.kept.wants_placement(group, true);
+                let for_report = env.logging() && env.report.kept.wants_placement(group, true);
                 let trace = (asked || for_report).then(|| self.placer.explain(&self.cluster, &req));
                 let chosen = self.placer.place(&self.cluster, &req, &mut self.rng_placement);
                 if env.opts.check_invariants_every_event {
@@ -127,14 +127,14 @@ impl<'a> Ecs<'a> {
                     }
                 }
                 let trace = match trace {
-                    None if chosen.is_none() && env.sink.enabled() && env.report.kept.wants_placement(group, false) => {
+                    None if chosen.is_none() && env.logging() && env.report.kept.wants_placement(group, false) => {
                         Some(self.placer.explain(&self.cluster, &req))
                     }
                     trace => trace,
                 };
                 if let Some(trace) = trace {
                     let e = self.placement_explanation(env.queue.now(), task, &req, trace, chosen);
-                    if env.sink.enabled() && env.report.kept.wants_placement(group, chosen.is_some()) {
+                    if env.logging() && env.report.kept.wants_placement(group, chosen.is_some()) {
                         env.report.kept.keep_placement(group, &e);
                     }
                     if asked {
@@ -144,7 +144,7 @@ impl<'a> Ecs<'a> {
                 let Some(inst) = chosen else {
                     return Ok(false);
                 };
-                let detail = if env.sink.enabled() {
+                let detail = if env.logging() {
                     self.placer.describe_choice(&self.cluster, &req, inst)
                 } else {
                     String::new()
@@ -398,7 +398,8 @@ impl<'a> Ecs<'a> {
             return Ok(());
         }
         let placed = inst.is_some() || fargate.is_some();
-        if state == TaskState::Running || state == TaskState::Stopping {
+        // Only a service's tasks are ever targets.
+        if matches!(owner, TaskOwner::Service(_)) && matches!(state, TaskState::Running | TaskState::Stopping) {
             self.remove_targets(env, task)?;
         }
         if let Some(i) = inst {
@@ -428,7 +429,7 @@ impl<'a> Ecs<'a> {
         }
         self.tasks[task].state = TaskState::Stopped;
         self.owner_task_stopped(env, task, state, placed);
-        if env.sink.enabled() {
+        if env.logging() {
             let code = self.tasks[task].lost_to.unwrap_or(reason).code();
             let entry = Entry::new("TASK_STOPPED").task(self.task_label(task)).instance(inst);
             self.record(env, entry.reason(code), reason.text().to_string())?;
