@@ -15,7 +15,9 @@
 //! zero-length lifecycle stage, a reconcile "now") goes to its lane's FIFO, skipping the
 //! heap's O(log n) push and pop; every event already in the heap for this instant and lane
 //! was scheduled earlier (a smaller `seq`), so "heap first within a lane, lowest lane first"
-//! is exactly the `(time, lane, seq)` order.
+//! is exactly the `(time, lane, seq)` order. [`EventQueue::next_for_now`] tells a scheduler
+//! whether such an event would be the very next one popped, so that it may handle it at
+//! once and only count it ([`EventQueue::count_handled_in_place`]).
 
 use super::SimTime;
 use dary_heap::QuaternaryHeap;
