@@ -707,148 +707,14 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
     if let Some(n) = t.opt("target_tracking") {
         let p0 = format!("{path}.target_tracking");
         for (i, item) in dec.array(n, &p0).unwrap_or(&[]).iter().enumerate() {
-            let p = format!("{p0}[{i}]");
-            let Some(mut pt) = dec.table(item, &p) else { continue };
-            let m = metric(dec, &mut pt);
-            let target = req_f64(dec, &mut pt, "target", 1e-9, 1e9);
-            let out_cd = dur_field(dec, &mut pt, "scale_out_cooldown").unwrap_or(300_000);
-            let in_cd = dur_field(dec, &mut pt, "scale_in_cooldown").unwrap_or(300_000);
-            let dsi = pt
-                .opt("disable_scale_in")
-                .and_then(|v| dec.boolean(v, &format!("{p}.disable_scale_in")))
-                .unwrap_or(false);
-            let period_node = pt.opt("metric_period");
-            let period = period_node.and_then(|v| metric_period(dec, v, &format!("{p}.metric_period"), m));
-            pt.finish(dec, &fields::keys(fields::TARGET_TRACKING));
-            let period = period.unwrap_or(STANDARD_PERIOD_MS);
-            if let Some(first) = cfg.target_tracking.first().filter(|f| f.metric_period_ms != period) {
-                dec.error_hint(
-                    period_node.map_or(item.pos, |n| n.pos),
-                    &format!("{p}.metric_period"),
-                    format!(
-                        "this policy's metric period ({} s) differs from the first policy's ({} s)",
-                        period / 1000,
-                        first.metric_period_ms / 1000
-                    ),
-                    Some("ecsim evaluates one scalable target at one period: give every target-tracking policy the same metric_period".into()),
-                );
-            }
-            if let (Some(m), Some(target)) = (m, target) {
-                if cfg.target_tracking.iter().any(|x: &TargetTrackingPolicy| x.metric == m) {
-                    dec.error_hint(
-                        item.pos,
-                        &format!("{p}.metric"),
-                        format!("two target-tracking policies use {}", m.as_str()),
-                        Some("each policy must use a different metric".into()),
-                    );
-                }
-                cfg.target_tracking.push(TargetTrackingPolicy {
-                    metric: m,
-                    metric_period_ms: period,
-                    target,
-                    scale_out_cooldown_ms: out_cd,
-                    scale_in_cooldown_ms: in_cd,
-                    disable_scale_in: dsi,
-                });
-            }
+            let policy = decode_target_tracking_policy(dec, item, &format!("{p0}[{i}]"), &cfg.target_tracking);
+            cfg.target_tracking.extend(policy);
         }
     }
     if let Some(n) = t.opt("step_scaling") {
         let p0 = format!("{path}.step_scaling");
         for (i, item) in dec.array(n, &p0).unwrap_or(&[]).iter().enumerate() {
-            let p = format!("{p0}[{i}]");
-            let Some(mut pt) = dec.table(item, &p) else { continue };
-            let name = pt
-                .opt("name")
-                .and_then(|v| dec.string(v, &format!("{p}.name")))
-                .unwrap_or_else(|| format!("step-{i}"));
-            let m = metric(dec, &mut pt);
-            let threshold = req_f64(dec, &mut pt, "threshold", -1e9, 1e9);
-            let cmp = pt
-                .req(dec, "comparison")
-                .and_then(|v| {
-                    dec.one_of(
-                        v,
-                        &format!("{p}.comparison"),
-                        "comparison",
-                        &[
-                            "GreaterThanThreshold",
-                            "GreaterThanOrEqualToThreshold",
-                            "LessThanThreshold",
-                            "LessThanOrEqualToThreshold",
-                        ],
-                    )
-                })
-                .map(|c| match c {
-                    "GreaterThanThreshold" => Comparison::GreaterThan,
-                    "GreaterThanOrEqualToThreshold" => Comparison::GreaterThanOrEqual,
-                    "LessThanThreshold" => Comparison::LessThan,
-                    _ => Comparison::LessThanOrEqual,
-                });
-            let periods = pt
-                .opt("evaluation_periods")
-                .and_then(|v| dec.int(v, &format!("{p}.evaluation_periods"), 1, 1440))
-                .unwrap_or(1);
-            let dta_node = pt.opt("datapoints_to_alarm");
-            let dta = dta_node
-                .and_then(|v| dec.int(v, &format!("{p}.datapoints_to_alarm"), 1, 1440))
-                .unwrap_or(periods);
-            if dta > periods {
-                dec.error(
-                    dta_node.map_or(item.pos, |n| n.pos),
-                    &format!("{p}.datapoints_to_alarm"),
-                    format!("datapoints_to_alarm ({dta}) exceeds evaluation_periods ({periods})"),
-                );
-            }
-            let adj = pt
-                .req(dec, "adjustment_type")
-                .and_then(|v| {
-                    dec.one_of(
-                        v,
-                        &format!("{p}.adjustment_type"),
-                        "adjustment type",
-                        &["ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity"],
-                    )
-                })
-                .map(|a| match a {
-                    "ChangeInCapacity" => AdjustmentType::ChangeInCapacity,
-                    "PercentChangeInCapacity" => AdjustmentType::PercentChangeInCapacity,
-                    _ => AdjustmentType::ExactCapacity,
-                });
-            let mam_node = pt.opt("min_adjustment_magnitude");
-            let mam = mam_node
-                .and_then(|v| dec.int(v, &format!("{p}.min_adjustment_magnitude"), 1, 10000))
-                .map(|v| v as u32);
-            if mam.is_some() && adj.is_some() && adj != Some(AdjustmentType::PercentChangeInCapacity) {
-                dec.error_hint(
-                    mam_node.map_or(item.pos, |n| n.pos),
-                    &format!("{p}.min_adjustment_magnitude"),
-                    "min_adjustment_magnitude applies only to PercentChangeInCapacity",
-                    Some("remove it".into()),
-                );
-            }
-            let cooldown = dur_field(dec, &mut pt, "cooldown").unwrap_or(300_000);
-            let steps = pt
-                .req(dec, "steps")
-                .map(|v| decode_steps(dec, v, &format!("{p}.steps")))
-                .unwrap_or_default();
-            pt.finish(dec, &fields::keys(fields::STEP_SCALING));
-            if let (Some(m), Some(threshold), Some(cmp), Some(adj)) = (m, threshold, cmp, adj) {
-                cfg.step.push(StepPolicy {
-                    name,
-                    metric: m,
-                    alarm: Alarm {
-                        threshold,
-                        comparison: cmp,
-                        evaluation_periods: periods as u32,
-                        datapoints_to_alarm: dta as u32,
-                    },
-                    adjustment_type: adj,
-                    steps,
-                    min_adjustment_magnitude: mam,
-                    cooldown_ms: cooldown,
-                });
-            }
+            cfg.step.extend(decode_step_policy(dec, item, &format!("{p0}[{i}]"), i));
         }
     }
     if cfg.evaluation_period_ms() == HIGH_RESOLUTION_PERIOD_MS && !cfg.step.is_empty() {
@@ -862,38 +728,8 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
     if let Some(n) = t.opt("scheduled_actions") {
         let p0 = format!("{path}.scheduled_actions");
         for (i, item) in dec.array(n, &p0).unwrap_or(&[]).iter().enumerate() {
-            let p = format!("{p0}[{i}]");
-            let Some(mut pt) = dec.table(item, &p) else { continue };
-            let name = pt
-                .opt("name")
-                .and_then(|v| dec.string(v, &format!("{p}.name")))
-                .unwrap_or_else(|| format!("scheduled-{i}"));
-            let schedule = schedule_of(dec, &mut pt);
-            let mn = pt
-                .opt("min_capacity")
-                .and_then(|v| dec.int(v, &format!("{p}.min_capacity"), 0, 5000))
-                .map(|v| v as u32);
-            let mx = pt
-                .opt("max_capacity")
-                .and_then(|v| dec.int(v, &format!("{p}.max_capacity"), 0, 5000))
-                .map(|v| v as u32);
-            if mn.is_none() && mx.is_none() {
-                dec.error_hint(
-                    item.pos,
-                    &p,
-                    "a scheduled action must set min_capacity, max_capacity or both",
-                    None,
-                );
-            }
-            pt.finish(dec, &fields::keys(fields::SCHEDULED_ACTION));
-            if let Some(schedule) = schedule {
-                cfg.scheduled.push(ScheduledAction {
-                    name,
-                    schedule,
-                    min_capacity: mn,
-                    max_capacity: mx,
-                });
-            }
+            cfg.scheduled
+                .extend(decode_scheduled_action(dec, item, &format!("{p0}[{i}]"), i));
         }
     }
     t.finish(dec, &fields::keys(fields::AUTO_SCALING));
@@ -901,6 +737,192 @@ pub fn decode_auto_scaling(dec: &mut Decoder, node: &Node, path: &str) -> Option
         return None;
     }
     Some(cfg)
+}
+
+/// One target-tracking policy (at `p`), checked against the policies before it.
+fn decode_target_tracking_policy(
+    dec: &mut Decoder,
+    item: &Node,
+    p: &str,
+    before: &[TargetTrackingPolicy],
+) -> Option<TargetTrackingPolicy> {
+    let mut pt = dec.table(item, p)?;
+    let m = metric(dec, &mut pt);
+    let target = req_f64(dec, &mut pt, "target", 1e-9, 1e9);
+    let out_cd = dur_field(dec, &mut pt, "scale_out_cooldown").unwrap_or(300_000);
+    let in_cd = dur_field(dec, &mut pt, "scale_in_cooldown").unwrap_or(300_000);
+    let dsi = pt
+        .opt("disable_scale_in")
+        .and_then(|v| dec.boolean(v, &format!("{p}.disable_scale_in")))
+        .unwrap_or(false);
+    let period_node = pt.opt("metric_period");
+    let period = period_node.and_then(|v| metric_period(dec, v, &format!("{p}.metric_period"), m));
+    pt.finish(dec, &fields::keys(fields::TARGET_TRACKING));
+    let period = period.unwrap_or(STANDARD_PERIOD_MS);
+    if let Some(first) = before.first().filter(|f| f.metric_period_ms != period) {
+        dec.error_hint(
+            period_node.map_or(item.pos, |n| n.pos),
+            &format!("{p}.metric_period"),
+            format!(
+                "this policy's metric period ({} s) differs from the first policy's ({} s)",
+                period / 1000,
+                first.metric_period_ms / 1000
+            ),
+            Some("ecsim evaluates one scalable target at one period: give every target-tracking policy the same metric_period".into()),
+        );
+    }
+    if let (Some(m), Some(target)) = (m, target) {
+        if before.iter().any(|x: &TargetTrackingPolicy| x.metric == m) {
+            dec.error_hint(
+                item.pos,
+                &format!("{p}.metric"),
+                format!("two target-tracking policies use {}", m.as_str()),
+                Some("each policy must use a different metric".into()),
+            );
+        }
+        return Some(TargetTrackingPolicy {
+            metric: m,
+            metric_period_ms: period,
+            target,
+            scale_out_cooldown_ms: out_cd,
+            scale_in_cooldown_ms: in_cd,
+            disable_scale_in: dsi,
+        });
+    }
+    None
+}
+
+/// The `i`-th step-scaling policy (at `p`).
+fn decode_step_policy(dec: &mut Decoder, item: &Node, p: &str, i: usize) -> Option<StepPolicy> {
+    let mut pt = dec.table(item, p)?;
+    let name = pt
+        .opt("name")
+        .and_then(|v| dec.string(v, &format!("{p}.name")))
+        .unwrap_or_else(|| format!("step-{i}"));
+    let m = metric(dec, &mut pt);
+    let threshold = req_f64(dec, &mut pt, "threshold", -1e9, 1e9);
+    let cmp = pt
+        .req(dec, "comparison")
+        .and_then(|v| {
+            dec.one_of(
+                v,
+                &format!("{p}.comparison"),
+                "comparison",
+                &[
+                    "GreaterThanThreshold",
+                    "GreaterThanOrEqualToThreshold",
+                    "LessThanThreshold",
+                    "LessThanOrEqualToThreshold",
+                ],
+            )
+        })
+        .map(|c| match c {
+            "GreaterThanThreshold" => Comparison::GreaterThan,
+            "GreaterThanOrEqualToThreshold" => Comparison::GreaterThanOrEqual,
+            "LessThanThreshold" => Comparison::LessThan,
+            _ => Comparison::LessThanOrEqual,
+        });
+    let periods = pt
+        .opt("evaluation_periods")
+        .and_then(|v| dec.int(v, &format!("{p}.evaluation_periods"), 1, 1440))
+        .unwrap_or(1);
+    let dta_node = pt.opt("datapoints_to_alarm");
+    let dta = dta_node
+        .and_then(|v| dec.int(v, &format!("{p}.datapoints_to_alarm"), 1, 1440))
+        .unwrap_or(periods);
+    if dta > periods {
+        dec.error(
+            dta_node.map_or(item.pos, |n| n.pos),
+            &format!("{p}.datapoints_to_alarm"),
+            format!("datapoints_to_alarm ({dta}) exceeds evaluation_periods ({periods})"),
+        );
+    }
+    let adj = pt
+        .req(dec, "adjustment_type")
+        .and_then(|v| {
+            dec.one_of(
+                v,
+                &format!("{p}.adjustment_type"),
+                "adjustment type",
+                &["ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity"],
+            )
+        })
+        .map(|a| match a {
+            "ChangeInCapacity" => AdjustmentType::ChangeInCapacity,
+            "PercentChangeInCapacity" => AdjustmentType::PercentChangeInCapacity,
+            _ => AdjustmentType::ExactCapacity,
+        });
+    let mam_node = pt.opt("min_adjustment_magnitude");
+    let mam = mam_node
+        .and_then(|v| dec.int(v, &format!("{p}.min_adjustment_magnitude"), 1, 10000))
+        .map(|v| v as u32);
+    if mam.is_some() && adj.is_some() && adj != Some(AdjustmentType::PercentChangeInCapacity) {
+        dec.error_hint(
+            mam_node.map_or(item.pos, |n| n.pos),
+            &format!("{p}.min_adjustment_magnitude"),
+            "min_adjustment_magnitude applies only to PercentChangeInCapacity",
+            Some("remove it".into()),
+        );
+    }
+    let cooldown = dur_field(dec, &mut pt, "cooldown").unwrap_or(300_000);
+    let steps = pt
+        .req(dec, "steps")
+        .map(|v| decode_steps(dec, v, &format!("{p}.steps")))
+        .unwrap_or_default();
+    pt.finish(dec, &fields::keys(fields::STEP_SCALING));
+    if let (Some(m), Some(threshold), Some(cmp), Some(adj)) = (m, threshold, cmp, adj) {
+        return Some(StepPolicy {
+            name,
+            metric: m,
+            alarm: Alarm {
+                threshold,
+                comparison: cmp,
+                evaluation_periods: periods as u32,
+                datapoints_to_alarm: dta as u32,
+            },
+            adjustment_type: adj,
+            steps,
+            min_adjustment_magnitude: mam,
+            cooldown_ms: cooldown,
+        });
+    }
+    None
+}
+
+/// The `i`-th scheduled action (at `p`).
+fn decode_scheduled_action(dec: &mut Decoder, item: &Node, p: &str, i: usize) -> Option<ScheduledAction> {
+    let mut pt = dec.table(item, p)?;
+    let name = pt
+        .opt("name")
+        .and_then(|v| dec.string(v, &format!("{p}.name")))
+        .unwrap_or_else(|| format!("scheduled-{i}"));
+    let schedule = schedule_of(dec, &mut pt);
+    let mn = pt
+        .opt("min_capacity")
+        .and_then(|v| dec.int(v, &format!("{p}.min_capacity"), 0, 5000))
+        .map(|v| v as u32);
+    let mx = pt
+        .opt("max_capacity")
+        .and_then(|v| dec.int(v, &format!("{p}.max_capacity"), 0, 5000))
+        .map(|v| v as u32);
+    if mn.is_none() && mx.is_none() {
+        dec.error_hint(
+            item.pos,
+            p,
+            "a scheduled action must set min_capacity, max_capacity or both",
+            None,
+        );
+    }
+    pt.finish(dec, &fields::keys(fields::SCHEDULED_ACTION));
+    if let Some(schedule) = schedule {
+        return Some(ScheduledAction {
+            name,
+            schedule,
+            min_capacity: mn,
+            max_capacity: mx,
+        });
+    }
+    None
 }
 
 fn decode_steps(dec: &mut Decoder, node: &Node, path: &str) -> Vec<StepAdjustment> {

@@ -102,7 +102,7 @@ pub struct InstanceGroupSpec {
     pub price_per_hour_usd: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NetworkMode {
     Bridge,
     Host,
@@ -1233,133 +1233,33 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             let names = referenced_attributes(&[], &constraints);
             warn_unknown_attributes(dec, sc, n.pos, &format!("{path}.placement_constraints"), names);
         }
-        // Containers: CPU sums (missing counts 0, I); memory is memoryReservation if set,
-        // else memory (ecs-semantics §1.3); static host ports collected.
-        let mut sum_cpu = 0u32;
-        let mut sum_mem = 0u32;
-        let mut any_mem_missing = false;
-        let mut all_hard = true;
-        let mut sum_hard = 0u32;
-        let mut ports: Vec<(u16, Pos, String)> = Vec::new();
-        let mut container_list: Vec<(String, Vec<u16>)> = Vec::new();
-        let mut health_check: Option<ContainerHealthCheck> = None;
-        let mut stop_timeout_ms: Option<u64> = None;
-        let mut gpus = 0u32;
         let containers = t.opt("container_definitions");
-        if let Some(cn) = containers {
-            let cp = format!("{path}.container_definitions");
-            if let Some(list) = dec.array(cn, &cp) {
-                if list.is_empty() {
-                    dec.error(cn.pos, &cp, "a task definition needs at least one container");
+        let c = match containers {
+            Some(cn) => decode_containers(dec, cn, &format!("{path}.container_definitions"), network_mode),
+            None => {
+                if task_mem.is_none() {
+                    dec.error_hint(
+                        t.pos,
+                        &format!("{path}.container_definitions"),
+                        "a task definition needs container_definitions or task-level cpu and memory",
+                        Some("add memory = 512 (MiB) at task level".into()),
+                    );
                 }
-                for (j, c) in list.iter().enumerate() {
-                    let p = format!("{cp}[{j}]");
-                    let Some(mut ct) = dec.table(c, &p) else {
-                        continue;
-                    };
-                    let cname = ct.req(dec, "name").and_then(|n| dec.string(n, &format!("{p}.name")));
-                    let mut container_ports: Vec<u16> = Vec::new();
-                    if let Some(n) = ct.opt("cpu") {
-                        sum_cpu += cpu_units(dec, n, &format!("{p}.cpu")).unwrap_or(0);
-                    }
-                    let hard = ct
-                        .opt("memory")
-                        .and_then(|n| task_memory_mib(dec, n, &format!("{p}.memory")));
-                    let soft_node = ct.opt("memory_reservation");
-                    let soft = soft_node.and_then(|n| task_memory_mib(dec, n, &format!("{p}.memory_reservation")));
-                    if let (Some(h), Some(s), Some(sn)) = (hard, soft, soft_node) {
-                        if h <= s {
-                            dec.error_hint(
-                                sn.pos,
-                                &format!("{p}.memory_reservation"),
-                                format!("memory_reservation ({s} MiB) must be less than memory ({h} MiB)"),
-                                Some("the reservation is the soft limit; memory is the hard limit above it".into()),
-                            );
-                        }
-                    }
-                    match soft.or(hard) {
-                        Some(m) => sum_mem += m,
-                        None => any_mem_missing = true,
-                    }
-                    match hard {
-                        Some(h) => sum_hard += h,
-                        None => all_hard = false,
-                    }
-                    let essential = match ct.opt("essential") {
-                        Some(e) => dec.boolean(e, &format!("{p}.essential")).unwrap_or(true),
-                        None => true,
-                    };
-                    if let Some(h) = ct.opt("health_check") {
-                        let check = load_balancing::decode_container_health_check(dec, h, &format!("{p}.health_check"));
-                        if essential && health_check.is_none() {
-                            health_check = check;
-                        }
-                    }
-                    if let Some(rr) = ct.opt("resource_requirements") {
-                        gpus += resource_requirements(dec, rr, &format!("{p}.resource_requirements"));
-                    }
-                    if let Some(st) = ct.opt("stop_timeout") {
-                        if let Some(ms) = load_balancing::decode_stop_timeout(dec, st, &format!("{p}.stop_timeout")) {
-                            stop_timeout_ms = Some(stop_timeout_ms.map_or(ms, |m: u64| m.max(ms)));
-                        }
-                    }
-                    if let Some(pm) = ct.opt("port_mappings") {
-                        let pp = format!("{p}.port_mappings");
-                        if let Some(maps) = dec.array(pm, &pp) {
-                            for (k, m) in maps.iter().enumerate() {
-                                let mp = format!("{pp}[{k}]");
-                                let Some(mut mt) = dec.table(m, &mp) else {
-                                    continue;
-                                };
-                                let cport = mt
-                                    .req(dec, "container_port")
-                                    .and_then(|n| dec.int(n, &format!("{mp}.container_port"), 1, 65535));
-                                let hnode = mt.opt("host_port");
-                                let hport = hnode.and_then(|n| dec.int(n, &format!("{mp}.host_port"), 0, 65535));
-                                if let Some(pr) = mt.opt("protocol") {
-                                    dec.one_of(pr, &format!("{mp}.protocol"), "protocol", &["tcp", "udp"]);
-                                }
-                                mt.finish(dec, &fields::keys(fields::PORT_MAPPING));
-                                if let Some(c) = cport {
-                                    container_ports.push(c as u16);
-                                }
-                                let host = match network_mode {
-                                    NetworkMode::Bridge => hport.unwrap_or(0),
-                                    NetworkMode::Host => hport.or(cport).unwrap_or(0),
-                                    NetworkMode::Awsvpc => {
-                                        if let (Some(h), Some(c), Some(hn)) = (hport, cport, hnode) {
-                                            if h != 0 && h != c {
-                                                dec.error_hint(
-                                                    hn.pos,
-                                                    &format!("{mp}.host_port"),
-                                                    "with awsvpc, host_port must equal container_port",
-                                                    Some("remove host_port".into()),
-                                                );
-                                            }
-                                        }
-                                        0 // each awsvpc task has its own ENI: no host port conflicts
-                                    }
-                                };
-                                if host > 0 {
-                                    ports.push((host as u16, m.pos, format!("{mp}.host_port")));
-                                }
-                            }
-                        }
-                    }
-                    ct.finish(dec, &fields::keys(fields::CONTAINER));
-                    if let Some(n) = cname {
-                        container_list.push((n, container_ports));
-                    }
-                }
+                Containers::default()
             }
-        } else if task_mem.is_none() {
-            dec.error_hint(
-                t.pos,
-                &format!("{path}.container_definitions"),
-                "a task definition needs container_definitions or task-level cpu and memory",
-                Some("add memory = 512 (MiB) at task level".into()),
-            );
-        }
+        };
+        let Containers {
+            sum_cpu,
+            sum_mem,
+            any_mem_missing,
+            all_hard,
+            sum_hard,
+            ports,
+            list: container_list,
+            health_check,
+            stop_timeout_ms,
+            gpus,
+        } = c;
         if task_mem.is_none() && any_mem_missing {
             dec.error_hint(
                 t.pos,
@@ -1368,22 +1268,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 Some("set memory on the task or on every container".into()),
             );
         }
-        let mut host_ports: Vec<u16> = Vec::new();
-        for (p, pos, pp) in &ports {
-            if host_ports.contains(p) {
-                dec.error(*pos, pp, format!("host port {p} is mapped twice in one task"));
-            } else if sc.reserved_ports.contains(p) {
-                dec.error_hint(
-                    *pos,
-                    pp,
-                    format!("host port {p} is reserved by the ECS agent on every instance"),
-                    Some(format!("reserved ports: {:?}", sc.reserved_ports)),
-                );
-            } else {
-                host_ports.push(*p);
-            }
-        }
-        host_ports.sort_unstable();
+        let host_ports = distinct_host_ports(dec, sc, &ports);
         let behaviour = TaskBehaviour {
             fails_to_start: t
                 .opt("fails_to_start")
@@ -1425,6 +1310,181 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             });
         }
     }
+}
+
+/// What a task definition's containers add up to (ecs-semantics §1.3): CPU sums (a container
+/// without `cpu` counts 0, I); memory is `memory_reservation` if set, else `memory`; the
+/// static host ports, each with where it was written; the first essential container's
+/// health check; the longest stop timeout; the GPUs.
+#[derive(Default)]
+struct Containers {
+    sum_cpu: u32,
+    sum_mem: u32,
+    any_mem_missing: bool,
+    all_hard: bool,
+    sum_hard: u32,
+    ports: Vec<(u16, Pos, String)>,
+    /// Each container's name and container ports.
+    list: Vec<(String, Vec<u16>)>,
+    health_check: Option<ContainerHealthCheck>,
+    stop_timeout_ms: Option<u64>,
+    gpus: u32,
+}
+
+/// Reads `container_definitions` (at `cp`) of a task definition in `network_mode`.
+fn decode_containers(dec: &mut Decoder, cn: &Node, cp: &str, network_mode: NetworkMode) -> Containers {
+    let mut out = Containers {
+        all_hard: true,
+        ..Containers::default()
+    };
+    let Some(list) = dec.array(cn, cp) else {
+        return out;
+    };
+    if list.is_empty() {
+        dec.error(cn.pos, cp, "a task definition needs at least one container");
+    }
+    for (j, c) in list.iter().enumerate() {
+        let p = format!("{cp}[{j}]");
+        let Some(mut ct) = dec.table(c, &p) else {
+            continue;
+        };
+        let cname = ct.req(dec, "name").and_then(|n| dec.string(n, &format!("{p}.name")));
+        if let Some(n) = ct.opt("cpu") {
+            out.sum_cpu += cpu_units(dec, n, &format!("{p}.cpu")).unwrap_or(0);
+        }
+        let hard = ct
+            .opt("memory")
+            .and_then(|n| task_memory_mib(dec, n, &format!("{p}.memory")));
+        let soft_node = ct.opt("memory_reservation");
+        let soft = soft_node.and_then(|n| task_memory_mib(dec, n, &format!("{p}.memory_reservation")));
+        if let (Some(h), Some(s), Some(sn)) = (hard, soft, soft_node) {
+            if h <= s {
+                dec.error_hint(
+                    sn.pos,
+                    &format!("{p}.memory_reservation"),
+                    format!("memory_reservation ({s} MiB) must be less than memory ({h} MiB)"),
+                    Some("the reservation is the soft limit; memory is the hard limit above it".into()),
+                );
+            }
+        }
+        match soft.or(hard) {
+            Some(m) => out.sum_mem += m,
+            None => out.any_mem_missing = true,
+        }
+        match hard {
+            Some(h) => out.sum_hard += h,
+            None => out.all_hard = false,
+        }
+        let essential = match ct.opt("essential") {
+            Some(e) => dec.boolean(e, &format!("{p}.essential")).unwrap_or(true),
+            None => true,
+        };
+        if let Some(h) = ct.opt("health_check") {
+            let check = load_balancing::decode_container_health_check(dec, h, &format!("{p}.health_check"));
+            if essential && out.health_check.is_none() {
+                out.health_check = check;
+            }
+        }
+        if let Some(rr) = ct.opt("resource_requirements") {
+            out.gpus += resource_requirements(dec, rr, &format!("{p}.resource_requirements"));
+        }
+        if let Some(st) = ct.opt("stop_timeout") {
+            if let Some(ms) = load_balancing::decode_stop_timeout(dec, st, &format!("{p}.stop_timeout")) {
+                out.stop_timeout_ms = Some(out.stop_timeout_ms.map_or(ms, |m: u64| m.max(ms)));
+            }
+        }
+        let mut container_ports: Vec<u16> = Vec::new();
+        if let Some(pm) = ct.opt("port_mappings") {
+            decode_port_mappings(
+                dec,
+                pm,
+                &format!("{p}.port_mappings"),
+                network_mode,
+                &mut container_ports,
+                &mut out.ports,
+            );
+        }
+        ct.finish(dec, &fields::keys(fields::CONTAINER));
+        if let Some(n) = cname {
+            out.list.push((n, container_ports));
+        }
+    }
+    out
+}
+
+/// Reads a container's `port_mappings` (at `pp`): its container ports go to
+/// `container_ports`, the static host ports it takes on its instance to `host_ports`.
+fn decode_port_mappings(
+    dec: &mut Decoder,
+    pm: &Node,
+    pp: &str,
+    network_mode: NetworkMode,
+    container_ports: &mut Vec<u16>,
+    host_ports: &mut Vec<(u16, Pos, String)>,
+) {
+    let Some(maps) = dec.array(pm, pp) else {
+        return;
+    };
+    for (k, m) in maps.iter().enumerate() {
+        let mp = format!("{pp}[{k}]");
+        let Some(mut mt) = dec.table(m, &mp) else {
+            continue;
+        };
+        let cport = mt
+            .req(dec, "container_port")
+            .and_then(|n| dec.int(n, &format!("{mp}.container_port"), 1, 65535));
+        let hnode = mt.opt("host_port");
+        let hport = hnode.and_then(|n| dec.int(n, &format!("{mp}.host_port"), 0, 65535));
+        if let Some(pr) = mt.opt("protocol") {
+            dec.one_of(pr, &format!("{mp}.protocol"), "protocol", &["tcp", "udp"]);
+        }
+        mt.finish(dec, &fields::keys(fields::PORT_MAPPING));
+        if let Some(c) = cport {
+            container_ports.push(c as u16);
+        }
+        let host = match network_mode {
+            NetworkMode::Bridge => hport.unwrap_or(0),
+            NetworkMode::Host => hport.or(cport).unwrap_or(0),
+            NetworkMode::Awsvpc => {
+                if let (Some(h), Some(c), Some(hn)) = (hport, cport, hnode) {
+                    if h != 0 && h != c {
+                        dec.error_hint(
+                            hn.pos,
+                            &format!("{mp}.host_port"),
+                            "with awsvpc, host_port must equal container_port",
+                            Some("remove host_port".into()),
+                        );
+                    }
+                }
+                0 // each awsvpc task has its own ENI: no host port conflicts
+            }
+        };
+        if host > 0 {
+            host_ports.push((host as u16, m.pos, format!("{mp}.host_port")));
+        }
+    }
+}
+
+/// A task's static host ports, sorted: a port mapped twice in one task, or one the ECS agent
+/// reserves on every instance, is an error where it was written.
+fn distinct_host_ports(dec: &mut Decoder, sc: &Scenario, ports: &[(u16, Pos, String)]) -> Vec<u16> {
+    let mut host_ports: Vec<u16> = Vec::new();
+    for (p, pos, pp) in ports {
+        if host_ports.contains(p) {
+            dec.error(*pos, pp, format!("host port {p} is mapped twice in one task"));
+        } else if sc.reserved_ports.contains(p) {
+            dec.error_hint(
+                *pos,
+                pp,
+                format!("host port {p} is reserved by the ECS agent on every instance"),
+                Some(format!("reserved ports: {:?}", sc.reserved_ports)),
+            );
+        } else {
+            host_ports.push(*p);
+        }
+    }
+    host_ports.sort_unstable();
+    host_ports
 }
 
 /// A container's `resource_requirements = [{ type = "GPU", value = "1" }]` (ECS's
