@@ -210,15 +210,13 @@ impl<'a> Ecs<'a> {
     /// Whether `task` passes every check it is judged by.
     pub(crate) fn passes_checks(&self, t: &Task) -> bool {
         let TaskOwner::Service(s) = t.owner else { return false };
+        if t.state != TaskState::Running {
+            return false;
+        }
         let targets = self.sc.services[s.0 as usize].load_balancers.len();
-        t.state == TaskState::Running
-            && usize::from(self.tasks.health(t.id).healthy_targets) == targets
-            && self
-                .tasks
-                .health(t.id)
-                .container
-                .as_ref()
-                .is_none_or(|c| c.health == Health::Healthy)
+        let health = self.tasks.health(t.id);
+        usize::from(health.healthy_targets) == targets
+            && health.container.as_ref().is_none_or(|c| c.health == Health::Healthy)
     }
 
     /// A check turned healthy: if every check of the task now passes, it counts as healthy
