@@ -170,14 +170,6 @@ impl<E> EventQueue<E> {
         self.heap.push(std::cmp::Reverse(Key::new(time, lane, seq, slot)));
     }
 
-    /// Time of the next event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        if self.instant_lanes != 0 {
-            return Some(self.now);
-        }
-        self.heap.peek().map(|e| SimTime(e.0.time()))
-    }
-
     /// Whether an event scheduled now for the current instant in `lane` would be the very
     /// next one popped: no event of this instant in the same or a lower lane is waiting.
     pub fn next_for_now(&self, lane: Lane) -> bool {
@@ -212,7 +204,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the next event if it is due at or before `end` (leaving it queued
-    /// otherwise): [`EventQueue::peek_time`] and [`EventQueue::pop`] in one look at the queue.
+    /// otherwise): a look at the next event and its removal in one.
     pub fn pop_through(&mut self, end: SimTime) -> Option<Scheduled<E>> {
         if self.instant_lanes != 0 && self.now <= end {
             let lane = self.instant_lanes.trailing_zeros() as Lane;
