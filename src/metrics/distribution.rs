@@ -50,6 +50,10 @@ pub struct Distribution {
     exact: Vec<u64>,
     /// Every sample once there were more than [`EXACT_SAMPLES`].
     histogram: Option<Histogram<u64>>,
+    /// Zero samples not yet in `exact` or `histogram`: most waits are zero (a task placed
+    /// at once), and counting them costs less than filing each. [`Distribution::seal`] files
+    /// them, so the percentiles are those of every sample filed one by one.
+    zeros: u64,
 }
 
 impl Default for Distribution {
@@ -62,6 +66,7 @@ impl Default for Distribution {
             max: 0,
             exact: Vec::new(),
             histogram: None,
+            zeros: 0,
         }
     }
 }
@@ -79,22 +84,36 @@ impl Distribution {
     /// Adds one sample.
     pub fn record(&mut self, value: u64) {
         self.count += 1;
+        if value == 0 {
+            // A task placed at once: counted here, filed at `seal` (see `zeros`).
+            self.zeros += 1;
+            if self.histogram.is_none() && self.count > self.exact_limit as u64 {
+                self.histogram = Some(self.histogram_of_exact());
+            }
+            return;
+        }
         self.sum += u128::from(value);
         self.max = self.max.max(value);
         match &mut self.histogram {
             Some(h) => h.saturating_record(value),
-            None if self.exact.len() < self.exact_limit => self.exact.push(value),
+            None if self.count <= self.exact_limit as u64 => self.exact.push(value),
             None => {
-                let mut h = Histogram::<u64>::new_with_bounds(1, HISTOGRAM_HIGHEST_MS, self.digits)
-                    .expect("valid histogram bounds");
-                for v in self.exact.drain(..) {
-                    h.saturating_record(v);
-                }
+                let mut h = self.histogram_of_exact();
                 h.saturating_record(value);
-                self.exact = Vec::new();
                 self.histogram = Some(h);
             }
         }
+    }
+
+    /// A histogram of the samples kept exactly (the limit was passed), which it replaces.
+    fn histogram_of_exact(&mut self) -> Histogram<u64> {
+        let mut h =
+            Histogram::<u64>::new_with_bounds(1, HISTOGRAM_HIGHEST_MS, self.digits).expect("valid histogram bounds");
+        for v in self.exact.drain(..) {
+            h.saturating_record(v);
+        }
+        self.exact = Vec::new();
+        h
     }
 
     /// How many samples were recorded.
@@ -121,8 +140,14 @@ impl Distribution {
         self.histogram.is_none()
     }
 
-    /// Sorts the kept samples, so that a series of percentile queries costs one sort.
+    /// Files the zero samples counted so far and sorts the kept samples, so that a series of
+    /// percentile queries costs one sort.
     pub fn seal(&mut self) {
+        let zeros = std::mem::take(&mut self.zeros);
+        match &mut self.histogram {
+            Some(h) => h.saturating_record_n(0, zeros),
+            None => self.exact.resize(self.exact.len() + zeros as usize, 0),
+        }
         self.exact.sort_unstable();
     }
 
@@ -131,10 +156,16 @@ impl Distribution {
     pub fn percentile(&self, p: f64) -> u64 {
         match &self.histogram {
             None => {
-                debug_assert!(self.exact.is_sorted(), "seal() before asking for percentiles");
+                debug_assert!(
+                    self.zeros == 0 && self.exact.is_sorted(),
+                    "seal() before asking for percentiles"
+                );
                 percentile(&self.exact, p)
             }
-            Some(h) => h.value_at_quantile(p / 100.0).min(self.max),
+            Some(h) => {
+                debug_assert!(self.zeros == 0, "seal() before asking for percentiles");
+                h.value_at_quantile(p / 100.0).min(self.max)
+            }
         }
     }
 }
@@ -213,6 +244,57 @@ mod tests {
                 assert_eq!(got, exact, "p{p}: small values are exact");
             }
         }
+    }
+
+    /// Zero samples are counted rather than filed one by one: the percentiles, the count and
+    /// the switch to a histogram after exactly `limit` samples are those of every sample
+    /// filed (the exact percentiles of the samples, below the limit; within the bound beyond).
+    #[test]
+    fn zero_samples_counted_apart_change_no_figure() {
+        let limit = WORKLOAD_EXACT_SAMPLES;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        // Mostly zeros, as waits are; the sample after the limit is a zero, so the switch
+        // to a histogram happens on a zero.
+        let samples: Vec<u64> = (0..3 * limit)
+            .map(|k| {
+                if k == limit || rng.random_range(0..4) != 0 {
+                    0
+                } else {
+                    rng.random_range(1..5_000)
+                }
+            })
+            .collect();
+        let mut d = Distribution::per_workload();
+        for (k, v) in samples.iter().enumerate() {
+            d.record(*v);
+            assert_eq!(
+                d.is_exact(),
+                k < limit,
+                "exact while at most {limit} samples (sample {k})"
+            );
+            if k + 1 == limit {
+                let mut sealed = d.clone();
+                sealed.seal();
+                for p in [1.0, 50.0, 74.0, 76.0, 90.0, 100.0] {
+                    assert_eq!(sealed.percentile(p), exact_percentile(&samples[..limit], p), "p{p}");
+                }
+            }
+        }
+        d.seal();
+        assert_eq!(d.count(), samples.len() as u64);
+        for p in [1.0, 50.0, 74.0, 76.0, 90.0, 99.0, 100.0] {
+            let exact = exact_percentile(&samples, p);
+            let got = d.percentile(p);
+            assert!(
+                got >= exact && (got - exact) as f64 <= exact as f64 / 100.0,
+                "p{p}: {got} against {exact}"
+            );
+            if exact < 256 {
+                assert_eq!(got, exact, "p{p}");
+            }
+        }
+        // Three quarters are zero, so the median is.
+        assert_eq!(d.percentile(50.0), 0);
     }
 
     #[test]
