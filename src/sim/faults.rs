@@ -305,7 +305,7 @@ impl Simulation<'_> {
                         )?;
                         if f.spot_instance_draining {
                             // The service tasks drained away are losses too (replaced early).
-                            for t in self.ecs.cluster.instances[id.index()].tasks.clone() {
+                            for t in self.ecs.cluster.instances[id.index()].tasks.ids(&self.ecs.tasks) {
                                 if matches!(self.ecs.tasks[t].owner, TaskOwner::Service(s) if !self.ecs.services[s.0 as usize].daemon)
                                 {
                                     self.ecs.record_loss(&mut self.env, t, StopReason::SpotInterruption);

@@ -137,7 +137,7 @@ impl<'a> Ecs<'a> {
         );
         self.cluster.leave_service(id);
         self.placer.instance_changed(&self.cluster, id);
-        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        let tasks = self.cluster.instances[id.index()].tasks.ids(&self.tasks);
         for t in tasks {
             self.stop_task(env, t, StopReason::InstanceTerminated)?;
         }
@@ -175,7 +175,7 @@ impl<'a> Ecs<'a> {
             let at = env.now() + self.sc.elastic.managed_draining_timeout_ms;
             env.queue.schedule(at, LANE_STOP, Event::DrainTimeout(id));
         }
-        let tasks = self.cluster.instances[id.index()].tasks.clone();
+        let tasks = self.cluster.instances[id.index()].tasks.ids(&self.tasks);
         let now = env.now();
         for t in tasks {
             let (owner, state) = {

@@ -163,9 +163,9 @@ impl Ecs<'_> {
             .iter()
             .map(|&id| {
                 let i = &self.cluster.instances[id.index()];
-                let groups = i.tasks.iter().map(|t| self.tasks[*t].group).collect();
-                let movable = i
-                    .tasks
+                let placed = i.tasks.ids(&self.tasks);
+                let groups = placed.iter().map(|t| self.tasks[*t].group).collect();
+                let movable = placed
                     .iter()
                     .copied()
                     .filter(|t| match self.tasks[*t].owner {

@@ -104,7 +104,7 @@ impl Ecs<'_> {
                 eni[i.index()] += u32::from(d.uses_eni);
                 gpu[i.index()] += d.gpus;
                 on_instance[i.index()] += 1;
-                if !self.cluster.instances[i.index()].tasks.contains(&t.id) {
+                if !self.cluster.instances[i.index()].tasks.contains(t.id) {
                     return Err(format!(
                         "{} is {} on {i} but the instance does not list it",
                         t.number,

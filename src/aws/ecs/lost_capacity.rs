@@ -12,7 +12,7 @@ impl<'a> Ecs<'a> {
         reason: &str,
         cause: StopReason,
     ) -> Result<(), SimError> {
-        for t in self.cluster.instances[id.index()].tasks.clone() {
+        for t in self.cluster.instances[id.index()].tasks.ids(&self.tasks) {
             self.record_loss(env, t, cause);
         }
         self.terminate(env, id, reason, cause.code())

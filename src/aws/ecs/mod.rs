@@ -526,6 +526,7 @@ impl<'a> Ecs<'a> {
     pub(crate) fn non_daemon_tasks(&self, id: InstanceId) -> usize {
         self.cluster.instances[id.index()]
             .tasks
+            .ids(&self.tasks)
             .iter()
             .filter(|t| match self.tasks[**t].owner {
                 TaskOwner::Service(s) => !self.services[s.0 as usize].daemon,

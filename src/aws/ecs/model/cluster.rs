@@ -3,7 +3,7 @@
 //! Attribute names and values are interned so that placement compares small integers, and so
 //! that spread can keep per-(group, attribute value) task counts up to date in O(1).
 
-use super::{AzIdx, GroupId, GroupIdx, InstanceId, TaskDemand, TaskId};
+use super::{AzIdx, GroupId, GroupIdx, InstanceId, TaskDemand, TaskId, TaskTable};
 use crate::engine::SimTime;
 use std::collections::HashMap;
 
@@ -28,6 +28,44 @@ pub enum InstanceStatus {
 /// Host ports the ECS agent reserves by default (ecs-semantics §1.3).
 pub const DEFAULT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 
+/// The tasks placed on an instance and not yet stopped, in placement order, each by its slot
+/// in the task table: four bytes a task, so that eight fit inline beside the instance's group
+/// counts in one cache line (placing or releasing a task touches no other memory unless more
+/// are placed). A live task's slot names it alone; [`PlacedTasks::ids`] gives the handles.
+#[derive(Clone, Debug, Default)]
+pub struct PlacedTasks(smallvec::SmallVec<[u32; 8]>);
+
+impl PlacedTasks {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether live task `task` is placed here.
+    pub fn contains(&self, task: TaskId) -> bool {
+        self.0.contains(&task.slot())
+    }
+
+    /// The handles of the tasks placed here, in placement order (a copy, so that the caller
+    /// may stop them while going through it).
+    pub fn ids(&self, tasks: &TaskTable) -> smallvec::SmallVec<[TaskId; 8]> {
+        self.0.iter().map(|s| tasks.live_in_slot(*s)).collect()
+    }
+
+    pub(super) fn push(&mut self, task: TaskId) {
+        self.0.push(task.slot());
+    }
+
+    pub(super) fn remove(&mut self, task: TaskId) {
+        if let Some(pos) = self.0.iter().position(|s| *s == task.slot()) {
+            self.0.remove(pos);
+        }
+    }
+}
+
 /// One registered container instance.
 // Long (21 fields): what DescribeContainerInstances reports of one instance (status, zone,
 // registered and remaining resources, ports, ENIs, attributes, tasks), kept flat for placement's
@@ -35,8 +73,9 @@ pub const DEFAULT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 //
 // The layout is fixed (`repr(C)`, 64-byte aligned): the first cache line holds what every
 // placement check and index update reads (status, free resources, group, type, ports), the
-// second the task list, the third the per-group counts and what changes rarely. Releasing a
-// task touches the three; the first line alone answers "does this shape fit" (issue 10).
+// second the task list and the per-group counts, the third and fourth what changes rarely.
+// Placing or releasing a task touches the first two; the first line alone answers "does
+// this shape fit" (issue 10).
 #[derive(Clone, Debug)]
 #[repr(C, align(64))]
 pub struct Instance {
@@ -57,14 +96,13 @@ pub struct Instance {
     pub cpu_total: u32,
     pub memory_total_mib: u32,
     // --- second cache line.
-    /// Tasks placed here and not yet stopped, in placement order (the first few inline, so
-    /// that releasing a task on a lightly loaded instance touches no other memory).
-    pub tasks: smallvec::SmallVec<[TaskId; 6]>,
-    pub eni_total: u32,
-    pub gpu_total: u32,
-    // --- third cache line and after.
+    /// Tasks placed here and not yet stopped, in placement order.
+    pub tasks: PlacedTasks,
     /// Tasks per task group, for `distinctInstance`, `spread(instanceId)` and `task:group`.
     pub group_counts: smallvec::SmallVec<[(GroupId, u32); 2]>,
+    // --- third cache line and after.
+    pub eni_total: u32,
+    pub gpu_total: u32,
     /// Attribute value per interned attribute name; `None` where the instance lacks it.
     pub attrs: Vec<Option<ValueId>>,
     pub registered_at: SimTime,
@@ -112,7 +150,7 @@ impl Instance {
             gpu_free: resources.gpus,
             ports_used: super::cluster_reserved_ports(),
             attrs: Vec::new(),
-            tasks: smallvec::SmallVec::new(),
+            tasks: PlacedTasks::default(),
             group_counts: smallvec::SmallVec::new(),
         }
     }
@@ -314,9 +352,7 @@ impl Cluster {
                 i.ports_used.remove(pos);
             }
         }
-        if let Some(pos) = i.tasks.iter().position(|t| *t == task) {
-            i.tasks.remove(pos);
-        }
+        i.tasks.remove(task);
         if let Some(pos) = i.group_counts.iter().position(|(g, _)| *g == group) {
             i.group_counts[pos].1 -= 1;
             if i.group_counts[pos].1 == 0 {
@@ -359,9 +395,13 @@ mod tests {
             assert!(end <= 64, "a field placement checks ends at byte {end}");
         }
         let tasks = offset_of!(Instance, tasks);
+        let groups = offset_of!(Instance, group_counts);
         assert!(
-            tasks >= 64 && tasks + size_of::<smallvec::SmallVec<[TaskId; 6]>>() <= 128,
-            "the task list fills the second line"
+            tasks >= 64
+                && tasks + size_of::<PlacedTasks>() <= 128
+                && groups >= 64
+                && groups + size_of::<smallvec::SmallVec<[(GroupId, u32); 2]>>() <= 128,
+            "the task list and the group counts share the second line"
         );
     }
 }

@@ -24,6 +24,11 @@ impl TaskId {
     fn index(self) -> usize {
         self.slot as usize
     }
+
+    /// Its slot in the task table (a live task's alone).
+    pub fn slot(self) -> u32 {
+        self.slot
+    }
 }
 
 /// A task's number in submission order: `t-00000012` is the run's 13th task. It is what the
@@ -91,6 +96,13 @@ impl TaskTable {
     /// The task behind `id`, or `None` when its slot was released (a stale handle).
     pub fn get(&self, id: TaskId) -> Option<&Task> {
         self.slots.get(id.index()).filter(|t| t.id == id)
+    }
+
+    /// The handle of the live task in slot `slot`.
+    pub fn live_in_slot(&self, slot: u32) -> TaskId {
+        let t = &self.slots[slot as usize];
+        debug_assert_ne!(t.state, TaskState::Stopped, "slot {slot} holds no live task");
+        t.id
     }
 
     fn is_live(&self, id: TaskId) -> bool {
@@ -360,6 +372,27 @@ mod tests {
         assert_eq!(table[b].number, TaskNumber(1));
         assert_eq!(table.created(), 3);
         assert_eq!(table.iter().count(), 2);
+    }
+
+    /// An instance's task list keeps slots, not handles: it must still answer the live
+    /// handles in placement order, also for a task in a reused slot (a later generation).
+    #[test]
+    fn an_instances_task_list_gives_live_handles_in_placement_order() {
+        let mut table = TaskTable::default();
+        let (a, b, c) = (table.insert(task), table.insert(task), table.insert(task));
+        let mut placed = super::super::cluster::PlacedTasks::default();
+        for t in [c, a, b] {
+            placed.push(t);
+        }
+        placed.remove(a);
+        table[a].state = TaskState::Stopped;
+        table.release(a);
+        let d = table.insert(task);
+        assert_eq!(d.slot(), a.slot(), "d reuses a's slot");
+        placed.push(d);
+        assert_eq!(placed.ids(&table).as_slice(), &[c, b, d]);
+        assert_eq!(placed.len(), 3);
+        assert!(placed.contains(d) && !placed.contains(TaskId::first_generation(7)));
     }
 
     #[test]
