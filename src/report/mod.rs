@@ -390,194 +390,97 @@ fn cost_rates(t: &Table, hours: &[f64], services: &[String], groups: &[String]) 
 /// The panels, the shaded incident spans (hours) and the last time (hours).
 type Dashboard = (Vec<Panel>, Vec<(f64, f64)>, f64);
 
-// Long: one block per dashboard panel, in the order they are drawn
+/// The metrics table's columns as series against the dashboard's time axis (hours).
+struct Columns<'t> {
+    table: &'t Table,
+    hours: &'t [f64],
+}
+
+impl Columns<'_> {
+    /// Column `name` as a series labelled `label`, if the table has it.
+    fn series(&self, name: &str, label: &str) -> Option<Series> {
+        let c = self.table.col(name)?;
+        Some((
+            label.to_string(),
+            self.hours.iter().copied().zip(self.table.nums(c)).collect(),
+        ))
+    }
+}
+
+impl Panel {
+    fn new(title: &str, y_label: &str, series: Vec<Series>, lines: Vec<(String, f64)>, counts: bool) -> Self {
+        Panel {
+            title: title.into(),
+            y_label: y_label.into(),
+            series,
+            lines,
+            counts,
+            label_markers: false,
+        }
+    }
+}
+
 fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     let time = t.col("time_s").ok_or("metrics.csv has no time_s column")?;
     let hours: Vec<f64> = t.nums(time).iter().map(|s| s / 3600.0).collect();
-    let series = |name: &str, label: &str| -> Option<Series> {
-        let c = t.col(name)?;
-        Some((label.to_string(), hours.iter().copied().zip(t.nums(c)).collect()))
+    let cols = Columns {
+        table: t,
+        hours: &hours,
     };
-    let mut tasks = Vec::new();
-    let mut cpu = Vec::new();
-    let mut lines = Vec::new();
     let services: Vec<String> = t.names("service.", ".desired");
-    for s in &services {
-        for m in ["desired", "running", "pending"] {
-            tasks.extend(series(&format!("service.{s}.{m}"), &format!("{s} {m}")));
-        }
-        cpu.extend(series(&format!("service.{s}.cpu_utilization_pct"), &format!("{s} CPU")));
-        if let Some(c) = t.col(&format!("service.{s}.cpu_target_pct")) {
-            if let Some(v) = t.nums(c).first().filter(|v| v.is_finite()) {
-                lines.push((format!("{s} target"), *v));
-            }
-        }
-    }
     let groups: Vec<String> = t.names("group.", ".instances");
-    // Registered against in use (with at least one task): binpack's lesson is the gap.
-    let instances: Vec<Series> = groups
-        .iter()
-        .flat_map(|g| {
-            [
-                series(&format!("group.{g}.instances"), &format!("{g} registered")),
-                series(&format!("group.{g}.instances_in_use"), &format!("{g} in use")),
-            ]
-        })
-        .flatten()
-        .chain(series("fargate_tasks", "Fargate tasks").filter(|(_, v)| v.iter().any(|(_, y)| *y > 0.0)))
-        .collect();
-    // The load: requests a minute per service, and those the running tasks could not serve.
-    let load: Vec<Series> = services
-        .iter()
-        .flat_map(|s| {
-            [
-                series(&format!("service.{s}.requests"), &format!("{s} requests")),
-                series(
-                    &format!("service.{s}.requests_over_capacity"),
-                    &format!("{s} over capacity"),
-                ),
-            ]
-        })
-        .flatten()
-        .collect();
-    let providers: Vec<String> = t.names("provider.", ".capacity_provider_reservation");
-    let reservation: Vec<Series> = providers
-        .iter()
-        .filter_map(|p| series(&format!("provider.{p}.capacity_provider_reservation"), p))
-        .collect();
-    // Each provider's targetCapacity (100 % when an older run has no such column), one line
-    // per distinct value.
-    let mut reservation_targets: Vec<(String, f64)> = Vec::new();
-    for p in &providers {
-        let target = t
-            .col(&format!("provider.{p}.target_capacity"))
-            .and_then(|c| t.nums(c).first().copied())
-            .filter(|v| v.is_finite())
-            .unwrap_or(100.0);
-        match reservation_targets.iter_mut().find(|(_, v)| *v == target) {
-            Some((label, _)) => *label = format!("{}, {p}", label.trim_end_matches(" target")) + " target",
-            None => reservation_targets.push((format!("{target} % {p} target"), target)),
-        }
-    }
+    let (tasks, cpu, cpu_targets) = service_series(&cols, &services);
+    let (reservation, reservation_targets) = reservation_series(&cols);
     let reserved: Vec<Series> = [
-        series("cpu_reserved_pct", "CPU reserved"),
-        series("memory_reserved_pct", "memory reserved"),
-        series("gpu_reserved_pct", "GPUs reserved"),
+        cols.series("cpu_reserved_pct", "CPU reserved"),
+        cols.series("memory_reserved_pct", "memory reserved"),
+        cols.series("gpu_reserved_pct", "GPUs reserved"),
     ]
     .into_iter()
     .flatten()
     .collect();
-    let cost = cost_rates(t, &hours, &services, &groups);
-    // Services judged by health checks: healthy tasks against the desired count.
-    let healthy: Vec<Series> = services
-        .iter()
-        .filter(|s| t.col(&format!("service.{s}.healthy")).is_some())
-        .flat_map(|s| {
-            ["desired", "healthy", "stopping"]
-                .into_iter()
-                .filter_map(|m| series(&format!("service.{s}.{m}"), &format!("{s} {m}")))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut spans = Vec::new();
-    if let Some(c) = t.col("incident") {
-        let flags = t.nums(c);
-        let mut start: Option<f64> = None;
-        for (k, f) in flags.iter().enumerate() {
-            match (start, *f > 0.5) {
-                (None, true) => start = Some(hours[k]),
-                (Some(s), false) => {
-                    spans.push((s, hours[k]));
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        if let (Some(s), Some(end)) = (start, hours.last()) {
-            spans.push((s, *end));
-        }
-    }
-    let t_max = hours.last().copied().unwrap_or(1.0);
     let mut panels = vec![
-        Panel {
-            title: "Tasks per service".into(),
-            y_label: "tasks".into(),
-            series: tasks,
-            lines: Vec::new(),
-            counts: true,
-            label_markers: false,
-        },
-        Panel {
-            title: "Instances per group: registered, and in use (with a task)".into(),
-            y_label: "instances".into(),
-            series: instances,
-            lines: Vec::new(),
-            counts: true,
-            label_markers: false,
-        },
-        Panel {
-            title: "Service CPU utilisation against the scaling target".into(),
-            y_label: "CPU (%)".into(),
-            series: cpu,
-            lines,
-            counts: false,
-            label_markers: false,
-        },
-        Panel {
-            title: "Reserved capacity".into(),
-            y_label: "reserved (%)".into(),
-            series: reserved,
-            lines: Vec::new(),
-            counts: false,
-            label_markers: false,
-        },
-        Panel {
-            title: "Cost rate: the cluster (EC2 and Fargate), each workload, idle instances".into(),
-            y_label: "USD per hour".into(),
-            series: cost,
-            lines: Vec::new(),
-            counts: false,
-            label_markers: false,
-        },
+        Panel::new("Tasks per service", "tasks", tasks, Vec::new(), true),
+        Panel::new(
+            "Instances per group: registered, and in use (with a task)",
+            "instances",
+            instance_series(&cols, &groups),
+            Vec::new(),
+            true,
+        ),
+        Panel::new(
+            "Service CPU utilisation against the scaling target",
+            "CPU (%)",
+            cpu,
+            cpu_targets,
+            false,
+        ),
+        Panel::new("Reserved capacity", "reserved (%)", reserved, Vec::new(), false),
+        Panel::new(
+            "Cost rate: the cluster (EC2 and Fargate), each workload, idle instances",
+            "USD per hour",
+            cost_rates(t, &hours, &services, &groups),
+            Vec::new(),
+            false,
+        ),
     ];
+    // The optional panels, each where it is drawn.
     if !reservation.is_empty() {
+        let title = "CapacityProviderReservation (managed scaling keeps it at the target capacity)";
         panels.insert(
             2,
-            Panel {
-                title: "CapacityProviderReservation (managed scaling keeps it at the target capacity)".into(),
-                y_label: "reservation (%)".into(),
-                series: reservation,
-                lines: reservation_targets,
-                counts: false,
-                label_markers: false,
-            },
+            Panel::new(title, "reservation (%)", reservation, reservation_targets, false),
         );
     }
+    let load = load_series(&cols, &services);
     if !load.is_empty() {
-        panels.insert(
-            0,
-            Panel {
-                title: "Load: requests a minute, and those over the running tasks' capacity".into(),
-                y_label: "requests / min".into(),
-                series: load,
-                lines: Vec::new(),
-                counts: true,
-                label_markers: false,
-            },
-        );
+        let title = "Load: requests a minute, and those over the running tasks' capacity";
+        panels.insert(0, Panel::new(title, "requests / min", load, Vec::new(), true));
     }
+    let healthy = healthy_series(&cols, &services);
     if !healthy.is_empty() {
-        panels.insert(
-            1,
-            Panel {
-                title: "Healthy tasks (by their health checks) against desired".into(),
-                y_label: "tasks".into(),
-                series: healthy,
-                lines: Vec::new(),
-                counts: true,
-                label_markers: false,
-            },
-        );
+        let title = "Healthy tasks (by their health checks) against desired";
+        panels.insert(1, Panel::new(title, "tasks", healthy, Vec::new(), true));
     }
     // A panel with no data in this run (CPU without a load model, say) is left out.
     let has_data = |p: &Panel| p.series.iter().any(|(_, v)| v.iter().any(|(_, y)| y.is_finite()));
@@ -589,7 +492,121 @@ fn dashboard_panels(t: &Table) -> Result<Dashboard, String> {
     if let Some(first) = panels.first_mut() {
         first.label_markers = true;
     }
-    Ok((panels, spans, t_max))
+    let t_max = hours.last().copied().unwrap_or(1.0);
+    Ok((panels, incident_spans(t, &hours), t_max))
+}
+
+/// Per service: its task counts (desired, running, pending), its CPU utilisation, and its
+/// target-tracking CPU target as a line.
+fn service_series(cols: &Columns, services: &[String]) -> (Vec<Series>, Vec<Series>, Vec<(String, f64)>) {
+    let (mut tasks, mut cpu, mut targets) = (Vec::new(), Vec::new(), Vec::new());
+    for s in services {
+        for m in ["desired", "running", "pending"] {
+            tasks.extend(cols.series(&format!("service.{s}.{m}"), &format!("{s} {m}")));
+        }
+        cpu.extend(cols.series(&format!("service.{s}.cpu_utilization_pct"), &format!("{s} CPU")));
+        if let Some(c) = cols.table.col(&format!("service.{s}.cpu_target_pct")) {
+            if let Some(v) = cols.table.nums(c).first().filter(|v| v.is_finite()) {
+                targets.push((format!("{s} target"), *v));
+            }
+        }
+    }
+    (tasks, cpu, targets)
+}
+
+/// Registered instances against those in use (with at least one task), per group: binpack's
+/// lesson is the gap; and Fargate's tasks when the run had any.
+fn instance_series(cols: &Columns, groups: &[String]) -> Vec<Series> {
+    groups
+        .iter()
+        .flat_map(|g| {
+            [
+                cols.series(&format!("group.{g}.instances"), &format!("{g} registered")),
+                cols.series(&format!("group.{g}.instances_in_use"), &format!("{g} in use")),
+            ]
+        })
+        .flatten()
+        .chain(
+            cols.series("fargate_tasks", "Fargate tasks")
+                .filter(|(_, v)| v.iter().any(|(_, y)| *y > 0.0)),
+        )
+        .collect()
+}
+
+/// The load: requests a minute per service, and those the running tasks could not serve.
+fn load_series(cols: &Columns, services: &[String]) -> Vec<Series> {
+    services
+        .iter()
+        .flat_map(|s| {
+            [
+                cols.series(&format!("service.{s}.requests"), &format!("{s} requests")),
+                cols.series(
+                    &format!("service.{s}.requests_over_capacity"),
+                    &format!("{s} over capacity"),
+                ),
+            ]
+        })
+        .flatten()
+        .collect()
+}
+
+/// Each capacity provider's CapacityProviderReservation, and its targetCapacity (100 % when an
+/// older run has no such column) as lines, one per distinct value.
+fn reservation_series(cols: &Columns) -> (Vec<Series>, Vec<(String, f64)>) {
+    let t = cols.table;
+    let providers: Vec<String> = t.names("provider.", ".capacity_provider_reservation");
+    let reservation = providers
+        .iter()
+        .filter_map(|p| cols.series(&format!("provider.{p}.capacity_provider_reservation"), p))
+        .collect();
+    let mut targets: Vec<(String, f64)> = Vec::new();
+    for p in &providers {
+        let target = t
+            .col(&format!("provider.{p}.target_capacity"))
+            .and_then(|c| t.nums(c).first().copied())
+            .filter(|v| v.is_finite())
+            .unwrap_or(100.0);
+        match targets.iter_mut().find(|(_, v)| *v == target) {
+            Some((label, _)) => *label = format!("{}, {p}", label.trim_end_matches(" target")) + " target",
+            None => targets.push((format!("{target} % {p} target"), target)),
+        }
+    }
+    (reservation, targets)
+}
+
+/// Services judged by health checks: healthy tasks against the desired count.
+fn healthy_series(cols: &Columns, services: &[String]) -> Vec<Series> {
+    services
+        .iter()
+        .filter(|s| cols.table.col(&format!("service.{s}.healthy")).is_some())
+        .flat_map(|s| {
+            ["desired", "healthy", "stopping"]
+                .into_iter()
+                .filter_map(|m| cols.series(&format!("service.{s}.{m}"), &format!("{s} {m}")))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The spans (hours) during which the `incident` column is set, the last one open to the end.
+fn incident_spans(t: &Table, hours: &[f64]) -> Vec<(f64, f64)> {
+    let mut spans = Vec::new();
+    let Some(c) = t.col("incident") else { return spans };
+    let mut start: Option<f64> = None;
+    for (k, f) in t.nums(c).iter().enumerate() {
+        match (start, *f > 0.5) {
+            (None, true) => start = Some(hours[k]),
+            (Some(s), false) => {
+                spans.push((s, hours[k]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(s), Some(end)) = (start, hours.last()) {
+        spans.push((s, *end));
+    }
+    spans
 }
 
 /// A labelled moment on the dashboard's time axis (hours): a fault or a deployment starting.
