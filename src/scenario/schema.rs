@@ -248,44 +248,7 @@ pub fn default_service_strategy() -> Vec<StrategySpec> {
 // with its position; a declarative schema replacing it is the scenario-schema issue's work
 pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &str) -> Option<Scenario> {
     let mut top = dec.table(root, "")?;
-    let mut sc = Scenario {
-        name: default_name.to_string(),
-        description: String::new(),
-        seed: 1,
-        duration_ms: 3_600_000,
-        metrics_interval_ms: 60_000,
-        max_events: 50_000_000,
-        max_waiting_tasks: 1_000_000,
-        start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
-        start_time_set: false,
-        availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
-        registered_memory_fraction: 0.975,
-        reserved_ports: crate::aws::ecs::model::cluster_reserved_ports(),
-        max_container_instances: 5000,
-        instance_types: Vec::new(),
-        instance_groups: Vec::new(),
-        task_definitions: Vec::new(),
-        services: Vec::new(),
-        batch_jobs: Vec::new(),
-        lifecycle: LifecycleSpec {
-            provisioning: DurationDist::Constant(0),
-            awsvpc_provisioning: DurationDist::Constant(5_000),
-            pending: DurationDist::Constant(10_000),
-            reconcile_interval_ms: 15_000,
-        },
-        placement: PlacementSettings { max_indexes: 64 },
-        outputs: OutputSettings { events: true },
-        capacity_providers: Vec::new(),
-        elastic: ElasticSettings::default(),
-        faults: Vec::new(),
-        failures: FailureRates::default(),
-        warnings: Vec::new(),
-        input_files: Vec::new(),
-        deployments: Vec::new(),
-        load_balancers: Vec::new(),
-        target_groups: Vec::new(),
-        task_protection: Vec::new(),
-    };
+    let mut sc = default_scenario(default_name);
     let mut default_strategy_node = None;
 
     if let Some(n) = top.opt("scenario") {
@@ -316,14 +279,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     let (pricing, fargate, autoscaling) = (top.opt("pricing"), top.opt("fargate"), top.opt("autoscaling"));
     elastic::decode_settings(dec, pricing, fargate, autoscaling, &mut sc.elastic);
     price_catalog_types(dec, pricing, base_dir, &custom_priced, &mut sc);
-    for g in &mut sc.instance_groups {
-        let ty = &sc.instance_types[g.instance_type];
-        if g.spot && g.price_per_hour_usd < 0.0 {
-            g.price_per_hour_usd = ty.price_per_hour_usd * sc.elastic.pricing.ec2_spot_factor;
-        } else if g.price_per_hour_usd < 0.0 {
-            g.price_per_hour_usd = ty.price_per_hour_usd;
-        }
-    }
+    price_groups(&mut sc);
     if let Some(n) = top.opt("task_definitions") {
         decode_task_definitions(dec, n, &mut sc);
     }
@@ -331,24 +287,10 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         decode_lifecycle(dec, n, &mut sc);
     }
     if let Some(n) = top.opt("placement") {
-        if let Some(mut t) = dec.table(n, "placement") {
-            if let Some(v) = t.opt("max_indexes") {
-                if let Some(i) = dec.int(v, "placement.max_indexes", 0, 4096) {
-                    sc.placement.max_indexes = i as usize;
-                }
-            }
-            t.finish(dec, &fields::keys(fields::PLACEMENT));
-        }
+        decode_placement(dec, n, &mut sc);
     }
     if let Some(n) = top.opt("outputs") {
-        if let Some(mut t) = dec.table(n, "outputs") {
-            if let Some(v) = t.opt("events") {
-                if let Some(b) = dec.boolean(v, "outputs.events") {
-                    sc.outputs.events = b;
-                }
-            }
-            t.finish(dec, &fields::keys(fields::OUTPUTS));
-        }
+        decode_outputs(dec, n, &mut sc);
     }
     if let Some(n) = top.opt("load_balancers") {
         sc.load_balancers = load_balancing::decode_load_balancers(dec, n);
@@ -400,6 +342,92 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     }
     top.finish(dec, &fields::keys(fields::TOP));
 
+    check_capacity(dec, &sc, top_pos, groups.is_some());
+    check_tasks_fit(dec, &sc, root);
+    Some(sc)
+}
+
+/// A scenario before its file is read: every default of the schema.
+fn default_scenario(default_name: &str) -> Scenario {
+    Scenario {
+        name: default_name.to_string(),
+        description: String::new(),
+        seed: 1,
+        duration_ms: 3_600_000,
+        metrics_interval_ms: 60_000,
+        max_events: 50_000_000,
+        max_waiting_tasks: 1_000_000,
+        start_epoch_ms: query::parse_timestamp("2024-01-01T00:00:00Z").unwrap_or(0),
+        start_time_set: false,
+        availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
+        registered_memory_fraction: 0.975,
+        reserved_ports: crate::aws::ecs::model::cluster_reserved_ports(),
+        max_container_instances: 5000,
+        instance_types: Vec::new(),
+        instance_groups: Vec::new(),
+        task_definitions: Vec::new(),
+        services: Vec::new(),
+        batch_jobs: Vec::new(),
+        lifecycle: LifecycleSpec {
+            provisioning: DurationDist::Constant(0),
+            awsvpc_provisioning: DurationDist::Constant(5_000),
+            pending: DurationDist::Constant(10_000),
+            reconcile_interval_ms: 15_000,
+        },
+        placement: PlacementSettings { max_indexes: 64 },
+        outputs: OutputSettings { events: true },
+        capacity_providers: Vec::new(),
+        elastic: ElasticSettings::default(),
+        faults: Vec::new(),
+        failures: FailureRates::default(),
+        warnings: Vec::new(),
+        input_files: Vec::new(),
+        deployments: Vec::new(),
+        load_balancers: Vec::new(),
+        target_groups: Vec::new(),
+        task_protection: Vec::new(),
+    }
+}
+
+/// Instance groups without their own price pay their type's (Spot: times the Spot factor).
+fn price_groups(sc: &mut Scenario) {
+    for g in &mut sc.instance_groups {
+        let ty = &sc.instance_types[g.instance_type];
+        if g.spot && g.price_per_hour_usd < 0.0 {
+            g.price_per_hour_usd = ty.price_per_hour_usd * sc.elastic.pricing.ec2_spot_factor;
+        } else if g.price_per_hour_usd < 0.0 {
+            g.price_per_hour_usd = ty.price_per_hour_usd;
+        }
+    }
+}
+
+fn decode_placement(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(mut t) = dec.table(node, "placement") else {
+        return;
+    };
+    if let Some(v) = t.opt("max_indexes") {
+        if let Some(i) = dec.int(v, "placement.max_indexes", 0, 4096) {
+            sc.placement.max_indexes = i as usize;
+        }
+    }
+    t.finish(dec, &fields::keys(fields::PLACEMENT));
+}
+
+fn decode_outputs(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
+    let Some(mut t) = dec.table(node, "outputs") else {
+        return;
+    };
+    if let Some(v) = t.opt("events") {
+        if let Some(b) = dec.boolean(v, "outputs.events") {
+            sc.outputs.events = b;
+        }
+    }
+    t.finish(dec, &fields::keys(fields::OUTPUTS));
+}
+
+/// The cluster's size against ECS's limit, and a cluster with no container instances where
+/// something needs them (`groups_given`: the file has an `instance_groups` key).
+fn check_capacity(dec: &mut Decoder, sc: &Scenario, top_pos: Pos, groups_given: bool) {
     let total: u64 = sc
         .instance_groups
         .iter()
@@ -421,7 +449,7 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
         .chain(sc.batch_jobs.iter().map(|j| &j.launch))
         .any(|l| !launch_is_fargate(l, &sc.capacity_providers));
     if sc.instance_groups.is_empty()
-        && groups.is_none()
+        && !groups_given
         && (needs_ec2 || (sc.services.is_empty() && sc.batch_jobs.is_empty()))
     {
         dec.error_hint(
@@ -431,8 +459,6 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
             Some("add an [[instance_groups]] table with `instance_type` and `count`".into()),
         );
     }
-    check_tasks_fit(dec, &sc, root);
-    Some(sc)
 }
 
 /// A scenario name names its results directory: letters, digits, '-', '_' and '.', and not
@@ -860,81 +886,8 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
         let count = t
             .req(dec, "count")
             .and_then(|n| dec.int(n, &format!("{path}.count"), 0, 1_000_000));
-        let mut azs: Vec<usize> = (0..sc.availability_zones.len()).collect();
-        if let Some(v) = t.opt("availability_zones") {
-            let p = format!("{path}.availability_zones");
-            if let Some(list) = dec.array(v, &p) {
-                azs.clear();
-                for (j, a) in list.iter().enumerate() {
-                    let pj = format!("{p}[{j}]");
-                    if let Some(s) = dec.string(a, &pj) {
-                        match sc.availability_zones.iter().position(|z| *z == s) {
-                            Some(k) => azs.push(k),
-                            None => {
-                                let hint =
-                                    suggest(&s, sc.availability_zones.iter().map(String::as_str)).or_else(|| {
-                                        Some(format!("the cluster's zones are {}", sc.availability_zones.join(", ")))
-                                    });
-                                dec.error_hint(
-                                    a.pos,
-                                    &pj,
-                                    format!("availability zone \"{s}\" is not in cluster.availability_zones"),
-                                    hint,
-                                );
-                            }
-                        }
-                    }
-                }
-                if list.is_empty() {
-                    dec.error(v.pos, &p, "at least one availability zone is needed");
-                }
-            }
-        }
-        let mut attributes = Vec::new();
-        if let Some(v) = t.opt("attributes") {
-            let p = format!("{path}.attributes");
-            if let NodeKind::Table(entries) = &v.kind {
-                for e in entries {
-                    let pk = format!("{p}.{}", e.key);
-                    let valid_name = !e.key.is_empty()
-                        && e.key.len() <= 128
-                        && e.key.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
-                    if !valid_name {
-                        dec.error_hint(
-                            e.key_pos,
-                            &pk,
-                            format!("invalid attribute name \"{}\"", e.key),
-                            Some("1 to 128 of A-Z a-z 0-9 - _ / .".into()),
-                        );
-                    } else if e.key.starts_with("ecs.") {
-                        dec.error_hint(
-                            e.key_pos,
-                            &pk,
-                            format!("\"{}\" is a built-in attribute", e.key),
-                            Some("built-in attributes (ecs.*) are set by ecsim; choose another name".into()),
-                        );
-                    }
-                    if let Some(s) = dec.string(&e.value, &pk) {
-                        if s.is_empty() || s.len() > 128 || s.trim() != s {
-                            dec.error(
-                                e.value.pos,
-                                &pk,
-                                "an attribute value must be 1 to 128 characters without leading or trailing spaces",
-                            );
-                        } else {
-                            attributes.push((e.key.clone(), s));
-                        }
-                    }
-                }
-            } else {
-                dec.error(
-                    v.pos,
-                    &p,
-                    format!("expected a table of name = \"value\", found {}", v.type_name()),
-                );
-            }
-        }
-        attributes.sort();
+        let azs = group_zones(dec, &mut t, &path, sc);
+        let attributes = group_attributes(dec, &mut t, &path);
         let trunking = t
             .opt("trunking")
             .and_then(|n| dec.boolean(n, &format!("{path}.trunking")))
@@ -947,32 +900,7 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .opt("agent_version")
             .and_then(|n| dec.string(n, &format!("{path}.agent_version")))
             .unwrap_or_else(|| "1.90.0".to_string());
-        let min_node = t.opt("min_size");
-        let min_size = min_node.and_then(|n| dec.int(n, &format!("{path}.min_size"), 0, 1_000_000));
-        let max_node = t.opt("max_size");
-        let max_size = max_node.and_then(|n| dec.int(n, &format!("{path}.max_size"), 0, 1_000_000));
-        if let (Some(lo), Some(hi)) = (min_size, max_size) {
-            if lo > hi {
-                dec.error_hint(
-                    max_node.map_or(t.pos, |n| n.pos),
-                    &format!("{path}.max_size"),
-                    format!("min_size ({lo}) is greater than max_size ({hi})"),
-                    Some("an Auto Scaling group needs min_size <= count <= max_size".into()),
-                );
-            }
-        }
-        if let Some(c) = count {
-            if min_size.zip(max_size).is_some_and(|(lo, hi)| lo > hi) {
-                // Reported above; the count cannot lie between them.
-            } else if min_size.is_some_and(|m| m > c) || max_size.is_some_and(|m| m < c) {
-                dec.error_hint(
-                    t.pos,
-                    &format!("{path}.count"),
-                    format!("count ({c}) must lie between min_size and max_size"),
-                    Some("count is the group's initial desired capacity".into()),
-                );
-            }
-        }
+        let (min_size, max_size) = group_sizes(dec, &mut t, &path, count);
         let launch_latency = t
             .opt("launch_latency")
             .and_then(|n| duration_dist(dec, n, &format!("{path}.launch_latency")))
@@ -1007,6 +935,123 @@ fn decode_groups(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             });
         }
     }
+}
+
+/// An instance group's zones, as indexes in `cluster.availability_zones` (all of them when
+/// the group names none).
+fn group_zones(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, sc: &Scenario) -> Vec<usize> {
+    let mut azs: Vec<usize> = (0..sc.availability_zones.len()).collect();
+    if let Some(v) = t.opt("availability_zones") {
+        let p = format!("{path}.availability_zones");
+        if let Some(list) = dec.array(v, &p) {
+            azs.clear();
+            for (j, a) in list.iter().enumerate() {
+                let pj = format!("{p}[{j}]");
+                if let Some(s) = dec.string(a, &pj) {
+                    match sc.availability_zones.iter().position(|z| *z == s) {
+                        Some(k) => azs.push(k),
+                        None => {
+                            let hint = suggest(&s, sc.availability_zones.iter().map(String::as_str)).or_else(|| {
+                                Some(format!("the cluster's zones are {}", sc.availability_zones.join(", ")))
+                            });
+                            dec.error_hint(
+                                a.pos,
+                                &pj,
+                                format!("availability zone \"{s}\" is not in cluster.availability_zones"),
+                                hint,
+                            );
+                        }
+                    }
+                }
+            }
+            if list.is_empty() {
+                dec.error(v.pos, &p, "at least one availability zone is needed");
+            }
+        }
+    }
+    azs
+}
+
+/// An instance group's custom attributes, sorted by name.
+fn group_attributes(dec: &mut Decoder, t: &mut Fields<'_>, path: &str) -> Vec<(String, String)> {
+    let mut attributes = Vec::new();
+    if let Some(v) = t.opt("attributes") {
+        let p = format!("{path}.attributes");
+        if let NodeKind::Table(entries) = &v.kind {
+            for e in entries {
+                let pk = format!("{p}.{}", e.key);
+                let valid_name = !e.key.is_empty()
+                    && e.key.len() <= 128
+                    && e.key.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
+                if !valid_name {
+                    dec.error_hint(
+                        e.key_pos,
+                        &pk,
+                        format!("invalid attribute name \"{}\"", e.key),
+                        Some("1 to 128 of A-Z a-z 0-9 - _ / .".into()),
+                    );
+                } else if e.key.starts_with("ecs.") {
+                    dec.error_hint(
+                        e.key_pos,
+                        &pk,
+                        format!("\"{}\" is a built-in attribute", e.key),
+                        Some("built-in attributes (ecs.*) are set by ecsim; choose another name".into()),
+                    );
+                }
+                if let Some(s) = dec.string(&e.value, &pk) {
+                    if s.is_empty() || s.len() > 128 || s.trim() != s {
+                        dec.error(
+                            e.value.pos,
+                            &pk,
+                            "an attribute value must be 1 to 128 characters without leading or trailing spaces",
+                        );
+                    } else {
+                        attributes.push((e.key.clone(), s));
+                    }
+                }
+            }
+        } else {
+            dec.error(
+                v.pos,
+                &p,
+                format!("expected a table of name = \"value\", found {}", v.type_name()),
+            );
+        }
+    }
+    attributes.sort();
+    attributes.sort();
+    attributes
+}
+
+/// An instance group's Auto Scaling bounds, checked against each other and against `count`.
+fn group_sizes(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, count: Option<i64>) -> (Option<i64>, Option<i64>) {
+    let min_node = t.opt("min_size");
+    let min_size = min_node.and_then(|n| dec.int(n, &format!("{path}.min_size"), 0, 1_000_000));
+    let max_node = t.opt("max_size");
+    let max_size = max_node.and_then(|n| dec.int(n, &format!("{path}.max_size"), 0, 1_000_000));
+    if let (Some(lo), Some(hi)) = (min_size, max_size) {
+        if lo > hi {
+            dec.error_hint(
+                max_node.map_or(t.pos, |n| n.pos),
+                &format!("{path}.max_size"),
+                format!("min_size ({lo}) is greater than max_size ({hi})"),
+                Some("an Auto Scaling group needs min_size <= count <= max_size".into()),
+            );
+        }
+    }
+    if let Some(c) = count {
+        if min_size.zip(max_size).is_some_and(|(lo, hi)| lo > hi) {
+            // Reported above; the count cannot lie between them.
+        } else if min_size.is_some_and(|m| m > c) || max_size.is_some_and(|m| m < c) {
+            dec.error_hint(
+                t.pos,
+                &format!("{path}.count"),
+                format!("count ({c}) must lie between min_size and max_size"),
+                Some("count is the group's initial desired capacity".into()),
+            );
+        }
+    }
+    (min_size, max_size)
 }
 
 fn decode_constraints(dec: &mut Decoder, node: &Node, path: &str) -> Vec<ConstraintSpec> {
