@@ -1764,89 +1764,17 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
                 &["REPLICA", "DAEMON"],
             )
         }) == Some("DAEMON");
-        let desired = t.opt("desired_count");
-        let scheduling = if daemon {
-            if let Some(d) = desired {
-                dec.error_hint(
-                    d.pos,
-                    &format!("{path}.desired_count"),
-                    "a DAEMON service has no desired count",
-                    Some("remove desired_count; ECS runs one task per instance".into()),
-                );
-            }
-            Some(SchedulingStrategy::Daemon)
-        } else {
-            match desired {
-                Some(d) => dec
-                    .int(d, &format!("{path}.desired_count"), 0, 5000)
-                    .map(|n| SchedulingStrategy::Replica {
-                        desired_count: n as u32,
-                    }),
-                None => {
-                    dec.error_hint(
-                        t.pos,
-                        &format!("{path}.desired_count"),
-                        "missing required field `desired_count` for a REPLICA service",
-                        Some("add desired_count = 2, or scheduling_strategy = \"DAEMON\"".into()),
-                    );
-                    None
-                }
-            }
-        };
-        let strategy = t.opt("placement_strategy");
-        // An empty list is "no strategy given": the service gets ECS's default AZ-balanced
-        // spread, as DescribeServices shows `placementStrategy: []` for such services.
-        let placement_strategy = strategy
-            .and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")))
-            .filter(|v| !v.is_empty());
-        if daemon {
-            if let Some(s) = strategy {
-                dec.error_hint(
-                    s.pos,
-                    &format!("{path}.placement_strategy"),
-                    "DAEMON services take no placement strategy",
-                    Some("remove placement_strategy".into()),
-                );
-            }
-        }
-        let constraints_node = t.opt("placement_constraints");
-        let constraints = constraints_node
-            .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
-            .unwrap_or_default();
-        let names = referenced_attributes(placement_strategy.as_deref().unwrap_or(&[]), &constraints);
-        let at = strategy.or(constraints_node).map_or(t.pos, |n| n.pos);
-        warn_unknown_attributes(dec, sc, at, &format!("{path}.placement"), names);
+        let scheduling = service_scheduling(dec, &mut t, &path, daemon);
+        let (placement_strategy, constraints) = service_placement(dec, &mut t, &path, daemon, sc);
         let run_time = t
             .opt("task_run_time")
             .and_then(|n| duration_dist(dec, n, &format!("{path}.task_run_time")));
         let launch = elastic::decode_launch(dec, &mut t, &sc.capacity_providers)
             .or_else(|| sc.elastic.default_strategy.clone().map(Launch::Strategy))
             .unwrap_or(Launch::Ec2);
-        let load = t
-            .opt("load")
-            .and_then(|n| elastic::decode_load(dec, n, &format!("{path}.load"), base_dir));
-        let scaling_node = t.opt("auto_scaling");
-        let auto_scaling =
-            scaling_node.and_then(|n| elastic::decode_auto_scaling(dec, n, &format!("{path}.auto_scaling")));
-        if let (Some(n), true) = (scaling_node, daemon) {
-            dec.error_hint(
-                n.pos,
-                &format!("{path}.auto_scaling"),
-                "DAEMON services cannot use service auto scaling",
-                Some("remove auto_scaling".into()),
-            );
-        }
-        if let Some(a) = &auto_scaling {
-            let needs_load = a.target_tracking.iter().any(|_| true) || !a.step.is_empty();
-            if needs_load && load.is_none() && t.opt("load").is_none() {
-                dec.error_hint(
-                    scaling_node.map_or(t.pos, |n| n.pos),
-                    &format!("{path}.load"),
-                    "dynamic scaling policies need a load model to produce their metrics",
-                    Some("add load = { requests = { type = \"constant\", rps = 100 }, task_capacity_rps = 50 }".into()),
-                );
-            }
-        }
+        let load_node = t.opt("load");
+        let load = load_node.and_then(|n| elastic::decode_load(dec, n, &format!("{path}.load"), base_dir));
+        let auto_scaling = service_auto_scaling(dec, &mut t, &path, daemon, load_node.is_none());
         if daemon && launch_is_fargate(&launch, &sc.capacity_providers) {
             dec.error(
                 t.pos,
@@ -1892,6 +1820,107 @@ fn decode_services(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Sce
             });
         }
     }
+}
+
+/// A service's scheduling: DAEMON (no desired count), or REPLICA with its desired count.
+fn service_scheduling(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, daemon: bool) -> Option<SchedulingStrategy> {
+    let desired = t.opt("desired_count");
+    if daemon {
+        if let Some(d) = desired {
+            dec.error_hint(
+                d.pos,
+                &format!("{path}.desired_count"),
+                "a DAEMON service has no desired count",
+                Some("remove desired_count; ECS runs one task per instance".into()),
+            );
+        }
+        Some(SchedulingStrategy::Daemon)
+    } else {
+        match desired {
+            Some(d) => dec
+                .int(d, &format!("{path}.desired_count"), 0, 5000)
+                .map(|n| SchedulingStrategy::Replica {
+                    desired_count: n as u32,
+                }),
+            None => {
+                dec.error_hint(
+                    t.pos,
+                    &format!("{path}.desired_count"),
+                    "missing required field `desired_count` for a REPLICA service",
+                    Some("add desired_count = 2, or scheduling_strategy = \"DAEMON\"".into()),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A service's placement strategy (`None`: ECS's default) and constraints; a DAEMON service
+/// takes no strategy. Attributes the cluster never sets are warned about.
+fn service_placement(
+    dec: &mut Decoder,
+    t: &mut Fields<'_>,
+    path: &str,
+    daemon: bool,
+    sc: &Scenario,
+) -> (Option<Vec<StrategySpec>>, Vec<ConstraintSpec>) {
+    let strategy = t.opt("placement_strategy");
+    // An empty list is "no strategy given": the service gets ECS's default AZ-balanced
+    // spread, as DescribeServices shows `placementStrategy: []` for such services.
+    let placement_strategy = strategy
+        .and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")))
+        .filter(|v| !v.is_empty());
+    if daemon {
+        if let Some(s) = strategy {
+            dec.error_hint(
+                s.pos,
+                &format!("{path}.placement_strategy"),
+                "DAEMON services take no placement strategy",
+                Some("remove placement_strategy".into()),
+            );
+        }
+    }
+    let constraints_node = t.opt("placement_constraints");
+    let constraints = constraints_node
+        .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
+        .unwrap_or_default();
+    let names = referenced_attributes(placement_strategy.as_deref().unwrap_or(&[]), &constraints);
+    let at = strategy.or(constraints_node).map_or(t.pos, |n| n.pos);
+    warn_unknown_attributes(dec, sc, at, &format!("{path}.placement"), names);
+    (placement_strategy, constraints)
+}
+
+/// A service's auto scaling: not for DAEMON services, and its dynamic policies need a load
+/// model (`load_missing`: the service has no `load`).
+fn service_auto_scaling(
+    dec: &mut Decoder,
+    t: &mut Fields<'_>,
+    path: &str,
+    daemon: bool,
+    load_missing: bool,
+) -> Option<ScalingConfig> {
+    let scaling_node = t.opt("auto_scaling");
+    let auto_scaling = scaling_node.and_then(|n| elastic::decode_auto_scaling(dec, n, &format!("{path}.auto_scaling")));
+    if let (Some(n), true) = (scaling_node, daemon) {
+        dec.error_hint(
+            n.pos,
+            &format!("{path}.auto_scaling"),
+            "DAEMON services cannot use service auto scaling",
+            Some("remove auto_scaling".into()),
+        );
+    }
+    if let Some(a) = &auto_scaling {
+        let needs_load = a.target_tracking.iter().any(|_| true) || !a.step.is_empty();
+        if needs_load && load_missing {
+            dec.error_hint(
+                scaling_node.map_or(t.pos, |n| n.pos),
+                &format!("{path}.load"),
+                "dynamic scaling policies need a load model to produce their metrics",
+                Some("add load = { requests = { type = \"constant\", rps = 100 }, task_capacity_rps = 50 }".into()),
+            );
+        }
+    }
+    auto_scaling
 }
 
 // Long: a flat sequence of field reads, one per scenario field, so every problem is reported
