@@ -17,7 +17,7 @@ impl Simulation<'_> {
             let gi = GroupIdx(g as u16);
             // The ASG sees a manually drained instance as in service; not one ECS is draining
             // away for termination.
-            let live = self.ecs.asg_in_service(gi).len() as u32;
+            let live = self.ecs.asg_in_service_iter(gi).count() as u32;
             for _ in 0..self.env.ec2.replacements_needed(gi, live) {
                 let Some(id) = self.ecs.try_launch_instance(&mut self.env, gi) else {
                     break;
@@ -41,14 +41,14 @@ impl Simulation<'_> {
             .copied()
             .filter(|a| !self.env.faults.ec2_blocked(*a))
             .collect();
-        let members = self.ecs.asg_in_service(gi);
         let mut counts = vec![0usize; self.sc.availability_zones.len()];
-        for i in &members {
-            counts[self.ecs.cluster.instances[i.index()].az.0 as usize] += 1;
+        for inst in self.ecs.asg_in_service_iter(gi) {
+            counts[inst.az.0 as usize] += 1;
         }
         let Some((low, high)) = self.env.ec2.rebalancing_move(&zones, &counts) else {
             return Ok(());
         };
+        let members = self.ecs.asg_in_service(gi);
         let launching = members
             .iter()
             .any(|i| self.ecs.cluster.instances[i.index()].status == InstanceStatus::Launching);

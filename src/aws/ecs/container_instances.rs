@@ -211,7 +211,7 @@ impl<'a> Ecs<'a> {
     pub(crate) fn instance_may_be_drained(&mut self, env: &mut Env<'a>, id: InstanceId) -> Result<(), SimError> {
         if self.cluster.instances[id.index()].status == InstanceStatus::Draining
             && self.terminate_when_drained[id.index()]
-            && self.non_daemon_tasks(id) == 0
+            && !self.hosts_non_daemon_task(id)
         {
             self.terminate(env, id, "drained; Auto Scaling group scale-in", SCALE_IN)?;
         }

@@ -25,7 +25,7 @@ impl Ecs<'_> {
     fn check_occupancy(&self) -> Result<(), String> {
         let mut busy = vec![0u32; self.occupancy.busy_per_group.len()];
         for &id in self.cluster.in_service() {
-            if self.non_daemon_tasks(id) > 0 {
+            if self.hosts_non_daemon_task(id) {
                 busy[self.cluster.instances[id.index()].group.0 as usize] += 1;
             }
         }

@@ -56,7 +56,7 @@ impl<'a> Ecs<'a> {
         let empty = members
             .iter()
             .filter(|i| {
-                self.cluster.instances[i.index()].status == InstanceStatus::Active && self.non_daemon_tasks(**i) == 0
+                self.cluster.instances[i.index()].status == InstanceStatus::Active && !self.hosts_non_daemon_task(**i)
             })
             .count() as u32;
         let spec = &self.sc.instance_groups[g.0 as usize];
@@ -321,7 +321,7 @@ impl<'a> Ecs<'a> {
         let protect = self.providers[a].termination_protection;
         let candidates: Vec<(InstanceId, AzIdx)> = members
             .into_iter()
-            .filter(|i| !protect || self.non_daemon_tasks(*i) == 0)
+            .filter(|i| !protect || !self.hosts_non_daemon_task(*i))
             .map(|i| (i, self.cluster.instances[i.index()].az))
             .collect();
         let zones = self.sc.availability_zones.len();

@@ -523,16 +523,26 @@ impl<'a> Ecs<'a> {
         matches!(owner, TaskOwner::Service(s) if self.services[s.0 as usize].daemon)
     }
 
-    pub(crate) fn non_daemon_tasks(&self, id: InstanceId) -> usize {
+    /// The instance's tasks that are not DAEMON-service tasks.
+    fn non_daemon_tasks_on(&self, id: InstanceId) -> impl Iterator<Item = TaskId> + use<'_, 'a> {
         self.cluster.instances[id.index()]
             .tasks
-            .ids(&self.tasks)
-            .iter()
-            .filter(|t| match self.tasks[**t].owner {
+            .iter(&self.tasks)
+            .filter(|t| match self.tasks[*t].owner {
                 TaskOwner::Service(s) => !self.services[s.0 as usize].daemon,
                 TaskOwner::Job(_) => true,
             })
-            .count()
+    }
+
+    /// How many of the instance's tasks are not DAEMON-service tasks.
+    pub(crate) fn non_daemon_tasks(&self, id: InstanceId) -> usize {
+        self.non_daemon_tasks_on(id).count()
+    }
+
+    /// Whether the instance runs any task other than a DAEMON-service task (what managed
+    /// termination protection and "empty instance" checks ask), stopping at the first.
+    pub(crate) fn hosts_non_daemon_task(&self, id: InstanceId) -> bool {
+        self.non_daemon_tasks_on(id).next().is_some()
     }
 
     /// Does instance `id` satisfy every memberOf constraint of service `s`?
@@ -586,7 +596,13 @@ impl<'a> Ecs<'a> {
 
     /// The group's instances the Auto Scaling group counts as in service.
     pub(crate) fn asg_in_service(&self, g: GroupIdx) -> Vec<InstanceId> {
-        self.live_instances_of(|i| {
+        self.asg_in_service_iter(g).map(|i| i.id).collect()
+    }
+
+    /// The group's instances the Auto Scaling group counts as in service, without copying
+    /// their ids (for counts per tick).
+    pub(crate) fn asg_in_service_iter(&self, g: GroupIdx) -> impl Iterator<Item = &Instance> + use<'_, 'a> {
+        self.live_instances().filter(move |i| {
             i.group == g && !(i.status == InstanceStatus::Draining && self.terminate_when_drained[i.id.index()])
         })
     }

@@ -86,6 +86,10 @@ pub(crate) struct ServiceState {
 /// reproducibly: 2^64 divided by the golden ratio (Fibonacci hashing).
 const TIE_HASH_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// How a scale-in ranks a task after its provider's over-share, highest stopped first: not
+/// yet RUNNING, the service's task count in its AZ, the strategy's instance key, the tie hash.
+type ScaleInRank = (bool, u32, u64, u64);
+
 impl Ecs<'_> {
     /// The task a scale-in stops (ecs-semantics §0.5, §1.7): the provider most over its share,
     /// then tasks not yet RUNNING, then the AZ with the most of the service's tasks; within
@@ -108,22 +112,26 @@ impl Ecs<'_> {
                 _ => 0.0,
             }
         };
-        let mut az_counts = vec![0u32; self.sc.availability_zones.len()];
         let az_of = |t: &Task| -> Option<usize> {
             t.instance
                 .map(|i| self.cluster.instances[i.index()].az.0 as usize)
                 .or(t.fargate.map(|f| f.az.0 as usize))
         };
-        let active: Vec<&Task> = self
-            .service_tasks(s)
-            .filter(|t| (t.instance.is_some() || t.fargate.is_some()) && !Ecs::is_protected(t, now))
-            .collect();
-        for t in &active {
-            if let Some(a) = az_of(t) {
+        let candidates = || {
+            self.service_tasks(s)
+                .filter(|t| (t.instance.is_some() || t.fargate.is_some()) && !Ecs::is_protected(t, now))
+        };
+        let first = st.placement.strategies.first();
+        // Under binpack there is no AZ-balance step: "stop the task on the instance that
+        // will have the most resources left after the stop" (ecs-semantics §1.6), so that
+        // the emptied instance can be scaled in.
+        let balance_azs = !matches!(first, Some(Strategy::Binpack(_)));
+        let mut az_counts = vec![0u32; self.sc.availability_zones.len()];
+        if balance_azs {
+            for a in candidates().filter_map(az_of) {
                 az_counts[a] += 1;
             }
         }
-        let first = st.placement.strategies.first();
         let by_strategy = |t: &Task| -> u64 {
             let Some(i) = t.instance else { return 0 };
             let inst = &self.cluster.instances[i.index()];
@@ -136,29 +144,31 @@ impl Ecs<'_> {
                 _ => u64::from(inst.group_count(st.group)),
             }
         };
-        // Under binpack there is no AZ-balance step: "stop the task on the instance that
-        // will have the most resources left after the stop" (ecs-semantics §1.6), so that
-        // the emptied instance can be scaled in.
-        let balance_azs = !matches!(first, Some(Strategy::Binpack(_)));
         // Ties are broken by a per-decision random draw mixed with the task number.
         let tie = |t: &Task| t.number.0.wrapping_mul(TIE_HASH_MULTIPLIER) ^ draw;
-        active
-            .iter()
-            .max_by(|a, b| {
-                let key = |t: &Task| {
-                    let not_running = t.state != TaskState::Running;
-                    let az = if balance_azs {
-                        az_of(t).map_or(0, |a| az_counts[a])
-                    } else {
-                        0
-                    };
-                    (not_running, az, by_strategy(t), tie(t))
-                };
-                over_share(a)
-                    .total_cmp(&over_share(b))
-                    .then_with(|| key(a).cmp(&key(b)))
-            })
-            .map(|t| t.id)
+        let key = |t: &Task| {
+            let not_running = t.state != TaskState::Running;
+            let az = if balance_azs {
+                az_of(t).map_or(0, |a| az_counts[a])
+            } else {
+                0
+            };
+            (not_running, az, by_strategy(t), tie(t))
+        };
+        // One pass, each task's rank computed once; `>=` keeps the last of equal ranks, as
+        // `Iterator::max_by` does.
+        let mut best: Option<(f64, ScaleInRank, TaskId)> = None;
+        for t in candidates() {
+            let rank = (over_share(t), key(t));
+            let better = match &best {
+                None => true,
+                Some((share, k, _)) => rank.0.total_cmp(share).then_with(|| rank.1.cmp(k)).is_ge(),
+            };
+            if better {
+                best = Some((rank.0, rank.1, t.id));
+            }
+        }
+        best.map(|(_, _, id)| id)
     }
 
     /// The newest RUNNING task in the AZ with the most of the service's tasks.

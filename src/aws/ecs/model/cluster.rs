@@ -52,7 +52,13 @@ impl PlacedTasks {
     /// The handles of the tasks placed here, in placement order (a copy, so that the caller
     /// may stop them while going through it).
     pub fn ids(&self, tasks: &TaskTable) -> smallvec::SmallVec<[TaskId; 8]> {
-        self.0.iter().map(|s| tasks.live_in_slot(*s)).collect()
+        self.iter(tasks).collect()
+    }
+
+    /// The handles of the tasks placed here, in placement order, without copying them (for
+    /// callers that only read, such as counts).
+    pub fn iter<'t>(&'t self, tasks: &'t TaskTable) -> impl Iterator<Item = TaskId> + 't {
+        self.0.iter().map(|s| tasks.live_in_slot(*s))
     }
 
     pub(super) fn push(&mut self, task: TaskId) {
