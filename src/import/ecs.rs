@@ -268,18 +268,8 @@ pub fn service(ctx: &mut Ctx, c: &mut Collected, node: &Node, path: &str, defaul
     } else {
         t.set("desired_count", o.int(ctx, "desiredCount").unwrap_or(1).into());
     }
-    if let Some(lt) = o.str(ctx, "launchType") {
-        if lt == "EXTERNAL" {
-            let p = o.path_of("launchType");
-            ctx.error(
-                o.pos,
-                &p,
-                "ECS Anywhere (EXTERNAL) instances are not simulated",
-                Some("import the service's EC2 or Fargate counterpart".into()),
-            );
-        } else {
-            t.set("launch_type", lt.into());
-        }
+    if let Some(lt) = launch_type(ctx, &mut o) {
+        t.set("launch_type", lt.into());
     }
     if let Some(n) = o.get("capacityProviderStrategy") {
         let s = strategy(ctx, n, &o.path_of("capacityProviderStrategy"));
@@ -287,56 +277,14 @@ pub fn service(ctx: &mut Ctx, c: &mut Collected, node: &Node, path: &str, defaul
             t.set("capacity_provider_strategy", Value::Array(s));
         }
     }
-    if let Some((n, p)) = o.get_any(&["placementStrategy", "placementStrategies"]) {
-        let mut out = Vec::new();
-        for (item, ip) in list(ctx, n, &p) {
-            let Some(mut s) = ctx.obj(item, &ip) else { continue };
-            let mut st = Table::default();
-            if let Some(v) = s.str(ctx, "type") {
-                st.set("type", v.into());
-            }
-            if let Some(v) = s.str(ctx, "field") {
-                // ECS accepts the binpack fields in any case; ecsim reads them in lower case.
-                let v = if v.eq_ignore_ascii_case("memory") || v.eq_ignore_ascii_case("cpu") {
-                    v.to_lowercase()
-                } else {
-                    v
-                };
-                st.set("field", v.into());
-            }
-            s.done(ctx);
-            out.push(Value::Inline(st));
-        }
-        if !out.is_empty() {
-            t.set("placement_strategy", Value::Array(out));
-        }
+    if let Some(v) = placement_strategies(ctx, &mut o) {
+        t.set("placement_strategy", v);
     }
     if let Some(v) = constraints(ctx, &mut o, "placementConstraints") {
         t.set("placement_constraints", v);
     }
-    if let Some(mut d) = o.obj(ctx, "deploymentConfiguration") {
-        let mut dc = Table::default();
-        if let Some(v) = d.int(ctx, "minimumHealthyPercent") {
-            dc.set("minimum_healthy_percent", v.into());
-        }
-        if let Some(v) = d.int(ctx, "maximumPercent") {
-            dc.set("maximum_percent", v.into());
-        }
-        if let Some(mut b) = d.obj(ctx, "deploymentCircuitBreaker") {
-            let mut cb = Table::default();
-            if let Some(v) = b.bool(ctx, "enable") {
-                cb.set("enable", v.into());
-            }
-            if let Some(v) = b.bool(ctx, "rollback") {
-                cb.set("rollback", v.into());
-            }
-            b.done(ctx);
-            dc.set("deployment_circuit_breaker", cb.into());
-        }
-        d.done(ctx);
-        if !dc.is_empty() {
-            t.set("deployment_configuration", dc.into());
-        }
+    if let Some(dc) = deployment_configuration(ctx, &mut o) {
+        t.set("deployment_configuration", dc.into());
     }
     if let Some(v) = o.int(ctx, "healthCheckGracePeriodSeconds") {
         t.set("health_check_grace_period", seconds(v));
@@ -344,6 +292,93 @@ pub fn service(ctx: &mut Ctx, c: &mut Collected, node: &Node, path: &str, defaul
     if let Some(v) = o.str(ctx, "availabilityZoneRebalancing") {
         t.set("availability_zone_rebalancing", v.into());
     }
+    let (target_groups, lbs) = load_balancers(ctx, &mut o);
+    if !lbs.is_empty() {
+        t.set("load_balancers", Value::Array(lbs));
+    }
+    for quiet in ["cluster", "serviceName", "roleArn", "role"] {
+        o.get(quiet);
+    }
+    o.done(ctx);
+    c.services.push(Service {
+        name,
+        task_ref,
+        table: t,
+        target_groups,
+        origin,
+    });
+}
+
+/// A service's `launchType`; EXTERNAL (ECS Anywhere) is an error.
+fn launch_type(ctx: &mut Ctx, o: &mut Obj<'_>) -> Option<String> {
+    let lt = o.str(ctx, "launchType")?;
+    if lt == "EXTERNAL" {
+        let p = o.path_of("launchType");
+        ctx.error(
+            o.pos,
+            &p,
+            "ECS Anywhere (EXTERNAL) instances are not simulated",
+            Some("import the service's EC2 or Fargate counterpart".into()),
+        );
+        None
+    } else {
+        Some(lt)
+    }
+}
+
+/// A service's `placementStrategy` (or `placementStrategies`), binpack fields in lower case.
+fn placement_strategies(ctx: &mut Ctx, o: &mut Obj<'_>) -> Option<Value> {
+    let (n, p) = o.get_any(&["placementStrategy", "placementStrategies"])?;
+    let mut out = Vec::new();
+    for (item, ip) in list(ctx, n, &p) {
+        let Some(mut s) = ctx.obj(item, &ip) else { continue };
+        let mut st = Table::default();
+        if let Some(v) = s.str(ctx, "type") {
+            st.set("type", v.into());
+        }
+        if let Some(v) = s.str(ctx, "field") {
+            // ECS accepts the binpack fields in any case; ecsim reads them in lower case.
+            let v = if v.eq_ignore_ascii_case("memory") || v.eq_ignore_ascii_case("cpu") {
+                v.to_lowercase()
+            } else {
+                v
+            };
+            st.set("field", v.into());
+        }
+        s.done(ctx);
+        out.push(Value::Inline(st));
+    }
+    (!out.is_empty()).then_some(Value::Array(out))
+}
+
+/// A service's `deploymentConfiguration`: its percents and circuit breaker.
+fn deployment_configuration(ctx: &mut Ctx, o: &mut Obj<'_>) -> Option<Table> {
+    let mut d = o.obj(ctx, "deploymentConfiguration")?;
+    let mut dc = Table::default();
+    if let Some(v) = d.int(ctx, "minimumHealthyPercent") {
+        dc.set("minimum_healthy_percent", v.into());
+    }
+    if let Some(v) = d.int(ctx, "maximumPercent") {
+        dc.set("maximum_percent", v.into());
+    }
+    if let Some(mut b) = d.obj(ctx, "deploymentCircuitBreaker") {
+        let mut cb = Table::default();
+        if let Some(v) = b.bool(ctx, "enable") {
+            cb.set("enable", v.into());
+        }
+        if let Some(v) = b.bool(ctx, "rollback") {
+            cb.set("rollback", v.into());
+        }
+        b.done(ctx);
+        dc.set("deployment_circuit_breaker", cb.into());
+    }
+    d.done(ctx);
+    (!dc.is_empty()).then_some(dc)
+}
+
+/// A service's `loadBalancers`: the target groups it registers with (by name) and each
+/// attachment as a scenario table. Classic Load Balancers are reported and skipped.
+fn load_balancers(ctx: &mut Ctx, o: &mut Obj<'_>) -> (Vec<String>, Vec<Value>) {
     let mut target_groups = Vec::new();
     let mut lbs = Vec::new();
     for (n, p) in o.list(ctx, "loadBalancers") {
@@ -381,20 +416,7 @@ pub fn service(ctx: &mut Ctx, c: &mut Collected, node: &Node, path: &str, defaul
         target_groups.push(name);
         lbs.push(Value::Inline(lt));
     }
-    if !lbs.is_empty() {
-        t.set("load_balancers", Value::Array(lbs));
-    }
-    for quiet in ["cluster", "serviceName", "roleArn", "role"] {
-        o.get(quiet);
-    }
-    o.done(ctx);
-    c.services.push(Service {
-        name,
-        task_ref,
-        table: t,
-        target_groups,
-        origin,
-    });
+    (target_groups, lbs)
 }
 
 /// One of `describe-capacity-providers`' `capacityProviders`. FARGATE and FARGATE_SPOT are

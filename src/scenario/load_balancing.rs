@@ -211,51 +211,8 @@ pub fn decode_target_groups(
             Some("define it under [[load_balancers]]"),
         );
         let kind = lb.map_or(LoadBalancerType::Application, |l| load_balancers[l].kind);
-        let target_type = t
-            .opt("target_type")
-            .and_then(|n| dec.one_of(n, &format!("{path}.target_type"), "target type", &["ip", "instance"]))
-            .map_or(TargetType::Ip, |k| {
-                if k == "instance" {
-                    TargetType::Instance
-                } else {
-                    TargetType::Ip
-                }
-            });
-        let interval_ms = seconds_in(
-            dec,
-            &mut t,
-            "health_check_interval",
-            30_000,
-            5,
-            300,
-            "health_check_interval",
-        );
-        // CreateTargetGroup: 5 s for HTTP and HTTPS (an ALB's), 10 s for TCP (an NLB's).
-        let default_timeout = if kind == LoadBalancerType::Network {
-            10_000
-        } else {
-            5_000
-        };
-        let timeout_node = t.opt("health_check_timeout").map(|n| n.pos);
-        let timeout_ms = seconds_in(
-            dec,
-            &mut t,
-            "health_check_timeout",
-            default_timeout,
-            2,
-            120,
-            "health_check_timeout",
-        );
-        if let Some(pos) = timeout_node {
-            if timeout_ms >= interval_ms {
-                dec.error_hint(
-                    pos,
-                    &format!("{path}.health_check_timeout"),
-                    "health_check_timeout must be less than health_check_interval",
-                    Some("the ELB API rejects a timeout that is not shorter than the interval".into()),
-                );
-            }
-        }
+        let target_type = target_type_of(dec, &mut t, &path);
+        let (interval_ms, timeout_ms) = health_check_timing(dec, &mut t, &path, kind);
         let healthy_threshold = count_in(dec, &mut t, "healthy_threshold_count", 5, 2, 10);
         let unhealthy_threshold = count_in(dec, &mut t, "unhealthy_threshold_count", 2, 2, 10);
         let deregistration_delay_ms = seconds_in(
@@ -267,57 +224,14 @@ pub fn decode_target_groups(
             3600,
             "deregistration_delay",
         );
-        let slow_node = t.opt("slow_start").map(|n| n.pos);
-        let slow_start_ms = seconds_in(dec, &mut t, "slow_start", 0, 0, 900, "slow_start");
-        if let Some(pos) = slow_node {
-            if kind == LoadBalancerType::Network {
-                dec.error_hint(
-                    pos,
-                    &format!("{path}.slow_start"),
-                    "slow start is an Application Load Balancer setting",
-                    Some("remove slow_start, or attach the target group to an application load balancer".into()),
-                );
-            } else if slow_start_ms > 0 && slow_start_ms < 30_000 {
-                dec.error_hint(
-                    pos,
-                    &format!("{path}.slow_start"),
-                    "slow_start must be 0 (off) or between 30 s and 900 s",
-                    None,
-                );
-            }
-        }
+        let slow_start_ms = slow_start_of(dec, &mut t, &path, kind);
         let cross_zone = match t.opt("cross_zone") {
             Some(n) => dec.boolean(n, &format!("{path}.cross_zone")).unwrap_or(true),
             // Always on for an ALB's nodes unless the target group turns it off; off by
             // default on a Network Load Balancer.
             None => kind == LoadBalancerType::Application,
         };
-        let initial_checks = t
-            .opt("initial_health_checks")
-            .and_then(|n| {
-                dec.one_of(
-                    n,
-                    &format!("{path}.initial_health_checks"),
-                    "initial health checks",
-                    &["one", "healthy_threshold"],
-                )
-            })
-            .map_or(
-                // The ALB guide's "must pass one health check"; an NLB routes once "the
-                // targets pass the initial health checks", its healthy threshold.
-                if kind == LoadBalancerType::Network {
-                    InitialChecks::HealthyThreshold
-                } else {
-                    InitialChecks::One
-                },
-                |k| {
-                    if k == "one" {
-                        InitialChecks::One
-                    } else {
-                        InitialChecks::HealthyThreshold
-                    }
-                },
-            );
+        let initial_checks = initial_checks_of(dec, &mut t, &path, kind);
         t.finish(dec, &fields::keys(fields::TARGET_GROUP));
         if let (Some(name), Some(load_balancer)) = (name, lb) {
             if out.iter().any(|g| g.name == name) {
@@ -343,6 +257,106 @@ pub fn decode_target_groups(
         }
     }
     out
+}
+
+/// A target group's `target_type`: `ip` (the default) or `instance`.
+fn target_type_of(dec: &mut Decoder, t: &mut Fields<'_>, path: &str) -> TargetType {
+    t.opt("target_type")
+        .and_then(|n| dec.one_of(n, &format!("{path}.target_type"), "target type", &["ip", "instance"]))
+        .map_or(TargetType::Ip, |k| {
+            if k == "instance" {
+                TargetType::Instance
+            } else {
+                TargetType::Ip
+            }
+        })
+}
+
+/// A target group's health-check interval and timeout, in ms; the timeout's default is the
+/// load balancer type's, and it must be shorter than the interval.
+fn health_check_timing(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, kind: LoadBalancerType) -> (u64, u64) {
+    let interval_ms = seconds_in(dec, t, "health_check_interval", 30_000, 5, 300, "health_check_interval");
+    // CreateTargetGroup: 5 s for HTTP and HTTPS (an ALB's), 10 s for TCP (an NLB's).
+    let default_timeout = if kind == LoadBalancerType::Network {
+        10_000
+    } else {
+        5_000
+    };
+    let timeout_node = t.opt("health_check_timeout").map(|n| n.pos);
+    let timeout_ms = seconds_in(
+        dec,
+        t,
+        "health_check_timeout",
+        default_timeout,
+        2,
+        120,
+        "health_check_timeout",
+    );
+    if let Some(pos) = timeout_node {
+        if timeout_ms >= interval_ms {
+            dec.error_hint(
+                pos,
+                &format!("{path}.health_check_timeout"),
+                "health_check_timeout must be less than health_check_interval",
+                Some("the ELB API rejects a timeout that is not shorter than the interval".into()),
+            );
+        }
+    }
+    (interval_ms, timeout_ms)
+}
+
+/// A target group's `slow_start`, in ms: 0 (off) or 30 s to 900 s, Application Load
+/// Balancers only.
+fn slow_start_of(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, kind: LoadBalancerType) -> u64 {
+    let slow_node = t.opt("slow_start").map(|n| n.pos);
+    let slow_start_ms = seconds_in(dec, t, "slow_start", 0, 0, 900, "slow_start");
+    if let Some(pos) = slow_node {
+        if kind == LoadBalancerType::Network {
+            dec.error_hint(
+                pos,
+                &format!("{path}.slow_start"),
+                "slow start is an Application Load Balancer setting",
+                Some("remove slow_start, or attach the target group to an application load balancer".into()),
+            );
+        } else if slow_start_ms > 0 && slow_start_ms < 30_000 {
+            dec.error_hint(
+                pos,
+                &format!("{path}.slow_start"),
+                "slow_start must be 0 (off) or between 30 s and 900 s",
+                None,
+            );
+        }
+    }
+    slow_start_ms
+}
+
+/// When a registered target first receives requests (`initial_health_checks`).
+fn initial_checks_of(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, kind: LoadBalancerType) -> InitialChecks {
+    t.opt("initial_health_checks")
+        .and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{path}.initial_health_checks"),
+                "initial health checks",
+                &["one", "healthy_threshold"],
+            )
+        })
+        .map_or(
+            // The ALB guide's "must pass one health check"; an NLB routes once "the
+            // targets pass the initial health checks", its healthy threshold.
+            if kind == LoadBalancerType::Network {
+                InitialChecks::HealthyThreshold
+            } else {
+                InitialChecks::One
+            },
+            |k| {
+                if k == "one" {
+                    InitialChecks::One
+                } else {
+                    InitialChecks::HealthyThreshold
+                }
+            },
+        )
 }
 
 /// A service's `load_balancers = [{ target_group, container_name, container_port }]`.
