@@ -905,40 +905,8 @@ fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> 
     // The legend goes in a strip below the chart, never over a point or its label.
     let (w, h) = root.dim_in_pixel();
     let (plot, legend) = root.split_vertically(h.saturating_sub(34));
-    let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
-    // Axes span the points with room for their labels (to the right), not from 0.
-    let range = |vals: Vec<f64>, right: f64| {
-        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
-        let span = if hi - lo > 1e-9 {
-            hi - lo
-        } else {
-            hi.abs().max(1.0) * 0.2
-        };
-        ((lo - 0.12 * span).max(0.0), hi + right * span)
-    };
-    // The axes span the intervals too.
-    let xs = p.intervals.iter().flat_map(|((a, b), _)| [*a, *b]);
-    let ys = p.intervals.iter().flat_map(|(_, (a, b))| [*a, *b]);
-    let (x_lo, x_hi) = range(
-        p.points
-            .iter()
-            .map(|q| fin(q.1))
-            .chain(xs)
-            .filter(|v| v.is_finite())
-            .collect(),
-        0.35,
-    );
-    let (y_lo, y_hi) = range(
-        p.points
-            .iter()
-            .map(|q| fin(q.2))
-            .chain(ys)
-            .filter(|v| v.is_finite())
-            .collect(),
-        0.15,
-    );
+    let fin = finite_or_zero;
+    let ((x_lo, x_hi), (y_lo, y_hi)) = pareto_axes(p);
     let mut chart = ChartBuilder::on(&plot)
         .caption(format!("Cost against service level ({})", p.x_name), ("sans-serif", 20))
         .margin(12)
@@ -1017,34 +985,85 @@ fn draw_pareto<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Pareto) -> 
         plot.draw(&Text::new(label.clone(), (lx, ly), font.clone()))
             .map_err(err)?;
     }
-    let legend_font = ("sans-serif", 12).into_font();
-    legend
-        .draw(&Circle::new((90, 14), 5, point_colour.filled()))
-        .map_err(err)?;
-    legend
-        .draw(&Text::new(
-            "combination (mean of its runs, 95 % intervals)",
-            (102, 7),
-            legend_font.clone(),
-        ))
-        .map_err(err)?;
-    legend
-        .draw(&PathElement::new(
-            vec![(380, 14), (404, 14)],
-            front_colour.stroke_width(2),
-        ))
-        .map_err(err)?;
-    legend
-        .draw(&Text::new(
-            "Pareto front (no other is cheaper and better)",
-            (412, 7),
-            legend_font.clone(),
-        ))
-        .map_err(err)?;
-    legend
-        .draw(&Text::new(format!("labels: {}", p.label_axes), (90, 22), legend_font))
-        .map_err(err)?;
+    draw_pareto_legend(&legend, p, point_colour, front_colour).map_err(err)?;
     root.present().map_err(err)
+}
+
+/// A finite figure, or 0 for one that is not a number (a run with no request).
+fn finite_or_zero(v: f64) -> f64 {
+    if v.is_finite() {
+        v
+    } else {
+        0.0
+    }
+}
+
+/// The Pareto chart's x and y ranges: the points and their intervals, with room for the
+/// labels (to the right), not from 0.
+fn pareto_axes(p: &Pareto) -> ((f64, f64), (f64, f64)) {
+    let fin = finite_or_zero;
+    // Axes span the points with room for their labels (to the right), not from 0.
+    let range = |vals: Vec<f64>, right: f64| {
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let span = if hi - lo > 1e-9 {
+            hi - lo
+        } else {
+            hi.abs().max(1.0) * 0.2
+        };
+        ((lo - 0.12 * span).max(0.0), hi + right * span)
+    };
+    // The axes span the intervals too.
+    let xs = p.intervals.iter().flat_map(|((a, b), _)| [*a, *b]);
+    let ys = p.intervals.iter().flat_map(|(_, (a, b))| [*a, *b]);
+    let (x_lo, x_hi) = range(
+        p.points
+            .iter()
+            .map(|q| fin(q.1))
+            .chain(xs)
+            .filter(|v| v.is_finite())
+            .collect(),
+        0.35,
+    );
+    let (y_lo, y_hi) = range(
+        p.points
+            .iter()
+            .map(|q| fin(q.2))
+            .chain(ys)
+            .filter(|v| v.is_finite())
+            .collect(),
+        0.15,
+    );
+    ((x_lo, x_hi), (y_lo, y_hi))
+}
+
+/// The strip below the Pareto chart: what a point and the front line are, and what the
+/// labels name.
+fn draw_pareto_legend<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, Shift>,
+    p: &Pareto,
+    point_colour: RGBAColor,
+    front_colour: RGBAColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let legend_font = ("sans-serif", 12).into_font();
+    legend.draw(&Circle::new((90, 14), 5, point_colour.filled()))?;
+    legend.draw(&Text::new(
+        "combination (mean of its runs, 95 % intervals)",
+        (102, 7),
+        legend_font.clone(),
+    ))?;
+    legend.draw(&PathElement::new(
+        vec![(380, 14), (404, 14)],
+        front_colour.stroke_width(2),
+    ))?;
+    legend.draw(&Text::new(
+        "Pareto front (no other is cheaper and better)",
+        (412, 7),
+        legend_font.clone(),
+    ))?;
+    legend.draw(&Text::new(format!("labels: {}", p.label_axes), (90, 22), legend_font))?;
+    Ok(())
 }
 
 /// Indexes of the points not dominated in both coordinates (lower is better in both).

@@ -3,7 +3,7 @@
 
 use super::decode::{Decoder, Fields};
 use super::fields;
-use super::node::{Node, NodeKind};
+use super::node::{Node, NodeKind, Pos};
 use super::values::{duration, duration_dist, DurationDist};
 use crate::aws::application_autoscaling::target_tracking::{HIGH_RESOLUTION_PERIOD_MS, STANDARD_PERIOD_MS};
 use crate::aws::application_autoscaling::{
@@ -132,20 +132,7 @@ pub fn decode_capacity_providers(
                 let Some(mut t) = dec.table(item, &path) else { continue };
                 let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
                 if let Some(n) = &name {
-                    if n == FARGATE || n == FARGATE_SPOT {
-                        dec.error_hint(
-                            t.pos,
-                            &format!("{path}.name"),
-                            format!("\"{n}\" is a built-in provider"),
-                            Some("use it in a capacity_provider_strategy without defining it".into()),
-                        );
-                    } else if out.iter().any(|p| &p.name == n) {
-                        dec.error(
-                            t.pos,
-                            &format!("{path}.name"),
-                            format!("capacity provider \"{n}\" is defined twice"),
-                        );
-                    }
+                    check_provider_name(dec, t.pos, &path, n, &out);
                 }
                 let group = t.name_ref(
                     dec,
@@ -154,48 +141,9 @@ pub fn decode_capacity_providers(
                     groups.iter().map(String::as_str),
                     None,
                 );
-                let managed = t.opt("managed_scaling").and_then(|n| {
-                    let p = format!("{path}.managed_scaling");
-                    let mut m = dec.table(n, &p)?;
-                    let enabled = m
-                        .opt("status")
-                        .and_then(|s| {
-                            dec.one_of(
-                                s,
-                                &format!("{p}.status"),
-                                "managed scaling status",
-                                &["ENABLED", "DISABLED"],
-                            )
-                        })
-                        .unwrap_or("ENABLED");
-                    let target = m
-                        .opt("target_capacity")
-                        .and_then(|v| dec.int(v, &format!("{p}.target_capacity"), 1, 100))
-                        .unwrap_or(100);
-                    let min = m
-                        .opt("minimum_scaling_step_size")
-                        .and_then(|v| dec.int(v, &format!("{p}.minimum_scaling_step_size"), 1, 10000))
-                        .unwrap_or(1);
-                    let max = m
-                        .opt("maximum_scaling_step_size")
-                        .and_then(|v| dec.int(v, &format!("{p}.maximum_scaling_step_size"), 1, 10000))
-                        .unwrap_or(10000);
-                    let warm = dur_field(dec, &mut m, "instance_warmup_period").unwrap_or(300_000);
-                    if min > max {
-                        dec.error(
-                            n.pos,
-                            &format!("{p}.minimum_scaling_step_size"),
-                            format!("minimum_scaling_step_size ({min}) is above maximum_scaling_step_size ({max})"),
-                        );
-                    }
-                    m.finish(dec, &fields::keys(fields::MANAGED_SCALING));
-                    (enabled == "ENABLED").then_some(ManagedScaling {
-                        target_capacity: target as u32,
-                        minimum_scaling_step_size: min as u32,
-                        maximum_scaling_step_size: max as u32,
-                        instance_warmup_period_ms: warm,
-                    })
-                });
+                let managed = t
+                    .opt("managed_scaling")
+                    .and_then(|n| decode_managed_scaling(dec, n, &path));
                 let mtp_node = t.opt("managed_termination_protection");
                 let mtp = mtp_node
                     .and_then(|n| dec.boolean(n, &format!("{path}.managed_termination_protection")))
@@ -249,6 +197,69 @@ pub fn decode_capacity_providers(
         kind: ProviderKind::Fargate { spot: true },
     });
     out
+}
+
+/// A provider's `managed_scaling = { status, target_capacity, minimum_scaling_step_size,
+/// maximum_scaling_step_size, instance_warmup_period }`; `None` when DISABLED.
+fn decode_managed_scaling(dec: &mut Decoder, n: &Node, path: &str) -> Option<ManagedScaling> {
+    let p = format!("{path}.managed_scaling");
+    let mut m = dec.table(n, &p)?;
+    let enabled = m
+        .opt("status")
+        .and_then(|s| {
+            dec.one_of(
+                s,
+                &format!("{p}.status"),
+                "managed scaling status",
+                &["ENABLED", "DISABLED"],
+            )
+        })
+        .unwrap_or("ENABLED");
+    let target = m
+        .opt("target_capacity")
+        .and_then(|v| dec.int(v, &format!("{p}.target_capacity"), 1, 100))
+        .unwrap_or(100);
+    let min = m
+        .opt("minimum_scaling_step_size")
+        .and_then(|v| dec.int(v, &format!("{p}.minimum_scaling_step_size"), 1, 10000))
+        .unwrap_or(1);
+    let max = m
+        .opt("maximum_scaling_step_size")
+        .and_then(|v| dec.int(v, &format!("{p}.maximum_scaling_step_size"), 1, 10000))
+        .unwrap_or(10000);
+    let warm = dur_field(dec, &mut m, "instance_warmup_period").unwrap_or(300_000);
+    if min > max {
+        dec.error(
+            n.pos,
+            &format!("{p}.minimum_scaling_step_size"),
+            format!("minimum_scaling_step_size ({min}) is above maximum_scaling_step_size ({max})"),
+        );
+    }
+    m.finish(dec, &fields::keys(fields::MANAGED_SCALING));
+    (enabled == "ENABLED").then_some(ManagedScaling {
+        target_capacity: target as u32,
+        minimum_scaling_step_size: min as u32,
+        maximum_scaling_step_size: max as u32,
+        instance_warmup_period_ms: warm,
+    })
+}
+
+/// A provider's name may not be a built-in one nor repeat an earlier provider's.
+fn check_provider_name(dec: &mut Decoder, pos: Pos, path: &str, n: &str, earlier: &[CapacityProviderSpec]) {
+    if n == FARGATE || n == FARGATE_SPOT {
+        dec.error_hint(
+            pos,
+            &format!("{path}.name"),
+            format!("\"{n}\" is a built-in provider"),
+            Some("use it in a capacity_provider_strategy without defining it".into()),
+        );
+    } else if earlier.iter().any(|p| p.name == n) {
+        dec.error(
+            pos,
+            &format!("{path}.name"),
+            format!("capacity provider \"{n}\" is defined twice"),
+        );
+    }
 }
 
 /// Decodes a `capacity_provider_strategy` list.

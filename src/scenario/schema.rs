@@ -1251,33 +1251,12 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 );
             }
         }
-        let network_mode = t
-            .opt("network_mode")
-            .and_then(|n| {
-                dec.one_of(
-                    n,
-                    &format!("{path}.network_mode"),
-                    "network mode",
-                    &["bridge", "host", "awsvpc"],
-                )
-            })
-            .map_or(NetworkMode::Bridge, |m| match m {
-                "host" => NetworkMode::Host,
-                "awsvpc" => NetworkMode::Awsvpc,
-                _ => NetworkMode::Bridge,
-            });
+        let network_mode = network_mode_of(dec, &mut t, &path);
         let task_cpu = t.opt("cpu").and_then(|n| cpu_units(dec, n, &format!("{path}.cpu")));
         let task_mem = t
             .opt("memory")
             .and_then(|n| task_memory_mib(dec, n, &format!("{path}.memory")));
-        let constraints_node = t.opt("placement_constraints");
-        let constraints = constraints_node
-            .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
-            .unwrap_or_default();
-        if let Some(n) = constraints_node {
-            let names = referenced_attributes(&[], &constraints);
-            warn_unknown_attributes(dec, sc, n.pos, &format!("{path}.placement_constraints"), names);
-        }
+        let constraints = task_constraints(dec, sc, &mut t, &path);
         let containers = t.opt("container_definitions");
         let c = match containers {
             Some(cn) => decode_containers(dec, cn, &format!("{path}.container_definitions"), network_mode),
@@ -1314,15 +1293,7 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             );
         }
         let host_ports = distinct_host_ports(dec, sc, &ports);
-        let behaviour = TaskBehaviour {
-            fails_to_start: t
-                .opt("fails_to_start")
-                .and_then(|n| dec.boolean(n, &format!("{path}.fails_to_start")))
-                .unwrap_or(false),
-            crash_after: t
-                .opt("crash_after")
-                .and_then(|n| duration_dist(dec, n, &format!("{path}.crash_after"))),
-        };
+        let behaviour = task_behaviour(dec, &mut t, &path);
         let application = t
             .opt("application")
             .map(|n| load_balancing::decode_application(dec, n, &format!("{path}.application")))
@@ -1354,6 +1325,51 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
                 application,
             });
         }
+    }
+}
+
+/// A task definition's `network_mode`: bridge (the default), host or awsvpc.
+fn network_mode_of(dec: &mut Decoder, t: &mut Fields<'_>, path: &str) -> NetworkMode {
+    t.opt("network_mode")
+        .and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{path}.network_mode"),
+                "network mode",
+                &["bridge", "host", "awsvpc"],
+            )
+        })
+        .map_or(NetworkMode::Bridge, |m| match m {
+            "host" => NetworkMode::Host,
+            "awsvpc" => NetworkMode::Awsvpc,
+            _ => NetworkMode::Bridge,
+        })
+}
+
+/// A task definition's `placement_constraints`, with a warning for each attribute no
+/// instance group registers.
+fn task_constraints(dec: &mut Decoder, sc: &Scenario, t: &mut Fields<'_>, path: &str) -> Vec<ConstraintSpec> {
+    let constraints_node = t.opt("placement_constraints");
+    let constraints = constraints_node
+        .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
+        .unwrap_or_default();
+    if let Some(n) = constraints_node {
+        let names = referenced_attributes(&[], &constraints);
+        warn_unknown_attributes(dec, sc, n.pos, &format!("{path}.placement_constraints"), names);
+    }
+    constraints
+}
+
+/// How a task definition's tasks misbehave: `fails_to_start`, `crash_after`.
+fn task_behaviour(dec: &mut Decoder, t: &mut Fields<'_>, path: &str) -> TaskBehaviour {
+    TaskBehaviour {
+        fails_to_start: t
+            .opt("fails_to_start")
+            .and_then(|n| dec.boolean(n, &format!("{path}.fails_to_start")))
+            .unwrap_or(false),
+        crash_after: t
+            .opt("crash_after")
+            .and_then(|n| duration_dist(dec, n, &format!("{path}.crash_after"))),
     }
 }
 
