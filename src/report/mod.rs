@@ -895,7 +895,7 @@ struct Pareto {
     points: Vec<(String, f64, f64)>,
     /// Each point's 95 % intervals over its replications, service level then cost, clipped
     /// at 0 (neither figure can be negative).
-    intervals: Vec<((f64, f64), (f64, f64))>,
+    intervals: Vec<Interval>,
     front: Vec<usize>,
 }
 
@@ -998,6 +998,9 @@ fn finite_or_zero(v: f64) -> f64 {
     }
 }
 
+/// A point's 95 % intervals: service level, then cost.
+type Interval = ((f64, f64), (f64, f64));
+
 /// The Pareto chart's x and y ranges: the points and their intervals, with room for the
 /// labels (to the right), not from 0.
 fn pareto_axes(p: &Pareto) -> ((f64, f64), (f64, f64)) {
@@ -1014,27 +1017,17 @@ fn pareto_axes(p: &Pareto) -> ((f64, f64), (f64, f64)) {
         };
         ((lo - 0.12 * span).max(0.0), hi + right * span)
     };
-    // The axes span the intervals too.
-    let xs = p.intervals.iter().flat_map(|((a, b), _)| [*a, *b]);
-    let ys = p.intervals.iter().flat_map(|(_, (a, b))| [*a, *b]);
-    let (x_lo, x_hi) = range(
-        p.points
-            .iter()
-            .map(|q| fin(q.1))
-            .chain(xs)
-            .filter(|v| v.is_finite())
-            .collect(),
-        0.35,
-    );
-    let (y_lo, y_hi) = range(
-        p.points
-            .iter()
-            .map(|q| fin(q.2))
-            .chain(ys)
-            .filter(|v| v.is_finite())
-            .collect(),
-        0.15,
-    );
+    // Each axis spans its figure's points and their intervals.
+    let axis = |figure: fn(&(String, f64, f64)) -> f64, interval: fn(&Interval) -> (f64, f64), right: f64| {
+        let points = p.points.iter().map(|q| fin(figure(q)));
+        let bounds = p.intervals.iter().flat_map(|i| {
+            let (a, b) = interval(i);
+            [a, b]
+        });
+        range(points.chain(bounds).filter(|v| v.is_finite()).collect(), right)
+    };
+    let (x_lo, x_hi) = axis(|q| q.1, |i| i.0, 0.35);
+    let (y_lo, y_hi) = axis(|q| q.2, |i| i.1, 0.15);
     ((x_lo, x_hi), (y_lo, y_hi))
 }
 

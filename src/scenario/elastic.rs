@@ -378,8 +378,7 @@ pub fn decode_launch(dec: &mut Decoder, t: &mut Fields<'_>, providers: &[Capacit
     }
 }
 
-// Long: a flat sequence of field reads, one per scenario field, so every problem is reported
-// with its position; a declarative schema replacing it is the scenario-schema issue's work
+/// A service's load curve: constant, steps, daily, ramp, or read from a trace file.
 fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> Option<RateCurve> {
     let mut t = dec.table(node, path)?;
     let kind = t.req(dec, "type").and_then(|n| {
@@ -397,31 +396,13 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
             ],
         )
     });
-    let out = match kind {
+    match kind {
         Some("constant") => {
             let r = req_f64(dec, &mut t, "rps", 0.0, 1e9);
             t.finish(dec, &fields::keys(fields::CURVE_CONSTANT));
             r.map(|rps| RateCurve::Constant { rps })
         }
-        Some("steps") => {
-            let list = t.req(dec, "steps").and_then(|n| dec.array(n, &format!("{path}.steps")));
-            let mut steps = Vec::new();
-            for (i, s) in list.unwrap_or(&[]).iter().enumerate() {
-                let p = format!("{path}.steps[{i}]");
-                let Some(mut st) = dec.table(s, &p) else { continue };
-                let at = st.req(dec, "at").and_then(|n| duration(dec, n, &format!("{p}.at")));
-                let rps = req_f64(dec, &mut st, "rps", 0.0, 1e9);
-                st.finish(dec, &fields::keys(fields::RATE_STEP));
-                if let (Some(at), Some(rps)) = (at, rps) {
-                    if steps.last().is_some_and(|(prev, _)| *prev >= at) {
-                        dec.error(s.pos, &format!("{p}.at"), "steps must be in increasing time order");
-                    }
-                    steps.push((at, rps));
-                }
-            }
-            t.finish(dec, &fields::keys(fields::CURVE_STEPS));
-            Some(RateCurve::Steps(steps))
-        }
+        Some("steps") => decode_step_curve(dec, t, path),
         Some("daily") => {
             let base = req_f64(dec, &mut t, "base_rps", 0.0, 1e9);
             let peak = req_f64(dec, &mut t, "peak_rps", 0.0, 1e9);
@@ -436,76 +417,103 @@ fn decode_curve(dec: &mut Decoder, node: &Node, path: &str, base_dir: &Path) -> 
                 _ => None,
             }
         }
-        Some("ramp") => {
-            let from = req_f64(dec, &mut t, "from_rps", 0.0, 1e9);
-            let to = req_f64(dec, &mut t, "to_rps", 0.0, 1e9);
-            let start = dur_field(dec, &mut t, "start").unwrap_or(0);
-            let end_node = t.req(dec, "end");
-            let end = end_node.and_then(|n| duration(dec, n, &format!("{path}.end")));
-            t.finish(dec, &fields::keys(fields::CURVE_RAMP));
-            if let (Some(e), Some(n)) = (end, end_node) {
-                if e <= start {
-                    dec.error(n.pos, &format!("{path}.end"), "the ramp must end after it starts");
-                    return None;
-                }
-            }
-            match (from, to, end) {
-                (Some(f), Some(t2), Some(e)) => Some(RateCurve::Ramp {
-                    from_rps: f,
-                    to_rps: t2,
-                    start_ms: start,
-                    end_ms: e,
-                }),
-                _ => None,
-            }
-        }
-        Some(k @ ("trace_per_minute" | "trace_requests")) => {
-            let file_node = t.req(dec, "file");
-            let file = file_node.and_then(|n| dec.string(n, &format!("{path}.file")));
-            let scale = f64_field(dec, &mut t, "scale", 0.0, 1e6).unwrap_or(1.0);
-            let repeat = t
-                .opt("repeat")
-                .and_then(|n| dec.boolean(n, &format!("{path}.repeat")))
-                .unwrap_or(true);
-            t.finish(dec, &fields::keys(fields::CURVE_TRACE));
-            let (file, file_node) = (file?, file_node?);
-            let full = base_dir.join(&file);
-            dec.inputs.push(full.clone());
-            let counts = if k == "trace_per_minute" {
-                read_per_minute(&full)
-            } else {
-                read_requests(&full)
-            };
-            let counts = counts.and_then(|c| {
-                let scaled: Vec<f64> = c.into_iter().map(|v| v * scale).collect();
-                match scaled.iter().position(|v| *v > MAX_REQUESTS_PER_MINUTE) {
-                    Some(m) => Err(format!(
-                        "minute {m} of {} has {:e} requests after scale, beyond the ceiling of {MAX_REQUESTS_PER_MINUTE:e} a minute (10^9 per second, as for the analytic curves)",
-                        full.display(),
-                        scaled[m]
-                    )),
-                    None => Ok(scaled),
-                }
-            });
-            match counts {
-                Ok(c) => Some(RateCurve::PerMinute {
-                    counts: Arc::new(c),
-                    repeat,
-                }),
-                Err(e) => {
-                    dec.error_hint(
-                        file_node.pos,
-                        &format!("{path}.file"),
-                        e,
-                        Some("paths are relative to the scenario file's directory".into()),
-                    );
-                    None
-                }
-            }
-        }
+        Some("ramp") => decode_ramp(dec, t, path),
+        Some(k @ ("trace_per_minute" | "trace_requests")) => decode_trace_curve(dec, t, path, base_dir, k),
         _ => None,
+    }
+}
+
+/// A `steps` load curve: `steps = [{ at, rps }]` in increasing time order.
+fn decode_step_curve(dec: &mut Decoder, mut t: Fields<'_>, path: &str) -> Option<RateCurve> {
+    let list = t.req(dec, "steps").and_then(|n| dec.array(n, &format!("{path}.steps")));
+    let mut steps = Vec::new();
+    for (i, s) in list.unwrap_or(&[]).iter().enumerate() {
+        let p = format!("{path}.steps[{i}]");
+        let Some(mut st) = dec.table(s, &p) else { continue };
+        let at = st.req(dec, "at").and_then(|n| duration(dec, n, &format!("{p}.at")));
+        let rps = req_f64(dec, &mut st, "rps", 0.0, 1e9);
+        st.finish(dec, &fields::keys(fields::RATE_STEP));
+        if let (Some(at), Some(rps)) = (at, rps) {
+            if steps.last().is_some_and(|(prev, _)| *prev >= at) {
+                dec.error(s.pos, &format!("{p}.at"), "steps must be in increasing time order");
+            }
+            steps.push((at, rps));
+        }
+    }
+    t.finish(dec, &fields::keys(fields::CURVE_STEPS));
+    Some(RateCurve::Steps(steps))
+}
+
+/// A `ramp` load curve: `from_rps` to `to_rps` between `start` and `end`.
+fn decode_ramp(dec: &mut Decoder, mut t: Fields<'_>, path: &str) -> Option<RateCurve> {
+    let from = req_f64(dec, &mut t, "from_rps", 0.0, 1e9);
+    let to = req_f64(dec, &mut t, "to_rps", 0.0, 1e9);
+    let start = dur_field(dec, &mut t, "start").unwrap_or(0);
+    let end_node = t.req(dec, "end");
+    let end = end_node.and_then(|n| duration(dec, n, &format!("{path}.end")));
+    t.finish(dec, &fields::keys(fields::CURVE_RAMP));
+    if let (Some(e), Some(n)) = (end, end_node) {
+        if e <= start {
+            dec.error(n.pos, &format!("{path}.end"), "the ramp must end after it starts");
+            return None;
+        }
+    }
+    match (from, to, end) {
+        (Some(f), Some(t2), Some(e)) => Some(RateCurve::Ramp {
+            from_rps: f,
+            to_rps: t2,
+            start_ms: start,
+            end_ms: e,
+        }),
+        _ => None,
+    }
+}
+
+/// A load curve read from a file: `trace_per_minute` (requests per minute) or
+/// `trace_requests` (one line per request), scaled, repeated or not.
+fn decode_trace_curve(dec: &mut Decoder, mut t: Fields<'_>, path: &str, base_dir: &Path, k: &str) -> Option<RateCurve> {
+    let file_node = t.req(dec, "file");
+    let file = file_node.and_then(|n| dec.string(n, &format!("{path}.file")));
+    let scale = f64_field(dec, &mut t, "scale", 0.0, 1e6).unwrap_or(1.0);
+    let repeat = t
+        .opt("repeat")
+        .and_then(|n| dec.boolean(n, &format!("{path}.repeat")))
+        .unwrap_or(true);
+    t.finish(dec, &fields::keys(fields::CURVE_TRACE));
+    let (file, file_node) = (file?, file_node?);
+    let full = base_dir.join(&file);
+    dec.inputs.push(full.clone());
+    let counts = if k == "trace_per_minute" {
+        read_per_minute(&full)
+    } else {
+        read_requests(&full)
     };
-    out
+    let counts = counts.and_then(|c| {
+        let scaled: Vec<f64> = c.into_iter().map(|v| v * scale).collect();
+        match scaled.iter().position(|v| *v > MAX_REQUESTS_PER_MINUTE) {
+            Some(m) => Err(format!(
+                "minute {m} of {} has {:e} requests after scale, beyond the ceiling of {MAX_REQUESTS_PER_MINUTE:e} a minute (10^9 per second, as for the analytic curves)",
+                full.display(),
+                scaled[m]
+            )),
+            None => Ok(scaled),
+        }
+    });
+    match counts {
+        Ok(c) => Some(RateCurve::PerMinute {
+            counts: Arc::new(c),
+            repeat,
+        }),
+        Err(e) => {
+            dec.error_hint(
+                file_node.pos,
+                &format!("{path}.file"),
+                e,
+                Some("paths are relative to the scenario file's directory".into()),
+            );
+            None
+        }
+    }
 }
 
 /// The most requests a minute of a request trace may hold after scaling: the analytic curves'
