@@ -12,7 +12,7 @@
 
 use super::reader::{Ctx, Obj};
 use super::{autoscaling, ecs, Collected};
-use crate::scenario::node::{Entry, Node, NodeKind};
+use crate::scenario::node::{Entry, Node, NodeKind, Pos};
 
 struct Template<'n> {
     stem: String,
@@ -136,24 +136,13 @@ impl<'n> Template<'n> {
         }
     }
 
+    /// Evaluates intrinsic function `f` of argument `arg`: one method per function.
     fn intrinsic(&self, ctx: &mut Ctx, f: &str, arg: &Node, path: &str, depth: u32) -> Result<Option<Node>, String> {
         let pos = arg.pos;
-        let s = |v: String| {
-            Some(Node {
-                kind: NodeKind::Str(v),
-                pos,
-            })
-        };
-        let arg_list = |ctx: &mut Ctx| -> Result<Vec<Node>, String> {
-            match self.resolve(ctx, arg, path, depth).map(|n| n.kind) {
-                Some(NodeKind::Array(a)) => Ok(a),
-                _ => Err(format!("{f} takes a list")),
-            }
-        };
         match f {
             "Ref" => {
                 let name = as_str(arg).ok_or("Ref takes a name")?;
-                Ok(self.reference(ctx, &name, depth)?.and_then(s))
+                Ok(self.reference(ctx, &name, depth)?.map(|v| str_node(v, pos)))
             }
             "Fn::GetAtt" => {
                 let parts = match &arg.kind {
@@ -164,105 +153,106 @@ impl<'n> Template<'n> {
                 let [id, attr] = parts.as_slice() else {
                     return Err("Fn::GetAtt takes [resource, attribute]".into());
                 };
-                Ok(self.get_att(ctx, id, attr, depth)?.and_then(s))
+                Ok(self.get_att(ctx, id, attr, depth)?.map(|v| str_node(v, pos)))
             }
-            "Fn::Sub" => {
-                let (text, vars) = match &arg.kind {
-                    NodeKind::Str(t) => (t.clone(), Vec::new()),
-                    NodeKind::Array(a) if a.len() == 2 => {
-                        let t = as_str(&a[0]).ok_or("Fn::Sub takes a string")?;
-                        let mut vars = Vec::new();
-                        if let NodeKind::Table(e) = &a[1].kind {
-                            for e in e {
-                                let v = self
-                                    .resolve(ctx, &e.value, path, depth)
-                                    .and_then(|n| as_str(&n))
-                                    .unwrap_or_default();
-                                vars.push((e.key.clone(), v));
-                            }
-                        }
-                        (t, vars)
-                    }
-                    _ => return Err("Fn::Sub takes a string or [string, variables]".into()),
-                };
-                Ok(s(self.sub(ctx, &text, &vars, depth)?))
-            }
+            "Fn::Sub" => self.fn_sub(ctx, arg, path, depth).map(Some),
             "Fn::Join" => {
-                let a = arg_list(ctx)?;
+                let a = self.arg_list(ctx, f, arg, path, depth)?;
                 let [d, items] = a.as_slice() else {
                     return Err("Fn::Join takes [delimiter, list]".into());
                 };
                 let d = as_str(d).ok_or("Fn::Join's delimiter is a string")?;
-                Ok(s(self.strings(ctx, items, path, depth)?.join(&d)))
+                Ok(Some(str_node(self.strings(ctx, items, path, depth)?.join(&d), pos)))
             }
-            "Fn::Select" => {
-                let a = arg_list(ctx)?;
-                let [i, items] = a.as_slice() else {
-                    return Err("Fn::Select takes [index, list]".into());
-                };
-                let i: usize = as_str(i)
-                    .and_then(|x| x.parse().ok())
-                    .ok_or("Fn::Select's index is a number")?;
-                match self.resolve(ctx, items, path, depth).map(|n| n.kind) {
-                    Some(NodeKind::Array(v)) => v
-                        .get(i)
-                        .cloned()
-                        .map(Some)
-                        .ok_or_else(|| format!("Fn::Select index {i} is past the list's end")),
-                    _ => Err("Fn::Select takes a list".into()),
-                }
-            }
+            "Fn::Select" => self.fn_select(ctx, arg, path, depth).map(Some),
             "Fn::Split" => {
-                let a = arg_list(ctx)?;
+                let a = self.arg_list(ctx, f, arg, path, depth)?;
                 let [d, text] = a.as_slice() else {
                     return Err("Fn::Split takes [delimiter, string]".into());
                 };
                 let (d, text) = (as_str(d).ok_or("a delimiter")?, as_str(text).ok_or("a string")?);
-                let items = text
-                    .split(d.as_str())
-                    .map(|x| Node {
-                        kind: NodeKind::Str(x.to_string()),
-                        pos,
-                    })
-                    .collect();
-                Ok(Some(Node {
-                    kind: NodeKind::Array(items),
-                    pos,
-                }))
+                let items = text.split(d.as_str()).map(|x| str_node(x.to_string(), pos)).collect();
+                Ok(Some(list_node(items, pos)))
             }
             "Fn::GetAZs" => {
                 let items = ["a", "b", "c"]
                     .iter()
-                    .map(|z| Node {
-                        kind: NodeKind::Str(format!("{REGION}{z}")),
-                        pos,
-                    })
+                    .map(|z| str_node(format!("{REGION}{z}"), pos))
                     .collect();
-                Ok(Some(Node {
-                    kind: NodeKind::Array(items),
-                    pos,
-                }))
+                Ok(Some(list_node(items, pos)))
             }
-            "Fn::FindInMap" => {
-                let keys = self.strings(ctx, arg, path, depth)?;
-                let [m, a, b] = keys.as_slice() else {
-                    return Err("Fn::FindInMap takes [map, key, key]".into());
-                };
-                let found = self
-                    .mappings
-                    .and_then(|n| table_get(n, m))
-                    .and_then(|n| table_get(n, a))
-                    .and_then(|n| table_get(n, b));
-                match found {
-                    Some(n) => Ok(self.resolve(ctx, n, path, depth)),
-                    None => Err(format!("mapping {m}.{a}.{b} is not in the template")),
-                }
-            }
+            "Fn::FindInMap" => self.fn_find_in_map(ctx, arg, path, depth),
             // UserData and the like: the text itself is what ecsim would ignore anyway.
             "Fn::Base64" => Ok(self.resolve(ctx, arg, path, depth)),
             "Fn::If" => Err("conditions are not evaluated".into()),
             "Fn::ImportValue" => Err("another stack's export is not in this template".into()),
             other => Err(format!("{other} is not evaluated")),
+        }
+    }
+
+    /// The argument of function `f`, which must resolve to a list.
+    fn arg_list(&self, ctx: &mut Ctx, f: &str, arg: &Node, path: &str, depth: u32) -> Result<Vec<Node>, String> {
+        match self.resolve(ctx, arg, path, depth).map(|n| n.kind) {
+            Some(NodeKind::Array(a)) => Ok(a),
+            _ => Err(format!("{f} takes a list")),
+        }
+    }
+
+    /// `Fn::Sub`: a string, or `[string, {variable: value}]`.
+    fn fn_sub(&self, ctx: &mut Ctx, arg: &Node, path: &str, depth: u32) -> Result<Node, String> {
+        let (text, vars) = match &arg.kind {
+            NodeKind::Str(t) => (t.clone(), Vec::new()),
+            NodeKind::Array(a) if a.len() == 2 => {
+                let t = as_str(&a[0]).ok_or("Fn::Sub takes a string")?;
+                let mut vars = Vec::new();
+                if let NodeKind::Table(e) = &a[1].kind {
+                    for e in e {
+                        let v = self
+                            .resolve(ctx, &e.value, path, depth)
+                            .and_then(|n| as_str(&n))
+                            .unwrap_or_default();
+                        vars.push((e.key.clone(), v));
+                    }
+                }
+                (t, vars)
+            }
+            _ => return Err("Fn::Sub takes a string or [string, variables]".into()),
+        };
+        Ok(str_node(self.sub(ctx, &text, &vars, depth)?, arg.pos))
+    }
+
+    /// `Fn::Select`: `[index, list]`.
+    fn fn_select(&self, ctx: &mut Ctx, arg: &Node, path: &str, depth: u32) -> Result<Node, String> {
+        let a = self.arg_list(ctx, "Fn::Select", arg, path, depth)?;
+        let [i, items] = a.as_slice() else {
+            return Err("Fn::Select takes [index, list]".into());
+        };
+        let i: usize = as_str(i)
+            .and_then(|x| x.parse().ok())
+            .ok_or("Fn::Select's index is a number")?;
+        match self.resolve(ctx, items, path, depth).map(|n| n.kind) {
+            Some(NodeKind::Array(v)) => v
+                .get(i)
+                .cloned()
+                .ok_or_else(|| format!("Fn::Select index {i} is past the list's end")),
+            _ => Err("Fn::Select takes a list".into()),
+        }
+    }
+
+    /// `Fn::FindInMap`: `[map, top-level key, second-level key]` of the template's Mappings.
+    fn fn_find_in_map(&self, ctx: &mut Ctx, arg: &Node, path: &str, depth: u32) -> Result<Option<Node>, String> {
+        let keys = self.strings(ctx, arg, path, depth)?;
+        let [m, a, b] = keys.as_slice() else {
+            return Err("Fn::FindInMap takes [map, key, key]".into());
+        };
+        let found = self
+            .mappings
+            .and_then(|n| table_get(n, m))
+            .and_then(|n| table_get(n, a))
+            .and_then(|n| table_get(n, b));
+        match found {
+            Some(n) => Ok(self.resolve(ctx, n, path, depth)),
+            None => Err(format!("mapping {m}.{a}.{b} is not in the template")),
         }
     }
 
@@ -480,5 +470,21 @@ pub fn read(ctx: &mut Ctx, c: &mut Collected, root: &Node, stem: &str) {
                 i.path = format!("{path}{}", pascal_path(rest));
             }
         }
+    }
+}
+
+/// A string value at `pos` of the template.
+fn str_node(v: String, pos: Pos) -> Node {
+    Node {
+        kind: NodeKind::Str(v),
+        pos,
+    }
+}
+
+/// A list value at `pos` of the template.
+fn list_node(items: Vec<Node>, pos: Pos) -> Node {
+    Node {
+        kind: NodeKind::Array(items),
+        pos,
     }
 }

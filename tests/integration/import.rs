@@ -315,6 +315,48 @@ fn a_json_template_imports_like_yaml_and_bad_references_are_located() {
     assert!(e.contains("task definition"), "{e}");
 }
 
+/// CloudFormation's user guide: "The intrinsic function Fn::Select returns a single object
+/// from a list of objects by index", the index counting from 0, and "To split a string into
+/// a list of string values ... use the Fn::Split intrinsic function". So selecting index 1 of
+/// "2,3,5" split on "," gives "3"; an index past the list's end cannot be evaluated, which the
+/// import reports at the field, keeping ecsim's default.
+#[test]
+fn fn_select_and_fn_split_pick_an_item_and_a_bad_index_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = |index: &str| {
+        format!(
+            r#"{{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Resources": {{
+    "Td": {{ "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {{ "Family": "api", "Cpu": "256", "Memory": "512", "NetworkMode": "awsvpc",
+                            "ContainerDefinitions": [ {{ "Name": "api", "Essential": true }} ] }} }},
+    "Svc": {{ "Type": "AWS::ECS::Service",
+             "Properties": {{ "ServiceName": "api", "LaunchType": "FARGATE",
+                             "DesiredCount": {{ "Fn::Select": ["{index}", {{ "Fn::Split": [",", "2,3,5"] }}] }},
+                             "TaskDefinition": {{ "Ref": "Td" }} }} }}
+  }}
+}}"#
+        )
+    };
+    let t = dir.path().join("stack.json");
+    std::fs::write(&t, template("1")).unwrap();
+    let (_, sc) = imported(std::slice::from_ref(&t));
+    assert_eq!(
+        sc.services[0].scheduling,
+        SchedulingStrategy::Replica { desired_count: 3 }
+    );
+    std::fs::write(&t, template("3")).unwrap();
+    let (i, sc) = imported(std::slice::from_ref(&t));
+    assert_eq!(
+        sc.services[0].scheduling,
+        SchedulingStrategy::Replica { desired_count: 1 },
+        "ecsim's default"
+    );
+    let dc = reported(&i, "Resources.Svc.Properties.DesiredCount");
+    assert!(dc.contains("index 3 is past the list's end"), "{dc}");
+}
+
 #[test]
 fn a_document_that_is_not_aws_configuration_is_refused_with_the_list_of_shapes() {
     let dir = tempfile::tempdir().unwrap();

@@ -199,6 +199,15 @@ fn malformed_expressions_are_rejected_with_a_column() {
     let (_, msg) = err("attribute:team = x");
     assert!(msg.contains("=="), "{msg}");
 
+    // A quote opened at column 19 and never closed.
+    let (col, msg) = err("attribute:team == 'payments");
+    assert_eq!(col, 19, "{msg}");
+    assert!(
+        msg.contains("unterminated quoted value") && msg.contains("close it with '"),
+        "{msg}"
+    );
+    assert!(eval("attribute:team == \"payments\""));
+
     let long = format!("attribute:team == {}", "x".repeat(2000));
     assert!(err(&long).1.contains("2000"));
 }

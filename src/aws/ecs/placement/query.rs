@@ -312,72 +312,106 @@ enum Tok {
     Word(String),
 }
 
-// Long: one match arm per token of the cluster query language; splitting it would scatter the
-// grammar
+/// Splits an expression into tokens, each with its 1-based column.
 fn lex(src: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let col = i + 1;
+    let mut lexer = Lexer {
+        chars: src.chars().collect(),
+        i: 0,
+        out: Vec::new(),
+    };
+    while let Some(&c) = lexer.chars.get(lexer.i) {
+        let col = lexer.i + 1;
         if c.is_whitespace() {
-            i += 1;
+            lexer.i += 1;
             continue;
         }
-        let after_match_op = matches!(out.last(), Some((_, Tok::Sym(s))) if s == "=~" || s == "!~")
-            || matches!(out.last(), Some((_, Tok::Word(w))) if w == "matches" || w == "not_matches");
-        if after_match_op {
-            // A regular expression may contain brackets and parentheses: take the whole run up
-            // to whitespace, minus closing parentheses that close an enclosing group.
-            let start = i;
-            while i < chars.len() && !chars[i].is_whitespace() {
-                i += 1;
-            }
-            let mut end = i;
-            let opens = chars[start..end].iter().filter(|c| **c == '(').count();
-            let mut closes = chars[start..end].iter().filter(|c| **c == ')').count();
-            while end > start && chars[end - 1] == ')' && closes > opens {
-                end -= 1;
-                closes -= 1;
-            }
-            i = end;
-            out.push((col, Tok::Word(chars[start..end].iter().collect())));
-            continue;
-        }
-        let next = chars.get(i + 1).copied();
-        let single = match c {
-            '(' => Some(Tok::LParen),
-            ')' => Some(Tok::RParen),
-            '[' => Some(Tok::LBracket),
-            ']' => Some(Tok::RBracket),
-            ',' => Some(Tok::Comma),
-            _ => None,
+        let tok = if lexer.after_match_operator() {
+            lexer.regex()
+        } else if let Some(t) = punctuation(c) {
+            lexer.i += 1;
+            t
+        } else if let Some(t) = lexer.logical(c) {
+            t
+        } else if matches!(c, '=' | '!' | '<' | '>') {
+            lexer.operator(c, col)?
+        } else if c == '\'' || c == '"' {
+            lexer.quoted(c, col)?
+        } else {
+            lexer.word()
         };
-        if let Some(t) = single {
-            out.push((col, t));
-            i += 1;
-            continue;
+        lexer.out.push((col, tok));
+    }
+    Ok(lexer.out)
+}
+
+/// A bracket, parenthesis or comma.
+fn punctuation(c: char) -> Option<Tok> {
+    match c {
+        '(' => Some(Tok::LParen),
+        ')' => Some(Tok::RParen),
+        '[' => Some(Tok::LBracket),
+        ']' => Some(Tok::RBracket),
+        ',' => Some(Tok::Comma),
+        _ => None,
+    }
+}
+
+/// The lexer's state: the characters, the position of the next one and the tokens so far
+/// (a regular expression is recognised by the operator before it).
+struct Lexer {
+    chars: Vec<char>,
+    i: usize,
+    out: Vec<(usize, Tok)>,
+}
+
+impl Lexer {
+    fn after_match_operator(&self) -> bool {
+        matches!(self.out.last(), Some((_, Tok::Sym(s))) if s == "=~" || s == "!~")
+            || matches!(self.out.last(), Some((_, Tok::Word(w))) if w == "matches" || w == "not_matches")
+    }
+
+    /// A regular expression may contain brackets and parentheses: the whole run up to
+    /// whitespace, minus closing parentheses that close an enclosing group.
+    fn regex(&mut self) -> Tok {
+        let chars = &self.chars;
+        let start = self.i;
+        let mut end = start;
+        while end < chars.len() && !chars[end].is_whitespace() {
+            end += 1;
         }
-        if c == '&' && next == Some('&') {
-            out.push((col, Tok::And));
-            i += 2;
-            continue;
+        let opens = chars[start..end].iter().filter(|c| **c == '(').count();
+        let mut closes = chars[start..end].iter().filter(|c| **c == ')').count();
+        while end > start && chars[end - 1] == ')' && closes > opens {
+            end -= 1;
+            closes -= 1;
         }
-        if c == '|' && next == Some('|') {
-            out.push((col, Tok::Or));
-            i += 2;
-            continue;
+        self.i = end;
+        Tok::Word(chars[start..end].iter().collect())
+    }
+
+    /// `&&` or `||`.
+    fn logical(&mut self, c: char) -> Option<Tok> {
+        let tok = match (c, self.chars.get(self.i + 1)) {
+            ('&', Some('&')) => Tok::And,
+            ('|', Some('|')) => Tok::Or,
+            _ => return None,
+        };
+        self.i += 2;
+        Some(tok)
+    }
+
+    /// An operator that starts with `=`, `!`, `<` or `>`: `==`, `!=`, `>=`, `<=`, `=~`,
+    /// `!~`, `!exists`, `!in`, `!` (not), `>` and `<`.
+    fn operator(&mut self, c: char, col: usize) -> Result<Tok, QueryError> {
+        let chars = &self.chars;
+        let two: String = chars[self.i..(self.i + 2).min(chars.len())].iter().collect();
+        if ["==", "!=", ">=", "<=", "=~", "!~"].contains(&two.as_str()) {
+            self.i += 2;
+            return Ok(Tok::Sym(two));
         }
-        if matches!(c, '=' | '!' | '<' | '>') {
-            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-            if ["==", "!=", ">=", "<=", "=~", "!~"].contains(&two.as_str()) {
-                out.push((col, Tok::Sym(two)));
-                i += 2;
-                continue;
-            }
-            if c == '!' {
-                let rest: String = chars[i + 1..].iter().collect();
+        match c {
+            '!' => {
+                let rest: String = chars[self.i + 1..].iter().collect();
                 let word_end = |w: &str| {
                     rest.starts_with(w)
                         && rest[w.len()..]
@@ -385,62 +419,59 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
                             .next()
                             .is_none_or(|c| c.is_whitespace() || "()[],".contains(c))
                 };
-                if word_end("exists") {
-                    out.push((col, Tok::Sym("!exists".into())));
-                    i += 7;
-                    continue;
-                }
-                if word_end("in") {
-                    out.push((col, Tok::Sym("!in".into())));
-                    i += 3;
-                    continue;
-                }
-                out.push((col, Tok::Not));
-                i += 1;
-                continue;
+                let (tok, len) = if word_end("exists") {
+                    (Tok::Sym("!exists".into()), 7)
+                } else if word_end("in") {
+                    (Tok::Sym("!in".into()), 3)
+                } else {
+                    (Tok::Not, 1)
+                };
+                self.i += len;
+                Ok(tok)
             }
-            if c == '>' || c == '<' {
-                out.push((col, Tok::Sym(c.to_string())));
-                i += 1;
-                continue;
+            '>' | '<' => {
+                self.i += 1;
+                Ok(Tok::Sym(c.to_string()))
             }
-            return Err(QueryError {
+            _ => Err(QueryError {
                 column: col,
                 message: format!("unexpected '{c}'"),
                 hint: Some("did you mean \"==\"?".into()),
+            }),
+        }
+    }
+
+    /// A value in single or double quotes (`quote`), without them.
+    fn quoted(&mut self, quote: char, col: usize) -> Result<Tok, QueryError> {
+        let start = self.i + 1;
+        let Some(len) = self.chars[start..].iter().position(|c| *c == quote) else {
+            return Err(QueryError {
+                column: col,
+                message: "unterminated quoted value".into(),
+                hint: Some(format!("close it with {quote}")),
             });
+        };
+        self.i = start + len + 1;
+        Ok(Tok::Word(self.chars[start..start + len].iter().collect()))
+    }
+
+    /// A bare word up to whitespace or punctuation; `and`, `or` and `not` are operators.
+    fn word(&mut self) -> Tok {
+        let start = self.i;
+        while self.i < self.chars.len()
+            && !self.chars[self.i].is_whitespace()
+            && !"()[],=!<>".contains(self.chars[self.i])
+        {
+            self.i += 1;
         }
-        if c == '\'' || c == '"' {
-            let start = i + 1;
-            let mut j = start;
-            while j < chars.len() && chars[j] != c {
-                j += 1;
-            }
-            if j >= chars.len() {
-                return Err(QueryError {
-                    column: col,
-                    message: "unterminated quoted value".into(),
-                    hint: Some(format!("close it with {c}")),
-                });
-            }
-            out.push((col, Tok::Word(chars[start..j].iter().collect())));
-            i = j + 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && !chars[i].is_whitespace() && !"()[],=!<>".contains(chars[i]) {
-            i += 1;
-        }
-        let w: String = chars[start..i].iter().collect();
-        let tok = match w.as_str() {
+        let w: String = self.chars[start..self.i].iter().collect();
+        match w.as_str() {
             "and" => Tok::And,
             "or" => Tok::Or,
             "not" => Tok::Not,
             _ => Tok::Word(w),
-        };
-        out.push((col, tok));
+        }
     }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------- parser
