@@ -594,15 +594,15 @@ struct RunFlags {
     format: Format,
 }
 
-fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -> i32 {
-    let RunFlags {
-        seed,
-        jobs,
-        no_events,
-        plots,
-        format,
-    } = flags;
-    let mut scenarios: Vec<(PathBuf, Scenario)> = Vec::new();
+/// Every scenario file with the `--set` overrides, the `--seed` and `--no-events` applied;
+/// `None` (each error printed) when any does not load.
+fn load_scenarios(
+    files: &[PathBuf],
+    set: &[String],
+    seed: Option<u64>,
+    no_events: bool,
+) -> Option<Vec<(PathBuf, Scenario)>> {
+    let mut scenarios = Vec::new();
     let mut bad = false;
     for f in files {
         match load_with(f, set) {
@@ -621,15 +621,14 @@ fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -
             }
         }
     }
-    if bad {
-        return EXIT_INPUT;
-    }
-    if out_is_not_a_directory(out) {
-        return EXIT_INPUT;
-    }
-    // Two scenarios of one name would write the same directory.
+    (!bad).then_some(scenarios)
+}
+
+/// Whether no two scenarios share a name (they would write the same directory); prints the
+/// first clash.
+fn names_are_distinct(scenarios: &[(PathBuf, Scenario)]) -> bool {
     let mut names: Vec<(&str, &Path)> = Vec::new();
-    for (f, sc) in &scenarios {
+    for (f, sc) in scenarios {
         if let Some((_, other)) = names.iter().find(|(n, _)| *n == sc.name) {
             eprintln!(
                 "error: {} and {} are both named \"{}\" and would write the same results; give one a different scenario.name",
@@ -637,9 +636,26 @@ fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -
                 f.display(),
                 sc.name
             );
-            return EXIT_INPUT;
+            return false;
         }
         names.push((&sc.name, f));
+    }
+    true
+}
+
+fn run(files: &[PathBuf], out: Option<&Path>, flags: RunFlags, set: &[String]) -> i32 {
+    let RunFlags {
+        seed,
+        jobs,
+        no_events,
+        plots,
+        format,
+    } = flags;
+    let Some(scenarios) = load_scenarios(files, set, seed, no_events) else {
+        return EXIT_INPUT;
+    };
+    if out_is_not_a_directory(out) || !names_are_distinct(&scenarios) {
+        return EXIT_INPUT;
     }
     let dir_for = |sc: &Scenario| match out {
         Some(o) if files.len() == 1 => o.to_path_buf(),

@@ -4,7 +4,7 @@
 //! drive step scaling.
 
 use super::ecs::seconds;
-use super::reader::{list, text, Ctx};
+use super::reader::{list, text, Ctx, Obj};
 use super::toml_out::{Table, Value};
 use super::{Alarm, Collected, Group, Origin, Policy, PolicyKind, ScalableTarget, Scheduled};
 use crate::scenario::node::Node;
@@ -284,84 +284,11 @@ pub fn scaling_policy(
     o.get("ScalingTargetId");
     let kind = o.str(ctx, "PolicyType");
     let mut policy_kind = None;
-    if let Some(mut t) = o.obj(ctx, "TargetTrackingScalingPolicyConfiguration") {
-        let mut tt = Table::default();
-        let mut ok = true;
-        if let Some(mut m) = t.obj(ctx, "PredefinedMetricSpecification") {
-            if let Some(v) = m.str(ctx, "PredefinedMetricType") {
-                tt.set("metric", v.into());
-            }
-            if m.get("ResourceLabel").is_some() {
-                let pos = m.pos_of("ResourceLabel");
-                let p = m.path_of("ResourceLabel");
-                ctx.ignore(
-                    pos,
-                    &p,
-                    "the target group is the service's own (services[].load_balancers)",
-                );
-            }
-            m.done(ctx);
-        } else if t.get("CustomizedMetricSpecification").is_some() {
-            let pos = t.pos_of("CustomizedMetricSpecification");
-            let p = t.path_of("CustomizedMetricSpecification");
-            ctx.ignore(pos, &p, "custom metrics are not simulated: this policy is left out");
-            ok = false;
-        }
-        if let Some(v) = t.float(ctx, "TargetValue") {
-            tt.set("target", Value::Float(v));
-        }
-        if let Some(v) = t.int(ctx, "ScaleOutCooldown") {
-            tt.set("scale_out_cooldown", seconds(v));
-        }
-        if let Some(v) = t.int(ctx, "ScaleInCooldown") {
-            tt.set("scale_in_cooldown", seconds(v));
-        }
-        if let Some(v) = t.bool(ctx, "DisableScaleIn") {
-            tt.set("disable_scale_in", v.into());
-        }
-        t.done(ctx);
-        if ok {
-            policy_kind = Some(PolicyKind::TargetTracking(tt));
-        }
+    if let Some(t) = o.obj(ctx, "TargetTrackingScalingPolicyConfiguration") {
+        policy_kind = target_tracking_configuration(ctx, t).map(PolicyKind::TargetTracking);
     }
-    if let Some(mut s) = o.obj(ctx, "StepScalingPolicyConfiguration") {
-        let mut st = Table::default();
-        st.set("name", name.clone().into());
-        if let Some(v) = s.str(ctx, "AdjustmentType") {
-            st.set("adjustment_type", v.into());
-        }
-        if let Some(v) = s.int(ctx, "MinAdjustmentMagnitude") {
-            st.set("min_adjustment_magnitude", v.into());
-        }
-        if let Some(v) = s.int(ctx, "Cooldown") {
-            st.set("cooldown", seconds(v));
-        }
-        if let Some(v) = s.str(ctx, "MetricAggregationType") {
-            if v != "Average" {
-                let pos = s.pos_of("MetricAggregationType");
-                let p = s.path_of("MetricAggregationType");
-                ctx.ignore(pos, &p, "ecsim's service metrics are averages");
-            }
-        }
-        let mut steps = Vec::new();
-        for (n, p) in s.list(ctx, "StepAdjustments") {
-            let Some(mut a) = ctx.obj(n, &p) else { continue };
-            let mut at = Table::default();
-            if let Some(v) = a.float(ctx, "MetricIntervalLowerBound") {
-                at.set("lower", Value::Float(v));
-            }
-            if let Some(v) = a.float(ctx, "MetricIntervalUpperBound") {
-                at.set("upper", Value::Float(v));
-            }
-            if let Some(v) = a.int(ctx, "ScalingAdjustment") {
-                at.set("adjustment", v.into());
-            }
-            a.done(ctx);
-            steps.push(Value::Inline(at));
-        }
-        st.set("steps", Value::Array(steps));
-        s.done(ctx);
-        policy_kind = Some(PolicyKind::Step(st));
+    if let Some(s) = o.obj(ctx, "StepScalingPolicyConfiguration") {
+        policy_kind = Some(PolicyKind::Step(step_scaling_configuration(ctx, s, &name)));
     }
     for quiet in [
         "PolicyARN",
@@ -386,6 +313,88 @@ pub fn scaling_policy(
             origin,
         });
     }
+}
+
+/// A `TargetTrackingScalingPolicyConfiguration` as a `target_tracking` table, or `None` for
+/// a custom metric (not simulated; reported).
+fn target_tracking_configuration(ctx: &mut Ctx, mut t: Obj<'_>) -> Option<Table> {
+    let mut tt = Table::default();
+    let mut ok = true;
+    if let Some(mut m) = t.obj(ctx, "PredefinedMetricSpecification") {
+        if let Some(v) = m.str(ctx, "PredefinedMetricType") {
+            tt.set("metric", v.into());
+        }
+        if m.get("ResourceLabel").is_some() {
+            let pos = m.pos_of("ResourceLabel");
+            let p = m.path_of("ResourceLabel");
+            ctx.ignore(
+                pos,
+                &p,
+                "the target group is the service's own (services[].load_balancers)",
+            );
+        }
+        m.done(ctx);
+    } else if t.get("CustomizedMetricSpecification").is_some() {
+        let pos = t.pos_of("CustomizedMetricSpecification");
+        let p = t.path_of("CustomizedMetricSpecification");
+        ctx.ignore(pos, &p, "custom metrics are not simulated: this policy is left out");
+        ok = false;
+    }
+    if let Some(v) = t.float(ctx, "TargetValue") {
+        tt.set("target", Value::Float(v));
+    }
+    if let Some(v) = t.int(ctx, "ScaleOutCooldown") {
+        tt.set("scale_out_cooldown", seconds(v));
+    }
+    if let Some(v) = t.int(ctx, "ScaleInCooldown") {
+        tt.set("scale_in_cooldown", seconds(v));
+    }
+    if let Some(v) = t.bool(ctx, "DisableScaleIn") {
+        tt.set("disable_scale_in", v.into());
+    }
+    t.done(ctx);
+    ok.then_some(tt)
+}
+
+/// A `StepScalingPolicyConfiguration` of policy `name` as a `step` table.
+fn step_scaling_configuration(ctx: &mut Ctx, mut s: Obj<'_>, name: &str) -> Table {
+    let mut st = Table::default();
+    st.set("name", name.to_string().into());
+    if let Some(v) = s.str(ctx, "AdjustmentType") {
+        st.set("adjustment_type", v.into());
+    }
+    if let Some(v) = s.int(ctx, "MinAdjustmentMagnitude") {
+        st.set("min_adjustment_magnitude", v.into());
+    }
+    if let Some(v) = s.int(ctx, "Cooldown") {
+        st.set("cooldown", seconds(v));
+    }
+    if let Some(v) = s.str(ctx, "MetricAggregationType") {
+        if v != "Average" {
+            let pos = s.pos_of("MetricAggregationType");
+            let p = s.path_of("MetricAggregationType");
+            ctx.ignore(pos, &p, "ecsim's service metrics are averages");
+        }
+    }
+    let mut steps = Vec::new();
+    for (n, p) in s.list(ctx, "StepAdjustments") {
+        let Some(mut a) = ctx.obj(n, &p) else { continue };
+        let mut at = Table::default();
+        if let Some(v) = a.float(ctx, "MetricIntervalLowerBound") {
+            at.set("lower", Value::Float(v));
+        }
+        if let Some(v) = a.float(ctx, "MetricIntervalUpperBound") {
+            at.set("upper", Value::Float(v));
+        }
+        if let Some(v) = a.int(ctx, "ScalingAdjustment") {
+            at.set("adjustment", v.into());
+        }
+        a.done(ctx);
+        steps.push(Value::Inline(at));
+    }
+    st.set("steps", Value::Array(steps));
+    s.done(ctx);
+    st
 }
 
 /// One of `aws cloudwatch describe-alarms`' `MetricAlarms` (or an `AWS::CloudWatch::Alarm`):

@@ -322,9 +322,8 @@ impl Simulation<'_> {
         let areas = self.env.observer.areas().clone();
         let running_at_end = self.ecs.tasks.iter().filter(|t| t.state == TaskState::Running).count() as u64;
         let stats = self.env.observer.services();
-        // Folded from +0.0: an empty f64 sum is -0.0, which summary files would print as such.
-        let requests: f64 = stats.iter().map(|s| s.requests).fold(0.0, |a, b| a + b);
-        let over: f64 = stats.iter().map(|s| s.over_capacity).fold(0.0, |a, b| a + b);
+        let requests = sum(stats.iter().map(|s| s.requests));
+        let over = sum(stats.iter().map(|s| s.over_capacity));
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
@@ -345,22 +344,10 @@ impl Simulation<'_> {
             task_wait_p90_s: p(90.0),
             task_wait_p95_s: p(95.0),
             task_wait_p99_s: p(99.0),
-            task_wait_max_s: w.max() as f64 / 1000.0,
-            cpu_reserved_mean_pct: if areas.cpu_registered == 0.0 {
-                0.0
-            } else {
-                areas.cpu_reserved * 100.0 / areas.cpu_registered
-            },
-            memory_reserved_mean_pct: if areas.memory_registered == 0.0 {
-                0.0
-            } else {
-                areas.memory_reserved * 100.0 / areas.memory_registered
-            },
-            gpu_reserved_mean_pct: if areas.gpu_registered == 0.0 {
-                0.0
-            } else {
-                areas.gpu_reserved * 100.0 / areas.gpu_registered
-            },
+            task_wait_max_s: seconds(w.max()),
+            cpu_reserved_mean_pct: share_pct(areas.cpu_reserved, areas.cpu_registered),
+            memory_reserved_mean_pct: share_pct(areas.memory_reserved, areas.memory_registered),
+            gpu_reserved_mean_pct: share_pct(areas.gpu_reserved, areas.gpu_registered),
             requests_total: requests,
             requests_over_capacity: over,
             requests_over_capacity_pct: if requests > 0.0 { over * 100.0 / requests } else { 0.0 },
@@ -369,65 +356,81 @@ impl Simulation<'_> {
             instances_launched: self.env.observer.counts().instances_launched,
             instances_terminated: self.env.observer.counts().instances_terminated,
             instance_hours: hours,
-            idle_instance_hours: idle_hours.iter().map(|h| h.0).fold(0.0, |a, b| a + b),
-            instance_hours_above_packing: idle_hours.iter().map(|h| h.1).fold(0.0, |a, b| a + b),
+            idle_instance_hours: sum(idle_hours.iter().map(|h| h.0)),
+            instance_hours_above_packing: sum(idle_hours.iter().map(|h| h.1)),
             cost_ec2_usd: ec2,
             cost_fargate_usd: fargate,
             cost_usd: ec2 + fargate,
-            cost_idle_ec2_usd: split.group_idle_usd.iter().fold(0.0, |a, b| a + b),
+            cost_idle_ec2_usd: sum(split.group_idle_usd.iter().copied()),
             tasks_lost: self.env.observer.counts().tasks_lost,
-            replacement_latency_p50_s: replacement.percentile(50.0) as f64 / 1000.0,
-            replacement_latency_p95_s: replacement.percentile(95.0) as f64 / 1000.0,
-            replacement_latency_max_s: replacement.max() as f64 / 1000.0,
-            below_desired_s: stats.iter().map(|s| s.below_desired_ms).sum::<u64>() as f64 / 1000.0,
-            below_min_healthy_s: stats.iter().map(|s| s.below_min_healthy_ms).sum::<u64>() as f64 / 1000.0,
-            incident_s: self.env.observer.incident().ms as f64 / 1000.0,
+            replacement_latency_p50_s: seconds(replacement.percentile(50.0)),
+            replacement_latency_p95_s: seconds(replacement.percentile(95.0)),
+            replacement_latency_max_s: seconds(replacement.max()),
+            below_desired_s: seconds(stats.iter().map(|s| s.below_desired_ms).sum()),
+            below_min_healthy_s: seconds(stats.iter().map(|s| s.below_min_healthy_ms).sum()),
+            incident_s: seconds(self.env.observer.incident().ms),
             incident_requests_over_capacity: self.env.observer.incident().requests_over_capacity,
             incident_cost_usd: self.env.observer.incident().cost_usd,
             deployments_completed: self.env.observer.counts().deployments_completed,
             deployments_failed: self.env.observer.counts().deployments_failed,
-            health: {
-                let healthy = self.env.observer.take_healthy_after();
-                let stats = self.env.observer.services();
-                HealthSummary {
-                    time_to_healthy_p50_s: healthy.percentile(50.0) as f64 / 1000.0,
-                    time_to_healthy_p95_s: healthy.percentile(95.0) as f64 / 1000.0,
-                    tasks_replaced_unhealthy: stats.iter().map(|s| s.replaced_unhealthy).sum(),
-                    requests_unrouted: stats.iter().map(|s| s.unrouted).fold(0.0, |a, b| a + b),
-                    no_healthy_target_s: stats.iter().map(|s| s.zero_healthy_ms).sum::<u64>() as f64 / 1000.0,
-                }
-            },
+            health: self.health_summary(),
             services: self.service_summaries(&split, &per_workload),
             batch_jobs: self.job_summaries(&split, &per_workload),
-            instance_groups: sc
-                .instance_groups
-                .iter()
-                .zip(split.group_usd.iter().zip(&split.group_idle_usd))
-                .zip(idle_hours.iter().copied())
-                .map(|((g, (cost, idle)), (idle_hours, above))| GroupSummary {
-                    name: g.name.clone(),
-                    cost_usd: *cost,
-                    cost_idle_usd: *idle,
-                    idle_instance_hours: idle_hours,
-                    instance_hours_above_packing: above,
-                })
-                .collect(),
-            capacity_providers: sc
-                .capacity_providers
-                .iter()
-                .map(|p| {
-                    let (cost, idle) = match &p.kind {
-                        ProviderKind::Asg { group, .. } => (split.group_usd[*group], split.group_idle_usd[*group]),
-                        ProviderKind::Fargate { spot } => (split.fargate_kind_usd[usize::from(*spot)], 0.0),
-                    };
-                    ProviderSummary {
-                        name: p.name.clone(),
-                        cost_usd: cost,
-                        cost_idle_usd: idle,
-                    }
-                })
-                .collect(),
+            instance_groups: self.group_summaries(&split, &idle_hours),
+            capacity_providers: self.provider_summaries(&split),
         }
+    }
+
+    /// The health checks' figures: how long tasks took to become healthy, and what the
+    /// load balancers could not route.
+    fn health_summary(&mut self) -> HealthSummary {
+        let healthy = self.env.observer.take_healthy_after();
+        let stats = self.env.observer.services();
+        HealthSummary {
+            time_to_healthy_p50_s: seconds(healthy.percentile(50.0)),
+            time_to_healthy_p95_s: seconds(healthy.percentile(95.0)),
+            tasks_replaced_unhealthy: stats.iter().map(|s| s.replaced_unhealthy).sum(),
+            requests_unrouted: sum(stats.iter().map(|s| s.unrouted)),
+            no_healthy_target_s: seconds(stats.iter().map(|s| s.zero_healthy_ms).sum()),
+        }
+    }
+
+    /// One summary row per instance group: its cost, the part no task reserved, and its
+    /// idle instance-hours (`idle_hours`: idle and above a perfect packing, per group).
+    fn group_summaries(&self, split: &Attribution, idle_hours: &[(f64, f64)]) -> Vec<GroupSummary> {
+        self.sc
+            .instance_groups
+            .iter()
+            .zip(split.group_usd.iter().zip(&split.group_idle_usd))
+            .zip(idle_hours.iter().copied())
+            .map(|((g, (cost, idle)), (idle_hours, above))| GroupSummary {
+                name: g.name.clone(),
+                cost_usd: *cost,
+                cost_idle_usd: *idle,
+                idle_instance_hours: idle_hours,
+                instance_hours_above_packing: above,
+            })
+            .collect()
+    }
+
+    /// One summary row per capacity provider: its Auto Scaling group's cost, or Fargate's
+    /// (or Fargate Spot's).
+    fn provider_summaries(&self, split: &Attribution) -> Vec<ProviderSummary> {
+        self.sc
+            .capacity_providers
+            .iter()
+            .map(|p| {
+                let (cost, idle) = match &p.kind {
+                    ProviderKind::Asg { group, .. } => (split.group_usd[*group], split.group_idle_usd[*group]),
+                    ProviderKind::Fargate { spot } => (split.fargate_kind_usd[usize::from(*spot)], 0.0),
+                };
+                ProviderSummary {
+                    name: p.name.clone(),
+                    cost_usd: cost,
+                    cost_idle_usd: idle,
+                }
+            })
+            .collect()
     }
 
     /// One summary row per batch job.
@@ -539,4 +542,24 @@ fn pct(a: u64, b: u64) -> f64 {
     } else {
         a as f64 * 100.0 / b as f64
     }
+}
+
+/// Milliseconds as seconds.
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// `part` as a percentage of `whole`, 0 when `whole` is 0.
+fn share_pct(part: f64, whole: f64) -> f64 {
+    if whole == 0.0 {
+        0.0
+    } else {
+        part * 100.0 / whole
+    }
+}
+
+/// A sum folded from +0.0: an empty `f64` sum is -0.0, which summary files would print as
+/// such.
+fn sum(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |a, b| a + b)
 }
