@@ -499,80 +499,21 @@ fn scaling_files(services: &[Node], cluster: &str) -> Vec<(String, Value)> {
         copy(&mut t, "MinCapacity", a, "min_capacity", same);
         copy(&mut t, "MaxCapacity", a, "max_capacity", same);
         targets.push(Value::Object(t));
+        let base = base.as_object().cloned().unwrap_or_default();
         for (i, p) in items(get(a, "target_tracking")).iter().enumerate() {
-            let mut cfg = Map::new();
-            copy(&mut cfg, "TargetValue", p, "target", same);
-            copy(&mut cfg, "PredefinedMetricSpecification", p, "metric", |m| {
-                Some(json!({ "PredefinedMetricType": json_of(m) }))
-            });
-            copy(&mut cfg, "ScaleOutCooldown", p, "scale_out_cooldown", secs);
-            copy(&mut cfg, "ScaleInCooldown", p, "scale_in_cooldown", secs);
-            copy(&mut cfg, "DisableScaleIn", p, "disable_scale_in", same);
-            let mut pol = base.as_object().cloned().unwrap_or_default();
-            pol.insert("PolicyName".into(), json!(format!("{name}-target-tracking-{}", i + 1)));
-            pol.insert("PolicyType".into(), json!("TargetTrackingScaling"));
-            pol.insert("TargetTrackingScalingPolicyConfiguration".into(), Value::Object(cfg));
-            policies.push(Value::Object(pol));
+            policies.push(target_tracking_policy(
+                p,
+                &format!("{name}-target-tracking-{}", i + 1),
+                &base,
+            ));
         }
         for p in items(get(a, "step_scaling")) {
-            let pname = get(p, "name").and_then(text).unwrap_or_default();
-            let arn = format!(
-                "arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:0:resource/ecs/{resource}:policyName/{pname}"
-            );
-            let mut cfg = Map::new();
-            copy(&mut cfg, "AdjustmentType", p, "adjustment_type", same);
-            copy(&mut cfg, "MinAdjustmentMagnitude", p, "min_adjustment_magnitude", same);
-            copy(&mut cfg, "Cooldown", p, "cooldown", secs);
-            cfg.insert("MetricAggregationType".into(), json!("Average"));
-            let steps: Vec<Value> = items(get(p, "steps"))
-                .iter()
-                .map(|st| {
-                    let mut m = Map::new();
-                    copy(&mut m, "MetricIntervalLowerBound", st, "lower", same);
-                    copy(&mut m, "MetricIntervalUpperBound", st, "upper", same);
-                    copy(&mut m, "ScalingAdjustment", st, "adjustment", same);
-                    Value::Object(m)
-                })
-                .collect();
-            cfg.insert("StepAdjustments".into(), Value::Array(steps));
-            let mut pol = base.as_object().cloned().unwrap_or_default();
-            pol.insert("PolicyARN".into(), json!(arn));
-            pol.insert("PolicyName".into(), json!(pname));
-            pol.insert("PolicyType".into(), json!("StepScaling"));
-            pol.insert("StepScalingPolicyConfiguration".into(), Value::Object(cfg));
-            policies.push(Value::Object(pol));
-            let (namespace, metric) = match get(p, "metric").and_then(text).as_deref() {
-                Some("ECSServiceAverageMemoryUtilization") => ("AWS/ECS", "MemoryUtilization"),
-                Some("ALBRequestCountPerTarget") => ("AWS/ApplicationELB", "RequestCountPerTarget"),
-                _ => ("AWS/ECS", "CPUUtilization"),
-            };
-            let mut al = Map::new();
-            al.insert("AlarmName".into(), json!(format!("{name}-{pname}")));
-            al.insert("AlarmActions".into(), json!([arn]));
-            al.insert("Namespace".into(), json!(namespace));
-            al.insert("MetricName".into(), json!(metric));
-            al.insert("Statistic".into(), json!("Average"));
-            al.insert(
-                "Dimensions".into(),
-                json!([{ "Name": "ClusterName", "Value": cluster }, { "Name": "ServiceName", "Value": name }]),
-            );
-            al.insert("Period".into(), json!(60));
-            copy(&mut al, "Threshold", p, "threshold", same);
-            copy(&mut al, "ComparisonOperator", p, "comparison", same);
-            copy(&mut al, "EvaluationPeriods", p, "evaluation_periods", same);
-            copy(&mut al, "DatapointsToAlarm", p, "datapoints_to_alarm", same);
-            alarms.push(Value::Object(al));
+            let (policy, alarm) = step_scaling_policy(p, &name, &resource, cluster, &base);
+            policies.push(policy);
+            alarms.push(alarm);
         }
         for a in items(get(a, "scheduled_actions")) {
-            let mut m = base.as_object().cloned().unwrap_or_default();
-            copy(&mut m, "ScheduledActionName", a, "name", same);
-            copy(&mut m, "Schedule", a, "schedule", same);
-            copy(&mut m, "Timezone", a, "timezone", same);
-            let mut action = Map::new();
-            copy(&mut action, "MinCapacity", a, "min_capacity", same);
-            copy(&mut action, "MaxCapacity", a, "max_capacity", same);
-            m.insert("ScalableTargetAction".into(), Value::Object(action));
-            scheduled.push(Value::Object(m));
+            scheduled.push(scheduled_action(a, &base));
         }
     }
     if !targets.is_empty() {
@@ -597,4 +538,93 @@ fn scaling_files(services: &[Node], cluster: &str) -> Vec<(String, Value)> {
         files.push(("describe-alarms.json".into(), json!({ "MetricAlarms": alarms })));
     }
     files
+}
+
+/// A `target_tracking` policy as `describe-scaling-policies` lists it, named `policy_name`,
+/// on the scalable target `base` describes.
+fn target_tracking_policy(p: &Node, policy_name: &str, base: &Map<String, Value>) -> Value {
+    let mut cfg = Map::new();
+    copy(&mut cfg, "TargetValue", p, "target", same);
+    copy(&mut cfg, "PredefinedMetricSpecification", p, "metric", |m| {
+        Some(json!({ "PredefinedMetricType": json_of(m) }))
+    });
+    copy(&mut cfg, "ScaleOutCooldown", p, "scale_out_cooldown", secs);
+    copy(&mut cfg, "ScaleInCooldown", p, "scale_in_cooldown", secs);
+    copy(&mut cfg, "DisableScaleIn", p, "disable_scale_in", same);
+    let mut pol = base.clone();
+    pol.insert("PolicyName".into(), json!(policy_name));
+    pol.insert("PolicyType".into(), json!("TargetTrackingScaling"));
+    pol.insert("TargetTrackingScalingPolicyConfiguration".into(), Value::Object(cfg));
+    Value::Object(pol)
+}
+
+/// A `step_scaling` policy of service `service` (scalable target `resource`, described by
+/// `base`) as `describe-scaling-policies` lists it, with the CloudWatch alarm that acts on
+/// it as `describe-alarms` lists that.
+fn step_scaling_policy(
+    p: &Node,
+    service: &str,
+    resource: &str,
+    cluster: &str,
+    base: &Map<String, Value>,
+) -> (Value, Value) {
+    let pname = get(p, "name").and_then(text).unwrap_or_default();
+    let arn =
+        format!("arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:0:resource/ecs/{resource}:policyName/{pname}");
+    let mut cfg = Map::new();
+    copy(&mut cfg, "AdjustmentType", p, "adjustment_type", same);
+    copy(&mut cfg, "MinAdjustmentMagnitude", p, "min_adjustment_magnitude", same);
+    copy(&mut cfg, "Cooldown", p, "cooldown", secs);
+    cfg.insert("MetricAggregationType".into(), json!("Average"));
+    let steps: Vec<Value> = items(get(p, "steps"))
+        .iter()
+        .map(|st| {
+            let mut m = Map::new();
+            copy(&mut m, "MetricIntervalLowerBound", st, "lower", same);
+            copy(&mut m, "MetricIntervalUpperBound", st, "upper", same);
+            copy(&mut m, "ScalingAdjustment", st, "adjustment", same);
+            Value::Object(m)
+        })
+        .collect();
+    cfg.insert("StepAdjustments".into(), Value::Array(steps));
+    let mut pol = base.clone();
+    pol.insert("PolicyARN".into(), json!(arn));
+    pol.insert("PolicyName".into(), json!(pname));
+    pol.insert("PolicyType".into(), json!("StepScaling"));
+    pol.insert("StepScalingPolicyConfiguration".into(), Value::Object(cfg));
+    let (namespace, metric) = match get(p, "metric").and_then(text).as_deref() {
+        Some("ECSServiceAverageMemoryUtilization") => ("AWS/ECS", "MemoryUtilization"),
+        Some("ALBRequestCountPerTarget") => ("AWS/ApplicationELB", "RequestCountPerTarget"),
+        _ => ("AWS/ECS", "CPUUtilization"),
+    };
+    let mut al = Map::new();
+    al.insert("AlarmName".into(), json!(format!("{service}-{pname}")));
+    al.insert("AlarmActions".into(), json!([arn]));
+    al.insert("Namespace".into(), json!(namespace));
+    al.insert("MetricName".into(), json!(metric));
+    al.insert("Statistic".into(), json!("Average"));
+    al.insert(
+        "Dimensions".into(),
+        json!([{ "Name": "ClusterName", "Value": cluster }, { "Name": "ServiceName", "Value": service }]),
+    );
+    al.insert("Period".into(), json!(60));
+    copy(&mut al, "Threshold", p, "threshold", same);
+    copy(&mut al, "ComparisonOperator", p, "comparison", same);
+    copy(&mut al, "EvaluationPeriods", p, "evaluation_periods", same);
+    copy(&mut al, "DatapointsToAlarm", p, "datapoints_to_alarm", same);
+    (Value::Object(pol), Value::Object(al))
+}
+
+/// A scheduled action as `describe-scheduled-actions` lists it, on the scalable target
+/// `base` describes.
+fn scheduled_action(a: &Node, base: &Map<String, Value>) -> Value {
+    let mut m = base.clone();
+    copy(&mut m, "ScheduledActionName", a, "name", same);
+    copy(&mut m, "Schedule", a, "schedule", same);
+    copy(&mut m, "Timezone", a, "timezone", same);
+    let mut action = Map::new();
+    copy(&mut action, "MinCapacity", a, "min_capacity", same);
+    copy(&mut action, "MaxCapacity", a, "max_capacity", same);
+    m.insert("ScalableTargetAction".into(), Value::Object(action));
+    Value::Object(m)
 }

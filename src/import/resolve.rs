@@ -205,10 +205,37 @@ fn instance_groups(c: &Collected, errors: &mut Vec<Diagnostic>) -> (Vec<Table>, 
 pub fn resolve(c: &Collected, name: Option<&str>, ignored: &mut Vec<Ignored>) -> Result<Resolved, Diagnostics> {
     let mut errors = Vec::new();
     let name = scenario_name(name.or(c.cluster_name.as_deref()).unwrap_or("imported"));
-
     let (groups, custom_types, azs) = instance_groups(c, &mut errors);
+    let providers = capacity_providers(c, &mut errors);
+    let families = task_definition_families(c, &mut errors);
+    let (services, target_groups) = services(c, &mut errors, ignored);
+    for t in &c.targets {
+        if !c.services.iter().any(|s| s.name == t.service) {
+            ignored.push(Ignored {
+                file: t.origin.file.clone(),
+                pos: t.origin.pos,
+                path: "ScalableTargets".into(),
+                reason: format!("scales service \"{}\", which none of the inputs describes", t.service),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors));
+    }
+    Ok(Resolved {
+        name,
+        azs,
+        custom_types,
+        groups,
+        providers,
+        families,
+        target_groups,
+        services,
+    })
+}
 
-    // Capacity providers: each names its group by the group's name.
+/// Capacity providers: each names its group by the group's name.
+fn capacity_providers(c: &Collected, errors: &mut Vec<Diagnostic>) -> Vec<Table> {
     let mut providers = Vec::new();
     for p in &c.providers {
         if !c.groups.iter().any(|g| g.name == p.asg) {
@@ -235,17 +262,25 @@ pub fn resolve(c: &Collected, name: Option<&str>, ignored: &mut Vec<Ignored>) ->
         }
         providers.push(t);
     }
+    providers
+}
 
-    // Task definitions: one per family; several revisions of one family become family-rN.
-    let mut families: Vec<(String, Table, String)> = Vec::new();
-    let revisions = |f: &str| c.task_definitions.iter().filter(|t| t.family == f).count();
-    let td_name = |td: &TaskDefinition| match td.revision {
-        Some(r) if revisions(&td.family) > 1 => format!("{}-r{r}", td.family),
+/// The scenario's name of a task definition: its family, or family-rN when the inputs hold
+/// several revisions of the family.
+fn td_name(c: &Collected, td: &TaskDefinition) -> String {
+    let revisions = c.task_definitions.iter().filter(|t| t.family == td.family).count();
+    match td.revision {
+        Some(r) if revisions > 1 => format!("{}-r{r}", td.family),
         _ => td.family.clone(),
-    };
+    }
+}
+
+/// Task definitions, one per family (see [`td_name`]), each with its network mode.
+fn task_definition_families(c: &Collected, errors: &mut Vec<Diagnostic>) -> Vec<(String, Table, String)> {
+    let mut families: Vec<(String, Table, String)> = Vec::new();
     for td in &c.task_definitions {
         let mut t = td.table.clone();
-        let n = td_name(td);
+        let n = td_name(c, td);
         if families.iter().any(|(f, _, _)| *f == n) {
             errors.push(td.origin.error(
                 "family",
@@ -257,10 +292,18 @@ pub fn resolve(c: &Collected, name: Option<&str>, ignored: &mut Vec<Ignored>) ->
         t.set("family", n.clone().into());
         families.push((n, t, td.network_mode.clone()));
     }
+    families
+}
 
-    // Services, their target groups, and their Application Auto Scaling.
+/// Services with their Application Auto Scaling, and the target groups they name (each
+/// with its target type, from the task definition's network mode).
+fn services(
+    c: &Collected,
+    errors: &mut Vec<Diagnostic>,
+    ignored: &mut Vec<Ignored>,
+) -> (Vec<(Table, Scaling)>, Vec<TargetGroupOf>) {
     let mut services = Vec::new();
-    let mut target_groups: Vec<(String, String)> = Vec::new();
+    let mut target_groups: Vec<TargetGroupOf> = Vec::new();
     for s in &c.services {
         let Some(td) = resolve_task_definition(c, &s.task_ref) else {
             errors.push(s.origin.error(
@@ -278,7 +321,7 @@ pub fn resolve(c: &Collected, name: Option<&str>, ignored: &mut Vec<Ignored>) ->
         };
         let mut t = Table::default();
         t.set("name", s.name.clone().into());
-        t.set("task_definition", td_name(td).into());
+        t.set("task_definition", td_name(c, td).into());
         for (k, v) in &s.table.0 {
             if k != "name" {
                 t.set(k, v.clone());
@@ -290,35 +333,16 @@ pub fn resolve(c: &Collected, name: Option<&str>, ignored: &mut Vec<Ignored>) ->
                 target_groups.push((tg.clone(), target_type.into()));
             }
         }
-        let scaling = scaling_of(c, s, &mut errors, ignored);
+        let scaling = scaling_of(c, s, errors, ignored);
         services.push((t, scaling));
     }
-    for t in &c.targets {
-        if !c.services.iter().any(|s| s.name == t.service) {
-            ignored.push(Ignored {
-                file: t.origin.file.clone(),
-                pos: t.origin.pos,
-                path: "ScalableTargets".into(),
-                reason: format!("scales service \"{}\", which none of the inputs describes", t.service),
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Diagnostics(errors));
-    }
-    Ok(Resolved {
-        name,
-        azs,
-        custom_types,
-        groups,
-        providers,
-        families,
-        target_groups,
-        services,
-    })
+    (services, target_groups)
 }
 
 type Scaling = Option<(Table, Vec<Table>)>;
+
+/// A target group a service names, with its target type (`ip` or `instance`).
+type TargetGroupOf = (String, String);
 
 /// A service's `auto_scaling` table and step policies, from its scalable target, policies,
 /// scheduled actions and alarms.

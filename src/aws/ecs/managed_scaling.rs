@@ -179,61 +179,24 @@ impl<'a> Ecs<'a> {
             env.cloudwatch.in_alarm(cpr_key, &ms.high_alarm()),
             env.cloudwatch.in_alarm(cpr_key, &ms.low_alarm()),
         );
-        let outcome: (&'static str, String) = if high {
+        let minute = ProviderMinute {
+            a,
+            g,
+            n,
+            m,
+            cpr,
+            target,
+            current,
+            warming_up,
+            name: &name,
+        };
+        let outcome = if high {
             let want = env.ec2.clamp_to_size(g, reservation.scale_out_desired(n, target));
-            if warming_up > 0 {
-                (
-                    "WarmingUp",
-                    format!("scale-out waits: {warming_up} instance(s) still in their warm-up period"),
-                )
-            } else if want > n {
-                env.ec2.set_desired_capacity(g, want);
-                let why = format!(
-                    "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
-                );
-                let provider = self.providers[a].provider;
-                self.record(
-                    env,
-                    Entry::new("CAPACITY_PROVIDER_SCALE_OUT").provider(provider),
-                    why.clone(),
-                )?;
-                for _ in n..want {
-                    let Some(id) = self.try_launch_instance(env, g) else {
-                        let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
-                        let entry = Entry::new("INSTANCE_LAUNCH_FAILED").provider(provider);
-                        self.record(env, entry.reason("InsufficientInstanceCapacity"), why)?;
-                        break;
-                    };
-                    self.instance_launch_started(env, g, id, format!("Auto Scaling group of {name}"))?;
-                }
-                ("ScaleOut", why)
-            } else {
-                (
-                    "AtMaxSize",
-                    format!("the group is at its max size ({n}): desired {want} is clamped"),
-                )
-            }
+            self.managed_scale_out(env, &minute, want)?
         } else if low {
             let pace = self.sc.elastic.managed_scale_in_pace_divisor;
             let want = env.ec2.clamp_to_size(g, scale_in_desired(n, m, target, pace));
-            if want >= n {
-                (
-                    "AtMinSize",
-                    format!("the scale-in desired capacity {want} is not below N = {n} (min size)"),
-                )
-            } else {
-                let why = format!(
-                    "{name}: {CPR_SCALE_IN_DATAPOINTS} datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"
-                );
-                if self.scale_in_group(env, a, members.clone(), n - want, &why)? == 0 {
-                    (
-                        "NoInstanceCanBeTerminated",
-                        "scale-in found no instance to terminate: managed termination protection keeps every instance that runs tasks".into(),
-                    )
-                } else {
-                    ("ScaleIn", why)
-                }
-            }
+            self.managed_scale_in(env, &minute, want, &members)?
         } else {
             (
                 "NoAlarm",
@@ -277,6 +240,97 @@ impl<'a> Ecs<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The high alarm of a provider's minute: raise the group's desired capacity to `want`
+    /// and launch the instances, unless some are warming up or the group is at its maximum.
+    fn managed_scale_out(
+        &mut self,
+        env: &mut Env<'a>,
+        minute: &ProviderMinute<'_>,
+        want: u32,
+    ) -> Result<(&'static str, String), SimError> {
+        let ProviderMinute {
+            a,
+            g,
+            n,
+            m,
+            cpr,
+            target,
+            current,
+            warming_up,
+            name,
+        } = *minute;
+        if warming_up > 0 {
+            return Ok((
+                "WarmingUp",
+                format!("scale-out waits: {warming_up} instance(s) still in their warm-up period"),
+            ));
+        }
+        if want <= n {
+            return Ok((
+                "AtMaxSize",
+                format!("the group is at its max size ({n}): desired {want} is clamped"),
+            ));
+        }
+        env.ec2.set_desired_capacity(g, want);
+        let why = format!(
+            "{name}: CapacityProviderReservation {cpr:.1} > target {target} (M={m}, N={n}); desired {current} -> {want}"
+        );
+        let provider = self.providers[a].provider;
+        self.record(
+            env,
+            Entry::new("CAPACITY_PROVIDER_SCALE_OUT").provider(provider),
+            why.clone(),
+        )?;
+        for _ in n..want {
+            let Some(id) = self.try_launch_instance(env, g) else {
+                let why = format!("{name}: no availability zone of the group can launch EC2 capacity");
+                let entry = Entry::new("INSTANCE_LAUNCH_FAILED").provider(provider);
+                self.record(env, entry.reason("InsufficientInstanceCapacity"), why)?;
+                break;
+            };
+            self.instance_launch_started(env, g, id, format!("Auto Scaling group of {name}"))?;
+        }
+        Ok(("ScaleOut", why))
+    }
+
+    /// The low alarm of a provider's minute: lower the group's desired capacity to `want`
+    /// by terminating instances of `members` that run no tasks, unless the group is at its
+    /// minimum.
+    fn managed_scale_in(
+        &mut self,
+        env: &mut Env<'a>,
+        minute: &ProviderMinute<'_>,
+        want: u32,
+        members: &[InstanceId],
+    ) -> Result<(&'static str, String), SimError> {
+        let ProviderMinute {
+            a,
+            n,
+            m,
+            target,
+            current,
+            name,
+            ..
+        } = *minute;
+        if want >= n {
+            return Ok((
+                "AtMinSize",
+                format!("the scale-in desired capacity {want} is not below N = {n} (min size)"),
+            ));
+        }
+        let why = format!(
+            "{name}: {CPR_SCALE_IN_DATAPOINTS} datapoints of CapacityProviderReservation below target {target} (M={m}, N={n}); desired {current} -> {want}"
+        );
+        if self.scale_in_group(env, a, members.to_vec(), n - want, &why)? == 0 {
+            Ok((
+                "NoInstanceCanBeTerminated",
+                "scale-in found no instance to terminate: managed termination protection keeps every instance that runs tasks".into(),
+            ))
+        } else {
+            Ok(("ScaleIn", why))
+        }
     }
 
     /// Each instance of provider `a`'s group as `explain --capacity-provider` shows it.
@@ -349,4 +403,20 @@ impl<'a> Ecs<'a> {
         }
         Ok(count)
     }
+}
+
+/// What one minute of a managed-scaling provider read before it decides: provider `a`, its
+/// group `g` of `n` instances (`warming_up` of them in their warm-up period), the
+/// reservation's M and CPR against the target capacity, and the group's desired capacity.
+#[derive(Clone, Copy)]
+struct ProviderMinute<'n> {
+    a: usize,
+    g: GroupIdx,
+    n: u32,
+    m: u32,
+    cpr: f64,
+    target: u32,
+    current: u32,
+    warming_up: u32,
+    name: &'n str,
 }
