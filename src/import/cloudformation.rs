@@ -361,58 +361,32 @@ fn pascal_path(p: &str) -> String {
     out
 }
 
+/// Sections of a template that carry nothing ecsim models: read without a warning.
+const QUIET_SECTIONS: [&str; 7] = [
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Outputs",
+    "Conditions",
+    "Transform",
+    "Rules",
+];
+
+/// Attributes of a resource beside `Type` and `Properties` that change nothing here.
+const QUIET_RESOURCE_ATTRIBUTES: [&str; 7] = [
+    "DependsOn",
+    "Condition",
+    "Metadata",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "UpdatePolicy",
+    "CreationPolicy",
+];
+
+/// Reads a CloudFormation template: its parameters and mappings, then each resource in
+/// template order, with intrinsic functions resolved, into `c`.
 pub fn read(ctx: &mut Ctx, c: &mut Collected, root: &Node, stem: &str) {
-    let Some(mut top) = ctx.obj(root, "") else { return };
-    let mut t = Template {
-        stem: stem.to_string(),
-        parameters: Vec::new(),
-        mappings: top.get("Mappings"),
-        resources: Vec::new(),
-    };
-    if let Some(NodeKind::Table(ps)) = top.get("Parameters").map(|n| &n.kind) {
-        t.parameters = ps.iter().map(|e| (e.key.clone(), Some(&e.value))).collect();
-    }
-    for quiet in [
-        "AWSTemplateFormatVersion",
-        "Description",
-        "Metadata",
-        "Outputs",
-        "Conditions",
-        "Transform",
-        "Rules",
-    ] {
-        top.get(quiet);
-    }
-    let Some(resources) = top.get("Resources") else {
-        ctx.error(root.pos, "Resources", "a CloudFormation template needs Resources", None);
-        return;
-    };
-    top.done(ctx);
-    let Some(mut res) = ctx.obj(resources, "Resources") else {
-        return;
-    };
-    let NodeKind::Table(entries) = &resources.kind else {
-        return;
-    };
-    for e in entries {
-        let Some(mut r) = res.obj(ctx, &e.key) else { continue };
-        let ty = r.str(ctx, "Type").unwrap_or_default();
-        let props = r.get("Properties");
-        for quiet in [
-            "DependsOn",
-            "Condition",
-            "Metadata",
-            "DeletionPolicy",
-            "UpdateReplacePolicy",
-            "UpdatePolicy",
-            "CreationPolicy",
-        ] {
-            r.get(quiet);
-        }
-        r.done(ctx);
-        t.resources.push((e.key.clone(), ty, props));
-    }
-    res.done(ctx);
+    let Some(t) = template(ctx, root, stem) else { return };
     for (id, ty, props) in &t.resources {
         let path = format!("Resources.{id}.Properties");
         let empty = Node {
@@ -424,53 +398,119 @@ pub fn read(ctx: &mut Ctx, c: &mut Collected, root: &Node, stem: &str) {
             None => empty,
         };
         let before = ctx.ignored.len();
-        match ty.as_str() {
-            "AWS::ECS::TaskDefinition" => ecs::task_definition(ctx, c, &camel(&resolved), &path, id),
-            "AWS::ECS::Service" => ecs::service(ctx, c, &camel(&resolved), &path, id),
-            "AWS::ECS::CapacityProvider" => ecs::capacity_provider(ctx, c, &camel(&resolved), &path, id),
-            "AWS::ECS::Cluster" | "AWS::ECS::ClusterCapacityProviderAssociations" => {
-                let node = camel(&resolved);
-                let Some(mut o) = ctx.obj(&node, &path) else { continue };
-                if let Some(name) = o.str(ctx, "clusterName") {
-                    c.cluster_name.get_or_insert(name);
-                } else if ty == "AWS::ECS::Cluster" {
-                    c.cluster_name.get_or_insert(id.clone());
-                }
-                if let Some(n) = o.get("defaultCapacityProviderStrategy") {
-                    c.default_strategy = ecs::strategy(ctx, n, &o.path_of("defaultCapacityProviderStrategy"));
-                }
-                for quiet in ["cluster", "capacityProviders"] {
-                    o.get(quiet);
-                }
-                Obj::done(o, ctx);
-            }
-            "AWS::AutoScaling::AutoScalingGroup" => autoscaling::group(ctx, c, &resolved, &path, id),
-            "AWS::AutoScaling::LaunchConfiguration" => autoscaling::launch_configuration(ctx, c, &resolved, &path, id),
-            "AWS::EC2::LaunchTemplate" => autoscaling::launch_template(ctx, c, &resolved, &path, id, Some(id)),
-            "AWS::ApplicationAutoScaling::ScalableTarget" => {
-                autoscaling::scalable_target(ctx, c, &resolved, &path, Some(id))
-            }
-            "AWS::ApplicationAutoScaling::ScalingPolicy" => {
-                let target = table_get(&resolved, "ScalingTargetId").and_then(as_str);
-                autoscaling::scaling_policy(ctx, c, &resolved, &path, id, target)
-            }
-            "AWS::CloudWatch::Alarm" => autoscaling::alarm(ctx, c, &resolved, &path),
-            "AWS::ElasticLoadBalancingV2::TargetGroup" => autoscaling::target_group(ctx, c, &resolved, &path, id),
-            other => {
-                let pos = props.map_or(root.pos, |p| p.pos);
-                ctx.ignore(
-                    pos,
-                    &format!("Resources.{id}"),
-                    format!("resource type {other} is not modelled"),
-                );
-            }
-        }
+        let pos = props.map_or(root.pos, |p| p.pos);
+        read_resource(
+            ctx,
+            c,
+            Resource {
+                id,
+                ty,
+                pos,
+                path: &path,
+            },
+            &resolved,
+        );
+        // Warnings name the template's own (PascalCase) property paths.
         for i in &mut ctx.ignored[before..] {
             if let Some(rest) = i.path.strip_prefix(&path) {
                 i.path = format!("{path}{}", pascal_path(rest));
             }
         }
     }
+}
+
+/// The template's parameters, mappings and resources (type and unresolved properties), or
+/// `None` (with the error recorded) when it has no `Resources`.
+fn template<'n>(ctx: &mut Ctx, root: &'n Node, stem: &str) -> Option<Template<'n>> {
+    let mut top = ctx.obj(root, "")?;
+    let mut t = Template {
+        stem: stem.to_string(),
+        parameters: Vec::new(),
+        mappings: top.get("Mappings"),
+        resources: Vec::new(),
+    };
+    if let Some(NodeKind::Table(ps)) = top.get("Parameters").map(|n| &n.kind) {
+        t.parameters = ps.iter().map(|e| (e.key.clone(), Some(&e.value))).collect();
+    }
+    for quiet in QUIET_SECTIONS {
+        top.get(quiet);
+    }
+    let Some(resources) = top.get("Resources") else {
+        ctx.error(root.pos, "Resources", "a CloudFormation template needs Resources", None);
+        return None;
+    };
+    top.done(ctx);
+    let mut res = ctx.obj(resources, "Resources")?;
+    let NodeKind::Table(entries) = &resources.kind else {
+        return None;
+    };
+    for e in entries {
+        let Some(mut r) = res.obj(ctx, &e.key) else { continue };
+        let ty = r.str(ctx, "Type").unwrap_or_default();
+        let props = r.get("Properties");
+        for quiet in QUIET_RESOURCE_ATTRIBUTES {
+            r.get(quiet);
+        }
+        r.done(ctx);
+        t.resources.push((e.key.clone(), ty, props));
+    }
+    res.done(ctx);
+    Some(t)
+}
+
+/// One resource of a template: its logical id, type, where its properties are and their path.
+struct Resource<'r> {
+    id: &'r String,
+    ty: &'r str,
+    pos: Pos,
+    path: &'r str,
+}
+
+/// Reads one resource's resolved properties into `c`, by its type; a type ecsim does not
+/// model is reported as ignored.
+fn read_resource(ctx: &mut Ctx, c: &mut Collected, r: Resource<'_>, resolved: &Node) {
+    let Resource { id, ty, pos, path } = r;
+    match ty {
+        "AWS::ECS::TaskDefinition" => ecs::task_definition(ctx, c, &camel(resolved), path, id),
+        "AWS::ECS::Service" => ecs::service(ctx, c, &camel(resolved), path, id),
+        "AWS::ECS::CapacityProvider" => ecs::capacity_provider(ctx, c, &camel(resolved), path, id),
+        "AWS::ECS::Cluster" | "AWS::ECS::ClusterCapacityProviderAssociations" => {
+            cluster(ctx, c, &camel(resolved), path, id, ty == "AWS::ECS::Cluster")
+        }
+        "AWS::AutoScaling::AutoScalingGroup" => autoscaling::group(ctx, c, resolved, path, id),
+        "AWS::AutoScaling::LaunchConfiguration" => autoscaling::launch_configuration(ctx, c, resolved, path, id),
+        "AWS::EC2::LaunchTemplate" => autoscaling::launch_template(ctx, c, resolved, path, id, Some(id)),
+        "AWS::ApplicationAutoScaling::ScalableTarget" => autoscaling::scalable_target(ctx, c, resolved, path, Some(id)),
+        "AWS::ApplicationAutoScaling::ScalingPolicy" => {
+            let target = table_get(resolved, "ScalingTargetId").and_then(as_str);
+            autoscaling::scaling_policy(ctx, c, resolved, path, id, target)
+        }
+        "AWS::CloudWatch::Alarm" => autoscaling::alarm(ctx, c, resolved, path),
+        "AWS::ElasticLoadBalancingV2::TargetGroup" => autoscaling::target_group(ctx, c, resolved, path, id),
+        other => ctx.ignore(
+            pos,
+            &format!("Resources.{id}"),
+            format!("resource type {other} is not modelled"),
+        ),
+    }
+}
+
+/// A cluster (or its capacity-provider associations): its name and default capacity
+/// provider strategy. A cluster without `ClusterName` is named by its logical id.
+fn cluster(ctx: &mut Ctx, c: &mut Collected, node: &Node, path: &str, id: &str, is_cluster: bool) {
+    let Some(mut o) = ctx.obj(node, path) else { return };
+    if let Some(name) = o.str(ctx, "clusterName") {
+        c.cluster_name.get_or_insert(name);
+    } else if is_cluster {
+        c.cluster_name.get_or_insert(id.to_string());
+    }
+    if let Some(n) = o.get("defaultCapacityProviderStrategy") {
+        c.default_strategy = ecs::strategy(ctx, n, &o.path_of("defaultCapacityProviderStrategy"));
+    }
+    for quiet in ["cluster", "capacityProviders"] {
+        o.get(quiet);
+    }
+    Obj::done(o, ctx);
 }
 
 /// A string value at `pos` of the template.

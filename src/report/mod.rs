@@ -171,20 +171,7 @@ fn draw_panel<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let t_max = axis.t_max;
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let mut y_max = p
-        .series
-        .iter()
-        .flat_map(|(_, v)| v.iter().map(|(_, y)| *y))
-        .chain(p.lines.iter().map(|(_, y)| *y))
-        .filter(|y| y.is_finite())
-        .fold(0.0f64, f64::max);
-    if y_max <= 0.0 {
-        y_max = 1.0;
-    }
-    y_max *= 1.1;
-    if p.counts {
-        y_max = y_max.ceil();
-    }
+    let y_max = y_top(p);
     // A panel with nothing to draw says so rather than showing an empty axis.
     let empty = p.series.iter().all(|(_, v)| v.iter().all(|(_, y)| !y.is_finite()));
     let caption = if empty {
@@ -226,32 +213,7 @@ fn draw_panel<DB: DrawingBackend>(
                 .map(|(a, b)| Rectangle::new([(*a, 0.0), (*b, y_max)], RED.mix(0.12).filled())),
         )
         .map_err(err)?;
-    // Faults and deployments: a grey line where each starts, in every panel; labelled in the
-    // first, a label close to the one before it a line lower.
-    let marker_font = ("sans-serif", 11).into_font().color(&RGBColor(80, 80, 80));
-    let mut last_label: Option<(i32, i32)> = None;
-    for (x, label) in markers {
-        chart
-            .draw_series(LineSeries::new(
-                vec![(*x, 0.0), (*x, y_max)],
-                RGBColor(120, 120, 120).stroke_width(1),
-            ))
-            .map_err(err)?;
-        if p.label_markers {
-            let (px, _) = chart.backend_coord(&(*x, y_max));
-            let width = label.chars().count() as i32 * 6;
-            let dy = match last_label {
-                Some((lx, ldy)) if px < lx + width + 8 => ldy + 12,
-                _ => 2,
-            };
-            last_label = Some((px, dy));
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((*x, y_max)) + Text::new(label.clone(), (3, dy), marker_font.clone()),
-                ))
-                .map_err(err)?;
-        }
-    }
+    draw_markers(&mut chart, markers, y_max, p.label_markers)?;
     for (k, (_, pts)) in p.series.iter().enumerate() {
         let color = colour(k);
         let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|(_, y)| y.is_finite()).collect();
@@ -266,6 +228,64 @@ fn draw_panel<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(vec![(0.0, *y), (t_max, *y)], BLACK.stroke_width(1)))
             .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The top of a panel's y axis: a tenth above its highest finite value (or 1 when it has
+/// none), rounded up to a whole number for counts.
+fn y_top(p: &Panel) -> f64 {
+    let highest = p
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|(_, y)| *y))
+        .chain(p.lines.iter().map(|(_, y)| *y))
+        .filter(|y| y.is_finite())
+        .fold(0.0f64, f64::max);
+    let y_max = 1.1 * if highest <= 0.0 { 1.0 } else { highest };
+    if p.counts {
+        y_max.ceil()
+    } else {
+        y_max
+    }
+}
+
+/// Faults and deployments: a grey line where each starts, in every panel; labelled when
+/// `labelled` (the first panel), a label close to the one before it a line lower.
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    markers: &[Marker],
+    y_max: f64,
+    labelled: bool,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let marker_font = ("sans-serif", 11).into_font().color(&RGBColor(80, 80, 80));
+    let mut last_label: Option<(i32, i32)> = None;
+    for (x, label) in markers {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(*x, 0.0), (*x, y_max)],
+                RGBColor(120, 120, 120).stroke_width(1),
+            ))
+            .map_err(err)?;
+        if labelled {
+            let (px, _) = chart.backend_coord(&(*x, y_max));
+            let width = label.chars().count() as i32 * 6;
+            let dy = match last_label {
+                Some((lx, ldy)) if px < lx + width + 8 => ldy + 12,
+                _ => 2,
+            };
+            last_label = Some((px, dy));
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((*x, y_max)) + Text::new(label.clone(), (3, dy), marker_font.clone()),
+                ))
+                .map_err(err)?;
+        }
     }
     Ok(())
 }

@@ -2215,98 +2215,115 @@ fn check_tasks_fit(dec: &mut Decoder, sc: &Scenario, root: &Node) {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    let on_ec2: Vec<usize> = sc
-        .services
-        .iter()
-        .map(|s| (s.task_definition, &s.launch))
-        .chain(sc.batch_jobs.iter().map(|j| (j.task_definition, &j.launch)))
-        .filter(|(_, l)| !launch_is_fargate(l, &sc.capacity_providers))
-        .map(|(td, _)| td)
-        .collect();
+    let on_ec2 = definitions_on_ec2(sc);
     for (i, td) in sc.task_definitions.iter().enumerate() {
-        if !on_ec2.contains(&i) {
+        if !on_ec2.contains(&i) || fits_some_group(sc, &td.demand) {
             continue;
         }
-        let d = &td.demand;
-        let fits = sc.instance_groups.iter().any(|g| {
-            let ty = &sc.instance_types[g.instance_type];
-            ty.cpu_units() >= d.cpu_units
-                && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
-                && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
-                && ty.gpus >= d.gpus
-        });
-        if fits {
-            continue;
-        }
+        let pos = td_nodes.get(i).map_or(Pos::default(), |n| n.pos);
         let most_gpus = sc
             .instance_groups
             .iter()
             .map(|g| sc.instance_types[g.instance_type].gpus)
             .max()
             .unwrap_or(0);
-        if d.gpus > most_gpus {
+        if td.demand.gpus > most_gpus {
             // Placement would fail with RESOURCE:GPU on every instance.
-            let pos = td_nodes.get(i).map_or(Pos::default(), |n| n.pos);
-            let cheapest = catalog_entries()
+            too_many_gpus(dec, pos, i, td, most_gpus);
+        } else {
+            too_large(dec, sc, pos, i, td);
+        }
+    }
+}
+
+/// The task definitions some service or batch job runs on container instances (not Fargate).
+fn definitions_on_ec2(sc: &Scenario) -> Vec<usize> {
+    sc.services
+        .iter()
+        .map(|s| (s.task_definition, &s.launch))
+        .chain(sc.batch_jobs.iter().map(|j| (j.task_definition, &j.launch)))
+        .filter(|(_, l)| !launch_is_fargate(l, &sc.capacity_providers))
+        .map(|(td, _)| td)
+        .collect()
+}
+
+/// Whether an empty instance of some instance group holds a task of demand `d`.
+fn fits_some_group(sc: &Scenario, d: &TaskDemand) -> bool {
+    sc.instance_groups.iter().any(|g| {
+        let ty = &sc.instance_types[g.instance_type];
+        ty.cpu_units() >= d.cpu_units
+            && ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib) >= d.memory_mib
+            && (!d.uses_eni || ty.eni_task_slots(g.trunking) >= 1)
+            && ty.gpus >= d.gpus
+    })
+}
+
+/// The error for a task definition that needs more GPUs than any group's type has, with the
+/// cheapest catalog type that has enough as the fix.
+fn too_many_gpus(dec: &mut Decoder, pos: Pos, i: usize, td: &TaskDefinitionSpec, most_gpus: u32) {
+    let d = &td.demand;
+    let cheapest = catalog_entries()
+        .iter()
+        .map(|e| &e.instance_type)
+        .filter(|t| t.gpus >= d.gpus && t.price_per_hour_usd > 0.0 && t.cpu_units() >= d.cpu_units)
+        .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
+        .map(|t| t.name.clone());
+    dec.error_hint(
+        pos,
+        &format!("task_definitions[{i}]"),
+        format!(
+            "task definition \"{}\" needs {} GPU(s); the instance groups offer at most {most_gpus} per instance",
+            td.family, d.gpus
+        ),
+        Some(cheapest.map_or("no catalog type has that many GPUs".into(), |c| {
+            format!("use a GPU instance type such as {c} (`ecsim catalog` lists gpus)")
+        })),
+    );
+}
+
+/// The error for a task definition larger than every group's instances, naming the largest
+/// and, as the fix, the cheapest type that holds it among the scenario's and the catalog's
+/// priced ones.
+fn too_large(dec: &mut Decoder, sc: &Scenario, pos: Pos, i: usize, td: &TaskDefinitionSpec) {
+    let d = &td.demand;
+    let biggest = sc
+        .instance_groups
+        .iter()
+        .map(|g| {
+            let ty = &sc.instance_types[g.instance_type];
+            (
+                ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib),
+                ty.cpu_units(),
+                ty.name.clone(),
+            )
+        })
+        .max()
+        .expect("groups not empty");
+    let bigger = sc
+        .instance_types
+        .iter()
+        .chain(
+            catalog_entries()
                 .iter()
                 .map(|e| &e.instance_type)
-                .filter(|t| t.gpus >= d.gpus && t.price_per_hour_usd > 0.0 && t.cpu_units() >= d.cpu_units)
-                .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
-                .map(|t| t.name.clone());
-            dec.error_hint(
-                pos,
-                &format!("task_definitions[{i}]"),
-                format!(
-                    "task definition \"{}\" needs {} GPU(s); the instance groups offer at most {most_gpus} per instance",
-                    td.family, d.gpus
-                ),
-                Some(cheapest.map_or("no catalog type has that many GPUs".into(), |c| {
-                    format!("use a GPU instance type such as {c} (`ecsim catalog` lists gpus)")
-                })),
-            );
-            continue;
-        }
-        let biggest = sc
-            .instance_groups
-            .iter()
-            .map(|g| {
-                let ty = &sc.instance_types[g.instance_type];
-                (
-                    ty.registered_memory(sc.registered_memory_fraction, g.reserved_memory_mib),
-                    ty.cpu_units(),
-                    ty.name.clone(),
-                )
-            })
-            .max()
-            .expect("groups not empty");
-        // The cheapest type that fits, among the scenario's and the catalog's priced ones.
-        let bigger = sc
-            .instance_types
-            .iter()
-            .chain(
-                catalog_entries()
-                    .iter()
-                    .map(|e| &e.instance_type)
-                    .filter(|t| t.price_per_hour_usd > 0.0),
-            )
-            .filter(|t| {
-                t.cpu_units() >= d.cpu_units && t.registered_memory(sc.registered_memory_fraction, 0) >= d.memory_mib
-            })
-            .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
-            .map(|t| t.name.clone());
-        let pos = td_nodes.get(i).map_or(Pos::default(), |n| n.pos);
-        let hint = match bigger {
-            Some(b) => format!("use a larger instance type such as {b}, or make the task smaller"),
-            None => "no known instance type is large enough; make the task smaller".to_string(),
-        };
-        dec.error_hint(
-            pos,
-            &format!("task_definitions[{i}]"),
-            format!(
-                "task definition \"{}\" needs {} CPU units and {} MiB, more than any instance group offers (largest: {} registers {} CPU units and {} MiB)",
-                td.family, d.cpu_units, d.memory_mib, biggest.2, biggest.1, biggest.0
-            ),
-            Some(hint),
-        );
-    }
+                .filter(|t| t.price_per_hour_usd > 0.0),
+        )
+        .filter(|t| {
+            t.cpu_units() >= d.cpu_units && t.registered_memory(sc.registered_memory_fraction, 0) >= d.memory_mib
+        })
+        .min_by(|a, b| a.price_per_hour_usd.total_cmp(&b.price_per_hour_usd))
+        .map(|t| t.name.clone());
+    let hint = match bigger {
+        Some(b) => format!("use a larger instance type such as {b}, or make the task smaller"),
+        None => "no known instance type is large enough; make the task smaller".to_string(),
+    };
+    dec.error_hint(
+        pos,
+        &format!("task_definitions[{i}]"),
+        format!(
+            "task definition \"{}\" needs {} CPU units and {} MiB, more than any instance group offers (largest: {} registers {} CPU units and {} MiB)",
+            td.family, d.cpu_units, d.memory_mib, biggest.2, biggest.1, biggest.0
+        ),
+        Some(hint),
+    );
 }
