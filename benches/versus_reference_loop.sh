@@ -9,9 +9,19 @@
 # up to 45 %).
 #
 #   benches/versus_reference_loop.sh [ROUNDS] [HORIZON_FACTOR]
+#   benches/versus_reference_loop.sh --instructions [HORIZON_FACTOR]
 #
 # HORIZON_FACTOR (default 1) multiplies both horizons (10 for the 10-million-task run).
+# With --instructions, each program runs once under `valgrind --tool=cachegrind
+# --cache-sim=no` and the script prints the instructions each executed and their ratio:
+# the same figures on every run whatever else the machine is doing (a few minutes).
 set -euo pipefail
+mode=time
+if [ "${1:-}" = "--instructions" ]; then
+  mode=instructions
+  shift
+  set -- 1 "$@"
+fi
 rounds=${1:-5}
 factor=${2:-1}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +29,28 @@ cd "$here"
 cargo build --release --locked --bin ecsim --example reference_loop >/dev/null 2>&1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+duration_of() { # scenario: its duration in seconds times the horizon factor
+  local seconds
+  seconds=$(awk -F'"' '/^duration/ { sub("s", "", $2); print $2 }' "$1")
+  awk -v s="$seconds" -v f="$factor" 'BEGIN { printf "%d", s * f }'
+}
+if [ "$mode" = instructions ]; then
+  command -v valgrind >/dev/null || { echo "--instructions needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+  count() { # command...: prints the instructions it executed
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" 2>"$out/vg" >/dev/null \
+      || { cat "$out/vg" >&2; exit 1; }
+    awk '/I *refs:/ { gsub(",", "", $NF); print $NF }' "$out/vg"
+  }
+  printf '%-7s %16s %16s %8s\n' hosts "ecsim run" reference_loop ratio
+  for hosts in 1000 10000; do
+    scenario=benches/scenarios/cluster-80-h$hosts.toml
+    e=$(count ./target/release/ecsim run "$scenario" --out "$out/run" --no-plots --no-events \
+      --set "scenario.duration=$(duration_of "$scenario")s")
+    l=$(count ./target/release/examples/reference_loop "$hosts" "$factor")
+    printf '%-7s %16s %16s %8s\n' "$hosts" "$e" "$l" "$(awk -v a="$e" -v b="$l" 'BEGIN { printf "%.3fx", a / b }')"
+  done
+  exit 0
+fi
 measure() { # label command...: prints "seconds kilobytes"
   /usr/bin/time -f "%e %M" -o "$out/time" "$@" >/dev/null 2>"$out/err" || { cat "$out/err" >&2; exit 1; }
   cat "$out/time"
@@ -27,8 +59,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 printf '%-7s %-28s %9s %9s %8s %8s\n' hosts program "time (s)" "RSS (MB)" ratio paired
 for hosts in 1000 10000; do
   scenario=benches/scenarios/cluster-80-h$hosts.toml
-  seconds=$(awk -F'"' '/^duration/ { sub("s", "", $2); print $2 }' "$scenario")
-  duration=$(awk -v s="$seconds" -v f="$factor" 'BEGIN { printf "%d", s * f }')
+  duration=$(duration_of "$scenario")
   : >"$out/e"; : >"$out/l"
   for _ in $(seq "$rounds"); do
     measure ./target/release/ecsim run "$scenario" --out "$out/run" --no-plots --no-events \
