@@ -29,7 +29,7 @@ mod yaml;
 
 pub use reader::Ignored;
 
-use crate::scenario::node::{NodeKind, Pos};
+use crate::scenario::node::{Node, NodeKind, Pos};
 use crate::scenario::{Diagnostic, Diagnostics};
 use reader::Ctx;
 use std::path::Path;
@@ -213,90 +213,135 @@ pub fn read_text(file: &str, text: &str, c: &mut Collected) -> Result<Vec<Ignore
         _ => Vec::new(),
     };
     let has = |k: &str| keys.iter().any(|x| x == k);
-    if has("Resources") || has("AWSTemplateFormatVersion") {
-        cloudformation::read(&mut ctx, c, &root, &stem);
-    } else if has("taskDefinition") {
-        let Some(mut o) = ctx.obj(&root, "") else {
-            unreachable!("a table has keys")
-        };
-        if let Some(n) = o.get("taskDefinition") {
-            ecs::task_definition(&mut ctx, c, n, "taskDefinition", &stem);
+    if !read_ecs_document(&mut ctx, c, &root, &stem, &has) {
+        if let Some(refused) = listing_refused(file, &root, &has) {
+            return Err(Diagnostics(vec![refused]));
         }
-        o.done(&mut ctx);
-    } else if has("taskDefinitions") {
-        autoscaling::each(&mut ctx, c, &root, "taskDefinitions", |ctx, c, n, p| {
-            ecs::task_definition(ctx, c, n, p, "task")
-        });
-    } else if has("services") {
-        autoscaling::each(&mut ctx, c, &root, "services", |ctx, c, n, p| {
-            ecs::service(ctx, c, n, p, "service")
-        });
-    } else if has("clusters") {
-        autoscaling::each(&mut ctx, c, &root, "clusters", ecs::cluster);
-    } else if has("capacityProviders") {
-        autoscaling::each(&mut ctx, c, &root, "capacityProviders", |ctx, c, n, p| {
-            ecs::capacity_provider(ctx, c, n, p, "provider")
-        });
-    } else if has("containerInstances") {
-        autoscaling::each(&mut ctx, c, &root, "containerInstances", ecs::container_instance);
-    } else if let Some((key, hint)) = [
-        ("LaunchTemplates", "describe-launch-templates lists templates but not their instance types: pass `aws ec2 describe-launch-template-versions --launch-template-name <name>` instead"),
-        ("taskDefinitionArns", "list-task-definitions names task definitions only: pass `aws ecs describe-task-definition --task-definition <family:revision>` for each"),
-        ("serviceArns", "list-services names services only: pass `aws ecs describe-services --cluster <cluster> --services <names>` instead"),
-        ("clusterArns", "list-clusters names clusters only: pass `aws ecs describe-clusters --clusters <name>` instead"),
-    ]
-    .into_iter()
-    .find(|(k, _)| has(k))
-    {
-        return Err(Diagnostics(vec![Diagnostic::new(file, root.pos, key, "this output names resources but not their configuration".into()).with_hint(hint)]));
-    } else if has("containerInstanceArns") {
-        return Err(Diagnostics(vec![Diagnostic::new(
-            file,
-            root.pos,
-            "containerInstanceArns",
-            "list-container-instances names the instances but not their types or resources".into(),
-        )
-        .with_hint(
-            "pass the output of `aws ecs describe-container-instances --container-instances <these ARNs>` instead",
-        )]));
-    } else if has("AutoScalingGroups") {
-        autoscaling::each(&mut ctx, c, &root, "AutoScalingGroups", |ctx, c, n, p| {
-            autoscaling::group(ctx, c, n, p, "group")
-        });
-    } else if has("LaunchTemplateVersions") {
-        autoscaling::each(&mut ctx, c, &root, "LaunchTemplateVersions", |ctx, c, n, p| {
-            autoscaling::launch_template(ctx, c, n, p, "template", None)
-        });
-    } else if has("LaunchConfigurations") {
-        autoscaling::each(&mut ctx, c, &root, "LaunchConfigurations", |ctx, c, n, p| {
-            autoscaling::launch_configuration(ctx, c, n, p, "config")
-        });
-    } else if has("ScalableTargets") {
-        autoscaling::each(&mut ctx, c, &root, "ScalableTargets", |ctx, c, n, p| {
-            autoscaling::scalable_target(ctx, c, n, p, None)
-        });
-    } else if has("ScalingPolicies") {
-        autoscaling::each(&mut ctx, c, &root, "ScalingPolicies", |ctx, c, n, p| {
-            autoscaling::scaling_policy(ctx, c, n, p, "policy", None)
-        });
-    } else if has("ScheduledActions") {
-        autoscaling::each(&mut ctx, c, &root, "ScheduledActions", autoscaling::scheduled_action);
-    } else if has("TargetGroups") {
-        autoscaling::each(&mut ctx, c, &root, "TargetGroups", |ctx, c, n, p| {
-            autoscaling::target_group(ctx, c, n, p, "target-group")
-        });
-    } else if has("MetricAlarms") {
-        autoscaling::each(&mut ctx, c, &root, "MetricAlarms", autoscaling::alarm);
-    } else {
-        return Err(Diagnostics(vec![Diagnostic::new(file, root.pos, "", "not a document ecsim imports".into()).with_hint(
-            "expected the JSON output of aws ecs describe-task-definition / describe-services / describe-clusters / describe-capacity-providers / describe-container-instances, aws autoscaling describe-auto-scaling-groups / describe-launch-configurations, aws ec2 describe-launch-template-versions, aws application-autoscaling describe-scalable-targets / describe-scaling-policies / describe-scheduled-actions, aws cloudwatch describe-alarms, aws elbv2 describe-target-groups, or a CloudFormation template",
-        )]));
+        if !read_scaling_document(&mut ctx, c, &root, &has) {
+            return Err(Diagnostics(vec![not_a_document(file, root.pos)]));
+        }
     }
     c.sources.push(file.to_string());
     if !ctx.errors.is_empty() {
         return Err(Diagnostics(ctx.errors));
     }
     Ok(ctx.ignored)
+}
+
+/// Reads an ECS document (a CloudFormation template, or the output of an `aws ecs describe-*`
+/// command) into `c`; `false` if the document has none of their top-level keys.
+fn read_ecs_document(ctx: &mut Ctx, c: &mut Collected, root: &Node, stem: &str, has: &dyn Fn(&str) -> bool) -> bool {
+    if has("Resources") || has("AWSTemplateFormatVersion") {
+        cloudformation::read(ctx, c, root, stem);
+    } else if has("taskDefinition") {
+        let Some(mut o) = ctx.obj(root, "") else {
+            unreachable!("a table has keys")
+        };
+        if let Some(n) = o.get("taskDefinition") {
+            ecs::task_definition(ctx, c, n, "taskDefinition", stem);
+        }
+        o.done(ctx);
+    } else if has("taskDefinitions") {
+        autoscaling::each(ctx, c, root, "taskDefinitions", |ctx, c, n, p| {
+            ecs::task_definition(ctx, c, n, p, "task")
+        });
+    } else if has("services") {
+        autoscaling::each(ctx, c, root, "services", |ctx, c, n, p| {
+            ecs::service(ctx, c, n, p, "service")
+        });
+    } else if has("clusters") {
+        autoscaling::each(ctx, c, root, "clusters", ecs::cluster);
+    } else if has("capacityProviders") {
+        autoscaling::each(ctx, c, root, "capacityProviders", |ctx, c, n, p| {
+            ecs::capacity_provider(ctx, c, n, p, "provider")
+        });
+    } else if has("containerInstances") {
+        autoscaling::each(ctx, c, root, "containerInstances", ecs::container_instance);
+    } else {
+        return false;
+    }
+    true
+}
+
+/// Outputs of `list-*` commands (and `describe-launch-templates`), by their top-level key:
+/// they name resources without their configuration; each with the command to run instead.
+const LISTINGS: [(&str, &str); 5] = [
+    (
+        "LaunchTemplates",
+        "describe-launch-templates lists templates but not their instance types: pass `aws ec2 describe-launch-template-versions --launch-template-name <name>` instead",
+    ),
+    (
+        "taskDefinitionArns",
+        "list-task-definitions names task definitions only: pass `aws ecs describe-task-definition --task-definition <family:revision>` for each",
+    ),
+    (
+        "serviceArns",
+        "list-services names services only: pass `aws ecs describe-services --cluster <cluster> --services <names>` instead",
+    ),
+    (
+        "clusterArns",
+        "list-clusters names clusters only: pass `aws ecs describe-clusters --clusters <name>` instead",
+    ),
+    (
+        "containerInstanceArns",
+        "pass the output of `aws ecs describe-container-instances --container-instances <these ARNs>` instead",
+    ),
+];
+
+/// The error for the output of a `list-*` command, with the describe command to run
+/// instead; `None` for other documents.
+fn listing_refused(file: &str, root: &Node, has: &dyn Fn(&str) -> bool) -> Option<Diagnostic> {
+    let (key, hint) = LISTINGS.into_iter().find(|(k, _)| has(k))?;
+    let message = if key == "containerInstanceArns" {
+        "list-container-instances names the instances but not their types or resources"
+    } else {
+        "this output names resources but not their configuration"
+    };
+    Some(Diagnostic::new(file, root.pos, key, message.into()).with_hint(hint))
+}
+
+/// The error for a document that is none of the shapes ecsim imports, listing them.
+fn not_a_document(file: &str, pos: Pos) -> Diagnostic {
+    Diagnostic::new(file, pos, "", "not a document ecsim imports".into()).with_hint(
+        "expected the JSON output of aws ecs describe-task-definition / describe-services / describe-clusters / describe-capacity-providers / describe-container-instances, aws autoscaling describe-auto-scaling-groups / describe-launch-configurations, aws ec2 describe-launch-template-versions, aws application-autoscaling describe-scalable-targets / describe-scaling-policies / describe-scheduled-actions, aws cloudwatch describe-alarms, aws elbv2 describe-target-groups, or a CloudFormation template",
+    )
+}
+
+/// Reads the output of an `aws autoscaling`, `ec2`, `application-autoscaling`, `cloudwatch`
+/// or `elbv2` describe command into `c`; `false` if the document has none of their keys.
+fn read_scaling_document(ctx: &mut Ctx, c: &mut Collected, root: &Node, has: &dyn Fn(&str) -> bool) -> bool {
+    if has("AutoScalingGroups") {
+        autoscaling::each(ctx, c, root, "AutoScalingGroups", |ctx, c, n, p| {
+            autoscaling::group(ctx, c, n, p, "group")
+        });
+    } else if has("LaunchTemplateVersions") {
+        autoscaling::each(ctx, c, root, "LaunchTemplateVersions", |ctx, c, n, p| {
+            autoscaling::launch_template(ctx, c, n, p, "template", None)
+        });
+    } else if has("LaunchConfigurations") {
+        autoscaling::each(ctx, c, root, "LaunchConfigurations", |ctx, c, n, p| {
+            autoscaling::launch_configuration(ctx, c, n, p, "config")
+        });
+    } else if has("ScalableTargets") {
+        autoscaling::each(ctx, c, root, "ScalableTargets", |ctx, c, n, p| {
+            autoscaling::scalable_target(ctx, c, n, p, None)
+        });
+    } else if has("ScalingPolicies") {
+        autoscaling::each(ctx, c, root, "ScalingPolicies", |ctx, c, n, p| {
+            autoscaling::scaling_policy(ctx, c, n, p, "policy", None)
+        });
+    } else if has("ScheduledActions") {
+        autoscaling::each(ctx, c, root, "ScheduledActions", autoscaling::scheduled_action);
+    } else if has("TargetGroups") {
+        autoscaling::each(ctx, c, root, "TargetGroups", |ctx, c, n, p| {
+            autoscaling::target_group(ctx, c, n, p, "target-group")
+        });
+    } else if has("MetricAlarms") {
+        autoscaling::each(ctx, c, root, "MetricAlarms", autoscaling::alarm);
+    } else {
+        return false;
+    }
+    true
 }
 
 /// Imports the files and returns the validated scenario and the report.

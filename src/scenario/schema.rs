@@ -661,40 +661,12 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) -> V
         };
         let name = t.req(dec, "name").and_then(|n| dec.string(n, &format!("{path}.name")));
         let base = name.as_deref().and_then(catalog_type);
-        // A catalog type needs neither: they override its figures when given.
-        let (vcpu_node, mem_node) = if base.is_some() {
-            (t.opt("vcpu"), t.opt("memory_mib"))
-        } else {
-            (t.req(dec, "vcpu"), t.req(dec, "memory_mib"))
-        };
-        let vcpu = vcpu_node.and_then(|n| dec.int(n, &format!("{path}.vcpu"), 1, 1024));
-        let mem = mem_node.and_then(|n| memory_mib(dec, n, &format!("{path}.memory_mib")));
-        let reg = t
-            .opt("registered_memory_mib")
-            .and_then(|n| memory_mib(dec, n, &format!("{path}.registered_memory_mib")));
-        let max_eni = t
-            .opt("max_eni")
-            .and_then(|n| dec.int(n, &format!("{path}.max_eni"), 1, 128));
-        let trunk = t
-            .opt("trunk_eni_tasks")
-            .and_then(|n| dec.int(n, &format!("{path}.trunk_eni_tasks"), 1, 1000));
-        let price = t
-            .opt("price_per_hour_usd")
-            .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0));
-        let arch = t.opt("cpu_architecture").and_then(|n| {
-            dec.one_of(
-                n,
-                &format!("{path}.cpu_architecture"),
-                "CPU architecture",
-                &["x86_64", "arm64"],
-            )
-        });
-        let os = t
-            .opt("os_type")
-            .and_then(|n| dec.one_of(n, &format!("{path}.os_type"), "OS type", &["linux", "windows"]));
-        let gpus = t.opt("gpus").and_then(|n| dec.int(n, &format!("{path}.gpus"), 0, 64));
+        let given = InstanceTypeFigures::decode(dec, &mut t, &path, base.is_some());
         t.finish(dec, &fields::keys(fields::INSTANCE_TYPE));
         let Some(name) = name else { continue };
+        if base.is_none() && (given.vcpu.is_none() || given.memory_mib.is_none()) {
+            continue;
+        }
         let mut ty = base.clone().unwrap_or(InstanceType {
             name: name.clone(),
             vcpu: 0,
@@ -707,40 +679,11 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) -> V
             os_type: "linux".into(),
             gpus: 0,
         });
-        if base.is_none() && (vcpu.is_none() || mem.is_none()) {
-            continue;
-        }
-        if let Some(v) = vcpu {
-            ty.vcpu = v as u32;
-        }
-        if let Some(m) = mem {
-            ty.memory_mib = m;
-            // A new nominal memory makes the documented registered figure moot.
-            ty.registered_memory_mib = None;
-        }
-        ty.registered_memory_mib = reg.or(ty.registered_memory_mib);
-        if let Some(e) = max_eni {
-            ty.max_eni = e as u32;
-        }
-        if let Some(k) = trunk {
-            ty.trunk_eni_tasks = Some(k as u32);
-        }
-        if let Some(p) = price {
-            ty.price_per_hour_usd = p;
-            priced.push(name.clone());
-        } else if base.is_none() {
-            // A type the catalog lacks costs nothing unless priced (as before the catalog).
+        // A type the catalog lacks costs nothing unless priced (as before the catalog).
+        if given.price_per_hour_usd.is_some() || base.is_none() {
             priced.push(name.clone());
         }
-        if let Some(a) = arch {
-            ty.cpu_architecture = a.to_string();
-        }
-        if let Some(o) = os {
-            ty.os_type = o.to_string();
-        }
-        if let Some(g) = gpus {
-            ty.gpus = g as u32;
-        }
+        given.apply(&mut ty);
         if sc.instance_types.iter().any(|t| t.name == name) {
             dec.error(
                 item.pos,
@@ -752,6 +695,91 @@ fn decode_instance_types(dec: &mut Decoder, node: &Node, sc: &mut Scenario) -> V
         }
     }
     priced
+}
+
+/// The figures an `instance_types` entry gives, each `None` when absent (or invalid, with
+/// the error recorded): for a catalog type they override the catalog's.
+struct InstanceTypeFigures {
+    vcpu: Option<i64>,
+    memory_mib: Option<u32>,
+    registered_memory_mib: Option<u32>,
+    max_eni: Option<i64>,
+    trunk_eni_tasks: Option<i64>,
+    price_per_hour_usd: Option<f64>,
+    cpu_architecture: Option<&'static str>,
+    os_type: Option<&'static str>,
+    gpus: Option<i64>,
+}
+
+impl InstanceTypeFigures {
+    /// Reads them from the entry at `path`; `vcpu` and `memory_mib` are required unless the
+    /// type is in the catalog.
+    fn decode(dec: &mut Decoder, t: &mut Fields<'_>, path: &str, in_catalog: bool) -> Self {
+        let (vcpu_node, mem_node) = if in_catalog {
+            (t.opt("vcpu"), t.opt("memory_mib"))
+        } else {
+            (t.req(dec, "vcpu"), t.req(dec, "memory_mib"))
+        };
+        InstanceTypeFigures {
+            vcpu: vcpu_node.and_then(|n| dec.int(n, &format!("{path}.vcpu"), 1, 1024)),
+            memory_mib: mem_node.and_then(|n| memory_mib(dec, n, &format!("{path}.memory_mib"))),
+            registered_memory_mib: t
+                .opt("registered_memory_mib")
+                .and_then(|n| memory_mib(dec, n, &format!("{path}.registered_memory_mib"))),
+            max_eni: t
+                .opt("max_eni")
+                .and_then(|n| dec.int(n, &format!("{path}.max_eni"), 1, 128)),
+            trunk_eni_tasks: t
+                .opt("trunk_eni_tasks")
+                .and_then(|n| dec.int(n, &format!("{path}.trunk_eni_tasks"), 1, 1000)),
+            price_per_hour_usd: t
+                .opt("price_per_hour_usd")
+                .and_then(|n| dec.number(n, &format!("{path}.price_per_hour_usd"), 0.0, 1000.0)),
+            cpu_architecture: t.opt("cpu_architecture").and_then(|n| {
+                dec.one_of(
+                    n,
+                    &format!("{path}.cpu_architecture"),
+                    "CPU architecture",
+                    &["x86_64", "arm64"],
+                )
+            }),
+            os_type: t
+                .opt("os_type")
+                .and_then(|n| dec.one_of(n, &format!("{path}.os_type"), "OS type", &["linux", "windows"])),
+            gpus: t.opt("gpus").and_then(|n| dec.int(n, &format!("{path}.gpus"), 0, 64)),
+        }
+    }
+
+    /// Sets the figures given on `ty`.
+    fn apply(&self, ty: &mut InstanceType) {
+        if let Some(v) = self.vcpu {
+            ty.vcpu = v as u32;
+        }
+        if let Some(m) = self.memory_mib {
+            ty.memory_mib = m;
+            // A new nominal memory makes the documented registered figure moot.
+            ty.registered_memory_mib = None;
+        }
+        ty.registered_memory_mib = self.registered_memory_mib.or(ty.registered_memory_mib);
+        if let Some(e) = self.max_eni {
+            ty.max_eni = e as u32;
+        }
+        if let Some(k) = self.trunk_eni_tasks {
+            ty.trunk_eni_tasks = Some(k as u32);
+        }
+        if let Some(p) = self.price_per_hour_usd {
+            ty.price_per_hour_usd = p;
+        }
+        if let Some(a) = self.cpu_architecture {
+            ty.cpu_architecture = a.to_string();
+        }
+        if let Some(o) = self.os_type {
+            ty.os_type = o.to_string();
+        }
+        if let Some(g) = self.gpus {
+            ty.gpus = g as u32;
+        }
+    }
 }
 
 /// Prices the catalog types the scenario uses for `pricing.region`: from the embedded prices,
@@ -1257,42 +1285,10 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             .opt("memory")
             .and_then(|n| task_memory_mib(dec, n, &format!("{path}.memory")));
         let constraints = task_constraints(dec, sc, &mut t, &path);
-        let containers = t.opt("container_definitions");
-        let c = match containers {
-            Some(cn) => decode_containers(dec, cn, &format!("{path}.container_definitions"), network_mode),
-            None => {
-                if task_mem.is_none() {
-                    dec.error_hint(
-                        t.pos,
-                        &format!("{path}.container_definitions"),
-                        "a task definition needs container_definitions or task-level cpu and memory",
-                        Some("add memory = 512 (MiB) at task level".into()),
-                    );
-                }
-                Containers::default()
-            }
-        };
-        let Containers {
-            sum_cpu,
-            sum_mem,
-            any_mem_missing,
-            all_hard,
-            sum_hard,
-            ports,
-            list: container_list,
-            health_check,
-            stop_timeout_ms,
-            gpus,
-        } = c;
-        if task_mem.is_none() && any_mem_missing {
-            dec.error_hint(
-                t.pos,
-                &format!("{path}.memory"),
-                "a container has neither memory nor memory_reservation, and the task sets no memory",
-                Some("set memory on the task or on every container".into()),
-            );
-        }
-        let host_ports = distinct_host_ports(dec, sc, &ports);
+        let declared = containers_of(dec, &mut t, &path, network_mode, task_mem);
+        let has_containers = declared.is_some();
+        let c = declared.unwrap_or_default();
+        let host_ports = distinct_host_ports(dec, sc, &c.ports);
         let behaviour = task_behaviour(dec, &mut t, &path);
         let application = t
             .opt("application")
@@ -1307,25 +1303,57 @@ fn decode_task_definitions(dec: &mut Decoder, node: &Node, sc: &mut Scenario) {
             sc.task_definitions.push(TaskDefinitionSpec {
                 family,
                 demand: TaskDemand {
-                    cpu_units: task_cpu.unwrap_or(sum_cpu),
-                    memory_mib: task_mem.unwrap_or(sum_mem),
+                    cpu_units: task_cpu.unwrap_or(c.sum_cpu),
+                    memory_mib: task_mem.unwrap_or(c.sum_mem),
                     host_ports,
                     uses_eni: network_mode == NetworkMode::Awsvpc,
-                    gpus,
+                    gpus: c.gpus,
                 },
                 network_mode,
                 constraints,
                 task_level_size: task_cpu.is_some() && task_mem.is_some(),
-                hard_memory_limit_mib: task_mem.or((all_hard && containers.is_some()).then_some(sum_hard)),
+                hard_memory_limit_mib: task_mem.or((c.all_hard && has_containers).then_some(c.sum_hard)),
                 ephemeral_storage_gib,
                 behaviour,
-                containers: container_list,
-                health_check,
-                stop_timeout_ms: stop_timeout_ms.unwrap_or(DEFAULT_STOP_TIMEOUT_MS),
+                containers: c.list,
+                health_check: c.health_check,
+                stop_timeout_ms: c.stop_timeout_ms.unwrap_or(DEFAULT_STOP_TIMEOUT_MS),
                 application,
             });
         }
     }
+}
+
+/// A task definition's `container_definitions` (`None` without them), with the errors for a
+/// memory size neither the task nor its containers give.
+fn containers_of(
+    dec: &mut Decoder,
+    t: &mut Fields<'_>,
+    path: &str,
+    network_mode: NetworkMode,
+    task_mem: Option<u32>,
+) -> Option<Containers> {
+    let Some(cn) = t.opt("container_definitions") else {
+        if task_mem.is_none() {
+            dec.error_hint(
+                t.pos,
+                &format!("{path}.container_definitions"),
+                "a task definition needs container_definitions or task-level cpu and memory",
+                Some("add memory = 512 (MiB) at task level".into()),
+            );
+        }
+        return None;
+    };
+    let c = decode_containers(dec, cn, &format!("{path}.container_definitions"), network_mode);
+    if task_mem.is_none() && c.any_mem_missing {
+        dec.error_hint(
+            t.pos,
+            &format!("{path}.memory"),
+            "a container has neither memory nor memory_reservation, and the task sets no memory",
+            Some("set memory on the task or on every container".into()),
+        );
+    }
+    Some(c)
 }
 
 /// A task definition's `network_mode`: bridge (the default), host or awsvpc.

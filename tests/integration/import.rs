@@ -371,6 +371,20 @@ fn a_document_that_is_not_aws_configuration_is_refused_with_the_list_of_shapes()
     std::fs::write(&l, r#"{ "LaunchTemplates": [ { "LaunchTemplateName": "t", "LaunchTemplateId": "lt-1", "LatestVersionNumber": 2 } ] }"#).unwrap();
     let e = import_error(&[l]);
     assert!(e.contains("describe-launch-template-versions"), "{e}");
+    // `aws ecs list-container-instances` prints only the instances' ARNs.
+    let c = dir.path().join("instances.json");
+    std::fs::write(
+        &c,
+        r#"{ "containerInstanceArns": [ "arn:aws:ecs:us-west-2:123456789012:container-instance/MyCluster/a1b2" ] }"#,
+    )
+    .unwrap();
+    let e = import_error(&[c]);
+    assert!(e.contains("instances.json:1:1"), "{e}");
+    assert!(
+        e.contains("names the instances but not their types or resources"),
+        "{e}"
+    );
+    assert!(e.contains("aws ecs describe-container-instances"), "{e}");
     let y = dir.path().join("broken.yaml");
     std::fs::write(&y, "Resources:\n  A: [1, 2\n").unwrap();
     let e = import_error(&[y]);
