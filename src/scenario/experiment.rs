@@ -539,9 +539,6 @@ impl Document {
         }
     }
 
-    // Long: a flat sequence of field reads, one per scenario field, so every problem is
-    // reported with its position; a declarative schema replacing it is the scenario-schema
-    // issue's work
     fn decode_sweep(&self, dec: &mut Decoder) -> Option<SweepPlan> {
         let node = self.top("sweep")?;
         let mut t = dec.table(node, "sweep")?;
@@ -552,64 +549,7 @@ impl Document {
         let mut axes = Vec::new();
         if let Some(n) = t.req(dec, "axes") {
             for (i, item) in dec.array(n, "sweep.axes").unwrap_or(&[]).iter().enumerate() {
-                let p = format!("sweep.axes[{i}]");
-                let Some(mut at) = dec.table(item, &p) else { continue };
-                let path_node = at.req(dec, "path");
-                let path = path_node.and_then(|n| dec.string(n, &format!("{p}.path")));
-                let name = at.opt("name").and_then(|n| dec.string(n, &format!("{p}.name")));
-                let values: Vec<Node> = at
-                    .req(dec, "values")
-                    .and_then(|n| dec.array(n, &format!("{p}.values")))
-                    .map(|v| v.to_vec())
-                    .unwrap_or_default();
-                let labels_node = at.opt("labels");
-                at.finish(dec, &fields::keys(fields::SWEEP_AXIS));
-                let (Some(path), Some(pn)) = (path, path_node) else {
-                    continue;
-                };
-                if values.is_empty() {
-                    dec.error(item.pos, &format!("{p}.values"), "an axis needs at least one value");
-                    continue;
-                }
-                // Every value must give a valid scenario (checked on the first value): problems
-                // the change introduces are reported at the axis.
-                let mut probe = self.root.clone();
-                if let Err(e) = set_path(&mut probe, &path, values[0].clone()) {
-                    dec.error_hint(
-                        pn.pos,
-                        &format!("{p}.path"),
-                        e,
-                        Some("paths look like services[web].desired_count".into()),
-                    );
-                    continue;
-                }
-                let diags_of = |root: &Node| {
-                    let mut d = Decoder::new(&self.file);
-                    super::schema::decode(&mut d, root, &self.base_dir, &self.default_name);
-                    d.diags.into_iter().map(|x| (x.path, x.message)).collect::<Vec<_>>()
-                };
-                let before = diags_of(&self.root);
-                if let Some((fp, msg)) = diags_of(&probe).into_iter().find(|d| !before.contains(d)) {
-                    dec.error_hint(
-                        pn.pos,
-                        &format!("{p}.path"),
-                        format!(
-                            "setting {path} to {} makes the scenario invalid: {fp}: {msg}",
-                            label(&values[0])
-                        ),
-                        Some("check the field name and the value's type".into()),
-                    );
-                    continue;
-                }
-                let Some(labels) = axis_labels(dec, &values, labels_node, &p) else {
-                    continue;
-                };
-                axes.push(Axis {
-                    name: name.unwrap_or_else(|| path.clone()),
-                    path,
-                    values,
-                    labels,
-                });
+                axes.extend(self.decode_axis(dec, item, &format!("sweep.axes[{i}]")));
             }
         }
         t.finish(dec, &fields::keys(fields::SWEEP));
@@ -628,8 +568,83 @@ impl Document {
             );
             return None;
         }
-        let base_seed = self
-            .top("scenario")
+        Some(SweepPlan {
+            axes,
+            replications,
+            base_seed: self.base_seed(),
+        })
+    }
+
+    /// One axis of the sweep (at `p`), or `None` with its problems recorded.
+    fn decode_axis(&self, dec: &mut Decoder, item: &Node, p: &str) -> Option<Axis> {
+        let mut at = dec.table(item, p)?;
+        let path_node = at.req(dec, "path");
+        let path = path_node.and_then(|n| dec.string(n, &format!("{p}.path")));
+        let name = at.opt("name").and_then(|n| dec.string(n, &format!("{p}.name")));
+        let values: Vec<Node> = at
+            .req(dec, "values")
+            .and_then(|n| dec.array(n, &format!("{p}.values")))
+            .map(|v| v.to_vec())
+            .unwrap_or_default();
+        let labels_node = at.opt("labels");
+        at.finish(dec, &fields::keys(fields::SWEEP_AXIS));
+        let (Some(path), Some(pn)) = (path, path_node) else {
+            return None;
+        };
+        if values.is_empty() {
+            dec.error(item.pos, &format!("{p}.values"), "an axis needs at least one value");
+            return None;
+        }
+        if !self.first_value_is_valid(dec, pn, p, &path, &values[0]) {
+            return None;
+        }
+        let labels = axis_labels(dec, &values, labels_node, p)?;
+        Some(Axis {
+            name: name.unwrap_or_else(|| path.clone()),
+            path,
+            values,
+            labels,
+        })
+    }
+
+    /// Whether setting `path` to `value` gives a valid scenario: problems the change
+    /// introduces are reported at the axis's `path` (node `pn`, field path `p`). Every value
+    /// must; the first is checked.
+    fn first_value_is_valid(&self, dec: &mut Decoder, pn: &Node, p: &str, path: &str, value: &Node) -> bool {
+        let mut probe = self.root.clone();
+        if let Err(e) = set_path(&mut probe, path, value.clone()) {
+            dec.error_hint(
+                pn.pos,
+                &format!("{p}.path"),
+                e,
+                Some("paths look like services[web].desired_count".into()),
+            );
+            return false;
+        }
+        let diags_of = |root: &Node| {
+            let mut d = Decoder::new(&self.file);
+            super::schema::decode(&mut d, root, &self.base_dir, &self.default_name);
+            d.diags.into_iter().map(|x| (x.path, x.message)).collect::<Vec<_>>()
+        };
+        let before = diags_of(&self.root);
+        if let Some((fp, msg)) = diags_of(&probe).into_iter().find(|d| !before.contains(d)) {
+            dec.error_hint(
+                pn.pos,
+                &format!("{p}.path"),
+                format!(
+                    "setting {path} to {} makes the scenario invalid: {fp}: {msg}",
+                    label(value)
+                ),
+                Some("check the field name and the value's type".into()),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `scenario.seed`, the seed the sweep's replications derive theirs from (1 if unset).
+    fn base_seed(&self) -> u64 {
+        self.top("scenario")
             .and_then(|s| match &s.kind {
                 NodeKind::Table(e) => e.iter().find(|e| e.key == "seed").map(|e| &e.value),
                 _ => None,
@@ -638,12 +653,7 @@ impl Document {
                 NodeKind::Int(i) if i >= 0 => Some(i as u64),
                 _ => None,
             })
-            .unwrap_or(1);
-        Some(SweepPlan {
-            axes,
-            replications,
-            base_seed,
-        })
+            .unwrap_or(1)
     }
 
     /// The `[sweep]` table, validated.

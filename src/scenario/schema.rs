@@ -1924,14 +1924,49 @@ fn service_placement(
             );
         }
     }
+    let constraints = placement_constraints(dec, t, path, sc, strategy, placement_strategy.as_deref());
+    (placement_strategy, constraints)
+}
+
+/// The `placement_constraints` of a service or batch job. Attributes that its strategy or
+/// constraints name and the cluster never sets are warned about, at the strategy (node
+/// `strategy_node`) or else the constraints.
+fn placement_constraints(
+    dec: &mut Decoder,
+    t: &mut Fields<'_>,
+    path: &str,
+    sc: &Scenario,
+    strategy_node: Option<&Node>,
+    strategy: Option<&[StrategySpec]>,
+) -> Vec<ConstraintSpec> {
     let constraints_node = t.opt("placement_constraints");
     let constraints = constraints_node
         .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
         .unwrap_or_default();
-    let names = referenced_attributes(placement_strategy.as_deref().unwrap_or(&[]), &constraints);
-    let at = strategy.or(constraints_node).map_or(t.pos, |n| n.pos);
+    let names = referenced_attributes(strategy.unwrap_or(&[]), &constraints);
+    let at = strategy_node.or(constraints_node).map_or(t.pos, |n| n.pos);
     warn_unknown_attributes(dec, sc, at, &format!("{path}.placement"), names);
-    (placement_strategy, constraints)
+    constraints
+}
+
+/// A batch job's `on_no_capacity`: wait (the default) or fail.
+fn on_no_capacity_of(dec: &mut Decoder, t: &mut Fields<'_>, path: &str) -> OnNoCapacity {
+    t.opt("on_no_capacity")
+        .and_then(|n| {
+            dec.one_of(
+                n,
+                &format!("{path}.on_no_capacity"),
+                "on_no_capacity",
+                &["wait", "fail"],
+            )
+        })
+        .map_or(OnNoCapacity::Wait, |s| {
+            if s == "fail" {
+                OnNoCapacity::Fail
+            } else {
+                OnNoCapacity::Wait
+            }
+        })
 }
 
 /// A service's auto scaling: not for DAEMON services, and its dynamic policies need a load
@@ -2016,31 +2051,9 @@ fn decode_jobs(dec: &mut Decoder, node: &Node, base_dir: &Path, sc: &mut Scenari
         let strategy_node = t.opt("placement_strategy");
         let placement_strategy =
             strategy_node.and_then(|n| decode_strategy(dec, n, &format!("{path}.placement_strategy")));
-        let constraints_node = t.opt("placement_constraints");
-        let constraints = constraints_node
-            .map(|n| decode_constraints(dec, n, &format!("{path}.placement_constraints")))
-            .unwrap_or_default();
-        let names = referenced_attributes(placement_strategy.as_deref().unwrap_or(&[]), &constraints);
-        let at = strategy_node.or(constraints_node).map_or(t.pos, |n| n.pos);
-        warn_unknown_attributes(dec, sc, at, &format!("{path}.placement"), names);
+        let constraints = placement_constraints(dec, &mut t, &path, sc, strategy_node, placement_strategy.as_deref());
         let group = t.opt("group").and_then(|n| dec.string(n, &format!("{path}.group")));
-        let on_no_capacity = t
-            .opt("on_no_capacity")
-            .and_then(|n| {
-                dec.one_of(
-                    n,
-                    &format!("{path}.on_no_capacity"),
-                    "on_no_capacity",
-                    &["wait", "fail"],
-                )
-            })
-            .map_or(OnNoCapacity::Wait, |s| {
-                if s == "fail" {
-                    OnNoCapacity::Fail
-                } else {
-                    OnNoCapacity::Wait
-                }
-            });
+        let on_no_capacity = on_no_capacity_of(dec, &mut t, &path);
         let start = t
             .opt("start")
             .and_then(|n| duration(dec, n, &format!("{path}.start")))
