@@ -1176,6 +1176,78 @@ fn rows(r: &[Vec<String>]) -> Vec<&Vec<String>> {
 /// figure that varies, against each axis; and cost against service level with the Pareto
 /// front.
 // Long: one block per sweep chart, in the order they are written
+/// A cell of stats.csv as a number (NaN when empty or not a number).
+fn num(r: &[String], c: usize) -> f64 {
+    r[c].parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// The means, lower and upper interval bounds of a sweep's combinations, row by row.
+type StatRows<'a, 'r> = (&'a [&'r Vec<String>], &'a [&'r Vec<String>], &'a [&'r Vec<String>]);
+
+/// Figure `f` against axis `a`: one category per value of the axis, one series per
+/// combination of the other axes' values, each point with its interval.
+fn axis_chart(t: &SweepStats, (means, lows, highs): StatRows<'_, '_>, f: usize, a: usize) -> AxisChart {
+    let mut categories: Vec<String> = Vec::new();
+    for r in means {
+        if !categories.contains(&r[a]) {
+            categories.push(r[a].clone());
+        }
+    }
+    let mut series: Vec<(String, Vec<ErrorPoint>)> = Vec::new();
+    for (k, r) in means.iter().enumerate() {
+        let others: Vec<String> = (0..t.axes)
+            .filter(|x| *x != a)
+            .map(|x| format!("{}={}", t.header[x], r[x]))
+            .collect();
+        let name = if others.is_empty() {
+            "all".to_string()
+        } else {
+            others.join(", ")
+        };
+        let x = categories.iter().position(|c| *c == r[a]).unwrap_or(0);
+        // Every charted figure is a cost, a share, a duration or a count: none is below
+        // zero, so neither is its interval (a t interval of 2 replications can be).
+        let point = (x, num(r, f), num(lows[k], f).max(0.0), num(highs[k], f));
+        match series.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(point),
+            None => series.push((name, vec![point])),
+        }
+    }
+    AxisChart {
+        figure: t.header[f].clone(),
+        axis: t.header[a].clone(),
+        categories,
+        series,
+    }
+}
+
+/// Cost against service level (requests over capacity when any were unserved, else the p95
+/// wait) with the Pareto front; `None` when stats.csv lacks those columns.
+fn cost_against_service_level(t: &SweepStats, (means, lows, highs): StatRows<'_, '_>) -> Option<Pareto> {
+    let (cost, over, wait) = (
+        t.col("cost_usd")?,
+        t.col("requests_over_capacity_pct")?,
+        t.col("task_wait_p95_s")?,
+    );
+    let sl = if means.iter().any(|r| num(r, over) > 0.0) {
+        over
+    } else {
+        wait
+    };
+    let label_of = |r: &Vec<String>| (0..t.axes).map(|a| r[a].clone()).collect::<Vec<_>>().join("/");
+    let points: Vec<(String, f64, f64)> = means.iter().map(|r| (label_of(r), num(r, sl), num(r, cost))).collect();
+    let interval = |k: usize, c: usize| (num(lows[k], c).max(0.0), num(highs[k], c));
+    let intervals = (0..means.len()).map(|k| (interval(k, sl), interval(k, cost))).collect();
+    let front = pareto_front(&points.iter().map(|p| (p.1, p.2)).collect::<Vec<_>>());
+    Some(Pareto {
+        x_name: t.header[sl].clone(),
+        label_axes: (0..t.axes).map(|a| t.header[a].clone()).collect::<Vec<_>>().join("/"),
+        points,
+        intervals,
+        front,
+    })
+}
+
 pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     register_font();
     let t = SweepStats::read(&dir.join("stats.csv"))?;
@@ -1186,7 +1258,6 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let font_url = font_data_url();
     let mut written = Vec::new();
-    let num = |r: &Vec<String>, c: usize| r[c].parse::<f64>().unwrap_or(f64::NAN);
     for &f in figures
         .iter()
         .filter(|f| PLANNER_FIGURES.contains(&t.header[**f].as_str()))
@@ -1197,39 +1268,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
             continue;
         }
         for &a in &axes {
-            let mut categories: Vec<String> = Vec::new();
-            for r in &means {
-                if !categories.contains(&r[a]) {
-                    categories.push(r[a].clone());
-                }
-            }
-            let mut series: Vec<(String, Vec<ErrorPoint>)> = Vec::new();
-            for (k, r) in means.iter().enumerate() {
-                let others: Vec<String> = axes
-                    .iter()
-                    .filter(|x| **x != a)
-                    .map(|x| format!("{}={}", t.header[*x], r[*x]))
-                    .collect();
-                let name = if others.is_empty() {
-                    "all".to_string()
-                } else {
-                    others.join(", ")
-                };
-                let x = categories.iter().position(|c| *c == r[a]).unwrap_or(0);
-                // Every charted figure is a cost, a share, a duration or a count: none is below
-                // zero, so neither is its interval (a t interval of 2 replications can be).
-                let point = (x, num(r, f), num(lows[k], f).max(0.0), num(highs[k], f));
-                match series.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, v)) => v.push(point),
-                    None => series.push((name, vec![point])),
-                }
-            }
-            let chart = AxisChart {
-                figure: t.header[f].clone(),
-                axis: t.header[a].clone(),
-                categories,
-                series,
-            };
+            let chart = axis_chart(&t, (&means, &lows, &highs), f, a);
             let base = out.join(format!("{}__by__{}", t.header[f], t.header[a]));
             written.extend(render(
                 &base,
@@ -1240,31 +1279,7 @@ pub fn sweep_charts(dir: &Path) -> Result<Vec<PathBuf>, String> {
             )?);
         }
     }
-    // Cost against service level: requests over capacity when any were unserved, else the
-    // p95 wait.
-    let col = |n: &str| t.col(n);
-    if let (Some(cost), Some(over), Some(wait)) = (
-        col("cost_usd"),
-        col("requests_over_capacity_pct"),
-        col("task_wait_p95_s"),
-    ) {
-        let sl = if means.iter().any(|r| num(r, over) > 0.0) {
-            over
-        } else {
-            wait
-        };
-        let label_of = |r: &Vec<String>| axes.iter().map(|a| r[*a].clone()).collect::<Vec<_>>().join("/");
-        let points: Vec<(String, f64, f64)> = means.iter().map(|r| (label_of(r), num(r, sl), num(r, cost))).collect();
-        let interval = |k: usize, c: usize| (num(lows[k], c).max(0.0), num(highs[k], c));
-        let intervals = (0..means.len()).map(|k| (interval(k, sl), interval(k, cost))).collect();
-        let front = pareto_front(&points.iter().map(|p| (p.1, p.2)).collect::<Vec<_>>());
-        let p = Pareto {
-            x_name: t.header[sl].clone(),
-            label_axes: axes.iter().map(|a| t.header[*a].clone()).collect::<Vec<_>>().join("/"),
-            points,
-            intervals,
-            front,
-        };
+    if let Some(p) = cost_against_service_level(&t, (&means, &lows, &highs)) {
         let base = out.join("cost_vs_service_level");
         written.extend(render(
             &base,

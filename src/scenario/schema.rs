@@ -249,77 +249,9 @@ pub fn default_service_strategy() -> Vec<StrategySpec> {
 pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &str) -> Option<Scenario> {
     let mut top = dec.table(root, "")?;
     let mut sc = default_scenario(default_name);
-    let mut default_strategy_node = None;
-
-    if let Some(n) = top.opt("scenario") {
-        decode_run(dec, n, &mut sc);
-    }
-    if let Some(n) = top.opt("cluster") {
-        default_strategy_node = decode_cluster(dec, n, &mut sc);
-    }
-    // The types given a price by `[[instance_types]]` keep it whatever the region.
-    let custom_priced = match top.opt("instance_types") {
-        Some(n) => decode_instance_types(dec, n, &mut sc),
-        None => Vec::new(),
-    };
-    let groups = top.opt("instance_groups");
-    if let Some(n) = groups {
-        decode_groups(dec, n, &mut sc);
-    }
-    let group_names: Vec<String> = sc.instance_groups.iter().map(|g| g.name.clone()).collect();
-    sc.capacity_providers = elastic::decode_capacity_providers(dec, top.opt("capacity_providers"), &group_names);
-    if let Some(n) = default_strategy_node {
-        sc.elastic.default_strategy = elastic::decode_strategy_items(
-            dec,
-            n,
-            "cluster.default_capacity_provider_strategy",
-            &sc.capacity_providers,
-        );
-    }
-    let (pricing, fargate, autoscaling) = (top.opt("pricing"), top.opt("fargate"), top.opt("autoscaling"));
-    elastic::decode_settings(dec, pricing, fargate, autoscaling, &mut sc.elastic);
-    price_catalog_types(dec, pricing, base_dir, &custom_priced, &mut sc);
-    price_groups(&mut sc);
-    if let Some(n) = top.opt("task_definitions") {
-        decode_task_definitions(dec, n, &mut sc);
-    }
-    if let Some(n) = top.opt("lifecycle") {
-        decode_lifecycle(dec, n, &mut sc);
-    }
-    if let Some(n) = top.opt("placement") {
-        decode_placement(dec, n, &mut sc);
-    }
-    if let Some(n) = top.opt("outputs") {
-        decode_outputs(dec, n, &mut sc);
-    }
-    if let Some(n) = top.opt("load_balancers") {
-        sc.load_balancers = load_balancing::decode_load_balancers(dec, n);
-    }
-    if let Some(n) = top.opt("target_groups") {
-        sc.target_groups = load_balancing::decode_target_groups(dec, n, &sc.load_balancers);
-    }
-    if let Some(n) = top.opt("services") {
-        decode_services(dec, n, base_dir, &mut sc);
-    }
-    if let Some(n) = top.opt("batch_jobs") {
-        decode_jobs(dec, n, base_dir, &mut sc);
-    }
-    let group_names: Vec<String> = sc.instance_groups.iter().map(|g| g.name.clone()).collect();
-    let service_names: Vec<String> = sc.services.iter().map(|s| s.name.clone()).collect();
-    if let Some(n) = top.opt("faults") {
-        sc.faults = faults::decode_faults(dec, n, &group_names, &sc.availability_zones, &service_names);
-    }
-    if let Some(n) = top.opt("failures") {
-        let types: Vec<String> = sc.instance_types.iter().map(|t| t.name.clone()).collect();
-        sc.failures = faults::decode_failures(dec, n, &types);
-    }
-    if let Some(n) = top.opt("deployments") {
-        let families: Vec<String> = sc.task_definitions.iter().map(|d| d.family.clone()).collect();
-        sc.deployments = faults::decode_deployments(dec, n, &service_names, &families);
-    }
-    if let Some(n) = top.opt("task_protection") {
-        sc.task_protection = load_balancing::decode_task_protection(dec, n, &service_names);
-    }
+    let groups = decode_capacity(dec, &mut top, base_dir, &mut sc);
+    decode_workloads(dec, &mut top, base_dir, &mut sc);
+    decode_disruptions(dec, &mut top, &mut sc);
     let top_pos = top.pos;
     if !is_valid_name(&sc.name) {
         // No scenario.name, and the file's name does not make one (e.g. `...toml`).
@@ -345,6 +277,97 @@ pub fn decode(dec: &mut Decoder, root: &Node, base_dir: &Path, default_name: &st
     check_capacity(dec, &sc, top_pos, groups.is_some());
     check_tasks_fit(dec, &sc, root);
     Some(sc)
+}
+
+/// The cluster's capacity: the run settings, the cluster, instance types and groups, capacity
+/// providers and prices. Returns the `instance_groups` node, if any.
+fn decode_capacity<'n>(
+    dec: &mut Decoder,
+    top: &mut Fields<'n>,
+    base_dir: &Path,
+    sc: &mut Scenario,
+) -> Option<&'n Node> {
+    let mut default_strategy_node = None;
+
+    if let Some(n) = top.opt("scenario") {
+        decode_run(dec, n, sc);
+    }
+    if let Some(n) = top.opt("cluster") {
+        default_strategy_node = decode_cluster(dec, n, sc);
+    }
+    // The types given a price by `[[instance_types]]` keep it whatever the region.
+    let custom_priced = match top.opt("instance_types") {
+        Some(n) => decode_instance_types(dec, n, sc),
+        None => Vec::new(),
+    };
+    let groups = top.opt("instance_groups");
+    if let Some(n) = groups {
+        decode_groups(dec, n, sc);
+    }
+    let group_names: Vec<String> = sc.instance_groups.iter().map(|g| g.name.clone()).collect();
+    sc.capacity_providers = elastic::decode_capacity_providers(dec, top.opt("capacity_providers"), &group_names);
+    if let Some(n) = default_strategy_node {
+        sc.elastic.default_strategy = elastic::decode_strategy_items(
+            dec,
+            n,
+            "cluster.default_capacity_provider_strategy",
+            &sc.capacity_providers,
+        );
+    }
+    let (pricing, fargate, autoscaling) = (top.opt("pricing"), top.opt("fargate"), top.opt("autoscaling"));
+    elastic::decode_settings(dec, pricing, fargate, autoscaling, &mut sc.elastic);
+    price_catalog_types(dec, pricing, base_dir, &custom_priced, sc);
+    price_groups(sc);
+    groups
+}
+
+/// What runs on the cluster: task definitions, lifecycle and placement settings, outputs,
+/// load balancers and target groups, services and batch jobs.
+fn decode_workloads(dec: &mut Decoder, top: &mut Fields<'_>, base_dir: &Path, sc: &mut Scenario) {
+    if let Some(n) = top.opt("task_definitions") {
+        decode_task_definitions(dec, n, sc);
+    }
+    if let Some(n) = top.opt("lifecycle") {
+        decode_lifecycle(dec, n, sc);
+    }
+    if let Some(n) = top.opt("placement") {
+        decode_placement(dec, n, sc);
+    }
+    if let Some(n) = top.opt("outputs") {
+        decode_outputs(dec, n, sc);
+    }
+    if let Some(n) = top.opt("load_balancers") {
+        sc.load_balancers = load_balancing::decode_load_balancers(dec, n);
+    }
+    if let Some(n) = top.opt("target_groups") {
+        sc.target_groups = load_balancing::decode_target_groups(dec, n, &sc.load_balancers);
+    }
+    if let Some(n) = top.opt("services") {
+        decode_services(dec, n, base_dir, sc);
+    }
+    if let Some(n) = top.opt("batch_jobs") {
+        decode_jobs(dec, n, base_dir, sc);
+    }
+}
+
+/// What happens to the cluster: faults, failure rates, deployments and task protection.
+fn decode_disruptions(dec: &mut Decoder, top: &mut Fields<'_>, sc: &mut Scenario) {
+    let group_names: Vec<String> = sc.instance_groups.iter().map(|g| g.name.clone()).collect();
+    let service_names: Vec<String> = sc.services.iter().map(|s| s.name.clone()).collect();
+    if let Some(n) = top.opt("faults") {
+        sc.faults = faults::decode_faults(dec, n, &group_names, &sc.availability_zones, &service_names);
+    }
+    if let Some(n) = top.opt("failures") {
+        let types: Vec<String> = sc.instance_types.iter().map(|t| t.name.clone()).collect();
+        sc.failures = faults::decode_failures(dec, n, &types);
+    }
+    if let Some(n) = top.opt("deployments") {
+        let families: Vec<String> = sc.task_definitions.iter().map(|d| d.family.clone()).collect();
+        sc.deployments = faults::decode_deployments(dec, n, &service_names, &families);
+    }
+    if let Some(n) = top.opt("task_protection") {
+        sc.task_protection = load_balancing::decode_task_protection(dec, n, &service_names);
+    }
 }
 
 /// A scenario before its file is read: every default of the schema.
