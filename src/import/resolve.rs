@@ -106,98 +106,124 @@ fn instance_groups(c: &Collected, errors: &mut Vec<Diagnostic>) -> (Vec<Table>, 
     let mut azs: Vec<String> = Vec::new();
     for g in &c.groups {
         match instance_type_of(c, g) {
-            Ok(ty) => {
-                let mut t = Table::default();
-                t.set("name", g.name.clone().into());
-                t.set("instance_type", ty.into());
-                let desired = g.desired.or(g.min).unwrap_or(0);
-                t.set("count", desired.into());
-                if let Some(m) = g.min {
-                    t.set("min_size", m.into());
-                }
-                if let Some(m) = g.max {
-                    t.set("max_size", m.into());
-                }
-                if !g.azs.is_empty() {
-                    t.set(
-                        "availability_zones",
-                        Value::Array(g.azs.iter().map(|a| a.as_str().into()).collect()),
-                    );
-                    for a in &g.azs {
-                        if !azs.contains(a) {
-                            azs.push(a.clone());
-                        }
-                    }
-                }
-                let spot = g.spot
-                    || g.launch_configuration
-                        .as_ref()
-                        .is_some_and(|l| c.spot_configurations.contains(l));
-                if spot {
-                    t.set("spot", true.into());
-                }
-                groups.push(t);
-            }
+            Ok(ty) => groups.push(asg_group(c, g, ty, &mut azs)),
             Err(d) => errors.push(d),
         }
     }
     if c.groups.is_empty() && !c.container_instances.is_empty() {
-        // One group per (type, zone, attributes), counted; a type named by no attribute is
-        // described by its registered CPU and memory.
-        let mut keyed: Vec<(String, Option<String>, Table, i64)> = Vec::new();
-        for ci in &c.container_instances {
-            let ty = match (&ci.instance_type, ci.cpu, ci.memory) {
-                (Some(t), _, _) => t.clone(),
-                (None, Some(cpu), Some(mem)) => {
-                    let ty = format!("registered-{cpu}cpu-{mem}mib");
-                    if !custom_types.iter().any(|t| t.str("name") == Some(ty.as_str())) {
-                        let mut t = Table::default();
-                        t.set("name", ty.clone().into());
-                        t.set("vcpu", (cpu / 1024).max(1).into());
-                        t.set("memory_mib", mem.into());
-                        t.set("registered_memory_mib", mem.into());
-                        t.set("max_eni", 3i64.into());
-                        t.set("price_per_hour_usd", Value::Float(0.0));
-                        custom_types.push(t);
-                    }
-                    ty
-                }
-                _ => {
-                    errors.push(ci.origin.error("", "a container instance with neither an ecs.instance-type attribute nor registered CPU and MEMORY", None));
-                    continue;
-                }
-            };
-            match keyed
-                .iter_mut()
-                .find(|(t, z, a, _)| *t == ty && *z == ci.az && *a == ci.attributes)
-            {
-                Some(k) => k.3 += 1,
-                None => keyed.push((ty, ci.az.clone(), ci.attributes.clone(), 1)),
-            }
-        }
-        for (i, (ty, az, attrs, n)) in keyed.into_iter().enumerate() {
-            let mut t = Table::default();
-            let base: String = ty
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
-                .collect();
-            t.set("name", format!("instances-{}-{base}", i + 1).into());
-            t.set("instance_type", ty.into());
-            t.set("count", n.into());
-            if let Some(az) = az {
-                t.set("availability_zones", Value::Array(vec![az.as_str().into()]));
-                if !azs.contains(&az) {
-                    azs.push(az);
-                }
-            }
-            if !attrs.is_empty() {
-                t.set("attributes", attrs.into());
-            }
-            groups.push(t);
-        }
+        groups = container_instance_groups(c, errors, &mut custom_types, &mut azs);
     }
     azs.sort();
     (groups, custom_types, azs)
+}
+
+/// The instance group of Auto Scaling group `g` (of instance type `ty`); its zones are added
+/// to `azs`.
+fn asg_group(c: &Collected, g: &Group, ty: String, azs: &mut Vec<String>) -> Table {
+    let mut t = Table::default();
+    t.set("name", g.name.clone().into());
+    t.set("instance_type", ty.into());
+    let desired = g.desired.or(g.min).unwrap_or(0);
+    t.set("count", desired.into());
+    if let Some(m) = g.min {
+        t.set("min_size", m.into());
+    }
+    if let Some(m) = g.max {
+        t.set("max_size", m.into());
+    }
+    if !g.azs.is_empty() {
+        t.set(
+            "availability_zones",
+            Value::Array(g.azs.iter().map(|a| a.as_str().into()).collect()),
+        );
+        for a in &g.azs {
+            if !azs.contains(a) {
+                azs.push(a.clone());
+            }
+        }
+    }
+    let spot = g.spot
+        || g.launch_configuration
+            .as_ref()
+            .is_some_and(|l| c.spot_configurations.contains(l));
+    if spot {
+        t.set("spot", true.into());
+    }
+    t
+}
+
+/// Without Auto Scaling groups: one group per (type, zone, attributes) of the container
+/// instances, counted. A type named by no attribute is described by its registered CPU and
+/// memory (added to `custom_types`); the zones are added to `azs`.
+fn container_instance_groups(
+    c: &Collected,
+    errors: &mut Vec<Diagnostic>,
+    custom_types: &mut Vec<Table>,
+    azs: &mut Vec<String>,
+) -> Vec<Table> {
+    let mut keyed: Vec<(String, Option<String>, Table, i64)> = Vec::new();
+    for ci in &c.container_instances {
+        let ty = match (&ci.instance_type, ci.cpu, ci.memory) {
+            (Some(t), _, _) => t.clone(),
+            (None, Some(cpu), Some(mem)) => {
+                let ty = format!("registered-{cpu}cpu-{mem}mib");
+                if !custom_types.iter().any(|t| t.str("name") == Some(ty.as_str())) {
+                    custom_types.push(registered_type(&ty, cpu, mem));
+                }
+                ty
+            }
+            _ => {
+                errors.push(ci.origin.error(
+                    "",
+                    "a container instance with neither an ecs.instance-type attribute nor registered CPU and MEMORY",
+                    None,
+                ));
+                continue;
+            }
+        };
+        match keyed
+            .iter_mut()
+            .find(|(t, z, a, _)| *t == ty && *z == ci.az && *a == ci.attributes)
+        {
+            Some(k) => k.3 += 1,
+            None => keyed.push((ty, ci.az.clone(), ci.attributes.clone(), 1)),
+        }
+    }
+    let mut groups = Vec::new();
+    for (i, (ty, az, attrs, n)) in keyed.into_iter().enumerate() {
+        let mut t = Table::default();
+        let base: String = ty
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+            .collect();
+        t.set("name", format!("instances-{}-{base}", i + 1).into());
+        t.set("instance_type", ty.into());
+        t.set("count", n.into());
+        if let Some(az) = az {
+            t.set("availability_zones", Value::Array(vec![az.as_str().into()]));
+            if !azs.contains(&az) {
+                azs.push(az);
+            }
+        }
+        if !attrs.is_empty() {
+            t.set("attributes", attrs.into());
+        }
+        groups.push(t);
+    }
+    groups
+}
+
+/// An instance type `name` made for container instances that register `cpu` units and
+/// `mem` MiB and name no type: unpriced, three ENIs.
+fn registered_type(name: &str, cpu: i64, mem: i64) -> Table {
+    let mut t = Table::default();
+    t.set("name", name.to_string().into());
+    t.set("vcpu", (cpu / 1024).max(1).into());
+    t.set("memory_mib", mem.into());
+    t.set("registered_memory_mib", mem.into());
+    t.set("max_eni", 3i64.into());
+    t.set("price_per_hour_usd", Value::Float(0.0));
+    t
 }
 
 /// Resolves the references between the collected documents: every table the scenario will

@@ -5,6 +5,45 @@ use crate::metrics::{HealthSummary, ProviderSummary};
 use crate::scenario::elastic::ProviderKind;
 use crate::workload::latency::exponential_quantile;
 
+/// The cluster-wide metrics.csv columns, in order (GPU columns follow `memory_reserved_pct`
+/// when the cluster has GPUs).
+const CLUSTER_METRICS: [&str; 16] = [
+    "time_s",
+    "instances",
+    "cpu_registered_units",
+    "cpu_reserved_units",
+    "cpu_reserved_pct",
+    "memory_registered_mib",
+    "memory_reserved_mib",
+    "memory_reserved_pct",
+    "tasks_waiting",
+    "fargate_tasks",
+    "tasks_lost_total",
+    "incident",
+    "cost_usd_interval",
+    "cost_usd_total",
+    "cost_ec2_usd_total",
+    "cost_fargate_usd_total",
+];
+
+/// An instance group's metrics.csv columns, after `group.<name>.`.
+const GROUP_METRICS: [&str; 4] = [
+    "instances",
+    "instances_in_use",
+    "cpu_reserved_pct",
+    "memory_reserved_pct",
+];
+
+/// A service's load-model columns, after `service.<name>.` (services with a `load` only).
+const SERVICE_LOAD_METRICS: [&str; 6] = [
+    "cpu_utilization_pct",
+    "memory_utilization_pct",
+    "requests",
+    "requests_over_capacity",
+    "latency_p50_ms",
+    "latency_p95_ms",
+];
+
 /// A target group's metrics.csv columns, after `target_group.<name>.`.
 const TARGET_GROUP_METRICS: [&str; 6] = [
     "healthy",
@@ -17,27 +56,7 @@ const TARGET_GROUP_METRICS: [&str; 6] = [
 
 impl Simulation<'_> {
     pub(super) fn metric_columns(&self) -> Vec<String> {
-        let mut c: Vec<String> = [
-            "time_s",
-            "instances",
-            "cpu_registered_units",
-            "cpu_reserved_units",
-            "cpu_reserved_pct",
-            "memory_registered_mib",
-            "memory_reserved_mib",
-            "memory_reserved_pct",
-            "tasks_waiting",
-            "fargate_tasks",
-            "tasks_lost_total",
-            "incident",
-            "cost_usd_interval",
-            "cost_usd_total",
-            "cost_ec2_usd_total",
-            "cost_fargate_usd_total",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut c: Vec<String> = CLUSTER_METRICS.iter().map(|s| s.to_string()).collect();
         if self.has_gpus() {
             let at = c
                 .iter()
@@ -48,12 +67,7 @@ impl Simulation<'_> {
             c.splice(at..at, gpu.map(str::to_string));
         }
         for g in &self.sc.instance_groups {
-            for m in [
-                "instances",
-                "instances_in_use",
-                "cpu_reserved_pct",
-                "memory_reserved_pct",
-            ] {
+            for m in GROUP_METRICS {
                 c.push(format!("group.{}.{m}", g.name));
             }
         }
@@ -70,14 +84,7 @@ impl Simulation<'_> {
                 c.push(format!("service.{}.{m}", s.name));
             }
             if self.env.workload.has_load(si) {
-                for m in [
-                    "cpu_utilization_pct",
-                    "memory_utilization_pct",
-                    "requests",
-                    "requests_over_capacity",
-                    "latency_p50_ms",
-                    "latency_p95_ms",
-                ] {
+                for m in SERVICE_LOAD_METRICS {
                     c.push(format!("service.{}.{m}", s.name));
                 }
             }

@@ -135,8 +135,6 @@ fn plan_json(plan: &SweepPlan, scenario: &str, fingerprint: u64) -> String {
 }
 
 /// Runs the sweep (or this shard of it) into `out`.
-// Long: the sweep's steps in order (plan, resume, run on rayon, write by run index); each is a
-// few lines
 pub fn run_sweep(
     doc: &Document,
     out: &Path,
@@ -149,25 +147,8 @@ pub fn run_sweep(
         .map_err(SweepError::Input)?
         .ok_or_else(|| SweepError::Plan(format!("{}: the scenario has no [sweep] table", doc.file)))?;
     let base = doc.scenario().map_err(SweepError::Input)?;
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| SweepError::Io { path, source }
-    };
-    std::fs::create_dir_all(out.join("runs")).map_err(io(out))?;
-    let plan_path = out.join("sweep-plan.json");
-    let fingerprint = doc.fingerprint(&base.input_files).map_err(SweepError::Plan)?;
-    let plan_text = plan_json(&plan, &base.name, fingerprint);
-    // Resuming is only for the same plan: runs swept from another scenario or seed would be
-    // reused silently.
-    if let Ok(existing) = std::fs::read_to_string(&plan_path) {
-        if existing != plan_text {
-            return Err(SweepError::Plan(format!(
-                "{} holds a sweep of another plan (the scenario, a file it reads, its seed or its axes changed); sweep into a new --out directory, or delete this one",
-                out.display()
-            )));
-        }
-    }
-    write_atomically(&plan_path, plan_text.as_bytes()).map_err(io(&plan_path))?;
+    std::fs::create_dir_all(out.join("runs")).map_err(io_error(out))?;
+    write_plan(doc, &plan, &base, out)?;
     let runs = plan.runs();
     let mine: Vec<&RunSpec> = runs
         .iter()
@@ -180,6 +161,62 @@ pub fn run_sweep(
         .filter(|r| !run_complete(&run_dir(out, r.index), with_events))
         .collect();
     let skipped = mine.len() - todo.len();
+    let results = run_all(doc, &plan, &todo, out, jobs, events)?;
+    // Errors are reported in run-index order.
+    for r in results {
+        r?;
+    }
+    let complete = runs.iter().all(|r| run_complete(&run_dir(out, r.index), with_events));
+    if complete {
+        tables::write_tables(&plan, out, &run_dir)?;
+    }
+    Ok(SweepReport {
+        runs_total: runs.len(),
+        runs_done: todo.len(),
+        runs_skipped: skipped,
+        complete,
+    })
+}
+
+/// The error for an input or output failure at `path`.
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError {
+    let path = path.to_path_buf();
+    move |source| SweepError::Io { path, source }
+}
+
+/// Writes `out/sweep-plan.json`. Resuming is only for the same plan: runs swept from another
+/// scenario, input file, seed or axes would be reused silently, so a different plan already
+/// there is an error.
+fn write_plan(
+    doc: &Document,
+    plan: &SweepPlan,
+    base: &crate::scenario::Scenario,
+    out: &Path,
+) -> Result<(), SweepError> {
+    let plan_path = out.join("sweep-plan.json");
+    let fingerprint = doc.fingerprint(&base.input_files).map_err(SweepError::Plan)?;
+    let plan_text = plan_json(plan, &base.name, fingerprint);
+    if let Ok(existing) = std::fs::read_to_string(&plan_path) {
+        if existing != plan_text {
+            return Err(SweepError::Plan(format!(
+                "{} holds a sweep of another plan (the scenario, a file it reads, its seed or its axes changed); sweep into a new --out directory, or delete this one",
+                out.display()
+            )));
+        }
+    }
+    write_atomically(&plan_path, plan_text.as_bytes()).map_err(io_error(&plan_path))
+}
+
+/// Runs `todo` on `jobs` worker threads (every core when `None`), each into its directory
+/// under `out`, with a progress bar on a terminal; the results in `todo`'s order.
+fn run_all(
+    doc: &Document,
+    plan: &SweepPlan,
+    todo: &[&RunSpec],
+    out: &Path,
+    jobs: Option<usize>,
+    events: bool,
+) -> Result<Vec<Result<(), SweepError>>, SweepError> {
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(todo.len() as u64);
         b.set_style(
@@ -194,13 +231,13 @@ pub fn run_sweep(
         .num_threads(jobs.unwrap_or(0))
         .build()
         .map_err(|e| SweepError::Plan(format!("cannot start worker threads: {e}")))?;
-    let results: Vec<Result<(), SweepError>> = pool.install(|| {
+    let results = pool.install(|| {
         // One run per rayon task, so idle threads can always steal the next run: runs differ a
         // lot in length, and larger chunks leave one thread finishing alone.
         todo.par_iter()
             .with_max_len(1)
             .map(|r| {
-                let mut sc = run_scenario(doc, &plan, r)?;
+                let mut sc = run_scenario(doc, plan, r)?;
                 sc.outputs.events = events && sc.outputs.events;
                 let res =
                     run_to_dir(&sc, &run_dir(out, r.index), RunOptions::default()).map_err(|error| SweepError::Run {
@@ -218,20 +255,7 @@ pub fn run_sweep(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    // Errors are reported in run-index order.
-    for r in results {
-        r?;
-    }
-    let complete = runs.iter().all(|r| run_complete(&run_dir(out, r.index), with_events));
-    if complete {
-        tables::write_tables(&plan, out, &run_dir)?;
-    }
-    Ok(SweepReport {
-        runs_total: runs.len(),
-        runs_done: todo.len(),
-        runs_skipped: skipped,
-        complete,
-    })
+    Ok(results)
 }
 
 /// Whether a run's directory holds a complete run: every output (events.csv only when
