@@ -263,27 +263,35 @@ fn read_ecs_document(ctx: &mut Ctx, c: &mut Collected, root: &Node, stem: &str, 
     true
 }
 
+/// A listing that names resources without their configuration.
+const NAMES_ONLY: &str = "this output names resources but not their configuration";
+
 /// Outputs of `list-*` commands (and `describe-launch-templates`), by their top-level key:
-/// they name resources without their configuration; each with the command to run instead.
-const LISTINGS: [(&str, &str); 5] = [
+/// what is missing from them, and the command to run instead.
+const LISTINGS: [(&str, &str, &str); 5] = [
     (
         "LaunchTemplates",
+        NAMES_ONLY,
         "describe-launch-templates lists templates but not their instance types: pass `aws ec2 describe-launch-template-versions --launch-template-name <name>` instead",
     ),
     (
         "taskDefinitionArns",
+        NAMES_ONLY,
         "list-task-definitions names task definitions only: pass `aws ecs describe-task-definition --task-definition <family:revision>` for each",
     ),
     (
         "serviceArns",
+        NAMES_ONLY,
         "list-services names services only: pass `aws ecs describe-services --cluster <cluster> --services <names>` instead",
     ),
     (
         "clusterArns",
+        NAMES_ONLY,
         "list-clusters names clusters only: pass `aws ecs describe-clusters --clusters <name>` instead",
     ),
     (
         "containerInstanceArns",
+        "list-container-instances names the instances but not their types or resources",
         "pass the output of `aws ecs describe-container-instances --container-instances <these ARNs>` instead",
     ),
 ];
@@ -291,12 +299,7 @@ const LISTINGS: [(&str, &str); 5] = [
 /// The error for the output of a `list-*` command, with the describe command to run
 /// instead; `None` for other documents.
 fn listing_refused(file: &str, root: &Node, has: &dyn Fn(&str) -> bool) -> Option<Diagnostic> {
-    let (key, hint) = LISTINGS.into_iter().find(|(k, _)| has(k))?;
-    let message = if key == "containerInstanceArns" {
-        "list-container-instances names the instances but not their types or resources"
-    } else {
-        "this output names resources but not their configuration"
-    };
+    let (key, message, hint) = LISTINGS.into_iter().find(|(k, _, _)| has(k))?;
     Some(Diagnostic::new(file, root.pos, key, message.into()).with_hint(hint))
 }
 
